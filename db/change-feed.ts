@@ -1,0 +1,78 @@
+// How committed changes reach watchers (the xDS cache). In one process the writer publishes to a local feed
+// at once; across processes a feed follows the store (polling its change log here, LISTEN/NOTIFY on PostgreSQL).
+import type { Store } from "./store.js";
+
+/** A scope ("account", "mesh/<name>", "endpoints") reached `revision`. Delivered at least once, possibly repeated. */
+export interface ScopeChange {
+  scope: string;
+  revision: number;
+}
+
+export interface ChangeFeed {
+  /** Calls `listener` for every change from now on; returns the unsubscribe function. */
+  subscribe(listener: (change: ScopeChange) => void): () => void;
+  close(): Promise<void>;
+}
+
+/** An in-process feed: `publish` wakes every subscriber synchronously. */
+export interface LocalChangeFeed extends ChangeFeed {
+  publish(change: ScopeChange): void;
+}
+
+export function createLocalChangeFeed(): LocalChangeFeed {
+  const listeners = new Set<(change: ScopeChange) => void>();
+  return {
+    publish(change) {
+      for (const listener of listeners) listener(change);
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async close() {
+      listeners.clear();
+    },
+  };
+}
+
+/**
+ * Follows the store's change log every `intervalMs`, so writes made by other processes sharing the same
+ * database are seen. Starts from the log's current end: only changes after creation are delivered.
+ */
+export function createPollingChangeFeed(store: Store, options: { intervalMs?: number } = {}): ChangeFeed {
+  const intervalMs = options.intervalMs ?? 250;
+  const local = createLocalChangeFeed();
+  let cursor: number | undefined;
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  async function poll(): Promise<void> {
+    try {
+      if (cursor === undefined) {
+        let last = 0;
+        for (let page = await store.listChanges(0, 1000); page.length > 0; page = await store.listChanges(last, 1000)) {
+          last = page[page.length - 1]!.seq;
+        }
+        cursor = last;
+      } else {
+        for (let page = await store.listChanges(cursor, 500); page.length > 0; page = await store.listChanges(cursor, 500)) {
+          for (const change of page) local.publish({ scope: change.scope, revision: change.revision });
+          cursor = page[page.length - 1]!.seq;
+        }
+      }
+    } catch {
+      // A transient store error: the next tick retries from the same cursor, so nothing is skipped.
+    }
+    if (!stopped) timer = setTimeout(poll, intervalMs);
+  }
+  void poll();
+
+  return {
+    subscribe: local.subscribe,
+    async close() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await local.close();
+    },
+  };
+}

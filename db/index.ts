@@ -1,0 +1,5 @@
+// The persistence layer: the Store contract, change feeds and the backends. Never imports functions/.
+export type * from "./store.js";
+export { createLocalChangeFeed, createPollingChangeFeed } from "./change-feed.js";
+export type { ChangeFeed, LocalChangeFeed, ScopeChange } from "./change-feed.js";
+export { createSqliteStore } from "./sqlite/store.js";

@@ -1,0 +1,111 @@
+// SQLite schema (libSQL file on Node, D1 on Workers). The PostgreSQL schema mirrors these table and column
+// names exactly so that one Store contract holds for both.
+
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/**
+ * Every App Mesh resource of every kind, one row each. `seq` orders rows by creation and never changes, which
+ * is what makes paginated listing stable while rows are created or deleted between pages.
+ */
+export const resources = sqliteTable(
+  "resources",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    kind: text("kind").notNull(),
+    meshName: text("mesh_name").notNull(),
+    /** Router of a route, gateway of a gateway route; "" for kinds with no parent besides the mesh. */
+    parentName: text("parent_name").notNull(),
+    name: text("name").notNull(),
+    uid: text("uid").notNull(),
+    arn: text("arn").notNull(),
+    spec: text("spec", { mode: "json" }).notNull(),
+    status: text("status").notNull(),
+    version: integer("version").notNull(),
+    /** Epoch milliseconds. */
+    createdAt: integer("created_at").notNull(),
+    lastUpdatedAt: integer("last_updated_at").notNull(),
+    meshOwner: text("mesh_owner").notNull(),
+    resourceOwner: text("resource_owner").notNull(),
+  },
+  (table) => [
+    uniqueIndex("resources_key").on(table.kind, table.meshName, table.parentName, table.name),
+    uniqueIndex("resources_uid").on(table.uid),
+    uniqueIndex("resources_arn").on(table.arn),
+    index("resources_mesh").on(table.meshName, table.seq),
+  ],
+);
+
+/** Tags of a resource; `position` keeps insertion order. Deleted with the resource. */
+export const tags = sqliteTable(
+  "tags",
+  {
+    resourceUid: text("resource_uid").notNull(),
+    position: integer("position").notNull(),
+    key: text("key").notNull(),
+    value: text("value").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.resourceUid, table.key] })],
+);
+
+/** Which resource names which other resource (a provider, a weighted target, a gateway-route target). */
+export const refs = sqliteTable(
+  "refs",
+  {
+    fromUid: text("from_uid").notNull(),
+    meshName: text("mesh_name").notNull(),
+    toKind: text("to_kind").notNull(),
+    toName: text("to_name").notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.fromUid, table.toKind, table.toName] }),
+    index("refs_target").on(table.meshName, table.toKind, table.toName),
+  ],
+);
+
+/** Monotonic revision per scope ("account", "mesh/<name>", "endpoints"); every write bumps the scopes it touches. */
+export const revisions = sqliteTable("revisions", {
+  scope: text("scope").primaryKey(),
+  revision: integer("revision").notNull(),
+});
+
+/** One row per committed change, in commit order: what changed, for watchers in other processes and for audit. */
+export const changeLog = sqliteTable(
+  "change_log",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    scope: text("scope").notNull(),
+    revision: integer("revision").notNull(),
+    action: text("action").notNull(),
+    kind: text("kind").notNull(),
+    meshName: text("mesh_name").notNull(),
+    parentName: text("parent_name").notNull(),
+    name: text("name").notNull(),
+    at: integer("at").notNull(),
+  },
+  (table) => [index("change_log_scope").on(table.scope, table.revision)],
+);
+
+/** The first response to a request carrying a clientToken, replayed for retries of the same request. */
+export const idempotency = sqliteTable("idempotency", {
+  token: text("token").primaryKey(),
+  requestHash: text("request_hash").notNull(),
+  response: text("response", { mode: "json" }).notNull(),
+  createdAt: integer("created_at").notNull(),
+});
+
+/** meshplane's endpoint registry (its stand-in for Cloud Map). */
+export const endpoints = sqliteTable(
+  "endpoints",
+  {
+    namespaceName: text("namespace_name").notNull(),
+    serviceName: text("service_name").notNull(),
+    instanceId: text("instance_id").notNull(),
+    address: text("address").notNull(),
+    port: integer("port").notNull(),
+    attributes: text("attributes", { mode: "json" }).notNull(),
+    health: text("health").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.namespaceName, table.serviceName, table.instanceId] })],
+);
+

@@ -1,0 +1,10 @@
+// The Store on Cloudflare D1 (binding `DB`); migrations are applied by wrangler (`db/migrations/sqlite`).
+import type { D1Database } from "@cloudflare/workers-types";
+import { drizzle } from "drizzle-orm/d1";
+import * as schema from "../schema.sqlite.js";
+import type { Store } from "../store.js";
+import { createSqliteStore, type BatchingSqliteDatabase } from "./store.js";
+
+export function openD1Store(binding: D1Database): Store {
+  return createSqliteStore(drizzle(binding, { schema }) as unknown as BatchingSqliteDatabase);
+}

@@ -1,0 +1,137 @@
+// The persistence contract every backend implements (libSQL file, D1, PostgreSQL). It knows rows, scopes
+// and revisions, not App Mesh rules: the domain decides, the store reads and commits atomically.
+//
+// Writes use optimistic concurrency (see shared/design/ARCHITECTURE.md): the caller reads the revisions
+// of the scopes its decision depends on *before* anything else, decides, then commits one batch that
+// applies only if those revisions are unchanged. A stale batch writes nothing and the caller retries.
+
+/** Identifies one resource. `parentName` is "" for kinds whose only parent is the mesh (and for meshes). */
+export interface ResourceKey {
+  kind: string;
+  meshName: string;
+  parentName: string;
+  name: string;
+}
+
+/** A stored resource. `spec` is the App Mesh spec exactly as accepted; timestamps are epoch milliseconds. */
+export interface ResourceRow extends ResourceKey {
+  /** Creation order, unique across the store; never changes. Pagination cursors are built from it. */
+  seq: number;
+  uid: string;
+  arn: string;
+  spec: unknown;
+  status: string;
+  version: number;
+  createdAt: number;
+  lastUpdatedAt: number;
+  meshOwner: string;
+  resourceOwner: string;
+}
+
+export type NewResourceRow = Omit<ResourceRow, "seq">;
+
+export interface TagRow {
+  key: string;
+  value: string;
+}
+
+/** A resource naming another one in the same mesh (by kind and name). */
+export interface ResourceRef {
+  toKind: string;
+  toName: string;
+}
+
+export interface IdempotencyRecord {
+  token: string;
+  /** Hash of the operation and its whole input: the same token with another input is a conflict. */
+  requestHash: string;
+  /** The response body first returned, replayed as is. */
+  response: unknown;
+  createdAt: number;
+}
+
+export interface EndpointRow {
+  namespaceName: string;
+  serviceName: string;
+  instanceId: string;
+  address: string;
+  port: number;
+  attributes: Record<string, string>;
+  health: string;
+  updatedAt: number;
+}
+
+export interface ChangeEntry {
+  scope: string;
+  action: "create" | "update" | "delete" | "tag";
+  kind: string;
+  meshName: string;
+  parentName: string;
+  name: string;
+  at: number;
+}
+
+/** A committed change as read back from the change log. */
+export interface ChangeRecord extends ChangeEntry {
+  seq: number;
+  revision: number;
+}
+
+/**
+ * Everything one write does, applied all or nothing. Order of application: guards, deletes, inserts,
+ * updates, tags, refs, endpoints, idempotency record, revision bumps, change log.
+ */
+export interface WriteBatch {
+  /** Each scope's revision must still equal `revision` (0 when the scope was never written); each is bumped. */
+  expect: Array<{ scope: string; revision: number }>;
+  /** Further scopes bumped without a check (e.g. "endpoints"). */
+  bump?: string[];
+  insert?: NewResourceRow[];
+  /** Replaces spec, status, version and lastUpdatedAt of the row with this uid. */
+  update?: Array<Pick<ResourceRow, "uid" | "spec" | "status" | "version" | "lastUpdatedAt">>;
+  /** Deletes the rows with these uids, with their tags and outgoing refs. */
+  delete?: string[];
+  /** Replaces the whole tag list of a resource (the list order is the stored order). */
+  setTags?: Array<{ uid: string; tags: TagRow[] }>;
+  /** Replaces the outgoing references of a resource. */
+  setRefs?: Array<{ uid: string; meshName: string; refs: ResourceRef[] }>;
+  putEndpoints?: EndpointRow[];
+  deleteEndpoints?: Array<Pick<EndpointRow, "namespaceName" | "serviceName" | "instanceId">>;
+  idempotency?: IdempotencyRecord;
+  changes?: ChangeEntry[];
+}
+
+/** `stale`: a guarded revision moved, or a unique key was taken meanwhile; nothing was written. */
+export type CommitResult = { ok: true; revisions: Record<string, number> } | { ok: false; reason: "stale" };
+
+export interface ListQuery {
+  kind: string;
+  /** Omit for meshes. */
+  meshName?: string;
+  parentName?: string;
+  /** Rows with seq greater than this (the cursor), in seq order. */
+  afterSeq: number;
+  limit: number;
+}
+
+export interface Store {
+  /** Current revisions; a scope never written is 0. */
+  getRevisions(scopes: string[]): Promise<Record<string, number>>;
+  getResource(key: ResourceKey): Promise<ResourceRow | null>;
+  getResourceByArn(arn: string): Promise<ResourceRow | null>;
+  listResources(query: ListQuery): Promise<ResourceRow[]>;
+  /** Rows of `kind` (any kind when omitted) in a mesh, optionally under one parent; meshes when meshName is omitted. */
+  countResources(query: { kind?: string; meshName?: string; parentName?: string }): Promise<number>;
+  /** Resources of the mesh that reference (toKind, toName); at most `limit`. */
+  findReferrers(meshName: string, toKind: string, toName: string, limit: number): Promise<ResourceKey[]>;
+  getTags(uid: string): Promise<TagRow[]>;
+  getIdempotencyRecord(token: string): Promise<IdempotencyRecord | null>;
+  /** Every resource of a mesh (mesh row included) and its revision, read consistently. Empty when no such mesh. */
+  readMesh(meshName: string): Promise<{ revision: number; rows: ResourceRow[] }>;
+  /** Registered endpoints, optionally of one namespace and service. */
+  listEndpoints(filter?: { namespaceName?: string; serviceName?: string }): Promise<EndpointRow[]>;
+  /** Committed changes with seq greater than `afterSeq`, oldest first, at most `limit`. */
+  listChanges(afterSeq: number, limit: number): Promise<ChangeRecord[]>;
+  commit(batch: WriteBatch): Promise<CommitResult>;
+  close(): Promise<void>;
+}
