@@ -1,0 +1,319 @@
+// The Store on PostgreSQL (DATABASE_URL) through Drizzle and postgres.js, for several replicas sharing one database.
+// Same semantics as db/sqlite/store.ts; the write path is one READ COMMITTED transaction per batch:
+//
+// - Guards are compare-and-set statements on `revisions` (UPDATE … WHERE revision = read, or INSERT … ON CONFLICT
+//   DO NOTHING for a scope never written). Row locks make a concurrent writer of the same scope wait, re-check
+//   the new row version and find 0 rows: exactly one of two racing batches on a scope applies, the other is
+//   `stale` with nothing written. Plain SELECT-then-UPDATE would lose that race under READ COMMITTED.
+// - Unique keys (resource key/uid/arn, tag key, clientToken) settle the rest: any integrity violation aborts the
+//   transaction and is reported as `stale`, as SQLite does.
+// - Deadlocks and serialization failures are retried inside (bounded), then reported as `stale`.
+// - Change-log rows are appended under a transaction-scoped advisory lock, so their seq order is commit order,
+//   and NOTIFY is sent in the same transaction (delivered only if it commits).
+import { and, asc, count, eq, gt, inArray, sql, type SQL } from "drizzle-orm";
+import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import * as schema from "../schema.pg.js";
+import type {
+  ChangeRecord,
+  CommitResult,
+  EndpointRow,
+  IdempotencyRecord,
+  ListQuery,
+  ResourceKey,
+  ResourceRow,
+  Store,
+  TagRow,
+  WriteBatch,
+} from "../store.js";
+import { CHANGE_CHANNEL, LOCK_CLASS, LOCK_KEYS, type ChangeNotification } from "./constants.js";
+import { migratePostgres } from "./migrate.js";
+
+export type PostgresDatabase = PostgresJsDatabase<typeof schema>;
+type Transaction = Parameters<Parameters<PostgresDatabase["transaction"]>[0]>[0];
+
+export interface PostgresStoreOptions {
+  /** Connections in the pool (default 10). Each replica holds at most this many, plus one for its change feed. */
+  maxConnections?: number;
+  /** Seconds before an idle pooled connection is closed (default 30). */
+  idleTimeoutSeconds?: number;
+  /** Seconds to wait for a new connection (default 10). */
+  connectTimeoutSeconds?: number;
+  /** Attempts of one commit that hit a deadlock or serialization failure before it is reported `stale` (default 8). */
+  commitAttempts?: number;
+  /** Skip applying migrations on open (default false: migrations apply, guarded by an advisory lock). */
+  skipMigrations?: boolean;
+}
+
+const { resources, tags, refs, revisions, changeLog, idempotency, endpoints } = schema;
+
+/** Thrown inside the transaction to roll it back when a guard fails. */
+class StaleBatch extends Error {}
+
+/** The SQLSTATE of a postgres.js error, wherever Drizzle wrapped it. */
+function sqlState(error: unknown): string | undefined {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
+}
+
+/** Integrity constraint violations (class 23: unique, not-null, …): SQLite reports these as `stale` too. */
+const isConstraintViolation = (state: string | undefined) => state?.startsWith("23") ?? false;
+/** serialization_failure, deadlock_detected: nothing was written; the same batch may simply run again. */
+const isRetryable = (state: string | undefined) => state === "40001" || state === "40P01";
+
+function keyCondition(key: ResourceKey): SQL {
+  return and(
+    eq(resources.kind, key.kind),
+    eq(resources.meshName, key.meshName),
+    eq(resources.parentName, key.parentName),
+    eq(resources.name, key.name),
+  )!;
+}
+
+/** Applies the batch inside `tx` in the documented order; throws StaleBatch when a guard fails. */
+async function applyBatch(tx: Transaction, batch: WriteBatch): Promise<Record<string, number>> {
+  const bumpedTo: Record<string, number> = {};
+  const expected = new Map<string, number>();
+  for (const { scope, revision } of batch.expect) {
+    // The same scope expected at two revisions can never hold (SQLite checks both and fails one).
+    if (expected.has(scope) && expected.get(scope) !== revision) throw new StaleBatch();
+    expected.set(scope, revision);
+  }
+  // Guards, each bumping its scope at once; sorted so that concurrent batches lock scopes in one order.
+  for (const scope of [...expected.keys()].sort()) {
+    const revision = expected.get(scope)!;
+    const rows =
+      revision === 0
+        ? await tx.insert(revisions).values({ scope, revision: 1 }).onConflictDoNothing().returning({ revision: revisions.revision })
+        : await tx
+            .update(revisions)
+            .set({ revision: sql`${revisions.revision} + 1` })
+            .where(and(eq(revisions.scope, scope), eq(revisions.revision, revision)))
+            .returning({ revision: revisions.revision });
+    if (rows.length === 0) throw new StaleBatch();
+    bumpedTo[scope] = rows[0]!.revision;
+  }
+
+  const deleted = batch.delete ?? [];
+  if (deleted.length > 0) {
+    await tx.delete(tags).where(inArray(tags.resourceUid, deleted));
+    await tx.delete(refs).where(inArray(refs.fromUid, deleted));
+    await tx.delete(resources).where(inArray(resources.uid, deleted));
+  }
+  // One row per statement: seq must follow the batch's order.
+  for (const row of batch.insert ?? []) await tx.insert(resources).values(row);
+  for (const { uid, ...changes } of batch.update ?? []) await tx.update(resources).set(changes).where(eq(resources.uid, uid));
+  for (const { uid, tags: list } of batch.setTags ?? []) {
+    await tx.delete(tags).where(eq(tags.resourceUid, uid));
+    if (list.length > 0) await tx.insert(tags).values(list.map((tag, position) => ({ resourceUid: uid, position, ...tag })));
+  }
+  for (const { uid, meshName, refs: list } of batch.setRefs ?? []) {
+    await tx.delete(refs).where(eq(refs.fromUid, uid));
+    if (list.length > 0) await tx.insert(refs).values(list.map((ref) => ({ fromUid: uid, meshName, ...ref }))).onConflictDoNothing();
+  }
+  // One row per statement: a batch may put the same endpoint twice, which one multi-row upsert refuses.
+  for (const row of batch.putEndpoints ?? []) {
+    await tx
+      .insert(endpoints)
+      .values(row)
+      .onConflictDoUpdate({
+        target: [endpoints.namespaceName, endpoints.serviceName, endpoints.instanceId],
+        set: { address: row.address, port: row.port, attributes: row.attributes, health: row.health, updatedAt: row.updatedAt },
+      });
+  }
+  for (const key of batch.deleteEndpoints ?? []) {
+    await tx
+      .delete(endpoints)
+      .where(and(eq(endpoints.namespaceName, key.namespaceName), eq(endpoints.serviceName, key.serviceName), eq(endpoints.instanceId, key.instanceId)));
+  }
+  if (batch.idempotency) await tx.insert(idempotency).values(batch.idempotency);
+
+  for (const scope of [...new Set(batch.bump ?? [])].filter((s) => !expected.has(s)).sort()) {
+    const [row] = await tx
+      .insert(revisions)
+      .values({ scope, revision: 1 })
+      .onConflictDoUpdate({ target: revisions.scope, set: { revision: sql`${revisions.revision} + 1` } })
+      .returning({ revision: revisions.revision });
+    bumpedTo[scope] = row!.revision;
+  }
+
+  const changes = batch.changes ?? [];
+  let seq: [number, number] | null = null;
+  if (changes.length > 0) {
+    // Held until commit: no other writer appends to the log in between, so seq order is commit order.
+    await tx.execute(sql`select pg_advisory_xact_lock(${LOCK_CLASS}::int, ${LOCK_KEYS.changeLog}::int)`);
+    const inserted = await tx
+      .insert(changeLog)
+      .values(
+        changes.map((change) => ({
+          ...change,
+          revision: sql`(select ${revisions.revision} from ${revisions} where ${revisions.scope} = ${change.scope})`,
+        })),
+      )
+      .returning({ seq: changeLog.seq });
+    const seqs = inserted.map((r) => r.seq);
+    seq = [Math.min(...seqs), Math.max(...seqs)];
+  }
+  if (seq !== null || Object.keys(bumpedTo).length > 0) {
+    let payload = JSON.stringify({ seq, revisions: bumpedTo } satisfies ChangeNotification);
+    if (payload.length > 7900) payload = JSON.stringify({ seq } satisfies ChangeNotification);
+    await tx.execute(sql`select pg_notify(${CHANGE_CHANNEL}, ${payload})`);
+  }
+  return bumpedTo;
+}
+
+/** The Store over an existing Drizzle database (postgres.js driver) whose schema is migrated. */
+export function createPostgresStore(db: PostgresDatabase, options: Pick<PostgresStoreOptions, "commitAttempts"> = {}): Store {
+  const commitAttempts = options.commitAttempts ?? 8;
+
+  async function getRevisions(scopes: string[]): Promise<Record<string, number>> {
+    const result: Record<string, number> = Object.fromEntries(scopes.map((scope) => [scope, 0]));
+    if (scopes.length === 0) return result;
+    const rows = await db.select().from(revisions).where(inArray(revisions.scope, scopes));
+    for (const row of rows) result[row.scope] = row.revision;
+    return result;
+  }
+
+  async function commit(batch: WriteBatch): Promise<CommitResult> {
+    const empty =
+      batch.expect.length === 0 &&
+      !batch.bump?.length &&
+      !batch.insert?.length &&
+      !batch.update?.length &&
+      !batch.delete?.length &&
+      !batch.setTags?.length &&
+      !batch.setRefs?.length &&
+      !batch.putEndpoints?.length &&
+      !batch.deleteEndpoints?.length &&
+      !batch.idempotency &&
+      !batch.changes?.length;
+    if (empty) return { ok: true, revisions: {} };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const bumped = await db.transaction((tx) => applyBatch(tx, batch));
+        return { ok: true, revisions: bumped };
+      } catch (error) {
+        if (error instanceof StaleBatch) return { ok: false, reason: "stale" };
+        const state = sqlState(error);
+        if (isConstraintViolation(state)) return { ok: false, reason: "stale" };
+        if (isRetryable(state)) {
+          if (attempt >= commitAttempts) return { ok: false, reason: "stale" };
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+          continue;
+        }
+        throw error;
+      }
+    }
+  }
+
+  return {
+    getRevisions,
+    commit,
+
+    async getResource(key) {
+      const [row] = await db.select().from(resources).where(keyCondition(key)).limit(1);
+      return (row as ResourceRow | undefined) ?? null;
+    },
+
+    async getResourceByArn(arn) {
+      const [row] = await db.select().from(resources).where(eq(resources.arn, arn)).limit(1);
+      return (row as ResourceRow | undefined) ?? null;
+    },
+
+    async listResources(query: ListQuery) {
+      const conditions = [eq(resources.kind, query.kind), gt(resources.seq, query.afterSeq)];
+      if (query.meshName !== undefined) conditions.push(eq(resources.meshName, query.meshName));
+      if (query.parentName !== undefined) conditions.push(eq(resources.parentName, query.parentName));
+      const rows = await db.select().from(resources).where(and(...conditions)).orderBy(asc(resources.seq)).limit(query.limit);
+      return rows as ResourceRow[];
+    },
+
+    async countResources(query) {
+      const conditions: SQL[] = [];
+      if (query.kind !== undefined) conditions.push(eq(resources.kind, query.kind));
+      if (query.meshName !== undefined) conditions.push(eq(resources.meshName, query.meshName));
+      if (query.parentName !== undefined) conditions.push(eq(resources.parentName, query.parentName));
+      const [row] = await db.select({ n: count() }).from(resources).where(and(...conditions));
+      return row?.n ?? 0;
+    },
+
+    async findReferrers(meshName, toKind, toName, limit) {
+      return db
+        .select({ kind: resources.kind, meshName: resources.meshName, parentName: resources.parentName, name: resources.name })
+        .from(refs)
+        .innerJoin(resources, eq(resources.uid, refs.fromUid))
+        .where(and(eq(refs.meshName, meshName), eq(refs.toKind, toKind), eq(refs.toName, toName)))
+        .orderBy(asc(resources.seq))
+        .limit(limit);
+    },
+
+    async getTags(uid) {
+      return db.select({ key: tags.key, value: tags.value }).from(tags).where(eq(tags.resourceUid, uid)).orderBy(asc(tags.position));
+    },
+
+    async getIdempotencyRecord(token) {
+      const [row] = await db.select().from(idempotency).where(eq(idempotency.token, token)).limit(1);
+      return (row as IdempotencyRecord | undefined) ?? null;
+    },
+
+    async readMesh(meshName) {
+      // One snapshot for both reads, so the rows are exactly those of the revision returned.
+      return db.transaction(
+        async (tx) => {
+          const [revisionRow] = await tx.select().from(revisions).where(eq(revisions.scope, `mesh/${meshName}`));
+          const rows = await tx.select().from(resources).where(eq(resources.meshName, meshName)).orderBy(asc(resources.seq));
+          return { revision: revisionRow?.revision ?? 0, rows: rows as ResourceRow[] };
+        },
+        { isolationLevel: "repeatable read", accessMode: "read only" },
+      );
+    },
+
+    async listEndpoints(filter = {}) {
+      const conditions: SQL[] = [];
+      if (filter.namespaceName !== undefined) conditions.push(eq(endpoints.namespaceName, filter.namespaceName));
+      if (filter.serviceName !== undefined) conditions.push(eq(endpoints.serviceName, filter.serviceName));
+      // Byte order whatever the database's collation, as SQLite sorts.
+      const rows = await db
+        .select()
+        .from(endpoints)
+        .where(and(...conditions))
+        .orderBy(sql`${endpoints.namespaceName} collate "C"`, sql`${endpoints.serviceName} collate "C"`, sql`${endpoints.instanceId} collate "C"`);
+      return rows as EndpointRow[];
+    },
+
+    async listChanges(afterSeq, limit) {
+      const rows = await db.select().from(changeLog).where(gt(changeLog.seq, afterSeq)).orderBy(asc(changeLog.seq)).limit(limit);
+      return rows as ChangeRecord[];
+    },
+
+    async close() {},
+  } satisfies Store;
+}
+
+/**
+ * Connects to PostgreSQL at `url` (`postgres://user:pass@host:5432/db`), applies pending migrations (one replica at
+ * a time) and returns the Store. `close()` ends the pool.
+ * @example
+ *   const store = await openPostgresStore(process.env.DATABASE_URL!, { maxConnections: 10 });
+ */
+export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<Store> {
+  if (!options.skipMigrations) await migratePostgres(url);
+  const client = postgres(url, {
+    max: options.maxConnections ?? 10,
+    idle_timeout: options.idleTimeoutSeconds ?? 30,
+    connect_timeout: options.connectTimeoutSeconds ?? 10,
+    // Recycle connections now and then so a long-lived replica follows failovers and DNS changes.
+    max_lifetime: 60 * 30,
+    onnotice: () => {},
+  });
+  const store = createPostgresStore(drizzle({ client, schema }), options);
+  return {
+    ...store,
+    async close() {
+      await client.end({ timeout: 5 });
+    },
+  };
+}

@@ -1,0 +1,115 @@
+// PostgreSQL schema (DATABASE_URL). Mirrors db/schema.sqlite.ts table by table and column by column, with the
+// same TypeScript row types: JSON columns are jsonb, epoch-millisecond times and sequence numbers are bigint
+// read as JS numbers (`mode: "number"`; safe below 2^53, which epoch milliseconds and counters stay under).
+
+import { bigint, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from "drizzle-orm/pg-core";
+
+/**
+ * Every App Mesh resource of every kind, one row each. `seq` orders rows by creation and never changes, which
+ * is what makes paginated listing stable while rows are created or deleted between pages.
+ */
+export const resources = pgTable(
+  "resources",
+  {
+    seq: bigint("seq", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    kind: text("kind").notNull(),
+    meshName: text("mesh_name").notNull(),
+    /** Router of a route, gateway of a gateway route; "" for kinds with no parent besides the mesh. */
+    parentName: text("parent_name").notNull(),
+    name: text("name").notNull(),
+    uid: text("uid").notNull(),
+    arn: text("arn").notNull(),
+    spec: jsonb("spec").notNull(),
+    status: text("status").notNull(),
+    version: bigint("version", { mode: "number" }).notNull(),
+    /** Epoch milliseconds. */
+    createdAt: bigint("created_at", { mode: "number" }).notNull(),
+    lastUpdatedAt: bigint("last_updated_at", { mode: "number" }).notNull(),
+    meshOwner: text("mesh_owner").notNull(),
+    resourceOwner: text("resource_owner").notNull(),
+  },
+  (table) => [
+    uniqueIndex("resources_key").on(table.kind, table.meshName, table.parentName, table.name),
+    uniqueIndex("resources_uid").on(table.uid),
+    uniqueIndex("resources_arn").on(table.arn),
+    index("resources_mesh").on(table.meshName, table.seq),
+  ],
+);
+
+/** Tags of a resource; `position` keeps insertion order. Deleted with the resource. */
+export const tags = pgTable(
+  "tags",
+  {
+    resourceUid: text("resource_uid").notNull(),
+    position: integer("position").notNull(),
+    key: text("key").notNull(),
+    value: text("value").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.resourceUid, table.key] })],
+);
+
+/** Which resource names which other resource (a provider, a weighted target, a gateway-route target). */
+export const refs = pgTable(
+  "refs",
+  {
+    fromUid: text("from_uid").notNull(),
+    meshName: text("mesh_name").notNull(),
+    toKind: text("to_kind").notNull(),
+    toName: text("to_name").notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.fromUid, table.toKind, table.toName] }),
+    index("refs_target").on(table.meshName, table.toKind, table.toName),
+  ],
+);
+
+/** Monotonic revision per scope ("account", "mesh/<name>", "endpoints"); every write bumps the scopes it touches. */
+export const revisions = pgTable("revisions", {
+  scope: text("scope").primaryKey(),
+  revision: bigint("revision", { mode: "number" }).notNull(),
+});
+
+/**
+ * One row per committed change, in commit order: what changed, for watchers in other processes and for audit.
+ * Writers append under a transaction-scoped advisory lock held until commit, so `seq` order is commit order and
+ * a follower reading `seq > cursor` never skips a row that commits later with a smaller seq.
+ */
+export const changeLog = pgTable(
+  "change_log",
+  {
+    seq: bigint("seq", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    scope: text("scope").notNull(),
+    revision: bigint("revision", { mode: "number" }).notNull(),
+    action: text("action").notNull(),
+    kind: text("kind").notNull(),
+    meshName: text("mesh_name").notNull(),
+    parentName: text("parent_name").notNull(),
+    name: text("name").notNull(),
+    at: bigint("at", { mode: "number" }).notNull(),
+  },
+  (table) => [index("change_log_scope").on(table.scope, table.revision)],
+);
+
+/** The first response to a request carrying a clientToken, replayed for retries of the same request. */
+export const idempotency = pgTable("idempotency", {
+  token: text("token").primaryKey(),
+  requestHash: text("request_hash").notNull(),
+  response: jsonb("response").notNull(),
+  createdAt: bigint("created_at", { mode: "number" }).notNull(),
+});
+
+/** meshplane's endpoint registry (its stand-in for Cloud Map). */
+export const endpoints = pgTable(
+  "endpoints",
+  {
+    namespaceName: text("namespace_name").notNull(),
+    serviceName: text("service_name").notNull(),
+    instanceId: text("instance_id").notNull(),
+    address: text("address").notNull(),
+    port: integer("port").notNull(),
+    attributes: jsonb("attributes").notNull(),
+    health: text("health").notNull(),
+    updatedAt: bigint("updated_at", { mode: "number" }).notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.namespaceName, table.serviceName, table.instanceId] })],
+);
