@@ -1,0 +1,18 @@
+// The App Mesh domain: resource kinds, model-driven validation, ARNs, errors and service semantics.
+// Free of HTTP and SQL: it talks to persistence only through the db/ Store contract.
+export { createAppMeshService } from "./service.js";
+export type { AppMeshService, AppMeshServiceConfig } from "./service.js";
+export { AppMeshError, appMeshErrorStatus } from "./errors.js";
+export type { AppMeshErrorName } from "./errors.js";
+export { defaultQuotas, quotasFromEnv, quotaVariable } from "./quotas.js";
+export type { Quotas, QuotaName } from "./quotas.js";
+export { kindDescriptors, resourceKinds } from "./kinds.js";
+export type { KindDescriptor, ResourceKind } from "./kinds.js";
+export { parseArn, toArn } from "./arn.js";
+export { operations as appMeshOperations, shapes as appMeshShapes } from "./model/model.generated.js";
+export { validateShape } from "./validation.js";
+export type { RegexChecker } from "./spec-rules.js";
+export { loadMeshSnapshot } from "./snapshot-loader.js";
+export type { MeshSnapshot, EndpointInstance } from "./snapshot.js";
+export { createEndpointRegistry, endpointsScope } from "./endpoint-registry.js";
+export type { EndpointRegistry, EndpointRegistration } from "./endpoint-registry.js";
