@@ -1,0 +1,464 @@
+// The Store contract: one set of cases every backend must pass (libSQL file, PostgreSQL). Each backend's test
+// file calls `describeStoreContract` with a function that opens a fresh, empty, migrated store.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { ChangeEntry, NewResourceRow, Store, WriteBatch } from "../../db/index.js";
+
+let uidCounter = 0;
+
+/** A resource row with plausible values; `kind` "mesh" rows have meshName = name. */
+export function makeResource(fields: Partial<NewResourceRow> & { kind: string; name: string }): NewResourceRow {
+  const meshName = fields.meshName ?? (fields.kind === "mesh" ? fields.name : "m");
+  const parentName = fields.parentName ?? "";
+  const uid = fields.uid ?? `uid-${process.pid}-${++uidCounter}`;
+  const path = fields.kind === "mesh" ? `mesh/${meshName}` : `mesh/${meshName}/${fields.kind}/${parentName ? `${parentName}/` : ""}${fields.name}`;
+  return {
+    meshName,
+    parentName,
+    arn: `arn:aws:appmesh:us-east-1:111122223333:${path}`,
+    spec: { note: `spec of ${fields.name}` },
+    status: "ACTIVE",
+    version: 1,
+    createdAt: 1_700_000_000_000,
+    lastUpdatedAt: 1_700_000_000_000,
+    meshOwner: "111122223333",
+    resourceOwner: "111122223333",
+    ...fields,
+    uid,
+  };
+}
+
+function change(scope: string, action: ChangeEntry["action"], kind: string, meshName: string, name: string): ChangeEntry {
+  return { scope, action, kind, meshName, parentName: "", name, at: 1_700_000_000_000 };
+}
+
+/** Commits or fails the test: for setting up state. */
+async function commitOk(store: Store, batch: WriteBatch): Promise<Record<string, number>> {
+  const result = await store.commit(batch);
+  if (!result.ok) throw new Error(`setup batch was stale: ${JSON.stringify(batch)}`);
+  return result.revisions;
+}
+
+/** Creates mesh `name` the way the domain does: guarded on the account scope, bumping the mesh scope. */
+async function createMesh(store: Store, name: string): Promise<NewResourceRow> {
+  const row = makeResource({ kind: "mesh", name });
+  const current = await store.getRevisions(["account", `mesh/${name}`]);
+  await commitOk(store, {
+    expect: [
+      { scope: "account", revision: current.account! },
+      { scope: `mesh/${name}`, revision: current[`mesh/${name}`]! },
+    ],
+    insert: [row],
+    changes: [change(`mesh/${name}`, "create", "mesh", name, name)],
+  });
+  return row;
+}
+
+export function describeStoreContract(backend: string, openFresh: () => Promise<Store>): void {
+  describe(`Store contract (${backend})`, () => {
+    let store: Store;
+    beforeEach(async () => {
+      store = await openFresh();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    describe("revisions and guards", () => {
+      it("reports 0 for scopes never written and an empty object for no scopes", async () => {
+        expect(await store.getRevisions(["account", "mesh/x"])).toEqual({ account: 0, "mesh/x": 0 });
+        expect(await store.getRevisions([])).toEqual({});
+      });
+
+      it("bumps every expected scope by one and returns the new revisions", async () => {
+        expect(await commitOk(store, { expect: [{ scope: "account", revision: 0 }, { scope: "mesh/a", revision: 0 }] })).toEqual({ account: 1, "mesh/a": 1 });
+        expect(await commitOk(store, { expect: [{ scope: "account", revision: 1 }] })).toEqual({ account: 2 });
+        expect(await store.getRevisions(["account", "mesh/a"])).toEqual({ account: 2, "mesh/a": 1 });
+      });
+
+      it("bumps unchecked scopes once each, even when also expected or listed twice", async () => {
+        const revisions = await commitOk(store, { expect: [{ scope: "mesh/a", revision: 0 }], bump: ["endpoints", "endpoints", "mesh/a"] });
+        expect(revisions).toEqual({ "mesh/a": 1, endpoints: 1 });
+        await commitOk(store, { expect: [], bump: ["endpoints"] });
+        expect(await store.getRevisions(["mesh/a", "endpoints"])).toEqual({ "mesh/a": 1, endpoints: 2 });
+      });
+
+      it("accepts an empty batch and writes nothing", async () => {
+        expect(await store.commit({ expect: [] })).toEqual({ ok: true, revisions: {} });
+        expect(await store.listChanges(0, 10)).toEqual([]);
+      });
+
+      it("rejects a batch whose expected revision moved and writes nothing of it", async () => {
+        const mesh = await createMesh(store, "m");
+        const before = await store.getRevisions(["account", "mesh/m"]);
+        const node = makeResource({ kind: "virtualNode", name: "n" });
+        const stale = await store.commit({
+          expect: [{ scope: "mesh/m", revision: before["mesh/m"]! - 1 }],
+          bump: ["endpoints"],
+          insert: [node],
+          update: [{ uid: mesh.uid, spec: { changed: true }, status: "ACTIVE", version: 2, lastUpdatedAt: 2 }],
+          setTags: [{ uid: mesh.uid, tags: [{ key: "k", value: "v" }] }],
+          setRefs: [{ uid: mesh.uid, meshName: "m", refs: [{ toKind: "virtualService", toName: "s" }] }],
+          putEndpoints: [{ namespaceName: "ns", serviceName: "svc", instanceId: "i", address: "10.0.0.1", port: 80, attributes: {}, health: "HEALTHY", updatedAt: 1 }],
+          idempotency: { token: "t", requestHash: "h", response: {}, createdAt: 1 },
+          changes: [change("mesh/m", "create", "virtualNode", "m", "n")],
+        });
+        expect(stale).toEqual({ ok: false, reason: "stale" });
+        expect(await store.getRevisions(["account", "mesh/m", "endpoints"])).toEqual({ ...before, endpoints: 0 });
+        expect(await store.getResource({ kind: "virtualNode", meshName: "m", parentName: "", name: "n" })).toBeNull();
+        expect((await store.getResource({ kind: "mesh", meshName: "m", parentName: "", name: "m" }))?.version).toBe(1);
+        expect(await store.getTags(mesh.uid)).toEqual([]);
+        expect(await store.findReferrers("m", "virtualService", "s", 10)).toEqual([]);
+        expect(await store.listEndpoints()).toEqual([]);
+        expect(await store.getIdempotencyRecord("t")).toBeNull();
+        expect((await store.listChanges(0, 10)).map((c) => c.name)).toEqual(["m"]);
+      });
+
+      it("rejects expecting 0 for a scope already written, and expecting a revision for a scope never written", async () => {
+        await commitOk(store, { expect: [{ scope: "mesh/a", revision: 0 }] });
+        expect(await store.commit({ expect: [{ scope: "mesh/a", revision: 0 }] })).toEqual({ ok: false, reason: "stale" });
+        expect(await store.commit({ expect: [{ scope: "mesh/b", revision: 3 }] })).toEqual({ ok: false, reason: "stale" });
+        expect(await store.getRevisions(["mesh/a", "mesh/b"])).toEqual({ "mesh/a": 1, "mesh/b": 0 });
+      });
+
+      it("rejects the whole batch when any one of several guards moved", async () => {
+        await commitOk(store, { expect: [{ scope: "account", revision: 0 }, { scope: "mesh/a", revision: 0 }] });
+        const result = await store.commit({
+          expect: [{ scope: "account", revision: 1 }, { scope: "mesh/a", revision: 0 }],
+          insert: [makeResource({ kind: "mesh", name: "a" })],
+        });
+        expect(result).toEqual({ ok: false, reason: "stale" });
+        expect(await store.getRevisions(["account", "mesh/a"])).toEqual({ account: 1, "mesh/a": 1 });
+        expect(await store.countResources({ kind: "mesh" })).toBe(0);
+      });
+    });
+
+    describe("unique keys", () => {
+      it("reports a second resource with the same kind, mesh, parent and name as stale, writing nothing", async () => {
+        await createMesh(store, "m");
+        const before = await store.getRevisions(["mesh/m"]);
+        await commitOk(store, { expect: [{ scope: "mesh/m", revision: before["mesh/m"]! }], insert: [makeResource({ kind: "virtualNode", name: "n" })] });
+        const after = await store.getRevisions(["mesh/m"]);
+        // A batch guarded on another scope, so only the key can stop it.
+        const duplicate = await store.commit({
+          expect: [{ scope: "other", revision: 0 }],
+          insert: [makeResource({ kind: "virtualNode", name: "n" })],
+          changes: [change("other", "create", "virtualNode", "m", "n")],
+        });
+        expect(duplicate).toEqual({ ok: false, reason: "stale" });
+        expect(await store.getRevisions(["mesh/m", "other"])).toEqual({ ...after, other: 0 });
+        expect(await store.countResources({ kind: "virtualNode", meshName: "m" })).toBe(1);
+        expect((await store.listChanges(0, 10)).map((c) => c.scope)).toEqual(["mesh/m"]);
+      });
+
+      it("allows the same name under another kind, parent or mesh", async () => {
+        await commitOk(store, {
+          expect: [],
+          insert: [
+            makeResource({ kind: "route", name: "x", parentName: "r1" }),
+            makeResource({ kind: "route", name: "x", parentName: "r2" }),
+            makeResource({ kind: "virtualRouter", name: "x" }),
+            makeResource({ kind: "route", name: "x", parentName: "r1", meshName: "other" }),
+          ],
+        });
+        expect(await store.countResources({})).toBe(4);
+      });
+
+      it("reports a duplicate uid or ARN as stale", async () => {
+        const first = makeResource({ kind: "virtualNode", name: "a" });
+        await commitOk(store, { expect: [], insert: [first] });
+        expect(await store.commit({ expect: [], insert: [makeResource({ kind: "virtualNode", name: "b", uid: first.uid })] })).toEqual({ ok: false, reason: "stale" });
+        expect(await store.commit({ expect: [], insert: [makeResource({ kind: "virtualNode", name: "c", arn: first.arn })] })).toEqual({ ok: false, reason: "stale" });
+        expect(await store.countResources({})).toBe(1);
+      });
+
+      it("reports an idempotency token already recorded as stale and keeps the first record", async () => {
+        await commitOk(store, { expect: [{ scope: "account", revision: 0 }], idempotency: { token: "tok", requestHash: "h1", response: { mesh: { meshName: "a" } }, createdAt: 5 } });
+        const second = await store.commit({
+          expect: [{ scope: "mesh/b", revision: 0 }],
+          insert: [makeResource({ kind: "mesh", name: "b" })],
+          idempotency: { token: "tok", requestHash: "h2", response: {}, createdAt: 6 },
+        });
+        expect(second).toEqual({ ok: false, reason: "stale" });
+        expect(await store.getIdempotencyRecord("tok")).toEqual({ token: "tok", requestHash: "h1", response: { mesh: { meshName: "a" } }, createdAt: 5 });
+        expect(await store.countResources({ kind: "mesh" })).toBe(0);
+        expect(await store.getRevisions(["mesh/b"])).toEqual({ "mesh/b": 0 });
+      });
+
+      it("returns null for an unknown idempotency token", async () => {
+        expect(await store.getIdempotencyRecord("nope")).toBeNull();
+      });
+    });
+
+    describe("resources", () => {
+      it("reads a row back by key and by ARN with every field as written, spec JSON included", async () => {
+        const spec = { listeners: [{ portMapping: { port: 8080, protocol: "http" } }], nested: { empty: [], n: 1.5, t: true, z: null }, text: "ünïcødé ✓" };
+        const row = makeResource({ kind: "virtualNode", name: "n", spec, version: 3, createdAt: 1_763_000_000_123, lastUpdatedAt: 1_763_000_000_456 });
+        await commitOk(store, { expect: [], insert: [row] });
+        const read = await store.getResource({ kind: "virtualNode", meshName: "m", parentName: "", name: "n" });
+        expect(read).toEqual({ ...row, seq: expect.any(Number) });
+        expect(await store.getResourceByArn(row.arn)).toEqual(read);
+        expect(await store.getResourceByArn(`${row.arn}-missing`)).toBeNull();
+        expect(await store.getResource({ kind: "virtualNode", meshName: "m", parentName: "", name: "other" })).toBeNull();
+      });
+
+      it("updates only spec, status, version and lastUpdatedAt", async () => {
+        const row = makeResource({ kind: "virtualNode", name: "n" });
+        await commitOk(store, { expect: [], insert: [row] });
+        const before = (await store.getResourceByArn(row.arn))!;
+        await commitOk(store, { expect: [], update: [{ uid: row.uid, spec: { v: 2 }, status: "INACTIVE", version: 2, lastUpdatedAt: 1_800_000_000_000 }] });
+        expect(await store.getResourceByArn(row.arn)).toEqual({ ...before, spec: { v: 2 }, status: "INACTIVE", version: 2, lastUpdatedAt: 1_800_000_000_000 });
+      });
+
+      it("assigns increasing seq in batch order and lists by seq with a cursor and a limit", async () => {
+        const names = ["e", "d", "c", "b", "a"];
+        for (const name of names.slice(0, 2)) await commitOk(store, { expect: [], insert: [makeResource({ kind: "virtualNode", name })] });
+        await commitOk(store, { expect: [], insert: names.slice(2).map((name) => makeResource({ kind: "virtualNode", name })) });
+        await commitOk(store, { expect: [], insert: [makeResource({ kind: "virtualService", name: "s" }), makeResource({ kind: "virtualNode", name: "x", meshName: "other" })] });
+
+        const all = await store.listResources({ kind: "virtualNode", meshName: "m", afterSeq: 0, limit: 100 });
+        expect(all.map((r) => r.name)).toEqual(names);
+        const seqs = all.map((r) => r.seq);
+        expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+        expect(new Set(seqs).size).toBe(seqs.length);
+
+        const page1 = await store.listResources({ kind: "virtualNode", meshName: "m", afterSeq: 0, limit: 2 });
+        const page2 = await store.listResources({ kind: "virtualNode", meshName: "m", afterSeq: page1[1]!.seq, limit: 2 });
+        const page3 = await store.listResources({ kind: "virtualNode", meshName: "m", afterSeq: page2[1]!.seq, limit: 2 });
+        expect([page1, page2, page3].map((p) => p.map((r) => r.name))).toEqual([["e", "d"], ["c", "b"], ["a"]]);
+        expect(await store.listResources({ kind: "virtualNode", meshName: "m", afterSeq: page3[0]!.seq, limit: 2 })).toEqual([]);
+        expect((await store.listResources({ kind: "virtualNode", afterSeq: 0, limit: 100 })).map((r) => r.name)).toEqual([...names, "x"]);
+      });
+
+      it("keeps a cursor valid when rows before or at it are deleted between pages", async () => {
+        const rows = ["a", "b", "c", "d"].map((name) => makeResource({ kind: "virtualNode", name }));
+        await commitOk(store, { expect: [], insert: rows });
+        const page1 = await store.listResources({ kind: "virtualNode", meshName: "m", afterSeq: 0, limit: 2 });
+        await commitOk(store, { expect: [], delete: [rows[0]!.uid, rows[1]!.uid] });
+        await commitOk(store, { expect: [], insert: [makeResource({ kind: "virtualNode", name: "e" })] });
+        const page2 = await store.listResources({ kind: "virtualNode", meshName: "m", afterSeq: page1[1]!.seq, limit: 10 });
+        expect(page2.map((r) => r.name)).toEqual(["c", "d", "e"]);
+      });
+
+      it("filters lists and counts by parent", async () => {
+        await commitOk(store, {
+          expect: [],
+          insert: [
+            makeResource({ kind: "route", name: "r1", parentName: "vr1" }),
+            makeResource({ kind: "route", name: "r2", parentName: "vr1" }),
+            makeResource({ kind: "route", name: "r3", parentName: "vr2" }),
+          ],
+        });
+        const underVr1 = await store.listResources({ kind: "route", meshName: "m", parentName: "vr1", afterSeq: 0, limit: 10 });
+        expect(underVr1.map((r) => r.name)).toEqual(["r1", "r2"]);
+        expect(await store.countResources({ kind: "route", meshName: "m", parentName: "vr1" })).toBe(2);
+        expect(await store.countResources({ kind: "route", meshName: "m", parentName: "vr2" })).toBe(1);
+        expect(await store.countResources({ kind: "route", meshName: "m", parentName: "none" })).toBe(0);
+      });
+
+      it("counts by kind, by mesh, meshes across the store, and everything", async () => {
+        await createMesh(store, "m");
+        await createMesh(store, "n");
+        await commitOk(store, {
+          expect: [],
+          insert: [makeResource({ kind: "virtualNode", name: "a" }), makeResource({ kind: "virtualNode", name: "b" }), makeResource({ kind: "virtualService", name: "s" }), makeResource({ kind: "virtualNode", name: "a", meshName: "n" })],
+        });
+        expect(await store.countResources({ kind: "mesh" })).toBe(2);
+        expect(await store.countResources({ kind: "virtualNode", meshName: "m" })).toBe(2);
+        expect(await store.countResources({ meshName: "m" })).toBe(4);
+        expect(await store.countResources({ kind: "virtualNode" })).toBe(3);
+        expect(await store.countResources({})).toBe(6);
+        expect(await store.countResources({ meshName: "empty" })).toBe(0);
+      });
+    });
+
+    describe("tags", () => {
+      it("keeps tags in the order given and replaces the whole list", async () => {
+        const row = makeResource({ kind: "mesh", name: "m" });
+        await commitOk(store, { expect: [], insert: [row], setTags: [{ uid: row.uid, tags: [{ key: "z", value: "1" }, { key: "a", value: "2" }, { key: "m", value: "" }] }] });
+        expect(await store.getTags(row.uid)).toEqual([{ key: "z", value: "1" }, { key: "a", value: "2" }, { key: "m", value: "" }]);
+        await commitOk(store, { expect: [], setTags: [{ uid: row.uid, tags: [{ key: "b", value: "3" }, { key: "z", value: "9" }] }] });
+        expect(await store.getTags(row.uid)).toEqual([{ key: "b", value: "3" }, { key: "z", value: "9" }]);
+        await commitOk(store, { expect: [], setTags: [{ uid: row.uid, tags: [] }] });
+        expect(await store.getTags(row.uid)).toEqual([]);
+      });
+
+      it("reports a tag list with a repeated key as stale and keeps the old list", async () => {
+        const row = makeResource({ kind: "mesh", name: "m" });
+        await commitOk(store, { expect: [], insert: [row], setTags: [{ uid: row.uid, tags: [{ key: "a", value: "1" }] }] });
+        const result = await store.commit({ expect: [], setTags: [{ uid: row.uid, tags: [{ key: "k", value: "1" }, { key: "k", value: "2" }] }] });
+        expect(result).toEqual({ ok: false, reason: "stale" });
+        expect(await store.getTags(row.uid)).toEqual([{ key: "a", value: "1" }]);
+      });
+    });
+
+    describe("references", () => {
+      it("finds the referrers of a resource in seq order, up to the limit, only in its mesh", async () => {
+        const [r1, r2, r3, other] = [
+          makeResource({ kind: "route", name: "r1", parentName: "vr" }),
+          makeResource({ kind: "virtualService", name: "s1" }),
+          makeResource({ kind: "gatewayRoute", name: "g", parentName: "gw" }),
+          makeResource({ kind: "virtualService", name: "s1", meshName: "o" }),
+        ];
+        await commitOk(store, {
+          expect: [],
+          insert: [r1!, r2!, r3!, other!],
+          setRefs: [
+            { uid: r1!.uid, meshName: "m", refs: [{ toKind: "virtualNode", toName: "n" }, { toKind: "virtualNode", toName: "n2" }] },
+            { uid: r2!.uid, meshName: "m", refs: [{ toKind: "virtualNode", toName: "n" }] },
+            { uid: r3!.uid, meshName: "m", refs: [{ toKind: "virtualNode", toName: "n" }, { toKind: "virtualNode", toName: "n" }] },
+            { uid: other!.uid, meshName: "o", refs: [{ toKind: "virtualNode", toName: "n" }] },
+          ],
+        });
+        expect(await store.findReferrers("m", "virtualNode", "n", 10)).toEqual([
+          { kind: "route", meshName: "m", parentName: "vr", name: "r1" },
+          { kind: "virtualService", meshName: "m", parentName: "", name: "s1" },
+          { kind: "gatewayRoute", meshName: "m", parentName: "gw", name: "g" },
+        ]);
+        expect(await store.findReferrers("m", "virtualNode", "n", 2)).toHaveLength(2);
+        expect(await store.findReferrers("m", "virtualRouter", "n", 10)).toEqual([]);
+        expect(await store.findReferrers("o", "virtualNode", "n", 10)).toEqual([{ kind: "virtualService", meshName: "o", parentName: "", name: "s1" }]);
+      });
+
+      it("replaces the outgoing references of a resource", async () => {
+        const row = makeResource({ kind: "virtualService", name: "s" });
+        await commitOk(store, { expect: [], insert: [row], setRefs: [{ uid: row.uid, meshName: "m", refs: [{ toKind: "virtualNode", toName: "a" }] }] });
+        await commitOk(store, { expect: [], setRefs: [{ uid: row.uid, meshName: "m", refs: [{ toKind: "virtualRouter", toName: "b" }] }] });
+        expect(await store.findReferrers("m", "virtualNode", "a", 10)).toEqual([]);
+        expect(await store.findReferrers("m", "virtualRouter", "b", 10)).toHaveLength(1);
+        await commitOk(store, { expect: [], setRefs: [{ uid: row.uid, meshName: "m", refs: [] }] });
+        expect(await store.findReferrers("m", "virtualRouter", "b", 10)).toEqual([]);
+      });
+    });
+
+    describe("delete", () => {
+      it("removes the row with its tags and outgoing references, leaving references to it", async () => {
+        const service = makeResource({ kind: "virtualService", name: "s" });
+        const route = makeResource({ kind: "route", name: "r", parentName: "vr" });
+        await commitOk(store, {
+          expect: [],
+          insert: [service, route],
+          setTags: [{ uid: service.uid, tags: [{ key: "team", value: "a" }] }],
+          setRefs: [
+            { uid: service.uid, meshName: "m", refs: [{ toKind: "virtualNode", toName: "n" }] },
+            { uid: route.uid, meshName: "m", refs: [{ toKind: "virtualService", toName: "s" }] },
+          ],
+        });
+        await commitOk(store, { expect: [], delete: [service.uid] });
+        expect(await store.getResourceByArn(service.arn)).toBeNull();
+        expect(await store.getTags(service.uid)).toEqual([]);
+        expect(await store.findReferrers("m", "virtualNode", "n", 10)).toEqual([]);
+        expect(await store.findReferrers("m", "virtualService", "s", 10)).toEqual([{ kind: "route", meshName: "m", parentName: "vr", name: "r" }]);
+      });
+
+      it("lets a batch delete a resource and insert one with the same key", async () => {
+        const first = makeResource({ kind: "virtualNode", name: "n" });
+        await commitOk(store, { expect: [], insert: [first] });
+        const second = makeResource({ kind: "virtualNode", name: "n", arn: `${first.arn}-2` });
+        await commitOk(store, { expect: [], delete: [first.uid], insert: [second] });
+        expect((await store.getResource({ kind: "virtualNode", meshName: "m", parentName: "", name: "n" }))?.uid).toBe(second.uid);
+      });
+    });
+
+    describe("readMesh", () => {
+      it("returns every row of the mesh in seq order with the mesh revision", async () => {
+        await createMesh(store, "m");
+        await createMesh(store, "other");
+        const rev = (await store.getRevisions(["mesh/m"]))["mesh/m"]!;
+        const written = await commitOk(store, {
+          expect: [{ scope: "mesh/m", revision: rev }],
+          insert: [makeResource({ kind: "virtualNode", name: "n" }), makeResource({ kind: "virtualNode", name: "n", meshName: "other" })],
+        });
+        const read = await store.readMesh("m");
+        expect(read.revision).toBe(written["mesh/m"]);
+        expect(read.rows.map((r) => [r.kind, r.name])).toEqual([["mesh", "m"], ["virtualNode", "n"]]);
+      });
+
+      it("returns no rows for an unknown mesh", async () => {
+        expect(await store.readMesh("nope")).toEqual({ revision: 0, rows: [] });
+      });
+
+      it("never returns rows of another revision than the one it reports while writes go on", async () => {
+        await createMesh(store, "m");
+        const writes = (async () => {
+          for (let i = 0; i < 20; i++) {
+            const rev = (await store.getRevisions(["mesh/m"]))["mesh/m"]!;
+            await commitOk(store, { expect: [{ scope: "mesh/m", revision: rev }], insert: [makeResource({ kind: "virtualNode", name: `n${i}` })] });
+          }
+        })();
+        const reads: Array<{ revision: number; count: number }> = [];
+        for (let i = 0; i < 20; i++) {
+          const { revision, rows } = await store.readMesh("m");
+          reads.push({ revision, count: rows.length });
+        }
+        await writes;
+        // createMesh wrote revision 1 with one row; each later write adds exactly one row and one revision.
+        for (const read of reads) expect(read.count).toBe(read.revision);
+      });
+    });
+
+    describe("endpoints", () => {
+      const endpoint = (instanceId: string, fields: Partial<{ namespaceName: string; serviceName: string; port: number }> = {}) => ({
+        namespaceName: "ns",
+        serviceName: "svc",
+        instanceId,
+        address: "10.0.0.1",
+        port: 8080,
+        attributes: { AWS_INSTANCE_IPV4: "10.0.0.1", zone: "a" },
+        health: "HEALTHY",
+        updatedAt: 1_700_000_000_000,
+        ...fields,
+      });
+
+      it("upserts, deletes and filters endpoints, listed by namespace, service and instance in byte order", async () => {
+        await commitOk(store, {
+          expect: [],
+          bump: ["endpoints"],
+          putEndpoints: [endpoint("b"), endpoint("a"), endpoint("B"), endpoint("x", { serviceName: "other" }), endpoint("y", { namespaceName: "ns2" })],
+        });
+        expect((await store.listEndpoints()).map((e) => `${e.namespaceName}/${e.serviceName}/${e.instanceId}`)).toEqual([
+          "ns/other/x",
+          "ns/svc/B",
+          "ns/svc/a",
+          "ns/svc/b",
+          "ns2/svc/y",
+        ]);
+        expect((await store.listEndpoints({ namespaceName: "ns", serviceName: "svc" })).map((e) => e.instanceId)).toEqual(["B", "a", "b"]);
+        expect((await store.listEndpoints({ namespaceName: "ns2" })).map((e) => e.instanceId)).toEqual(["y"]);
+
+        await commitOk(store, { expect: [], putEndpoints: [{ ...endpoint("a"), address: "10.0.0.2", port: 9090, attributes: { k: "v" }, health: "UNHEALTHY", updatedAt: 2 }, endpoint("a", { port: 7070 })] });
+        const [a] = await store.listEndpoints({ namespaceName: "ns", serviceName: "svc" }).then((list) => list.filter((e) => e.instanceId === "a"));
+        expect(a).toEqual(endpoint("a", { port: 7070 }));
+
+        await commitOk(store, { expect: [], deleteEndpoints: [{ namespaceName: "ns", serviceName: "svc", instanceId: "b" }, { namespaceName: "ns", serviceName: "svc", instanceId: "missing" }] });
+        expect((await store.listEndpoints({ serviceName: "svc" })).map((e) => e.instanceId)).toEqual(["B", "a", "y"]);
+        expect(await store.getRevisions(["endpoints"])).toEqual({ endpoints: 1 });
+      });
+    });
+
+    describe("change log", () => {
+      it("records each change with the revision its scope reached in the same batch, oldest first", async () => {
+        await createMesh(store, "m");
+        const rev = (await store.getRevisions(["mesh/m"]))["mesh/m"]!;
+        await commitOk(store, {
+          expect: [{ scope: "mesh/m", revision: rev }],
+          bump: ["endpoints"],
+          insert: [makeResource({ kind: "virtualNode", name: "a" }), makeResource({ kind: "virtualNode", name: "b" })],
+          changes: [change("mesh/m", "create", "virtualNode", "m", "a"), change("mesh/m", "create", "virtualNode", "m", "b"), change("endpoints", "update", "endpoint", "", "i")],
+        });
+        await commitOk(store, { expect: [{ scope: "mesh/m", revision: rev + 1 }], changes: [{ ...change("mesh/m", "tag", "virtualNode", "m", "a"), parentName: "p", at: 42 }] });
+        const log = await store.listChanges(0, 100);
+        expect(log.map(({ seq: _seq, ...rest }) => rest)).toEqual([
+          { ...change("mesh/m", "create", "mesh", "m", "m"), revision: 1 },
+          { ...change("mesh/m", "create", "virtualNode", "m", "a"), revision: 2 },
+          { ...change("mesh/m", "create", "virtualNode", "m", "b"), revision: 2 },
+          { ...change("endpoints", "update", "endpoint", "", "i"), revision: 1 },
+          { ...change("mesh/m", "tag", "virtualNode", "m", "a"), parentName: "p", at: 42, revision: 3 },
+        ]);
+        const seqs = log.map((c) => c.seq);
+        expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+        expect(await store.listChanges(seqs[1]!, 2)).toEqual(log.slice(2, 4));
+        expect(await store.listChanges(seqs[4]!, 10)).toEqual([]);
+      });
+    });
+  });
+}
