@@ -1,0 +1,22 @@
+// Opens the store a Node process is configured for, with the feed that tells it about writes made by
+// other processes sharing the same database: PostgreSQL when a URL is given, else the embedded SQLite file.
+import { createPollingChangeFeed, type ChangeFeed } from "./change-feed.js";
+import type { Store } from "./store.js";
+
+export interface OpenedStore {
+  store: Store;
+  /** Changes committed by any process on this database (this one included). */
+  externalChanges: ChangeFeed;
+  backend: "sqlite" | "postgres";
+}
+
+export async function openStore(options: { databaseUrl?: string; sqliteFile: string }): Promise<OpenedStore> {
+  if (options.databaseUrl) {
+    const { openPostgresStore } = await import("./postgres/store.js");
+    const store = await openPostgresStore(options.databaseUrl);
+    return { store, externalChanges: createPollingChangeFeed(store), backend: "postgres" };
+  }
+  const { openLibsqlStore } = await import("./sqlite/libsql.js");
+  const store = await openLibsqlStore(options.sqliteFile);
+  return { store, externalChanges: createPollingChangeFeed(store), backend: "sqlite" };
+}

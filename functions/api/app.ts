@@ -1,0 +1,146 @@
+// The App Mesh REST API (2019-01-25) on Hono. Every route comes from the model's operation table: the handler
+// only decodes URI, query and body members into one input and hands it to the service.
+import { Hono, type Context } from "hono";
+import { AppMeshError, appMeshOperations, appMeshShapes, type AppMeshService, type EndpointRegistry } from "../appmesh/index.js";
+import { renderError } from "./errors.js";
+
+export const maxBodyBytes = 1024 * 1024;
+
+interface ModelMember {
+  shape: string;
+  location?: string;
+  locationName?: string;
+}
+
+const shapeTable = appMeshShapes as unknown as Record<string, { type: string; members?: Record<string, ModelMember> }>;
+
+export interface ApiOptions {
+  service: AppMeshService;
+  endpoints: EndpointRegistry;
+}
+
+const badRequest = (message: string) => new AppMeshError("BadRequestException", message);
+
+function isJsonContentType(value: string | undefined): boolean {
+  if (value === undefined || value === "") return true;
+  const type = value.split(";")[0]!.trim().toLowerCase();
+  return type === "application/json" || type.endsWith("+json") || type.startsWith("application/x-amz-json");
+}
+
+/** Reads a JSON object body within the size limit; an empty body is `{}`. */
+async function readJsonObject(c: Context): Promise<Record<string, unknown>> {
+  if (!isJsonContentType(c.req.header("content-type"))) throw badRequest(`Content-Type ${c.req.header("content-type")} is not supported; send application/json.`);
+  const declared = Number(c.req.header("content-length") ?? "0");
+  if (declared > maxBodyBytes) throw badRequest(`The request body exceeds ${maxBodyBytes} bytes.`);
+  const bytes = new Uint8Array(await c.req.arrayBuffer());
+  if (bytes.byteLength > maxBodyBytes) throw badRequest(`The request body exceeds ${maxBodyBytes} bytes.`);
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw badRequest("The request body is not valid UTF-8.");
+  }
+  if (text.trim() === "") return {};
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw badRequest("The request body is not valid JSON.");
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) throw badRequest("The request body must be a JSON object.");
+  return body as Record<string, unknown>;
+}
+
+/** Query values arrive as text; integer members become numbers when they are plain decimal integers. */
+function decodeQueryValue(member: ModelMember, raw: string): unknown {
+  const type = shapeTable[member.shape]?.type;
+  if ((type === "integer" || type === "long") && /^-?\d{1,15}$/.test(raw)) return Number(raw);
+  return raw;
+}
+
+function honoPath(requestUri: string): string {
+  return requestUri.split("?")[0]!.replace(/\{(\w+)\+?\}/g, ":$1");
+}
+
+export function createApiApp(options: ApiOptions): Hono {
+  const app = new Hono();
+  const knownPaths = new Map<string, string[]>();
+
+  app.use("*", async (c, next) => {
+    c.header("x-amzn-RequestId", crypto.randomUUID());
+    await next();
+  });
+
+  app.get("/healthz", (c) => c.json({ status: "ok" }));
+
+  for (const [operation, model] of Object.entries(appMeshOperations) as Array<[string, { method: string; requestUri: string; input?: string }]>) {
+    const members = Object.entries(shapeTable[model.input!]?.members ?? {});
+    const uriMembers = members.filter(([, m]) => m.location === "uri");
+    const queryMembers = members.filter(([, m]) => m.location === "querystring");
+    const bodyMembers = members.filter(([, m]) => m.location === undefined);
+    const path = honoPath(model.requestUri);
+    knownPaths.set(path, [...(knownPaths.get(path) ?? []), model.method]);
+
+    app.on(model.method, path, async (c) => {
+      const input: Record<string, unknown> = {};
+      for (const [name, member] of uriMembers) input[name] = c.req.param(member.locationName ?? name);
+      for (const [name, member] of queryMembers) {
+        const raw = c.req.query(member.locationName ?? name);
+        if (raw !== undefined) input[name] = decodeQueryValue(member, raw);
+      }
+      if (bodyMembers.length > 0) {
+        const body = await readJsonObject(c);
+        for (const [name] of bodyMembers) if (body[name] !== undefined) input[name] = body[name];
+      }
+      return c.json((await options.service.execute(operation, input)) as object);
+    });
+  }
+
+  mountEndpointRegistry(app, options.endpoints);
+
+  app.notFound((c) => {
+    const allowed = [...knownPaths.entries()].find(([path]) => matchesTemplate(path, c.req.path))?.[1];
+    if (allowed) return renderError(c, badRequest(`Method ${c.req.method} is not allowed on ${c.req.path}; use ${allowed.join(" or ")}.`));
+    return renderError(c, new AppMeshError("NotFoundException", `No operation matches ${c.req.method} ${c.req.path}.`));
+  });
+  app.onError((error, c) => renderError(c, error));
+  return app;
+}
+
+function matchesTemplate(template: string, path: string): boolean {
+  const expected = template.split("/");
+  const actual = path.split("/");
+  return expected.length === actual.length && expected.every((segment, index) => segment.startsWith(":") ? actual[index] !== "" : segment === actual[index]);
+}
+
+/** `/v1/endpoints`: meshplane's endpoint registry (outside the App Mesh paths). */
+function mountEndpointRegistry(app: Hono, registry: EndpointRegistry): void {
+  app.get("/v1/endpoints", async (c) => {
+    const filter: { namespaceName?: string; serviceName?: string } = {};
+    const namespaceName = c.req.query("namespace");
+    const serviceName = c.req.query("service");
+    if (namespaceName !== undefined) filter.namespaceName = namespaceName;
+    if (serviceName !== undefined) filter.serviceName = serviceName;
+    return c.json({ instances: await registry.list(filter) });
+  });
+  app.get("/v1/endpoints/:namespace/:service", async (c) =>
+    c.json({ instances: await registry.list({ namespaceName: c.req.param("namespace"), serviceName: c.req.param("service") }) }),
+  );
+  app.put("/v1/endpoints/:namespace/:service/:instanceId", async (c) => {
+    const body = await readJsonObject(c);
+    const instance = await registry.register({
+      ...body,
+      address: body.address,
+      port: body.port,
+      namespaceName: c.req.param("namespace"),
+      serviceName: c.req.param("service"),
+      instanceId: c.req.param("instanceId"),
+    });
+    return c.json(instance);
+  });
+  app.delete("/v1/endpoints/:namespace/:service/:instanceId", async (c) =>
+    c.json(
+      await registry.deregister({ namespaceName: c.req.param("namespace"), serviceName: c.req.param("service"), instanceId: c.req.param("instanceId") }),
+    ),
+  );
+}

@@ -1,0 +1,78 @@
+// meshplane on Node: `npm start`. The App Mesh REST API on PORT and the ADS server on XDS_PORT, over the
+// embedded SQLite file by default or PostgreSQL when DATABASE_URL is set.
+import { serve, type ServerType } from "@hono/node-server";
+import { pathToFileURL } from "node:url";
+import { createLocalChangeFeed } from "../db/change-feed.js";
+import { openStore } from "../db/open.js";
+import { createApiApp } from "./api/app.js";
+import { createAppMeshService, createEndpointRegistry } from "./appmesh/index.js";
+import { configFromEnv, type ControlPlaneConfig } from "./config.js";
+import { createRegexChecker } from "./regex-checker.js";
+
+export interface RunningControlPlane {
+  config: ControlPlaneConfig;
+  /** Base URL of the REST API, e.g. http://127.0.0.1:8787 */
+  url: string;
+  close(): Promise<void>;
+}
+
+function listen(server: ServerType): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.once("listening", () => {
+      const address = server.address();
+      resolve(typeof address === "object" && address ? address.port : 0);
+    });
+  });
+}
+
+export async function startControlPlane(config: ControlPlaneConfig): Promise<RunningControlPlane> {
+  const { store, externalChanges, backend } = await openStore(config);
+  const localChanges = createLocalChangeFeed();
+  const onCommit = (changes: Array<{ scope: string; revision: number }>) => changes.forEach((change) => localChanges.publish(change));
+  const service = createAppMeshService(store, { region: config.region, accountId: config.accountId, quotas: config.quotas, checkRegex: await createRegexChecker(), onCommit });
+  const endpoints = createEndpointRegistry(store, { onCommit });
+  const app = createApiApp({ service, endpoints });
+
+  const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port });
+  const port = await listen(server);
+  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  console.log(`meshplane: App Mesh API on ${url} (${backend === "sqlite" ? `SQLite ${config.sqliteFile}` : "PostgreSQL"})`);
+
+  return {
+    config: { ...config, port },
+    url,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await externalChanges.close();
+      await localChanges.close();
+      await store.close();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const running = await startControlPlane(configFromEnv(process.env));
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    console.log(`meshplane: ${signal}, shutting down`);
+    running.close().then(
+      () => process.exit(0),
+      (error) => {
+        console.error("meshplane: shutdown failed", error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error) => {
+    console.error("meshplane: failed to start:", error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}
