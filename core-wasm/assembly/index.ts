@@ -1,0 +1,243 @@
+// The module's exports: only numbers cross the boundary. Strings come in as UTF-8 in the scratch buffer
+// (scratch.ts); results are indices, and error messages are written back into the scratch buffer on request.
+import { scratchBase, scratchSize, reserveScratch, writeStringToScratch } from "./scratch";
+import { compilePattern, regexError } from "./regex/index";
+import { Matcher, stepCount } from "./regex/vm";
+import { StringMatcher, StringKind, copyBytes } from "./router/strings";
+import { RouteTable, Route, PathKind, HeaderMatcher, HeaderKind, QueryParameterMatcher, Failure } from "./router/table";
+
+export { scratchBase, scratchSize, reserveScratch };
+
+let lastError: string = "";
+
+/** Writes the last error message into the scratch buffer and returns its byte length. */
+export function errorMessage(): i32 {
+  return writeStringToScratch(lastError);
+}
+
+// ── Regular expressions ─────────────────────────────────────────────────────────────────────────────────────────
+
+const regexes = new Array<Matcher | null>();
+
+/** Checks the pattern in scratch[0, length): 1 when valid, 0 with errorMessage() set otherwise. */
+export function regexCheck(length: i32, maxProgramSize: i32): i32 {
+  if (compilePattern(scratchBase(), length, maxProgramSize) != null) return 1;
+  lastError = regexError;
+  return 0;
+}
+
+/** Compiles the pattern in scratch[0, length) into a handle, or -1 with errorMessage() set. */
+export function regexCompile(length: i32, maxProgramSize: i32): i32 {
+  const matcher = compilePattern(scratchBase(), length, maxProgramSize);
+  if (matcher == null) {
+    lastError = regexError;
+    return -1;
+  }
+  return storeHandle(changetype<Matcher | null>(matcher), regexes);
+}
+
+/** Whether scratch[0, length) as a whole matches the regex: 1 or 0. */
+export function regexFullMatch(handle: i32, length: i32): i32 {
+  return regexes[handle]!.fullMatch(scratchBase(), length) ? 1 : 0;
+}
+
+export function regexProgramSize(handle: i32): i32 {
+  return regexes[handle]!.instructionCount;
+}
+
+export function regexDispose(handle: i32): void {
+  regexes[handle] = null;
+}
+
+/** Regex VM instructions executed since the module started: a deterministic measure of matching work. */
+export function regexSteps(): f64 {
+  return <f64>stepCount;
+}
+
+function storeHandle<T>(value: T, into: Array<T>): i32 {
+  for (let i = 0; i < into.length; i++) {
+    if (into[i] == null) {
+      into[i] = value;
+      return i;
+    }
+  }
+  into.push(value);
+  return into.length - 1;
+}
+
+// ── Route tables: built by a sequence of calls, then frozen into a handle ───────────────────────────────────────
+
+const tables = new Array<RouteTable | null>();
+let building: RouteTable | null = null;
+let buildingRoute: Route | null = null;
+let maxRegexProgramSize: i32 = 1000;
+
+export function tableBegin(contentTypeSlot: i32, maxProgramSize: i32): void {
+  const table = new RouteTable();
+  table.contentTypeSlot = contentTypeSlot;
+  building = table;
+  buildingRoute = null;
+  maxRegexProgramSize = maxProgramSize;
+}
+
+export function tableAddVirtualHost(): i32 {
+  return building!.addVirtualHost();
+}
+
+/** Adds the domain in scratch[0, length) to the last virtual host: 1, or 0 for a misplaced wildcard. */
+export function tableAddDomain(length: i32): i32 {
+  const table = building!;
+  if (table.addDomain(table.virtualHosts.length - 1, copyBytes(scratchBase(), length, true))) return 1;
+  lastError = "a domain may hold one wildcard, as its first or last character";
+  return 0;
+}
+
+/** Starts a route of the last virtual host; its path literal or regex is scratch[0, length). Returns 1 or 0. */
+export function tableAddRoute(pathKind: i32, caseSensitive: i32, grpc: i32, length: i32): i32 {
+  const table = building!;
+  let regex: Matcher | null = null;
+  if (pathKind == PathKind.Regex) {
+    regex = compilePattern(scratchBase(), length, maxRegexProgramSize);
+    if (regex == null) {
+      lastError = regexError;
+      return 0;
+    }
+  }
+  const literal = pathKind == PathKind.Regex ? new StaticArray<u8>(0) : copyBytes(scratchBase(), length, caseSensitive == 0);
+  const route = new Route(table.virtualHosts.length - 1, pathKind, caseSensitive != 0, literal, regex, grpc != 0);
+  table.addRoute(route);
+  buildingRoute = route;
+  return 1;
+}
+
+function stringMatcherFromScratch(offset: i32, kind: i32, ignoreCase: i32, length: i32): StringMatcher | null {
+  const ptr = scratchBase() + <usize>offset;
+  if (kind == StringKind.Regex) {
+    const regex = compilePattern(ptr, length, maxRegexProgramSize);
+    if (regex == null) {
+      lastError = regexError;
+      return null;
+    }
+    return new StringMatcher(StringKind.Regex, false, new StaticArray<u8>(0), regex);
+  }
+  return new StringMatcher(<StringKind>kind, ignoreCase != 0, copyBytes(ptr, length, ignoreCase != 0), null);
+}
+
+/** A string header matcher on `slot`; the value is scratch[0, length). Returns 1, or 0 for a bad regex. */
+export function tableAddHeaderValue(slot: i32, invert: i32, kind: i32, ignoreCase: i32, length: i32): i32 {
+  const value = stringMatcherFromScratch(0, kind, ignoreCase, length);
+  if (value == null) return 0;
+  const matcher = new HeaderMatcher(slot, HeaderKind.Value, invert != 0);
+  matcher.value = value;
+  buildingRoute!.headers.push(matcher);
+  return 1;
+}
+
+export function tableAddHeaderRange(slot: i32, invert: i32, start: i64, end: i64): void {
+  const matcher = new HeaderMatcher(slot, HeaderKind.Range, invert != 0);
+  matcher.rangeStart = start;
+  matcher.rangeEnd = end;
+  buildingRoute!.headers.push(matcher);
+}
+
+export function tableAddHeaderPresent(slot: i32, invert: i32, present: i32): void {
+  const matcher = new HeaderMatcher(slot, HeaderKind.Present, invert != 0);
+  matcher.present = present != 0;
+  buildingRoute!.headers.push(matcher);
+}
+
+/**
+ * A query parameter matcher: name in scratch[0, nameLength), value in scratch[nameLength, nameLength + valueLength).
+ * kind < 0: presence only. Returns 1, or 0 for a bad regex.
+ */
+export function tableAddQueryParameter(nameLength: i32, kind: i32, ignoreCase: i32, valueLength: i32): i32 {
+  let value: StringMatcher | null = null;
+  if (kind >= 0) {
+    value = stringMatcherFromScratch(nameLength, kind, ignoreCase, valueLength);
+    if (value == null) return 0;
+  }
+  buildingRoute!.queryParameters.push(new QueryParameterMatcher(copyBytes(scratchBase(), nameLength, false), value));
+  return 1;
+}
+
+export function tableAddTarget(weight: u32): void {
+  const weights = buildingRoute!.cumulativeWeights;
+  const total = weights.length > 0 ? weights[weights.length - 1] : 0;
+  weights.push(total + weight);
+}
+
+export function tableFinish(): i32 {
+  const table = building!;
+  building = null;
+  buildingRoute = null;
+  return storeHandle(changetype<RouteTable | null>(table), tables);
+}
+
+/** Drops a table; the garbage collector reclaims its memory for the next one. */
+export function tableDispose(handle: i32): void {
+  tables[handle] = null;
+  __collect();
+}
+
+/** The matching route's index (in declaration order over all virtual hosts), or -1. */
+export function tableMatch(handle: i32): i32 {
+  const table = unchecked(tables[handle])!;
+  const base = scratchBase();
+  const virtualHost = table.selectVirtualHost(base);
+  if (virtualHost < 0) return -1;
+  return table.firstMatchingRoute(virtualHost, base);
+}
+
+/** The virtual host the request in scratch selects, or -1. */
+export function tableSelectVirtualHost(handle: i32): i32 {
+  return tables[handle]!.selectVirtualHost(scratchBase());
+}
+
+/** Target of `route` for a selector in [0, total weight): the first whose cumulative weight exceeds it, or -1. */
+export function tablePickTarget(handle: i32, route: i32, selector: u32): i32 {
+  const weights = unchecked(tables[handle])!.routes[route].cumulativeWeights;
+  for (let i = 0; i < weights.length; i++) if (selector < unchecked(weights[i])) return i;
+  return -1;
+}
+
+/** Same choice over `count` u32 weights the host wrote at the start of the scratch buffer. */
+export function pickWeighted(count: i32, selector: u32): i32 {
+  const base = scratchBase();
+  let cumulative: u32 = 0;
+  for (let i = 0; i < count; i++) {
+    cumulative += load<u32>(base + <usize>(i * 4));
+    if (selector < cumulative) return i;
+  }
+  return -1;
+}
+
+// Explain record, written at the start of the scratch buffer (i32 words), after the request values were read:
+//
+//   word 0        word 1         then per route examined, in order: 3 words
+//   ┌────────────┬─────────────┬─────────────┬──────────────┬─────────────────┐
+//   │ virtualHost│ routeCount  │ route index │ Failure      │ matcher index   │ …
+//   └────────────┴─────────────┴─────────────┴──────────────┴─────────────────┘
+//   Examination stops after the first route whose Failure is None.
+export function tableExplain(handle: i32): i32 {
+  const table = tables[handle]!;
+  const base = scratchBase();
+  const virtualHost = table.selectVirtualHost(base);
+  const records = new Array<i32>();
+  records.push(virtualHost);
+  records.push(0);
+  if (virtualHost >= 0) {
+    const routes = table.virtualHosts[virtualHost].routes;
+    for (let i = 0; i < routes.length; i++) {
+      const failure = table.firstFailure(table.routes[routes[i]], base);
+      records.push(routes[i]);
+      records.push(failure);
+      records.push(failure == Failure.Header || failure == Failure.QueryParameter ? table.failedMatcher : -1);
+      records[1] = records[1] + 1;
+      if (failure == Failure.None) break;
+    }
+  }
+  reserveScratch(records.length * 4);
+  const out = scratchBase();
+  for (let i = 0; i < records.length; i++) store<i32>(out + <usize>(i * 4), records[i]);
+  return records.length;
+}

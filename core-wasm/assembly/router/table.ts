@@ -1,0 +1,373 @@
+// A compiled route table: virtual hosts chosen by authority with Envoy's domain precedence, then the first route
+// (in declaration order) whose matchers all hold. Literal paths are indexed in a trie so that only routes whose
+// path can match are examined; candidates are still visited in ascending route order, so first-match semantics hold.
+import { Char, toLowerAscii } from "../char";
+import { Matcher } from "../regex/vm";
+import { StringMatcher, bytesEqualAt, parseInt64, parsedInt64Ok } from "./strings";
+import { PathTrie } from "./trie";
+import { slotOffset, slotLength, AUTHORITY_SLOT, PATH_SLOT, ABSENT } from "./request";
+
+export const enum PathKind {
+  Prefix,
+  Exact,
+  Regex,
+}
+
+export const enum HeaderKind {
+  /** string match on the (joined) value */ Value,
+  /** signed 64-bit value in [start, end) */ Range,
+  /** presence (present = true) or absence (present = false) */ Present,
+}
+
+/** Why a route did not match, as reported by explain. */
+export const enum Failure {
+  None,
+  Path,
+  Grpc,
+  Header,
+  QueryParameter,
+}
+
+export class HeaderMatcher {
+  value: StringMatcher | null = null;
+  rangeStart: i64 = 0;
+  rangeEnd: i64 = 0;
+  present: bool = true;
+  constructor(public slot: i32, public kind: HeaderKind, public invert: bool) {}
+
+  matches(base: usize): bool {
+    const length = slotLength(base, this.slot);
+    if (length == ABSENT) {
+      // Envoy: a missing header fails every matcher except "absent" (present_match false) and inverted present.
+      return this.kind == HeaderKind.Present && this.present == this.invert;
+    }
+    const ptr = base + <usize>slotOffset(base, this.slot);
+    let result = false;
+    if (this.kind == HeaderKind.Present) {
+      result = this.present;
+    } else if (this.kind == HeaderKind.Range) {
+      const value = parseInt64(ptr, length);
+      result = parsedInt64Ok && value >= this.rangeStart && value < this.rangeEnd;
+    } else {
+      result = this.value!.matches(ptr, length);
+    }
+    return result != this.invert;
+  }
+}
+
+export class QueryParameterMatcher {
+  /** null: the parameter only has to be present. */
+  constructor(public name: StaticArray<u8>, public value: StringMatcher | null) {}
+
+  /** Envoy's QueryParameterMatcher on the first occurrence of the name; values are not percent-decoded. */
+  matches(pathPtr: usize, pathLength: i32): bool {
+    let at = 0;
+    while (at < pathLength && load<u8>(pathPtr + <usize>at) != Char.Question) at++;
+    at++;
+    const name = this.name;
+    while (at < pathLength) {
+      let end = at;
+      while (end < pathLength && load<u8>(pathPtr + <usize>end) != Char.Ampersand) end++;
+      let equals = at;
+      while (equals < end && load<u8>(pathPtr + <usize>equals) != Char.Equals) equals++;
+      if (equals - at == name.length && bytesEqualAt(pathPtr + <usize>at, name, false)) {
+        const valueStart = equals < end ? equals + 1 : end;
+        const value = this.value;
+        return value == null || value.matches(pathPtr + <usize>valueStart, end - valueStart);
+      }
+      at = end + 1;
+    }
+    return false;
+  }
+}
+
+export class Route {
+  headers: Array<HeaderMatcher> = [];
+  queryParameters: Array<QueryParameterMatcher> = [];
+  /** Running sums of target weights: target i is chosen for selectors in [cumulative[i-1], cumulative[i]). */
+  cumulativeWeights: Array<u32> = [];
+  constructor(
+    public virtualHost: i32,
+    public pathKind: PathKind,
+    public caseSensitive: bool,
+    /** Lower-cased when not caseSensitive. */
+    public pathLiteral: StaticArray<u8>,
+    public pathRegex: Matcher | null,
+    public grpc: bool,
+  ) {}
+}
+
+export class Domain {
+  constructor(
+    /** Lower-cased, without the wildcard. */
+    public text: StaticArray<u8>,
+    public virtualHost: i32,
+    public hasPort: bool,
+  ) {}
+}
+
+export class VirtualHost {
+  routes: Array<i32> = [];
+  regexRoutes: Array<i32> = [];
+  constructor(public sensitiveRoot: i32, public insensitiveRoot: i32) {}
+}
+
+/** The length of `host` without a trailing `:port` (IPv6 literals keep their brackets). */
+export function lengthWithoutPort(ptr: usize, length: i32): i32 {
+  let colon = -1;
+  for (let i = length - 1; i >= 0; i--) {
+    const c = <i32>load<u8>(ptr + <usize>i);
+    if (c == Char.Colon) {
+      colon = i;
+      break;
+    }
+    if (c < Char.Digit0 || c > Char.Digit9) return length;
+  }
+  if (colon < 0) return length;
+  if (load<u8>(ptr) == Char.OpenBracket) {
+    return colon > 0 && load<u8>(ptr + <usize>(colon - 1)) == Char.CloseBracket ? colon : length;
+  }
+  for (let i = 0; i < colon; i++) if (load<u8>(ptr + <usize>i) == Char.Colon) return length;
+  return colon;
+}
+
+export class RouteTable {
+  virtualHosts: Array<VirtualHost> = [];
+  routes: Array<Route> = [];
+  exactDomains: Array<Domain> = [];
+  suffixDomains: Array<Domain> = [];
+  prefixDomains: Array<Domain> = [];
+  defaultVirtualHost: i32 = -1;
+  trie: PathTrie = new PathTrie();
+  contentTypeSlot: i32 = -1;
+  // Reused per match, so matching allocates nothing once they have grown to the table's needs.
+  private candidateLists: Array<Array<i32>> = [];
+  private candidateHeads: Array<i32> = [];
+
+  // ── Building ─────────────────────────────────────────────────────────────────────────────────────────────────
+
+  addVirtualHost(): i32 {
+    this.virtualHosts.push(new VirtualHost(this.trie.newNode(), this.trie.newNode()));
+    return this.virtualHosts.length - 1;
+  }
+
+  /** `text` is lower-cased; returns false for a wildcard anywhere but the first or last position. */
+  addDomain(virtualHost: i32, text: StaticArray<u8>): bool {
+    const length = text.length;
+    if (length == 1 && text[0] == Char.Asterisk) {
+      if (this.defaultVirtualHost < 0) this.defaultVirtualHost = virtualHost;
+      return true;
+    }
+    let wildcards = 0;
+    for (let i = 0; i < length; i++) if (text[i] == Char.Asterisk) wildcards++;
+    if (wildcards == 0) {
+      this.exactDomains.push(new Domain(text, virtualHost, hasPort(text)));
+      return true;
+    }
+    if (wildcards > 1) return false;
+    if (text[0] == Char.Asterisk) {
+      const rest = slice(text, 1, length);
+      this.suffixDomains.push(new Domain(rest, virtualHost, hasPort(rest)));
+      return true;
+    }
+    if (text[length - 1] == Char.Asterisk) {
+      const rest = slice(text, 0, length - 1);
+      this.prefixDomains.push(new Domain(rest, virtualHost, hasPort(rest)));
+      return true;
+    }
+    return false;
+  }
+
+  addRoute(route: Route): i32 {
+    const index = this.routes.length;
+    this.routes.push(route);
+    const host = this.virtualHosts[route.virtualHost];
+    host.routes.push(index);
+    if (route.pathKind == PathKind.Regex) {
+      host.regexRoutes.push(index);
+    } else {
+      const root = route.caseSensitive ? host.sensitiveRoot : host.insensitiveRoot;
+      const node = this.trie.insert(root, route.pathLiteral);
+      if (route.pathKind == PathKind.Prefix) this.trie.addPrefixRoute(node, index);
+      else this.trie.addExactRoute(node, index);
+    }
+    return index;
+  }
+
+  // ── Matching ─────────────────────────────────────────────────────────────────────────────────────────────────
+
+  selectVirtualHost(base: usize): i32 {
+    const hostLength = slotLength(base, AUTHORITY_SLOT);
+    if (hostLength == ABSENT) return this.defaultVirtualHost;
+    const host = base + <usize>slotOffset(base, AUTHORITY_SLOT);
+    const portlessLength = lengthWithoutPort(host, hostLength);
+    const exact = this.exactDomains;
+    for (let i = 0; i < exact.length; i++) {
+      const domain = unchecked(exact[i]);
+      const length = domain.hasPort ? hostLength : portlessLength;
+      if (length == domain.text.length && bytesEqualAt(host, domain.text, true)) return domain.virtualHost;
+    }
+    let best = -1;
+    let bestLength = -1;
+    const suffixes = this.suffixDomains;
+    for (let i = 0; i < suffixes.length; i++) {
+      const domain = unchecked(suffixes[i]);
+      const length = domain.hasPort ? hostLength : portlessLength;
+      const suffixLength = domain.text.length;
+      if (length > suffixLength && suffixLength > bestLength &&
+          bytesEqualAt(host + <usize>(length - suffixLength), domain.text, true)) {
+        best = domain.virtualHost;
+        bestLength = suffixLength;
+      }
+    }
+    if (best >= 0) return best;
+    const prefixes = this.prefixDomains;
+    for (let i = 0; i < prefixes.length; i++) {
+      const domain = unchecked(prefixes[i]);
+      const length = domain.hasPort ? hostLength : portlessLength;
+      const prefixLength = domain.text.length;
+      if (length > prefixLength && prefixLength > bestLength && bytesEqualAt(host, domain.text, true)) {
+        best = domain.virtualHost;
+        bestLength = prefixLength;
+      }
+    }
+    if (best >= 0) return best;
+    return this.defaultVirtualHost;
+  }
+
+  /** The first route of `virtualHost` that matches the request in scratch, or -1. */
+  firstMatchingRoute(virtualHost: i32, base: usize): i32 {
+    const host = unchecked(this.virtualHosts[virtualHost]);
+    const pathLength = slotLength(base, PATH_SLOT);
+    const pathPtr = base + <usize>slotOffset(base, PATH_SLOT);
+    const pathOnlyLength = lengthBeforeQuery(pathPtr, pathLength);
+    const lists = this.candidateLists;
+    lists.length = 0;
+    this.collectTrieCandidates(host.sensitiveRoot, pathPtr, pathLength, pathOnlyLength, false);
+    this.collectTrieCandidates(host.insensitiveRoot, pathPtr, pathLength, pathOnlyLength, true);
+    if (host.regexRoutes.length > 0) lists.push(host.regexRoutes);
+    const listCount = lists.length;
+    const heads = this.candidateHeads;
+    heads.length = listCount;
+    for (let i = 0; i < listCount; i++) unchecked((heads[i] = 0));
+    // Merge the ascending candidate lists, lowest route index first.
+    while (true) {
+      let best = i32.MAX_VALUE;
+      let bestList = -1;
+      for (let i = 0; i < listCount; i++) {
+        const list = unchecked(lists[i]);
+        const head = unchecked(heads[i]);
+        if (head < list.length) {
+          const candidate = unchecked(list[head]);
+          if (candidate < best) {
+            best = candidate;
+            bestList = i;
+          }
+        }
+      }
+      if (bestList < 0) return -1;
+      unchecked((heads[bestList] = unchecked(heads[bestList]) + 1));
+      const route = unchecked(this.routes[best]);
+      // Trie candidates already satisfy their path matcher; regex routes still need theirs.
+      if (route.pathKind == PathKind.Regex && !route.pathRegex!.fullMatch(pathPtr, pathOnlyLength)) continue;
+      if (this.firstNonPathFailure(route, base, pathPtr, pathLength) == Failure.None) return best;
+    }
+  }
+
+  private collectTrieCandidates(root: i32, pathPtr: usize, pathLength: i32, pathOnlyLength: i32, foldCase: bool): void {
+    const trie = this.trie;
+    const lists = this.candidateLists;
+    let node = root;
+    let depth = 0;
+    while (true) {
+      const prefixRoutes = unchecked(trie.prefixRoutes[node]);
+      if (prefixRoutes != null) lists.push(prefixRoutes);
+      if (depth == pathOnlyLength) {
+        const exactRoutes = unchecked(trie.exactRoutes[node]);
+        if (exactRoutes != null) lists.push(exactRoutes);
+      }
+      if (depth == pathLength) return;
+      let byte = <i32>load<u8>(pathPtr + <usize>depth);
+      if (foldCase) byte = toLowerAscii(byte);
+      node = trie.child(node, byte);
+      if (node < 0) return;
+      depth++;
+    }
+  }
+
+  /** Path first, then gRPC, headers and query parameters; the failing matcher's index goes to failedMatcher. */
+  firstFailure(route: Route, base: usize): Failure {
+    const pathLength = slotLength(base, PATH_SLOT);
+    const pathPtr = base + <usize>slotOffset(base, PATH_SLOT);
+    if (!pathMatches(route, pathPtr, pathLength)) return Failure.Path;
+    return this.firstNonPathFailure(route, base, pathPtr, pathLength);
+  }
+
+  failedMatcher: i32 = 0;
+
+  private firstNonPathFailure(route: Route, base: usize, pathPtr: usize, pathLength: i32): Failure {
+    if (route.grpc && !this.isGrpcRequest(base)) return Failure.Grpc;
+    const headers = route.headers;
+    for (let i = 0; i < headers.length; i++) {
+      if (!unchecked(headers[i]).matches(base)) {
+        this.failedMatcher = i;
+        return Failure.Header;
+      }
+    }
+    const queryParameters = route.queryParameters;
+    for (let i = 0; i < queryParameters.length; i++) {
+      if (!unchecked(queryParameters[i]).matches(pathPtr, pathLength)) {
+        this.failedMatcher = i;
+        return Failure.QueryParameter;
+      }
+    }
+    return Failure.None;
+  }
+
+  /** Envoy's gRPC test: content-type is `application/grpc`, or it followed by `+…` or `;…`. */
+  private isGrpcRequest(base: usize): bool {
+    if (this.contentTypeSlot < 0) return false;
+    const length = slotLength(base, this.contentTypeSlot);
+    if (length < GRPC_CONTENT_TYPE.length) return false;
+    const ptr = base + <usize>slotOffset(base, this.contentTypeSlot);
+    if (!bytesEqualAt(ptr, GRPC_CONTENT_TYPE, false)) return false;
+    if (length == GRPC_CONTENT_TYPE.length) return true;
+    const after = load<u8>(ptr + <usize>GRPC_CONTENT_TYPE.length);
+    return after == Char.Plus || after == Char.Semicolon;
+  }
+}
+
+const GRPC_CONTENT_TYPE: StaticArray<u8> = [0x61, 0x70, 0x70, 0x6c, 0x69, 0x63, 0x61, 0x74, 0x69, 0x6f, 0x6e, 0x2f, 0x67, 0x72, 0x70, 0x63]; // application/grpc
+
+/** The path without its query string or fragment: what exact and regex path matchers see. */
+export function lengthBeforeQuery(pathPtr: usize, pathLength: i32): i32 {
+  for (let i = 0; i < pathLength; i++) {
+    const c = load<u8>(pathPtr + <usize>i);
+    if (c == Char.Question || c == Char.Hash) return i;
+  }
+  return pathLength;
+}
+
+/** The path matcher on its own, without the trie: used by explain, which examines every route in order. */
+export function pathMatches(route: Route, pathPtr: usize, pathLength: i32): bool {
+  const ignoreCase = !route.caseSensitive;
+  const literal = route.pathLiteral;
+  if (route.pathKind == PathKind.Prefix) {
+    return pathLength >= literal.length && bytesEqualAt(pathPtr, literal, ignoreCase);
+  }
+  const pathOnlyLength = lengthBeforeQuery(pathPtr, pathLength);
+  if (route.pathKind == PathKind.Exact) {
+    return pathOnlyLength == literal.length && bytesEqualAt(pathPtr, literal, ignoreCase);
+  }
+  return route.pathRegex!.fullMatch(pathPtr, pathOnlyLength);
+}
+
+function hasPort(text: StaticArray<u8>): bool {
+  return lengthWithoutPort(changetype<usize>(text), text.length) < text.length;
+}
+
+function slice(bytes: StaticArray<u8>, from: i32, to: i32): StaticArray<u8> {
+  const result = new StaticArray<u8>(to - from);
+  for (let i = from; i < to; i++) result[i - from] = bytes[i];
+  return result;
+}

@@ -1,0 +1,25 @@
+// Compiles core-wasm/assembly (AssemblyScript) into core-wasm/build/core.wasm: optimised, no imports (abort is
+// compiled out), incremental GC so that disposed route tables are reclaimed. Run by scripts/build.mjs on install.
+import { spawnSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "..");
+const asc = path.join(root, "node_modules", "assemblyscript", "bin", "asc.js");
+mkdirSync(path.join(here, "build"), { recursive: true });
+
+const args = [
+  asc,
+  path.join(here, "assembly", "index.ts"),
+  "--outFile", path.join(here, "build", "core.wasm"),
+  "-O3",
+  "--noAssert",
+  "--runtime", "incremental",
+  "--exportRuntime",
+  "--use", "abort=",
+  "--initialMemory", "4",
+];
+const result = spawnSync(process.execPath, args, { cwd: root, stdio: "inherit" });
+process.exit(result.status ?? 1);

@@ -1,0 +1,538 @@
+// Host binding of the meshplane routing core (core/build/core.wasm, compiled from ./assembly). The only file that
+// knows about pointers: everything it exports is typed. It loads the same way in Node and in a Worker: hand
+// `instantiateCore` a compiled WebAssembly.Module (a Worker imports the .wasm file as one; Node: see ./node.ts).
+//
+// Semantics are Envoy's for what meshplane emits (see spec.ts for the spec format):
+// - virtual host by :authority, case-insensitively: exact domain, then the longest `*suffix`, then the longest
+//   `prefix*`, then `*`. A domain without a port is compared with the authority's port stripped; a domain with a
+//   port with the authority as is. Wildcards match at least one character.
+// - first matching route wins; all matchers of a route must hold.
+// - header matchers: a header absent from the request fails every matcher except "absent" (presentMatch false) and
+//   inverted "present", exactly as Envoy does (invert is not applied to other matchers of an absent header).
+//   Several values are joined with ",". Range: signed 64-bit decimal value in [start, end).
+// - query parameters: the first occurrence of the name, value not percent-decoded; a name without `=` has value "".
+// - regexes (safeRegex): RE2 syntax, full match, executed by a Pike VM over code points in time
+//   O(input × program size); programs above `maxRegexProgramSize` instructions (default 1000) are refused.
+//
+// Unicode: patterns and inputs are UTF-8 and matched code point by code point (`.` and classes match one code point,
+// as RE2 does in UTF-8 mode). `\d \w \s \b` and POSIX classes are ASCII, as in RE2. Differences from RE2, all
+// refused or documented rather than silently different: `\p{…}`/`\pL` Unicode classes are refused; `(?i)` folds
+// ASCII letters only (RE2 also folds e.g. `k` with U+212A KELVIN SIGN and `s` with U+017F); `\C` is refused.
+import {
+  normalizeTable,
+  requestHeaderValue,
+  weightSelector,
+  RouteTableError,
+  type NormalizedRoute,
+  type NormalizedTable,
+  type NormalizedHeaderMatch,
+  type NormalizedStringMatch,
+  type RouteRequest,
+  type RouteTableSpec,
+} from "./spec.js";
+
+export * from "./spec.js";
+
+/** The default bound on a regex's compiled program, in VM instructions (RE2's default refuses at about 30k bytes). */
+export const DEFAULT_MAX_REGEX_PROGRAM_SIZE = 1000;
+
+export type RegexCheck = { ok: true } | { ok: false; message: string };
+
+export interface RegexOptions {
+  /** Refuse patterns whose program exceeds this many instructions (default DEFAULT_MAX_REGEX_PROGRAM_SIZE). */
+  maxProgramSize?: number;
+  /** The core to use (default: the first one instantiated). */
+  core?: Core;
+}
+
+export interface CompileOptions {
+  maxRegexProgramSize?: number;
+  core?: Core;
+}
+
+export interface RouteMatch {
+  /** Index into spec.virtualHosts. */
+  virtualHost: number;
+  virtualHostName: string;
+  /** Index into that virtual host's routes. */
+  route: number;
+  routeName: string;
+  /** Index into weightedClusters.clusters (0 for a single cluster); -1 when the route has no target. */
+  target: number;
+  cluster: string | null;
+}
+
+export interface RouteExplanation {
+  virtualHost: number;
+  route: number;
+  routeName: string;
+  matched: boolean;
+  /** For humans: which matcher failed, and why. */
+  failed?: string;
+}
+
+export interface Explanation {
+  /** -1 when no domain matched. */
+  virtualHost: number;
+  virtualHostName: string | null;
+  /** Every route of the virtual host in order, up to and including the first that matched. */
+  routes: RouteExplanation[];
+  match: RouteMatch | null;
+}
+
+/**
+ * A compiled WebAssembly module. The project's TypeScript lib has no WebAssembly types (no DOM lib, and Worker
+ * types are not global everywhere), so this binding declares the little it uses instead of a global augmentation.
+ */
+export type WasmModule = object;
+
+interface WebAssemblyApi {
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports: object) => { exports: object };
+}
+
+/** The platform's WebAssembly namespace (Node and workerd both provide it). */
+export const webAssembly = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
+
+/** The raw module exports; only this file calls them. */
+interface CoreExports {
+  memory: { readonly buffer: ArrayBuffer };
+  scratchBase(): number;
+  scratchSize(): number;
+  reserveScratch(bytes: number): void;
+  errorMessage(): number;
+  regexCheck(length: number, maxProgramSize: number): number;
+  regexCompile(length: number, maxProgramSize: number): number;
+  regexFullMatch(handle: number, length: number): number;
+  regexProgramSize(handle: number): number;
+  regexDispose(handle: number): void;
+  regexSteps(): number;
+  tableBegin(contentTypeSlot: number, maxProgramSize: number): void;
+  tableAddVirtualHost(): number;
+  tableAddDomain(length: number): number;
+  tableAddRoute(pathKind: number, caseSensitive: number, grpc: number, length: number): number;
+  tableAddHeaderValue(slot: number, invert: number, kind: number, ignoreCase: number, length: number): number;
+  tableAddHeaderRange(slot: number, invert: number, start: bigint, end: bigint): void;
+  tableAddHeaderPresent(slot: number, invert: number, present: number): void;
+  tableAddQueryParameter(nameLength: number, kind: number, ignoreCase: number, valueLength: number): number;
+  tableAddTarget(weight: number): void;
+  tableFinish(): number;
+  tableDispose(handle: number): void;
+  tableMatch(handle: number): number;
+  tablePickTarget(handle: number, route: number, selector: number): number;
+  pickWeighted(count: number, selector: number): number;
+  tableExplain(handle: number): number;
+}
+
+// Mirrors of the AssemblyScript enums (assembly/router/table.ts, assembly/router/strings.ts).
+const PATH_KIND = { prefix: 0, exact: 1, regex: 2 } as const;
+const STRING_KIND = { exact: 0, prefix: 1, suffix: 2, contains: 3, regex: 4 } as const;
+const FAILURE_NONE = 0;
+const FAILURE_PATH = 1;
+const FAILURE_GRPC = 2;
+const FAILURE_HEADER = 3;
+const SLOT_BYTES = 8;
+/** Slots 0–2 of every request: see assembly/router/request.ts. */
+const FIXED_SLOTS = [":method", ":authority", ":path"] as const;
+const ABSENT = -1;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+let defaultCore: Core | undefined;
+
+/** Instantiates the core from its compiled module (no code generation at runtime: fine in a Worker). */
+export function instantiateCore(module: WasmModule): Core {
+  const instance = new webAssembly.Instance(module, {});
+  const core = new Core(instance.exports as unknown as CoreExports);
+  defaultCore ??= core;
+  return core;
+}
+
+function coreOrDefault(core: Core | undefined): Core {
+  const chosen = core ?? defaultCore;
+  if (chosen === undefined) {
+    throw new Error("meshplane core-wasm is not loaded: call instantiateCore(module) (or loadCore() on Node) first");
+  }
+  return chosen;
+}
+
+/** Checks a pattern with the engine's own parser and size bound. */
+export function checkRegex(pattern: string, options: RegexOptions = {}): RegexCheck {
+  return coreOrDefault(options.core).checkRegex(pattern, options.maxProgramSize);
+}
+
+/** Picks a target index by weight (zero weights never chosen); -1 when the weights sum to 0. */
+export function pickWeighted(weights: readonly number[], randomOrHash: number | bigint, core?: Core): number {
+  return coreOrDefault(core).pickWeighted(weights, randomOrHash);
+}
+
+export class CompiledRegex {
+  #core: Core;
+  #handle: number;
+  readonly programSize: number;
+
+  constructor(core: Core, handle: number, programSize: number) {
+    this.#core = core;
+    this.#handle = handle;
+    this.programSize = programSize;
+  }
+
+  /** Whether the whole of `input` matches (RE2::FullMatch). */
+  test(input: string): boolean {
+    return this.#core.regexFullMatch(this.#handle, input);
+  }
+
+  dispose(): void {
+    this.#core.regexDispose(this.#handle);
+    this.#handle = -1;
+  }
+}
+
+export class Core {
+  readonly #exports: CoreExports;
+  #buffer!: ArrayBuffer;
+  #bytes!: Uint8Array;
+  #words!: Int32Array;
+  #base = 0;
+  #size = 0;
+
+  constructor(exports: CoreExports) {
+    this.#exports = exports;
+    this.#locateScratch();
+  }
+
+  /** Bytes of linear memory: it grows on demand and never shrinks, so this bounds what tables have cost. */
+  get memoryBytes(): number {
+    return this.#exports.memory.buffer.byteLength;
+  }
+
+  /** Regex VM instructions executed so far: a deterministic measure of matching work. */
+  get regexSteps(): number {
+    return this.#exports.regexSteps();
+  }
+
+  #locateScratch(): void {
+    this.#base = this.#exports.scratchBase();
+    this.#size = this.#exports.scratchSize();
+    this.#refreshViews();
+  }
+
+  #refreshViews(): void {
+    this.#buffer = this.#exports.memory.buffer;
+    this.#bytes = new Uint8Array(this.#buffer);
+    this.#words = new Int32Array(this.#buffer);
+  }
+
+  /** Makes the scratch buffer at least `bytes` long and the views current; call before writing. */
+  reserve(bytes: number): void {
+    if (bytes > this.#size) {
+      this.#exports.reserveScratch(bytes);
+      this.#locateScratch();
+    } else if (this.#exports.memory.buffer !== this.#buffer) {
+      this.#refreshViews();
+    }
+  }
+
+  /** Writes `text` as UTF-8 at scratch offset `at` (capacity for 3 bytes per UTF-16 unit reserved) → byte length. */
+  writeText(text: string, at: number): number {
+    const bytes = this.#bytes;
+    const start = this.#base + at;
+    const length = text.length;
+    for (let i = 0; i < length; i++) {
+      const unit = text.charCodeAt(i);
+      if (unit > 0x7f) return encoder.encodeInto(text, bytes.subarray(start)).written;
+      bytes[start + i] = unit;
+    }
+    return length;
+  }
+
+  /** Writes `text` at the start of the scratch buffer → byte length. */
+  writeString(text: string): number {
+    this.reserve(text.length * 3);
+    return this.writeText(text, 0);
+  }
+
+  setSlot(slot: number, offset: number, length: number): void {
+    const word = (this.#base >> 2) + slot * 2;
+    this.#words[word] = offset;
+    this.#words[word + 1] = length;
+  }
+
+  readWords(count: number): Int32Array {
+    this.reserve(0);
+    return this.#words.slice(this.#base >> 2, (this.#base >> 2) + count);
+  }
+
+  lastError(): string {
+    const length = this.#exports.errorMessage();
+    this.reserve(0);
+    return decoder.decode(this.#bytes.subarray(this.#base, this.#base + length));
+  }
+
+  get raw(): CoreExports {
+    return this.#exports;
+  }
+
+  checkRegex(pattern: string, maxProgramSize = DEFAULT_MAX_REGEX_PROGRAM_SIZE): RegexCheck {
+    const length = this.writeString(pattern);
+    if (this.#exports.regexCheck(length, maxProgramSize) === 1) return { ok: true };
+    return { ok: false, message: this.lastError() };
+  }
+
+  /** Compiles a regex for direct use (tests, tools); throws RouteTableError with the parser's message. */
+  compileRegex(pattern: string, maxProgramSize = DEFAULT_MAX_REGEX_PROGRAM_SIZE): CompiledRegex {
+    const length = this.writeString(pattern);
+    const handle = this.#exports.regexCompile(length, maxProgramSize);
+    if (handle < 0) throw new RouteTableError(`invalid regex ${JSON.stringify(pattern)}: ${this.lastError()}`);
+    return new CompiledRegex(this, handle, this.#exports.regexProgramSize(handle));
+  }
+
+  regexFullMatch(handle: number, input: string): boolean {
+    if (handle < 0) throw new Error("regex used after dispose()");
+    const length = this.writeString(input);
+    return this.#exports.regexFullMatch(handle, length) === 1;
+  }
+
+  regexDispose(handle: number): void {
+    if (handle >= 0) this.#exports.regexDispose(handle);
+  }
+
+  pickWeighted(weights: readonly number[], randomOrHash: number | bigint): number {
+    let total = 0;
+    for (const weight of weights) {
+      if (!Number.isInteger(weight) || weight < 0) throw new RangeError(`weight ${weight} is not an integer ≥ 0`);
+      total += weight;
+    }
+    if (total > 0xffff_ffff) throw new RangeError("weights sum above 2^32 - 1");
+    if (total === 0) return -1;
+    const selector = weightSelector(randomOrHash, total);
+    this.reserve(weights.length * 4);
+    const first = this.#base >> 2;
+    for (let i = 0; i < weights.length; i++) this.#words[first + i] = weights[i]! | 0;
+    return this.#exports.pickWeighted(weights.length, selector);
+  }
+}
+
+/** A compiled route table resident in WASM memory. Call dispose() when replacing it. */
+export class RouteTable {
+  readonly #core: Core;
+  #handle: number;
+  readonly #table: NormalizedTable;
+  /** Header names by request slot (slots 0–2 are fixed). */
+  readonly #slotNames: string[];
+  readonly #slotValues: (string | undefined)[];
+  readonly #totalWeights: Float64Array;
+
+  private constructor(core: Core, handle: number, table: NormalizedTable, slotNames: string[]) {
+    this.#core = core;
+    this.#handle = handle;
+    this.#table = table;
+    this.#slotNames = slotNames;
+    this.#slotValues = new Array<string | undefined>(slotNames.length).fill(undefined);
+    this.#totalWeights = Float64Array.from(table.routes, (route) => route.totalWeight);
+  }
+
+  /** Compiles `spec` into WASM memory; throws RouteTableError for specs it cannot honour (bad regexes, …). */
+  static compile(spec: RouteTableSpec, options: CompileOptions = {}): RouteTable {
+    const core = coreOrDefault(options.core);
+    const table = normalizeTable(spec);
+    const slotNames: string[] = [...FIXED_SLOTS];
+    const slotOf = (name: string): number => {
+      let slot = slotNames.indexOf(name);
+      if (slot < 0) slot = slotNames.push(name) - 1;
+      return slot;
+    };
+    const contentTypeSlot = table.routes.some((route) => route.grpc) ? slotOf("content-type") : -1;
+    const raw = core.raw;
+    raw.tableBegin(contentTypeSlot, options.maxRegexProgramSize ?? DEFAULT_MAX_REGEX_PROGRAM_SIZE);
+    const fail = (where: string): never => {
+      raw.tableFinish();
+      throw new RouteTableError(`${where}: ${core.lastError()}`);
+    };
+    let routeIndex = 0;
+    table.virtualHosts.forEach((host, hostIndex) => {
+      raw.tableAddVirtualHost();
+      for (const domain of host.domains) {
+        if (raw.tableAddDomain(core.writeString(domain)) !== 1) fail(`virtualHosts[${hostIndex}].domains "${domain}"`);
+      }
+      for (; routeIndex < table.routes.length && table.routes[routeIndex]!.virtualHost === hostIndex; routeIndex++) {
+        const route = table.routes[routeIndex]!;
+        const where = `virtualHosts[${hostIndex}].routes[${route.route}]`;
+        const pathLength = core.writeString(route.path.value);
+        if (raw.tableAddRoute(PATH_KIND[route.path.kind], route.path.caseSensitive ? 1 : 0, route.grpc ? 1 : 0, pathLength) !== 1) {
+          fail(`${where}.match.safeRegex`);
+        }
+        route.headers.forEach((header, i) => {
+          const slot = slotOf(header.name);
+          const invert = header.invert ? 1 : 0;
+          if (header.kind === "range") raw.tableAddHeaderRange(slot, invert, header.start, header.end);
+          else if (header.kind === "present") raw.tableAddHeaderPresent(slot, invert, header.present ? 1 : 0);
+          else {
+            const length = core.writeString(header.match.value);
+            const kind = STRING_KIND[header.match.kind];
+            if (raw.tableAddHeaderValue(slot, invert, kind, header.match.ignoreCase ? 1 : 0, length) !== 1) {
+              fail(`${where}.match.headers[${i}]`);
+            }
+          }
+        });
+        route.queryParameters.forEach((query, i) => {
+          const value = query.match?.value ?? "";
+          core.reserve(3 * (query.name.length + value.length));
+          const nameLength = core.writeText(query.name, 0);
+          const valueLength = core.writeText(value, nameLength);
+          const kind = query.match === null ? -1 : STRING_KIND[query.match.kind];
+          if (raw.tableAddQueryParameter(nameLength, kind, query.match?.ignoreCase ? 1 : 0, valueLength) !== 1) {
+            fail(`${where}.match.queryParameters[${i}]`);
+          }
+        });
+        for (const target of route.targets) raw.tableAddTarget(target.weight);
+      }
+    });
+    return new RouteTable(core, raw.tableFinish(), table, slotNames);
+  }
+
+  /** The normalised spec this table was compiled from. */
+  get spec(): NormalizedTable {
+    return this.#table;
+  }
+
+  /** Header names (lower-case) whose values a request must supply, besides method, authority and path. */
+  get referencedHeaders(): readonly string[] {
+    return this.#slotNames.slice(FIXED_SLOTS.length);
+  }
+
+  #writeRequest(request: RouteRequest): void {
+    if (this.#handle < 0) throw new Error("route table used after dispose()");
+    const core = this.#core;
+    const names = this.#slotNames;
+    const values = this.#slotValues;
+    const slotCount = names.length;
+    values[0] = request.method;
+    values[1] = request.authority;
+    values[2] = request.path;
+    let textUnits = request.method.length + request.authority.length + request.path.length;
+    for (let slot = FIXED_SLOTS.length; slot < slotCount; slot++) {
+      const value = requestHeaderValue(request, names[slot]!);
+      values[slot] = value;
+      if (value !== undefined) textUnits += value.length;
+    }
+    let offset = slotCount * SLOT_BYTES;
+    core.reserve(offset + textUnits * 3);
+    for (let slot = 0; slot < slotCount; slot++) {
+      const value = values[slot];
+      if (value === undefined) {
+        core.setSlot(slot, 0, ABSENT);
+        continue;
+      }
+      const length = core.writeText(value, offset);
+      core.setSlot(slot, offset, length);
+      offset += length;
+    }
+  }
+
+  #result(routeIndex: number, randomOrHash: number | bigint | undefined): RouteMatch {
+    const route = this.#table.routes[routeIndex]!;
+    const target = this.#pick(routeIndex, randomOrHash);
+    return {
+      virtualHost: route.virtualHost,
+      virtualHostName: this.#table.virtualHosts[route.virtualHost]!.name,
+      route: route.route,
+      routeName: route.name,
+      target,
+      cluster: target < 0 ? null : route.targets[target]!.cluster,
+    };
+  }
+
+  #pick(routeIndex: number, randomOrHash: number | bigint | undefined): number {
+    const total = this.#totalWeights[routeIndex]!;
+    if (total === 0) return -1;
+    if (total === 1 && this.#table.routes[routeIndex]!.targets.length === 1) return 0;
+    const selector = weightSelector(randomOrHash ?? Math.random(), total);
+    return this.#core.raw.tablePickTarget(this.#handle, routeIndex, selector);
+  }
+
+  /**
+   * The virtual host, route and target for `request`, or null when nothing matches. Weighted targets are chosen
+   * with `randomOrHash`: a random number in [0, 1) or an integer hash for sticky splits (default Math.random()).
+   */
+  match(request: RouteRequest, randomOrHash?: number | bigint): RouteMatch | null {
+    this.#writeRequest(request);
+    const routeIndex = this.#core.raw.tableMatch(this.#handle);
+    return routeIndex < 0 ? null : this.#result(routeIndex, randomOrHash);
+  }
+
+  /** Like match, but only the route's position in table order (all virtual hosts), or -1: no allocation. */
+  matchIndex(request: RouteRequest): number {
+    this.#writeRequest(request);
+    return this.#core.raw.tableMatch(this.#handle);
+  }
+
+  /** The target of the route at `routeIndex` (table order) for `randomOrHash`, entirely inside WASM. */
+  pickTarget(routeIndex: number, randomOrHash: number | bigint): number {
+    return this.#pick(routeIndex, randomOrHash);
+  }
+
+  /** Every route considered for `request`, in order, with the matcher that failed; for humans. */
+  explain(request: RouteRequest, randomOrHash?: number | bigint): Explanation {
+    this.#writeRequest(request);
+    const wordCount = this.#core.raw.tableExplain(this.#handle);
+    const words = this.#core.readWords(wordCount);
+    const virtualHost = words[0]!;
+    const routes: RouteExplanation[] = [];
+    let match: RouteMatch | null = null;
+    for (let i = 0; i < words[1]!; i++) {
+      const routeIndex = words[2 + 3 * i]!;
+      const failure = words[3 + 3 * i]!;
+      const matcher = words[4 + 3 * i]!;
+      const route = this.#table.routes[routeIndex]!;
+      const entry: RouteExplanation = { virtualHost: route.virtualHost, route: route.route, routeName: route.name, matched: failure === FAILURE_NONE };
+      if (failure === FAILURE_NONE) match = this.#result(routeIndex, randomOrHash);
+      else entry.failed = describeFailure(route, failure, matcher, request);
+      routes.push(entry);
+    }
+    return {
+      virtualHost,
+      virtualHostName: virtualHost < 0 ? null : this.#table.virtualHosts[virtualHost]!.name,
+      routes,
+      match,
+    };
+  }
+
+  /** Releases the table's WASM memory for reuse. The table cannot be used afterwards. */
+  dispose(): void {
+    if (this.#handle < 0) return;
+    this.#core.raw.tableDispose(this.#handle);
+    this.#handle = -1;
+  }
+}
+
+function describeString(match: NormalizedStringMatch): string {
+  const what = match.kind === "regex" ? "regex" : match.kind;
+  return `${what} ${JSON.stringify(match.value)}${match.ignoreCase ? " (ignoring case)" : ""}`;
+}
+
+function describeHeader(header: NormalizedHeaderMatch): string {
+  const inverted = header.invert ? "not " : "";
+  if (header.kind === "range") return `${inverted}in range [${header.start}, ${header.end})`;
+  if (header.kind === "present") return header.present !== header.invert ? "present" : "absent";
+  return `${inverted}${describeString(header.match)}`;
+}
+
+function describeFailure(route: NormalizedRoute, failure: number, matcher: number, request: RouteRequest): string {
+  if (failure === FAILURE_PATH) {
+    const kind = route.path.kind === "exact" ? "path" : route.path.kind;
+    const folding = route.path.caseSensitive ? "" : " (ignoring case)";
+    return `path: ${kind} ${JSON.stringify(route.path.value)}${folding} does not match ${JSON.stringify(request.path)}`;
+  }
+  if (failure === FAILURE_GRPC) return "grpc: content-type is not application/grpc";
+  if (failure === FAILURE_HEADER) {
+    const header = route.headers[matcher]!;
+    const actual = requestHeaderValue(request, header.name);
+    const seen = actual === undefined ? "absent" : JSON.stringify(actual);
+    return `header ${JSON.stringify(header.name)}: expected ${describeHeader(header)}, got ${seen}`;
+  }
+  const query = route.queryParameters[matcher]!;
+  const expected = query.match === null ? "present" : describeString(query.match);
+  return `query parameter ${JSON.stringify(query.name)}: expected ${expected}`;
+}
