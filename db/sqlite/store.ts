@@ -102,7 +102,13 @@ export function createSqliteStore(db: BatchingSqliteDatabase): Store {
     for (const change of batch.changes ?? []) {
       statements.push(
         db.insert(changeLog).values({
-          ...change,
+          scope: change.scope,
+          action: change.action,
+          kind: change.kind,
+          meshName: change.meshName,
+          parentName: change.parentName,
+          name: change.name,
+          at: change.at,
           revision: sql`(SELECT ${revisions.revision} FROM ${revisions} WHERE ${revisions.scope} = ${change.scope})`,
         }),
       );

@@ -158,7 +158,15 @@ export function createAppMeshService(store: Store, config: AppMeshServiceConfig)
     return record.response;
   }
 
-  const changeOf = (scope: string, action: ChangeEntry["action"], key: ResourceKey): ChangeEntry => ({ scope, action, ...key, at: now() });
+  const changeOf = (scope: string, action: ChangeEntry["action"], key: ResourceKey): ChangeEntry => ({
+    scope,
+    action,
+    kind: key.kind,
+    meshName: key.meshName,
+    parentName: key.parentName,
+    name: key.name,
+    at: now(),
+  });
 
   async function create(operation: string, descriptor: KindDescriptor, input: Input): Promise<unknown> {
     const key = keyOf(descriptor, input);
