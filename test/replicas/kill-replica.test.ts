@@ -1,0 +1,105 @@
+// `kill -9` of a replica in the middle of a write burst: every write it acknowledged survives, and nothing it
+// was in the middle of is left half-written (a row without its tags or change-log entry, a revision without a row).
+import {
+  CreateMeshCommand,
+  CreateVirtualServiceCommand,
+  DescribeVirtualServiceCommand,
+  ListTagsForResourceCommand,
+  ListVirtualServicesCommand,
+  type VirtualServiceData,
+} from "@aws-sdk/client-app-mesh";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startPostgres, type TestPostgres } from "../support/postgres.js";
+import { startReplica, type ReplicaProcess } from "./replica-process.js";
+
+describe("kill -9 of a replica during a write burst", () => {
+  let pg: TestPostgres;
+  let a: ReplicaProcess;
+  let b: ReplicaProcess;
+  let restarted: ReplicaProcess | undefined;
+  let sql: postgres.Sql;
+  beforeAll(async () => {
+    pg = await startPostgres();
+    [a, b] = await Promise.all([startReplica(pg.url), startReplica(pg.url)]);
+    sql = postgres(pg.url, { max: 1, onnotice: () => {} });
+  });
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop(), restarted?.stop()]);
+    await sql?.end();
+    await pg?.stop();
+  });
+
+  it("loses no acknowledged write and leaves no half-written resource", async () => {
+    await a.client.send(new CreateMeshCommand({ meshName: "burst" }));
+    const acknowledged = new Map<string, VirtualServiceData>();
+    let failed = 0;
+    let next = 0;
+    let killing: Promise<void> | undefined;
+    const killAfter = 60;
+    const maxWrites = 600; // bounds the burst even if the kill never lands
+    const worker = async () => {
+      while (next < maxWrites && !killing) {
+        const name = `burst-${next++}.local`;
+        try {
+          const created = await a.client.send(
+            new CreateVirtualServiceCommand({ meshName: "burst", virtualServiceName: name, spec: {}, tags: [{ key: "name", value: name }, { key: "team", value: "burst" }] }),
+          );
+          acknowledged.set(name, created.virtualService!);
+          if (acknowledged.size >= killAfter) killing ??= a.kill9();
+        } catch {
+          failed++; // cut off by the kill: may or may not have committed, never half
+          return;
+        }
+      }
+    };
+    // Writes keep going through B while A dies.
+    const other = (async () => {
+      for (let i = 0; i < 40; i++) await b.client.send(new CreateVirtualServiceCommand({ meshName: "burst", virtualServiceName: `via-b-${i}.local`, spec: {}, tags: [{ key: "name", value: `via-b-${i}.local` }, { key: "team", value: "burst" }] }));
+    })();
+    await Promise.all(Array.from({ length: 16 }, worker));
+    await killing;
+    await other;
+    expect(a.child.signalCode).toBe("SIGKILL");
+    expect(acknowledged.size).toBeGreaterThanOrEqual(killAfter);
+
+    // Every acknowledged write is there, through the surviving replica, exactly as acknowledged, tags included.
+    for (const [name, data] of acknowledged) {
+      const described = await b.client.send(new DescribeVirtualServiceCommand({ meshName: "burst", virtualServiceName: name }));
+      expect(described.virtualService).toEqual(data);
+      const tags = await b.client.send(new ListTagsForResourceCommand({ resourceArn: data.metadata!.arn! }));
+      expect(tags.tags).toEqual([{ key: "name", value: name }, { key: "team", value: "burst" }]);
+    }
+
+    // Nothing half-written: each stored service has both its tags and its change-log entry, and the mesh
+    // revision counts exactly the committed writes (mesh creation, then one per service).
+    const [{ services, untagged, logged, revision }] = await sql<[{ services: number; untagged: number; logged: number; revision: number }]>`
+      select
+        (select count(*)::int from resources where mesh_name = 'burst' and kind = 'virtualService') as services,
+        (select count(*)::int from resources r where mesh_name = 'burst' and kind = 'virtualService'
+           and (select count(*) from tags t where t.resource_uid = r.uid) <> 2) as untagged,
+        (select count(*)::int from change_log where scope = 'mesh/burst' and kind = 'virtualService' and action = 'create') as logged,
+        (select revision::int from revisions where scope = 'mesh/burst') as revision`;
+    expect(services).toBeGreaterThanOrEqual(acknowledged.size + 40);
+    expect(services).toBeLessThanOrEqual(acknowledged.size + 40 + failed);
+    expect(untagged).toBe(0);
+    expect(logged).toBe(services);
+    expect(revision).toBe(1 + services);
+    const [{ open }] = await sql<[{ open: number }]>`select count(*)::int as open from pg_stat_activity where datname = current_database() and state like 'idle in transaction%'`;
+    expect(open).toBe(0);
+
+    // A replacement replica serves the same state and accepts writes.
+    restarted = await startReplica(pg.url);
+    const listed: string[] = [];
+    let nextToken: string | undefined;
+    for (let page = 0; page < 100; page++) {
+      const result = await restarted.client.send(new ListVirtualServicesCommand({ meshName: "burst", limit: 100, nextToken }));
+      listed.push(...result.virtualServices!.map((s) => s.virtualServiceName!));
+      nextToken = result.nextToken;
+      if (!nextToken) break;
+    }
+    expect(listed).toHaveLength(services);
+    for (const name of acknowledged.keys()) expect(listed).toContain(name);
+    await restarted.client.send(new CreateVirtualServiceCommand({ meshName: "burst", virtualServiceName: "after-restart.local", spec: {} }));
+  });
+});
