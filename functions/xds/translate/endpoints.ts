@@ -1,0 +1,88 @@
+// Endpoints: inline single-host assignments (STATIC / DNS clusters) and the EDS ClusterLoadAssignments that replace
+// Cloud Map, filled from meshplane's endpoint registry (ENVOY_TRANSLATION.md §2.7).
+import { create } from "@bufbuild/protobuf";
+import type { AwsCloudMapServiceDiscovery, IpPreference } from "../../appmesh/model/types.generated.js";
+import type { EndpointInstance } from "../../appmesh/snapshot.js";
+import { HealthStatus } from "../../../proto/gen/envoy/config/core/v3/health_check_pb.js";
+import {
+  ClusterLoadAssignmentSchema,
+  type ClusterLoadAssignment,
+} from "../../../proto/gen/envoy/config/endpoint/v3/endpoint_pb.js";
+import { LbEndpointSchema, type LbEndpoint } from "../../../proto/gen/envoy/config/endpoint/v3/endpoint_components_pb.js";
+import { socketAddress } from "./common.js";
+import { serviceKey, type MeshIndex } from "./mesh-index.js";
+
+function lbEndpoint(address: string, port: number, healthCheckPort: number | undefined, health = HealthStatus.UNKNOWN): LbEndpoint {
+  return create(LbEndpointSchema, {
+    hostIdentifier: {
+      case: "endpoint",
+      value: {
+        address: socketAddress(address, port),
+        healthCheckConfig: healthCheckPort !== undefined && healthCheckPort !== port ? { portValue: healthCheckPort } : undefined,
+      },
+    },
+    healthStatus: health,
+  });
+}
+
+/**
+ * One locality with one host. `load_balancing_weight` is set on every locality we emit: gRPC's xDS client fails
+ * with "priority policy has empty priority list" without it, and Envoy ignores it without locality-weighted LB.
+ */
+export function translateSingleHostAssignment(clusterName: string, address: string, port: number, healthCheckPort?: number): ClusterLoadAssignment {
+  return create(ClusterLoadAssignmentSchema, {
+    clusterName,
+    endpoints: [{ lbEndpoints: [lbEndpoint(address, port, healthCheckPort)], loadBalancingWeight: 1 }],
+  });
+}
+
+const isIpv6 = (address: string): boolean => address.includes(":");
+
+/** IP preference over registered addresses (§2.14): `*_ONLY` filters, `*_PREFERRED` falls back, none prefers IPv4. */
+function selectByIpPreference(instances: readonly EndpointInstance[], preference: IpPreference | undefined): EndpointInstance[] {
+  const v4 = instances.filter((i) => !isIpv6(i.address));
+  const v6 = instances.filter((i) => isIpv6(i.address));
+  switch (preference) {
+    case "IPv4_ONLY":
+      return v4;
+    case "IPv6_ONLY":
+      return v6;
+    case "IPv6_PREFERRED":
+      return v6.length > 0 ? v6 : v4;
+    default:
+      return v4.length > 0 ? v4 : v6;
+  }
+}
+
+const healthStatuses: Record<EndpointInstance["health"], HealthStatus> = {
+  HEALTHY: HealthStatus.HEALTHY,
+  UNHEALTHY: HealthStatus.UNHEALTHY,
+  UNKNOWN: HealthStatus.UNKNOWN,
+};
+
+/**
+ * The registry's instances of the node's namespace/service whose attributes match every filter of the node.
+ * §6 Q6: Envoy dials the target *listener* port (the cluster is per listener port, as App Mesh did), not the
+ * instance's registered port; registry health is passed on as Envoy health status (unhealthy hosts get no traffic
+ * unless all are, when Envoy's panic threshold spreads load as Cloud Map's HEALTHY_OR_ELSE_ALL did).
+ */
+export function translateClusterLoadAssignment(
+  index: MeshIndex,
+  clusterName: string,
+  discovery: AwsCloudMapServiceDiscovery,
+  port: number,
+  preference: IpPreference | undefined,
+  healthCheckPort: number | undefined,
+): ClusterLoadAssignment {
+  const registered = index.endpointsByService.get(serviceKey(discovery.namespaceName, discovery.serviceName)) ?? [];
+  const filters = discovery.attributes ?? [];
+  const matching = registered.filter((instance) => filters.every((f) => instance.attributes[f.key] === f.value));
+  const selected = selectByIpPreference(matching, preference);
+  return create(ClusterLoadAssignmentSchema, {
+    clusterName,
+    endpoints:
+      selected.length === 0
+        ? []
+        : [{ lbEndpoints: selected.map((i) => lbEndpoint(i.address, port, healthCheckPort, healthStatuses[i.health])), loadBalancingWeight: 1 }],
+  });
+}

@@ -1,0 +1,86 @@
+// App Mesh → Envoy xDS v3 translation: pure functions from a mesh snapshot and a node identity to the Listeners,
+// Clusters, RouteConfigurations, ClusterLoadAssignments and Secrets App Mesh would have sent that Envoy.
+// No I/O, clock or randomness: the same snapshot always yields byte-identical resources (lists sorted by name).
+//
+// Contract for the ADS server:
+// - `parseNodeId(node.id)` (../node-id.ts) → `NodeIdentity`; an error or `!nodeExists(...)` ⇒ close with NOT_FOUND.
+// - One `createMeshTranslator(snapshot)` per (mesh, revision); call its `translateNode(node)` for every connected
+//   node. Shared pieces (a service's routes and virtual hosts, a target's egress cluster) are built once and shared
+//   by reference between the nodes' results — treat every returned message as immutable.
+// - Proxyless gRPC: a client's LDS request names `<virtual service>` (or `<virtual service>:<port>`) instead of the
+//   `lds_*` listeners. Pass such names as `apiListeners` to `translateNode`: each name that denotes a backend of the
+//   node adds an API listener of that name, its route configuration `rds_api_<name>` and its clusters and endpoints
+//   to the same NodeResources. Names that do not resolve add nothing (the server answers without that resource).
+import type { MeshSnapshot } from "../../appmesh/snapshot.js";
+import type { NodeIdentity } from "../node-id.js";
+import { addApiListener } from "./proxyless-grpc.js";
+import { createSharedResources, NodeResourcesBuilder, type NodeResources, type SharedResources, type TranslateOptions } from "./translator.js";
+import { translateVirtualGateway } from "./virtual-gateway.js";
+import { translateVirtualNode } from "./virtual-node.js";
+
+export type { NodeResources, TranslateOptions } from "./translator.js";
+export type { AcmMaterial } from "./tls.js";
+export type { NodeIdentity } from "../node-id.js";
+
+export interface NodeRequest {
+  /** Listener names a proxyless gRPC client asked for (`<virtual service>[:<port>]`); sidecars leave it empty. */
+  apiListeners?: readonly string[];
+}
+
+/** A translator bound to one snapshot; reuse it for every node of that (mesh, revision). */
+export interface MeshTranslator {
+  readonly snapshot: MeshSnapshot;
+  translateNode(node: NodeIdentity, request?: NodeRequest): NodeResources;
+  /** Whether the node's virtual node / virtual gateway exists (and is not deleted) in this snapshot. */
+  nodeExists(node: NodeIdentity): boolean;
+  /** How many shared pieces were built so far (memo misses): lets tests and benchmarks see the sharing. */
+  readonly builds: SharedResources["builds"];
+}
+
+function existsIn(shared: SharedResources, node: NodeIdentity): boolean {
+  if (node.meshName !== shared.index.meshName) return false;
+  return node.kind === "virtualNode" ? shared.index.virtualNodes.has(node.name) : shared.index.virtualGateways.has(node.name);
+}
+
+/**
+ * @example
+ * const translator = createMeshTranslator(snapshot);
+ * const resources = translator.translateNode({ meshName: "app", kind: "virtualNode", name: "serviceA" });
+ * resources.listeners.map((l) => l.name); // ["lds_egress_0.0.0.0_15001", "lds_ingress_0.0.0.0_15000"]
+ */
+export function createMeshTranslator(snapshot: MeshSnapshot, options?: TranslateOptions): MeshTranslator {
+  const shared = createSharedResources(snapshot, options);
+  return {
+    snapshot,
+    builds: shared.builds,
+    nodeExists: (node) => existsIn(shared, node),
+    translateNode(node, request = {}) {
+      const out = new NodeResourcesBuilder();
+      if (!existsIn(shared, node)) return out.build();
+      if (node.kind === "virtualNode") translateVirtualNode(shared, shared.index.virtualNodes.get(node.name)!, out);
+      else translateVirtualGateway(shared, shared.index.virtualGateways.get(node.name)!, out);
+      for (const name of [...new Set(request.apiListeners ?? [])].sort()) addApiListener(shared, node, name, out);
+      return out.build();
+    },
+  };
+}
+
+/** One-off translation (builds a fresh translator: prefer `createMeshTranslator` when serving many nodes). */
+export function translateNode(snapshot: MeshSnapshot, node: NodeIdentity, options?: TranslateOptions & NodeRequest): NodeResources {
+  return createMeshTranslator(snapshot, options).translateNode(node, options);
+}
+
+/** Only the resources of one proxyless API listener (`<virtual service>[:<port>]`); undefined when it does not resolve. */
+export function translateApiListener(
+  snapshot: MeshSnapshot,
+  node: NodeIdentity,
+  listenerName: string,
+  options?: TranslateOptions,
+): NodeResources | undefined {
+  const shared = createSharedResources(snapshot, options);
+  const out = new NodeResourcesBuilder();
+  return addApiListener(shared, node, listenerName, out) ? out.build() : undefined;
+}
+
+// Internal callers (config dump, validator) use the pieces below; they are not part of the ADS contract.
+export { createSharedResources } from "./translator.js";

@@ -1,0 +1,236 @@
+// A virtual node's Envoy (ENVOY_TRANSLATION.md §2): one ingress listener with a chain per App Mesh listener port,
+// one egress listener with a chain per backend port plus the AWS and (ALLOW_ALL) passthrough chains, and the
+// route configurations and clusters they name.
+import { create } from "@bufbuild/protobuf";
+import type {
+  ClientPolicyTls,
+  IpPreference,
+  Listener as AppMeshListener,
+  PortProtocol,
+  VirtualNodeData,
+} from "../../appmesh/model/types.generated.js";
+import { ListenerSchema, type Listener } from "../../../proto/gen/envoy/config/listener/v3/listener_pb.js";
+import { FilterChainSchema, type FilterChain } from "../../../proto/gen/envoy/config/listener/v3/listener_components_pb.js";
+import { RouteConfigurationSchema, type RouteConfiguration } from "../../../proto/gen/envoy/config/route/v3/route_pb.js";
+import { RouteSchema, VirtualHostSchema } from "../../../proto/gen/envoy/config/route/v3/route_components_pb.js";
+import { TrafficDirection } from "../../../proto/gen/envoy/config/core/v3/base_pb.js";
+import type { AccessLog } from "../../../proto/gen/envoy/config/accesslog/v3/accesslog_pb.js";
+import { translateAccessLogs } from "./access-log.js";
+import { translateAllowAllCluster, translateAmazonAwsCluster, translateIngressCluster } from "./clusters.js";
+import { appMeshDurationMs, listenerBindAddress, ms } from "./common.js";
+import { originalDstListenerFilter, tlsInspectorListenerFilter, translateListenerFilterChains } from "./listeners.js";
+import { compareStrings, effectiveIpPreference, isHttpFamily } from "./mesh-index.js";
+import {
+  allowAllClusterName,
+  amazonAwsClusterName,
+  egressListenerName,
+  egressRouteConfigName,
+  EGRESS_PORT,
+  ingressClusterName,
+  ingressListenerName,
+  ingressRouteConfigName,
+  INGRESS_PORT,
+} from "./names.js";
+import { translateHttpConnectionManager, translateTcpProxy } from "./network-filters.js";
+import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_TCP_IDLE_TIMEOUT_MS, type ServicePort } from "./service-routes.js";
+import type { NodeResourcesBuilder, SharedResources } from "./translator.js";
+
+const listenerTimeouts = (listener: AppMeshListener) => {
+  const t = listener.timeout;
+  const http = t?.http ?? t?.http2 ?? t?.grpc;
+  return { perRequestMs: appMeshDurationMs(http?.perRequest), idleMs: appMeshDurationMs(http?.idle ?? t?.tcp?.idle) };
+};
+
+/**
+ * §6 Q1: the ingress route configuration of one listener is a single catch-all virtual host `ingress` (domains `*`)
+ * routing everything to the local app, with the listener's request timeout (15 s default, 0 disables) and idle
+ * timeout. No retries: the calling side's route already retries (retrying twice multiplies attempts).
+ */
+export function translateIngressRouteConfig(listener: AppMeshListener, clusterName: string): RouteConfiguration {
+  const { port, protocol } = listener.portMapping;
+  const { perRequestMs, idleMs } = listenerTimeouts(listener);
+  return create(RouteConfigurationSchema, {
+    name: ingressRouteConfigName(protocol, port),
+    virtualHosts: [
+      create(VirtualHostSchema, {
+        name: "ingress",
+        domains: ["*"],
+        routes: [
+          create(RouteSchema, {
+            match: { pathSpecifier: { case: "prefix", value: "/" } },
+            action: {
+              case: "route",
+              value: {
+                clusterSpecifier: { case: "cluster", value: clusterName },
+                timeout: ms(perRequestMs ?? DEFAULT_REQUEST_TIMEOUT_MS),
+                idleTimeout: idleMs !== undefined ? ms(idleMs) : undefined,
+              },
+            },
+          }),
+        ],
+      }),
+    ],
+  });
+}
+
+/** `lds_ingress_0.0.0.0_15000`; stat prefix `ingress`, or `ingress.<proto>.<port>` per chain when there are several listeners. */
+export function translateIngressListener(
+  shared: SharedResources,
+  node: VirtualNodeData,
+  preference: IpPreference | undefined,
+  out: NodeResourcesBuilder,
+): Listener | undefined {
+  const listeners = [...(node.spec.listeners ?? [])].sort((a, b) => a.portMapping.port - b.portMapping.port);
+  if (listeners.length === 0) return undefined;
+  const mesh = shared.index.meshName;
+  const accessLog = translateAccessLogs(node.spec.logging);
+  const chains: FilterChain[] = [];
+  const seenPorts = new Set<number>();
+  for (const listener of listeners) {
+    const { port, protocol } = listener.portMapping;
+    if (seenPorts.has(port)) continue;
+    seenPorts.add(port);
+    const statPrefix = listeners.length === 1 ? "ingress" : `ingress.${protocol}.${port}`;
+    const clusterName = ingressClusterName(mesh, node.virtualNodeName, protocol, port);
+    out.cluster(translateIngressCluster(clusterName, listener, preference));
+    let filter;
+    if (isHttpFamily(protocol)) {
+      out.route(translateIngressRouteConfig(listener, clusterName));
+      filter = translateHttpConnectionManager(statPrefix, ingressRouteConfigName(protocol, port), accessLog);
+    } else {
+      const idleMs = listenerTimeouts(listener).idleMs ?? DEFAULT_TCP_IDLE_TIMEOUT_MS;
+      filter = translateTcpProxy(statPrefix, [{ cluster: clusterName, weight: 1 }], ms(idleMs), accessLog);
+    }
+    chains.push(...translateListenerFilterChains(`ingress_${protocol}_${port}`, port, [filter], listener.tls, shared.options.acm, out.secrets));
+  }
+  return create(ListenerSchema, {
+    name: ingressListenerName(),
+    address: listenerBindAddress(INGRESS_PORT, preference),
+    filterChains: chains,
+    listenerFilters: [originalDstListenerFilter(), tlsInspectorListenerFilter()],
+    trafficDirection: TrafficDirection.INBOUND,
+  });
+}
+
+/** A backend service port together with the client policy of the backend that brought it in. */
+interface EgressDestination {
+  servicePort: ServicePort;
+  clientTls: ClientPolicyTls | undefined;
+}
+
+/**
+ * Backend service ports grouped by egress port. Conflicts on one port (RM#175, RM#195) are settled by a fixed rule:
+ * the first service by name decides the port's protocol; services of another protocol family (TCP vs HTTP family)
+ * are left out of that port, and a TCP port carries only the first service (L4 cannot tell them apart).
+ */
+export function groupEgressPorts(destinations: readonly EgressDestination[]): Map<number, { protocol: PortProtocol; members: EgressDestination[] }> {
+  const groups = new Map<number, { protocol: PortProtocol; members: EgressDestination[] }>();
+  const ordered = [...destinations].sort(
+    (a, b) => a.servicePort.port - b.servicePort.port || compareStrings(a.servicePort.virtualServiceName, b.servicePort.virtualServiceName),
+  );
+  for (const destination of ordered) {
+    const { port, protocol } = destination.servicePort;
+    const group = groups.get(port);
+    if (!group) groups.set(port, { protocol, members: [destination] });
+    else if (isHttpFamily(group.protocol) && isHttpFamily(protocol)) group.members.push(destination);
+  }
+  return groups;
+}
+
+function backendDestinations(shared: SharedResources, node: VirtualNodeData): EgressDestination[] {
+  const seen = new Set<string>();
+  const destinations: EgressDestination[] = [];
+  for (const backend of node.spec.backends ?? []) {
+    const service = backend.virtualService;
+    if (!service || seen.has(service.virtualServiceName)) continue;
+    seen.add(service.virtualServiceName);
+    const clientTls = service.clientPolicy?.tls ?? node.spec.backendDefaults?.clientPolicy?.tls;
+    for (const servicePort of shared.servicePorts(service.virtualServiceName)) destinations.push({ servicePort, clientTls });
+  }
+  return destinations;
+}
+
+function egressPassthroughChains(mesh: string, allowAll: boolean, claimedPorts: ReadonlySet<number>, accessLog: AccessLog[]): FilterChain[] {
+  const chains = [
+    create(FilterChainSchema, {
+      name: "egress_amazonaws",
+      filterChainMatch: { destinationPort: 443, serverNames: ["*.amazonaws.com"] },
+      filters: [translateTcpProxy("egress", [{ cluster: amazonAwsClusterName(mesh), weight: 1 }], undefined, accessLog)],
+    }),
+  ];
+  // Without this chain, ALLOW_ALL TLS on 443 to non-AWS hosts would have no match (the SNI chain is more specific).
+  if (allowAll && !claimedPorts.has(443)) {
+    chains.push(
+      create(FilterChainSchema, {
+        name: "egress_allow_all_443",
+        filterChainMatch: { destinationPort: 443 },
+        filters: [translateTcpProxy("egress", [{ cluster: allowAllClusterName(mesh), weight: 1 }], undefined, accessLog)],
+      }),
+    );
+  }
+  return chains;
+}
+
+/**
+ * `lds_egress_0.0.0.0_15001`. DROP_ALL has no catch-all, so Envoy closes unmatched connections; ALLOW_ALL passes
+ * them through via `default_filter_chain`. §6 Q13: no HTTP passthrough virtual host under ALLOW_ALL (App Mesh had
+ * none: once a backend claims a port, all egress on that port must be modelled).
+ */
+export function translateEgressListener(
+  shared: SharedResources,
+  node: VirtualNodeData,
+  preference: IpPreference | undefined,
+  out: NodeResourcesBuilder,
+): Listener {
+  const mesh = shared.index.meshName;
+  const accessLog = translateAccessLogs(node.spec.logging);
+  const allowAll = shared.index.snapshot.mesh.spec.egressFilter?.type === "ALLOW_ALL";
+  const chains: FilterChain[] = [];
+  const claimed = new Set<number>();
+  for (const [port, group] of groupEgressPorts(backendDestinations(shared, node))) {
+    const members = isHttpFamily(group.protocol) ? group.members : group.members.slice(0, 1);
+    for (const { servicePort, clientTls } of members) {
+      for (const ref of servicePort.clusters) out.egressCluster(shared.egressCluster(ref, clientTls, false));
+    }
+    if (isHttpFamily(group.protocol)) {
+      const routeConfigName = egressRouteConfigName(group.protocol, port);
+      out.route(
+        create(RouteConfigurationSchema, { name: routeConfigName, virtualHosts: members.map((m) => shared.virtualHost(m.servicePort, port)) }),
+      );
+      chains.push(create(FilterChainSchema, { name: `egress_${group.protocol}_${port}`, filterChainMatch: { destinationPort: port }, filters: [translateHttpConnectionManager("egress", routeConfigName, accessLog)] }));
+    } else {
+      const servicePort = members[0]!.servicePort;
+      if (servicePort.tcpTargets.length === 0) continue;
+      chains.push(
+        create(FilterChainSchema, {
+          name: `egress_tcp_${port}`,
+          filterChainMatch: { destinationPort: port },
+          filters: [translateTcpProxy("egress", servicePort.tcpTargets, ms(servicePort.tcpIdleTimeoutMs), accessLog)],
+        }),
+      );
+    }
+    claimed.add(port);
+  }
+  chains.push(...egressPassthroughChains(mesh, allowAll, claimed, accessLog));
+  out.cluster(translateAmazonAwsCluster(mesh));
+  if (allowAll) out.cluster(translateAllowAllCluster(mesh));
+  return create(ListenerSchema, {
+    name: egressListenerName(),
+    address: listenerBindAddress(EGRESS_PORT, preference),
+    filterChains: chains,
+    defaultFilterChain: allowAll
+      ? create(FilterChainSchema, { name: "egress_allow_all", filters: [translateTcpProxy("egress", [{ cluster: allowAllClusterName(mesh), weight: 1 }], undefined, accessLog)] })
+      : undefined,
+    listenerFilters: [originalDstListenerFilter(), tlsInspectorListenerFilter()],
+    // Server-first protocols (MySQL, SMTP) would stall on tls_inspector waiting for a ClientHello (guide's MySQL note).
+    continueOnListenerFiltersTimeout: true,
+    trafficDirection: TrafficDirection.OUTBOUND,
+  });
+}
+
+export function translateVirtualNode(shared: SharedResources, node: VirtualNodeData, out: NodeResourcesBuilder): void {
+  const preference = effectiveIpPreference(shared.index, node);
+  const ingress = translateIngressListener(shared, node, preference, out);
+  if (ingress) out.listener(ingress);
+  out.listener(translateEgressListener(shared, node, preference, out));
+}
