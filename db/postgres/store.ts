@@ -73,7 +73,11 @@ function keyCondition(key: ResourceKey): SQL {
   )!;
 }
 
-/** Applies the batch inside `tx` in the documented order; throws StaleBatch when a guard fails. */
+/**
+ * Applies the batch inside `tx` in the documented order; throws StaleBatch when a guard fails. Rows are copied
+ * field by field: callers may pass richer objects (a whole ResourceRow), and PostgreSQL refuses a value for the
+ * identity columns.
+ */
 async function applyBatch(tx: Transaction, batch: WriteBatch): Promise<Record<string, number>> {
   const bumpedTo: Record<string, number> = {};
   const expected = new Map<string, number>();
@@ -104,21 +108,48 @@ async function applyBatch(tx: Transaction, batch: WriteBatch): Promise<Record<st
     await tx.delete(resources).where(inArray(resources.uid, deleted));
   }
   // One row per statement: seq must follow the batch's order.
-  for (const row of batch.insert ?? []) await tx.insert(resources).values(row);
-  for (const { uid, ...changes } of batch.update ?? []) await tx.update(resources).set(changes).where(eq(resources.uid, uid));
+  for (const row of batch.insert ?? []) {
+    await tx.insert(resources).values({
+      kind: row.kind,
+      meshName: row.meshName,
+      parentName: row.parentName,
+      name: row.name,
+      uid: row.uid,
+      arn: row.arn,
+      spec: row.spec,
+      status: row.status,
+      version: row.version,
+      createdAt: row.createdAt,
+      lastUpdatedAt: row.lastUpdatedAt,
+      meshOwner: row.meshOwner,
+      resourceOwner: row.resourceOwner,
+    });
+  }
+  for (const { uid, spec, status, version, lastUpdatedAt } of batch.update ?? []) {
+    await tx.update(resources).set({ spec, status, version, lastUpdatedAt }).where(eq(resources.uid, uid));
+  }
   for (const { uid, tags: list } of batch.setTags ?? []) {
     await tx.delete(tags).where(eq(tags.resourceUid, uid));
-    if (list.length > 0) await tx.insert(tags).values(list.map((tag, position) => ({ resourceUid: uid, position, ...tag })));
+    if (list.length > 0) await tx.insert(tags).values(list.map((tag, position) => ({ resourceUid: uid, position, key: tag.key, value: tag.value })));
   }
   for (const { uid, meshName, refs: list } of batch.setRefs ?? []) {
     await tx.delete(refs).where(eq(refs.fromUid, uid));
-    if (list.length > 0) await tx.insert(refs).values(list.map((ref) => ({ fromUid: uid, meshName, ...ref }))).onConflictDoNothing();
+    if (list.length > 0) await tx.insert(refs).values(list.map((ref) => ({ fromUid: uid, meshName, toKind: ref.toKind, toName: ref.toName }))).onConflictDoNothing();
   }
   // One row per statement: a batch may put the same endpoint twice, which one multi-row upsert refuses.
   for (const row of batch.putEndpoints ?? []) {
     await tx
       .insert(endpoints)
-      .values(row)
+      .values({
+        namespaceName: row.namespaceName,
+        serviceName: row.serviceName,
+        instanceId: row.instanceId,
+        address: row.address,
+        port: row.port,
+        attributes: row.attributes,
+        health: row.health,
+        updatedAt: row.updatedAt,
+      })
       .onConflictDoUpdate({
         target: [endpoints.namespaceName, endpoints.serviceName, endpoints.instanceId],
         set: { address: row.address, port: row.port, attributes: row.attributes, health: row.health, updatedAt: row.updatedAt },
@@ -129,7 +160,10 @@ async function applyBatch(tx: Transaction, batch: WriteBatch): Promise<Record<st
       .delete(endpoints)
       .where(and(eq(endpoints.namespaceName, key.namespaceName), eq(endpoints.serviceName, key.serviceName), eq(endpoints.instanceId, key.instanceId)));
   }
-  if (batch.idempotency) await tx.insert(idempotency).values(batch.idempotency);
+  if (batch.idempotency) {
+    const { token, requestHash, response, createdAt } = batch.idempotency;
+    await tx.insert(idempotency).values({ token, requestHash, response, createdAt });
+  }
 
   for (const scope of [...new Set(batch.bump ?? [])].filter((s) => !expected.has(s)).sort()) {
     const [row] = await tx
@@ -149,7 +183,13 @@ async function applyBatch(tx: Transaction, batch: WriteBatch): Promise<Record<st
       .insert(changeLog)
       .values(
         changes.map((change) => ({
-          ...change,
+          scope: change.scope,
+          action: change.action,
+          kind: change.kind,
+          meshName: change.meshName,
+          parentName: change.parentName,
+          name: change.name,
+          at: change.at,
           revision: sql`(select ${revisions.revision} from ${revisions} where ${revisions.scope} = ${change.scope})`,
         })),
       )

@@ -459,6 +459,16 @@ export function describeStoreContract(backend: string, openFresh: () => Promise<
         expect(await store.listChanges(seqs[1]!, 2)).toEqual(log.slice(2, 4));
         expect(await store.listChanges(seqs[4]!, 10)).toEqual([]);
       });
+
+      it("records only the change fields when given a richer object, such as a change spread from a whole row", async () => {
+        const row = makeResource({ kind: "virtualNode", name: "n" });
+        await commitOk(store, { expect: [], insert: [row] });
+        const stored = (await store.getResourceByArn(row.arn))!;
+        const entry = { ...stored, scope: "mesh/m", action: "tag" as const, at: 7 };
+        await commitOk(store, { expect: [{ scope: "mesh/m", revision: 0 }], changes: [entry] });
+        const [logged] = await store.listChanges(0, 10);
+        expect(logged).toEqual({ seq: expect.any(Number), scope: "mesh/m", revision: 1, action: "tag", kind: "virtualNode", meshName: "m", parentName: "", name: "n", at: 7 });
+      });
     });
   });
 }
