@@ -70,7 +70,7 @@ export class QueryParameterMatcher {
       while (end < pathLength && load<u8>(pathPtr + <usize>end) != Char.Ampersand) end++;
       let equals = at;
       while (equals < end && load<u8>(pathPtr + <usize>equals) != Char.Equals) equals++;
-      if (equals - at == name.length && bytesEqualAt(pathPtr + <usize>at, name, false)) {
+      if (end > at && equals - at == name.length && bytesEqualAt(pathPtr + <usize>at, name, false)) {
         const valueStart = equals < end ? equals + 1 : end;
         const value = this.value;
         return value == null || value.matches(pathPtr + <usize>valueStart, end - valueStart);
