@@ -25,7 +25,7 @@ export type BatchingSqliteDatabase = BaseSQLiteDatabase<"async", unknown, typeof
 const { resources, tags, refs, revisions, changeLog, idempotency, endpoints } = schema;
 
 /** Raised inside a batch to abort it when a guarded revision moved; SQLite has no RAISE outside triggers. */
-const abortUnless = (condition: SQL) => sql`SELECT CASE WHEN ${condition} THEN 1 ELSE json_extract('stale revision', '$') END`;
+const abortUnless = (condition: SQL) => sql<number>`CASE WHEN ${condition} THEN 1 ELSE json_extract('stale revision', '$') END`;
 
 function isStaleError(error: unknown): boolean {
   for (let e: unknown = error; e instanceof Error; e = e.cause) {
@@ -55,7 +55,9 @@ export function createSqliteStore(db: BatchingSqliteDatabase): Store {
   async function commit(batch: WriteBatch): Promise<CommitResult> {
     const statements: BatchItem<"sqlite">[] = [];
     for (const { scope, revision } of batch.expect) {
-      statements.push(db.run(abortUnless(sql`COALESCE((SELECT ${revisions.revision} FROM ${revisions} WHERE ${revisions.scope} = ${scope}), 0) = ${revision}`)));
+      // A query-builder select rather than db.run(): drizzle's D1 batch can only bind builder statements.
+      const condition = sql`COALESCE((SELECT ${revisions.revision} FROM ${revisions} WHERE ${revisions.scope} = ${scope}), 0) = ${revision}`;
+      statements.push(db.select({ guard: abortUnless(condition) }).from(sql`(SELECT 1)`));
     }
     for (const uid of batch.delete ?? []) {
       statements.push(db.delete(tags).where(eq(tags.resourceUid, uid)));

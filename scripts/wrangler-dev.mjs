@@ -1,0 +1,16 @@
+// `npm run dev`: applies the SQLite migrations to the local D1 database, then runs `wrangler dev` offline.
+import { spawnSync } from "node:child_process";
+
+const offline = {
+  ...process.env,
+  WRANGLER_SEND_METRICS: "false",
+  WRANGLER_SEND_ERROR_REPORTS: "false",
+  DO_NOT_TRACK: "1",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+};
+const wrangler = (args) => spawnSync("npx", ["wrangler", ...args], { stdio: "inherit", env: offline });
+
+const migrated = wrangler(["d1", "migrations", "apply", "DB", "--local"]);
+if (migrated.status !== 0) process.exit(migrated.status ?? 1);
+const dev = wrangler(["dev", "--local", ...process.argv.slice(2)]);
+process.exit(dev.status ?? 0);

@@ -1,0 +1,64 @@
+// The Worker entry on D1 under wrangler's local runtime (workerd), offline: migrations applied the way
+// `npm run dev` applies them, then the AWS SDK creates, describes and lists through the Worker.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { CreateMeshCommand, CreateVirtualNodeCommand, DescribeMeshCommand, ListMeshesCommand, ListVirtualNodesCommand, ConflictException } from "@aws-sdk/client-app-mesh";
+import { unstable_startWorker } from "wrangler";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAppMeshClient } from "./support/control-plane.js";
+
+const offline = { WRANGLER_SEND_METRICS: "false", WRANGLER_SEND_ERROR_REPORTS: "false", DO_NOT_TRACK: "1", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
+Object.assign(process.env, offline);
+
+describe("Worker entry on D1", () => {
+  const persist = mkdtempSync(path.join(os.tmpdir(), "meshplane-d1-"));
+  let worker: Awaited<ReturnType<typeof unstable_startWorker>>;
+  let url: string;
+
+  beforeAll(async () => {
+    execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], {
+      env: { ...process.env, ...offline, CI: "true" },
+      stdio: "pipe",
+    });
+    worker = await unstable_startWorker({
+      config: "wrangler.toml",
+      dev: { persist, remote: false, watch: false, inspector: false, logLevel: "warn", server: { hostname: "127.0.0.1", port: 0 } },
+    });
+    url = (await worker.url).toString().replace(/\/$/, "");
+  });
+  afterAll(async () => {
+    await worker?.dispose();
+    rmSync(persist, { recursive: true, force: true });
+  });
+
+  it("creates, describes and lists a mesh through the Worker with the AWS SDK", async () => {
+    const client = createAppMeshClient(url);
+    const created = await client.send(new CreateMeshCommand({ meshName: "edge", spec: { egressFilter: { type: "ALLOW_ALL" } } }));
+    expect(created.mesh?.metadata?.arn).toBe("arn:aws:appmesh:us-east-1:111122223333:mesh/edge");
+    const described = await client.send(new DescribeMeshCommand({ meshName: "edge" }));
+    expect(described.mesh?.metadata?.uid).toBe(created.mesh?.metadata?.uid);
+    expect(described.mesh?.spec?.egressFilter?.type).toBe("ALLOW_ALL");
+    const listed = await client.send(new ListMeshesCommand({}));
+    expect(listed.meshes?.map((mesh) => mesh.meshName)).toEqual(["edge"]);
+    await expect(client.send(new CreateMeshCommand({ meshName: "edge" }))).rejects.toBeInstanceOf(ConflictException);
+    client.destroy();
+  });
+
+  it("keeps concurrent creates in one mesh consistent on D1's batch writes", async () => {
+    const client = createAppMeshClient(url);
+    await client.send(new CreateMeshCommand({ meshName: "busy" }));
+    const names = Array.from({ length: 12 }, (_, i) => `node-${i}`);
+    await Promise.all(names.map((virtualNodeName) => client.send(new CreateVirtualNodeCommand({ meshName: "busy", virtualNodeName, spec: {} }))));
+    const listed = await client.send(new ListVirtualNodesCommand({ meshName: "busy" }));
+    expect(listed.virtualNodes?.map((node) => node.virtualNodeName).sort()).toEqual([...names].sort());
+    client.destroy();
+  });
+
+  it("answers /healthz", async () => {
+    const response = await fetch(`${url}/healthz`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: "ok" });
+  });
+});
