@@ -4,6 +4,7 @@ import { serve, type ServerType } from "@hono/node-server";
 import { pathToFileURL } from "node:url";
 import { createLocalChangeFeed } from "../db/change-feed.js";
 import { openStore } from "../db/open.js";
+import type { Store } from "../db/store.js";
 import { createApiApp } from "./api/app.js";
 import { createAppMeshService, createEndpointRegistry } from "./appmesh/index.js";
 import { configFromEnv, type ControlPlaneConfig } from "./config.js";
@@ -11,6 +12,8 @@ import { createRegexChecker } from "./regex-checker.js";
 
 export interface RunningControlPlane {
   config: ControlPlaneConfig;
+  /** The store this control plane writes to (for tests, benchmarks and the xDS side). */
+  store: Store;
   /** Base URL of the REST API, e.g. http://127.0.0.1:8787 */
   url: string;
   close(): Promise<void>;
@@ -41,6 +44,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Run
 
   return {
     config: { ...config, port },
+    store,
     url,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
