@@ -8,7 +8,9 @@ import type { Store } from "../db/store.js";
 import { createApiApp } from "./api/app.js";
 import { createAppMeshService, createEndpointRegistry } from "./appmesh/index.js";
 import { configFromEnv, type ControlPlaneConfig } from "./config.js";
+import { loadCore } from "../core-wasm/node.js";
 import { createRegexChecker } from "./regex-checker.js";
+import { startXdsServer } from "./xds/server/node-server.js";
 
 export interface RunningControlPlane {
   config: ControlPlaneConfig;
@@ -16,6 +18,8 @@ export interface RunningControlPlane {
   store: Store;
   /** Base URL of the REST API, e.g. http://127.0.0.1:8787 */
   url: string;
+  /** The port the ADS (gRPC, h2c) server listens on (the actual one when XDS_PORT is 0). */
+  xdsPort: number;
   close(): Promise<void>;
 }
 
@@ -33,20 +37,25 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Run
   const { store, externalChanges, backend } = await openStore(config);
   const localChanges = createLocalChangeFeed();
   const onCommit = (changes: Array<{ scope: string; revision: number }>) => changes.forEach((change) => localChanges.publish(change));
-  const service = createAppMeshService(store, { region: config.region, accountId: config.accountId, quotas: config.quotas, checkRegex: await createRegexChecker(), onCommit });
+  const service = createAppMeshService(store, { region: config.region, accountId: config.accountId, quotas: config.quotas, checkRegex: createRegexChecker(loadCore()), onCommit });
   const endpoints = createEndpointRegistry(store, { onCommit });
   const app = createApiApp({ service, endpoints });
+  const xds = await startXdsServer({ host: config.host, port: config.xdsPort, store, feeds: [localChanges, externalChanges] });
+  app.route("/", xds.httpApp);
 
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port });
   const port = await listen(server);
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   console.log(`meshplane: App Mesh API on ${url} (${backend === "sqlite" ? `SQLite ${config.sqliteFile}` : "PostgreSQL"})`);
+  console.log(`meshplane: ADS (gRPC, h2c) on ${config.host}:${xds.port}`);
 
   return {
-    config: { ...config, port },
+    config: { ...config, port, xdsPort: xds.port },
+    xdsPort: xds.port,
     store,
     url,
     async close() {
+      await xds.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await externalChanges.close();
       await localChanges.close();

@@ -7,20 +7,24 @@ import { createApiApp } from "./api/app.js";
 import { createAppMeshService, createEndpointRegistry } from "./appmesh/index.js";
 import { configFromEnv } from "./config.js";
 import { createRegexChecker } from "./regex-checker.js";
+import { instantiateCore, type Core } from "../core-wasm/index.js";
+import coreModule from "../core-wasm/build/core.wasm";
+
+const core: Core = instantiateCore(coreModule);
 
 export interface WorkerEnv {
   DB: D1Database;
   [variable: string]: unknown;
 }
 
-const apps = new WeakMap<D1Database, Promise<Hono>>();
+const apps = new WeakMap<D1Database, Hono>();
 
 /** One app per D1 binding, built on the first request of an isolate and reused after. */
-async function createWorkerApp(env: WorkerEnv): Promise<Hono> {
+function createWorkerApp(env: WorkerEnv): Hono {
   const variables = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
   const config = configFromEnv(variables);
   const store = openD1Store(env.DB);
-  const service = createAppMeshService(store, { region: config.region, accountId: config.accountId, quotas: config.quotas, checkRegex: await createRegexChecker() });
+  const service = createAppMeshService(store, { region: config.region, accountId: config.accountId, quotas: config.quotas, checkRegex: createRegexChecker(core) });
   return createApiApp({ service, endpoints: createEndpointRegistry(store) });
 }
 
@@ -31,6 +35,6 @@ export default {
       app = createWorkerApp(env);
       apps.set(env.DB, app);
     }
-    return (await app).fetch(request, env);
+    return app.fetch(request, env);
   },
 };

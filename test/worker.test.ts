@@ -56,6 +56,22 @@ describe("Worker entry on D1", () => {
     client.destroy();
   });
 
+  it("checks route regexes with core-wasm inside the Worker", async () => {
+    const put = (path: string, body: unknown) => fetch(`${url}${path}`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    expect((await put("/v20190125/meshes", { meshName: "rx" })).status).toBe(200);
+    expect((await put("/v20190125/meshes/rx/virtualNodes", { virtualNodeName: "n", spec: {} })).status).toBe(200);
+    expect((await put("/v20190125/meshes/rx/virtualRouters", { virtualRouterName: "r", spec: { listeners: [{ portMapping: { port: 80, protocol: "http" } }] } })).status).toBe(200);
+    const route = (regex: string) =>
+      put("/v20190125/meshes/rx/virtualRouter/r/routes", {
+        routeName: `r${regex.length}`,
+        spec: { httpRoute: { match: { path: { regex } }, action: { weightedTargets: [{ virtualNode: "n", weight: 1 }] } } },
+      });
+    const refused = await route("/a(?!b)");
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { message: string }).message).toMatch(/look-around/);
+    expect((await route("/api/v[0-9]+/.*")).status).toBe(200);
+  });
+
   it("answers /healthz", async () => {
     const response = await fetch(`${url}/healthz`);
     expect(response.status).toBe(200);
