@@ -43,6 +43,11 @@ export interface PostgresStoreOptions {
   commitAttempts?: number;
   /** Skip applying migrations on open (default false: migrations apply, guarded by an advisory lock). */
   skipMigrations?: boolean;
+  /**
+   * Use named prepared statements (default true). Set false behind a transaction-mode pooler (PgBouncer before
+   * 1.21, some serverless proxies) that cannot keep them.
+   */
+  prepare?: boolean;
 }
 
 const { resources, tags, refs, revisions, changeLog, idempotency, endpoints } = schema;
@@ -71,6 +76,18 @@ function keyCondition(key: ResourceKey): SQL {
     eq(resources.parentName, key.parentName),
     eq(resources.name, key.name),
   )!;
+}
+
+type EndpointKey = Pick<EndpointRow, "namespaceName" | "serviceName" | "instanceId">;
+const endpointKey = (e: EndpointKey) => [e.namespaceName, e.serviceName, e.instanceId];
+
+/** Byte-order sort by (namespace, service, instance), keeping the batch order of equal keys. */
+function sortByEndpointKey<T extends EndpointKey>(rows: T[]): T[] {
+  const compare = (a: string[], b: string[]) => {
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return Buffer.compare(Buffer.from(a[i]!), Buffer.from(b[i]!));
+    return 0;
+  };
+  return [...rows].sort((a, b) => compare(endpointKey(a), endpointKey(b)));
 }
 
 /**
@@ -136,8 +153,10 @@ async function applyBatch(tx: Transaction, batch: WriteBatch): Promise<Record<st
     await tx.delete(refs).where(eq(refs.fromUid, uid));
     if (list.length > 0) await tx.insert(refs).values(list.map((ref) => ({ fromUid: uid, meshName, toKind: ref.toKind, toName: ref.toName }))).onConflictDoNothing();
   }
-  // One row per statement: a batch may put the same endpoint twice, which one multi-row upsert refuses.
-  for (const row of batch.putEndpoints ?? []) {
+  // One row per statement: a batch may put the same endpoint twice, which one multi-row upsert refuses. Rows go
+  // in key order (stable, so the last put of a key still wins): unguarded registry batches touching the same
+  // endpoints then lock them in one order and cannot deadlock each other.
+  for (const row of sortByEndpointKey(batch.putEndpoints ?? [])) {
     await tx
       .insert(endpoints)
       .values({
@@ -155,7 +174,7 @@ async function applyBatch(tx: Transaction, batch: WriteBatch): Promise<Record<st
         set: { address: row.address, port: row.port, attributes: row.attributes, health: row.health, updatedAt: row.updatedAt },
       });
   }
-  for (const key of batch.deleteEndpoints ?? []) {
+  for (const key of sortByEndpointKey(batch.deleteEndpoints ?? [])) {
     await tx
       .delete(endpoints)
       .where(and(eq(endpoints.namespaceName, key.namespaceName), eq(endpoints.serviceName, key.serviceName), eq(endpoints.instanceId, key.instanceId)));
@@ -347,6 +366,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     connect_timeout: options.connectTimeoutSeconds ?? 10,
     // Recycle connections now and then so a long-lived replica follows failovers and DNS changes.
     max_lifetime: 60 * 30,
+    prepare: options.prepare ?? true,
     onnotice: () => {},
   });
   const store = createPostgresStore(drizzle({ client, schema }), options);

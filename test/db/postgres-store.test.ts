@@ -111,6 +111,27 @@ describe("PostgreSQL store under concurrent writers", () => {
     expect(await stores[1]!.countResources({ kind: "mesh" })).toBe(1);
   });
 
+  it("applies concurrent unguarded endpoint batches naming the same endpoints in any order, none refused", async () => {
+    const ids = ["a", "b", "c", "d", "e", "f"];
+    const results = await Promise.all(
+      Array.from({ length: 24 }, (_, i) => {
+        const order = i % 2 ? [...ids].reverse() : ids.slice(i % ids.length).concat(ids.slice(0, i % ids.length));
+        return stores[i % stores.length]!.commit({
+          expect: [],
+          bump: ["race-endpoints"],
+          putEndpoints: order.map((instanceId) => ({ namespaceName: "race", serviceName: "s", instanceId, address: "10.0.0.1", port: i, attributes: {}, health: "HEALTHY", updatedAt: i })),
+          deleteEndpoints: i % 3 === 0 ? [{ namespaceName: "race", serviceName: "s", instanceId: "gone" }] : [],
+        });
+      }),
+    );
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect((await stores[0]!.getRevisions(["race-endpoints"]))["race-endpoints"]).toBe(24);
+    const listed = await stores[0]!.listEndpoints({ namespaceName: "race" });
+    expect(listed.map((e) => e.instanceId)).toEqual(ids);
+    // Each batch wrote all six at once, so all six carry the port of the same (last committed) batch.
+    expect(new Set(listed.map((e) => e.port)).size).toBe(1);
+  });
+
   it("never exceeds a quota decided from a guarded count, with deadlock-prone scope orders", async () => {
     const quota = 5;
     const created: string[] = [];

@@ -2,7 +2,7 @@
 // a fresh data dir under the OS temp dir, 127.0.0.1 on a free port, trust auth. Runs the server as the `postgres`
 // user when we are root (initdb refuses root; CI runs as root), as ourselves otherwise.
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -91,7 +91,9 @@ async function waitReady(child: ChildProcess, port: number, log: () => string): 
 export async function startPostgres(): Promise<TestPostgres> {
   const bin = findServerBin();
   const identity = serverIdentity();
-  const dir = mkdtempSync(path.join(os.tmpdir(), "meshplane-pg-"));
+  // The server user must reach the data dir: a root-only TMPDIR (e.g. /root/tmp) would not do.
+  const tmp = identity && (statSync(os.tmpdir()).mode & 0o001) === 0 ? "/tmp" : os.tmpdir();
+  const dir = mkdtempSync(path.join(tmp, "meshplane-pg-"));
   chmodSync(dir, 0o700);
   if (identity) chownSync(dir, identity.uid, identity.gid);
   const data = path.join(dir, "data");
