@@ -11,7 +11,7 @@ import { pickOne, re2Factory, seededRandom } from "./helpers.js";
 loadCore();
 
 const SEGMENTS = ["api", "v1", "v2", "users", "Users", "x", "a", "é", "API"];
-const PATH_REGEXES = ["/api/[a-z0-9]+", "/(v1|v2)/.*", "/users/[^/]*", ".*", "/[a-zA-Z]+", "(?i)/api.*", "/é+", "/x?", "/[^/]+/[^/]+/?"];
+const PATH_REGEXES = ["^/v1/.*", "/a(pi|x)/?", "\\A/users\\z", "/api/[a-z0-9]+", "/(v1|v2)/.*", "/users/[^/]*", ".*", "/[a-zA-Z]+", "(?i)/api.*", "/é+", "/x?", "/[^/]+/[^/]+/?"];
 const VALUE_REGEXES = ["[0-9]+", "a.*", "(?i)prod", "-?[0-9]{1,3}", "application/grpc.*", "[a-c]*", ".*,.*"];
 const DOMAINS = ["svc.local", "svc.local:8080", "*.local", "*.svc.local", "api.*", "*", "Other.Local", "[::1]", "[::1]:80", "a.b.local", "*-x.local", "api.svc*"];
 const AUTHORITIES = ["svc.local", "svc.local:8080", "SVC.local:9090", "x.svc.local", "api.svc", "api.", "other.local", "[::1]:80", "[::1]", "a.b.local", "nothing.here", "local", "x.local:1", "b-x.local", "api.svcs"];

@@ -20,8 +20,12 @@ export class Matcher {
   private next: StaticArray<i32>;
   private stack: StaticArray<i32>;
 
-  constructor(program: Program) {
+  /** ASCII bytes every match must start with (a full match is anchored): lets the route trie index regex routes. */
+  literalPrefix: StaticArray<u8>;
+
+  constructor(program: Program, literalPrefix: StaticArray<u8>) {
     this.program = program;
+    this.literalPrefix = literalPrefix;
     const size = program.instructionCount;
     this.marks = new StaticArray<u32>(size);
     this.current = new StaticArray<i32>(size);

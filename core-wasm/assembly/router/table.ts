@@ -108,7 +108,6 @@ export class Domain {
 
 export class VirtualHost {
   routes: Array<i32> = [];
-  regexRoutes: Array<i32> = [];
   constructor(public sensitiveRoot: i32, public insensitiveRoot: i32) {}
 }
 
@@ -184,7 +183,9 @@ export class RouteTable {
     const host = this.virtualHosts[route.virtualHost];
     host.routes.push(index);
     if (route.pathKind == PathKind.Regex) {
-      host.regexRoutes.push(index);
+      // Indexed under the regex's literal prefix; the regex itself still runs on every such candidate.
+      const node = this.trie.insert(host.sensitiveRoot, route.pathRegex!.literalPrefix);
+      this.trie.addPrefixRoute(node, index);
     } else {
       const root = route.caseSensitive ? host.sensitiveRoot : host.insensitiveRoot;
       const node = this.trie.insert(root, route.pathLiteral);
@@ -245,7 +246,6 @@ export class RouteTable {
     lists.length = 0;
     this.collectTrieCandidates(host.sensitiveRoot, pathPtr, pathLength, pathOnlyLength, false);
     this.collectTrieCandidates(host.insensitiveRoot, pathPtr, pathLength, pathOnlyLength, true);
-    if (host.regexRoutes.length > 0) lists.push(host.regexRoutes);
     const listCount = lists.length;
     const heads = this.candidateHeads;
     heads.length = listCount;
@@ -268,7 +268,7 @@ export class RouteTable {
       if (bestList < 0) return -1;
       unchecked((heads[bestList] = unchecked(heads[bestList]) + 1));
       const route = unchecked(this.routes[best]);
-      // Trie candidates already satisfy their path matcher; regex routes still need theirs.
+      // Literal candidates already satisfy their path matcher; regex routes only their literal prefix.
       if (route.pathKind == PathKind.Regex && !route.pathRegex!.fullMatch(pathPtr, pathOnlyLength)) continue;
       if (this.firstNonPathFailure(route, base, pathPtr, pathLength) == Failure.None) return best;
     }
