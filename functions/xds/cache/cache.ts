@@ -1,0 +1,333 @@
+// The xDS snapshot cache: per mesh the latest MeshSnapshot and its translator; per node (of a watched mesh) the
+// packed resources and content versions per type. Store changes arrive through ChangeFeeds; a change of mesh M
+// re-translates only M's nodes (an endpoint-registry change only meshes that discover through it), and a node's
+// watchers hear about it only when one of its type versions changed. Runs on Node and on Workers (no node: imports).
+import type { DescMessage, Message } from "@bufbuild/protobuf";
+import { anyPack } from "@bufbuild/protobuf/wkt";
+import type { ChangeFeed, ScopeChange } from "../../../db/change-feed.js";
+import type { Store } from "../../../db/store.js";
+import { loadMeshSnapshot } from "../../appmesh/index.js";
+import type { MeshSnapshot } from "../../appmesh/snapshot.js";
+import { pushOrder, resourceSchemas, type ResourceType } from "../resources.js";
+import { hashBytes, hashString } from "./hash.js";
+import {
+  NodeIdError,
+  type CachedResource,
+  type Node,
+  type NodeSnapshot,
+  type NodeRequest,
+  type SnapshotTranslator,
+  type TranslatedResources,
+  type TypeResources,
+  type XdsTranslation,
+} from "./types.js";
+
+export interface XdsCacheOptions {
+  /** Reads one mesh; defaults to `loadMeshSnapshot(store, name)`. */
+  loadSnapshot?: (meshName: string) => Promise<MeshSnapshot | null>;
+  store: Pick<Store, "readMesh" | "listEndpoints" | "getRevisions">;
+  translation: XdsTranslation;
+  /** Feeds of committed changes (in-process and cross-process); duplicates across feeds are dropped by revision. */
+  feeds?: readonly ChangeFeed[];
+  /**
+   * Check the store's revisions on every `fetch` (REST xDS on Workers, where no feed runs). Translation still
+   * reruns only when a revision moved.
+   */
+  revalidateOnFetch?: boolean;
+  /** Called after each batch of translations of one mesh (for metrics). */
+  onTranslate?: (event: { meshName: string; nodes: number; durationMs: number }) => void;
+  /** Called when loading a mesh fails (the previous snapshot stays in force). */
+  onError?: (error: unknown, meshName: string) => void;
+}
+
+export type NodeListener = (snapshot: NodeSnapshot) => void;
+
+export interface NodeWatch {
+  /** The node's snapshot when the watch was created. */
+  readonly snapshot: NodeSnapshot;
+  cancel(): void;
+}
+
+export interface XdsCacheStats {
+  meshes: number;
+  nodes: number;
+  watchers: number;
+}
+
+export interface XdsCache {
+  /**
+   * Watches a node: `listener` is called with every later snapshot in which at least one type version changed.
+   * Rejects with `NodeIdError` for a malformed id or an unknown mesh.
+   */
+  watch(node: Node, listener: NodeListener, request?: NodeRequest): Promise<NodeWatch>;
+  /** The node's current snapshot without watching (REST xDS). */
+  fetch(node: Node, request?: NodeRequest): Promise<NodeSnapshot>;
+  /** Handles one change as a feed would deliver it; resolves when affected nodes are re-translated. */
+  applyChange(change: ScopeChange): Promise<void>;
+  /** Resolves when every reload under way has finished (tests, benchmarks). */
+  idle(): Promise<void>;
+  stats(): XdsCacheStats;
+  close(): void;
+}
+
+interface NodeEntry {
+  readonly key: string;
+  readonly node: Node;
+  readonly request: NodeRequest;
+  snapshot: NodeSnapshot;
+  readonly watchers: Set<NodeListener>;
+}
+
+interface MeshEntry {
+  readonly name: string;
+  snapshot: MeshSnapshot | null;
+  /** Fingerprint of the snapshot's endpoints (the mesh revision does not move when only endpoints do). */
+  endpointsKey: string;
+  translate: SnapshotTranslator | null;
+  /** Highest revision any feed reported for this mesh. */
+  heard: number;
+  /** A change arrived while nobody watched: reload before serving. */
+  stale: boolean;
+  loading: Promise<void> | null;
+  again: boolean;
+  pendingChangedAt: number;
+  readonly nodes: Map<string, NodeEntry>;
+}
+
+const typeFields: Record<ResourceType, keyof TranslatedResources> = {
+  listener: "listeners",
+  cluster: "clusters",
+  route: "routes",
+  endpoint: "endpoints",
+  secret: "secrets",
+};
+
+const emptyType: TypeResources = { version: hashString(""), resources: new Map() };
+
+const now = (): number => performance.now();
+
+function resourceName(type: ResourceType, message: Message): string {
+  const fields = message as unknown as { name?: string; clusterName?: string };
+  return (type === "endpoint" ? fields.clusterName : fields.name) ?? "";
+}
+
+export function createXdsCache(options: XdsCacheOptions): XdsCache {
+  const { translation } = options;
+  const loadSnapshot = options.loadSnapshot ?? ((name: string) => loadMeshSnapshot(options.store as Store, name));
+  const meshes = new Map<string, MeshEntry>();
+  /** Resources already packed: translation shares message objects between nodes, so each is packed once. */
+  const packed = new WeakMap<Message, CachedResource>();
+  let endpointsRevision = -1;
+  let accountRevision = -1;
+  let closed = false;
+
+  function pack(type: ResourceType, message: Message): CachedResource {
+    const hit = packed.get(message);
+    if (hit) return hit;
+    const schema = resourceSchemas[type] as DescMessage;
+    const any = anyPack(schema, message as never);
+    const resource: CachedResource = { name: resourceName(type, message), any, version: hashBytes(any.value) };
+    packed.set(message, resource);
+    return resource;
+  }
+
+  function buildType(type: ResourceType, messages: readonly Message[], previous: TypeResources | undefined): TypeResources {
+    if (messages.length === 0) return emptyType;
+    const list = messages.map((message) => pack(type, message)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const version = hashString(list.map((resource) => `${resource.name}\u0000${resource.version}`).join("\n"));
+    if (previous && previous.version === version) return previous;
+    return { version, resources: new Map(list.map((resource) => [resource.name, resource])) };
+  }
+
+  function buildNodeSnapshot(mesh: MeshEntry, node: Node, request: NodeRequest, previous: NodeSnapshot | undefined, changedAt: number): NodeSnapshot {
+    const translated = mesh.translate && mesh.snapshot ? mesh.translate.translate(node, request) : null;
+    const types = {} as Record<ResourceType, TypeResources>;
+    for (const type of pushOrder) types[type] = translated ? buildType(type, translated[typeFields[type]], previous?.types[type]) : emptyType;
+    return { meshName: mesh.name, meshRevision: mesh.snapshot?.revision ?? 0, types, changedAt };
+  }
+
+  function endpointsKey(snapshot: MeshSnapshot | null): string {
+    return snapshot ? hashString(JSON.stringify(snapshot.endpoints)) : "";
+  }
+
+  function usesRegistry(mesh: MeshEntry): boolean {
+    return mesh.snapshot?.virtualNodes.some((node) => node.spec.serviceDiscovery?.awsCloudMap !== undefined) ?? false;
+  }
+
+  function meshEntry(name: string): MeshEntry {
+    let mesh = meshes.get(name);
+    if (!mesh) {
+      mesh = { name, snapshot: null, endpointsKey: "", translate: null, heard: -1, stale: true, loading: null, again: false, pendingChangedAt: Infinity, nodes: new Map() };
+      meshes.set(name, mesh);
+    }
+    return mesh;
+  }
+
+  /** Installs a freshly read snapshot and re-translates the mesh's watched nodes when it differs from the last one. */
+  function install(mesh: MeshEntry, snapshot: MeshSnapshot | null, changedAt: number): void {
+    const key = endpointsKey(snapshot);
+    const sameRevision = (snapshot === null) === (mesh.snapshot === null) && (snapshot?.revision ?? 0) === (mesh.snapshot?.revision ?? 0);
+    mesh.stale = false;
+    if (sameRevision && key === mesh.endpointsKey && (snapshot === null || mesh.translate !== null)) return;
+    mesh.snapshot = snapshot;
+    mesh.endpointsKey = key;
+    if (snapshot) mesh.heard = Math.max(mesh.heard, snapshot.revision);
+    mesh.translate = snapshot ? translation.forSnapshot(snapshot) : null;
+    const started = now();
+    let translatedNodes = 0;
+    const notify: Array<[NodeEntry, NodeSnapshot]> = [];
+    for (const [nodeKey, entry] of mesh.nodes) {
+      if (entry.watchers.size === 0) {
+        mesh.nodes.delete(nodeKey);
+        continue;
+      }
+      const next = buildNodeSnapshot(mesh, entry.node, entry.request, entry.snapshot, changedAt);
+      translatedNodes++;
+      if (pushOrder.some((type) => next.types[type] !== entry.snapshot.types[type])) {
+        entry.snapshot = next;
+        notify.push([entry, next]);
+      }
+    }
+    if (translatedNodes > 0) options.onTranslate?.({ meshName: mesh.name, nodes: translatedNodes, durationMs: now() - started });
+    for (const [entry, next] of notify) for (const listener of [...entry.watchers]) listener(next);
+  }
+
+  /** Re-reads the mesh (coalescing: changes arriving during a read cause exactly one more read). */
+  function refresh(mesh: MeshEntry, changedAt: number): Promise<void> {
+    mesh.pendingChangedAt = Math.min(mesh.pendingChangedAt, changedAt);
+    if (mesh.loading) {
+      mesh.again = true;
+      return mesh.loading;
+    }
+    const run = async (): Promise<void> => {
+      do {
+        mesh.again = false;
+        const at = mesh.pendingChangedAt;
+        mesh.pendingChangedAt = Infinity;
+        try {
+          const snapshot = await loadSnapshot(mesh.name);
+          if (closed) return;
+          install(mesh, snapshot, at);
+        } catch (error) {
+          options.onError?.(error, mesh.name);
+        }
+      } while (mesh.again && !closed);
+    };
+    mesh.loading = run().finally(() => {
+      mesh.loading = null;
+    });
+    return mesh.loading;
+  }
+
+  function watched(mesh: MeshEntry): boolean {
+    for (const entry of mesh.nodes.values()) if (entry.watchers.size > 0) return true;
+    return false;
+  }
+
+  /** Reload now if someone watches the mesh; otherwise just remember that it is stale. */
+  function touch(mesh: MeshEntry, changedAt: number): Promise<void> {
+    if (watched(mesh)) return refresh(mesh, changedAt);
+    mesh.stale = true;
+    return Promise.resolve();
+  }
+
+  function applyChange(change: ScopeChange): Promise<void> {
+    if (closed) return Promise.resolve();
+    const changedAt = now();
+    if (change.scope.startsWith("mesh/")) {
+      const mesh = meshes.get(change.scope.slice("mesh/".length));
+      if (!mesh || change.revision <= mesh.heard) return Promise.resolve();
+      mesh.heard = change.revision;
+      return touch(mesh, changedAt);
+    }
+    if (change.scope === "endpoints") {
+      if (change.revision <= endpointsRevision) return Promise.resolve();
+      endpointsRevision = change.revision;
+      return Promise.all([...meshes.values()].filter(usesRegistry).map((mesh) => touch(mesh, changedAt))).then(() => undefined);
+    }
+    if (change.scope === "account") {
+      if (change.revision <= accountRevision) return Promise.resolve();
+      accountRevision = change.revision;
+      // A mesh was created or deleted (possibly re-created under the same name, with its revision restarted).
+      return Promise.all([...meshes.values()].map((mesh) => {
+        mesh.heard = -1;
+        return touch(mesh, changedAt);
+      })).then(() => undefined);
+    }
+    return Promise.resolve();
+  }
+
+  const unsubscribe = (options.feeds ?? []).map((feed) => feed.subscribe((change) => void applyChange(change)));
+
+  async function ready(node: Node, request: NodeRequest): Promise<{ mesh: MeshEntry; key: string }> {
+    if (closed) throw new Error("xDS cache is closed");
+    const identity = translation.identify(node);
+    const mesh = meshEntry(identity.meshName);
+    if (options.revalidateOnFetch && !mesh.stale && !mesh.loading) {
+      const scope = `mesh/${mesh.name}`;
+      const revisions = await options.store.getRevisions([scope, "endpoints"]);
+      if ((revisions[scope] ?? 0) !== (mesh.snapshot?.revision ?? 0) || (usesRegistry(mesh) && (revisions.endpoints ?? 0) !== endpointsRevision)) {
+        endpointsRevision = revisions.endpoints ?? endpointsRevision;
+        mesh.stale = true;
+      }
+    }
+    if (mesh.stale) await refresh(mesh, now());
+    else if (mesh.loading) await mesh.loading;
+    if (!mesh.snapshot || !mesh.translate) throw new NodeIdError(`mesh "${identity.meshName}" does not exist`);
+    if (!mesh.translate.exists(node)) throw new NodeIdError(`node "${node.id}" does not exist in mesh "${identity.meshName}"`);
+    const listeners = [...new Set(request.apiListeners ?? [])].sort();
+    return { mesh, key: listeners.length > 0 ? `${identity.key}\u0000${listeners.join("\u0000")}` : identity.key };
+  }
+
+  function entryFor(mesh: MeshEntry, key: string, node: Node, request: NodeRequest): NodeEntry {
+    let entry = mesh.nodes.get(key);
+    if (!entry) {
+      entry = { key, node, request, snapshot: buildNodeSnapshot(mesh, node, request, undefined, now()), watchers: new Set() };
+      mesh.nodes.set(key, entry);
+    }
+    return entry;
+  }
+
+  return {
+    async watch(node, listener, request = {}) {
+      const { mesh, key } = await ready(node, request);
+      const entry = entryFor(mesh, key, node, request);
+      entry.watchers.add(listener);
+      let cancelled = false;
+      return {
+        snapshot: entry.snapshot,
+        cancel() {
+          if (cancelled) return;
+          cancelled = true;
+          entry.watchers.delete(listener);
+          if (entry.watchers.size === 0 && mesh.nodes.get(key) === entry) mesh.nodes.delete(key);
+        },
+      };
+    },
+    async fetch(node, request = {}) {
+      const { mesh, key } = await ready(node, request);
+      return entryFor(mesh, key, node, request).snapshot;
+    },
+    applyChange,
+    async idle() {
+      for (let round = 0; round < 100; round++) {
+        const loading = [...meshes.values()].map((mesh) => mesh.loading).filter((p): p is Promise<void> => p !== null);
+        if (loading.length === 0) return;
+        await Promise.all(loading);
+      }
+    },
+    stats() {
+      let nodes = 0;
+      let watchers = 0;
+      for (const mesh of meshes.values()) {
+        nodes += mesh.nodes.size;
+        for (const entry of mesh.nodes.values()) watchers += entry.watchers.size;
+      }
+      return { meshes: meshes.size, nodes, watchers };
+    },
+    close() {
+      closed = true;
+      unsubscribe.forEach((stop) => stop());
+    },
+  };
+}

@@ -1,0 +1,15 @@
+// The xDS side of meshplane: snapshot cache, ADS service (Connect), REST xDS, status and metrics.
+// Everything exported here is Workers-safe; the Node ADS server (node:http2) is `./server/node-server.js`.
+export { createXdsCache } from "./cache/cache.js";
+export type { XdsCache, XdsCacheOptions, NodeWatch, NodeListener, XdsCacheStats } from "./cache/cache.js";
+export { appMeshTranslation } from "./cache/translation.js";
+export { NodeIdError } from "./cache/types.js";
+export type { CachedResource, NodeSnapshot, TypeResources, XdsTranslation, SnapshotTranslator, NodeRequest, TranslatedResources } from "./cache/types.js";
+export { createAdsService, peerAddressKey } from "./server/ads-service.js";
+export type { AdsService, AdsServiceOptions } from "./server/ads-service.js";
+export { XdsMetrics } from "./server/metrics.js";
+export { ProxyRegistry } from "./server/proxies.js";
+export type { ProxyStatus, TypeStatus } from "./server/proxies.js";
+export { createXdsStatusApp } from "./server/status.js";
+export { createRestXdsApp } from "./rest-xds.js";
+export { subscriptionVersion } from "./server/versions.js";

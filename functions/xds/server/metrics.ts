@@ -1,0 +1,90 @@
+// Prometheus metrics of the xDS side, rendered in the text exposition format (version 0.0.4). A few counters,
+// gauges and histograms do not justify a client library; this file has no runtime dependencies (Workers-safe).
+
+type Labels = Record<string, string>;
+
+function labelText(labels: Labels): string {
+  const entries = Object.entries(labels);
+  if (entries.length === 0) return "";
+  return `{${entries.map(([k, v]) => `${k}="${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`).join(",")}}`;
+}
+
+class Counter {
+  readonly values = new Map<string, { labels: Labels; value: number }>();
+  constructor(readonly name: string, readonly help: string) {}
+  inc(labels: Labels = {}, by = 1): void {
+    const key = labelText(labels);
+    const entry = this.values.get(key);
+    if (entry) entry.value += by;
+    else this.values.set(key, { labels, value: by });
+  }
+  get(labels: Labels = {}): number {
+    return this.values.get(labelText(labels))?.value ?? 0;
+  }
+  render(): string {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
+    if (this.values.size === 0) lines.push(`${this.name} 0`);
+    for (const { labels, value } of this.values.values()) lines.push(`${this.name}${labelText(labels)} ${value}`);
+    return lines.join("\n");
+  }
+}
+
+class Histogram {
+  readonly counts: number[];
+  sum = 0;
+  count = 0;
+  constructor(readonly name: string, readonly help: string, readonly buckets: readonly number[]) {
+    this.counts = buckets.map(() => 0);
+  }
+  observe(value: number): void {
+    this.sum += value;
+    this.count++;
+    for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]!) this.counts[i]!++;
+  }
+  render(): string {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
+    this.buckets.forEach((bound, i) => lines.push(`${this.name}_bucket{le="${bound}"} ${this.counts[i]}`));
+    lines.push(`${this.name}_bucket{le="+Inf"} ${this.count}`, `${this.name}_sum ${this.sum}`, `${this.name}_count ${this.count}`);
+    return lines.join("\n");
+  }
+}
+
+const latencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+/** The control plane's xDS metrics. Durations are in seconds, as Prometheus conventions ask. */
+export class XdsMetrics {
+  readonly pushes = new Counter("meshplane_xds_pushes_total", "DiscoveryResponses sent, by type URL and protocol (sotw, delta, rest).");
+  readonly nacks = new Counter("meshplane_xds_nacks_total", "Responses rejected by a proxy, by type URL.");
+  readonly acks = new Counter("meshplane_xds_acks_total", "Responses acknowledged by a proxy, by type URL.");
+  readonly streams = new Counter("meshplane_xds_streams_total", "ADS streams opened, by protocol.");
+  readonly streamErrors = new Counter("meshplane_xds_stream_errors_total", "ADS streams closed with an error, by gRPC code.");
+  readonly pushLatency = new Histogram(
+    "meshplane_xds_push_latency_seconds",
+    "From the cache observing a store change to the DiscoveryResponse being handed to the stream.",
+    latencyBuckets,
+  );
+  readonly translation = new Histogram("meshplane_xds_translation_seconds", "Re-translating the watched nodes of one mesh after a change.", latencyBuckets);
+  readonly translatedNodes = new Counter("meshplane_xds_translated_nodes_total", "Node translations run.");
+  /** Live gauge sources, read at render time (set by whoever owns the streams and the cache). */
+  gauges: () => { connectedProxies: number; cachedNodes: number; meshes: number } = () => ({ connectedProxies: 0, cachedNodes: 0, meshes: 0 });
+
+  render(): string {
+    const g = this.gauges();
+    const gauge = (name: string, help: string, value: number) => `# HELP ${name} ${help}\n# TYPE ${name} gauge\n${name} ${value}`;
+    return (
+      [
+        gauge("meshplane_xds_connected_proxies", "Open ADS streams.", g.connectedProxies),
+        gauge("meshplane_xds_cached_nodes", "Nodes whose resources the cache keeps up to date.", g.cachedNodes),
+        gauge("meshplane_xds_cached_meshes", "Meshes the cache holds a snapshot of.", g.meshes),
+        this.streams.render(),
+        this.streamErrors.render(),
+        this.pushes.render(),
+        this.acks.render(),
+        this.nacks.render(),
+        this.pushLatency.render(),
+        this.translation.render(),
+        this.translatedNodes.render(),
+      ].join("\n") + "\n"
+    );
+  }
+}

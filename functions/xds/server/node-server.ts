@@ -1,0 +1,141 @@
+// The ADS server on Node: Connect's gRPC protocol over HTTP/2 cleartext on XDS_PORT, HTTP/2 keepalive pings, and
+// a graceful shutdown that ends every stream with status 0 (OK) before closing the sessions.
+import http2 from "node:http2";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { createContextValues } from "@connectrpc/connect";
+import type { Hono } from "hono";
+import type { ChangeFeed } from "../../../db/change-feed.js";
+import type { Store } from "../../../db/store.js";
+import { AggregatedDiscoveryService } from "../../../proto/gen/envoy/service/discovery/v3/ads_pb.js";
+import { createXdsCache, type XdsCache } from "../cache/cache.js";
+import { appMeshTranslation } from "../cache/translation.js";
+import type { XdsTranslation } from "../cache/types.js";
+import { createRestXdsApp } from "../rest-xds.js";
+import { createAdsService, peerAddressKey } from "./ads-service.js";
+import { XdsMetrics } from "./metrics.js";
+import { ProxyRegistry } from "./proxies.js";
+import { createXdsStatusApp } from "./status.js";
+
+export interface XdsServerOptions {
+  host: string;
+  /** 0 picks a free port; read it back from `RunningXdsServer.port`. */
+  port: number;
+  store: Store;
+  /** In-process and cross-process change feeds. */
+  feeds: readonly ChangeFeed[];
+  /** Defaults to meshplane's App Mesh translation. */
+  translation?: XdsTranslation;
+  /** Interval of HTTP/2 PINGs on idle-or-not sessions (default 30 s); a session whose PING is unanswered for `keepaliveTimeoutMs` (default 20 s) is destroyed. */
+  keepaliveMs?: number;
+  keepaliveTimeoutMs?: number;
+  /** How long `close()` waits for streams to flush their final status before destroying sessions (default 5 s). */
+  shutdownGraceMs?: number;
+  controlPlaneId?: string;
+}
+
+export interface RunningXdsServer {
+  port: number;
+  cache: XdsCache;
+  metrics: XdsMetrics;
+  proxies: ProxyRegistry;
+  /** Status, metrics and REST xDS routes, for the REST API to mount at `/`. */
+  httpApp: Hono;
+  close(): Promise<void>;
+}
+
+export async function startXdsServer(options: XdsServerOptions): Promise<RunningXdsServer> {
+  const metrics = new XdsMetrics();
+  const proxies = new ProxyRegistry();
+  const cache = createXdsCache({
+    store: options.store,
+    translation: options.translation ?? appMeshTranslation(),
+    feeds: options.feeds,
+    onTranslate: ({ nodes, durationMs }) => {
+      metrics.translation.observe(durationMs / 1000);
+      metrics.translatedNodes.inc({}, nodes);
+    },
+    onError: (error, meshName) => console.error(`meshplane xds: reloading mesh ${meshName} failed:`, error),
+  });
+  const ads = createAdsService({ cache, metrics, proxies, ...(options.controlPlaneId ? { controlPlaneId: options.controlPlaneId } : {}) });
+  metrics.gauges = () => {
+    const stats = cache.stats();
+    return { connectedProxies: proxies.size, cachedNodes: stats.nodes, meshes: stats.meshes };
+  };
+
+  const handler = connectNodeAdapter({
+    grpc: true,
+    connect: false,
+    grpcWeb: false,
+    routes: (router) => router.service(AggregatedDiscoveryService, ads.impl),
+    contextValues: (request) => {
+      const socket = request.socket;
+      return createContextValues().set(peerAddressKey, socket?.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : "unknown");
+    },
+  });
+  const server = http2.createServer({ settings: { maxConcurrentStreams: 100_000 } }, handler);
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on("session", (session) => {
+    sessions.add(session);
+    session.on("close", () => sessions.delete(session));
+    session.on("error", () => session.destroy());
+  });
+
+  const keepaliveMs = options.keepaliveMs ?? 30_000;
+  const keepaliveTimeoutMs = options.keepaliveTimeoutMs ?? 20_000;
+  const keepalive = setInterval(() => {
+    for (const session of sessions) {
+      if (session.destroyed || session.closed) continue;
+      const timer = setTimeout(() => session.destroy(), keepaliveTimeoutMs);
+      timer.unref();
+      try {
+        session.ping((error) => {
+          clearTimeout(timer);
+          if (error && !session.destroyed) session.destroy();
+        });
+      } catch {
+        clearTimeout(timer);
+      }
+    }
+  }, keepaliveMs);
+  keepalive.unref();
+
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => {
+      server.off("error", reject);
+      const address = server.address();
+      resolve(typeof address === "object" && address ? address.port : options.port);
+    });
+  });
+
+  const statusApp = createXdsStatusApp({ proxies, metrics });
+  const restApp = createRestXdsApp({ cache, metrics, ...(options.controlPlaneId ? { controlPlaneId: options.controlPlaneId } : {}) });
+  statusApp.route("/", restApp);
+
+  let closing: Promise<void> | null = null;
+  return {
+    port,
+    cache,
+    metrics,
+    proxies,
+    httpApp: statusApp,
+    close() {
+      closing ??= (async () => {
+        clearInterval(keepalive);
+        ads.drain();
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        const grace = options.shutdownGraceMs ?? 5_000;
+        const deadline = Date.now() + grace;
+        // Each drained stream ends with grpc-status 0; give the trailers a moment to leave before GOAWAY.
+        while (ads.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        for (const session of sessions) session.close();
+        const timer = setTimeout(() => sessions.forEach((session) => session.destroy()), Math.max(0, deadline - Date.now()));
+        await closed;
+        clearTimeout(timer);
+        cache.close();
+      })();
+      return closing;
+    },
+  };
+}
