@@ -67,7 +67,7 @@ export function configDumpFromResources(resources: NodeResources): { configs: Js
       {
         "@type": adminType("ListenersConfigDump"),
         version_info: version("listener"),
-        dynamic_listeners: entries("listener", (m, v, json) => ({ name: (m as { name: string }).name, active_state: { version_info: v, listener: json } })),
+        dynamic_listeners: entries("listener", (m, v, json) => ({ name: (m as unknown as { name: string }).name, active_state: { version_info: v, listener: json } })),
       },
       {
         "@type": adminType("RoutesConfigDump"),
@@ -77,7 +77,7 @@ export function configDumpFromResources(resources: NodeResources): { configs: Js
       {
         "@type": adminType("SecretsConfigDump"),
         version_info: version("secret"),
-        dynamic_active_secrets: entries("secret", (m, v, json) => ({ name: (m as { name: string }).name, version_info: v, secret: json })),
+        dynamic_active_secrets: entries("secret", (m, v, json) => ({ name: (m as unknown as { name: string }).name, version_info: v, secret: json })),
       },
     ],
   };
