@@ -16,7 +16,10 @@ import { registerEndpoint } from "./support.js";
 export interface DemoMeshOptions {
   meshName: string;
   protocol?: PortProtocol;
-  /** Ports of blue and green backends to register (address 127.0.0.1). */
+  /**
+   * Ports of the blue, green and other backends (registered at 127.0.0.1). Envoy connects to a Cloud Map instance on
+   * its virtual node's listener port, so each node listens on its backend's port.
+   */
   ports?: { blue: number; green: number; other: number };
   weights?: { blue: number; green: number };
 }
@@ -43,7 +46,7 @@ export async function createDemoMesh(appMesh: AppMeshClient, url: string, option
         meshName,
         virtualNodeName: name,
         spec: {
-          listeners: [{ portMapping: { port: 8080, protocol } }],
+          listeners: [{ portMapping: { port: ports[name], protocol } }],
           serviceDiscovery: { awsCloudMap: { namespaceName: meshName, serviceName: name } },
         },
       }),
