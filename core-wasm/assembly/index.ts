@@ -170,6 +170,7 @@ export function tableFinish(): i32 {
   const table = building!;
   building = null;
   buildingRoute = null;
+  table.freeze();
   return storeHandle(changetype<RouteTable | null>(table), tables);
 }
 

@@ -139,14 +139,33 @@ export class RouteTable {
   defaultVirtualHost: i32 = -1;
   trie: PathTrie = new PathTrie();
   contentTypeSlot: i32 = -1;
-  // Reused per match, so matching allocates nothing once they have grown to the table's needs.
-  private candidateLists: Array<Array<i32>> = [];
-  private candidateHeads: Array<i32> = [];
+  // Candidate lists of one match, as (next, end) index pairs into the trie's routeIds; sized by freeze() for the
+  // deepest walk (two lists per node, two tries), so matching allocates nothing.
+  private candidates: StaticArray<i32> = new StaticArray<i32>(0);
+  private candidatesAddress: usize = 0;
+  /** Per route, 1 when it has matchers beyond its literal path (headers, query, gRPC, regex), else 0. */
+  private needsCheck: StaticArray<u8> = new StaticArray<u8>(0);
+  private needsCheckAddress: usize = 0;
 
   // ── Building ─────────────────────────────────────────────────────────────────────────────────────────────────
 
+  /** Ends building: freezes the trie and sizes the per-match buffers. */
+  freeze(): void {
+    this.trie.freeze();
+    this.candidates = new StaticArray<i32>(2 * 2 * 2 * (this.trie.maxDepth + 1));
+    this.candidatesAddress = changetype<usize>(this.candidates);
+    const routeCount = this.routes.length;
+    this.needsCheck = new StaticArray<u8>(routeCount);
+    for (let i = 0; i < routeCount; i++) {
+      const route = this.routes[i];
+      const plain = route.pathKind != PathKind.Regex && !route.grpc && route.headers.length == 0 && route.queryParameters.length == 0;
+      this.needsCheck[i] = plain ? 0 : 1;
+    }
+    this.needsCheckAddress = changetype<usize>(this.needsCheck);
+  }
+
   addVirtualHost(): i32 {
-    this.virtualHosts.push(new VirtualHost(this.trie.newNode(), this.trie.newNode()));
+    this.virtualHosts.push(new VirtualHost(this.trie.newNode(0), this.trie.newNode(0)));
     return this.virtualHosts.length - 1;
   }
 
@@ -242,55 +261,67 @@ export class RouteTable {
     const pathLength = slotLength(base, PATH_SLOT);
     const pathPtr = base + <usize>slotOffset(base, PATH_SLOT);
     const pathOnlyLength = lengthBeforeQuery(pathPtr, pathLength);
-    const lists = this.candidateLists;
-    lists.length = 0;
-    this.collectTrieCandidates(host.sensitiveRoot, pathPtr, pathLength, pathOnlyLength, false);
-    this.collectTrieCandidates(host.insensitiveRoot, pathPtr, pathLength, pathOnlyLength, true);
-    const listCount = lists.length;
-    const heads = this.candidateHeads;
-    heads.length = listCount;
-    for (let i = 0; i < listCount; i++) unchecked((heads[i] = 0));
+    let pairCount = this.collectTrieCandidates(host.sensitiveRoot, pathPtr, pathLength, pathOnlyLength, false, 0);
+    pairCount = this.collectTrieCandidates(host.insensitiveRoot, pathPtr, pathLength, pathOnlyLength, true, pairCount);
+    const candidates = this.candidatesAddress;
+    const routeIds = this.trie.routeIdsAddress;
+    const needsCheck = this.needsCheckAddress;
     // Merge the ascending candidate lists, lowest route index first.
     while (true) {
       let best = i32.MAX_VALUE;
-      let bestList = -1;
-      for (let i = 0; i < listCount; i++) {
-        const list = unchecked(lists[i]);
-        const head = unchecked(heads[i]);
-        if (head < list.length) {
-          const candidate = unchecked(list[head]);
+      let bestPair: usize = -1;
+      for (let pair: usize = 0; pair < <usize>pairCount; pair++) {
+        const next = load<i32>(candidates + (pair << 3));
+        if (next < load<i32>(candidates + (pair << 3), 4)) {
+          const candidate = load<i32>(routeIds + (<usize>next << 2));
           if (candidate < best) {
             best = candidate;
-            bestList = i;
+            bestPair = pair;
           }
         }
       }
-      if (bestList < 0) return -1;
-      unchecked((heads[bestList] = unchecked(heads[bestList]) + 1));
-      const route = unchecked(this.routes[best]);
-      // Literal candidates already satisfy their path matcher; regex routes only their literal prefix.
-      if (route.pathKind == PathKind.Regex && !route.pathRegex!.fullMatch(pathPtr, pathOnlyLength)) continue;
-      if (this.firstNonPathFailure(route, base, pathPtr, pathLength) == Failure.None) return best;
+      if (bestPair == -1) return -1;
+      store<i32>(candidates + (bestPair << 3), load<i32>(candidates + (bestPair << 3)) + 1);
+      if (load<u8>(needsCheck + <usize>best) == 0) return best;
+      if (this.remainingMatchersHold(best, base, pathPtr, pathLength, pathOnlyLength)) return best;
     }
   }
 
-  private collectTrieCandidates(root: i32, pathPtr: usize, pathLength: i32, pathOnlyLength: i32, foldCase: bool): void {
+  private remainingMatchersHold(routeIndex: i32, base: usize, pathPtr: usize, pathLength: i32, pathOnlyLength: i32): bool {
+    const route = unchecked(this.routes[routeIndex]);
+    // Literal candidates already satisfy their path matcher; regex routes only their literal prefix.
+    if (route.pathKind == PathKind.Regex && !route.pathRegex!.fullMatch(pathPtr, pathOnlyLength)) return false;
+    return this.firstNonPathFailure(route, base, pathPtr, pathLength) == Failure.None;
+  }
+
+  /** Appends (start, end) pairs of the route lists met walking `root` along the path; returns the pair count. */
+  private collectTrieCandidates(root: i32, pathPtr: usize, pathLength: i32, pathOnlyLength: i32, foldCase: bool, pairCount: i32): i32 {
     const trie = this.trie;
-    const lists = this.candidateLists;
+    const candidates = this.candidatesAddress;
     let node = root;
     let depth = 0;
     while (true) {
-      const prefixRoutes = unchecked(trie.prefixRoutes[node]);
-      if (prefixRoutes != null) lists.push(prefixRoutes);
-      if (depth == pathOnlyLength) {
-        const exactRoutes = unchecked(trie.exactRoutes[node]);
-        if (exactRoutes != null) lists.push(exactRoutes);
+      const prefixStart = trie.listWord(node, 0);
+      const prefixEnd = trie.listWord(node, 1);
+      if (prefixStart < prefixEnd) {
+        store<i32>(candidates + (<usize>pairCount << 3), prefixStart);
+        store<i32>(candidates + (<usize>pairCount << 3), prefixEnd, 4);
+        pairCount++;
       }
-      if (depth == pathLength) return;
+      if (depth == pathOnlyLength) {
+        const exactStart = trie.listWord(node, 2);
+        const exactEnd = trie.listWord(node, 3);
+        if (exactStart < exactEnd) {
+          store<i32>(candidates + (<usize>pairCount << 3), exactStart);
+          store<i32>(candidates + (<usize>pairCount << 3), exactEnd, 4);
+          pairCount++;
+        }
+      }
+      if (depth == pathLength) return pairCount;
       let byte = <i32>load<u8>(pathPtr + <usize>depth);
       if (foldCase) byte = toLowerAscii(byte);
       node = trie.child(node, byte);
-      if (node < 0) return;
+      if (node < 0) return pairCount;
       depth++;
     }
   }
