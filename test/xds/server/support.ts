@@ -96,7 +96,7 @@ function loadAds(): AdsConstructor {
 
 export function adsClient(address: string, options: grpc.ChannelOptions = {}) {
   const Ads = loadAds();
-  return new Ads(address, grpc.credentials.createInsecure(), { "grpc.use_local_subchannel_pool": 1, ...options });
+  return new Ads(address, grpc.credentials.createInsecure(), { "grpc.use_local_subchannel_pool": 1, "grpc.enable_channelz": 0, ...options });
 }
 
 /** An async queue over a stream's responses, plus the terminal status. */
