@@ -21,7 +21,8 @@ import { checkSpecRules } from "../../../functions/appmesh/spec-rules.js";
 import { defaultQuotas } from "../../../functions/appmesh/quotas.js";
 import type { ResourceKind } from "../../../functions/appmesh/kinds.js";
 import type { MeshSnapshot } from "../../../functions/appmesh/snapshot.js";
-import { configDumpFromResources } from "../../../functions/xds/config-dump.js";
+import { typeVersion } from "../../../functions/xds/config-dump.js";
+import type { NodeResources } from "../../../functions/xds/translate/index.js";
 import { createMeshTranslator, translateNode } from "../../../functions/xds/translate/index.js";
 import { validateNodeResources } from "../../../functions/xds/translate/validate-envoy.js";
 import {
@@ -248,6 +249,15 @@ function throughDomainValidation<T>(kind: ResourceKind, shape: string, spec: T):
   }
 }
 
+/** Content hashes of the binary encodings: equal iff the resources are byte-identical. */
+const versionsOf = (r: NodeResources) => [
+  typeVersion("listener", r.listeners),
+  typeVersion("cluster", r.clusters),
+  typeVersion("route", r.routes),
+  typeVersion("endpoint", r.endpoints),
+  typeVersion("secret", r.secrets),
+];
+
 type MeshSample = typeof meshArb extends fc.Arbitrary<infer T> ? T : never;
 
 function buildSnapshot(sample: MeshSample): MeshSnapshot {
@@ -291,7 +301,7 @@ function buildSnapshot(sample: MeshSample): MeshSnapshot {
 describe("translation of random valid meshes", () => {
   it("produces, for every node, resources Envoy would accept — deterministically and identically with or without sharing", () => {
     let nodesChecked = 0;
-    const runs = Number(process.env.MESHPLANE_PROPERTY_RUNS ?? 1500);
+    const runs = Number(process.env.MESHPLANE_PROPERTY_RUNS ?? 1000);
     fc.assert(
       fc.property(meshArb, (sample) => {
         const snapshot = buildSnapshot(sample);
@@ -306,7 +316,7 @@ describe("translation of random valid meshes", () => {
           const violations = validateNodeResources(resources);
           if (violations.length > 0) throw new Error(`${node.kind} ${node.name}: ${JSON.stringify(violations.slice(0, 5), null, 1)}`);
           const alone = translateNode(snapshot, node, { apiListeners: node.kind === "virtualNode" ? apiListeners : [] });
-          expect(configDumpFromResources(alone)).toEqual(configDumpFromResources(resources));
+          expect(versionsOf(alone)).toEqual(versionsOf(resources));
           nodesChecked++;
         }
       }),
@@ -316,5 +326,5 @@ describe("translation of random valid meshes", () => {
     // The generator must mostly produce valid specs, or the property would test little.
     expect(accepted).toBeGreaterThan(rejected * 3);
     expect(nodesChecked).toBeGreaterThan(runs * 3);
-  }, 120_000);
+  }, 240_000);
 });
