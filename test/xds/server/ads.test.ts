@@ -299,6 +299,89 @@ describe("ADS delta (grpc-js client)", () => {
   });
 });
 
+describe("ADS delta: subscriptions, reconnects, NACKs (grpc-js client)", () => {
+  let meshplane: Meshplane;
+  const mesh = "delta2";
+
+  beforeAll(async () => {
+    meshplane = await startMeshplane();
+    await createDemoMesh(meshplane.appMesh, meshplane.url, { meshName: mesh });
+  });
+  afterAll(async () => {
+    await meshplane?.close();
+  });
+
+  it("answers named subscriptions, removes on unsubscribe, and resumes from initial_resource_versions without resending", async () => {
+    const client = adsClient(meshplane.xdsAddress);
+    const blue = `cds_egress_${mesh}_blue_http_9001`;
+    const green = `cds_egress_${mesh}_green_http_9002`;
+    try {
+      const first = new DeltaClient(client, { id: FRONT(mesh) });
+      first.send({ typeUrl: TypeUrl.endpoint, resourceNamesSubscribe: [blue] });
+      const eds = await first.next();
+      expect(eds.resources.map((resource) => resource.name)).toEqual([blue]);
+      first.ack(eds);
+      first.send({ typeUrl: TypeUrl.endpoint, resourceNamesSubscribe: [green, "no-such-cluster"] });
+      const more = await first.next();
+      expect(more.resources.map((resource) => resource.name)).toEqual([green]);
+      expect(more.removedResources).toEqual(["no-such-cluster"]);
+      first.ack(more);
+      const held = Object.fromEntries([...eds.resources, ...more.resources].map((resource) => [resource.name, resource.version]));
+      first.end();
+
+      // A reconnecting client tells the server what it holds: only what changed since comes back.
+      const second = new DeltaClient(client, { id: FRONT(mesh) });
+      second.send({ typeUrl: TypeUrl.endpoint, resourceNamesSubscribe: [blue, green], initialResourceVersions: held } as never);
+      const resumed = await second.next();
+      // Explicit subscriptions are always answered, with the versions the client already holds.
+      expect(Object.fromEntries(resumed.resources.map((resource) => [resource.name, resource.version]))).toEqual(held);
+      second.ack(resumed);
+      await registerEndpoint(meshplane.url, mesh, "green", "green-2", "127.0.0.1", 9012);
+      const changed = await second.next();
+      expect(changed.resources.map((resource) => resource.name)).toEqual([green]);
+      expect(changed.removedResources).toEqual([]);
+      second.ack(changed);
+      second.send({ typeUrl: TypeUrl.endpoint, resourceNamesUnsubscribe: [green] });
+      await registerEndpoint(meshplane.url, mesh, "green", "green-3", "127.0.0.1", 9013);
+      await registerEndpoint(meshplane.url, mesh, "blue", "blue-3", "127.0.0.1", 9014);
+      // Green is no longer subscribed: the next push carries blue only.
+      const afterUnsubscribe = await second.next();
+      expect(afterUnsubscribe.resources.map((resource) => resource.name)).toEqual([blue]);
+      second.ack(afterUnsubscribe);
+      second.end();
+    } finally {
+      client.close();
+    }
+  });
+
+  it("records a delta NACK and does not resend the rejected resource version", async () => {
+    const client = adsClient(meshplane.xdsAddress);
+    const stream = new DeltaClient(client, { id: FRONT(mesh) });
+    try {
+      stream.send({ typeUrl: TypeUrl.route, resourceNamesSubscribe: ["rds_egress_http_8080"] });
+      stream.ack(await stream.next());
+      await setWeights(meshplane.appMesh, mesh, { blue: 10, green: 90 });
+      const rejected = await stream.next();
+      stream.send({ typeUrl: TypeUrl.route, responseNonce: rejected.nonce, errorDetail: { code: 3, message: "delta says no" } });
+      const views = await eventually(
+        () => proxies(meshplane, FRONT(mesh)),
+        (list) => list.some((view) => view.types[TypeUrl.route]?.lastNackError === "delta says no"),
+      );
+      expect(views.some((view) => view.types[TypeUrl.route]?.lastNackError === "delta says no")).toBe(true);
+      // An endpoint change produces a new snapshot; the rejected route is not sent again, the next one is.
+      await registerEndpoint(meshplane.url, mesh, "blue", "blue-9", "127.0.0.1", 9019);
+      await setWeights(meshplane.appMesh, mesh, { blue: 40, green: 60 });
+      const next = await stream.next();
+      expect(next.resources.length).toBe(1);
+      expect(next.resources[0]!.version).not.toBe(rejected.resources[0]!.version);
+      stream.ack(next);
+    } finally {
+      stream.end();
+      client.close();
+    }
+  });
+});
+
 describe("graceful shutdown", () => {
   it("ends open streams with status 0 (OK)", async () => {
     const meshplane = await startMeshplane();
