@@ -1,5 +1,6 @@
 // Compiles core-wasm/assembly (AssemblyScript) into core-wasm/build/core.wasm: optimised, no imports (abort is
-// compiled out), incremental GC so that disposed route tables are reclaimed. Run by scripts/build.mjs on install.
+// compiled out). The minimal runtime's collector runs only when the module calls it (see assembly/index.ts) and
+// keeps no shadow stack, which the incremental runtime pays for on every call. Run by scripts/build.mjs on install.
 import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
@@ -16,7 +17,7 @@ const args = [
   "--outFile", path.join(here, "build", "core.wasm"),
   "-O3",
   "--noAssert",
-  "--runtime", "incremental",
+  "--runtime", "minimal",
   "--exportRuntime",
   "--use", "abort=",
   "--initialMemory", "4",

@@ -117,6 +117,7 @@ interface CoreExports {
   tableAddQueryParameter(nameLength: number, kind: number, ignoreCase: number, valueLength: number): number;
   tableAddTarget(weight: number): void;
   tableFinish(): number;
+  tableAbandon(): void;
   tableDispose(handle: number): void;
   tableMatch(handle: number): number;
   tablePickTarget(handle: number, route: number, selector: number): number;
@@ -191,7 +192,6 @@ export class CompiledRegex {
 
 export class Core {
   readonly #exports: CoreExports;
-  #buffer!: ArrayBuffer;
   #bytes!: Uint8Array;
   #words!: Int32Array;
   #base = 0;
@@ -219,9 +219,9 @@ export class Core {
   }
 
   #refreshViews(): void {
-    this.#buffer = this.#exports.memory.buffer;
-    this.#bytes = new Uint8Array(this.#buffer);
-    this.#words = new Int32Array(this.#buffer);
+    const buffer = this.#exports.memory.buffer;
+    this.#bytes = new Uint8Array(buffer);
+    this.#words = new Int32Array(buffer);
   }
 
   /** Makes the scratch buffer at least `bytes` long and the views current; call before writing. */
@@ -229,7 +229,9 @@ export class Core {
     if (bytes > this.#size) {
       this.#exports.reserveScratch(bytes);
       this.#locateScratch();
-    } else if (this.#exports.memory.buffer !== this.#buffer) {
+    } else if (this.#bytes.byteLength === 0) {
+      // memory.grow detaches the old ArrayBuffer, which empties every view on it: a cheaper test than
+      // comparing memory.buffer, whose getter shows up in per-request profiles.
       this.#refreshViews();
     }
   }
@@ -347,9 +349,19 @@ export class RouteTable {
     const raw = core.raw;
     raw.tableBegin(contentTypeSlot, options.maxRegexProgramSize ?? DEFAULT_MAX_REGEX_PROGRAM_SIZE);
     const fail = (where: string): never => {
-      raw.tableFinish();
       throw new RouteTableError(`${where}: ${core.lastError()}`);
     };
+    try {
+      RouteTable.#build(core, table, slotOf, fail);
+    } catch (error) {
+      raw.tableAbandon();
+      throw error;
+    }
+    return new RouteTable(core, raw.tableFinish(), table, slotNames);
+  }
+
+  static #build(core: Core, table: NormalizedTable, slotOf: (name: string) => number, fail: (where: string) => never): void {
+    const raw = core.raw;
     let routeIndex = 0;
     table.virtualHosts.forEach((host, hostIndex) => {
       raw.tableAddVirtualHost();
@@ -389,7 +401,6 @@ export class RouteTable {
         for (const target of route.targets) raw.tableAddTarget(target.weight);
       }
     });
-    return new RouteTable(core, raw.tableFinish(), table, slotNames);
   }
 
   /** The normalised spec this table was compiled from. */

@@ -10,9 +10,25 @@ export { scratchBase, scratchSize, reserveScratch };
 
 let lastError: string = "";
 
+// Memory: the module is built with AssemblyScript's minimal runtime, whose collector never scans the stack (so the
+// hot path keeps no shadow stack) and runs only when called. Exports that leave garbage call collectGarbage() as
+// they return, when nothing they allocated is still held by a local: live data hangs off the globals.
+let pagesAtLastCollection: i32 = 0;
+
+function collectGarbage(force: bool): void {
+  // Collect when memory had to grow since the last collection (garbage then exceeds the free space), so that
+  // cheap calls like checkRegex do not pay a full mark-and-sweep each time, yet memory stays bounded.
+  if (force || memory.size() > pagesAtLastCollection) {
+    __collect();
+    pagesAtLastCollection = memory.size();
+  }
+}
+
 /** Writes the last error message into the scratch buffer and returns its byte length. */
 export function errorMessage(): i32 {
-  return writeStringToScratch(lastError);
+  const length = writeStringToScratch(lastError);
+  collectGarbage(false);
+  return length;
 }
 
 // ── Regular expressions ─────────────────────────────────────────────────────────────────────────────────────────
@@ -21,9 +37,10 @@ const regexes = new Array<Matcher | null>();
 
 /** Checks the pattern in scratch[0, length): 1 when valid, 0 with errorMessage() set otherwise. */
 export function regexCheck(length: i32, maxProgramSize: i32): i32 {
-  if (compilePattern(scratchBase(), length, maxProgramSize) != null) return 1;
-  lastError = regexError;
-  return 0;
+  const ok = compilePattern(scratchBase(), length, maxProgramSize) != null;
+  if (!ok) lastError = regexError;
+  collectGarbage(false);
+  return ok ? 1 : 0;
 }
 
 /** Compiles the pattern in scratch[0, length) into a handle, or -1 with errorMessage() set. */
@@ -31,9 +48,12 @@ export function regexCompile(length: i32, maxProgramSize: i32): i32 {
   const matcher = compilePattern(scratchBase(), length, maxProgramSize);
   if (matcher == null) {
     lastError = regexError;
+    collectGarbage(false);
     return -1;
   }
-  return storeHandle(changetype<Matcher | null>(matcher), regexes);
+  const handle = storeHandle(changetype<Matcher | null>(matcher), regexes);
+  collectGarbage(false);
+  return handle;
 }
 
 /** Whether scratch[0, length) as a whole matches the regex: 1 or 0. */
@@ -47,6 +67,7 @@ export function regexProgramSize(handle: i32): i32 {
 
 export function regexDispose(handle: i32): void {
   regexes[handle] = null;
+  collectGarbage(false);
 }
 
 /** Regex VM instructions executed since the module started: a deterministic measure of matching work. */
@@ -171,13 +192,22 @@ export function tableFinish(): i32 {
   building = null;
   buildingRoute = null;
   table.freeze();
-  return storeHandle(changetype<RouteTable | null>(table), tables);
+  const handle = storeHandle(changetype<RouteTable | null>(table), tables);
+  collectGarbage(false);
+  return handle;
+}
+
+/** Drops the table being built (the host found it invalid). */
+export function tableAbandon(): void {
+  building = null;
+  buildingRoute = null;
+  collectGarbage(true);
 }
 
 /** Drops a table; the garbage collector reclaims its memory for the next one. */
 export function tableDispose(handle: i32): void {
   tables[handle] = null;
-  __collect();
+  collectGarbage(true);
 }
 
 /** The matching route's index (in declaration order over all virtual hosts), or -1. */
@@ -240,5 +270,7 @@ export function tableExplain(handle: i32): i32 {
   reserveScratch(records.length * 4);
   const out = scratchBase();
   for (let i = 0; i < records.length; i++) store<i32>(out + <usize>(i * 4), records[i]);
-  return records.length;
+  const wordCount = records.length;
+  collectGarbage(false);
+  return wordCount;
 }

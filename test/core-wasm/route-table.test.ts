@@ -352,6 +352,22 @@ describe("compilation", () => {
     replaceTables(3000);
     expect(core.memoryBytes).toBeLessThanOrEqual(afterWarmUp * 1.25);
   });
+  it("keeps memory bounded across many regex checks, explains and compile failures", () => {
+    const core = loadFreshCore();
+    const table = RouteTable.compile(routes(to("r", { prefix: "/", headers: [{ name: "x", exactMatch: "1" }] })), { core });
+    const churn = (count: number): void => {
+      for (let i = 0; i < count; i++) {
+        expect(core.checkRegex(`(a|b)*c{${i % 50}}[x-z]+`).ok).toBe(true);
+        expect(core.checkRegex(`(?=${i})`).ok).toBe(false);
+        expect(table.explain(request(`/p${i}`)).routes).toHaveLength(1);
+        expect(() => RouteTable.compile(routes(to("bad", { safeRegex: { regex: "(" } })), { core })).toThrow(RouteTableError);
+      }
+    };
+    churn(500);
+    const afterWarmUp = core.memoryBytes;
+    churn(5000);
+    expect(core.memoryBytes).toBeLessThanOrEqual(afterWarmUp * 1.25);
+  });
   it("refuses to match after dispose", () => {
     const table = RouteTable.compile(routes(to("r", { prefix: "/" })));
     table.dispose();

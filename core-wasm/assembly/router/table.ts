@@ -4,7 +4,7 @@
 import { Char, toLowerAscii } from "../char";
 import { Matcher } from "../regex/vm";
 import { StringMatcher, bytesEqualAt, parseInt64, parsedInt64Ok } from "./strings";
-import { PathTrie } from "./trie";
+import { PathTrie, childAt, listWordAt } from "./trie";
 import { slotOffset, slotLength, AUTHORITY_SLOT, PATH_SLOT, ABSENT } from "./request";
 
 export const enum PathKind {
@@ -146,12 +146,26 @@ export class RouteTable {
   /** Per route, 1 when it has matchers beyond its literal path (headers, query, gRPC, regex), else 0. */
   private needsCheck: StaticArray<u8> = new StaticArray<u8>(0);
   private needsCheckAddress: usize = 0;
+  // The frozen trie's raw addresses, copied here so the match loop holds no managed reference.
+  private trieKeys: usize = 0;
+  private trieValues: usize = 0;
+  private trieMask: u32 = 0;
+  private trieShift: u32 = 0;
+  private trieNodeLists: usize = 0;
+  private trieRouteIds: usize = 0;
 
   // ── Building ─────────────────────────────────────────────────────────────────────────────────────────────────
 
   /** Ends building: freezes the trie and sizes the per-match buffers. */
   freeze(): void {
-    this.trie.freeze();
+    const trie = this.trie;
+    trie.freeze();
+    this.trieKeys = trie.keysAddress;
+    this.trieValues = trie.valuesAddress;
+    this.trieMask = trie.mask;
+    this.trieShift = trie.shift;
+    this.trieNodeLists = trie.nodeListsAddress;
+    this.trieRouteIds = trie.routeIdsAddress;
     this.candidates = new StaticArray<i32>(2 * 2 * 2 * (this.trie.maxDepth + 1));
     this.candidatesAddress = changetype<usize>(this.candidates);
     const routeCount = this.routes.length;
@@ -264,7 +278,7 @@ export class RouteTable {
     let pairCount = this.collectTrieCandidates(host.sensitiveRoot, pathPtr, pathLength, pathOnlyLength, false, 0);
     pairCount = this.collectTrieCandidates(host.insensitiveRoot, pathPtr, pathLength, pathOnlyLength, true, pairCount);
     const candidates = this.candidatesAddress;
-    const routeIds = this.trie.routeIdsAddress;
+    const routeIds = this.trieRouteIds;
     const needsCheck = this.needsCheckAddress;
     // Merge the ascending candidate lists, lowest route index first.
     while (true) {
@@ -296,21 +310,25 @@ export class RouteTable {
 
   /** Appends (start, end) pairs of the route lists met walking `root` along the path; returns the pair count. */
   private collectTrieCandidates(root: i32, pathPtr: usize, pathLength: i32, pathOnlyLength: i32, foldCase: bool, pairCount: i32): i32 {
-    const trie = this.trie;
     const candidates = this.candidatesAddress;
+    const nodeLists = this.trieNodeLists;
+    const keys = this.trieKeys;
+    const values = this.trieValues;
+    const mask = this.trieMask;
+    const shift = this.trieShift;
     let node = root;
     let depth = 0;
     while (true) {
-      const prefixStart = trie.listWord(node, 0);
-      const prefixEnd = trie.listWord(node, 1);
+      const prefixStart = listWordAt(nodeLists, node, 0);
+      const prefixEnd = listWordAt(nodeLists, node, 1);
       if (prefixStart < prefixEnd) {
         store<i32>(candidates + (<usize>pairCount << 3), prefixStart);
         store<i32>(candidates + (<usize>pairCount << 3), prefixEnd, 4);
         pairCount++;
       }
       if (depth == pathOnlyLength) {
-        const exactStart = trie.listWord(node, 2);
-        const exactEnd = trie.listWord(node, 3);
+        const exactStart = listWordAt(nodeLists, node, 2);
+        const exactEnd = listWordAt(nodeLists, node, 3);
         if (exactStart < exactEnd) {
           store<i32>(candidates + (<usize>pairCount << 3), exactStart);
           store<i32>(candidates + (<usize>pairCount << 3), exactEnd, 4);
@@ -320,7 +338,7 @@ export class RouteTable {
       if (depth == pathLength) return pairCount;
       let byte = <i32>load<u8>(pathPtr + <usize>depth);
       if (foldCase) byte = toLowerAscii(byte);
-      node = trie.child(node, byte);
+      node = childAt(keys, values, mask, shift, node, byte);
       if (node < 0) return pairCount;
       depth++;
     }

@@ -21,11 +21,11 @@ const FIBONACCI_HASH: u32 = 0x9e3779b1;
 export class PathTrie {
   private keys: StaticArray<u32> = new StaticArray<u32>(1024);
   private values: StaticArray<i32> = new StaticArray<i32>(1024);
-  private keysAddress: usize = changetype<usize>(this.keys);
-  private valuesAddress: usize = changetype<usize>(this.values);
-  private mask: u32 = 1023;
+  keysAddress: usize = changetype<usize>(this.keys);
+  valuesAddress: usize = changetype<usize>(this.values);
+  mask: u32 = 1023;
   /** 32 − log2(capacity). */
-  private shift: u32 = 22;
+  shift: u32 = 22;
   private used: i32 = 0;
   /** Deepest node: bounds how many lists one walk can collect. */
   maxDepth: i32 = 0;
@@ -46,19 +46,8 @@ export class PathTrie {
     return this.prefixLists.length - 1;
   }
 
-  // @ts-ignore: decorator
-  @inline
   child(node: i32, byte: i32): i32 {
-    const key = <u32>(node * 256 + byte + 1);
-    const mask = this.mask;
-    const keys = this.keysAddress;
-    let slot = (key * FIBONACCI_HASH) >>> this.shift;
-    while (true) {
-      const found = load<u32>(keys + (<usize>slot << 2));
-      if (found == key) return load<i32>(this.valuesAddress + (<usize>slot << 2));
-      if (found == 0) return -1;
-      slot = (slot + 1) & mask;
-    }
+    return childAt(this.keysAddress, this.valuesAddress, this.mask, this.shift, node, byte);
   }
 
   /** The node for `bytes` below `root`, created as needed. */
@@ -120,12 +109,6 @@ export class PathTrie {
     this.depths = [];
   }
 
-  // @ts-ignore: decorator
-  @inline
-  listWord(node: i32, word: i32): i32 {
-    return load<i32>(this.nodeListsAddress + <usize>node * NODE_LIST_BYTES + (<usize>word << 2));
-  }
-
   private setChild(node: i32, byte: i32, child: i32): void {
     if ((this.used + 1) * 2 > this.keys.length) this.grow();
     const key = <u32>(node * 256 + byte + 1);
@@ -155,6 +138,27 @@ export class PathTrie {
       this.values[slot] = oldValues[i];
     }
   }
+}
+
+/** The child of `node` by `byte` in the table at `keys`/`values`, or -1: plain numbers in, so no GC bookkeeping. */
+// @ts-ignore: decorator
+@inline
+export function childAt(keys: usize, values: usize, mask: u32, shift: u32, node: i32, byte: i32): i32 {
+  const key = <u32>(node * 256 + byte + 1);
+  let slot = (key * FIBONACCI_HASH) >>> shift;
+  while (true) {
+    const found = load<u32>(keys + (<usize>slot << 2));
+    if (found == key) return load<i32>(values + (<usize>slot << 2));
+    if (found == 0) return -1;
+    slot = (slot + 1) & mask;
+  }
+}
+
+/** Word `word` (see the layout above) of `node`'s entry in the frozen list table at `nodeLists`. */
+// @ts-ignore: decorator
+@inline
+export function listWordAt(nodeLists: usize, node: i32, word: i32): i32 {
+  return load<i32>(nodeLists + <usize>node * NODE_LIST_BYTES + (<usize>word << 2));
 }
 
 function appendList(routeIds: StaticArray<i32>, nodeLists: StaticArray<i32>, word: i32, list: Array<i32> | null, next: i32): i32 {
