@@ -148,6 +148,10 @@ export interface EgressClusterResult {
  * Client-side cluster of one target listener: discovery from the target's service discovery, IP family from the
  * target's preference, health checks and outlier detection from the target listener, TLS from the client policy or,
  * when none applies but the target listener speaks TLS, plain TLS origination without validation (App Mesh's default).
+ *
+ * §6 Q9: with no applicable client policy the client still originates TLS to a STRICT/PERMISSIVE target whatever
+ * its certificate source (file, SDS or ACM), without validating the server (meshplane cannot know the CA an SDS or
+ * ACM certificate chains to); SNI is the target's service-discovery name.
  */
 export function translateEgressCluster(index: MeshIndex, ref: ClusterRef, options: EgressClusterOptions): EgressClusterResult {
   const { node, listener } = ref;

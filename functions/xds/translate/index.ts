@@ -7,10 +7,14 @@
 // - One `createMeshTranslator(snapshot)` per (mesh, revision); call its `translateNode(node)` for every connected
 //   node. Shared pieces (a service's routes and virtual hosts, a target's egress cluster) are built once and shared
 //   by reference between the nodes' results — treat every returned message as immutable.
-// - Proxyless gRPC: a client's LDS request names `<virtual service>` (or `<virtual service>:<port>`) instead of the
-//   `lds_*` listeners. Pass such names as `apiListeners` to `translateNode`: each name that denotes a backend of the
-//   node adds an API listener of that name, its route configuration `rds_api_<name>` and its clusters and endpoints
-//   to the same NodeResources. Names that do not resolve add nothing (the server answers without that resource).
+// - Proxyless gRPC: a gRPC client's LDS request names `<virtual service>` (or `<virtual service>:<port>`); an Envoy
+//   sidecar subscribes to listeners by wildcard and never names one like that. When a node's LDS subscription names
+//   such listeners, pass them as `apiListeners`: the node is then served as a proxyless client, i.e. the result holds
+//   only, for each name that denotes an HTTP-family port of one of the node's backends, an API listener of that name,
+//   its route configuration `rds_api_<name>`, and the proxyless flavour of its clusters (no transport socket, no
+//   active health checks, LOGICAL_DNS for DNS targets) with their endpoints. Names that do not resolve add nothing
+//   (the server answers without that resource). A node id is therefore served either as a sidecar or as proxyless,
+//   never both, so a cluster name always has one meaning per node.
 import type { MeshSnapshot } from "../../appmesh/snapshot.js";
 import type { NodeIdentity } from "../node-id.js";
 import { addApiListener } from "./proxyless-grpc.js";
@@ -23,7 +27,7 @@ export type { AcmMaterial } from "./tls.js";
 export type { NodeIdentity } from "../node-id.js";
 
 export interface NodeRequest {
-  /** Listener names a proxyless gRPC client asked for (`<virtual service>[:<port>]`); sidecars leave it empty. */
+  /** Listener names a proxyless gRPC client asked for (`<virtual service>[:<port>]`); non-empty ⇒ served as proxyless. */
   apiListeners?: readonly string[];
 }
 
@@ -57,9 +61,14 @@ export function createMeshTranslator(snapshot: MeshSnapshot, options?: Translate
     translateNode(node, request = {}) {
       const out = new NodeResourcesBuilder();
       if (!existsIn(shared, node)) return out.build();
-      if (node.kind === "virtualNode") translateVirtualNode(shared, shared.index.virtualNodes.get(node.name)!, out);
-      else translateVirtualGateway(shared, shared.index.virtualGateways.get(node.name)!, out);
-      for (const name of [...new Set(request.apiListeners ?? [])].sort()) addApiListener(shared, node, name, out);
+      const apiListeners = [...new Set(request.apiListeners ?? [])].sort();
+      if (apiListeners.length > 0) {
+        for (const name of apiListeners) addApiListener(shared, node, name, out);
+      } else if (node.kind === "virtualNode") {
+        translateVirtualNode(shared, shared.index.virtualNodes.get(node.name)!, out);
+      } else {
+        translateVirtualGateway(shared, shared.index.virtualGateways.get(node.name)!, out);
+      }
       return out.build();
     },
   };

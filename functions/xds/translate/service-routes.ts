@@ -122,6 +122,8 @@ function translateRouterRoute(index: MeshIndex, route: RouteData, options: Route
   const timeoutMs = requestTimeout(appMeshDurationMs(timeout?.perRequest));
   const idleMs = appMeshDurationMs(timeout?.idle);
   const retry = http?.retryPolicy ?? grpc?.retryPolicy;
+  // §6 Q11: gRPC routes get the same RouteAction `timeout` / `idle_timeout` as HTTP ones and no `max_stream_duration`:
+  // App Mesh showed no grpc-timeout handling, and honouring client deadlines would change its observable behaviour.
   const routeAction = create(RouteActionSchema, {
     clusterSpecifier: {
       case: "weightedClusters",
@@ -216,8 +218,11 @@ function routerServicePorts(index: MeshIndex, serviceName: string, routerName: s
 }
 
 /**
- * Every port a virtual service is reachable on, sorted by port. A service without provider (or whose provider is
- * missing) has none: §6 Q10 — a client then gets no chain and no virtual host for it, since no port is known.
+ * Every port a virtual service is reachable on, sorted by port.
+ * §6 Q10: a service that does not exist, has no provider or whose provider is missing has no port, so a client gets
+ * no chain and no virtual host for it (nothing to attach them to). A router listener without (resolvable) routes
+ * still yields its port: the client gets the chain and an empty virtual host, i.e. Envoy answers 404 `NR`, as
+ * App Mesh did (VGDUMP).
  */
 export function translateServicePorts(index: MeshIndex, serviceName: string, options: RouteOptions): ServicePort[] {
   const provider = index.virtualServices.get(serviceName)?.spec.provider;

@@ -311,12 +311,15 @@ describe("translation of random valid meshes", () => {
           ...snapshot.virtualGateways.map((g) => ({ meshName: MESH, kind: "virtualGateway" as const, name: g.virtualGatewayName })),
         ];
         for (const node of identities) {
-          const apiListeners = SERVICES;
-          const resources = translator.translateNode(node, { apiListeners: node.kind === "virtualNode" ? apiListeners : [] });
-          const violations = validateNodeResources(resources);
-          if (violations.length > 0) throw new Error(`${node.kind} ${node.name}: ${JSON.stringify(violations.slice(0, 5), null, 1)}`);
-          const alone = translateNode(snapshot, node, { apiListeners: node.kind === "virtualNode" ? apiListeners : [] });
-          expect(versionsOf(alone)).toEqual(versionsOf(resources));
+          // Each node as a sidecar, and (virtual nodes) as a proxyless gRPC client asking for every service.
+          const requests = node.kind === "virtualNode" ? [{ apiListeners: [] }, { apiListeners: SERVICES }] : [{ apiListeners: [] }];
+          for (const request of requests) {
+            const resources = translator.translateNode(node, request);
+            const violations = validateNodeResources(resources);
+            if (violations.length > 0) throw new Error(`${node.kind} ${node.name}: ${JSON.stringify(violations.slice(0, 5), null, 1)}`);
+            const alone = translateNode(snapshot, node, request);
+            expect(versionsOf(alone)).toEqual(versionsOf(resources));
+          }
           nodesChecked++;
         }
       }),
