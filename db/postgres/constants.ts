@@ -22,3 +22,6 @@ export const LOCK_CLASS = 0x6d657368;
  * change-log seq order is commit order. MIGRATIONS: held (session-scoped) while one replica migrates.
  */
 export const LOCK_KEYS = { changeLog: 1, migrations: 2 } as const;
+
+/** First key of the per-scope locks of `withScopeLocks` ("scop"); the second is hashtext(scope). */
+export const SCOPE_LOCK_CLASS = 0x73636f70;

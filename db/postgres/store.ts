@@ -26,7 +26,7 @@ import type {
   TagRow,
   WriteBatch,
 } from "../store.js";
-import { CHANGE_CHANNEL, LOCK_CLASS, LOCK_KEYS, type ChangeNotification } from "./constants.js";
+import { CHANGE_CHANNEL, LOCK_CLASS, LOCK_KEYS, SCOPE_LOCK_CLASS, type ChangeNotification } from "./constants.js";
 import { migratePostgres } from "./migrate.js";
 
 export type PostgresDatabase = PostgresJsDatabase<typeof schema>;
@@ -48,6 +48,8 @@ export interface PostgresStoreOptions {
    * 1.21, some serverless proxies) that cannot keep them.
    */
   prepare?: boolean;
+  /** Connections reserved for `withScopeLocks` (default 4): at most this many scopes are locked at once. */
+  scopeLockConnections?: number;
 }
 
 const { resources, tags, refs, revisions, changeLog, idempotency, endpoints } = schema;
@@ -352,28 +354,54 @@ export function createPostgresStore(db: PostgresDatabase, options: Pick<Postgres
   } satisfies Store;
 }
 
+/** The PostgreSQL Store, plus what only a shared database needs. */
+export interface PostgresStore extends Store {
+  /**
+   * Runs `fn` (read revisions → decide → commit) while this replica holds cross-process locks on `scopes`, so
+   * replicas writing the same scope take turns instead of starving each other: without it, a replica committing
+   * back to back on a mesh can make another replica's optimistic commits on that mesh go stale again and again.
+   * The commit guards still decide; the locks only make their races rare. Locks are transaction-scoped on a
+   * connection of a small separate pool (`scopeLockConnections`), so they are released when `fn` settles or
+   * when the process dies. Call it inside any in-process lock on the same scopes, never around another call.
+   * @example
+   *   await store.withScopeLocks(["mesh/m"], async () => { const r = await store.getRevisions(["mesh/m"]); …; return store.commit(batch); });
+   */
+  withScopeLocks<T>(scopes: string[], fn: () => Promise<T>): Promise<T>;
+}
+
 /**
  * Connects to PostgreSQL at `url` (`postgres://user:pass@host:5432/db`), applies pending migrations (one replica at
- * a time) and returns the Store. `close()` ends the pool.
+ * a time) and returns the Store. `close()` ends the pools.
  * @example
  *   const store = await openPostgresStore(process.env.DATABASE_URL!, { maxConnections: 10 });
  */
-export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<Store> {
+export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
   if (!options.skipMigrations) await migratePostgres(url);
-  const client = postgres(url, {
-    max: options.maxConnections ?? 10,
+  const common = {
     idle_timeout: options.idleTimeoutSeconds ?? 30,
     connect_timeout: options.connectTimeoutSeconds ?? 10,
     // Recycle connections now and then so a long-lived replica follows failovers and DNS changes.
     max_lifetime: 60 * 30,
     prepare: options.prepare ?? true,
     onnotice: () => {},
-  });
+  };
+  const client = postgres(url, { ...common, max: options.maxConnections ?? 10 });
+  // Apart from the main pool: a lock holder's own reads and commit must never wait for its lock connection.
+  const lockClient = postgres(url, { ...common, max: options.scopeLockConnections ?? 4 });
   const store = createPostgresStore(drizzle({ client, schema }), options);
   return {
     ...store,
+    async withScopeLocks<T>(scopes: string[], fn: () => Promise<T>): Promise<T> {
+      if (scopes.length === 0) return fn();
+      // Sorted: two replicas locking overlapping sets cannot deadlock.
+      const ordered = [...new Set(scopes)].sort();
+      return (await lockClient.begin(async (tx) => {
+        for (const scope of ordered) await tx`select pg_advisory_xact_lock(${SCOPE_LOCK_CLASS}::int, hashtext(${scope}))`;
+        return { value: await fn() };
+      })).value as T;
+    },
     async close() {
-      await client.end({ timeout: 5 });
+      await Promise.all([client.end({ timeout: 5 }), lockClient.end({ timeout: 5 })]);
     },
   };
 }

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migratePostgres } from "../../db/postgres/migrate.js";
-import { openPostgresStore } from "../../db/postgres/store.js";
-import type { Store } from "../../db/index.js";
+import { openPostgresStore, type PostgresStore } from "../../db/postgres/store.js";
 import { startPostgres, type TestPostgres } from "../support/postgres.js";
 import { describeStoreContract, makeResource } from "./store.contract.js";
 
@@ -32,7 +31,7 @@ describe("openPostgresStore", () => {
 });
 
 describe("PostgreSQL store under concurrent writers", () => {
-  let stores: Store[];
+  let stores: PostgresStore[];
   beforeAll(async () => {
     const url = await pg.createDatabase("races");
     // Several pools, as several replicas would have.
@@ -157,5 +156,48 @@ describe("PostgreSQL store under concurrent writers", () => {
     );
     expect(created).toHaveLength(quota);
     expect(await stores[0]!.countResources({ kind: "quotaMesh" })).toBe(quota);
+  });
+
+  describe("withScopeLocks", () => {
+    /** Read the scope's revision, wait (a slow decision), commit guarded on what was read. */
+    async function slowWrite(store: PostgresStore, scope: string, decideMs: number): Promise<boolean> {
+      const { [scope]: revision } = await store.getRevisions([scope]);
+      await new Promise((r) => setTimeout(r, decideMs));
+      return (await store.commit({ expect: [{ scope, revision: revision! }] })).ok;
+    }
+
+    it("lets a slow writer on one replica commit first time while another replica commits back to back on the same scope", async () => {
+      const [a, b] = [stores[0]!, stores[1]!];
+      let stop = false;
+      let fastCommits = 0;
+      const fast = (async () => {
+        for (let i = 0; i < 5000 && !stop; i++) if (await a.withScopeLocks(["mesh/busy"], () => slowWrite(a, "mesh/busy", 0))) fastCommits++;
+      })();
+      const slowResults: boolean[] = [];
+      for (let i = 0; i < 10; i++) slowResults.push(await b.withScopeLocks(["mesh/busy"], () => slowWrite(b, "mesh/busy", 15)));
+      stop = true;
+      await fast;
+      expect(slowResults).toEqual(Array(10).fill(true));
+      expect(fastCommits).toBeGreaterThan(0);
+      expect((await a.getRevisions(["mesh/busy"]))["mesh/busy"]).toBe(fastCommits + 10);
+    });
+
+    it("never runs two holders of overlapping scopes at once, and releases the locks when the holder throws", async () => {
+      let active = 0;
+      let maxActive = 0;
+      await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          stores[i % stores.length]!.withScopeLocks(i % 2 ? ["mesh/x", "account"] : ["account", "mesh/y"], async () => {
+            active++;
+            maxActive = Math.max(maxActive, active);
+            await new Promise((r) => setTimeout(r, 5));
+            active--;
+          }),
+        ),
+      );
+      expect(maxActive).toBe(1);
+      await expect(stores[0]!.withScopeLocks(["account"], async () => Promise.reject(new Error("decided no")))).rejects.toThrow("decided no");
+      expect(await stores[1]!.withScopeLocks(["account"], async () => "free again")).toBe("free again");
+    });
   });
 });
