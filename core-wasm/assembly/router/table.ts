@@ -4,7 +4,7 @@
 import { Char, toLowerAscii } from "../char";
 import { Matcher } from "../regex/vm";
 import { StringMatcher, bytesEqualAt, parseInt64, parsedInt64Ok } from "./strings";
-import { PathTrie, childAt, listWordAt } from "./trie";
+import { PathTrie, nodeWord, edgeWord } from "./trie";
 import { slotOffset, slotLength, AUTHORITY_SLOT, PATH_SLOT, ABSENT } from "./request";
 
 export const enum PathKind {
@@ -147,11 +147,9 @@ export class RouteTable {
   private needsCheck: StaticArray<u8> = new StaticArray<u8>(0);
   private needsCheckAddress: usize = 0;
   // The frozen trie's raw addresses, copied here so the match loop holds no managed reference.
-  private trieKeys: usize = 0;
-  private trieValues: usize = 0;
-  private trieMask: u32 = 0;
-  private trieShift: u32 = 0;
-  private trieNodeLists: usize = 0;
+  private trieNodes: usize = 0;
+  private trieEdges: usize = 0;
+  private trieLabels: usize = 0;
   private trieRouteIds: usize = 0;
 
   // ── Building ─────────────────────────────────────────────────────────────────────────────────────────────────
@@ -160,13 +158,17 @@ export class RouteTable {
   freeze(): void {
     const trie = this.trie;
     trie.freeze();
-    this.trieKeys = trie.keysAddress;
-    this.trieValues = trie.valuesAddress;
-    this.trieMask = trie.mask;
-    this.trieShift = trie.shift;
-    this.trieNodeLists = trie.nodeListsAddress;
+    this.trieNodes = trie.nodesAddress;
+    this.trieEdges = trie.edgesAddress;
+    this.trieLabels = trie.labelsAddress;
     this.trieRouteIds = trie.routeIdsAddress;
-    this.candidates = new StaticArray<i32>(2 * 2 * 2 * (this.trie.maxDepth + 1));
+    for (let i = 0; i < this.virtualHosts.length; i++) {
+      const host = this.virtualHosts[i];
+      host.sensitiveRoot = trie.radixRoot(host.sensitiveRoot);
+      host.insensitiveRoot = trie.radixRoot(host.insensitiveRoot);
+    }
+    // Two walks (case-sensitive and folded), each meeting at most maxListsPerWalk lists; 2 words per list.
+    this.candidates = new StaticArray<i32>(2 * 2 * trie.maxListsPerWalk);
     this.candidatesAddress = changetype<usize>(this.candidates);
     const routeCount = this.routes.length;
     this.needsCheck = new StaticArray<u8>(routeCount);
@@ -179,7 +181,7 @@ export class RouteTable {
   }
 
   addVirtualHost(): i32 {
-    this.virtualHosts.push(new VirtualHost(this.trie.newNode(0), this.trie.newNode(0)));
+    this.virtualHosts.push(new VirtualHost(this.trie.newRoot(), this.trie.newRoot()));
     return this.virtualHosts.length - 1;
   }
 
@@ -311,24 +313,22 @@ export class RouteTable {
   /** Appends (start, end) pairs of the route lists met walking `root` along the path; returns the pair count. */
   private collectTrieCandidates(root: i32, pathPtr: usize, pathLength: i32, pathOnlyLength: i32, foldCase: bool, pairCount: i32): i32 {
     const candidates = this.candidatesAddress;
-    const nodeLists = this.trieNodeLists;
-    const keys = this.trieKeys;
-    const values = this.trieValues;
-    const mask = this.trieMask;
-    const shift = this.trieShift;
+    const nodes = this.trieNodes;
+    const edges = this.trieEdges;
+    const labels = this.trieLabels;
     let node = root;
     let depth = 0;
     while (true) {
-      const prefixStart = listWordAt(nodeLists, node, 0);
-      const prefixEnd = listWordAt(nodeLists, node, 1);
+      const prefixStart = nodeWord(nodes, node, 2);
+      const prefixEnd = nodeWord(nodes, node, 3);
       if (prefixStart < prefixEnd) {
         store<i32>(candidates + (<usize>pairCount << 3), prefixStart);
         store<i32>(candidates + (<usize>pairCount << 3), prefixEnd, 4);
         pairCount++;
       }
       if (depth == pathOnlyLength) {
-        const exactStart = listWordAt(nodeLists, node, 2);
-        const exactEnd = listWordAt(nodeLists, node, 3);
+        const exactStart = nodeWord(nodes, node, 4);
+        const exactEnd = nodeWord(nodes, node, 5);
         if (exactStart < exactEnd) {
           store<i32>(candidates + (<usize>pairCount << 3), exactStart);
           store<i32>(candidates + (<usize>pairCount << 3), exactEnd, 4);
@@ -338,9 +338,21 @@ export class RouteTable {
       if (depth == pathLength) return pairCount;
       let byte = <i32>load<u8>(pathPtr + <usize>depth);
       if (foldCase) byte = toLowerAscii(byte);
-      node = childAt(keys, values, mask, shift, node, byte);
-      if (node < 0) return pairCount;
-      depth++;
+      const firstEdge = nodeWord(nodes, node, 0);
+      const lastEdge = firstEdge + nodeWord(nodes, node, 1);
+      let edge = firstEdge;
+      while (edge < lastEdge && edgeWord(edges, edge, 0) < byte) edge++;
+      if (edge == lastEdge || edgeWord(edges, edge, 0) != byte) return pairCount;
+      const labelLength = edgeWord(edges, edge, 2);
+      if (depth + labelLength > pathLength) return pairCount;
+      const label = labels + <usize>edgeWord(edges, edge, 1);
+      for (let i = 1; i < labelLength; i++) {
+        let pathByte = <i32>load<u8>(pathPtr + <usize>(depth + i));
+        if (foldCase) pathByte = toLowerAscii(pathByte);
+        if (pathByte != <i32>load<u8>(label + <usize>i)) return pairCount;
+      }
+      depth += labelLength;
+      node = edgeWord(edges, edge, 3);
     }
   }
 

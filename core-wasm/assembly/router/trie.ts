@@ -1,53 +1,71 @@
-// Byte trie over literal path prefixes, exact paths and regex literal prefixes. Every virtual host has two roots
-// (case-sensitive, and ASCII-lower-cased for caseSensitive: false); all nodes share one child table. Lookups read
-// raw memory through cached addresses: matching touches no managed references, so it pays no GC bookkeeping.
+// Path index: literal path prefixes, exact paths and regex literal prefixes, per virtual host two roots
+// (case-sensitive, and ASCII-lower-cased for caseSensitive: false).
 //
-// Child table: open addressing, linear probing, capacity a power of two. The slot is the top bits of a Fibonacci
-// hash: the low bits of key × constant depend only on the key's low bits, which would pile siblings together.
+// Building uses a byte trie whose children live in one hash table (open addressing, linear probing, slot = top bits
+// of a Fibonacci hash; key = parent × 256 + byte + 1, 0 marks an empty slot). freeze() then compresses it into a
+// radix tree in raw memory: chains of nodes with one child and no routes collapse into one edge label, so a walk
+// costs one edge lookup per branching point instead of one hash probe per byte, and touches no managed reference.
 //
-//   keys[i]   = parent × 256 + byte + 1   (0: empty slot)
-//   values[i] = child node id
+// Frozen radix node: 6 i32 words
 //
-// Route lists, after freeze(): one i32 array holding every node's lists back to back, and per node 4 i32 words
+//   0 firstEdge   1 edgeCount   2 prefixStart   3 prefixEnd   4 exactStart   5 exactEnd
 //
-//   word 0        word 1       word 2       word 3
-//   ┌────────────┬────────────┬────────────┬────────────┐
-//   │ prefixStart│ prefixEnd  │ exactStart │ exactEnd   │   indices into routeIds; start == end: empty list
-//   └────────────┴────────────┴────────────┴────────────┘
-//   Lists are ascending route indices: routes are inserted in declaration order.
-const NODE_LIST_BYTES: usize = 16;
+//   prefix/exact Start..End: indices into routeIds (ascending route indices; start == end: none)
+//
+// Frozen edge: 4 i32 words, a node's edges contiguous and sorted by first byte
+//
+//   0 first byte   1 labelStart (into labels; the label includes the first byte)   2 labelLength   3 target node
+const NODE_WORDS: i32 = 6;
+const EDGE_WORDS: i32 = 4;
 const FIBONACCI_HASH: u32 = 0x9e3779b1;
 
 export class PathTrie {
   private keys: StaticArray<u32> = new StaticArray<u32>(1024);
   private values: StaticArray<i32> = new StaticArray<i32>(1024);
-  keysAddress: usize = changetype<usize>(this.keys);
-  valuesAddress: usize = changetype<usize>(this.values);
-  mask: u32 = 1023;
+  private mask: u32 = 1023;
   /** 32 − log2(capacity). */
-  shift: u32 = 22;
+  private shift: u32 = 22;
   private used: i32 = 0;
-  /** Deepest node: bounds how many lists one walk can collect. */
-  maxDepth: i32 = 0;
-  private depths: Array<i32> = [];
+  private isRoot: Array<bool> = [];
   private prefixLists: Array<Array<i32> | null> = [];
   private exactLists: Array<Array<i32> | null> = [];
 
+  /** Frozen form (see the layout above). */
+  private nodes: StaticArray<i32> = new StaticArray<i32>(0);
+  private edges: StaticArray<i32> = new StaticArray<i32>(0);
+  private labels: StaticArray<u8> = new StaticArray<u8>(0);
   private routeIds: StaticArray<i32> = new StaticArray<i32>(0);
-  private nodeLists: StaticArray<i32> = new StaticArray<i32>(0);
+  nodesAddress: usize = 0;
+  edgesAddress: usize = 0;
+  labelsAddress: usize = 0;
   routeIdsAddress: usize = 0;
-  nodeListsAddress: usize = 0;
+  /** Byte-trie node → radix node, for the roots the virtual hosts hold. */
+  private radixOf: StaticArray<i32> = new StaticArray<i32>(0);
+  /** The most route lists one walk from one root can meet: bounds the per-match candidate buffer. */
+  maxListsPerWalk: i32 = 0;
 
-  newNode(depth: i32 = 0): i32 {
+  newRoot(): i32 {
+    const node = this.newNode();
+    this.isRoot[node] = true;
+    return node;
+  }
+
+  private newNode(): i32 {
     this.prefixLists.push(null);
     this.exactLists.push(null);
-    this.depths.push(depth);
-    if (depth > this.maxDepth) this.maxDepth = depth;
+    this.isRoot.push(false);
     return this.prefixLists.length - 1;
   }
 
-  child(node: i32, byte: i32): i32 {
-    return childAt(this.keysAddress, this.valuesAddress, this.mask, this.shift, node, byte);
+  private child(node: i32, byte: i32): i32 {
+    const key = <u32>(node * 256 + byte + 1);
+    let slot = (key * FIBONACCI_HASH) >>> this.shift;
+    while (true) {
+      const found = this.keys[slot];
+      if (found == key) return this.values[slot];
+      if (found == 0) return -1;
+      slot = (slot + 1) & this.mask;
+    }
   }
 
   /** The node for `bytes` below `root`, created as needed. */
@@ -57,7 +75,7 @@ export class PathTrie {
       const byte = <i32>bytes[i];
       let next = this.child(node, byte);
       if (next < 0) {
-        next = this.newNode(this.depths[node] + 1);
+        next = this.newNode();
         this.setChild(node, byte, next);
       }
       node = next;
@@ -83,30 +101,105 @@ export class PathTrie {
     list.push(route);
   }
 
-  /** Flattens the route lists into the raw layout drawn above; the trie is read-only afterwards. */
+  /** The frozen radix node standing for root `node`. */
+  radixRoot(node: i32): i32 {
+    return this.radixOf[node];
+  }
+
+  /** Compresses the byte trie into the frozen radix layout; the trie is read-only afterwards. */
   freeze(): void {
     const nodeCount = this.prefixLists.length;
-    let total = 0;
-    for (let node = 0; node < nodeCount; node++) {
-      const prefix = this.prefixLists[node];
-      const exact = this.exactLists[node];
-      if (prefix != null) total += prefix.length;
-      if (exact != null) total += exact.length;
+    // Children of every byte-trie node in CSR form, sorted by byte.
+    const childStart = new StaticArray<i32>(nodeCount + 1);
+    for (let slot = 0; slot < this.keys.length; slot++) {
+      const key = this.keys[slot];
+      if (key != 0) childStart[<i32>((key - 1) >> 8) + 1]++;
     }
-    const routeIds = new StaticArray<i32>(total);
-    const nodeLists = new StaticArray<i32>(nodeCount * 4);
-    let next = 0;
-    for (let node = 0; node < nodeCount; node++) {
-      next = appendList(routeIds, nodeLists, node * 4, this.prefixLists[node], next);
-      next = appendList(routeIds, nodeLists, node * 4 + 2, this.exactLists[node], next);
+    for (let node = 0; node < nodeCount; node++) childStart[node + 1] += childStart[node];
+    const childBytes = new StaticArray<i32>(this.used);
+    const childNodes = new StaticArray<i32>(this.used);
+    const filled = new StaticArray<i32>(nodeCount);
+    for (let slot = 0; slot < this.keys.length; slot++) {
+      const key = this.keys[slot];
+      if (key == 0) continue;
+      const parent = <i32>((key - 1) >> 8);
+      let at = childStart[parent] + filled[parent]++;
+      const byte = <i32>((key - 1) & 255);
+      // Insertion into the parent's sorted run.
+      while (at > childStart[parent] && childBytes[at - 1] > byte) {
+        childBytes[at] = childBytes[at - 1];
+        childNodes[at] = childNodes[at - 1];
+        at--;
+      }
+      childBytes[at] = byte;
+      childNodes[at] = this.values[slot];
     }
-    this.routeIds = routeIds;
-    this.nodeLists = nodeLists;
-    this.routeIdsAddress = changetype<usize>(routeIds);
-    this.nodeListsAddress = changetype<usize>(nodeLists);
+
+    const radixOf = new StaticArray<i32>(nodeCount);
+    for (let node = 0; node < nodeCount; node++) radixOf[node] = -1;
+    const radixTrieNode = new Array<i32>();
+    const nodeWords = new Array<i32>();
+    const edgeWords = new Array<i32>();
+    const labelBytes = new Array<u8>();
+    const routeIdList = new Array<i32>();
+    const listsOnWalk = new Array<i32>();
+    for (let node = 0; node < nodeCount; node++) {
+      if (this.isRoot[node]) {
+        radixOf[node] = radixTrieNode.length;
+        radixTrieNode.push(node);
+        listsOnWalk.push(0);
+      }
+    }
+    // Radix nodes are numbered in creation order and processed in that order (breadth-first).
+    for (let radix = 0; radix < radixTrieNode.length; radix++) {
+      const node = radixTrieNode[radix];
+      const lists = listsOnWalk[radix] + this.listCount(node);
+      if (lists > this.maxListsPerWalk) this.maxListsPerWalk = lists;
+      nodeWords.push(edgeWords.length / EDGE_WORDS);
+      nodeWords.push(childStart[node + 1] - childStart[node]);
+      appendList(routeIdList, nodeWords, this.prefixLists[node]);
+      appendList(routeIdList, nodeWords, this.exactLists[node]);
+      for (let c = childStart[node]; c < childStart[node + 1]; c++) {
+        const labelStart = labelBytes.length;
+        labelBytes.push(<u8>childBytes[c]);
+        let next = childNodes[c];
+        // Follow the chain while it neither branches nor holds routes.
+        while (!this.isRoot[next] && this.listCount(next) == 0 && childStart[next + 1] - childStart[next] == 1) {
+          labelBytes.push(<u8>childBytes[childStart[next]]);
+          next = childNodes[childStart[next]];
+        }
+        if (radixOf[next] < 0) {
+          radixOf[next] = radixTrieNode.length;
+          radixTrieNode.push(next);
+          listsOnWalk.push(lists);
+        }
+        edgeWords.push(childBytes[c]);
+        edgeWords.push(labelStart);
+        edgeWords.push(labelBytes.length - labelStart);
+        edgeWords.push(radixOf[next]);
+      }
+    }
+    this.nodes = toStaticI32(nodeWords);
+    this.edges = toStaticI32(edgeWords);
+    this.routeIds = toStaticI32(routeIdList);
+    const labels = new StaticArray<u8>(labelBytes.length);
+    for (let i = 0; i < labelBytes.length; i++) labels[i] = labelBytes[i];
+    this.labels = labels;
+    this.radixOf = radixOf;
+    this.nodesAddress = changetype<usize>(this.nodes);
+    this.edgesAddress = changetype<usize>(this.edges);
+    this.labelsAddress = changetype<usize>(this.labels);
+    this.routeIdsAddress = changetype<usize>(this.routeIds);
+    // Only the frozen form is needed from now on.
+    this.keys = new StaticArray<u32>(0);
+    this.values = new StaticArray<i32>(0);
     this.prefixLists = [];
     this.exactLists = [];
-    this.depths = [];
+    this.isRoot = [];
+  }
+
+  private listCount(node: i32): i32 {
+    return (this.prefixLists[node] != null ? 1 : 0) + (this.exactLists[node] != null ? 1 : 0);
   }
 
   private setChild(node: i32, byte: i32, child: i32): void {
@@ -125,8 +218,6 @@ export class PathTrie {
     const capacity = oldKeys.length * 2;
     this.keys = new StaticArray<u32>(capacity);
     this.values = new StaticArray<i32>(capacity);
-    this.keysAddress = changetype<usize>(this.keys);
-    this.valuesAddress = changetype<usize>(this.values);
     this.shift--;
     this.mask = <u32>capacity - 1;
     for (let i = 0; i < oldKeys.length; i++) {
@@ -140,32 +231,28 @@ export class PathTrie {
   }
 }
 
-/** The child of `node` by `byte` in the table at `keys`/`values`, or -1: plain numbers in, so no GC bookkeeping. */
-// @ts-ignore: decorator
-@inline
-export function childAt(keys: usize, values: usize, mask: u32, shift: u32, node: i32, byte: i32): i32 {
-  const key = <u32>(node * 256 + byte + 1);
-  let slot = (key * FIBONACCI_HASH) >>> shift;
-  while (true) {
-    const found = load<u32>(keys + (<usize>slot << 2));
-    if (found == key) return load<i32>(values + (<usize>slot << 2));
-    if (found == 0) return -1;
-    slot = (slot + 1) & mask;
-  }
+function appendList(routeIds: Array<i32>, nodeWords: Array<i32>, list: Array<i32> | null): void {
+  nodeWords.push(routeIds.length);
+  if (list != null) for (let i = 0; i < list.length; i++) routeIds.push(list[i]);
+  nodeWords.push(routeIds.length);
 }
 
-/** Word `word` (see the layout above) of `node`'s entry in the frozen list table at `nodeLists`. */
-// @ts-ignore: decorator
-@inline
-export function listWordAt(nodeLists: usize, node: i32, word: i32): i32 {
-  return load<i32>(nodeLists + <usize>node * NODE_LIST_BYTES + (<usize>word << 2));
+function toStaticI32(values: Array<i32>): StaticArray<i32> {
+  const result = new StaticArray<i32>(values.length);
+  for (let i = 0; i < values.length; i++) result[i] = values[i];
+  return result;
 }
 
-function appendList(routeIds: StaticArray<i32>, nodeLists: StaticArray<i32>, word: i32, list: Array<i32> | null, next: i32): i32 {
-  nodeLists[word] = next;
-  if (list != null) {
-    for (let i = 0; i < list.length; i++) routeIds[next++] = list[i];
-  }
-  nodeLists[word + 1] = next;
-  return next;
+/** Word `word` of radix node `node` (layout above). */
+// @ts-ignore: decorator
+@inline
+export function nodeWord(nodes: usize, node: i32, word: i32): i32 {
+  return load<i32>(nodes + (<usize>(node * NODE_WORDS + word) << 2));
+}
+
+/** Word `word` of edge `edge` (layout above). */
+// @ts-ignore: decorator
+@inline
+export function edgeWord(edges: usize, edge: i32, word: i32): i32 {
+  return load<i32>(edges + (<usize>(edge * EDGE_WORDS + word) << 2));
 }
