@@ -349,7 +349,10 @@ export function validateCrossResourceRules(resources: NodeResources): EnvoyViola
     if (!listener.apiListener && listener.filterChains.length === 0 && !listener.defaultFilterChain)
       out.push({ path: where, rule: "cross.listener_has_chains", message: "a listener needs at least one filter chain" });
     const matches = new Set<string>();
+    const chainNames = new Set<string>();
     for (const chain of listener.filterChains) {
+      if (chain.name !== "" && chainNames.has(chain.name)) out.push({ path: `${where}: ${chain.name}`, rule: "cross.unique_filter_chain_name", message: "duplicate filter chain name" });
+      chainNames.add(chain.name);
       const key = toBinary(FilterChainMatchSchema, chain.filterChainMatch ?? create(FilterChainMatchSchema)).join(",");
       if (matches.has(key)) out.push({ path: `${where}: ${chain.name}`, rule: "cross.unique_filter_chain_match", message: "multiple filter chains with the same matching rules" });
       matches.add(key);
@@ -362,7 +365,10 @@ export function validateCrossResourceRules(resources: NodeResources): EnvoyViola
   for (const config of resources.routes) {
     const where = `route ${config.name}`;
     const domains = new Set<string>();
+    const hostNames = new Set<string>();
     for (const host of config.virtualHosts) {
+      if (hostNames.has(host.name)) out.push({ path: `${where}: ${host.name}`, rule: "cross.unique_virtual_host_name", message: "duplicate virtual host name" });
+      hostNames.add(host.name);
       for (const domain of host.domains) {
         if (domains.has(domain)) out.push({ path: `${where}: ${host.name}`, rule: "cross.unique_domain", message: `duplicate domain ${domain}` });
         domains.add(domain);

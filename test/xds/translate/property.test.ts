@@ -23,6 +23,9 @@ import type { ResourceKind } from "../../../functions/appmesh/kinds.js";
 import type { MeshSnapshot } from "../../../functions/appmesh/snapshot.js";
 import { typeVersion } from "../../../functions/xds/config-dump.js";
 import type { NodeResources } from "../../../functions/xds/translate/index.js";
+import type { DescMessage, Message } from "@bufbuild/protobuf";
+import { resourceSchemas, type ResourceType } from "../../../functions/xds/resources.js";
+import { roundTripThroughProtoLoader } from "./helpers/proto-loader-roundtrip.js";
 import { createMeshTranslator, translateNode } from "../../../functions/xds/translate/index.js";
 import { validateNodeResources } from "../../../functions/xds/translate/validate-envoy.js";
 import {
@@ -258,6 +261,14 @@ const versionsOf = (r: NodeResources) => [
   typeVersion("secret", r.secrets),
 ];
 
+const resourceLists = (r: NodeResources): [ResourceType, Message[]][] => [
+  ["listener", r.listeners],
+  ["cluster", r.clusters],
+  ["route", r.routes],
+  ["endpoint", r.endpoints],
+  ["secret", r.secrets],
+];
+
 type MeshSample = typeof meshArb extends fc.Arbitrary<infer T> ? T : never;
 
 function buildSnapshot(sample: MeshSample): MeshSnapshot {
@@ -301,9 +312,12 @@ function buildSnapshot(sample: MeshSample): MeshSnapshot {
 describe("translation of random valid meshes", () => {
   it("produces, for every node, resources Envoy would accept — deterministically and identically with or without sharing", () => {
     let nodesChecked = 0;
+    let meshIndex = 0;
+    let roundTripped = 0;
     const runs = Number(process.env.MESHPLANE_PROPERTY_RUNS ?? 1000);
     fc.assert(
       fc.property(meshArb, (sample) => {
+        meshIndex++;
         const snapshot = buildSnapshot(sample);
         const translator = createMeshTranslator(snapshot);
         const identities = [
@@ -317,6 +331,16 @@ describe("translation of random valid meshes", () => {
             const resources = translator.translateNode(node, request);
             const violations = validateNodeResources(resources);
             if (violations.length > 0) throw new Error(`${node.kind} ${node.name}: ${JSON.stringify(violations.slice(0, 5), null, 1)}`);
+            // A sample of the sets also goes through Envoy's own .proto files (costly, so one mesh in 25).
+            if (meshIndex % 25 === 0) {
+              for (const [type, list] of resourceLists(resources)) {
+                for (const message of list) {
+                  const { decoded, expected } = roundTripThroughProtoLoader(resourceSchemas[type] as DescMessage, message);
+                  expect(decoded).toEqual(expected);
+                  roundTripped++;
+                }
+              }
+            }
             const alone = translateNode(snapshot, node, request);
             expect(versionsOf(alone)).toEqual(versionsOf(resources));
           }
@@ -325,9 +349,10 @@ describe("translation of random valid meshes", () => {
       }),
       { numRuns: runs, seed: Number(process.env.MESHPLANE_PROPERTY_SEED ?? 20261122) },
     );
-    console.info(`property: ${nodesChecked} nodes translated; domain validation accepted ${accepted} specs, rejected ${rejected}; ${JSON.stringify(reasons)}`);
+    console.info(`property: ${meshIndex} meshes, ${nodesChecked} nodes translated, ${roundTripped} resources round-tripped; domain validation accepted ${accepted} specs, rejected ${rejected}; ${JSON.stringify(reasons)}`);
     // The generator must mostly produce valid specs, or the property would test little.
     expect(accepted).toBeGreaterThan(rejected * 3);
     expect(nodesChecked).toBeGreaterThan(runs * 3);
+    expect(roundTripped).toBeGreaterThan(runs);
   }, 240_000);
 });
