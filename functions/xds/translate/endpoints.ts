@@ -3,6 +3,7 @@
 import { create } from "@bufbuild/protobuf";
 import type { AwsCloudMapServiceDiscovery, IpPreference } from "../../appmesh/model/types.generated.js";
 import type { EndpointInstance } from "../../appmesh/snapshot.js";
+import { LocalitySchema } from "../../../proto/gen/envoy/config/core/v3/base_pb.js";
 import { HealthStatus } from "../../../proto/gen/envoy/config/core/v3/health_check_pb.js";
 import {
   ClusterLoadAssignmentSchema,
@@ -26,13 +27,14 @@ function lbEndpoint(address: string, port: number, healthCheckPort: number | und
 }
 
 /**
- * One locality with one host. `load_balancing_weight` is set on every locality we emit: gRPC's xDS client fails
- * with "priority policy has empty priority list" without it, and Envoy ignores it without locality-weighted LB.
+ * One locality with one host. Every locality we emit carries an (empty) `locality` and `load_balancing_weight: 1`:
+ * gRPC's xDS client rejects an unset locality ("endpoints[0].locality unset") and fails with "priority policy has
+ * empty priority list" without the weight; Envoy ignores both without locality-weighted load balancing.
  */
 export function translateSingleHostAssignment(clusterName: string, address: string, port: number, healthCheckPort?: number): ClusterLoadAssignment {
   return create(ClusterLoadAssignmentSchema, {
     clusterName,
-    endpoints: [{ lbEndpoints: [lbEndpoint(address, port, healthCheckPort)], loadBalancingWeight: 1 }],
+    endpoints: [{ locality: create(LocalitySchema), lbEndpoints: [lbEndpoint(address, port, healthCheckPort)], loadBalancingWeight: 1 }],
   });
 }
 
@@ -83,6 +85,12 @@ export function translateClusterLoadAssignment(
     endpoints:
       selected.length === 0
         ? []
-        : [{ lbEndpoints: selected.map((i) => lbEndpoint(i.address, port, healthCheckPort, healthStatuses[i.health])), loadBalancingWeight: 1 }],
+        : [
+            {
+              locality: create(LocalitySchema),
+              lbEndpoints: selected.map((i) => lbEndpoint(i.address, port, healthCheckPort, healthStatuses[i.health])),
+              loadBalancingWeight: 1,
+            },
+          ],
   });
 }
