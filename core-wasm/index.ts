@@ -227,6 +227,7 @@ export class Core {
   /** Makes the scratch buffer at least `bytes` long and the views current; call before writing. */
   reserve(bytes: number): void {
     if (bytes > this.#size) {
+      this.scratchOwner = null;
       this.#exports.reserveScratch(bytes);
       this.#locateScratch();
     } else if (this.#bytes.byteLength === 0) {
@@ -251,8 +252,24 @@ export class Core {
 
   /** Writes `text` at the start of the scratch buffer → byte length. */
   writeString(text: string): number {
+    this.scratchOwner = null;
     this.reserve(text.length * 3);
     return this.writeText(text, 0);
+  }
+
+  /**
+   * The route table whose request bytes the scratch buffer holds, or null after anything else wrote there: lets a
+   * table skip rewriting values that did not change.
+   */
+  scratchOwner: object | null = null;
+
+  /** Writes `text` at scratch offset `offset` as the value of request slot `slot`; returns the offset after it. */
+  writeSlot(slot: number, text: string, offset: number): number {
+    const length = this.writeText(text, offset);
+    const word = (this.#base >> 2) + slot * 2;
+    this.#words[word] = offset;
+    this.#words[word + 1] = length;
+    return offset + length;
   }
 
   setSlot(slot: number, offset: number, length: number): void {
@@ -262,11 +279,13 @@ export class Core {
   }
 
   readWords(count: number): Int32Array {
+    this.scratchOwner = null;
     this.reserve(0);
     return this.#words.slice(this.#base >> 2, (this.#base >> 2) + count);
   }
 
   lastError(): string {
+    this.scratchOwner = null;
     const length = this.#exports.errorMessage();
     this.reserve(0);
     return decoder.decode(this.#bytes.subarray(this.#base, this.#base + length));
@@ -309,6 +328,7 @@ export class Core {
     if (total > 0xffff_ffff) throw new RangeError("weights sum above 2^32 - 1");
     if (total === 0) return -1;
     const selector = weightSelector(randomOrHash, total);
+    this.scratchOwner = null;
     this.reserve(weights.length * 4);
     const first = this.#base >> 2;
     for (let i = 0; i < weights.length; i++) this.#words[first + i] = weights[i]! | 0;
@@ -325,6 +345,8 @@ export class RouteTable {
   readonly #slotNames: string[];
   readonly #slotValues: (string | undefined)[];
   readonly #totalWeights: Float64Array;
+  #lastAuthority = "";
+  #afterAuthority = 0;
 
   private constructor(core: Core, handle: number, table: NormalizedTable, slotNames: string[]) {
     this.#core = core;
@@ -347,6 +369,7 @@ export class RouteTable {
     };
     const contentTypeSlot = table.routes.some((route) => route.grpc) ? slotOf("content-type") : -1;
     const raw = core.raw;
+    core.scratchOwner = null;
     raw.tableBegin(contentTypeSlot, options.maxRegexProgramSize ?? DEFAULT_MAX_REGEX_PROGRAM_SIZE);
     const fail = (where: string): never => {
       throw new RouteTableError(`${where}: ${core.lastError()}`);
@@ -419,26 +442,32 @@ export class RouteTable {
     const names = this.#slotNames;
     const values = this.#slotValues;
     const slotCount = names.length;
-    values[0] = request.method;
-    values[1] = request.authority;
-    values[2] = request.path;
-    let textUnits = request.method.length + request.authority.length + request.path.length;
+    const { method, authority, path } = request;
+    let textUnits = method.length + authority.length + path.length;
     for (let slot = FIXED_SLOTS.length; slot < slotCount; slot++) {
       const value = requestHeaderValue(request, names[slot]!);
       values[slot] = value;
       if (value !== undefined) textUnits += value.length;
     }
-    let offset = slotCount * SLOT_BYTES;
-    core.reserve(offset + textUnits * 3);
-    for (let slot = 0; slot < slotCount; slot++) {
+    // Layout: slot table, then the authority at a fixed offset so that a repeated authority (gateways see few)
+    // need not be rewritten while this table still owns the scratch contents, then everything else.
+    const authorityOffset = slotCount * SLOT_BYTES;
+    core.reserve(authorityOffset + textUnits * 3);
+    let offset: number;
+    if (core.scratchOwner === this && authority === this.#lastAuthority) {
+      offset = this.#afterAuthority;
+    } else {
+      offset = core.writeSlot(1, authority, authorityOffset);
+      this.#lastAuthority = authority;
+      this.#afterAuthority = offset;
+      core.scratchOwner = this;
+    }
+    offset = core.writeSlot(0, method, offset);
+    offset = core.writeSlot(2, path, offset);
+    for (let slot = FIXED_SLOTS.length; slot < slotCount; slot++) {
       const value = values[slot];
-      if (value === undefined) {
-        core.setSlot(slot, 0, ABSENT);
-        continue;
-      }
-      const length = core.writeText(value, offset);
-      core.setSlot(slot, offset, length);
-      offset += length;
+      if (value === undefined) core.setSlot(slot, 0, ABSENT);
+      else offset = core.writeSlot(slot, value, offset);
     }
   }
 

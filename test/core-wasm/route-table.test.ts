@@ -368,6 +368,21 @@ describe("compilation", () => {
     churn(5000);
     expect(core.memoryBytes).toBeLessThanOrEqual(afterWarmUp * 1.25);
   });
+  it("keeps tables independent when they take turns on one core", () => {
+    const byHeader = RouteTable.compile(routes(to("h", { prefix: "/", headers: [{ name: "x-a", exactMatch: "1" }, { name: "x-b", exactMatch: "2" }] })));
+    const byHost = RouteTable.compile({ virtualHosts: [
+      { name: "a", domains: ["a.local"], routes: [to("ra", { prefix: "/" })] },
+      { name: "b", domains: ["b.local:8080"], routes: [to("rb", { prefix: "/" })] },
+    ] });
+    for (let i = 0; i < 50; i++) {
+      const authority = i % 3 === 0 ? "a.local" : "b.local:8080";
+      expect(byHost.match(request("/x", {}, authority))?.routeName).toBe(i % 3 === 0 ? "ra" : "rb");
+      expect(byHeader.match(request("/y", { "x-a": "1", "x-b": i % 2 === 0 ? "2" : "3" }, authority))?.routeName ?? null).toBe(i % 2 === 0 ? "h" : null);
+      expect(byHost.match(request("/x", {}, authority))?.virtualHostName).toBe(i % 3 === 0 ? "a" : "b");
+      if (i % 5 === 0) expect(loadCore().checkRegex("a+").ok).toBe(true);
+      if (i % 7 === 0) expect(byHost.explain(request("/x", {}, authority)).match?.routeName).toBe(i % 3 === 0 ? "ra" : "rb");
+    }
+  });
   it("refuses to match after dispose", () => {
     const table = RouteTable.compile(routes(to("r", { prefix: "/" })));
     table.dispose();
