@@ -18,7 +18,6 @@ import {
   type RouteMatch,
 } from "../../../proto/gen/envoy/config/route/v3/route_components_pb.js";
 import { StringMatcherSchema, type StringMatcher } from "../../../proto/gen/envoy/type/matcher/v3/string_pb.js";
-
 import { RegexMatcherSchema } from "../../../proto/gen/envoy/type/matcher/v3/regex_pb.js";
 import { Int64RangeSchema } from "../../../proto/gen/envoy/type/v3/range_pb.js";
 
