@@ -10,6 +10,8 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../
 export interface ReplicaProcess {
   /** Base URL of its REST API. */
   url: string;
+  /** host:port of its ADS server (gRPC, h2c). */
+  xdsAddress: string;
   client: AppMeshClient;
   child: ChildProcess;
   /** Everything it printed, for failure messages. */
@@ -44,12 +46,14 @@ export async function startReplica(databaseUrl: string, env: Record<string, stri
   let log = "";
   child.stdout!.on("data", (chunk: Buffer) => (log += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (log += chunk.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
+  // It prints the API URL, then the ADS address.
+  const [url, xdsAddress] = await new Promise<[string, string]>((resolve, reject) => {
     const onData = () => {
-      const match = /App Mesh API on (http:\/\/\S+)/.exec(log);
-      if (match) {
+      const api = /App Mesh API on (http:\/\/\S+)/.exec(log);
+      const ads = /ADS \(gRPC, h2c\) on (\S+)/.exec(log);
+      if (api && ads) {
         child.stdout!.off("data", onData);
-        resolve(match[1]!);
+        resolve([api[1]!, ads[1]!]);
       }
     };
     child.stdout!.on("data", onData);
@@ -59,6 +63,7 @@ export async function startReplica(databaseUrl: string, env: Record<string, stri
   let stopped: Promise<void> | undefined;
   return {
     url,
+    xdsAddress,
     client,
     child,
     output: () => log,
