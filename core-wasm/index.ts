@@ -345,6 +345,9 @@ export class RouteTable {
   readonly #slotNames: string[];
   readonly #slotValues: (string | undefined)[];
   readonly #totalWeights: Float64Array;
+  /** 1 where a route has exactly one target: no selection needed. */
+  readonly #singleTarget: Uint8Array;
+  readonly #raw: CoreExports;
   #lastAuthority = "";
   #afterAuthority = 0;
 
@@ -355,6 +358,8 @@ export class RouteTable {
     this.#slotNames = slotNames;
     this.#slotValues = new Array<string | undefined>(slotNames.length).fill(undefined);
     this.#totalWeights = Float64Array.from(table.routes, (route) => route.totalWeight);
+    this.#singleTarget = Uint8Array.from(table.routes, (route) => (route.targets.length === 1 ? 1 : 0));
+    this.#raw = core.raw;
   }
 
   /** Compiles `spec` into WASM memory; throws RouteTableError for specs it cannot honour (bad regexes, …). */
@@ -487,9 +492,11 @@ export class RouteTable {
   #pick(routeIndex: number, randomOrHash: number | bigint | undefined): number {
     const total = this.#totalWeights[routeIndex]!;
     if (total === 0) return -1;
-    if (total === 1 && this.#table.routes[routeIndex]!.targets.length === 1) return 0;
-    const selector = weightSelector(randomOrHash ?? Math.random(), total);
-    return this.#core.raw.tablePickTarget(this.#handle, routeIndex, selector);
+    if (this.#singleTarget[routeIndex] === 1) return 0;
+    const value = randomOrHash ?? Math.random();
+    // The common case (a random number) inline; weightSelector handles hashes and refuses bad values.
+    const selector = typeof value === "number" && value >= 0 && value < 1 ? Math.floor(value * total) : weightSelector(value, total);
+    return this.#raw.tablePickTarget(this.#handle, routeIndex, selector);
   }
 
   /**
@@ -498,14 +505,14 @@ export class RouteTable {
    */
   match(request: RouteRequest, randomOrHash?: number | bigint): RouteMatch | null {
     this.#writeRequest(request);
-    const routeIndex = this.#core.raw.tableMatch(this.#handle);
+    const routeIndex = this.#raw.tableMatch(this.#handle);
     return routeIndex < 0 ? null : this.#result(routeIndex, randomOrHash);
   }
 
   /** Like match, but only the route's position in table order (all virtual hosts), or -1: no allocation. */
   matchIndex(request: RouteRequest): number {
     this.#writeRequest(request);
-    return this.#core.raw.tableMatch(this.#handle);
+    return this.#raw.tableMatch(this.#handle);
   }
 
   /** The target of the route at `routeIndex` (table order) for `randomOrHash`, entirely inside WASM. */

@@ -332,6 +332,7 @@ export function requestHeaderValue(request: RouteRequest, name: string): string 
  * (a hash, number or bigint) is taken modulo the total, as Envoy does with hash-based selection.
  */
 export function weightSelector(randomOrHash: number | bigint, totalWeight: number): number {
+  if (typeof randomOrHash === "number" && randomOrHash >= 0 && randomOrHash < 1) return Math.floor(randomOrHash * totalWeight);
   if (typeof randomOrHash === "bigint") return Number(BigInt.asUintN(64, randomOrHash) % BigInt(totalWeight));
   if (Number.isInteger(randomOrHash) && randomOrHash >= 1) return randomOrHash % totalWeight;
   if (!(randomOrHash >= 0 && randomOrHash < 1)) {

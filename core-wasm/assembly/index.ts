@@ -226,9 +226,7 @@ export function tableSelectVirtualHost(handle: i32): i32 {
 
 /** Target of `route` for a selector in [0, total weight): the first whose cumulative weight exceeds it, or -1. */
 export function tablePickTarget(handle: i32, route: i32, selector: u32): i32 {
-  const weights = unchecked(tables[handle])!.routes[route].cumulativeWeights;
-  for (let i = 0; i < weights.length; i++) if (selector < unchecked(weights[i])) return i;
-  return -1;
+  return unchecked(tables[handle])!.pickTarget(route, selector);
 }
 
 /** Same choice over `count` u32 weights the host wrote at the start of the scratch buffer. */

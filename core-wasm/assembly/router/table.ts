@@ -146,6 +146,11 @@ export class RouteTable {
   /** Per route, 1 when it has matchers beyond its literal path (headers, query, gRPC, regex), else 0. */
   private needsCheck: StaticArray<u8> = new StaticArray<u8>(0);
   private needsCheckAddress: usize = 0;
+  // Every route's cumulative weights back to back; route r's are [weightStarts[r], weightStarts[r + 1]).
+  private cumulativeWeights: StaticArray<u32> = new StaticArray<u32>(0);
+  private weightStarts: StaticArray<i32> = new StaticArray<i32>(0);
+  private cumulativeWeightsAddress: usize = 0;
+  private weightStartsAddress: usize = 0;
   // The frozen trie's raw addresses, copied here so the match loop holds no managed reference.
   private trieNodes: usize = 0;
   private trieEdges: usize = 0;
@@ -178,6 +183,32 @@ export class RouteTable {
       this.needsCheck[i] = plain ? 0 : 1;
     }
     this.needsCheckAddress = changetype<usize>(this.needsCheck);
+    const starts = new StaticArray<i32>(routeCount + 1);
+    let weightCount = 0;
+    for (let i = 0; i < routeCount; i++) {
+      starts[i] = weightCount;
+      weightCount += this.routes[i].cumulativeWeights.length;
+    }
+    starts[routeCount] = weightCount;
+    const weights = new StaticArray<u32>(weightCount);
+    for (let i = 0; i < routeCount; i++) {
+      const own = this.routes[i].cumulativeWeights;
+      for (let j = 0; j < own.length; j++) weights[starts[i] + j] = own[j];
+    }
+    this.cumulativeWeights = weights;
+    this.weightStarts = starts;
+    this.cumulativeWeightsAddress = changetype<usize>(weights);
+    this.weightStartsAddress = changetype<usize>(starts);
+  }
+
+  /** The target of `route` for a selector in [0, total weight): the first whose cumulative weight exceeds it. */
+  pickTarget(route: i32, selector: u32): i32 {
+    const starts = this.weightStartsAddress + (<usize>route << 2);
+    const first = load<i32>(starts);
+    const count = load<i32>(starts, 4) - first;
+    const weights = this.cumulativeWeightsAddress + (<usize>first << 2);
+    for (let i = 0; i < count; i++) if (selector < load<u32>(weights + (<usize>i << 2))) return i;
+    return -1;
   }
 
   addVirtualHost(): i32 {
