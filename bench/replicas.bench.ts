@@ -5,10 +5,23 @@ import { CreateMeshCommand, CreateVirtualServiceCommand, DescribeVirtualServiceC
 import { createPollingChangeFeed, type ChangeFeed } from "../db/change-feed.js";
 import { createPgNotifyChangeFeed } from "../db/postgres/notify-change-feed.js";
 import { openPostgresStore } from "../db/postgres/store.js";
+import { TypeUrl } from "../functions/xds/resources.js";
+import { openEnvoyStream, type EnvoyStream } from "../test/replicas/envoy-stream.js";
 import { startReplica } from "../test/replicas/replica-process.js";
+import { createDemoMesh, setWeights } from "../test/xds/server/fixtures.js";
 import { startPostgres } from "../test/support/postgres.js";
 
 const writes = 300;
+const routeChanges = 100;
+
+/** Resolves with the time `envoy` next receives a RouteConfiguration. */
+async function nextRoutePush(envoy: EnvoyStream): Promise<number> {
+  for (let i = 0; i < 10; i++) {
+    const response = await envoy.next();
+    if (response.typeUrl === TypeUrl.route) return performance.now();
+  }
+  throw new Error("no RouteConfiguration among 10 pushes");
+}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -73,6 +86,26 @@ export default async function replicas(): Promise<string> {
       polled.push((await poll) - start);
     }
 
+    // An Envoy on each replica for the same node; route weights change through A.
+    await createDemoMesh(a.client, a.url, { meshName: "ads" });
+    const onA = await openEnvoyStream(a.xdsAddress, "mesh/ads/virtualNode/front");
+    const onB = await openEnvoyStream(b.xdsAddress, "mesh/ads/virtualNode/front");
+    const pushedOnA: number[] = [];
+    const pushedOnB: number[] = [];
+    try {
+      for (let i = 0; i < routeChanges; i++) {
+        const pushA = nextRoutePush(onA);
+        const pushB = nextRoutePush(onB);
+        const start = performance.now();
+        await setWeights(a.client, "ads", i % 2 ? { blue: 50, green: 50 } : { blue: 90, green: 10 });
+        pushedOnA.push((await pushA) - start);
+        pushedOnB.push((await pushB) - start);
+      }
+    } finally {
+      onA.close();
+      onB.close();
+    }
+
     const firstTry = describeAttempts.filter((n) => n === 1).length;
     return [
       `${writes} sequential CreateVirtualService calls through replica A (AWS SDK v3, REST on loopback), PostgreSQL`,
@@ -86,11 +119,18 @@ export default async function replicas(): Promise<string> {
       row("B's change feed, polling the change log every 250 ms (baseline for the next row)", polled),
       row("B's change feed, LISTEN/NOTIFY", notified, polled),
       "",
+      `${routeChanges} UpdateRoute calls (weights) through A, with an Envoy-like grpc-js ADS stream for the same node on each replica:`,
+      "",
+      "| measured | p50 | p99 | max | p50 vs baseline |",
+      "|---|---|---|---|---|",
+      row("RouteConfiguration pushed on A's stream (in-process event; baseline)", pushedOnA),
+      row("RouteConfiguration pushed on B's stream (B's feed as functions/node.ts wires it: db/open.ts)", pushedOnB, pushedOnA),
+      "",
       `The first DescribeVirtualService through B after A's acknowledgement found the service in ${firstTry} of ${writes} writes.`,
       "The polling baseline sits near its full interval rather than half of it because each write here starts right",
       "after the previous one was polled.",
-      "The change feed is what wakes a replica's xDS cache; an ADS stream on B is not measured here (no ADS server",
-      "in functions/xds/server yet).",
+      "The change feed is what wakes a replica's xDS cache: B's ADS latency is its feed's latency plus a mesh reload and",
+      "translation. While db/open.ts gives PostgreSQL replicas the polling feed, B's pushes wait for the next poll.",
     ].join("\n");
   } finally {
     await notifyFeed.close();
