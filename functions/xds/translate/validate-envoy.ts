@@ -8,6 +8,13 @@ import { FilterChainMatchSchema } from "../../../proto/gen/envoy/config/listener
 import type { Listener } from "../../../proto/gen/envoy/config/listener/v3/listener_pb.js";
 import { HttpConnectionManagerSchema, type HttpConnectionManager } from "../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
 import { TcpProxySchema, type TcpProxy } from "../../../proto/gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy_pb.js";
+import type { TransportSocket } from "../../../proto/gen/envoy/config/core/v3/base_pb.js";
+import type { SdsSecretConfig } from "../../../proto/gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.js";
+import {
+  DownstreamTlsContextSchema,
+  UpstreamTlsContextSchema,
+  type CommonTlsContext,
+} from "../../../proto/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js";
 import { envoyRegistry, resourceSchemas, type ResourceType } from "../resources.js";
 import { validateEnvoyMessage, type EnvoyViolation } from "./pgv-rules.js";
 import type { NodeResources } from "./translator.js";
@@ -17,8 +24,22 @@ export { validateEnvoyMessage, type EnvoyViolation } from "./pgv-rules.js";
 const unpackHcm = (any: Any | undefined): HttpConnectionManager | undefined => (any ? anyUnpack(any, HttpConnectionManagerSchema) : undefined);
 const unpackTcpProxy = (any: Any | undefined): TcpProxy | undefined => (any ? anyUnpack(any, TcpProxySchema) : undefined);
 
+/** Secrets a transport socket expects over ADS (SDS from the unix-socket cluster is the user's business). */
+function adsSecretNames(socket: TransportSocket | undefined): string[] {
+  const any = socket?.configType.case === "typedConfig" ? socket.configType.value : undefined;
+  if (!any) return [];
+  const common: CommonTlsContext | undefined =
+    anyUnpack(any, DownstreamTlsContextSchema)?.commonTlsContext ?? anyUnpack(any, UpstreamTlsContextSchema)?.commonTlsContext;
+  if (!common) return [];
+  const configs: (SdsSecretConfig | undefined)[] = [...common.tlsCertificateSdsSecretConfigs];
+  const validation = common.validationContextType;
+  if (validation.case === "validationContextSdsSecretConfig") configs.push(validation.value);
+  if (validation.case === "combinedValidationContext") configs.push(validation.value.validationContextSdsSecretConfig);
+  return configs.filter((c) => c?.sdsConfig?.configSourceSpecifier.case === "ads").map((c) => c!.name);
+}
+
 /** Route config names (RDS) and clusters (tcp_proxy) a listener refers to. */
-function listenerReferences(listener: Listener): { routeConfigs: string[]; clusters: string[] } {
+function listenerReferences(listener: Listener): { routeConfigs: string[]; clusters: string[]; secrets: string[] } {
   const routeConfigs: string[] = [];
   const clusters: string[] = [];
   const visitHcm = (any: Any | undefined) => {
@@ -36,7 +57,7 @@ function listenerReferences(listener: Listener): { routeConfigs: string[]; clust
     }
   }
   visitHcm(listener.apiListener?.apiListener);
-  return { routeConfigs, clusters };
+  return { routeConfigs, clusters, secrets: chains.flatMap((chain) => adsSecretNames(chain.transportSocket)) };
 }
 
 function endpointCount(cluster: Cluster): number {
@@ -62,7 +83,9 @@ export function validateCrossResourceRules(resources: NodeResources): EnvoyViola
   const clusters = names("cluster", resources.clusters);
   const routeConfigs = names("route", resources.routes);
   const assignments = names("endpoint", resources.endpoints);
-  names("secret", resources.secrets);
+  const secrets = names("secret", resources.secrets);
+  // An SDS secret expected over ADS but never sent leaves the listener or cluster warming forever.
+  const missingSecret = (where: string, name: string) => out.push({ path: where, rule: "cross.secret_exists", message: `SDS secret ${name} is not in the set` });
 
   for (const listener of resources.listeners) {
     const where = `listener ${listener.name}`;
@@ -80,6 +103,7 @@ export function validateCrossResourceRules(resources: NodeResources): EnvoyViola
     const refs = listenerReferences(listener);
     for (const name of refs.routeConfigs) if (!routeConfigs.has(name)) out.push({ path: where, rule: "cross.route_config_exists", message: `RDS ${name} is not in the set` });
     for (const name of refs.clusters) if (!clusters.has(name)) out.push({ path: where, rule: "cross.cluster_exists", message: `cluster ${name} is not in the set` });
+    for (const name of refs.secrets) if (!secrets.has(name)) missingSecret(where, name);
   }
 
   for (const config of resources.routes) {
@@ -106,6 +130,7 @@ export function validateCrossResourceRules(resources: NodeResources): EnvoyViola
 
   for (const cluster of resources.clusters) {
     const where = `cluster ${cluster.name}`;
+    for (const name of adsSecretNames(cluster.transportSocket)) if (!secrets.has(name)) missingSecret(where, name);
     const type = cluster.clusterDiscoveryType.case === "type" ? cluster.clusterDiscoveryType.value : undefined;
     if (type === Cluster_DiscoveryType.LOGICAL_DNS && endpointCount(cluster) !== 1)
       out.push({ path: where, rule: "cross.logical_dns_single_endpoint", message: `LOGICAL_DNS needs exactly one endpoint, has ${endpointCount(cluster)}` });

@@ -11,7 +11,7 @@ import { ClusterLoadAssignmentSchema } from "../../../proto/gen/envoy/config/end
 import { translateNode, type NodeResources } from "../../../functions/xds/translate/index.js";
 import { validateEnvoyMessage, validateNodeResources } from "../../../functions/xds/translate/validate-envoy.js";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
-import { MakeDnsNode, MakeSnapshot, MakeVirtualService, MESH } from "./fixtures.js";
+import { MakeDnsNode, MakeSnapshot, MakeVirtualNode, MakeVirtualService, MESH } from "./fixtures.js";
 
 const valid = (): NodeResources =>
   translateNode(
@@ -108,5 +108,20 @@ describe("validateCrossResourceRules", () => {
     expect(rules(resources)).toEqual(expect.arrayContaining(["cross.route_config_exists", "cross.eds_assignment_exists"]));
     resources.endpoints = [create(ClusterLoadAssignmentSchema, { clusterName: eds.name })];
     expect(rules(resources)).not.toContain("cross.eds_assignment_exists");
+  });
+
+  it("rejects a listener expecting an ACM certificate over ADS that the set does not carry", () => {
+    const snapshot = MakeSnapshot({
+      virtualNodes: [
+        MakeVirtualNode("server", {
+          listeners: [{ portMapping: { port: 443, protocol: "http" }, tls: { mode: "STRICT", certificate: { acm: { certificateArn: "arn:aws:acm:us-east-1:1:certificate/x" } } } }],
+          serviceDiscovery: { dns: { hostname: "server.local" } },
+        }),
+      ],
+    });
+    const node = { meshName: MESH, kind: "virtualNode" as const, name: "server" };
+    expect(validateNodeResources(translateNode(snapshot, node))).toContainEqual(expect.objectContaining({ rule: "cross.secret_exists" }));
+    const material = { certificates: { "arn:aws:acm:us-east-1:1:certificate/x": { certificateChain: "PEM", privateKey: "KEY" } } };
+    expect(validateNodeResources(translateNode(snapshot, node, { acm: material }))).toEqual([]);
   });
 });
