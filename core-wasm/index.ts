@@ -77,7 +77,7 @@ export interface Explanation {
   virtualHostName: string | null;
   /** Every route of the virtual host in order, up to and including the first that matched. */
   routes: RouteExplanation[];
-  match: RouteMatch | null;
+  match: Readonly<RouteMatch> | null;
 }
 
 /**
@@ -348,6 +348,8 @@ export class RouteTable {
   /** 1 where a route has exactly one target: no selection needed. */
   readonly #singleTarget: Uint8Array;
   readonly #raw: CoreExports;
+  /** Per route, the frozen results for "no target" then each target: match() allocates nothing. */
+  readonly #results: RouteMatch[][];
   #lastAuthority = "";
   #afterAuthority = 0;
 
@@ -360,6 +362,17 @@ export class RouteTable {
     this.#totalWeights = Float64Array.from(table.routes, (route) => route.totalWeight);
     this.#singleTarget = Uint8Array.from(table.routes, (route) => (route.targets.length === 1 ? 1 : 0));
     this.#raw = core.raw;
+    this.#results = table.routes.map((route) => {
+      const result = (target: number): RouteMatch => Object.freeze({
+        virtualHost: route.virtualHost,
+        virtualHostName: table.virtualHosts[route.virtualHost]!.name,
+        route: route.route,
+        routeName: route.name,
+        target,
+        cluster: target < 0 ? null : route.targets[target]!.cluster,
+      });
+      return [result(-1), ...route.targets.map((_, target) => result(target))];
+    });
   }
 
   /** Compiles `spec` into WASM memory; throws RouteTableError for specs it cannot honour (bad regexes, …). */
@@ -477,16 +490,8 @@ export class RouteTable {
   }
 
   #result(routeIndex: number, randomOrHash: number | bigint | undefined): RouteMatch {
-    const route = this.#table.routes[routeIndex]!;
     const target = this.#pick(routeIndex, randomOrHash);
-    return {
-      virtualHost: route.virtualHost,
-      virtualHostName: this.#table.virtualHosts[route.virtualHost]!.name,
-      route: route.route,
-      routeName: route.name,
-      target,
-      cluster: target < 0 ? null : route.targets[target]!.cluster,
-    };
+    return this.#results[routeIndex]![target + 1]!;
   }
 
   #pick(routeIndex: number, randomOrHash: number | bigint | undefined): number {
@@ -502,8 +507,9 @@ export class RouteTable {
   /**
    * The virtual host, route and target for `request`, or null when nothing matches. Weighted targets are chosen
    * with `randomOrHash`: a random number in [0, 1) or an integer hash for sticky splits (default Math.random()).
+   * The result is a shared frozen object (one per route and target), so matching allocates nothing.
    */
-  match(request: RouteRequest, randomOrHash?: number | bigint): RouteMatch | null {
+  match(request: RouteRequest, randomOrHash?: number | bigint): Readonly<RouteMatch> | null {
     this.#writeRequest(request);
     const routeIndex = this.#raw.tableMatch(this.#handle);
     return routeIndex < 0 ? null : this.#result(routeIndex, randomOrHash);
@@ -527,7 +533,7 @@ export class RouteTable {
     const words = this.#core.readWords(wordCount);
     const virtualHost = words[0]!;
     const routes: RouteExplanation[] = [];
-    let match: RouteMatch | null = null;
+    let match: Readonly<RouteMatch> | null = null;
     for (let i = 0; i < words[1]!; i++) {
       const routeIndex = words[2 + 3 * i]!;
       const failure = words[3 + 3 * i]!;
