@@ -24,11 +24,15 @@ export function compilePattern(ptr: usize, length: i32, maxProgramSize: i32): Ma
     return null;
   }
   const prefix = new Array<u8>();
+  prefixInstructions = 0;
   collectLiteralPrefix(root, prefix);
   const literalPrefix = new StaticArray<u8>(prefix.length);
   for (let i = 0; i < prefix.length; i++) literalPrefix[i] = prefix[i];
-  return new Matcher(new Compiler().compile(root), literalPrefix);
+  return new Matcher(new Compiler().compile(root), literalPrefix, prefixInstructions);
 }
+
+/** Instructions collectLiteralPrefix walked over: the compiler emits them first, in this order. */
+let prefixInstructions: i32 = 0;
 
 /**
  * Appends to `into` the ASCII characters that every full match of `node` must start with; returns whether all of
@@ -39,11 +43,14 @@ function collectLiteralPrefix(node: RegexNode, into: Array<u8>): bool {
     const ranges = node.ranges!;
     if (ranges.length != 2 || ranges[0] != ranges[1] || ranges[0] >= 0x80) return false;
     into.push(<u8>ranges[0]);
+    prefixInstructions++;
     return true;
   }
   if (node.kind == NodeKind.Assertion) {
     // \A or ^ before anything else holds at the start of every full match and consumes nothing.
-    return into.length == 0 && node.assertion == AssertionKind.BeginText;
+    if (into.length != 0 || node.assertion != AssertionKind.BeginText) return false;
+    prefixInstructions++;
+    return true;
   }
   if (node.kind == NodeKind.Concat) {
     const children = node.children!;

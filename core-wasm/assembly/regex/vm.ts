@@ -22,10 +22,16 @@ export class Matcher {
 
   /** ASCII bytes every match must start with (a full match is anchored): lets the route trie index regex routes. */
   literalPrefix: StaticArray<u8>;
+  /**
+   * The instructions that spell literalPrefix (with any leading \A): the program's first ones. A match compares
+   * the prefix bytes directly and starts the VM after them.
+   */
+  private prefixInstructions: i32;
 
-  constructor(program: Program, literalPrefix: StaticArray<u8>) {
+  constructor(program: Program, literalPrefix: StaticArray<u8>, prefixInstructions: i32) {
     this.program = program;
     this.literalPrefix = literalPrefix;
+    this.prefixInstructions = prefixInstructions;
     const size = program.instructionCount;
     this.marks = new StaticArray<u32>(size);
     this.current = new StaticArray<i32>(size);
@@ -42,12 +48,18 @@ export class Matcher {
     const code = this.program.code;
     let current = this.current;
     let next = this.next;
-    let position = 0;
-    let previousRune = NO_RUNE;
-    let nextRune = length > 0 ? decodeRune(ptr, length) : NO_RUNE;
+    const prefix = this.literalPrefix;
+    const prefixLength = prefix.length;
+    if (length < prefixLength) return false;
+    for (let i = 0; i < prefixLength; i++) {
+      if (load<u8>(ptr + <usize>i) != unchecked(prefix[i])) return false;
+    }
+    let position = prefixLength;
+    let previousRune = prefixLength > 0 ? <i32>unchecked(prefix[prefixLength - 1]) : NO_RUNE;
+    let nextRune = position < length ? decodeRune(ptr + <usize>position, length - position) : NO_RUNE;
     let nextLength = decodedLength;
     this.advanceGeneration();
-    let currentCount = this.addClosure(current, 0, 0, previousRune, nextRune);
+    let currentCount = this.addClosure(current, 0, this.prefixInstructions, previousRune, nextRune);
     let steps: i64 = 0;
     while (position < length) {
       if (currentCount == 0) {
@@ -70,7 +82,20 @@ export class Matcher {
         } else if (op == Opcode.Class) {
           consumed = this.classContains(unchecked(code[base + 1]), unchecked(code[base + 2]), rune);
         }
-        if (consumed) nextCount = this.addClosure(next, nextCount, pc + 1, rune, nextRune);
+        if (consumed) {
+          const follower = pc + 1;
+          const followerOp = unchecked(code[follower * INSTRUCTION_WORDS]);
+          if (followerOp == Opcode.Range || followerOp == Opcode.Class || followerOp == Opcode.Match) {
+            // Nothing to follow: the common case, without the closure's stack.
+            if (unchecked(this.marks[follower]) != this.generation) {
+              unchecked((this.marks[follower] = this.generation));
+              unchecked((next[nextCount++] = follower));
+              steps++;
+            }
+          } else {
+            nextCount = this.addClosure(next, nextCount, follower, rune, nextRune);
+          }
+        }
       }
       steps += currentCount;
       const swap = current;
