@@ -87,6 +87,23 @@ describe("createPgNotifyChangeFeed", () => {
     }
   });
 
+  it("reads the change log when a commit bumps too many scopes for the notification payload", async () => {
+    const feed = createPgNotifyChangeFeed(url, reader);
+    try {
+      await feed.ready;
+      const scopes = Array.from({ length: 300 }, (_, i) => `mesh/${"long-mesh-name-".repeat(3)}${i}`);
+      const delivered = nextChange(feed, scopes[299]!, 1);
+      const result = await writer.commit({
+        expect: scopes.map((scope) => ({ scope, revision: 0 })),
+        changes: [{ scope: scopes[299]!, action: "create", kind: "mesh", meshName: "m", parentName: "", name: "m", at: 1 }],
+      });
+      expect(result.ok).toBe(true);
+      expect(await delivered).toEqual({ scope: scopes[299], revision: 1 });
+    } finally {
+      await feed.close();
+    }
+  });
+
   it("does not deliver changes committed before it started", async () => {
     const before = await bumpMesh(writer, "old");
     const feed = createPgNotifyChangeFeed(url, reader);
