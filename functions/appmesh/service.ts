@@ -132,7 +132,16 @@ export function createAppMeshService(store: Store, config: AppMeshServiceConfig)
         : (async () => {
             for (let attempt = 1; ; attempt++) {
               const revisions = await store.getRevisions(scopes);
-              const { batch, response } = await decide(revisions);
+              let decision: { batch: WriteBatch | null; response: T };
+              try {
+                decision = await decide(revisions);
+              } catch (error) {
+                // A refusal is only valid if nothing moved while deciding: reads are not one snapshot, so another
+                // process may have committed between them (e.g. the resource appeared, but not yet its clientToken).
+                if (attempt < maxCommitAttempts && AppMeshError.is(error) && (await revisionsMoved(scopes, revisions))) continue;
+                throw error;
+              }
+              const { batch, response } = decision;
               if (batch === null) return response;
               batch.expect = scopes.map((scope) => ({ scope, revision: revisions[scope]! }));
               const result = await store.commit(batch);
@@ -147,6 +156,11 @@ export function createAppMeshService(store: Store, config: AppMeshServiceConfig)
             }
           })();
     return locked(0);
+  }
+
+  async function revisionsMoved(scopes: string[], seen: Record<string, number>): Promise<boolean> {
+    const now = await store.getRevisions(scopes);
+    return scopes.some((scope) => now[scope] !== seen[scope]);
   }
 
   /** Replays the first response for a repeated clientToken; refuses the token reused for another request. */
