@@ -1,5 +1,6 @@
 // Opens the store a Node process is configured for, with the feed that tells it about writes made by
-// other processes sharing the same database: PostgreSQL when a URL is given, else the embedded SQLite file.
+// other processes sharing the same database: PostgreSQL (LISTEN/NOTIFY, polling
+// while the channel is down) when a URL is given, else the embedded SQLite file (polling its change log).
 import { createPollingChangeFeed, type ChangeFeed } from "./change-feed.js";
 import type { Store } from "./store.js";
 
@@ -12,9 +13,9 @@ export interface OpenedStore {
 
 export async function openStore(options: { databaseUrl?: string; sqliteFile: string }): Promise<OpenedStore> {
   if (options.databaseUrl) {
-    const { openPostgresStore } = await import("./postgres/store.js");
+    const { openPostgresStore, createPgNotifyChangeFeed } = await import("./postgres/index.js");
     const store = await openPostgresStore(options.databaseUrl);
-    return { store, externalChanges: createPollingChangeFeed(store), backend: "postgres" };
+    return { store, externalChanges: createPgNotifyChangeFeed(options.databaseUrl, store), backend: "postgres" };
   }
   const { openLibsqlStore } = await import("./sqlite/libsql.js");
   const store = await openLibsqlStore(options.sqliteFile);
