@@ -4,7 +4,7 @@
 import { Char, toLowerAscii } from "../char";
 import { Matcher } from "../regex/vm";
 import { StringMatcher, bytesEqualAt, parseInt64, parsedInt64Ok } from "./strings";
-import { PathTrie, nodeWord, edgeWord } from "./trie";
+import { PathTrie, NODE_HEADER_WORDS, EDGE_RECORD_WORDS } from "./trie";
 import { slotOffset, slotLength, AUTHORITY_SLOT, PATH_SLOT, ABSENT } from "./request";
 
 export const enum PathKind {
@@ -152,8 +152,7 @@ export class RouteTable {
   private cumulativeWeightsAddress: usize = 0;
   private weightStartsAddress: usize = 0;
   // The frozen trie's raw addresses, copied here so the match loop holds no managed reference.
-  private trieNodes: usize = 0;
-  private trieEdges: usize = 0;
+  private trieTree: usize = 0;
   private trieLabels: usize = 0;
   private trieRouteIds: usize = 0;
 
@@ -163,8 +162,7 @@ export class RouteTable {
   freeze(): void {
     const trie = this.trie;
     trie.freeze();
-    this.trieNodes = trie.nodesAddress;
-    this.trieEdges = trie.edgesAddress;
+    this.trieTree = trie.treeAddress;
     this.trieLabels = trie.labelsAddress;
     this.trieRouteIds = trie.routeIdsAddress;
     for (let i = 0; i < this.virtualHosts.length; i++) {
@@ -344,22 +342,21 @@ export class RouteTable {
   /** Appends (start, end) pairs of the route lists met walking `root` along the path; returns the pair count. */
   private collectTrieCandidates(root: i32, pathPtr: usize, pathLength: i32, pathOnlyLength: i32, foldCase: bool, pairCount: i32): i32 {
     const candidates = this.candidatesAddress;
-    const nodes = this.trieNodes;
-    const edges = this.trieEdges;
+    const tree = this.trieTree;
     const labels = this.trieLabels;
-    let node = root;
+    let node = tree + (<usize>root << 2);
     let depth = 0;
     while (true) {
-      const prefixStart = nodeWord(nodes, node, 2);
-      const prefixEnd = nodeWord(nodes, node, 3);
+      const prefixStart = load<i32>(node, 4);
+      const prefixEnd = load<i32>(node, 8);
       if (prefixStart < prefixEnd) {
         store<i32>(candidates + (<usize>pairCount << 3), prefixStart);
         store<i32>(candidates + (<usize>pairCount << 3), prefixEnd, 4);
         pairCount++;
       }
       if (depth == pathOnlyLength) {
-        const exactStart = nodeWord(nodes, node, 4);
-        const exactEnd = nodeWord(nodes, node, 5);
+        const exactStart = load<i32>(node, 12);
+        const exactEnd = load<i32>(node, 16);
         if (exactStart < exactEnd) {
           store<i32>(candidates + (<usize>pairCount << 3), exactStart);
           store<i32>(candidates + (<usize>pairCount << 3), exactEnd, 4);
@@ -369,22 +366,29 @@ export class RouteTable {
       if (depth == pathLength) return pairCount;
       let byte = <i32>load<u8>(pathPtr + <usize>depth);
       if (foldCase) byte = toLowerAscii(byte);
-      const firstEdge = nodeWord(nodes, node, 0);
-      const lastEdge = firstEdge + nodeWord(nodes, node, 1);
-      let edge = firstEdge;
-      while (edge < lastEdge && edgeWord(edges, edge, 0) < byte) edge++;
-      if (edge == lastEdge || edgeWord(edges, edge, 0) != byte) return pairCount;
-      const labelLength = edgeWord(edges, edge, 2);
+      const edgeCount = load<i32>(node);
+      let edge = node + (<usize>NODE_HEADER_WORDS << 2);
+      const edgesEnd = edge + (<usize>(edgeCount * EDGE_RECORD_WORDS) << 2);
+      let first = 0;
+      while (edge < edgesEnd) {
+        first = load<i32>(edge);
+        if ((first & 0xff) >= byte) break;
+        edge += <usize>EDGE_RECORD_WORDS << 2;
+      }
+      if (edge == edgesEnd || (first & 0xff) != byte) return pairCount;
+      const labelLength = first >>> 8;
       if (depth + labelLength > pathLength) return pairCount;
-      const label = labels + <usize>edgeWord(edges, edge, 1);
+      const label = labels + <usize>load<i32>(edge, 4);
       for (let i = 1; i < labelLength; i++) {
         let pathByte = <i32>load<u8>(pathPtr + <usize>(depth + i));
         if (foldCase) pathByte = toLowerAscii(pathByte);
         if (pathByte != <i32>load<u8>(label + <usize>i)) return pairCount;
       }
       depth += labelLength;
-      node = edgeWord(edges, edge, 3);
+      node = tree + (<usize>load<i32>(edge, 8) << 2);
     }
+    // Not reached: asc's flow analysis does not see that the loop above only exits by returning.
+    return pairCount;
   }
 
   /** Path first, then gRPC, headers and query parameters; the failing matcher's index goes to failedMatcher. */

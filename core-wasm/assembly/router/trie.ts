@@ -6,17 +6,19 @@
 // radix tree in raw memory: chains of nodes with one child and no routes collapse into one edge label, so a walk
 // costs one edge lookup per branching point instead of one hash probe per byte, and touches no managed reference.
 //
-// Frozen radix node: 6 i32 words
+// Frozen radix tree: one i32 array; a node is its header followed by its edges (sorted by first byte), so a step
+// down the tree reads one contiguous run of memory. Nodes are addressed by word offset.
 //
-//   0 firstEdge   1 edgeCount   2 prefixStart   3 prefixEnd   4 exactStart   5 exactEnd
-//
-//   prefix/exact Start..End: indices into routeIds (ascending route indices; start == end: none)
-//
-// Frozen edge: 4 i32 words, a node's edges contiguous and sorted by first byte
-//
-//   0 first byte   1 labelStart (into labels; the label includes the first byte)   2 labelLength   3 target node
+//   word 0       1             2           3            4          5 + 3e …
+//   ┌──────────┬─────────────┬───────────┬────────────┬──────────┬──────────────────────────────┬───
+//   │ edgeCount│ prefixStart │ prefixEnd │ exactStart │ exactEnd │ edge e: firstByte | length<<8 │ …
+//   └──────────┴─────────────┴───────────┴────────────┴──────────┴──────────────────────────────┴───
+//   edge e = 3 words: firstByte | labelLength << 8, labelStart (into labels; the label includes the first byte),
+//   target node offset. prefix/exact Start..End: indices into routeIds (ascending route indices; equal: none).
 const NODE_WORDS: i32 = 6;
 const EDGE_WORDS: i32 = 4;
+export const NODE_HEADER_WORDS: i32 = 5;
+export const EDGE_RECORD_WORDS: i32 = 3;
 const FIBONACCI_HASH: u32 = 0x9e3779b1;
 
 export class PathTrie {
@@ -31,12 +33,10 @@ export class PathTrie {
   private exactLists: Array<Array<i32> | null> = [];
 
   /** Frozen form (see the layout above). */
-  private nodes: StaticArray<i32> = new StaticArray<i32>(0);
-  private edges: StaticArray<i32> = new StaticArray<i32>(0);
+  private tree: StaticArray<i32> = new StaticArray<i32>(0);
   private labels: StaticArray<u8> = new StaticArray<u8>(0);
   private routeIds: StaticArray<i32> = new StaticArray<i32>(0);
-  nodesAddress: usize = 0;
-  edgesAddress: usize = 0;
+  treeAddress: usize = 0;
   labelsAddress: usize = 0;
   routeIdsAddress: usize = 0;
   /** Byte-trie node → radix node, for the roots the virtual hosts hold. */
@@ -101,7 +101,7 @@ export class PathTrie {
     list.push(route);
   }
 
-  /** The frozen radix node standing for root `node`. */
+  /** The word offset of the frozen radix node standing for root `node`. */
   radixRoot(node: i32): i32 {
     return this.radixOf[node];
   }
@@ -179,15 +179,37 @@ export class PathTrie {
         edgeWords.push(radixOf[next]);
       }
     }
-    this.nodes = toStaticI32(nodeWords);
-    this.edges = toStaticI32(edgeWords);
+    // Serialise: every node's header then its edges, targets rewritten from radix ids to word offsets.
+    const radixCount = radixTrieNode.length;
+    const offsets = new StaticArray<i32>(radixCount);
+    let size = 0;
+    for (let radix = 0; radix < radixCount; radix++) {
+      offsets[radix] = size;
+      size += NODE_HEADER_WORDS + EDGE_RECORD_WORDS * nodeWords[radix * NODE_WORDS + 1];
+    }
+    const tree = new StaticArray<i32>(size);
+    for (let radix = 0; radix < radixCount; radix++) {
+      const at = offsets[radix];
+      const firstEdge = nodeWords[radix * NODE_WORDS];
+      const edgeCount = nodeWords[radix * NODE_WORDS + 1];
+      tree[at] = edgeCount;
+      for (let word = 0; word < 4; word++) tree[at + 1 + word] = nodeWords[radix * NODE_WORDS + 2 + word];
+      for (let e = 0; e < edgeCount; e++) {
+        const edge = (firstEdge + e) * EDGE_WORDS;
+        const record = at + NODE_HEADER_WORDS + e * EDGE_RECORD_WORDS;
+        tree[record] = edgeWords[edge] | (edgeWords[edge + 2] << 8);
+        tree[record + 1] = edgeWords[edge + 1];
+        tree[record + 2] = offsets[edgeWords[edge + 3]];
+      }
+    }
+    for (let node = 0; node < nodeCount; node++) if (radixOf[node] >= 0) radixOf[node] = offsets[radixOf[node]];
+    this.tree = tree;
     this.routeIds = toStaticI32(routeIdList);
     const labels = new StaticArray<u8>(labelBytes.length);
     for (let i = 0; i < labelBytes.length; i++) labels[i] = labelBytes[i];
     this.labels = labels;
     this.radixOf = radixOf;
-    this.nodesAddress = changetype<usize>(this.nodes);
-    this.edgesAddress = changetype<usize>(this.edges);
+    this.treeAddress = changetype<usize>(this.tree);
     this.labelsAddress = changetype<usize>(this.labels);
     this.routeIdsAddress = changetype<usize>(this.routeIds);
     // Only the frozen form is needed from now on.
@@ -241,18 +263,4 @@ function toStaticI32(values: Array<i32>): StaticArray<i32> {
   const result = new StaticArray<i32>(values.length);
   for (let i = 0; i < values.length; i++) result[i] = values[i];
   return result;
-}
-
-/** Word `word` of radix node `node` (layout above). */
-// @ts-ignore: decorator
-@inline
-export function nodeWord(nodes: usize, node: i32, word: i32): i32 {
-  return load<i32>(nodes + (<usize>(node * NODE_WORDS + word) << 2));
-}
-
-/** Word `word` of edge `edge` (layout above). */
-// @ts-ignore: decorator
-@inline
-export function edgeWord(edges: usize, edge: i32, word: i32): i32 {
-  return load<i32>(edges + (<usize>(edge * EDGE_WORDS + word) << 2));
 }
