@@ -122,6 +122,8 @@ interface CoreExports {
   tableMatch(handle: number): number;
   tablePickTarget(handle: number, route: number, selector: number): number;
   pickWeighted(count: number, selector: number): number;
+  tableWeightsAddress(handle: number): number;
+  pickAt(address: number, count: number, selector: number): number;
   tableExplain(handle: number): number;
 }
 
@@ -347,6 +349,9 @@ export class RouteTable {
   readonly #totalWeights: Float64Array;
   /** 1 where a route has exactly one target: no selection needed. */
   readonly #singleTarget: Uint8Array;
+  /** Per route, where its cumulative weights sit in WASM memory, and how many there are. */
+  readonly #weightAddresses: Float64Array;
+  readonly #targetCounts: Uint32Array;
   readonly #raw: CoreExports;
   /** Per route, the frozen results for "no target" then each target: match() allocates nothing. */
   readonly #results: RouteMatch[][];
@@ -364,6 +369,14 @@ export class RouteTable {
     this.#totalWeights = Float64Array.from(table.routes, (route) => route.totalWeight);
     this.#singleTarget = Uint8Array.from(table.routes, (route) => (route.targets.length === 1 ? 1 : 0));
     this.#raw = core.raw;
+    const weightsBase = this.#raw.tableWeightsAddress(handle);
+    let weightIndex = 0;
+    this.#weightAddresses = Float64Array.from(table.routes, (route) => {
+      const address = weightsBase + 4 * weightIndex;
+      weightIndex += route.targets.length;
+      return address;
+    });
+    this.#targetCounts = Uint32Array.from(table.routes, (route) => route.targets.length);
     this.#results = table.routes.map((route) => {
       const result = (target: number): RouteMatch => Object.freeze({
         virtualHost: route.virtualHost,
@@ -509,7 +522,7 @@ export class RouteTable {
     const value = randomOrHash ?? Math.random();
     // The common case (a random number) inline; weightSelector handles hashes and refuses bad values.
     const selector = typeof value === "number" && value >= 0 && value < 1 ? Math.floor(value * total) : weightSelector(value, total);
-    return this.#raw.tablePickTarget(this.#handle, routeIndex, selector);
+    return this.#raw.pickAt(this.#weightAddresses[routeIndex]!, this.#targetCounts[routeIndex]!, selector);
   }
 
   /**
@@ -531,6 +544,7 @@ export class RouteTable {
 
   /** The target of the route at `routeIndex` (table order) for `randomOrHash`, entirely inside WASM. */
   pickTarget(routeIndex: number, randomOrHash: number | bigint): number {
+    if (this.#handle < 0) throw new Error("route table used after dispose()");
     return this.#pick(routeIndex, randomOrHash);
   }
 

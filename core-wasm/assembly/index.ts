@@ -229,6 +229,20 @@ export function tablePickTarget(handle: i32, route: i32, selector: u32): i32 {
   return unchecked(tables[handle])!.pickTarget(route, selector);
 }
 
+/** Address of the table's cumulative weights: route r's start after those of routes 0…r-1 (targets in order). */
+export function tableWeightsAddress(handle: i32): usize {
+  return tables[handle]!.weightsAddress;
+}
+
+/**
+ * The target for `selector` among `count` cumulative weights at `address` (inside a live table, from
+ * tableWeightsAddress): the hot form of tablePickTarget, with no table lookup.
+ */
+export function pickAt(address: usize, count: i32, selector: u32): i32 {
+  for (let i = 0; i < count; i++) if (selector < load<u32>(address + (<usize>i << 2))) return i;
+  return -1;
+}
+
 /** Same choice over `count` u32 weights the host wrote at the start of the scratch buffer. */
 export function pickWeighted(count: i32, selector: u32): i32 {
   const base = scratchBase();

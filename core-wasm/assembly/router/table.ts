@@ -150,6 +150,10 @@ export class RouteTable {
   private cumulativeWeights: StaticArray<u32> = new StaticArray<u32>(0);
   private weightStarts: StaticArray<i32> = new StaticArray<i32>(0);
   private cumulativeWeightsAddress: usize = 0;
+
+  get weightsAddress(): usize {
+    return this.cumulativeWeightsAddress;
+  }
   private weightStartsAddress: usize = 0;
   // The frozen trie's raw addresses, copied here so the match loop holds no managed reference.
   private trieTree: usize = 0;
