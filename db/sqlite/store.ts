@@ -10,7 +10,6 @@ import type {
   EndpointRow,
   IdempotencyRecord,
   ListQuery,
-  ResourceKey,
   ResourceRow,
   Store,
   TagRow,
@@ -34,19 +33,33 @@ function isStaleError(error: unknown): boolean {
   return false;
 }
 
-function keyCondition(key: ResourceKey): SQL {
-  return and(
-    eq(resources.kind, key.kind),
-    eq(resources.meshName, key.meshName),
-    eq(resources.parentName, key.parentName),
-    eq(resources.name, key.name),
-  )!;
-}
-
 export function createSqliteStore(db: BatchingSqliteDatabase): Store {
+  // The reads every request makes are prepared once: building a Drizzle query costs more than running it.
+  const resourceByKey = db
+    .select()
+    .from(resources)
+    .where(
+      and(
+        eq(resources.kind, sql.placeholder("kind")),
+        eq(resources.meshName, sql.placeholder("meshName")),
+        eq(resources.parentName, sql.placeholder("parentName")),
+        eq(resources.name, sql.placeholder("name")),
+      ),
+    )
+    .limit(1)
+    .prepare();
+  const resourceByArn = db.select().from(resources).where(eq(resources.arn, sql.placeholder("arn"))).limit(1).prepare();
+  const revisionOfScope = db.select().from(revisions).where(eq(revisions.scope, sql.placeholder("scope"))).prepare();
+  const idempotencyByToken = db.select().from(idempotency).where(eq(idempotency.token, sql.placeholder("token"))).limit(1).prepare();
+
   async function getRevisions(scopes: string[]): Promise<Record<string, number>> {
     const result: Record<string, number> = Object.fromEntries(scopes.map((scope) => [scope, 0]));
     if (scopes.length === 0) return result;
+    if (scopes.length === 1) {
+      const [row] = await revisionOfScope.all({ scope: scopes[0] });
+      if (row) result[row.scope] = row.revision;
+      return result;
+    }
     const rows = await db.select().from(revisions).where(inArray(revisions.scope, scopes));
     for (const row of rows) result[row.scope] = row.revision;
     return result;
@@ -130,12 +143,12 @@ export function createSqliteStore(db: BatchingSqliteDatabase): Store {
     commit,
 
     async getResource(key) {
-      const [row] = await db.select().from(resources).where(keyCondition(key)).limit(1);
+      const [row] = await resourceByKey.all({ kind: key.kind, meshName: key.meshName, parentName: key.parentName, name: key.name });
       return (row as ResourceRow | undefined) ?? null;
     },
 
     async getResourceByArn(arn) {
-      const [row] = await db.select().from(resources).where(eq(resources.arn, arn)).limit(1);
+      const [row] = await resourceByArn.all({ arn });
       return (row as ResourceRow | undefined) ?? null;
     },
 
@@ -173,7 +186,7 @@ export function createSqliteStore(db: BatchingSqliteDatabase): Store {
     },
 
     async getIdempotencyRecord(token) {
-      const [row] = await db.select().from(idempotency).where(eq(idempotency.token, token)).limit(1);
+      const [row] = await idempotencyByToken.all({ token });
       return (row as IdempotencyRecord | undefined) ?? null;
     },
 
