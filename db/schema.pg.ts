@@ -2,7 +2,7 @@
 // same TypeScript row types: JSON columns are jsonb, epoch-millisecond times and sequence numbers are bigint
 // read as JS numbers (`mode: "number"`; safe below 2^53, which epoch milliseconds and counters stay under).
 
-import { bigint, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from "drizzle-orm/pg-core";
 
 /**
  * Every App Mesh resource of every kind, one row each. `seq` orders rows by creation and never changes, which
@@ -113,3 +113,36 @@ export const endpoints = pgTable(
   },
   (table) => [primaryKey({ columns: [table.namespaceName, table.serviceName, table.instanceId] })],
 );
+
+/**
+ * Security audit trail, like CloudTrail management events: every mutating API call (allowed or refused) and every
+ * ADS connect/disconnect. `outcome` is "allowed", "denied" or the error name; `errorCode` is "" on success.
+ */
+export const auditLog = pgTable(
+  "audit_log",
+  {
+    seq: bigint("seq", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    /** Epoch milliseconds. */
+    at: bigint("at", { mode: "number" }).notNull(),
+    requestId: text("request_id").notNull(),
+    principal: text("principal").notNull(),
+    credential: text("credential").notNull(),
+    sourceAddress: text("source_address").notNull(),
+    action: text("action").notNull(),
+    resource: text("resource").notNull(),
+    outcome: text("outcome").notNull(),
+    errorCode: text("error_code").notNull(),
+  },
+  (table) => [index("audit_log_at").on(table.at), index("audit_log_principal").on(table.principal, table.seq)],
+);
+
+/** Access keys issued over the admin API; the secret is sealed (AES-GCM) under MESHPLANE_AUTH_SECRET_KEY, never stored plain. */
+export const accessKeys = pgTable("access_keys", {
+  accessKeyId: text("access_key_id").primaryKey(),
+  principal: text("principal").notNull(),
+  sealedSecret: text("sealed_secret").notNull(),
+  /** Policy documents or managed policy names, as JSON. */
+  policies: jsonb("policies").notNull(),
+  admin: boolean("admin").notNull(),
+  createdAt: bigint("created_at", { mode: "number" }).notNull(),
+});

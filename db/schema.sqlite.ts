@@ -109,3 +109,36 @@ export const endpoints = sqliteTable(
   (table) => [primaryKey({ columns: [table.namespaceName, table.serviceName, table.instanceId] })],
 );
 
+
+/**
+ * Security audit trail, like CloudTrail management events: every mutating API call (allowed or refused) and every
+ * ADS connect/disconnect. `outcome` is "allowed", "denied" or the error name; `errorCode` is "" on success.
+ */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    /** Epoch milliseconds. */
+    at: integer("at").notNull(),
+    requestId: text("request_id").notNull(),
+    principal: text("principal").notNull(),
+    credential: text("credential").notNull(),
+    sourceAddress: text("source_address").notNull(),
+    action: text("action").notNull(),
+    resource: text("resource").notNull(),
+    outcome: text("outcome").notNull(),
+    errorCode: text("error_code").notNull(),
+  },
+  (table) => [index("audit_log_at").on(table.at), index("audit_log_principal").on(table.principal, table.seq)],
+);
+
+/** Access keys issued over the admin API; the secret is sealed (AES-GCM) under MESHPLANE_AUTH_SECRET_KEY, never stored plain. */
+export const accessKeys = sqliteTable("access_keys", {
+  accessKeyId: text("access_key_id").primaryKey(),
+  principal: text("principal").notNull(),
+  sealedSecret: text("sealed_secret").notNull(),
+  /** Policy documents or managed policy names, as JSON. */
+  policies: text("policies", { mode: "json" }).notNull(),
+  admin: integer("admin", { mode: "boolean" }).notNull(),
+  createdAt: integer("created_at").notNull(),
+});

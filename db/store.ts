@@ -114,6 +114,53 @@ export interface ListQuery {
   limit: number;
 }
 
+/** One audit-log entry (see the audit_log table): who did what to which resource, and how it ended. */
+export interface AuditEntry {
+  /** Epoch milliseconds. */
+  at: number;
+  requestId: string;
+  principal: string;
+  /** Access key id, "bearer", or "" when the caller sent no credentials. */
+  credential: string;
+  sourceAddress: string;
+  /** e.g. appmesh:CreateMesh, appmesh:StreamAggregatedResources, meshplane:StreamClosed */
+  action: string;
+  resource: string;
+  /** "allowed", "denied", or the name of the error the call ended with. */
+  outcome: string;
+  /** The error name sent to the caller; "" on success. */
+  errorCode: string;
+}
+
+export interface AuditRecord extends AuditEntry {
+  seq: number;
+}
+
+/** Filters of the audit query; every field is optional and they combine with AND. */
+export interface AuditQuery {
+  /** Entries with seq greater than this (the cursor), oldest first. */
+  afterSeq: number;
+  limit: number;
+  principal?: string;
+  action?: string;
+  /** Exact resource ARN, or a prefix when it ends with `*`. */
+  resource?: string;
+  outcome?: string;
+  /** Epoch milliseconds, inclusive. */
+  since?: number;
+  until?: number;
+}
+
+/** An access key issued over the admin API. `sealedSecret` is encrypted; the store never sees the plain secret. */
+export interface AccessKeyRow {
+  accessKeyId: string;
+  principal: string;
+  sealedSecret: string;
+  policies: unknown;
+  admin: boolean;
+  createdAt: number;
+}
+
 export interface Store {
   /** Current revisions; a scope never written is 0. */
   getRevisions(scopes: string[]): Promise<Record<string, number>>;
@@ -133,5 +180,12 @@ export interface Store {
   /** Committed changes with seq greater than `afterSeq`, oldest first, at most `limit`. */
   listChanges(afterSeq: number, limit: number): Promise<ChangeRecord[]>;
   commit(batch: WriteBatch): Promise<CommitResult>;
+  /** Appends audit entries (outside any mesh revision: auditing never makes a write stale). */
+  appendAudit(entries: AuditEntry[]): Promise<void>;
+  listAudit(query: AuditQuery): Promise<AuditRecord[]>;
+  /** Admin-API access keys: insert or replace by id, delete by id, list all. */
+  putAccessKey(row: AccessKeyRow): Promise<void>;
+  deleteAccessKey(accessKeyId: string): Promise<boolean>;
+  listAccessKeys(): Promise<AccessKeyRow[]>;
   close(): Promise<void>;
 }

@@ -10,11 +10,13 @@
 // - Deadlocks and serialization failures are retried inside (bounded), then reported as `stale`.
 // - Change-log rows are appended under a transaction-scoped advisory lock, so their seq order is commit order,
 //   and NOTIFY is sent in the same transaction (delivered only if it commits).
-import { and, asc, count, eq, gt, inArray, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, gt, gte, inArray, lte, sql, type SQL } from "drizzle-orm";
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import * as schema from "../schema.pg.js";
 import type {
+  AccessKeyRow,
+  AuditRecord,
   ChangeRecord,
   CommitResult,
   EndpointRow,
@@ -52,7 +54,7 @@ export interface PostgresStoreOptions {
   scopeLockConnections?: number;
 }
 
-const { resources, tags, refs, revisions, changeLog, idempotency, endpoints } = schema;
+const { resources, tags, refs, revisions, changeLog, idempotency, endpoints, auditLog, accessKeys } = schema;
 
 /** Thrown inside the transaction to roll it back when a guard fails. */
 class StaleBatch extends Error {}
@@ -348,6 +350,45 @@ export function createPostgresStore(db: PostgresDatabase, options: Pick<Postgres
     async listChanges(afterSeq, limit) {
       const rows = await db.select().from(changeLog).where(gt(changeLog.seq, afterSeq)).orderBy(asc(changeLog.seq)).limit(limit);
       return rows as ChangeRecord[];
+    },
+
+    async appendAudit(entries) {
+      if (entries.length === 0) return;
+      await db.insert(auditLog).values(entries);
+    },
+
+    async listAudit(query) {
+      const conditions: SQL[] = [gt(auditLog.seq, query.afterSeq)];
+      if (query.principal !== undefined) conditions.push(eq(auditLog.principal, query.principal));
+      if (query.action !== undefined) conditions.push(eq(auditLog.action, query.action));
+      if (query.outcome !== undefined) conditions.push(eq(auditLog.outcome, query.outcome));
+      if (query.resource !== undefined) {
+        conditions.push(
+          query.resource.endsWith("*")
+            ? sql`substr(${auditLog.resource}, 1, ${query.resource.length - 1}) = ${query.resource.slice(0, -1)}`
+            : eq(auditLog.resource, query.resource),
+        );
+      }
+      if (query.since !== undefined) conditions.push(gte(auditLog.at, query.since));
+      if (query.until !== undefined) conditions.push(lte(auditLog.at, query.until));
+      const rows = await db.select().from(auditLog).where(and(...conditions)).orderBy(asc(auditLog.seq)).limit(query.limit);
+      return rows as AuditRecord[];
+    },
+
+    async putAccessKey(row) {
+      await db.insert(accessKeys).values(row).onConflictDoUpdate({
+        target: accessKeys.accessKeyId,
+        set: { principal: row.principal, sealedSecret: row.sealedSecret, policies: row.policies, admin: row.admin, createdAt: row.createdAt },
+      });
+    },
+
+    async deleteAccessKey(accessKeyId) {
+      const deleted = await db.delete(accessKeys).where(eq(accessKeys.accessKeyId, accessKeyId)).returning({ id: accessKeys.accessKeyId });
+      return deleted.length > 0;
+    },
+
+    async listAccessKeys() {
+      return (await db.select().from(accessKeys).orderBy(asc(accessKeys.accessKeyId))) as AccessKeyRow[];
     },
 
     async close() {},

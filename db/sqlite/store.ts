@@ -1,15 +1,18 @@
 // The Store on SQLite through Drizzle: one implementation for a libSQL file (Node) and D1 (Workers). Both run
 // a batch atomically, which is all the write path needs (D1 has no interactive transactions).
-import { and, asc, count, eq, gt, inArray, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, gt, gte, inArray, lte, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
 import * as schema from "../schema.sqlite.js";
 import type {
+  AccessKeyRow,
+  AuditRecord,
   ChangeRecord,
   CommitResult,
   EndpointRow,
   IdempotencyRecord,
   ListQuery,
+  ResourceKey,
   ResourceRow,
   Store,
   TagRow,
@@ -21,7 +24,7 @@ export type BatchingSqliteDatabase = BaseSQLiteDatabase<"async", unknown, typeof
   batch(items: [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]): Promise<unknown>;
 };
 
-const { resources, tags, refs, revisions, changeLog, idempotency, endpoints } = schema;
+const { resources, tags, refs, revisions, changeLog, idempotency, endpoints, auditLog, accessKeys } = schema;
 
 /** Raised inside a batch to abort it when a guarded revision moved; SQLite has no RAISE outside triggers. */
 const abortUnless = (condition: SQL) => sql<number>`CASE WHEN ${condition} THEN 1 ELSE json_extract('stale revision', '$') END`;
@@ -213,6 +216,45 @@ export function createSqliteStore(db: BatchingSqliteDatabase): Store {
     async listChanges(afterSeq, limit) {
       const rows = await db.select().from(changeLog).where(gt(changeLog.seq, afterSeq)).orderBy(asc(changeLog.seq)).limit(limit);
       return rows as ChangeRecord[];
+    },
+
+    async appendAudit(entries) {
+      if (entries.length === 0) return;
+      await db.insert(auditLog).values(entries);
+    },
+
+    async listAudit(query) {
+      const conditions: SQL[] = [gt(auditLog.seq, query.afterSeq)];
+      if (query.principal !== undefined) conditions.push(eq(auditLog.principal, query.principal));
+      if (query.action !== undefined) conditions.push(eq(auditLog.action, query.action));
+      if (query.outcome !== undefined) conditions.push(eq(auditLog.outcome, query.outcome));
+      if (query.resource !== undefined) {
+        conditions.push(
+          query.resource.endsWith("*")
+            ? sql`substr(${auditLog.resource}, 1, ${query.resource.length - 1}) = ${query.resource.slice(0, -1)}`
+            : eq(auditLog.resource, query.resource),
+        );
+      }
+      if (query.since !== undefined) conditions.push(gte(auditLog.at, query.since));
+      if (query.until !== undefined) conditions.push(lte(auditLog.at, query.until));
+      const rows = await db.select().from(auditLog).where(and(...conditions)).orderBy(asc(auditLog.seq)).limit(query.limit);
+      return rows as AuditRecord[];
+    },
+
+    async putAccessKey(row) {
+      await db.insert(accessKeys).values(row).onConflictDoUpdate({
+        target: accessKeys.accessKeyId,
+        set: { principal: row.principal, sealedSecret: row.sealedSecret, policies: row.policies, admin: row.admin, createdAt: row.createdAt },
+      });
+    },
+
+    async deleteAccessKey(accessKeyId) {
+      const deleted = await db.delete(accessKeys).where(eq(accessKeys.accessKeyId, accessKeyId)).returning({ id: accessKeys.accessKeyId });
+      return deleted.length > 0;
+    },
+
+    async listAccessKeys() {
+      return (await db.select().from(accessKeys).orderBy(asc(accessKeys.accessKeyId))) as AccessKeyRow[];
     },
 
     async close() {},

@@ -1,7 +1,7 @@
 // The Store contract: one set of cases every backend must pass (libSQL file, PostgreSQL). Each backend's test
 // file calls `describeStoreContract` with a function that opens a fresh, empty, migrated store.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ChangeEntry, NewResourceRow, Store, WriteBatch } from "../../db/index.js";
+import type { AccessKeyRow, AuditEntry, ChangeEntry, NewResourceRow, Store, WriteBatch } from "../../db/index.js";
 
 let uidCounter = 0;
 
@@ -468,6 +468,50 @@ export function describeStoreContract(backend: string, openFresh: () => Promise<
         await commitOk(store, { expect: [{ scope: "mesh/m", revision: 0 }], changes: [entry] });
         const [logged] = await store.listChanges(0, 10);
         expect(logged).toEqual({ seq: expect.any(Number), scope: "mesh/m", revision: 1, action: "tag", kind: "virtualNode", meshName: "m", parentName: "", name: "n", at: 7 });
+      });
+    });
+
+    describe("audit log and access keys", () => {
+      const entry = (fields: Partial<AuditEntry>): AuditEntry => ({
+        at: 1000,
+        requestId: "r",
+        principal: "alice",
+        credential: "AKID1",
+        sourceAddress: "127.0.0.1",
+        action: "appmesh:CreateMesh",
+        resource: "arn:aws:appmesh:us-east-1:111122223333:mesh/m",
+        outcome: "allowed",
+        errorCode: "",
+        ...fields,
+      });
+
+      it("appends audit entries in order and filters them by principal, action, resource prefix, outcome and time", async () => {
+        await store.appendAudit([entry({ requestId: "1" }), entry({ requestId: "2", principal: "bob", at: 2000 })]);
+        await store.appendAudit([entry({ requestId: "3", action: "appmesh:DeleteMesh", resource: "arn:aws:appmesh:us-east-1:111122223333:mesh/other", outcome: "denied", errorCode: "ForbiddenException", at: 3000 })]);
+        const all = await store.listAudit({ afterSeq: 0, limit: 10 });
+        expect(all.map((e) => e.requestId)).toEqual(["1", "2", "3"]);
+        expect(all[2]).toEqual({ ...entry({ requestId: "3", action: "appmesh:DeleteMesh", resource: "arn:aws:appmesh:us-east-1:111122223333:mesh/other", outcome: "denied", errorCode: "ForbiddenException", at: 3000 }), seq: expect.any(Number) });
+        expect((await store.listAudit({ afterSeq: 0, limit: 10, principal: "bob" })).map((e) => e.requestId)).toEqual(["2"]);
+        expect((await store.listAudit({ afterSeq: 0, limit: 10, action: "appmesh:DeleteMesh" })).map((e) => e.requestId)).toEqual(["3"]);
+        expect((await store.listAudit({ afterSeq: 0, limit: 10, resource: "arn:aws:appmesh:us-east-1:111122223333:mesh/o*" })).map((e) => e.requestId)).toEqual(["3"]);
+        expect((await store.listAudit({ afterSeq: 0, limit: 10, resource: "arn:aws:appmesh:us-east-1:111122223333:mesh/m" })).map((e) => e.requestId)).toEqual(["1", "2"]);
+        expect((await store.listAudit({ afterSeq: 0, limit: 10, outcome: "denied" })).map((e) => e.requestId)).toEqual(["3"]);
+        expect((await store.listAudit({ afterSeq: 0, limit: 10, since: 2000, until: 2999 })).map((e) => e.requestId)).toEqual(["2"]);
+        expect((await store.listAudit({ afterSeq: all[0]!.seq, limit: 1 })).map((e) => e.requestId)).toEqual(["2"]);
+      });
+
+      it("stores, replaces, lists and deletes admin-issued access keys", async () => {
+        const row: AccessKeyRow = { accessKeyId: "MPAK1", principal: "ci", sealedSecret: "sealed:v1:x", policies: ["AWSAppMeshReadOnly"], admin: false, createdAt: 5 };
+        await store.putAccessKey(row);
+        await store.putAccessKey({ ...row, accessKeyId: "MPAK0", admin: true, policies: [{ Version: "2012-10-17", Statement: [] }] });
+        await store.putAccessKey({ ...row, principal: "ci2" });
+        expect(await store.listAccessKeys()).toEqual([
+          { ...row, accessKeyId: "MPAK0", admin: true, policies: [{ Version: "2012-10-17", Statement: [] }] },
+          { ...row, principal: "ci2" },
+        ]);
+        expect(await store.deleteAccessKey("MPAK0")).toBe(true);
+        expect(await store.deleteAccessKey("MPAK0")).toBe(false);
+        expect((await store.listAccessKeys()).map((k) => k.accessKeyId)).toEqual(["MPAK1"]);
       });
     });
   });
