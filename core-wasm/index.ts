@@ -1,4 +1,4 @@
-// Host binding of the meshplane routing core (core/build/core.wasm, compiled from ./assembly). The only file that
+// Host binding of the meshplane routing core (build/core.wasm, compiled from ./assembly). The only file that
 // knows about pointers: everything it exports is typed. It loads the same way in Node and in a Worker: hand
 // `instantiateCore` a compiled WebAssembly.Module (a Worker imports the .wasm file as one; Node: see ./node.ts).
 //

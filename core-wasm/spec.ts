@@ -90,7 +90,7 @@ export interface HeaderMatcherSpec {
   invertMatch?: boolean;
 }
 
-/** With neither stringMatch nor presentMatch, the parameter only has to be present. */
+/** With neither stringMatch nor presentMatch, the parameter only has to be present. presentMatch false is refused. */
 export interface QueryParameterMatcherSpec {
   name: string;
   stringMatch?: StringMatcherSpec;
@@ -188,6 +188,9 @@ function normalizeStringMatch(spec: StringMatcherSpec, where: string): Normalize
 }
 
 function normalizeHeader(spec: HeaderMatcherSpec, where: string): NormalizedHeaderMatch {
+  if ((spec as { treatMissingHeaderAsEmpty?: boolean }).treatMissingHeaderAsEmpty === true) {
+    throw new RouteTableError(`${where}: treatMissingHeaderAsEmpty is not supported`);
+  }
   const name = asciiLowerCase(spec.name);
   const invert = spec.invertMatch === true;
   const specifiers: NormalizedHeaderMatch[] = [];
@@ -215,6 +218,10 @@ function normalizeHeader(spec: HeaderMatcherSpec, where: string): NormalizedHead
 }
 
 function normalizeQuery(spec: QueryParameterMatcherSpec, where: string): NormalizedQueryMatch {
+  if (spec.presentMatch === false) {
+    // Envoy versions disagree on it (ignored, or never matching); meshplane never emits it.
+    throw new RouteTableError(`${where}: presentMatch: false is not supported on query parameters`);
+  }
   if (spec.stringMatch !== undefined) {
     if (spec.presentMatch !== undefined) throw new RouteTableError(`${where}: both stringMatch and presentMatch`);
     return { name: spec.name, match: normalizeStringMatch(spec.stringMatch, `${where}.stringMatch`) };

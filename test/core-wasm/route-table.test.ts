@@ -331,6 +331,11 @@ describe("compilation", () => {
     expect(() => RouteTable.compile(routes(to("r", { safeRegex: { regex: "/(?=a)" } })))).toThrow(/look-around/);
     expect(() => RouteTable.compile(routes(to("r", { prefix: "/", headers: [{ name: "h", safeRegexMatch: { regex: "(a)\\1" } }] })))).toThrow(/back-reference/);
   });
+  it("refuses matchers whose Envoy semantics meshplane does not implement", () => {
+    expect(() => RouteTable.compile(routes(to("r", { prefix: "/", queryParameters: [{ name: "q", presentMatch: false }] })))).toThrow(/presentMatch: false/);
+    const missingAsEmpty = { name: "h", exactMatch: "", treatMissingHeaderAsEmpty: true };
+    expect(() => RouteTable.compile(routes(to("r", { prefix: "/", headers: [missingAsEmpty] })))).toThrow(/treatMissingHeaderAsEmpty/);
+  });
   it("refuses routes with no or several path specifiers", () => {
     expect(() => RouteTable.compile(routes(to("r", {})))).toThrow(/exactly one of prefix, path, safeRegex/);
     expect(() => RouteTable.compile(routes(to("r", { prefix: "/", path: "/" })))).toThrow(RouteTableError);
