@@ -120,6 +120,7 @@ interface CoreExports {
   tableAbandon(): void;
   tableDispose(handle: number): void;
   tableMatch(handle: number): number;
+  routeCandidatesExamined(): number;
   tablePickTarget(handle: number, route: number, selector: number): number;
   pickWeighted(count: number, selector: number): number;
   tableWeightsAddress(handle: number): number;
@@ -207,6 +208,11 @@ export class Core {
   /** Bytes of linear memory: it grows on demand and never shrinks, so this bounds what tables have cost. */
   get memoryBytes(): number {
     return this.#exports.memory.buffer.byteLength;
+  }
+
+  /** Candidate routes table.match examined so far (after the path index): a deterministic measure of work. */
+  get routeCandidatesExamined(): number {
+    return this.#exports.routeCandidatesExamined();
   }
 
   /** Regex VM instructions executed so far: a deterministic measure of matching work. */

@@ -140,6 +140,35 @@ describe("path matching", () => {
   });
 });
 
+describe("the path index", () => {
+  it("examines a bounded number of candidate routes however large the table", () => {
+    const core = loadCore();
+    const examined = (size: number): number[] => {
+      const list: RouteSpec[] = [];
+      for (let i = 0; i < size; i++) {
+        if (i % 3 === 0) list.push(to(`p${i}`, { prefix: `/svc${i}/` }));
+        else if (i % 3 === 1) list.push(to(`e${i}`, { path: `/svc${i}/items`, headers: [{ name: "x-v", exactMatch: "1" }] }));
+        else list.push(to(`r${i}`, { safeRegex: { regex: `/users${i}/[0-9]+` } }));
+      }
+      list.push(to("fallback", { prefix: "/" }));
+      const table = RouteTable.compile(routes(...list));
+      const last = size - 1 - ((size - 1) % 3);
+      const probes = [`/svc${last}/x`, `/svc${last + 1}/items`, `/users${last + 2}/42`, "/nowhere"];
+      const counts = probes.map((path) => {
+        const before = core.routeCandidatesExamined;
+        expect(table.match(request(path, { "x-v": "1" }))).not.toBeNull();
+        return core.routeCandidatesExamined - before;
+      });
+      table.dispose();
+      return counts;
+    };
+    // The same handful of candidates at 30 and at 30,000 routes: prefix hits, exact hits, regex hits and misses
+    // each look at their own route and the catch-all prefix at most.
+    expect(examined(30_000)).toEqual(examined(30));
+    expect(Math.max(...examined(30_000))).toBeLessThanOrEqual(2);
+  });
+});
+
 describe("header matchers", () => {
   const match = both(routes(
     to("exact", { prefix: "/exact", headers: [{ name: "X-Env", exactMatch: "prod" }] }),

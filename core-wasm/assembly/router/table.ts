@@ -28,6 +28,9 @@ export const enum Failure {
   QueryParameter,
 }
 
+/** Routes the matcher examined (popped from the candidate lists) since the module started: a test-visible work count. */
+export let candidatesExamined: i64 = 0;
+
 export class HeaderMatcher {
   value: StringMatcher | null = null;
   rangeStart: i64 = 0;
@@ -330,6 +333,7 @@ export class RouteTable {
         }
       }
       if (bestPair == -1) return -1;
+      candidatesExamined++;
       store<i32>(candidates + (bestPair << 3), load<i32>(candidates + (bestPair << 3)) + 1);
       if (load<u8>(needsCheck + <usize>best) == 0) return best;
       if (this.remainingMatchersHold(best, base, pathPtr, pathLength, pathOnlyLength)) return best;
