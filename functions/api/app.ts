@@ -2,6 +2,7 @@
 // only decodes URI, query and body members into one input and hands it to the service.
 import { Hono, type Context } from "hono";
 import { AppMeshError, appMeshOperations, appMeshShapes, type AppMeshService, type EndpointRegistry } from "../appmesh/index.js";
+import { limitBody } from "./body-limit.js";
 import { renderError } from "./errors.js";
 
 export const maxBodyBytes = 1024 * 1024;
@@ -27,13 +28,10 @@ function isJsonContentType(value: string | undefined): boolean {
   return type === "application/json" || type.endsWith("+json") || type.startsWith("application/x-amz-json");
 }
 
-/** Reads a JSON object body within the size limit; an empty body is `{}`. */
+/** Reads a JSON object body (its size already bounded by the bodyLimit middleware); an empty body is `{}`. */
 async function readJsonObject(c: Context): Promise<Record<string, unknown>> {
   if (!isJsonContentType(c.req.header("content-type"))) throw badRequest(`Content-Type ${c.req.header("content-type")} is not supported; send application/json.`);
-  const declared = Number(c.req.header("content-length") ?? "0");
-  if (declared > maxBodyBytes) throw badRequest(`The request body exceeds ${maxBodyBytes} bytes.`);
   const bytes = new Uint8Array(await c.req.arrayBuffer());
-  if (bytes.byteLength > maxBodyBytes) throw badRequest(`The request body exceeds ${maxBodyBytes} bytes.`);
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
@@ -72,6 +70,14 @@ export function createApiApp(options: ApiOptions): Hono {
   });
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.use(
+    "*",
+    limitBody({
+      maxBytes: maxBodyBytes,
+      drainLimit: 16 * maxBodyBytes,
+      refuse: async (c) => renderError(c, badRequest(`The request body exceeds ${maxBodyBytes} bytes.`)),
+    }),
+  );
 
   for (const [operation, model] of Object.entries(appMeshOperations) as Array<[string, { method: string; requestUri: string; input?: string }]>) {
     const members = Object.entries(shapeTable[model.input!]?.members ?? {});
@@ -129,9 +135,10 @@ function mountEndpointRegistry(app: Hono, registry: EndpointRegistry): void {
   app.put("/v1/endpoints/:namespace/:service/:instanceId", async (c) => {
     const body = await readJsonObject(c);
     const instance = await registry.register({
-      ...body,
       address: body.address,
       port: body.port,
+      attributes: body.attributes,
+      health: body.health,
       namespaceName: c.req.param("namespace"),
       serviceName: c.req.param("service"),
       instanceId: c.req.param("instanceId"),

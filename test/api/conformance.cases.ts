@@ -1,6 +1,7 @@
 // The App Mesh API conformance suite: a real listening meshplane driven by @aws-sdk/client-app-mesh (and raw
 // HTTP where the SDK cannot send the input). One function holds the cases; each backend's file runs it.
 import * as sdk from "@aws-sdk/client-app-mesh";
+import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   MakeGatewayRouteSpec,
@@ -538,6 +539,23 @@ export function defineConformanceSuite(backend: string, start: Start): void {
         expect(body.__type).toBe(errorType);
         expect(body.message.length).toBeGreaterThan(0);
       }
+      // A chunked body without Content-Length is cut off at the limit: the refusal arrives while the client still sends.
+      const refusal = await new Promise<{ status: number; errorType: string | undefined }>((resolve, reject) => {
+        const request = http.request(`${plane.url}/v20190125/meshes`, { method: "PUT", headers: { "content-type": "application/json" } }, (response) => {
+          resolve({ status: response.statusCode ?? 0, errorType: response.headers["x-amzn-errortype"] as string | undefined });
+          response.resume();
+        });
+        request.on("error", (error) => (error.message.includes("EPIPE") || error.message.includes("ECONNRESET") ? undefined : reject(error)));
+        const chunk = `{"meshName":"chunked","pad":"${"x".repeat(64 * 1024)}`;
+        let sent = 0;
+        const pump = () => {
+          while (sent < 40 && request.write(chunk)) sent++;
+          if (sent < 40) request.once("drain", () => (sent++, pump()));
+          else request.end();
+        };
+        pump();
+      });
+      expect(refusal).toEqual({ status: 400, errorType: "BadRequestException" });
       const health = await plane.request("GET", "/healthz");
       expect(health.status).toBe(200);
     });

@@ -1,0 +1,33 @@
+// Bounds request bodies without trusting Content-Length. An oversized body is read to its end (discarding it)
+// before the refusal goes out, so that clients still writing see the App Mesh error rather than a reset
+// connection; past `drainLimit` the connection is cut instead.
+import type { MiddlewareHandler } from "hono";
+
+export function limitBody(options: { maxBytes: number; drainLimit: number; refuse: MiddlewareHandler }): MiddlewareHandler {
+  return async (c, next) => {
+    const body = c.req.raw.body;
+    if (!body) return next();
+    const reader = body.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > options.drainLimit) {
+        await reader.cancel();
+        break;
+      }
+      if (size <= options.maxBytes) chunks.push(value);
+    }
+    if (size > options.maxBytes) return options.refuse(c, next);
+    const buffer = new Uint8Array(size);
+    let offset = 0;
+    for (const chunk of chunks) {
+      buffer.set(chunk, offset);
+      offset += chunk.byteLength;
+    }
+    c.req.raw = new Request(c.req.raw, { body: buffer });
+    return next();
+  };
+}
