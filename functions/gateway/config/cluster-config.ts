@@ -1,0 +1,145 @@
+// What the gateway needs of an Envoy Cluster (+ its ClusterLoadAssignment): discovery type, endpoints, connect
+// timeout, upstream protocol, circuit-breaker thresholds, outlier detection and the active HTTP health check.
+import { durationMs, type Duration } from "@bufbuild/protobuf/wkt";
+import { Cluster_DiscoveryType, Cluster_DnsLookupFamily, type Cluster } from "../../../proto/gen/envoy/config/cluster/v3/cluster_pb.js";
+import { HealthStatus } from "../../../proto/gen/envoy/config/core/v3/health_check_pb.js";
+import type { ClusterLoadAssignment } from "../../../proto/gen/envoy/config/endpoint/v3/endpoint_pb.js";
+
+export const DISCOVERY_TYPES = ["STATIC", "STRICT_DNS", "LOGICAL_DNS", "EDS", "ORIGINAL_DST"] as const;
+export type DiscoveryType = (typeof DISCOVERY_TYPES)[number];
+
+const discoveryTypes: Record<Cluster_DiscoveryType, DiscoveryType> = {
+  [Cluster_DiscoveryType.STATIC]: "STATIC",
+  [Cluster_DiscoveryType.STRICT_DNS]: "STRICT_DNS",
+  [Cluster_DiscoveryType.LOGICAL_DNS]: "LOGICAL_DNS",
+  [Cluster_DiscoveryType.EDS]: "EDS",
+  [Cluster_DiscoveryType.ORIGINAL_DST]: "ORIGINAL_DST",
+};
+
+/** One configured endpoint: an IP (STATIC, EDS) or a hostname to resolve (DNS clusters). */
+export interface EndpointConfig {
+  address: string;
+  port: number;
+  /** Health-check port when it differs. */
+  healthCheckPort: number | undefined;
+  /** EDS health status: UNHEALTHY / DRAINING / TIMEOUT hosts get no traffic. */
+  healthy: boolean;
+}
+
+export interface CircuitBreakerLimits {
+  maxConnections: number;
+  maxPendingRequests: number;
+  maxRequests: number;
+  maxRetries: number;
+}
+
+export interface OutlierConfig {
+  consecutive5xx: number;
+  intervalMs: number;
+  baseEjectionMs: number;
+  maxEjectionPercent: number;
+}
+
+export interface HealthCheckConfig {
+  timeoutMs: number;
+  intervalMs: number;
+  healthyThreshold: number;
+  unhealthyThreshold: number;
+  host: string;
+  path: string;
+}
+
+export interface ClusterConfig {
+  name: string;
+  type: DiscoveryType;
+  /** For EDS clusters: the ClusterLoadAssignment name to subscribe to. */
+  edsServiceName: string | undefined;
+  connectTimeoutMs: number;
+  /** Upstream speaks HTTP/2 (prior knowledge), from HttpProtocolOptions. */
+  http2: boolean;
+  /** 0 = any family (happy eyeballs), 4 or 6. */
+  dnsFamily: 0 | 4 | 6;
+  dnsRefreshMs: number;
+  limits: CircuitBreakerLimits;
+  outlier: OutlierConfig | undefined;
+  healthCheck: HealthCheckConfig | undefined;
+  /** Upstream TLS is configured; this gateway does not originate TLS yet, so such clusters answer 503. */
+  tls: boolean;
+  endpoints: EndpointConfig[];
+}
+
+const durationOr = (duration: Duration | undefined, fallback: number): number => (duration ? durationMs(duration) : fallback);
+
+const ENVOY_DEFAULT_LIMITS: CircuitBreakerLimits = { maxConnections: 1024, maxPendingRequests: 1024, maxRequests: 1024, maxRetries: 3 };
+
+function dnsFamily(family: Cluster_DnsLookupFamily): 0 | 4 | 6 {
+  if (family === Cluster_DnsLookupFamily.V4_ONLY) return 4;
+  if (family === Cluster_DnsLookupFamily.V6_ONLY) return 6;
+  return 0;
+}
+
+export function endpointsOf(assignment: ClusterLoadAssignment | undefined): EndpointConfig[] {
+  const endpoints: EndpointConfig[] = [];
+  for (const locality of assignment?.endpoints ?? []) {
+    for (const lb of locality.lbEndpoints) {
+      if (lb.hostIdentifier.case !== "endpoint") continue;
+      const address = lb.hostIdentifier.value.address?.address;
+      if (address?.case !== "socketAddress" || address.value.portSpecifier.case !== "portValue") continue;
+      const healthCheckPort = lb.hostIdentifier.value.healthCheckConfig?.portValue;
+      endpoints.push({
+        address: address.value.address,
+        port: address.value.portSpecifier.value,
+        healthCheckPort: healthCheckPort ? healthCheckPort : undefined,
+        healthy: ![HealthStatus.UNHEALTHY, HealthStatus.DRAINING, HealthStatus.TIMEOUT].includes(lb.healthStatus),
+      });
+    }
+  }
+  return endpoints;
+}
+
+/** `assignment` is the EDS ClusterLoadAssignment for EDS clusters (undefined until it arrives). */
+export function parseClusterConfig(cluster: Cluster, assignment: ClusterLoadAssignment | undefined): ClusterConfig {
+  const type = cluster.clusterDiscoveryType.case === "type" ? (discoveryTypes[cluster.clusterDiscoveryType.value] ?? "STATIC") : "STATIC";
+  const thresholds = cluster.circuitBreakers?.thresholds.find((t) => t.priority === 0);
+  const outlier = cluster.outlierDetection;
+  const check = cluster.healthChecks.find((c) => c.healthChecker.case === "httpHealthCheck");
+  const http = check?.healthChecker.case === "httpHealthCheck" ? check.healthChecker.value : undefined;
+  const protocolOptions = cluster.typedExtensionProtocolOptions["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"];
+  return {
+    name: cluster.name,
+    type,
+    edsServiceName: type === "EDS" ? cluster.edsClusterConfig?.serviceName || cluster.name : undefined,
+    connectTimeoutMs: durationOr(cluster.connectTimeout, 5_000),
+    // The packed HttpProtocolOptions meshplane emits only ever selects HTTP/2 (http2ProtocolOptions()).
+    http2: protocolOptions !== undefined,
+    dnsFamily: dnsFamily(cluster.dnsLookupFamily),
+    dnsRefreshMs: durationOr(cluster.dnsRefreshRate, 5_000),
+    limits: {
+      maxConnections: thresholds?.maxConnections ?? ENVOY_DEFAULT_LIMITS.maxConnections,
+      maxPendingRequests: thresholds?.maxPendingRequests ?? ENVOY_DEFAULT_LIMITS.maxPendingRequests,
+      maxRequests: thresholds?.maxRequests ?? ENVOY_DEFAULT_LIMITS.maxRequests,
+      maxRetries: thresholds?.maxRetries ?? ENVOY_DEFAULT_LIMITS.maxRetries,
+    },
+    outlier: outlier
+      ? {
+          consecutive5xx: outlier.consecutive5xx ?? 5,
+          intervalMs: durationOr(outlier.interval, 10_000),
+          baseEjectionMs: durationOr(outlier.baseEjectionTime, 30_000),
+          maxEjectionPercent: outlier.maxEjectionPercent ?? 10,
+        }
+      : undefined,
+    healthCheck:
+      check && http
+        ? {
+            timeoutMs: durationOr(check.timeout, 2_000),
+            intervalMs: durationOr(check.interval, 5_000),
+            healthyThreshold: check.healthyThreshold ?? 1,
+            unhealthyThreshold: check.unhealthyThreshold ?? 1,
+            host: http.host,
+            path: http.path || "/",
+          }
+        : undefined,
+    tls: cluster.transportSocket !== undefined,
+    endpoints: endpointsOf(type === "EDS" ? assignment : cluster.loadAssignment),
+  };
+}

@@ -1,0 +1,73 @@
+// `npm run gateway -- --node mesh/<mesh>/virtualGateway/<name> --xds 127.0.0.1:18000 [--admin 127.0.0.1:9901]`
+// Runs meshplane's lightweight gateway on Node: listener ports come from the Listener resources meshplane sends.
+import { parseArgs } from "node:util";
+import { parseNodeId } from "../xds/node-id.js";
+import { startGateway } from "./start.js";
+
+const USAGE = `usage: npm run gateway -- --node mesh/<mesh>/virtualGateway/<name> --xds <host:port>
+  [--admin <host:port>]        admin interface (Prometheus metrics at /stats/prometheus); default 127.0.0.1:9901, "off" for none
+  [--bind <host>]              address listeners bind (default 127.0.0.1)
+  [--outbound]                 also bind OUTBOUND listeners (a virtual node's egress on 15001)
+  [--listener-port <name>=<port>]  bind a listener on another port (repeatable)`;
+
+function parseHostPort(value: string, flag: string): { host: string; port: number } {
+  const match = /^\[?([^\]]*?)\]?:(\d+)$/.exec(value);
+  if (!match) throw new Error(`${flag} must be host:port, got "${value}"`);
+  return { host: match[1]!, port: Number(match[2]) };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      node: { type: "string" },
+      xds: { type: "string" },
+      admin: { type: "string", default: "127.0.0.1:9901" },
+      bind: { type: "string", default: "127.0.0.1" },
+      outbound: { type: "boolean", default: false },
+      "listener-port": { type: "string", multiple: true },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help || !values.node || !values.xds) {
+    console.error(USAGE);
+    process.exit(values.help ? 0 : 2);
+  }
+  const identity = parseNodeId(values.node);
+  if ("error" in identity) throw new Error(identity.error);
+  parseHostPort(values.xds, "--xds");
+  const portOverrides: Record<string, number> = {};
+  for (const entry of values["listener-port"] ?? []) {
+    const [name, port] = entry.split("=");
+    if (!name || !port || !/^\d+$/.test(port)) throw new Error(`--listener-port must be <listener name>=<port>, got "${entry}"`);
+    portOverrides[name] = Number(port);
+  }
+  const admin = values.admin === "off" ? undefined : parseHostPort(values.admin!, "--admin");
+  const running = await startGateway({
+    nodeId: values.node,
+    xdsAddress: values.xds,
+    ...(admin ? { admin } : {}),
+    bindHost: values.bind!,
+    bindOutbound: values.outbound!,
+    portOverrides,
+    log: (message) => console.log(`meshplane-gateway: ${message}`),
+  });
+  if (running.admin) console.log(`meshplane-gateway: admin on http://${admin!.host}:${running.admin.port}`);
+  console.log(`meshplane-gateway: node ${values.node}, ADS ${values.xds}`);
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    console.log(`meshplane-gateway: ${signal}, shutting down`);
+    running.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+main().catch((error) => {
+  console.error("meshplane-gateway: failed to start:", error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,343 @@
+// Proxying one routed request upstream over HTTP/1.1: circuit breakers, host choice (round robin, previous-host
+// avoidance on retries), per-try and route timeouts, retries per the route's retry policy with Envoy's jittered
+// backoff (25 ms base, 250 ms cap), outlier accounting, streaming bodies both ways, response header changes and
+// Envoy-like verdicts (503 UH/UF/UO, 504 UT, x-meshplane-flags).
+import http from "node:http";
+import type { RetryConfig } from "../config/route-entries.js";
+import type { GatewayMetrics } from "../metrics.js";
+import type { UpstreamHost, UpstreamPool } from "../upstream/pool.js";
+import type { RequestBody } from "./request-body.js";
+import { RESPONSE_FLAG_HEADER, ResponseFlag, type ResponseFlagCode } from "./response-flags.js";
+import { applyHeaderChanges, type ForwardDecision } from "./router.js";
+
+/** The downstream response: Node's http.ServerResponse and http2's compatibility Http2ServerResponse both fit. */
+export interface DownstreamResponse {
+  readonly headersSent: boolean;
+  writeHead(status: number, headers: Record<string, string | string[]>): unknown;
+  write(chunk: Buffer): boolean;
+  end(chunk?: string): unknown;
+  destroy(error?: Error): unknown;
+  once(event: "drain" | "close" | "finish", listener: () => void): unknown;
+  readonly writableFinished: boolean;
+}
+
+/** Response headers never forwarded (RFC 9110 §7.6.1 connection-specific, plus HTTP/2-illegal ones). */
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", "http2-settings"]);
+
+type AttemptOutcome =
+  | { kind: "response"; response: http.IncomingMessage; request: http.ClientRequest }
+  | { kind: "connect-failure" }
+  | { kind: "reset" }
+  | { kind: "timeout" }
+  | { kind: "aborted" };
+
+export interface ForwardContext {
+  decision: ForwardDecision;
+  body: RequestBody;
+  downstream: DownstreamResponse;
+  metrics: GatewayMetrics;
+  /** Called once with the final status and flag (for access metrics). */
+  done(status: number, flag: ResponseFlagCode | ""): void;
+}
+
+function retriableStatus(retry: RetryConfig, status: number): boolean {
+  if (retry.on.has("retriable-status-codes") && retry.statusCodes.has(status)) return true;
+  if (retry.on.has("5xx") && status >= 500) return true;
+  if (retry.on.has("gateway-error") && status >= 502 && status <= 504) return true;
+  if (retry.on.has("retriable-4xx") && status === 409) return true;
+  return false;
+}
+
+function retriableFailure(retry: RetryConfig, outcome: AttemptOutcome["kind"]): boolean {
+  const on = retry.on;
+  if (outcome === "connect-failure") return on.has("connect-failure") || on.has("reset") || on.has("5xx") || on.has("gateway-error");
+  if (outcome === "reset") return on.has("reset") || on.has("5xx") || on.has("gateway-error");
+  if (outcome === "timeout") return on.has("reset") || on.has("5xx") || on.has("gateway-error");
+  return false;
+}
+
+/** Envoy's default retry back-off: full jitter over 25 ms × 2^(n-1), capped at 250 ms. */
+const backoffMs = (retry: number): number => Math.random() * Math.min(250, 25 * 2 ** (retry - 1));
+
+export function sendLocalReply(downstream: DownstreamResponse, status: number, flag: ResponseFlagCode, body: string): void {
+  if (downstream.headersSent) {
+    downstream.destroy();
+    return;
+  }
+  downstream.writeHead(status, { "content-type": "text/plain", "content-length": String(Buffer.byteLength(body)), [RESPONSE_FLAG_HEADER]: flag });
+  downstream.end(body);
+}
+
+function upstreamHeaders(decision: ForwardDecision, attempt: number): http.OutgoingHttpHeaders {
+  const headers: http.OutgoingHttpHeaders = { ...decision.request.headers, host: decision.request.authority };
+  if (attempt > 1) headers["x-envoy-attempt-count"] = String(attempt);
+  if (decision.timeoutMs > 0) headers["x-envoy-expected-rq-timeout-ms"] = String(decision.timeoutMs);
+  return headers;
+}
+
+/** One attempt against `host`; resolves at response headers or failure. `cancel` aborts it. */
+function attempt(
+  pool: UpstreamPool,
+  host: UpstreamHost,
+  decision: ForwardDecision,
+  body: RequestBody,
+  number: number,
+  perTryTimeoutMs: number,
+): { outcome: Promise<AttemptOutcome>; cancel: () => void } {
+  const config = pool.config;
+  let settle!: (outcome: AttemptOutcome) => void;
+  const outcome = new Promise<AttemptOutcome>((resolve) => (settle = resolve));
+  let connected = false;
+  let finished = false;
+  const timers: NodeJS.Timeout[] = [];
+  const finish = (result: AttemptOutcome): void => {
+    if (finished) return;
+    finished = true;
+    timers.forEach(clearTimeout);
+    settle(result);
+  };
+  const request = http.request({
+    host: host.address,
+    port: host.port,
+    method: decision.request.method,
+    path: decision.request.path,
+    headers: upstreamHeaders(decision, number),
+    agent: pool.agent,
+    ...(config.dnsFamily !== 0 ? { family: config.dnsFamily } : {}),
+  });
+  request.on("socket", (socket) => {
+    if (!socket.connecting) {
+      connected = true;
+      return;
+    }
+    const connectTimer = setTimeout(() => request.destroy(new Error("connect timeout")), config.connectTimeoutMs);
+    timers.push(connectTimer);
+    socket.once("connect", () => {
+      connected = true;
+      clearTimeout(connectTimer);
+    });
+  });
+  request.on("response", (response) => finish({ kind: "response", response, request }));
+  request.on("error", () => {
+    body.detach(request);
+    finish({ kind: connected ? "reset" : "connect-failure" });
+  });
+  if (perTryTimeoutMs > 0) {
+    timers.push(
+      setTimeout(() => {
+        finish({ kind: "timeout" });
+        body.detach(request);
+        request.destroy();
+      }, perTryTimeoutMs),
+    );
+  }
+  if (!body.attach(request)) finish({ kind: "aborted" });
+  return {
+    outcome,
+    cancel: () => {
+      finish({ kind: "aborted" });
+      body.detach(request);
+      request.destroy();
+    },
+  };
+}
+
+function responseHeaders(decision: ForwardDecision, response: http.IncomingMessage, flags: ResponseFlagCode[], upstreamMs: number): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(response.headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name)) continue;
+    headers[name] = value;
+  }
+  headers["x-envoy-upstream-service-time"] = String(Math.round(upstreamMs));
+  for (const changes of decision.responseChanges) applyHeaderChanges(headers, changes);
+  if (flags.length > 0) headers[RESPONSE_FLAG_HEADER] = flags.join(",");
+  return headers;
+}
+
+/** Streams the upstream response downstream with backpressure and the idle timeout; resolves when done. */
+function streamResponse(response: http.IncomingMessage, downstream: DownstreamResponse, idleTimeoutMs: number): Promise<"complete" | "idle" | "reset"> {
+  return new Promise((resolve) => {
+    let idle: NodeJS.Timeout | null = null;
+    let settled = false;
+    const settle = (how: "complete" | "idle" | "reset") => {
+      if (settled) return;
+      settled = true;
+      if (idle) clearTimeout(idle);
+      resolve(how);
+    };
+    const arm = () => {
+      if (idleTimeoutMs <= 0) return;
+      if (idle) clearTimeout(idle);
+      idle = setTimeout(() => {
+        response.destroy();
+        downstream.destroy();
+        settle("idle");
+      }, idleTimeoutMs);
+    };
+    arm();
+    response.on("data", (chunk: Buffer) => {
+      arm();
+      if (!downstream.write(chunk)) {
+        response.pause();
+        downstream.once("drain", () => response.resume());
+      }
+    });
+    response.on("end", () => {
+      downstream.end();
+      settle("complete");
+    });
+    response.on("error", () => {
+      downstream.destroy();
+      settle("reset");
+    });
+    response.on("aborted", () => {
+      downstream.destroy();
+      settle("reset");
+    });
+    downstream.once("close", () => {
+      if (!downstream.writableFinished) {
+        response.destroy();
+        settle("reset");
+      }
+    });
+  });
+}
+
+/** Runs the whole upstream exchange for one routed request. Never throws. */
+export async function forward(context: ForwardContext): Promise<void> {
+  const { decision, body, downstream, metrics } = context;
+  const { pool, clusterName } = decision;
+  const limits = pool.config.limits;
+  const cluster = { envoy_cluster_name: clusterName };
+  if (pool.active >= limits.maxRequests || pool.active >= limits.maxConnections + limits.maxPendingRequests) {
+    metrics.upstreamRqPendingOverflow.inc(cluster);
+    sendLocalReply(downstream, 503, ResponseFlag.upstreamOverflow, "upstream overflow\n");
+    context.done(503, ResponseFlag.upstreamOverflow);
+    return;
+  }
+  if (pool.config.tls) {
+    sendLocalReply(downstream, 503, ResponseFlag.upstreamConnectionFailure, "upstream TLS origination is not supported by this gateway\n");
+    context.done(503, ResponseFlag.upstreamConnectionFailure);
+    return;
+  }
+  pool.active++;
+  const retry = decision.entry.retry;
+  const maxAttempts = 1 + (retry ? Math.max(0, retry.numRetries) : 0);
+  const tried = new Set<string>();
+  let downstreamGone = false;
+  let cancelCurrent: (() => void) | null = null;
+  let routeTimedOut = false;
+  const routeTimer =
+    decision.timeoutMs > 0
+      ? setTimeout(() => {
+          routeTimedOut = true;
+          cancelCurrent?.();
+        }, decision.timeoutMs)
+      : null;
+  downstream.once("close", () => {
+    if (!downstream.writableFinished) {
+      downstreamGone = true;
+      cancelCurrent?.();
+    }
+  });
+  const finish = (status: number, flag: ResponseFlagCode | "") => {
+    if (routeTimer) clearTimeout(routeTimer);
+    pool.active--;
+    context.done(status, flag);
+  };
+  let last: AttemptOutcome["kind"] = "connect-failure";
+  let retrying = false;
+  try {
+    for (let number = 1; number <= maxAttempts; number++) {
+      const host = pool.pick(retry?.avoidPreviousHosts ? tried : undefined, retry?.hostSelectionAttempts ?? 1);
+      if (!host) {
+        sendLocalReply(downstream, 503, ResponseFlag.noHealthyUpstream, "no healthy upstream\n");
+        return finish(503, ResponseFlag.noHealthyUpstream);
+      }
+      tried.add(host.key);
+      metrics.upstreamRqTotal.inc(cluster);
+      const started = performance.now();
+      const running = attempt(pool, host, decision, body, number, retry?.perTryTimeoutMs ?? 0);
+      cancelCurrent = running.cancel;
+      const outcome = await running.outcome;
+      cancelCurrent = null;
+      if (retrying) {
+        pool.activeRetries--;
+        retrying = false;
+      }
+      if (downstreamGone) {
+        if (outcome.kind === "response") outcome.response.destroy();
+        return finish(499, ResponseFlag.downstreamConnectionTermination);
+      }
+      if (routeTimedOut) {
+        if (outcome.kind === "response") outcome.response.destroy();
+        metrics.upstreamRqTimeout.inc(cluster);
+        sendLocalReply(downstream, 504, ResponseFlag.upstreamRequestTimeout, "upstream request timeout\n");
+        return finish(504, ResponseFlag.upstreamRequestTimeout);
+      }
+      const canRetry = number < maxAttempts && retry !== undefined && body.replayable && pool.activeRetries < limits.maxRetries;
+      if (outcome.kind === "response") {
+        const status = outcome.response.statusCode ?? 502;
+        metrics.upstreamRq.inc({ ...cluster, envoy_response_code: String(status) });
+        metrics.upstreamRqTime.observe(cluster, performance.now() - started);
+        pool.recordOutcome(host, status >= 500);
+        if (canRetry && retriableStatus(retry, status)) {
+          outcome.response.resume();
+          outcome.request.destroy();
+          metrics.upstreamRqRetry.inc(cluster);
+          pool.activeRetries++;
+          retrying = true;
+          await new Promise((resolve) => setTimeout(resolve, backoffMs(number)));
+          continue;
+        }
+        const flags: ResponseFlagCode[] = number > 1 && retry !== undefined && retriableStatus(retry, status) ? [ResponseFlag.upstreamRetryLimitExceeded] : [];
+        downstream.writeHead(status, responseHeaders(decision, outcome.response, flags, performance.now() - started));
+        // The route timeout covers the whole response, as Envoy's does: past the headers it can only reset.
+        cancelCurrent = () => {
+          outcome.response.destroy();
+          downstream.destroy();
+        };
+        const how = await streamResponse(outcome.response, downstream, decision.idleTimeoutMs);
+        if (how === "idle") return finish(status, ResponseFlag.streamIdleTimeout);
+        if (how === "reset") return finish(status, ResponseFlag.upstreamConnectionTermination);
+        return finish(status, flags[0] ?? "");
+      }
+      last = outcome.kind;
+      if (outcome.kind === "aborted") {
+        sendLocalReply(downstream, 503, ResponseFlag.upstreamConnectionTermination, "upstream request aborted\n");
+        return finish(503, ResponseFlag.upstreamConnectionTermination);
+      }
+      if (outcome.kind === "connect-failure") metrics.upstreamCxConnectFail.inc(cluster);
+      if (outcome.kind === "timeout") metrics.upstreamRqTimeout.inc(cluster);
+      pool.recordOutcome(host, true);
+      if (canRetry && retriableFailure(retry, outcome.kind)) {
+        metrics.upstreamRqRetry.inc(cluster);
+        pool.activeRetries++;
+        retrying = true;
+        await new Promise((resolve) => setTimeout(resolve, backoffMs(number)));
+        continue;
+      }
+      break;
+    }
+    const retried = maxAttempts > 1 && tried.size > 0;
+    if (last === "timeout") {
+      sendLocalReply(downstream, 504, ResponseFlag.upstreamRequestTimeout, "upstream request timeout\n");
+      return finish(504, ResponseFlag.upstreamRequestTimeout);
+    }
+    const flag = last === "connect-failure" ? ResponseFlag.upstreamConnectionFailure : ResponseFlag.upstreamConnectionTermination;
+    const body503 = last === "connect-failure" ? "upstream connect error or disconnect/reset before headers. reset reason: connection failure\n" : "upstream connect error or disconnect/reset before headers. reset reason: connection termination\n";
+    if (!downstream.headersSent) {
+      downstream.writeHead(503, {
+        "content-type": "text/plain",
+        "content-length": String(Buffer.byteLength(body503)),
+        [RESPONSE_FLAG_HEADER]: retried ? `${flag},${ResponseFlag.upstreamRetryLimitExceeded}` : flag,
+      });
+      downstream.end(body503);
+    } else downstream.destroy();
+    return finish(503, flag);
+  } catch (error) {
+    if (retrying) pool.activeRetries--;
+    sendLocalReply(downstream, 503, ResponseFlag.upstreamConnectionTermination, `${error instanceof Error ? error.message : String(error)}\n`);
+    return finish(503, ResponseFlag.upstreamConnectionTermination);
+  }
+}

@@ -1,0 +1,93 @@
+// The Node adapter between a listener's sockets and the routing/forwarding core: turns an incoming HTTP/1.1 or
+// HTTP/2 request into a ProxyRequest, routes it on the snapshot current at arrival, and forwards or answers it.
+import type http from "node:http";
+import type http2 from "node:http2";
+import type { Duplex } from "node:stream";
+import { randomUUID } from "node:crypto";
+import type { ListenerConfig } from "../config/listener-config.js";
+import type { GatewayMetrics } from "../metrics.js";
+import type { GatewaySnapshot } from "../snapshot.js";
+import { forward, sendLocalReply, type DownstreamResponse } from "./forward.js";
+import { RequestBody } from "./request-body.js";
+import type { ResponseFlagCode } from "./response-flags.js";
+import { routeRequest, type ProxyRequest } from "./router.js";
+import { forwardUpgrade, rejectUpgrade } from "./upgrade.js";
+
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", "http2-settings", "host"]);
+
+export function toProxyRequest(request: http.IncomingMessage | http2.Http2ServerRequest): ProxyRequest {
+  const raw = request.headers as Record<string, string | string[] | undefined>;
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === undefined || name.startsWith(":") || HOP_BY_HOP.has(name)) continue;
+    headers[name] = value;
+  }
+  // gRPC needs `te: trailers` end to end; it is the one TE value HTTP/2 allows.
+  if (raw.te === "trailers") headers.te = "trailers";
+  headers["x-forwarded-proto"] ??= "http";
+  headers["x-request-id"] ??= randomUUID();
+  const authority = (raw[":authority"] as string | undefined) ?? (raw.host as string | undefined) ?? "";
+  return { method: request.method ?? "GET", authority, path: request.url || "/", scheme: "http", headers };
+}
+
+function hasBody(request: http.IncomingMessage | http2.Http2ServerRequest): boolean {
+  if ("stream" in request && request.stream) return !request.stream.readableEnded && !(request.stream as { endAfterHeaders?: boolean }).endAfterHeaders;
+  const length = request.headers["content-length"];
+  return (length !== undefined && length !== "0") || request.headers["transfer-encoding"] !== undefined;
+}
+
+export interface RequestContext {
+  snapshot(): GatewaySnapshot;
+  metrics: GatewayMetrics;
+}
+
+function record(context: RequestContext, listener: ListenerConfig, route: string, cluster: string, status: number, flag: ResponseFlagCode | ""): void {
+  const metrics = context.metrics;
+  metrics.requests.inc({ listener: listener.name, route, cluster, status: String(status), flags: flag });
+  metrics.downstreamRq.inc({ envoy_http_conn_manager_prefix: listener.statPrefix });
+  metrics.downstreamRqXx.inc({ envoy_http_conn_manager_prefix: listener.statPrefix, envoy_response_code_class: String(Math.floor(status / 100)) });
+}
+
+export function handleRequest(
+  context: RequestContext,
+  listener: ListenerConfig,
+  request: http.IncomingMessage | http2.Http2ServerRequest,
+  response: http.ServerResponse | http2.Http2ServerResponse,
+): void {
+  const snapshot = context.snapshot();
+  const current = snapshot.listeners.get(listener.name) ?? listener;
+  const decision = routeRequest(snapshot, current, toProxyRequest(request));
+  const downstream = response as unknown as DownstreamResponse;
+  if (decision.kind === "local") {
+    request.resume();
+    sendLocalReply(downstream, decision.status, decision.flag, decision.body);
+    record(context, current, decision.routeName, decision.clusterName, decision.status, decision.flag);
+    return;
+  }
+  const body = new RequestBody(request, hasBody(request));
+  void forward({
+    decision,
+    body,
+    downstream,
+    metrics: context.metrics,
+    done: (status, flag) => record(context, current, decision.routeName, decision.clusterName, status, flag),
+  });
+}
+
+export function handleUpgrade(context: RequestContext, listener: ListenerConfig, request: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+  const snapshot = context.snapshot();
+  const current = snapshot.listeners.get(listener.name) ?? listener;
+  const upgrade = String(request.headers.upgrade ?? "");
+  if (!current.websocket || upgrade.toLowerCase() !== "websocket") {
+    rejectUpgrade(socket, 403, "NR", "upgrade not allowed");
+    return;
+  }
+  socket.on("error", () => socket.destroy());
+  const decision = routeRequest(snapshot, current, toProxyRequest(request));
+  if (decision.kind === "local") {
+    rejectUpgrade(socket, decision.status, decision.flag, decision.body.trim());
+    record(context, current, decision.routeName, decision.clusterName, decision.status, decision.flag);
+    return;
+  }
+  void forwardUpgrade(decision, socket, head, upgrade).then(({ status, flag }) => record(context, current, decision.routeName, decision.clusterName, status, flag));
+}

@@ -1,0 +1,72 @@
+// The downstream request body, streamed to the current upstream attempt with backpressure, and kept (up to a
+// limit, like Envoy's per-request buffer for retries) so a retry can replay it. Past the limit, retries stop.
+import type { Readable, Writable } from "node:stream";
+
+/** Envoy buffers at most this much of a request body for retries (per_request_buffer_limit default: 1 MiB... its listener default). */
+export const RETRY_BUFFER_LIMIT = 1 << 20;
+
+export class RequestBody {
+  readonly #source: Readable;
+  #chunks: Buffer[] = [];
+  #size = 0;
+  #overflow = false;
+  #ended: boolean;
+  #sink: Writable | null = null;
+  #sent = false;
+
+  constructor(source: Readable, hasBody: boolean) {
+    this.#source = source;
+    this.#ended = !hasBody;
+    if (!hasBody) {
+      source.resume();
+      return;
+    }
+    source.on("data", (chunk: Buffer) => {
+      if (!this.#overflow) {
+        this.#size += chunk.length;
+        if (this.#size > RETRY_BUFFER_LIMIT) {
+          this.#overflow = true;
+          this.#chunks = [];
+        } else this.#chunks.push(chunk);
+      }
+      const sink = this.#sink;
+      if (sink && !sink.write(chunk)) {
+        source.pause();
+        sink.once("drain", () => source.resume());
+      }
+    });
+    source.on("end", () => {
+      this.#ended = true;
+      this.#sink?.end();
+    });
+    source.pause();
+  }
+
+  /** A retry can resend the body: nothing was streamed past the replay buffer. */
+  get replayable(): boolean {
+    return !this.#overflow || !this.#sent;
+  }
+
+  /** Streams the body (what was kept, then the rest) to `sink`; returns false when it can no longer be replayed. */
+  attach(sink: Writable): boolean {
+    if (!this.replayable) return false;
+    this.#sent = true;
+    for (const chunk of this.#chunks) sink.write(chunk);
+    if (this.#ended) {
+      sink.end();
+      this.#sink = null;
+      return true;
+    }
+    this.#sink = sink;
+    this.#source.resume();
+    return true;
+  }
+
+  /** The attempt using `sink` failed: stop feeding it. */
+  detach(sink: Writable): void {
+    if (this.#sink === sink) {
+      this.#sink = null;
+      if (!this.#ended) this.#source.pause();
+    }
+  }
+}

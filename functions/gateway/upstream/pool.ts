@@ -1,0 +1,213 @@
+// One cluster's upstream hosts: round robin over the healthy ones (Envoy's panic threshold of 50 % spreads load
+// over all hosts when too few are healthy), outlier ejection on consecutive 5xx / connect failures, active HTTP
+// health checks, DNS resolution for STRICT_DNS clusters, the circuit-breaker counters, and keep-alive agents.
+import http from "node:http";
+import { lookup } from "node:dns/promises";
+import type { ClusterConfig, EndpointConfig } from "../config/cluster-config.js";
+import { runHealthCheck } from "./health-check.js";
+
+export interface UpstreamHost {
+  /** `address:port`, stable across config updates (health and ejection state carry over). */
+  readonly key: string;
+  readonly address: string;
+  readonly port: number;
+  healthCheckPort: number | undefined;
+  /** From EDS health status. */
+  edsHealthy: boolean;
+  /** Active health check verdict (true until a check fails). */
+  activeHealthy: boolean;
+  /** Epoch ms until which the host is ejected (0 = not ejected). */
+  ejectedUntil: number;
+  ejections: number;
+  consecutive5xx: number;
+  hcSuccesses: number;
+  hcFailures: number;
+  hcTimer: NodeJS.Timeout | null;
+}
+
+/** Counters the pool reports into (the gateway's metrics). */
+export interface PoolEvents {
+  ejected(cluster: string, host: string): void;
+  healthCheck(cluster: string, ok: boolean): void;
+}
+
+const PANIC_THRESHOLD = 0.5;
+
+export class UpstreamPool {
+  #config: ClusterConfig;
+  #hosts: UpstreamHost[] = [];
+  #next = 0;
+  #closed = false;
+  #dnsTimer: NodeJS.Timeout | null = null;
+  readonly #events: PoolEvents;
+  /** Requests in flight (circuit breaker max_requests / max_connections + max_pending_requests). */
+  active = 0;
+  /** Retries in flight (circuit breaker max_retries). */
+  activeRetries = 0;
+  readonly agent: http.Agent;
+
+  constructor(config: ClusterConfig, events: PoolEvents) {
+    this.#config = config;
+    this.#events = events;
+    this.agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 1000, maxSockets: Math.min(config.limits.maxConnections, 4096), maxFreeSockets: 256, scheduling: "lifo" });
+    this.update(config);
+  }
+
+  get config(): ClusterConfig {
+    return this.#config;
+  }
+
+  get hosts(): readonly UpstreamHost[] {
+    return this.#hosts;
+  }
+
+  /** Applies a new Cluster/ClusterLoadAssignment; hosts that stay keep their health and ejection state. */
+  update(config: ClusterConfig): void {
+    this.#config = config;
+    if (this.#dnsTimer) clearTimeout(this.#dnsTimer);
+    this.#dnsTimer = null;
+    if (config.type === "STRICT_DNS") {
+      void this.#resolve();
+      return;
+    }
+    this.#setHosts(config.endpoints);
+  }
+
+  async #resolve(): Promise<void> {
+    const resolved: EndpointConfig[] = [];
+    for (const endpoint of this.#config.endpoints) {
+      try {
+        const addresses = await lookup(endpoint.address, { all: true, family: this.#config.dnsFamily });
+        for (const { address } of addresses) resolved.push({ ...endpoint, address });
+      } catch {
+        // Keep the previous resolution for this name (Envoy keeps hosts on DNS failure).
+        resolved.push(...this.#hosts.filter((h) => h.port === endpoint.port).map((h) => ({ ...endpoint, address: h.address })));
+      }
+    }
+    if (this.#closed) return;
+    this.#setHosts(resolved);
+    this.#dnsTimer = setTimeout(() => void this.#resolve(), this.#config.dnsRefreshMs);
+    this.#dnsTimer.unref();
+  }
+
+  #setHosts(endpoints: readonly EndpointConfig[]): void {
+    const previous = new Map(this.#hosts.map((host) => [host.key, host]));
+    const hosts: UpstreamHost[] = [];
+    for (const endpoint of endpoints) {
+      const key = `${endpoint.address}:${endpoint.port}`;
+      if (hosts.some((h) => h.key === key)) continue;
+      const kept = previous.get(key);
+      previous.delete(key);
+      const host: UpstreamHost = kept ?? {
+        key,
+        address: endpoint.address,
+        port: endpoint.port,
+        healthCheckPort: undefined,
+        edsHealthy: true,
+        activeHealthy: true,
+        ejectedUntil: 0,
+        ejections: 0,
+        consecutive5xx: 0,
+        hcSuccesses: 0,
+        hcFailures: 0,
+        hcTimer: null,
+      };
+      host.healthCheckPort = endpoint.healthCheckPort;
+      host.edsHealthy = endpoint.healthy;
+      hosts.push(host);
+    }
+    for (const gone of previous.values()) if (gone.hcTimer) clearTimeout(gone.hcTimer);
+    this.#hosts = hosts;
+    for (const host of hosts) this.#scheduleHealthCheck(host, host.hcTimer === null ? 0 : -1);
+  }
+
+  #scheduleHealthCheck(host: UpstreamHost, delayMs: number): void {
+    const check = this.#config.healthCheck;
+    if (!check) {
+      if (host.hcTimer) clearTimeout(host.hcTimer);
+      host.hcTimer = null;
+      host.activeHealthy = true;
+      return;
+    }
+    if (delayMs < 0) return;
+    host.hcTimer = setTimeout(async () => {
+      if (this.#closed || !this.#hosts.includes(host)) return;
+      const ok = await runHealthCheck(host.address, host.healthCheckPort ?? host.port, check);
+      this.#events.healthCheck(this.#config.name, ok);
+      if (ok) {
+        host.hcFailures = 0;
+        host.hcSuccesses++;
+        if (!host.activeHealthy && host.hcSuccesses >= check.healthyThreshold) host.activeHealthy = true;
+      } else {
+        host.hcSuccesses = 0;
+        host.hcFailures++;
+        // A host not yet confirmed healthy fails on its first failed check (Envoy starts hosts as unhealthy).
+        if (host.hcFailures >= check.unhealthyThreshold || host.hcFailures === 1) host.activeHealthy = false;
+      }
+      this.#scheduleHealthCheck(host, check.intervalMs);
+    }, delayMs);
+    host.hcTimer.unref();
+  }
+
+  #usable(host: UpstreamHost, now: number): boolean {
+    if (host.ejectedUntil !== 0 && host.ejectedUntil <= now) host.ejectedUntil = 0;
+    return host.edsHealthy && host.activeHealthy && host.ejectedUntil === 0;
+  }
+
+  /**
+   * Round robin over usable hosts (all hosts in panic mode), skipping `exclude` (previous_hosts) for up to
+   * `attempts` selections; undefined when the cluster has no hosts at all.
+   */
+  pick(exclude: ReadonlySet<string> | undefined, attempts = 1): UpstreamHost | undefined {
+    const hosts = this.#hosts;
+    if (hosts.length === 0) return undefined;
+    const now = Date.now();
+    let usable = hosts.filter((host) => this.#usable(host, now));
+    if (usable.length < hosts.length * PANIC_THRESHOLD) usable = hosts;
+    let chosen: UpstreamHost | undefined;
+    for (let attempt = 0; attempt < Math.max(1, attempts); attempt++) {
+      chosen = usable[this.#next++ % usable.length]!;
+      if (!exclude?.has(chosen.key)) return chosen;
+    }
+    const fresh = usable.find((host) => !exclude?.has(host.key));
+    return fresh ?? chosen;
+  }
+
+  /** Outlier detection: a 5xx or a connection failure counts toward consecutive_5xx; anything else resets it. */
+  recordOutcome(host: UpstreamHost, failed: boolean): void {
+    if (!failed) {
+      host.consecutive5xx = 0;
+      return;
+    }
+    host.consecutive5xx++;
+    const outlier = this.#config.outlier;
+    if (!outlier || host.consecutive5xx < outlier.consecutive5xx || host.ejectedUntil > Date.now()) return;
+    const now = Date.now();
+    const ejected = this.#hosts.filter((h) => h.ejectedUntil > now).length;
+    // max_ejection_percent, but Envoy always allows ejecting at least one host.
+    const allowed = Math.max(1, Math.floor((this.#hosts.length * outlier.maxEjectionPercent) / 100));
+    if (ejected >= allowed) return;
+    host.ejections++;
+    host.ejectedUntil = now + outlier.baseEjectionMs * host.ejections;
+    host.consecutive5xx = 0;
+    this.#events.ejected(this.#config.name, host.key);
+  }
+
+  get ejectedCount(): number {
+    const now = Date.now();
+    return this.#hosts.filter((h) => h.ejectedUntil > now).length;
+  }
+
+  get healthyCount(): number {
+    const now = Date.now();
+    return this.#hosts.filter((h) => this.#usable(h, now)).length;
+  }
+
+  close(): void {
+    this.#closed = true;
+    if (this.#dnsTimer) clearTimeout(this.#dnsTimer);
+    for (const host of this.#hosts) if (host.hcTimer) clearTimeout(host.hcTimer);
+    // Let in-flight requests finish on their sockets; idle keep-alive sockets go now.
+    setTimeout(() => this.agent.destroy(), 60_000).unref();
+  }
+}

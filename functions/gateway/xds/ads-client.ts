@@ -1,0 +1,221 @@
+// The gateway's ADS client, state of the world (envoy xDS protocol, "Aggregated Discovery Service"): one gRPC stream
+// to meshplane carrying LDS, CDS, RDS and EDS. Listeners and clusters are wildcard subscriptions; route
+// configurations and cluster load assignments are subscribed by name as listeners and EDS clusters name them.
+// Each response is ACKed (version_info + nonce) or NACKed (the last accepted version + nonce + error_detail).
+// https://www.envoyproxy.io/docs/envoy/latest/api-docs/xds_protocol#ack-nack-and-resource-type-instance-version
+//
+// When the stream breaks the client reconnects with jittered exponential backoff, re-sending the versions and
+// names it holds so the server only resends what changed; meanwhile the gateway keeps its last accepted config.
+import { create } from "@bufbuild/protobuf";
+import { anyUnpack } from "@bufbuild/protobuf/wkt";
+import { createClient, type Client } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { AggregatedDiscoveryService } from "../../../proto/gen/envoy/service/discovery/v3/ads_pb.js";
+import { DiscoveryRequestSchema, type DiscoveryRequest, type DiscoveryResponse } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
+import { envoyRegistry, TypeUrl, type ResourceType } from "../../xds/resources.js";
+import type { XdsResources, XdsSubscriber, XdsUpdateResult } from "./types.js";
+
+export interface AdsClientOptions {
+  /** `host:port` of meshplane's XDS_PORT. */
+  address: string;
+  /** Envoy node id, e.g. `mesh/app/virtualGateway/gw`. */
+  nodeId: string;
+  /** Envoy node cluster (App Mesh's image sends the node id). */
+  nodeCluster?: string;
+  /** First and largest reconnect delay (default 250 ms and 10 s). */
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  log?: (message: string) => void;
+}
+
+/** The four types the gateway consumes, in the order it subscribes to them. */
+const SUBSCRIBED: readonly ResourceType[] = ["cluster", "listener", "endpoint", "route"];
+const typeByUrl = new Map<string, ResourceType>(SUBSCRIBED.map((type) => [TypeUrl[type], type]));
+
+interface TypeState {
+  /** Last accepted version (sent back on NACK and on reconnect). */
+  version: string;
+  /** Nonce of the last response of this type on the current stream. */
+  nonce: string;
+  /** Names subscribed; null = wildcard. */
+  names: string[] | null;
+}
+
+/** An async queue of outgoing requests that the Connect client consumes as the request stream. */
+class RequestQueue implements AsyncIterable<DiscoveryRequest> {
+  readonly #items: DiscoveryRequest[] = [];
+  #wake: (() => void) | null = null;
+  #closed = false;
+
+  push(request: DiscoveryRequest): void {
+    this.#items.push(request);
+    this.#wake?.();
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#wake?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<DiscoveryRequest> {
+    while (!this.#closed) {
+      const next = this.#items.shift();
+      if (next) {
+        yield next;
+        continue;
+      }
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+      this.#wake = null;
+    }
+  }
+}
+
+export interface AdsClient {
+  /** Whether a stream is open and has received at least one response. */
+  readonly connected: boolean;
+  /** Stops reconnecting and closes the stream. */
+  close(): void;
+}
+
+/**
+ * Starts the ADS stream; `subscriber.apply` is called with every response's decoded resources and decides ACK or
+ * NACK; `subscriber.wantedNames` tells which RDS/EDS names the accepted config references.
+ *
+ * @example
+ * const client = startAdsClient({ address: "127.0.0.1:18000", nodeId: "mesh/app/virtualGateway/gw" }, runtime);
+ */
+export function startAdsClient(options: AdsClientOptions, subscriber: XdsSubscriber): AdsClient {
+  const transport = createGrpcTransport({ baseUrl: `http://${options.address}`, pingIntervalMs: 10_000, pingTimeoutMs: 5_000 });
+  const client: Client<typeof AggregatedDiscoveryService> = createClient(AggregatedDiscoveryService, transport);
+  const log = options.log ?? (() => {});
+  const state = new Map<ResourceType, TypeState>(SUBSCRIBED.map((type) => [type, { version: "", nonce: "", names: type === "cluster" || type === "listener" ? null : [] }]));
+  const node = { id: options.nodeId, cluster: options.nodeCluster ?? options.nodeId, userAgentName: "meshplane-gateway" };
+  const initialBackoff = options.initialBackoffMs ?? 250;
+  const maxBackoff = options.maxBackoffMs ?? 10_000;
+  let closed = false;
+  let connected = false;
+  let abort: AbortController | null = null;
+  let queue: RequestQueue | null = null;
+  let sleepTimer: NodeJS.Timeout | null = null;
+
+  const request = (type: ResourceType, errorMessage?: string): DiscoveryRequest => {
+    const typeState = state.get(type)!;
+    return create(DiscoveryRequestSchema, {
+      node,
+      typeUrl: TypeUrl[type],
+      versionInfo: typeState.version,
+      responseNonce: typeState.nonce,
+      resourceNames: typeState.names ?? [],
+      errorDetail: errorMessage === undefined ? undefined : { code: 3, message: errorMessage },
+    });
+  };
+
+  /** Re-subscribes RDS/EDS when the accepted listeners/clusters name a different set. */
+  const updateSubscriptions = (): void => {
+    const wanted = subscriber.wantedNames();
+    for (const type of ["endpoint", "route"] as const) {
+      const typeState = state.get(type)!;
+      const names = [...wanted[type]].sort();
+      if (typeState.names && typeState.names.length === 0 && typeState.version === "" && names.length === 0) continue;
+      if (typeState.names && names.join("\u0000") === typeState.names.join("\u0000")) continue;
+      typeState.names = names;
+      queue?.push(request(type));
+    }
+  };
+
+  const onResponse = (response: DiscoveryResponse): void => {
+    const type = typeByUrl.get(response.typeUrl);
+    if (!type) {
+      queue?.push(create(DiscoveryRequestSchema, { node, typeUrl: response.typeUrl, responseNonce: response.nonce, errorDetail: { code: 12, message: "type not supported by meshplane gateway" } }));
+      return;
+    }
+    const typeState = state.get(type)!;
+    typeState.nonce = response.nonce;
+    let result: XdsUpdateResult;
+    try {
+      const resources: XdsResources = new Map();
+      for (const any of response.resources) {
+        const message = anyUnpack(any, envoyRegistry);
+        if (!message) throw new Error(`cannot decode ${any.typeUrl}`);
+        const name = (message as { name?: string; clusterName?: string }).name ?? (message as { clusterName?: string }).clusterName ?? "";
+        resources.set(name, message);
+      }
+      result = subscriber.apply(type, resources, response.versionInfo);
+    } catch (error) {
+      result = { ok: false, message: error instanceof Error ? error.message : String(error) };
+    }
+    if (result.ok) {
+      typeState.version = response.versionInfo;
+      queue?.push(request(type));
+      log(`xds: accepted ${type} version ${response.versionInfo} (${response.resources.length} resources)`);
+      updateSubscriptions();
+    } else {
+      // NACK: the last accepted version, this nonce, and why (google.rpc.Status, INVALID_ARGUMENT).
+      queue?.push(request(type, result.message));
+      log(`xds: rejected ${type} version ${response.versionInfo}: ${result.message}`);
+    }
+  };
+
+  const runStream = async (): Promise<void> => {
+    abort = new AbortController();
+    queue = new RequestQueue();
+    for (const typeState of state.values()) typeState.nonce = "";
+    for (const type of SUBSCRIBED) {
+      const typeState = state.get(type)!;
+      // An empty first request would mean "wildcard"; RDS/EDS wait until a listener or cluster names something.
+      if (typeState.names !== null && typeState.names.length === 0) continue;
+      queue.push(request(type));
+    }
+    try {
+      for await (const response of client.streamAggregatedResources(queue, { signal: abort.signal })) {
+        if (!connected) {
+          connected = true;
+          subscriber.onConnection(true);
+        }
+        onResponse(response);
+      }
+    } finally {
+      queue.close();
+      if (connected) {
+        connected = false;
+        subscriber.onConnection(false);
+      }
+    }
+  };
+
+  const loop = async (): Promise<void> => {
+    let backoff = initialBackoff;
+    // Bounded by `closed`: every iteration either streams until the server goes away or sleeps a backoff.
+    while (!closed) {
+      const started = Date.now();
+      try {
+        await runStream();
+        log("xds: stream ended by the server");
+      } catch (error) {
+        if (closed) return;
+        log(`xds: stream failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      if (closed) return;
+      if (Date.now() - started > 30_000) backoff = initialBackoff;
+      const delay = Math.min(maxBackoff, backoff) * (0.5 + Math.random() * 0.5);
+      backoff = Math.min(maxBackoff, backoff * 2);
+      await new Promise<void>((resolve) => {
+        sleepTimer = setTimeout(resolve, delay);
+      });
+      sleepTimer = null;
+    }
+  };
+  void loop();
+
+  return {
+    get connected() {
+      return connected;
+    },
+    close() {
+      closed = true;
+      if (sleepTimer) clearTimeout(sleepTimer);
+      abort?.abort();
+      queue?.close();
+    },
+  };
+}

@@ -1,0 +1,205 @@
+// Pieces of the gateway acceptance tests: real HTTP backends on loopback, the gateway as a child process
+// (`tsx functions/gateway/main.ts`, what `npm run gateway` runs), meshplane's ADS port, and bounded load loops.
+import { spawn, type ChildProcess } from "node:child_process";
+import http from "node:http";
+import net from "node:net";
+import path from "node:path";
+import { repoRoot, type MeshplaneProcess } from "../support/process.js";
+
+export interface Backend {
+  name: string;
+  host: string;
+  port: number;
+  /** Requests seen, by path. */
+  paths: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * A backend answering `{"backend": name, "path": …}`. `/status/<code>` answers that code; POST bodies are echoed
+ * back as they stream in.
+ */
+export function startBackend(name: string, options: { host?: string; port?: number } = {}): Promise<Backend> {
+  const host = options.host ?? "127.0.0.1";
+  const paths: string[] = [];
+  const sockets = new Set<net.Socket>();
+  const server = http.createServer((request, response) => {
+    paths.push(request.url ?? "");
+    const status = /^\/status\/(\d{3})/.exec(request.url ?? "");
+    if (request.method === "POST") {
+      response.writeHead(200, { "content-type": "application/octet-stream", "x-backend": name });
+      request.pipe(response);
+      return;
+    }
+    request.resume();
+    const body = JSON.stringify({ backend: name, path: request.url, host: request.headers.host, headers: request.headers });
+    response.writeHead(status ? Number(status[1]) : 200, { "content-type": "application/json", "x-backend": name });
+    response.end(body);
+  });
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      const address = server.address() as net.AddressInfo;
+      resolve({
+        name,
+        host,
+        port: address.port,
+        paths,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            for (const socket of sockets) socket.destroy();
+          }),
+      });
+    });
+  });
+}
+
+export function freePort(host = "127.0.0.1"): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, host, () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The ADS port a meshplane child process announced (it prints the line just after the API's). */
+export async function xdsPortOf(meshplane: MeshplaneProcess): Promise<number> {
+  const pattern = /ADS \(gRPC, h2c\) on \S+:(\d+)/;
+  await waitFor(() => pattern.test(meshplane.output()), 10_000);
+  const match = pattern.exec(meshplane.output());
+  if (!match) throw new Error(`meshplane did not announce its ADS port:\n${meshplane.output()}`);
+  return Number(match[1]);
+}
+
+export interface GatewayProcess {
+  child: ChildProcess;
+  adminUrl: string;
+  output(): string;
+  metrics(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** Starts `tsx functions/gateway/main.ts` and waits for its admin port. */
+export function startGatewayProcess(args: string[]): Promise<GatewayProcess> {
+  const child = spawn(path.join(repoRoot, "node_modules/.bin/tsx"), [path.join(repoRoot, "functions/gateway/main.ts"), "--admin", "127.0.0.1:0", ...args], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return new Promise((resolve, reject) => {
+    const deadline = Date.now() + 30_000;
+    const poll = setInterval(() => {
+      const match = /admin on (http:\/\/\S+)/.exec(output);
+      if (match) {
+        clearInterval(poll);
+        const adminUrl = match[1]!;
+        resolve({
+          child,
+          adminUrl,
+          output: () => output,
+          metrics: async () => (await fetch(`${adminUrl}/stats/prometheus`)).text(),
+          async stop() {
+            if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+            await exited;
+          },
+        });
+      } else if (child.exitCode !== null || Date.now() > deadline) {
+        clearInterval(poll);
+        child.kill("SIGKILL");
+        reject(new Error(`gateway did not start:\n${output}`));
+      }
+    }, 50);
+  });
+}
+
+/** Polls `check` every 50 ms until it returns true or `timeoutMs` passes; returns whether it succeeded. */
+export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if (await check()) return true;
+    } catch {
+      // not yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return false;
+}
+
+export interface Reply {
+  status: number;
+  backend: string | undefined;
+  path: string | undefined;
+  flags: string | null;
+  startedAt: number;
+  error?: string;
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+/** One GET through the gateway (keep-alive, like a real client). Never throws: errors come back as status 0. */
+export function get(port: number, pathAndQuery: string, headers: Record<string, string> = {}): Promise<Reply> {
+  const startedAt = Date.now();
+  return new Promise((resolve) => {
+    const request = http.get({ host: "127.0.0.1", port, path: pathAndQuery, headers, agent }, (response) => {
+      let text = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => (text += chunk));
+      response.on("end", () => {
+        let parsed: { backend?: string; path?: string } = {};
+        try {
+          parsed = JSON.parse(text) as { backend?: string; path?: string };
+        } catch {
+          // a gateway verdict (text/plain)
+        }
+        resolve({ status: response.statusCode ?? 0, backend: parsed.backend, path: parsed.path, flags: (response.headers["x-meshplane-flags"] as string | undefined) ?? null, startedAt });
+      });
+      response.on("error", (error) => resolve({ status: 0, backend: undefined, path: undefined, flags: null, startedAt, error: error.message }));
+    });
+    request.setTimeout(20_000, () => request.destroy(new Error("client timeout")));
+    request.on("error", (error) => resolve({ status: 0, backend: undefined, path: undefined, flags: null, startedAt, error: error.message }));
+  });
+}
+
+/** `total` GETs with `concurrency` in flight. */
+export async function load(port: number, total: number, concurrency: number, pathAndQuery = "/", headers: Record<string, string> = {}): Promise<Reply[]> {
+  const replies: Reply[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < total) {
+      next++;
+      replies.push(await get(port, pathAndQuery, headers));
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return replies;
+}
+
+/** GETs with `concurrency` in flight until `stop()` resolves true or `maxRequests` is reached. */
+export function loadUntil(port: number, concurrency: number, maxRequests: number, headers: Record<string, string> = {}): { stop(): void; done: Promise<Reply[]> } {
+  const replies: Reply[] = [];
+  let stopped = false;
+  const worker = async () => {
+    while (!stopped && replies.length < maxRequests) replies.push(await get(port, "/", headers));
+  };
+  const done = Promise.all(Array.from({ length: concurrency }, worker)).then(() => replies);
+  return { stop: () => (stopped = true), done };
+}
+
+export function countBy(replies: readonly Reply[], key: (reply: Reply) => string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const reply of replies) counts[key(reply)] = (counts[key(reply)] ?? 0) + 1;
+  return counts;
+}
