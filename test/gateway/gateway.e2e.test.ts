@@ -42,6 +42,8 @@ describe("meshplane gateway, end to end", () => {
   let gateway: GatewayProcess;
   let backendB: Backend;
   let backendV2: Backend;
+  let backendC1: Backend;
+  let backendC2: Backend;
   let gatewayPort: number;
   let apiPort: number;
   let xdsPort: number;
@@ -97,6 +99,53 @@ describe("meshplane gateway, end to end", () => {
         spec: { httpRoute: { match: { prefix: "/chapter" }, action: { target: { virtualService: { virtualServiceName: "serviceb" } } } } },
       }),
     );
+    // serviceC: two instances in meshplane's endpoint registry (Cloud Map discovery → EDS). App Mesh dials the
+    // listener port on every instance, so the two backends share a port on two loopback addresses.
+    const portC = await freePort();
+    [backendC1, backendC2] = await Promise.all([startBackend("serviceC-1", { port: portC }), startBackend("serviceC-2", { host: "127.0.0.2", port: portC })]);
+    await appMesh.send(
+      new CreateVirtualNodeCommand({
+        meshName: mesh,
+        virtualNodeName: "serviceC",
+        spec: {
+          listeners: [
+            {
+              portMapping: { port: portC, protocol: "http" },
+              outlierDetection: { maxServerErrors: 2, interval: { value: 1, unit: "s" }, baseEjectionDuration: { value: 30, unit: "s" }, maxEjectionPercent: 50 },
+            },
+          ],
+          serviceDiscovery: { awsCloudMap: { namespaceName: "local", serviceName: "c" } },
+        },
+      }),
+    );
+    for (const [instance, backend] of [["c1", backendC1], ["c2", backendC2]] as const) {
+      const response = await fetch(`${meshplane.url}/v1/endpoints/local/c/${instance}`, {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ address: backend.host, port: backend.port }),
+      });
+      expect(response.status, await response.text()).toBeLessThan(300);
+    }
+    await appMesh.send(new CreateVirtualServiceCommand({ meshName: mesh, virtualServiceName: "servicec", spec: { provider: { virtualNode: { virtualNodeName: "serviceC" } } } }));
+    // serviceD: DNS discovery to a port nothing listens on.
+    await appMesh.send(
+      new CreateVirtualNodeCommand({
+        meshName: mesh,
+        virtualNodeName: "serviceD",
+        spec: { listeners: [{ portMapping: { port: await freePort(), protocol: "http" } }], serviceDiscovery: { dns: { hostname: "localhost" } } },
+      }),
+    );
+    await appMesh.send(new CreateVirtualServiceCommand({ meshName: mesh, virtualServiceName: "serviced", spec: { provider: { virtualNode: { virtualNodeName: "serviceD" } } } }));
+    for (const [name, prefix, service] of [["c", "/c", "servicec"], ["d", "/d", "serviced"]] as const) {
+      await appMesh.send(
+        new CreateGatewayRouteCommand({
+          meshName: mesh,
+          virtualGatewayName: "gw",
+          gatewayRouteName: name,
+          spec: { httpRoute: { match: { prefix }, action: { target: { virtualService: { virtualServiceName: service } } } } },
+        }),
+      );
+    }
     gateway = await startGatewayProcess(["--node", `mesh/${mesh}/virtualGateway/gw`, "--xds", `127.0.0.1:${xdsPort}`]);
     const up = await waitFor(async () => (await get(gatewayPort, "/")).status === 200, 20_000);
     expect(up, gateway.output()).toBe(true);
@@ -106,7 +155,7 @@ describe("meshplane gateway, end to end", () => {
     await gateway?.stop();
     await meshplane?.stop();
     appMesh?.destroy();
-    await Promise.all([backendB?.close(), backendV2?.close()]);
+    await Promise.all([backendB?.close(), backendV2?.close(), backendC1?.close(), backendC2?.close()]);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -149,6 +198,29 @@ describe("meshplane gateway, end to end", () => {
     expect(countBy(late, (r) => r.backend ?? "none")).toEqual({ serviceBv2: late.length });
   });
 
+  it("loses no idempotent GET when one of serviceC's two instances is killed (default retries, outlier ejection)", async () => {
+    const warm = await load(gatewayPort, 100, 8, "/c/item");
+    expect(countBy(warm, (r) => `${r.status}`)).toEqual({ "200": 100 });
+    expect(new Set(warm.map((r) => r.backend))).toEqual(new Set(["serviceC-1", "serviceC-2"]));
+    const running = loadUntil(gatewayPort, 8, 1500, {}, "/c/item");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await backendC2.close();
+    const replies = await running.done;
+    expect(replies.filter((r) => r.status !== 200)).toEqual([]);
+    expect(replies.length).toBe(1500);
+    const afterKill = replies.slice(-200);
+    expect(countBy(afterKill, (r) => r.backend ?? "none")).toEqual({ "serviceC-1": 200 });
+    const metrics = await gateway.metrics();
+    expect(metrics).toMatch(/envoy_cluster_outlier_detection_ejections_enforced_total\{envoy_cluster_name="cds_egress_gateway-e2e_serviceC_http_\d+"\} [1-9]/);
+    expect(metrics).toMatch(/envoy_cluster_upstream_rq_retry\{envoy_cluster_name="cds_egress_gateway-e2e_serviceC_http_\d+"\} [1-9]/);
+  });
+
+  it("answers 503 with x-meshplane-flags UF,URX when every attempt fails to connect", async () => {
+    const reply = await get(gatewayPort, "/d/x");
+    expect(reply.status).toBe(503);
+    expect(reply.flags).toBe("UF,URX");
+  });
+
   it("keeps routing on its last config while the control plane is down, and picks up changes made meanwhile once it is back", async () => {
     await meshplane.stop();
     const disconnected = await waitFor(async () => /envoy_control_plane_connected_state 0/.test(await gateway.metrics()), 10_000);
@@ -156,12 +228,20 @@ describe("meshplane gateway, end to end", () => {
     const whileDown = await load(gatewayPort, 200, 8);
     expect(countBy(whileDown, (r) => `${r.status} ${r.backend}`)).toEqual({ "200 serviceBv2": 200 });
 
-    // A second meshplane on the same database and ports: a change is made while the gateway is still away from it
-    // (its reconnect backoff), then the gateway reconnects and must route by the new weights.
+    // Meanwhile the route changes: written through a meshplane on the same database but other ports, which the
+    // gateway cannot reach, and stopped again.
+    const elsewhere = await startMeshplaneProcess({ ...env(), PORT: "0", XDS_PORT: "0" });
+    const elsewhereClient = createAppMeshClient(elsewhere.url);
+    await elsewhereClient.send(new UpdateRouteCommand({ meshName: mesh, virtualRouterName: "serviceb-router", routeName: "split", spec: splitRoute(100, 0) }));
+    elsewhereClient.destroy();
+    await elsewhere.stop();
+    const stillOld = await load(gatewayPort, 50, 4);
+    expect(countBy(stillOld, (r) => `${r.status} ${r.backend}`)).toEqual({ "200 serviceBv2": 50 });
+
+    // The control plane comes back on its ports: the gateway reconnects and routes by the new weights.
     meshplane = await startMeshplaneProcess(env());
     appMesh.destroy();
     appMesh = createAppMeshClient(meshplane.url);
-    await appMesh.send(new UpdateRouteCommand({ meshName: mesh, virtualRouterName: "serviceb-router", routeName: "split", spec: splitRoute(100, 0) }));
     const switched = await waitFor(async () => (await load(gatewayPort, 20, 4)).every((r) => r.backend === "serviceB"), 20_000);
     expect(switched, gateway.output()).toBe(true);
     expect(await gateway.metrics()).toMatch(/envoy_control_plane_connected_state 1/);

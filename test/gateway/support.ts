@@ -188,11 +188,15 @@ export async function load(port: number, total: number, concurrency: number, pat
 }
 
 /** GETs with `concurrency` in flight until `stop()` resolves true or `maxRequests` is reached. */
-export function loadUntil(port: number, concurrency: number, maxRequests: number, headers: Record<string, string> = {}): { stop(): void; done: Promise<Reply[]> } {
+export function loadUntil(port: number, concurrency: number, maxRequests: number, headers: Record<string, string> = {}, pathAndQuery = "/"): { stop(): void; done: Promise<Reply[]> } {
   const replies: Reply[] = [];
   let stopped = false;
+  let issued = 0;
   const worker = async () => {
-    while (!stopped && replies.length < maxRequests) replies.push(await get(port, "/", headers));
+    while (!stopped && issued < maxRequests) {
+      issued++;
+      replies.push(await get(port, pathAndQuery, headers));
+    }
   };
   const done = Promise.all(Array.from({ length: concurrency }, worker)).then(() => replies);
   return { stop: () => (stopped = true), done };
