@@ -11,6 +11,9 @@ export let stepCount: i64 = 0;
 /** "No rune here": before the first or after the last rune of the input. */
 const NO_RUNE: i32 = -1;
 
+/** Work per rune stays within (MAX_PRECOMPUTED_CLOSURE + 2) × program size (see closureStart). */
+export const MAX_PRECOMPUTED_CLOSURE: i32 = 4;
+
 export class Matcher {
   private program: Program;
   /** marks[pc] == generation ⇔ pc is already in the list being built for the current position. */
@@ -27,6 +30,14 @@ export class Matcher {
    * the prefix bytes directly and starts the VM after them.
    */
   private prefixInstructions: i32;
+  /**
+   * Precomputed closures: for instruction pc, closureItems[closureStart[pc] … closureStart[pc + 1]) are the consuming
+   * and Match instructions reachable through jumps and splits alone. closureStart[pc] == -1: followed at run time
+   * instead, because the closure passes an assertion (which depends on the input) or holds more than
+   * MAX_PRECOMPUTED_CLOSURE items (every thread walks its list, so long lists would cost O(program²) per rune).
+   */
+  private closureStart: StaticArray<i32>;
+  private closureItems: StaticArray<i32>;
 
   constructor(program: Program, literalPrefix: StaticArray<u8>, prefixInstructions: i32) {
     this.program = program;
@@ -37,6 +48,60 @@ export class Matcher {
     this.current = new StaticArray<i32>(size);
     this.next = new StaticArray<i32>(size);
     this.stack = new StaticArray<i32>(size);
+    this.closureStart = new StaticArray<i32>(size + 1);
+    this.closureItems = new StaticArray<i32>(0);
+    this.precomputeClosures();
+  }
+
+  /** Fills closureStart/closureItems (at most MAX_PRECOMPUTED_CLOSURE items per instruction). */
+  private precomputeClosures(): void {
+    const code = this.program.code;
+    const size = this.program.instructionCount;
+    const items = new Array<i32>();
+    for (let pc = 0; pc < size; pc++) {
+      this.closureStart[pc] = items.length;
+      this.advanceGeneration();
+      let depth = 0;
+      this.stack[depth++] = pc;
+      this.marks[pc] = this.generation;
+      let hasAssertion = false;
+      const first = items.length;
+      while (depth > 0) {
+        const at = this.stack[--depth];
+        const op = code[at * INSTRUCTION_WORDS];
+        if (op == Opcode.Assert) {
+          hasAssertion = true;
+          break;
+        }
+        if (op == Opcode.Jump || op == Opcode.Split) {
+          const targets = op == Opcode.Jump ? 1 : 2;
+          for (let t = 1; t <= targets; t++) {
+            const target = code[at * INSTRUCTION_WORDS + t];
+            if (this.marks[target] != this.generation) {
+              this.marks[target] = this.generation;
+              this.stack[depth++] = target;
+            }
+          }
+        } else {
+          items.push(at);
+        }
+      }
+      if (hasAssertion || items.length - first > MAX_PRECOMPUTED_CLOSURE) {
+        items.length = first;
+        this.closureStart[pc] = -1;
+      }
+    }
+    this.closureStart[size] = items.length;
+    const stored = new StaticArray<i32>(items.length);
+    for (let i = 0; i < items.length; i++) stored[i] = items[i];
+    this.closureItems = stored;
+  }
+
+  /** The end of pc's precomputed closure: the next instruction's start, skipping dynamic ones (-1). */
+  private closureEnd(pc: i32): i32 {
+    let next = pc + 1;
+    while (unchecked(this.closureStart[next]) < 0) next++;
+    return unchecked(this.closureStart[next]);
   }
 
   get instructionCount(): i32 {
@@ -68,8 +133,20 @@ export class Matcher {
       }
       const rune = nextRune;
       const after = position + nextLength;
-      nextRune = after < length ? decodeRune(ptr + after, length - after) : NO_RUNE;
-      nextLength = decodedLength;
+      if (after < length) {
+        const byte = <i32>load<u8>(ptr + <usize>after);
+        // ASCII inline; only multi-byte sequences pay for the decoder call.
+        if (byte < 0x80) {
+          nextRune = byte;
+          nextLength = 1;
+        } else {
+          nextRune = decodeRune(ptr + <usize>after, length - after);
+          nextLength = decodedLength;
+        }
+      } else {
+        nextRune = NO_RUNE;
+        nextLength = 0;
+      }
       let nextCount = 0;
       this.advanceGeneration();
       for (let i = 0; i < currentCount; i++) {
@@ -84,13 +161,19 @@ export class Matcher {
         }
         if (consumed) {
           const follower = pc + 1;
-          const followerOp = unchecked(code[follower * INSTRUCTION_WORDS]);
-          if (followerOp == Opcode.Range || followerOp == Opcode.Class || followerOp == Opcode.Match) {
-            // Nothing to follow: the common case, without the closure's stack.
-            if (unchecked(this.marks[follower]) != this.generation) {
-              unchecked((this.marks[follower] = this.generation));
-              unchecked((next[nextCount++] = follower));
+          const closureStart = unchecked(this.closureStart[follower]);
+          if (closureStart >= 0) {
+            // Precomputed closure: no stack, no jumps or splits to walk.
+            const closureEnd = this.closureEnd(follower);
+            const marks = this.marks;
+            const generation = this.generation;
+            for (let item = closureStart; item < closureEnd; item++) {
+              const target = unchecked(this.closureItems[item]);
               steps++;
+              if (unchecked(marks[target]) != generation) {
+                unchecked((marks[target] = generation));
+                unchecked((next[nextCount++] = target));
+              }
             }
           } else {
             nextCount = this.addClosure(next, nextCount, follower, rune, nextRune);
