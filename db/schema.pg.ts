@@ -91,12 +91,16 @@ export const changeLog = pgTable(
 );
 
 /** The first response to a request carrying a clientToken, replayed for retries of the same request. */
-export const idempotency = pgTable("idempotency", {
-  token: text("token").primaryKey(),
-  requestHash: text("request_hash").notNull(),
-  response: jsonb("response").notNull(),
-  createdAt: bigint("created_at", { mode: "number" }).notNull(),
-});
+export const idempotency = pgTable(
+  "idempotency",
+  {
+    token: text("token").primaryKey(),
+    requestHash: text("request_hash").notNull(),
+    response: jsonb("response").notNull(),
+    createdAt: bigint("created_at", { mode: "number" }).notNull(),
+  },
+  (table) => [index("idempotency_created_at").on(table.createdAt)],
+);
 
 /** meshplane's endpoint registry (its stand-in for Cloud Map). */
 export const endpoints = pgTable(

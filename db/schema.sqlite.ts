@@ -86,12 +86,16 @@ export const changeLog = sqliteTable(
 );
 
 /** The first response to a request carrying a clientToken, replayed for retries of the same request. */
-export const idempotency = sqliteTable("idempotency", {
-  token: text("token").primaryKey(),
-  requestHash: text("request_hash").notNull(),
-  response: text("response", { mode: "json" }).notNull(),
-  createdAt: integer("created_at").notNull(),
-});
+export const idempotency = sqliteTable(
+  "idempotency",
+  {
+    token: text("token").primaryKey(),
+    requestHash: text("request_hash").notNull(),
+    response: text("response", { mode: "json" }).notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (table) => [index("idempotency_created_at").on(table.createdAt)],
+);
 
 /** meshplane's endpoint registry (its stand-in for Cloud Map). */
 export const endpoints = sqliteTable(

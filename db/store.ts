@@ -98,6 +98,8 @@ export interface WriteBatch {
   putEndpoints?: EndpointRow[];
   deleteEndpoints?: Array<Pick<EndpointRow, "namespaceName" | "serviceName" | "instanceId">>;
   idempotency?: IdempotencyRecord;
+  /** Deletes idempotency records created before this time (epoch ms), before `idempotency` is inserted. */
+  expireIdempotencyBefore?: number;
   changes?: ChangeEntry[];
 }
 

@@ -10,7 +10,7 @@
 // - Deadlocks and serialization failures are retried inside (bounded), then reported as `stale`.
 // - Change-log rows are appended under a transaction-scoped advisory lock, so their seq order is commit order,
 //   and NOTIFY is sent in the same transaction (delivered only if it commits).
-import { and, asc, count, eq, gt, gte, inArray, lte, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, gt, gte, inArray, lt, lte, sql, type SQL } from "drizzle-orm";
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import * as schema from "../schema.pg.js";
@@ -183,6 +183,9 @@ async function applyBatch(tx: Transaction, batch: WriteBatch): Promise<Record<st
       .delete(endpoints)
       .where(and(eq(endpoints.namespaceName, key.namespaceName), eq(endpoints.serviceName, key.serviceName), eq(endpoints.instanceId, key.instanceId)));
   }
+  if (batch.expireIdempotencyBefore !== undefined) {
+    await tx.delete(idempotency).where(lt(idempotency.createdAt, batch.expireIdempotencyBefore));
+  }
   if (batch.idempotency) {
     const { token, requestHash, response, createdAt } = batch.idempotency;
     await tx.insert(idempotency).values({ token, requestHash, response, createdAt });
@@ -252,6 +255,7 @@ export function createPostgresStore(db: PostgresDatabase, options: Pick<Postgres
       !batch.putEndpoints?.length &&
       !batch.deleteEndpoints?.length &&
       !batch.idempotency &&
+      batch.expireIdempotencyBefore === undefined &&
       !batch.changes?.length;
     if (empty) return { ok: true, revisions: {} };
     for (let attempt = 1; ; attempt++) {

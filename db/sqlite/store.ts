@@ -1,6 +1,6 @@
 // The Store on SQLite through Drizzle: one implementation for a libSQL file (Node) and D1 (Workers). Both run
 // a batch atomically, which is all the write path needs (D1 has no interactive transactions).
-import { and, asc, count, eq, gt, gte, inArray, lte, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, gt, gte, inArray, lt, lte, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
 import * as schema from "../schema.sqlite.js";
@@ -109,6 +109,7 @@ export function createSqliteStore(db: BatchingSqliteDatabase): Store {
         ),
       );
     }
+    if (batch.expireIdempotencyBefore !== undefined) statements.push(db.delete(idempotency).where(lt(idempotency.createdAt, batch.expireIdempotencyBefore)));
     if (batch.idempotency) statements.push(db.insert(idempotency).values(batch.idempotency));
 
     const bumped = [...new Set([...batch.expect.map((e) => e.scope), ...(batch.bump ?? [])])];

@@ -20,6 +20,8 @@ export interface AppMeshServiceConfig extends ArnContext {
   /** Epoch milliseconds; injectable for tests. */
   now?: () => number;
   newUid?: () => string;
+  /** How long a clientToken is remembered (default 24 h); older records are replaced and purged. */
+  idempotencyRetentionMs?: number;
   /** Told, after each committed write, which scopes reached which revision (wakes the xDS cache). */
   onCommit?: (changes: ScopeChange[]) => void;
 }
@@ -76,6 +78,8 @@ export function createAppMeshService(store: Store, config: AppMeshServiceConfig)
   const now = config.now ?? Date.now;
   const newUid = config.newUid ?? (() => crypto.randomUUID());
   const mutex = createKeyedMutex();
+  const idempotencyRetentionMs = config.idempotencyRetentionMs ?? 24 * 60 * 60 * 1000;
+  let lastIdempotencyExpiry = 0;
 
   const keyOf = (descriptor: KindDescriptor, input: Input): ResourceKey => ({
     kind: descriptor.kind,
@@ -163,13 +167,27 @@ export function createAppMeshService(store: Store, config: AppMeshServiceConfig)
     return scopes.some((scope) => now[scope] !== seen[scope]);
   }
 
-  /** Replays the first response for a repeated clientToken; refuses the token reused for another request. */
-  async function replayIdempotent(token: string | undefined, requestHash: string): Promise<unknown | undefined> {
+  /**
+   * Replays the first response for a repeated clientToken; refuses the token reused for another request.
+   * `expired` means a record exists but is past retention: the write must purge it before recording anew.
+   */
+  async function replayIdempotent(token: string | undefined, requestHash: string): Promise<{ response: unknown } | "expired" | undefined> {
     if (token === undefined) return undefined;
     const record = await store.getIdempotencyRecord(`${config.accountId}:${token}`);
     if (!record) return undefined;
+    if (record.createdAt < now() - idempotencyRetentionMs) return "expired";
     if (record.requestHash !== requestHash) throw conflict(`The clientToken ${token} was already used for a different request.`);
-    return record.response;
+    return { response: record.response };
+  }
+
+  /** Records the response under the token, and purges expired records (at most once a minute, or when one is in the way). */
+  function recordIdempotency(batch: WriteBatch, token: string | undefined, requestHash: string, response: unknown, at: number, expiredInTheWay: boolean): void {
+    if (token === undefined) return;
+    batch.idempotency = { token: `${config.accountId}:${token}`, requestHash, response, createdAt: at };
+    if (expiredInTheWay || at - lastIdempotencyExpiry >= 60_000) {
+      batch.expireIdempotencyBefore = at - idempotencyRetentionMs;
+      lastIdempotencyExpiry = at;
+    }
   }
 
   const changeOf = (scope: string, action: ChangeEntry["action"], key: ResourceKey): ChangeEntry => ({
@@ -193,7 +211,7 @@ export function createAppMeshService(store: Store, config: AppMeshServiceConfig)
 
     return writeWithRetry([scope], async () => {
       const replay = await replayIdempotent(clientToken, requestHash);
-      if (replay !== undefined) return { batch: null, response: replay };
+      if (typeof replay === "object") return { batch: null, response: replay.response };
       await requireParents(descriptor, key);
       if (await store.getResource(key)) throw conflict(`${describeKey(key)} already exists.`);
       const quota = config.quotas[descriptor.quota];
@@ -226,7 +244,7 @@ export function createAppMeshService(store: Store, config: AppMeshServiceConfig)
         setRefs: [{ uid: row.uid, meshName: key.meshName, refs: descriptor.references(spec) }],
         changes: [changeOf(scope, "create", key)],
       };
-      if (clientToken !== undefined) batch.idempotency = { token: `${config.accountId}:${clientToken}`, requestHash, response, createdAt: at };
+      recordIdempotency(batch, clientToken, requestHash, response, at, replay === "expired");
       // A new mesh also starts its own scope, so xDS watchers of the mesh see it.
       if (descriptor.kind === "mesh") batch.bump = [meshScope(key.meshName)];
       return { batch, response };
@@ -246,7 +264,7 @@ export function createAppMeshService(store: Store, config: AppMeshServiceConfig)
 
     return writeWithRetry([scope], async () => {
       const replay = await replayIdempotent(clientToken, requestHash);
-      if (replay !== undefined) return { batch: null, response: replay };
+      if (typeof replay === "object") return { batch: null, response: replay.response };
       await requireParents(descriptor, key);
       const current = await requireRow(key);
       await requireReferences(descriptor, key.meshName, spec);
@@ -259,7 +277,7 @@ export function createAppMeshService(store: Store, config: AppMeshServiceConfig)
         setRefs: [{ uid: row.uid, meshName: key.meshName, refs: descriptor.references(spec) }],
         changes: [changeOf(scope, "update", key)],
       };
-      if (clientToken !== undefined) batch.idempotency = { token: `${config.accountId}:${clientToken}`, requestHash, response, createdAt: at };
+      recordIdempotency(batch, clientToken, requestHash, response, at, replay === "expired");
       return { batch, response };
     });
   }

@@ -1,0 +1,1 @@
+CREATE INDEX `idempotency_created_at` ON `idempotency` (`created_at`);
