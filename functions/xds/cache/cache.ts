@@ -75,6 +75,8 @@ interface NodeEntry {
   readonly node: Node;
   readonly request: NodeRequest;
   snapshot: NodeSnapshot;
+  /** Dependency fingerprint the snapshot was translated under (when the translation provides one). */
+  fingerprint: string | undefined;
   readonly watchers: Set<NodeListener>;
 }
 
@@ -181,6 +183,9 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
         mesh.nodes.delete(nodeKey);
         continue;
       }
+      const fingerprint = mesh.translate?.fingerprint?.(entry.node, entry.request);
+      if (fingerprint !== undefined && fingerprint === entry.fingerprint) continue;
+      entry.fingerprint = fingerprint;
       const next = buildNodeSnapshot(mesh, entry.node, entry.request, entry.snapshot, changedAt);
       translatedNodes++;
       if (pushOrder.some((type) => next.types[type] !== entry.snapshot.types[type])) {
@@ -282,7 +287,7 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
   function entryFor(mesh: MeshEntry, key: string, node: Node, request: NodeRequest): NodeEntry {
     let entry = mesh.nodes.get(key);
     if (!entry) {
-      entry = { key, node, request, snapshot: buildNodeSnapshot(mesh, node, request, undefined, now()), watchers: new Set() };
+      entry = { key, node, request, snapshot: buildNodeSnapshot(mesh, node, request, undefined, now()), watchers: new Set(), fingerprint: mesh.translate?.fingerprint?.(node, request) };
       mesh.nodes.set(key, entry);
     }
     return entry;

@@ -4,7 +4,10 @@ import { LocalitySchema } from "../../../proto/gen/envoy/config/core/v3/base_pb.
 import { parseNodeId, type NodeIdentity as AppMeshNodeIdentity } from "../node-id.js";
 import { ClusterLoadAssignmentSchema, type ClusterLoadAssignment } from "../resources.js";
 import { createMeshTranslator, type NodeResources, type TranslateOptions } from "../translate/index.js";
-import { NodeIdError, type Node, type XdsTranslation } from "./types.js";
+import type { MeshSnapshot } from "../../appmesh/snapshot.js";
+import type { RouteData, VirtualNodeData } from "../../appmesh/model/types.generated.js";
+import { hashString } from "./hash.js";
+import { NodeIdError, type Node, type NodeRequest, type XdsTranslation } from "./types.js";
 
 function parse(node: Node): AppMeshNodeIdentity {
   const identity = parseNodeId(node.id);
@@ -42,7 +45,84 @@ export function appMeshTranslation(options?: TranslateOptions): XdsTranslation {
           return { ...resources, endpoints: resources.endpoints.map(proxylessAssignment) };
         },
         exists: (node) => translator.nodeExists(parse(node)),
+        fingerprint: dependencyFingerprint(snapshot),
       };
     },
+  };
+}
+
+type Stampable = { metadata: { uid: string; version: number }; status: { status?: string }; spec: unknown };
+const specHashes = new WeakMap<object, string>();
+/** A resource's identity, version and content (the spec hash keeps this exact even if a version were not bumped). */
+function stamp(resource: Stampable | undefined): string {
+  if (!resource) return "-";
+  let spec = specHashes.get(resource);
+  if (spec === undefined) {
+    spec = hashString(JSON.stringify(resource.spec));
+    specHashes.set(resource, spec);
+  }
+  return `${resource.metadata.uid}@${resource.metadata.version}/${resource.status.status ?? ""}/${spec}`;
+}
+
+type RouteSpecs = RouteData["spec"];
+function routeTargets(spec: RouteSpecs): string[] {
+  const actions = [spec.httpRoute?.action, spec.http2Route?.action, spec.grpcRoute?.action, spec.tcpRoute?.action];
+  return actions.flatMap((action) => action?.weightedTargets.map((target) => target.virtualNode) ?? []);
+}
+
+/**
+ * What a virtual node's translation can read, summarised: the mesh, the node, and transitively each backend virtual
+ * service, its provider (a node, or a router with its routes and their target nodes) and the registered endpoints of
+ * every node reached. Equal fingerprints ⇒ equal translation, so the cache skips re-translating nodes a change
+ * cannot affect. Virtual gateways (few, and reaching far) fingerprint the whole snapshot.
+ */
+function dependencyFingerprint(snapshot: MeshSnapshot): (node: Node, request: NodeRequest) => string {
+  const nodes = new Map(snapshot.virtualNodes.map((vn) => [vn.virtualNodeName, vn]));
+  const services = new Map(snapshot.virtualServices.map((vs) => [vs.virtualServiceName, vs]));
+  const routers = new Map(snapshot.virtualRouters.map((vr) => [vr.virtualRouterName, vr]));
+  const routesByRouter = new Map<string, RouteData[]>();
+  for (const route of snapshot.routes) routesByRouter.set(route.virtualRouterName, [...(routesByRouter.get(route.virtualRouterName) ?? []), route]);
+  const endpointsByService = new Map<string, string[]>();
+  for (const e of snapshot.endpoints) {
+    const key = `${e.namespaceName}/${e.serviceName}`;
+    endpointsByService.set(key, [...(endpointsByService.get(key) ?? []), `${e.instanceId}|${e.address}|${e.port}|${e.health}|${JSON.stringify(e.attributes)}`]);
+  }
+  const whole = `${snapshot.revision}|${hashString(JSON.stringify(snapshot.endpoints))}`;
+  const serviceParts = new Map<string, string>();
+
+  const nodePart = (name: string): string => {
+    const vn: VirtualNodeData | undefined = nodes.get(name);
+    const cloudMap = vn?.spec.serviceDiscovery?.awsCloudMap;
+    const endpoints = cloudMap ? (endpointsByService.get(`${cloudMap.namespaceName}/${cloudMap.serviceName}`) ?? []).sort().join(",") : "";
+    return `n:${name}=${stamp(vn)}[${endpoints}]`;
+  };
+  const servicePart = (name: string): string => {
+    const memo = serviceParts.get(name);
+    if (memo !== undefined) return memo;
+    const vs = services.get(name);
+    const parts = [`s:${name}=${stamp(vs)}`];
+    const provider = vs?.spec.provider;
+    if (provider?.virtualNode) parts.push(nodePart(provider.virtualNode.virtualNodeName));
+    if (provider?.virtualRouter) {
+      const routerName = provider.virtualRouter.virtualRouterName;
+      parts.push(`r:${routerName}=${stamp(routers.get(routerName))}`);
+      const routes = [...(routesByRouter.get(routerName) ?? [])].sort((a, b) => (a.routeName < b.routeName ? -1 : 1));
+      for (const route of routes) {
+        parts.push(`rt:${route.routeName}=${stamp(route)}`);
+        for (const target of routeTargets(route.spec)) parts.push(nodePart(target));
+      }
+    }
+    const part = parts.join(";");
+    serviceParts.set(name, part);
+    return part;
+  };
+
+  return (node, request) => {
+    const identity = parse(node);
+    if (identity.kind !== "virtualNode") return `gateway:${whole}`;
+    const vn = nodes.get(identity.name);
+    const parts = [`mesh=${stamp(snapshot.mesh)}`, nodePart(identity.name), `api=${(request.apiListeners ?? []).join(",")}`];
+    for (const backend of vn?.spec.backends ?? []) if (backend.virtualService) parts.push(servicePart(backend.virtualService.virtualServiceName));
+    return hashString(parts.join("\n"));
   };
 }

@@ -61,6 +61,11 @@ export interface SnapshotTranslator {
   translate(node: Node, request: NodeRequest): TranslatedResources;
   /** Whether the node's virtual node / virtual gateway exists in the snapshot. */
   exists(node: Node): boolean;
+  /**
+   * Optional: a summary of everything the node's translation reads. When it equals the fingerprint from the
+   * previous snapshot, the cache keeps the node's resources without translating it again.
+   */
+  fingerprint?(node: Node, request: NodeRequest): string;
 }
 
 /** The translation seam: the cache depends on this, not on the translator's modules. */

@@ -160,7 +160,7 @@ describe("xDS snapshot cache", () => {
     await expect(cache.watch(node("mesh/a/virtualNode/ghost"), () => {})).rejects.toBeInstanceOf(NodeIdError);
   });
 
-  it("with the real translation, a route change of one router leaves other nodes' versions untouched", async () => {
+  it("with the real translation, a route change re-translates only the nodes that call the router", async () => {
     const base = (weights: [number, number], revision: number): MeshSnapshot => ({
       ...snapshotOf("app", revision, []),
       virtualNodes: [
@@ -179,7 +179,8 @@ describe("xDS snapshot cache", () => {
     });
     const db = memoryStore([base([50, 50], 1)]);
     const feed = createLocalChangeFeed();
-    const cache = createXdsCache({ store: db.store, loadSnapshot: db.loadSnapshot, translation: appMeshTranslation(), feeds: [feed] });
+    const translated: number[] = [];
+    const cache = createXdsCache({ store: db.store, loadSnapshot: db.loadSnapshot, translation: appMeshTranslation(), feeds: [feed], onTranslate: (event) => translated.push(event.nodes) });
     const callerUpdates: NodeSnapshot[] = [];
     const lonerUpdates: NodeSnapshot[] = [];
     const caller = await cache.watch(node("mesh/app/virtualNode/caller"), (s) => callerUpdates.push(s));
@@ -188,6 +189,8 @@ describe("xDS snapshot cache", () => {
     feed.publish({ scope: "mesh/app", revision: 2 });
     await cache.idle();
     expect(lonerUpdates).toEqual([]);
+    // Only the caller's dependencies changed: it alone is translated again.
+    expect(translated).toEqual([1]);
     expect(callerUpdates.length).toBe(1);
     const after = callerUpdates[0]!;
     expect(after.types.route.version).not.toBe(caller.snapshot.types.route.version);
