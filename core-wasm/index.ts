@@ -171,73 +171,45 @@ export function pickWeighted(weights: readonly number[], randomOrHash: number | 
   return coreOrDefault(core).pickWeighted(weights, randomOrHash);
 }
 
-export class CompiledRegex {
-  #core: Core;
-  #handle: number;
-  readonly programSize: number;
-
-  constructor(core: Core, handle: number, programSize: number) {
-    this.#core = core;
-    this.#handle = handle;
-    this.programSize = programSize;
-  }
-
-  /** Whether the whole of `input` matches (RE2::FullMatch). */
-  test(input: string): boolean {
-    return this.#core.regexFullMatch(this.#handle, input);
-  }
-
-  dispose(): void {
-    this.#core.regexDispose(this.#handle);
-    this.#handle = -1;
-  }
-}
-
-export class Core {
-  readonly #exports: CoreExports;
+/**
+ * The host side of one module instance: the scratch buffer (see assembly/router/request.ts for its request layout)
+ * and the raw exports. Module-private: Core, RouteTable and CompiledRegex reach it through scratchOf().
+ */
+class Scratch {
+  readonly exports: CoreExports;
   #bytes!: Uint8Array;
   #words!: Int32Array;
   #base = 0;
   #size = 0;
+  /**
+   * The route table whose request bytes the buffer holds, or null after anything else wrote there: lets a table
+   * skip rewriting values that did not change.
+   */
+  owner: object | null = null;
 
   constructor(exports: CoreExports) {
-    this.#exports = exports;
-    this.#locateScratch();
+    this.exports = exports;
+    this.#locate();
   }
 
-  /** Bytes of linear memory: it grows on demand and never shrinks, so this bounds what tables have cost. */
-  get memoryBytes(): number {
-    return this.#exports.memory.buffer.byteLength;
-  }
-
-  /** Candidate routes table.match examined so far (after the path index): a deterministic measure of work. */
-  get routeCandidatesExamined(): number {
-    return this.#exports.routeCandidatesExamined();
-  }
-
-  /** Regex VM instructions executed so far: a deterministic measure of matching work. */
-  get regexSteps(): number {
-    return this.#exports.regexSteps();
-  }
-
-  #locateScratch(): void {
-    this.#base = this.#exports.scratchBase();
-    this.#size = this.#exports.scratchSize();
+  #locate(): void {
+    this.#base = this.exports.scratchBase();
+    this.#size = this.exports.scratchSize();
     this.#refreshViews();
   }
 
   #refreshViews(): void {
-    const buffer = this.#exports.memory.buffer;
+    const buffer = this.exports.memory.buffer;
     this.#bytes = new Uint8Array(buffer);
     this.#words = new Int32Array(buffer);
   }
 
-  /** Makes the scratch buffer at least `bytes` long and the views current; call before writing. */
+  /** Makes the buffer at least `bytes` long and the views current; call before writing. */
   reserve(bytes: number): void {
     if (bytes > this.#size) {
-      this.scratchOwner = null;
-      this.#exports.reserveScratch(bytes);
-      this.#locateScratch();
+      this.owner = null;
+      this.exports.reserveScratch(bytes);
+      this.#locate();
     } else if (this.#bytes.byteLength === 0) {
       // memory.grow detaches the old ArrayBuffer, which empties every view on it: a cheaper test than
       // comparing memory.buffer, whose getter shows up in per-request profiles.
@@ -245,7 +217,7 @@ export class Core {
     }
   }
 
-  /** Writes `text` as UTF-8 at scratch offset `at` (capacity for 3 bytes per UTF-16 unit reserved) → byte length. */
+  /** Writes `text` as UTF-8 at offset `at` (capacity for 3 bytes per UTF-16 unit reserved) → byte length. */
   writeText(text: string, at: number): number {
     const bytes = this.#bytes;
     const start = this.#base + at;
@@ -258,25 +230,17 @@ export class Core {
     return length;
   }
 
-  /** Writes `text` at the start of the scratch buffer → byte length. */
+  /** Writes `text` at the start of the buffer → byte length. */
   writeString(text: string): number {
-    this.scratchOwner = null;
+    this.owner = null;
     this.reserve(text.length * 3);
     return this.writeText(text, 0);
   }
 
-  /**
-   * The route table whose request bytes the scratch buffer holds, or null after anything else wrote there: lets a
-   * table skip rewriting values that did not change.
-   */
-  scratchOwner: object | null = null;
-
-  /** Writes `text` at scratch offset `offset` as the value of request slot `slot`; returns the offset after it. */
+  /** Writes `text` at `offset` as the value of request slot `slot`; returns the offset after it. */
   writeSlot(slot: number, text: string, offset: number): number {
     const length = this.writeText(text, offset);
-    const word = (this.#base >> 2) + slot * 2;
-    this.#words[word] = offset;
-    this.#words[word + 1] = length;
+    this.setSlot(slot, offset, length);
     return offset + length;
   }
 
@@ -286,45 +250,96 @@ export class Core {
     this.#words[word + 1] = length;
   }
 
+  writeWords(values: readonly number[]): void {
+    this.owner = null;
+    this.reserve(values.length * 4);
+    const first = this.#base >> 2;
+    for (let i = 0; i < values.length; i++) this.#words[first + i] = values[i]! | 0;
+  }
+
   readWords(count: number): Int32Array {
-    this.scratchOwner = null;
+    this.owner = null;
     this.reserve(0);
     return this.#words.slice(this.#base >> 2, (this.#base >> 2) + count);
   }
 
   lastError(): string {
-    this.scratchOwner = null;
-    const length = this.#exports.errorMessage();
+    this.owner = null;
+    const length = this.exports.errorMessage();
     this.reserve(0);
     return decoder.decode(this.#bytes.subarray(this.#base, this.#base + length));
   }
+}
 
-  get raw(): CoreExports {
-    return this.#exports;
+const scratchByCore = new WeakMap<Core, Scratch>();
+
+function scratchOf(core: Core): Scratch {
+  return scratchByCore.get(core)!;
+}
+
+export class CompiledRegex {
+  readonly #scratch: Scratch;
+  #handle: number;
+  readonly programSize: number;
+
+  constructor(scratch: Scratch, handle: number, programSize: number) {
+    this.#scratch = scratch;
+    this.#handle = handle;
+    this.programSize = programSize;
+  }
+
+  /** Whether the whole of `input` matches (RE2::FullMatch). */
+  test(input: string): boolean {
+    if (this.#handle < 0) throw new Error("regex used after dispose()");
+    const length = this.#scratch.writeString(input);
+    return this.#scratch.exports.regexFullMatch(this.#handle, length) === 1;
+  }
+
+  dispose(): void {
+    if (this.#handle >= 0) this.#scratch.exports.regexDispose(this.#handle);
+    this.#handle = -1;
+  }
+}
+
+/** One instance of the module, with its own memory. Obtain it from instantiateCore (or loadCore on Node). */
+export class Core {
+  readonly #scratch: Scratch;
+
+  /** @internal Use instantiateCore. */
+  constructor(exports: CoreExports) {
+    this.#scratch = new Scratch(exports);
+    scratchByCore.set(this, this.#scratch);
+  }
+
+  /** Bytes of linear memory: it grows on demand and never shrinks, so this bounds what tables have cost. */
+  get memoryBytes(): number {
+    return this.#scratch.exports.memory.buffer.byteLength;
+  }
+
+  /** Candidate routes table.match examined so far (after the path index): a deterministic measure of work. */
+  get routeCandidatesExamined(): number {
+    return this.#scratch.exports.routeCandidatesExamined();
+  }
+
+  /** Regex VM instructions executed so far: a deterministic measure of matching work. */
+  get regexSteps(): number {
+    return this.#scratch.exports.regexSteps();
   }
 
   checkRegex(pattern: string, maxProgramSize = DEFAULT_MAX_REGEX_PROGRAM_SIZE): RegexCheck {
-    const length = this.writeString(pattern);
-    if (this.#exports.regexCheck(length, maxProgramSize) === 1) return { ok: true };
-    return { ok: false, message: this.lastError() };
+    const scratch = this.#scratch;
+    const length = scratch.writeString(pattern);
+    if (scratch.exports.regexCheck(length, maxProgramSize) === 1) return { ok: true };
+    return { ok: false, message: scratch.lastError() };
   }
 
   /** Compiles a regex for direct use (tests, tools); throws RouteTableError with the parser's message. */
   compileRegex(pattern: string, maxProgramSize = DEFAULT_MAX_REGEX_PROGRAM_SIZE): CompiledRegex {
-    const length = this.writeString(pattern);
-    const handle = this.#exports.regexCompile(length, maxProgramSize);
-    if (handle < 0) throw new RouteTableError(`invalid regex ${JSON.stringify(pattern)}: ${this.lastError()}`);
-    return new CompiledRegex(this, handle, this.#exports.regexProgramSize(handle));
-  }
-
-  regexFullMatch(handle: number, input: string): boolean {
-    if (handle < 0) throw new Error("regex used after dispose()");
-    const length = this.writeString(input);
-    return this.#exports.regexFullMatch(handle, length) === 1;
-  }
-
-  regexDispose(handle: number): void {
-    if (handle >= 0) this.#exports.regexDispose(handle);
+    const scratch = this.#scratch;
+    const length = scratch.writeString(pattern);
+    const handle = scratch.exports.regexCompile(length, maxProgramSize);
+    if (handle < 0) throw new RouteTableError(`invalid regex ${JSON.stringify(pattern)}: ${scratch.lastError()}`);
+    return new CompiledRegex(scratch, handle, scratch.exports.regexProgramSize(handle));
   }
 
   pickWeighted(weights: readonly number[], randomOrHash: number | bigint): number {
@@ -336,17 +351,14 @@ export class Core {
     if (total > 0xffff_ffff) throw new RangeError("weights sum above 2^32 - 1");
     if (total === 0) return -1;
     const selector = weightSelector(randomOrHash, total);
-    this.scratchOwner = null;
-    this.reserve(weights.length * 4);
-    const first = this.#base >> 2;
-    for (let i = 0; i < weights.length; i++) this.#words[first + i] = weights[i]! | 0;
-    return this.#exports.pickWeighted(weights.length, selector);
+    this.#scratch.writeWords(weights);
+    return this.#scratch.exports.pickWeighted(weights.length, selector);
   }
 }
 
 /** A compiled route table resident in WASM memory. Call dispose() when replacing it. */
 export class RouteTable {
-  readonly #core: Core;
+  readonly #scratch: Scratch;
   #handle: number;
   readonly #table: NormalizedTable;
   /** Header names by request slot (slots 0–2 are fixed). */
@@ -366,15 +378,15 @@ export class RouteTable {
   #lastAuthority = "";
   #afterAuthority = 0;
 
-  private constructor(core: Core, handle: number, table: NormalizedTable, slotNames: string[]) {
-    this.#core = core;
+  private constructor(scratch: Scratch, handle: number, table: NormalizedTable, slotNames: string[]) {
+    this.#scratch = scratch;
     this.#handle = handle;
     this.#table = table;
     this.#slotNames = slotNames;
     this.#slotValues = new Array<string | undefined>(slotNames.length).fill(undefined);
     this.#totalWeights = Float64Array.from(table.routes, (route) => route.totalWeight);
     this.#singleTarget = Uint8Array.from(table.routes, (route) => (route.targets.length === 1 ? 1 : 0));
-    this.#raw = core.raw;
+    this.#raw = scratch.exports;
     const weightsBase = this.#raw.tableWeightsAddress(handle);
     let weightIndex = 0;
     this.#weightAddresses = Float64Array.from(table.routes, (route) => {
@@ -402,7 +414,7 @@ export class RouteTable {
 
   /** Compiles `spec` into WASM memory; throws RouteTableError for specs it cannot honour (bad regexes, …). */
   static compile(spec: RouteTableSpec, options: CompileOptions = {}): RouteTable {
-    const core = coreOrDefault(options.core);
+    const scratch = scratchOf(coreOrDefault(options.core));
     const table = normalizeTable(spec);
     const slotNames: string[] = [...FIXED_SLOTS];
     const slotOf = (name: string): number => {
@@ -411,33 +423,33 @@ export class RouteTable {
       return slot;
     };
     const contentTypeSlot = table.routes.some((route) => route.grpc) ? slotOf("content-type") : -1;
-    const raw = core.raw;
-    core.scratchOwner = null;
+    const raw = scratch.exports;
+    scratch.owner = null;
     raw.tableBegin(contentTypeSlot, options.maxRegexProgramSize ?? DEFAULT_MAX_REGEX_PROGRAM_SIZE);
     const fail = (where: string): never => {
-      throw new RouteTableError(`${where}: ${core.lastError()}`);
+      throw new RouteTableError(`${where}: ${scratch.lastError()}`);
     };
     try {
-      RouteTable.#build(core, table, slotOf, fail);
+      RouteTable.#build(scratch, table, slotOf, fail);
     } catch (error) {
       raw.tableAbandon();
       throw error;
     }
-    return new RouteTable(core, raw.tableFinish(), table, slotNames);
+    return new RouteTable(scratch, raw.tableFinish(), table, slotNames);
   }
 
-  static #build(core: Core, table: NormalizedTable, slotOf: (name: string) => number, fail: (where: string) => never): void {
-    const raw = core.raw;
+  static #build(scratch: Scratch, table: NormalizedTable, slotOf: (name: string) => number, fail: (where: string) => never): void {
+    const raw = scratch.exports;
     let routeIndex = 0;
     table.virtualHosts.forEach((host, hostIndex) => {
       raw.tableAddVirtualHost();
       for (const domain of host.domains) {
-        if (raw.tableAddDomain(core.writeString(domain)) !== 1) fail(`virtualHosts[${hostIndex}].domains "${domain}"`);
+        if (raw.tableAddDomain(scratch.writeString(domain)) !== 1) fail(`virtualHosts[${hostIndex}].domains "${domain}"`);
       }
       for (; routeIndex < table.routes.length && table.routes[routeIndex]!.virtualHost === hostIndex; routeIndex++) {
         const route = table.routes[routeIndex]!;
         const where = `virtualHosts[${hostIndex}].routes[${route.route}]`;
-        const pathLength = core.writeString(route.path.value);
+        const pathLength = scratch.writeString(route.path.value);
         if (raw.tableAddRoute(PATH_KIND[route.path.kind], route.path.caseSensitive ? 1 : 0, route.grpc ? 1 : 0, pathLength) !== 1) {
           fail(`${where}.match.safeRegex`);
         }
@@ -447,7 +459,7 @@ export class RouteTable {
           if (header.kind === "range") raw.tableAddHeaderRange(slot, invert, header.start, header.end);
           else if (header.kind === "present") raw.tableAddHeaderPresent(slot, invert, header.present ? 1 : 0);
           else {
-            const length = core.writeString(header.match.value);
+            const length = scratch.writeString(header.match.value);
             const kind = STRING_KIND[header.match.kind];
             if (raw.tableAddHeaderValue(slot, invert, kind, header.match.ignoreCase ? 1 : 0, length) !== 1) {
               fail(`${where}.match.headers[${i}]`);
@@ -456,9 +468,9 @@ export class RouteTable {
         });
         route.queryParameters.forEach((query, i) => {
           const value = query.match?.value ?? "";
-          core.reserve(3 * (query.name.length + value.length));
-          const nameLength = core.writeText(query.name, 0);
-          const valueLength = core.writeText(value, nameLength);
+          scratch.reserve(3 * (query.name.length + value.length));
+          const nameLength = scratch.writeText(query.name, 0);
+          const valueLength = scratch.writeText(value, nameLength);
           const kind = query.match === null ? -1 : STRING_KIND[query.match.kind];
           if (raw.tableAddQueryParameter(nameLength, kind, query.match?.ignoreCase ? 1 : 0, valueLength) !== 1) {
             fail(`${where}.match.queryParameters[${i}]`);
@@ -481,7 +493,7 @@ export class RouteTable {
 
   #writeRequest(request: RouteRequest): void {
     if (this.#handle < 0) throw new Error("route table used after dispose()");
-    const core = this.#core;
+    const scratch = this.#scratch;
     const names = this.#slotNames;
     const values = this.#slotValues;
     const slotCount = names.length;
@@ -495,22 +507,22 @@ export class RouteTable {
     // Layout: slot table, then the authority at a fixed offset so that a repeated authority (gateways see few)
     // need not be rewritten while this table still owns the scratch contents, then everything else.
     const authorityOffset = slotCount * SLOT_BYTES;
-    core.reserve(authorityOffset + textUnits * 3);
+    scratch.reserve(authorityOffset + textUnits * 3);
     let offset: number;
-    if (core.scratchOwner === this && authority === this.#lastAuthority) {
+    if (scratch.owner === this && authority === this.#lastAuthority) {
       offset = this.#afterAuthority;
     } else {
-      offset = core.writeSlot(1, authority, authorityOffset);
+      offset = scratch.writeSlot(1, authority, authorityOffset);
       this.#lastAuthority = authority;
       this.#afterAuthority = offset;
-      core.scratchOwner = this;
+      scratch.owner = this;
     }
-    offset = core.writeSlot(0, method, offset);
-    offset = core.writeSlot(2, path, offset);
+    offset = scratch.writeSlot(0, method, offset);
+    offset = scratch.writeSlot(2, path, offset);
     for (let slot = FIXED_SLOTS.length; slot < slotCount; slot++) {
       const value = values[slot];
-      if (value === undefined) core.setSlot(slot, 0, ABSENT);
-      else offset = core.writeSlot(slot, value, offset);
+      if (value === undefined) scratch.setSlot(slot, 0, ABSENT);
+      else offset = scratch.writeSlot(slot, value, offset);
     }
   }
 
@@ -557,8 +569,8 @@ export class RouteTable {
   /** Every route considered for `request`, in order, with the matcher that failed; for humans. */
   explain(request: RouteRequest, randomOrHash?: number | bigint): Explanation {
     this.#writeRequest(request);
-    const wordCount = this.#core.raw.tableExplain(this.#handle);
-    const words = this.#core.readWords(wordCount);
+    const wordCount = this.#raw.tableExplain(this.#handle);
+    const words = this.#scratch.readWords(wordCount);
     const virtualHost = words[0]!;
     const routes: RouteExplanation[] = [];
     let match: Readonly<RouteMatch> | null = null;
@@ -583,7 +595,7 @@ export class RouteTable {
   /** Releases the table's WASM memory for reuse. The table cannot be used afterwards. */
   dispose(): void {
     if (this.#handle < 0) return;
-    this.#core.raw.tableDispose(this.#handle);
+    this.#raw.tableDispose(this.#handle);
     this.#handle = -1;
   }
 }
