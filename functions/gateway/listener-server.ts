@@ -3,7 +3,7 @@
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
-import type { Duplex } from "node:stream";
+import { Duplex } from "node:stream";
 
 export type RequestHandler = (request: http.IncomingMessage | http2.Http2ServerRequest, response: http.ServerResponse | http2.Http2ServerResponse) => void;
 export type UpgradeHandler = (request: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -14,6 +14,36 @@ export interface ListenerServer {
 }
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0");
+
+/**
+ * node:http2 reads a net.Socket through its native handle, bypassing bytes already read into JavaScript (so
+ * `unshift` of the sniffed preface would be lost); a plain Duplex that replays them first goes through JS instead.
+ */
+function replaying(socket: net.Socket, first: Buffer): Duplex {
+  const duplex = new Duplex({
+    read() {
+      socket.resume();
+    },
+    write(chunk: Buffer, _encoding, callback) {
+      socket.write(chunk, callback);
+    },
+    final(callback) {
+      socket.end(callback);
+    },
+    destroy(error, callback) {
+      socket.destroy(error ?? undefined);
+      callback(error);
+    },
+  });
+  duplex.push(first);
+  socket.on("data", (data: Buffer) => {
+    if (!duplex.push(data)) socket.pause();
+  });
+  socket.once("end", () => duplex.push(null));
+  socket.once("close", () => duplex.destroy());
+  socket.once("error", (error) => duplex.destroy(error));
+  return duplex;
+}
 
 export async function startListenerServer(host: string, port: number, onRequest: RequestHandler, onUpgrade: UpgradeHandler): Promise<ListenerServer> {
   const h1 = http.createServer({ keepAliveTimeout: 60_000 }, onRequest);
@@ -30,9 +60,13 @@ export async function startListenerServer(host: string, port: number, onRequest:
     socket.once("close", () => sockets.delete(socket));
     socket.once("data", (chunk: Buffer) => {
       socket.pause();
-      socket.unshift(chunk);
       const isHttp2 = chunk.subarray(0, Math.min(chunk.length, PREFACE.length)).equals(PREFACE.subarray(0, Math.min(chunk.length, PREFACE.length)));
-      (isHttp2 ? h2 : h1).emit("connection", socket);
+      if (isHttp2) {
+        h2.emit("connection", replaying(socket, chunk));
+        return;
+      }
+      socket.unshift(chunk);
+      h1.emit("connection", socket);
       socket.resume();
     });
     socket.on("error", () => socket.destroy());
