@@ -115,7 +115,7 @@ describe("gateway runtime", () => {
 
   it("answers 504 UT when the upstream outlasts the route timeout", async () => {
     const slow = http.createServer((_request, response) => setTimeout(() => response.end("late"), 2_000).unref());
-    extraServers.push({ close: () => slow.closeAllConnections() || slow.close() });
+    extraServers.push({ close: () => { slow.closeAllConnections(); slow.close(); } });
     const slowPort = await new Promise<number>((resolve) => slow.listen(0, "127.0.0.1", () => resolve((slow.address() as net.AddressInfo).port)));
     await configure([{ match: { prefix: "/" }, route: { cluster: "slow", timeout: "0.2s" } }], [MakeStaticCluster("slow", [slowPort])]);
     const reply = await get(port, "/");
@@ -153,7 +153,7 @@ describe("gateway runtime", () => {
   it("refuses requests over the cluster's max_requests with 503 UO", async () => {
     const held: http.ServerResponse[] = [];
     const hold = http.createServer((_request, response) => held.push(response));
-    extraServers.push({ close: () => hold.closeAllConnections() || hold.close() });
+    extraServers.push({ close: () => { hold.closeAllConnections(); hold.close(); } });
     const holdPort = await new Promise<number>((resolve) => hold.listen(0, "127.0.0.1", () => resolve((hold.address() as net.AddressInfo).port)));
     await configure(
       [{ match: { prefix: "/" }, route: { cluster: "hold" } }],
@@ -186,7 +186,7 @@ describe("gateway runtime", () => {
   it("finishes an in-flight request on the table it started with while a new one takes over", async () => {
     const held: http.ServerResponse[] = [];
     const hold = http.createServer((_request, response) => held.push(response));
-    extraServers.push({ close: () => hold.closeAllConnections() || hold.close() });
+    extraServers.push({ close: () => { hold.closeAllConnections(); hold.close(); } });
     const holdPort = await new Promise<number>((resolve) => hold.listen(0, "127.0.0.1", () => resolve((hold.address() as net.AddressInfo).port)));
     await configure([{ match: { prefix: "/" }, route: { cluster: "hold" } }], [MakeStaticCluster("hold", [holdPort])]);
     const inFlight = get(port, "/");
@@ -238,7 +238,7 @@ describe("gateway runtime", () => {
       socket.write("HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\n\r\n");
       socket.on("data", (data: Buffer) => socket.write(Buffer.concat([Buffer.from("echo:"), data])));
     });
-    extraServers.push({ close: () => ws.closeAllConnections() || ws.close() });
+    extraServers.push({ close: () => { ws.closeAllConnections(); ws.close(); } });
     const wsPort = await new Promise<number>((resolve) => ws.listen(0, "127.0.0.1", () => resolve((ws.address() as net.AddressInfo).port)));
     await configure([{ match: { prefix: "/" }, route: { cluster: "ws" } }], [MakeStaticCluster("ws", [wsPort])]);
     const socket = net.connect(port, "127.0.0.1");
