@@ -51,17 +51,12 @@ export function appMeshTranslation(options?: TranslateOptions): XdsTranslation {
   };
 }
 
-type Stampable = { metadata: { uid: string; version: number }; status: { status?: string }; spec: unknown };
-const specHashes = new WeakMap<object, string>();
-/** A resource's identity, version and content (the spec hash keeps this exact even if a version were not bumped). */
-function stamp(resource: Stampable | undefined): string {
-  if (!resource) return "-";
-  let spec = specHashes.get(resource);
-  if (spec === undefined) {
-    spec = hashString(JSON.stringify(resource.spec));
-    specHashes.set(resource, spec);
-  }
-  return `${resource.metadata.uid}@${resource.metadata.version}/${resource.status.status ?? ""}/${spec}`;
+/**
+ * A resource's identity and version as App Mesh tracks them: every update bumps `metadata.version` (the API's
+ * contract), a delete and re-create changes `uid`; the status covers deletion in progress.
+ */
+function stamp(resource: { metadata: { uid: string; version: number }; status: { status?: string } } | undefined): string {
+  return resource ? `${resource.metadata.uid}@${resource.metadata.version}/${resource.status.status ?? ""}` : "-";
 }
 
 type RouteSpecs = RouteData["spec"];
@@ -89,12 +84,17 @@ function dependencyFingerprint(snapshot: MeshSnapshot): (node: Node, request: No
   }
   const whole = `${snapshot.revision}|${hashString(JSON.stringify(snapshot.endpoints))}`;
   const serviceParts = new Map<string, string>();
+  const nodeParts = new Map<string, string>();
 
   const nodePart = (name: string): string => {
+    const memo = nodeParts.get(name);
+    if (memo !== undefined) return memo;
     const vn: VirtualNodeData | undefined = nodes.get(name);
     const cloudMap = vn?.spec.serviceDiscovery?.awsCloudMap;
     const endpoints = cloudMap ? (endpointsByService.get(`${cloudMap.namespaceName}/${cloudMap.serviceName}`) ?? []).sort().join(",") : "";
-    return `n:${name}=${stamp(vn)}[${endpoints}]`;
+    const part = `n:${name}=${stamp(vn)}[${endpoints.length > 64 ? hashString(endpoints) : endpoints}]`;
+    nodeParts.set(name, part);
+    return part;
   };
   const servicePart = (name: string): string => {
     const memo = serviceParts.get(name);
@@ -112,7 +112,7 @@ function dependencyFingerprint(snapshot: MeshSnapshot): (node: Node, request: No
         for (const target of routeTargets(route.spec)) parts.push(nodePart(target));
       }
     }
-    const part = parts.join(";");
+    const part = hashString(parts.join(";"));
     serviceParts.set(name, part);
     return part;
   };

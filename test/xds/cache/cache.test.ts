@@ -13,6 +13,7 @@ import { NodeSchema } from "../../../proto/gen/envoy/config/core/v3/base_pb.js";
 import { MakeEndpoint, MakeMesh, MakeRoute, MakeVirtualNode, MakeVirtualRouter, MakeVirtualService } from "../translate/fixtures.js";
 
 const node = (id: string) => create(NodeSchema, { id });
+const withVersion = <T extends { metadata: { version: number } }>(resource: T, version: number): T => ({ ...resource, metadata: { ...resource.metadata, version } });
 
 function snapshotOf(meshName: string, revision: number, nodes: string[], options: { cloudMap?: boolean; endpoints?: MeshSnapshot["endpoints"] } = {}): MeshSnapshot {
   return {
@@ -171,9 +172,13 @@ describe("xDS snapshot cache", () => {
       ],
       virtualRouters: [MakeVirtualRouter("router", { listeners: [{ portMapping: { port: 8080, protocol: "http" } }] })],
       routes: [
-        MakeRoute("router", "split", {
-          httpRoute: { match: { prefix: "/" }, action: { weightedTargets: [{ virtualNode: "blue", weight: weights[0] }, { virtualNode: "green", weight: weights[1] }] } },
-        }),
+        // As the API does, an update bumps the resource's metadata.version.
+        withVersion(
+          MakeRoute("router", "split", {
+            httpRoute: { match: { prefix: "/" }, action: { weightedTargets: [{ virtualNode: "blue", weight: weights[0] }, { virtualNode: "green", weight: weights[1] }] } },
+          }),
+          revision,
+        ),
       ],
       virtualServices: [MakeVirtualService("svc.local", { provider: { virtualRouter: { virtualRouterName: "router" } } })],
     });
