@@ -1,5 +1,6 @@
 // Control-plane configuration from environment variables (Node) or Worker vars; defaults per the house conventions.
 import { quotasFromEnv, type Quotas } from "./appmesh/index.js";
+import { authConfigFromEnv, type AuthConfig } from "./auth/index.js";
 
 export interface ControlPlaneConfig {
   /** Address the REST and ADS listeners bind; loopback unless HOST says otherwise. */
@@ -16,6 +17,8 @@ export interface ControlPlaneConfig {
   databaseUrl?: string;
   /** SQLite file (MESHPLANE_DB, default ./data/meshplane.db). */
   sqliteFile: string;
+  /** Authentication, rate limits, ADS proxy quota and TLS (MESHPLANE_AUTH_FILE, … see functions/auth/config.ts). */
+  auth: AuthConfig;
 }
 
 function parsePort(name: string, raw: string | undefined, fallback: number): number {
@@ -36,6 +39,7 @@ export function configFromEnv(env: Record<string, string | undefined>): ControlP
     accountId,
     quotas: quotasFromEnv(env),
     sqliteFile: env.MESHPLANE_DB || "./data/meshplane.db",
+    auth: authConfigFromEnv(env),
   };
   if (env.DATABASE_URL) config.databaseUrl = env.DATABASE_URL;
   return config;

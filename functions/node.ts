@@ -7,6 +7,8 @@ import { openStore } from "../db/open.js";
 import type { Store } from "../db/store.js";
 import { createApiApp } from "./api/app.js";
 import { createAppMeshService, createEndpointRegistry } from "./appmesh/index.js";
+import { checkSecureByDefault } from "./auth/index.js";
+import { startAuth, type ControlPlaneAuth } from "./auth/node-auth.js";
 import { configFromEnv, type ControlPlaneConfig } from "./config.js";
 import { loadCore } from "../core-wasm/node.js";
 import { createRegexChecker } from "./regex-checker.js";
@@ -20,6 +22,8 @@ export interface RunningControlPlane {
   url: string;
   /** The port the ADS (gRPC, h2c) server listens on (the actual one when XDS_PORT is 0). */
   xdsPort: number;
+  /** Authentication and audit (functions/auth); `auth.ads.authorizeStream` is for the ADS server. */
+  auth: ControlPlaneAuth;
   close(): Promise<void>;
 }
 
@@ -34,12 +38,14 @@ function listen(server: ServerType): Promise<number> {
 }
 
 export async function startControlPlane(config: ControlPlaneConfig): Promise<RunningControlPlane> {
+  checkSecureByDefault(config.host, config.auth);
   const { store, externalChanges, backend } = await openStore(config);
   const localChanges = createLocalChangeFeed();
   const onCommit = (changes: Array<{ scope: string; revision: number }>) => changes.forEach((change) => localChanges.publish(change));
   const service = createAppMeshService(store, { region: config.region, accountId: config.accountId, quotas: config.quotas, checkRegex: createRegexChecker(loadCore()), onCommit });
   const endpoints = createEndpointRegistry(store, { onCommit });
-  const app = createApiApp({ service, endpoints });
+  const auth = await startAuth({ config: config.auth, store, scope: { region: config.region, accountId: config.accountId } });
+  const app = createApiApp({ service, endpoints, auth: { forOperation: auth.api.forOperation, routes: auth.routes } });
   const xds = await startXdsServer({ host: config.host, port: config.xdsPort, store, feeds: [localChanges, externalChanges] });
   app.route("/", xds.httpApp);
 
@@ -48,13 +54,20 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Run
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   console.log(`meshplane: App Mesh API on ${url} (${backend === "sqlite" ? `SQLite ${config.sqliteFile}` : "PostgreSQL"})`);
   console.log(`meshplane: ADS (gRPC, h2c) on ${config.host}:${xds.port}`);
+  if (!auth.api.enforcing) {
+    console.warn(
+      `meshplane: WARNING: authentication is OFF. Anyone who can reach ${config.host} may change every mesh. This is allowed on loopback for local development only; set MESHPLANE_AUTH_FILE to require signed requests.`,
+    );
+  }
 
   return {
     config: { ...config, port, xdsPort: xds.port },
     xdsPort: xds.port,
     store,
     url,
+    auth,
     async close() {
+      auth.close();
       await xds.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await externalChanges.close();

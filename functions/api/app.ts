@@ -1,6 +1,6 @@
 // The App Mesh REST API (2019-01-25) on Hono. Every route comes from the model's operation table: the handler
 // only decodes URI, query and body members into one input and hands it to the service.
-import { Hono, type Context } from "hono";
+import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { AppMeshError, appMeshOperations, appMeshShapes, type AppMeshService, type EndpointRegistry } from "../appmesh/index.js";
 import { limitBody } from "./body-limit.js";
 import { renderError } from "./errors.js";
@@ -18,6 +18,11 @@ const shapeTable = appMeshShapes as unknown as Record<string, { type: string; me
 export interface ApiOptions {
   service: AppMeshService;
   endpoints: EndpointRegistry;
+  /**
+   * Authentication, authorisation, rate limits and audit (functions/auth). `forOperation` runs before the handler
+   * of each App Mesh operation; `routes` (admin API, guards of meshplane's own paths) is mounted before them.
+   */
+  auth?: { forOperation(operation: string): MiddlewareHandler; routes: Hono };
 }
 
 const badRequest = (message: string) => new AppMeshError("BadRequestException", message);
@@ -86,6 +91,7 @@ export function createApiApp(options: ApiOptions): Hono {
     const bodyMembers = members.filter(([, m]) => m.location === undefined);
     const path = honoPath(model.requestUri);
     knownPaths.set(path, [...(knownPaths.get(path) ?? []), model.method]);
+    if (options.auth) app.on(model.method, path, options.auth.forOperation(operation));
 
     app.on(model.method, path, async (c) => {
       const input: Record<string, unknown> = {};
@@ -102,6 +108,7 @@ export function createApiApp(options: ApiOptions): Hono {
     });
   }
 
+  if (options.auth) app.route("/", options.auth.routes);
   mountEndpointRegistry(app, options.endpoints);
 
   app.notFound((c) => {

@@ -1,0 +1,114 @@
+// meshplane's admin API (outside the App Mesh paths), for admin principals only:
+//   GET    /v1/audit?principal=&action=&resource=&outcome=&since=&until=&limit=&nextToken=
+//   GET    /v1/auth/keys            POST /v1/auth/keys {principal, policies, admin?}      DELETE /v1/auth/keys/:id
+//   GET    /v1/auth/whoami
+// It also guards meshplane's endpoint registry (/v1/endpoints…) with the same policies as the App Mesh API, as
+// actions appmesh:ListEndpoints, appmesh:RegisterEndpoint and appmesh:DeregisterEndpoint on resource `*`.
+// Errors use the App Mesh wire format. Key management answers 400 when no MESHPLANE_AUTH_SECRET_KEY is configured.
+import { Hono, type Context } from "hono";
+import { AppMeshError } from "../appmesh/index.js";
+import { renderError } from "../api/errors.js";
+import { parseAuditQuery, type AuditLog } from "./audit.js";
+import type { ManagedKeys } from "./managed-keys.js";
+import { resolvePolicies } from "./managed-keys.js";
+import type { ApiAuth } from "./middleware.js";
+import { sourceAddressOf } from "./middleware.js";
+import type { Principal } from "./principals.js";
+
+export interface AdminRoutesOptions {
+  auth: ApiAuth;
+  audit: AuditLog;
+  /** Absent when no sealing key is configured: key management is then refused. */
+  keys?: ManagedKeys;
+  now?: () => number;
+}
+
+const badRequest = (message: string) => new AppMeshError("BadRequestException", message);
+
+export function createAdminRoutes(options: AdminRoutesOptions): Hono {
+  const app = new Hono();
+  const now = options.now ?? Date.now;
+  const admins = new WeakMap<Request, Principal>();
+
+  app.use("/v1/endpoints", (c, next) => guardEndpoints(c, next));
+  app.use("/v1/endpoints/*", (c, next) => guardEndpoints(c, next));
+  async function guardEndpoints(c: Context, next: () => Promise<void>): Promise<Response | void> {
+    const action = c.req.method === "PUT" ? "RegisterEndpoint" : c.req.method === "DELETE" ? "DeregisterEndpoint" : "ListEndpoints";
+    const refused = await options.auth.checkAction(c, `appmesh:${action}`, "*");
+    if (refused) return refused;
+    await next();
+  }
+  app.use("/v1/audit", (c, next) => guard(c, next));
+  app.use("/v1/auth/*", (c, next) => guard(c, next));
+  async function guard(c: Context, next: () => Promise<void>): Promise<Response | void> {
+    const who = await options.auth.authenticateAdmin(c);
+    if (who instanceof Response) return who;
+    admins.set(c.req.raw, who);
+    await next();
+  }
+
+  app.get("/v1/audit", async (c) => {
+    const query = parseAuditQuery(c.req.query());
+    if (typeof query === "string") return renderError(c, badRequest(query));
+    const entries = await options.audit.query(query);
+    const last = entries.at(-1);
+    return c.json({ entries, ...(entries.length === query.limit && last ? { nextToken: String(last.seq) } : {}) });
+  });
+
+  app.get("/v1/auth/whoami", (c) => {
+    const who = admins.get(c.req.raw)!;
+    return c.json({ principal: who.name, admin: who.admin });
+  });
+
+  const keys = (c: Context): ManagedKeys | Response =>
+    options.keys ?? renderError(c, badRequest("Key management needs MESHPLANE_AUTH_SECRET_KEY (the key that seals stored secrets)."));
+
+  app.get("/v1/auth/keys", async (c) => {
+    const managed = keys(c);
+    if (managed instanceof Response) return managed;
+    return c.json({ accessKeys: await managed.list() });
+  });
+
+  app.post("/v1/auth/keys", async (c) => {
+    const managed = keys(c);
+    if (managed instanceof Response) return managed;
+    let body: Record<string, unknown>;
+    try {
+      body = (await c.req.json()) as Record<string, unknown>;
+    } catch {
+      return renderError(c, badRequest("The request body is not valid JSON."));
+    }
+    if (typeof body.principal !== "string" || !/^[A-Za-z0-9_+=,.@-]{1,64}$/.test(body.principal)) return renderError(c, badRequest("principal must be 1-64 characters of [A-Za-z0-9_+=,.@-]."));
+    const policies = resolvePolicies(body.policies);
+    if (typeof policies === "string") return renderError(c, badRequest(policies));
+    const created = await managed.create({ principal: body.principal, policies: body.policies as Array<string>, admin: body.admin === true });
+    await audit(c, "meshplane:CreateAccessKey", created.accessKeyId);
+    return c.json(created);
+  });
+
+  app.delete("/v1/auth/keys/:accessKeyId", async (c) => {
+    const managed = keys(c);
+    if (managed instanceof Response) return managed;
+    const accessKeyId = c.req.param("accessKeyId");
+    if (!(await managed.delete(accessKeyId))) return renderError(c, new AppMeshError("NotFoundException", `Access key ${accessKeyId} was not issued over the admin API.`));
+    await audit(c, "meshplane:DeleteAccessKey", accessKeyId);
+    return c.json({ accessKeyId, deleted: true });
+  });
+
+  async function audit(c: Context, action: string, resource: string): Promise<void> {
+    const who = admins.get(c.req.raw);
+    await options.audit.record({
+      at: now(),
+      requestId: c.res.headers.get("x-amzn-RequestId") ?? "",
+      principal: who?.name ?? "",
+      credential: "",
+      sourceAddress: sourceAddressOf(c),
+      action,
+      resource,
+      outcome: "allowed",
+      errorCode: "",
+    });
+  }
+
+  return app;
+}

@@ -1,0 +1,149 @@
+// Hono middleware for the App Mesh REST API: authenticate (SigV4 / bearer), rate-limit, authorise the operation's
+// IAM action on its resource ARN, then let the handler run and audit how a mutating call ended.
+import type { Context, MiddlewareHandler } from "hono";
+import { AppMeshError } from "../appmesh/index.js";
+import { renderError } from "../api/errors.js";
+import { AuthError, renderAuthError } from "./auth-error.js";
+import { createAuthenticator, type Authenticated } from "./authenticator.js";
+import type { AuditLog } from "./audit.js";
+import { authorize, forbidden, type TagSource } from "./authorizer.js";
+import { toOperationTarget, type ArnScope, type OperationInput } from "./operations.js";
+import type { Principal, PrincipalDirectory } from "./principals.js";
+import { createRateLimiter, type RateLimits } from "./rate-limit.js";
+import type { SignableRequest } from "./sigv4.js";
+
+export interface ApiAuthOptions {
+  /** Who may call. `null` runs open (loopback development only): every call is anonymous and allowed, and still audited. */
+  directory: PrincipalDirectory | null;
+  audit: AuditLog;
+  /** Where resource-tag conditions read tags (the Store). */
+  tags?: TagSource;
+  /** Region and account of the ARNs operations are authorised on. */
+  scope: ArnScope;
+  /** Per-principal token buckets; `null` turns rate limiting off. */
+  rateLimits: RateLimits | null;
+  signingName?: string;
+  now?: () => number;
+}
+
+/** The principal of open mode. */
+export const anonymousPrincipal: Principal = { name: "anonymous", admin: true, policies: [] };
+
+/** Reads the request as SigV4 sees it: method, raw path and query, headers. */
+export function toSignableRequest(request: Request): SignableRequest {
+  const url = new URL(request.url);
+  return {
+    method: request.method,
+    path: url.pathname,
+    query: url.search.startsWith("?") ? url.search.slice(1) : url.search,
+    header: (name) => request.headers.get(name) ?? undefined,
+  };
+}
+
+/** The caller's address: the socket's on Node (@hono/node-server passes `incoming`), Cloudflare's header on Workers. */
+export function sourceAddressOf(c: Context): string {
+  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
+  return incoming?.socket?.remoteAddress ?? c.req.header("cf-connecting-ip") ?? "unknown";
+}
+
+function parseJsonObject(bytes: Uint8Array): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(new TextDecoder().decode(bytes));
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+export interface ApiAuth {
+  /** Whether requests must be signed (false: open mode). */
+  readonly enforcing: boolean;
+  /** Middleware for the route of one App Mesh operation; `paramNames` maps model member names to route params. */
+  forOperation(operation: string): MiddlewareHandler;
+  /** Authenticates and authorises one action on one resource for meshplane's own routes; an error response when refused. */
+  checkAction(c: Context, action: string, resource: string): Promise<Response | null>;
+  /** Authenticates a request for meshplane's own admin routes; returns the principal or an error response. */
+  authenticateAdmin(c: Context): Promise<Principal | Response>;
+}
+
+export function createApiAuth(options: ApiAuthOptions): ApiAuth {
+  const authenticator = options.directory ? createAuthenticator({ directory: options.directory, ...(options.signingName ? { signingName: options.signingName } : {}), ...(options.now ? { now: options.now } : {}) }) : null;
+  const limiter = options.rateLimits ? createRateLimiter(options.rateLimits, options.now) : null;
+  const now = options.now ?? Date.now;
+
+  /** Authenticates; an error Response when the caller is not who they claim (or claims nothing). */
+  async function identify(c: Context, body: Uint8Array | undefined): Promise<Authenticated | AuthError> {
+    if (!authenticator) return { principal: anonymousPrincipal, credential: "" };
+    const result = await authenticator.authenticate({ request: toSignableRequest(c.req.raw), body: body ?? new Uint8Array() });
+    return result ?? new AuthError("MissingAuthenticationTokenException", "Missing Authentication Token: sign the request with SigV4 (service appmesh) using a meshplane access key.");
+  }
+
+  return {
+    enforcing: authenticator !== null,
+
+    forOperation(operation) {
+      return async (c, next) => {
+        const hasBody = c.req.method !== "GET" && c.req.method !== "DELETE" && c.req.method !== "HEAD";
+        const body = hasBody ? new Uint8Array(await c.req.arrayBuffer()) : undefined;
+        const input: OperationInput = { params: c.req.param() as Record<string, string>, query: c.req.query(), body: body ? parseJsonObject(body) : {} };
+        const target = toOperationTarget(operation, input, options.scope);
+        const audit = async (who: Authenticated | null, response: Response) => {
+          if (!target.mutating) return;
+          const errorCode = response.status >= 400 ? (response.headers.get("x-amzn-ErrorType") ?? String(response.status)) : "";
+          await options.audit.record({
+            at: now(),
+            requestId: response.headers.get("x-amzn-RequestId") ?? "",
+            principal: who?.principal.name ?? "",
+            credential: who?.credential ?? "",
+            sourceAddress: sourceAddressOf(c),
+            action: target.action,
+            resource: target.resource,
+            outcome: errorCode === "" ? "allowed" : errorCode === "ForbiddenException" ? "denied" : errorCode,
+            errorCode,
+          });
+        };
+
+        const who = await identify(c, body);
+        if (who instanceof AuthError) {
+          const response = renderAuthError(c, who);
+          await audit(null, response);
+          return response;
+        }
+        if (limiter && !limiter.take(who.principal.name, target.mutating ? "mutating" : "read")) {
+          const response = renderError(c, new AppMeshError("TooManyRequestsException", `Rate exceeded for ${who.principal.name} (${target.mutating ? "mutating" : "read"} calls); retry with back-off.`));
+          await audit(who, response);
+          return response;
+        }
+        if (authenticator) {
+          const decision = await authorize(who.principal, target, options.tags);
+          if (decision.effect === "Deny") {
+            const response = renderError(c, forbidden(who.principal, target, decision));
+            await audit(who, response);
+            return response;
+          }
+        }
+        await next();
+        await audit(who, c.res);
+        return undefined;
+      };
+    },
+
+    async checkAction(c, action, resource) {
+      if (!authenticator) return null;
+      const hasBody = c.req.method !== "GET" && c.req.method !== "DELETE" && c.req.method !== "HEAD";
+      const who = await identify(c, hasBody ? new Uint8Array(await c.req.arrayBuffer()) : undefined);
+      if (who instanceof AuthError) return renderAuthError(c, who);
+      const target = { action, resource, context: new Map<string, string[]>() };
+      const decision = await authorize(who.principal, target, options.tags);
+      return decision.effect === "Deny" ? renderError(c, forbidden(who.principal, target, decision)) : null;
+    },
+
+    async authenticateAdmin(c) {
+      const hasBody = c.req.method !== "GET" && c.req.method !== "DELETE" && c.req.method !== "HEAD";
+      const who = await identify(c, hasBody ? new Uint8Array(await c.req.arrayBuffer()) : undefined);
+      if (who instanceof AuthError) return renderAuthError(c, who);
+      if (!who.principal.admin) return renderError(c, new AppMeshError("ForbiddenException", `User: ${who.principal.name} is not an admin principal; the admin API needs one.`));
+      return who.principal;
+    },
+  };
+}

@@ -1,0 +1,77 @@
+// Security on Node: loads MESHPLANE_AUTH_FILE (and reloads it when it changes), the admin-issued keys from the
+// store, and builds the REST middleware, the admin routes and the ADS authorizer from one configuration.
+import { readFile } from "node:fs/promises";
+import { unwatchFile, watchFile } from "node:fs";
+import type { Hono } from "hono";
+import type { Store } from "../../db/store.js";
+import { createAdminRoutes } from "./admin-routes.js";
+import { createAdsAuthorizer, type AdsAuthorizer } from "./ads-authorizer.js";
+import { createAuditLog, type AuditLog } from "./audit.js";
+import type { AuthConfig } from "./config.js";
+import { createManagedKeys, type ManagedKeys } from "./managed-keys.js";
+import { createApiAuth, type ApiAuth } from "./middleware.js";
+import type { ArnScope } from "./operations.js";
+import { MutablePrincipalDirectory, parseAuthFile } from "./principals.js";
+import { importSecretKey, type SecretKey } from "./secret-box.js";
+
+export interface ControlPlaneAuth {
+  api: ApiAuth;
+  /** /v1/audit, /v1/auth/* and the endpoint-registry guard, for the REST app to mount (ApiOptions.auth.routes). */
+  routes: Hono;
+  ads: AdsAuthorizer;
+  audit: AuditLog;
+  directory: MutablePrincipalDirectory | null;
+  keys?: ManagedKeys;
+  /** Re-reads the auth file now (tests; the watcher does it on change). */
+  reload(): Promise<void>;
+  close(): void;
+}
+
+export interface StartAuthOptions {
+  config: AuthConfig;
+  store: Store;
+  scope: ArnScope;
+  /** How often the auth file's mtime is checked (default 1 s). */
+  watchIntervalMs?: number;
+}
+
+export async function startAuth(options: StartAuthOptions): Promise<ControlPlaneAuth> {
+  const { config, store } = options;
+  const secretKey: SecretKey | undefined = config.secretKey ? await importSecretKey(config.secretKey) : undefined;
+  const directory = config.authFile ? new MutablePrincipalDirectory() : null;
+  const audit = createAuditLog(store);
+
+  async function reload(): Promise<void> {
+    if (!directory || !config.authFile) return;
+    directory.replaceFileContent(await parseAuthFile(await readFile(config.authFile, "utf8"), secretKey));
+  }
+  await reload();
+  const keys = directory && secretKey ? createManagedKeys({ store, directory, secretKey }) : undefined;
+  await keys?.reload();
+
+  const file = config.authFile;
+  const onChange = (current: { mtimeMs: number; size: number }, previous: { mtimeMs: number; size: number }) => {
+    if (current.mtimeMs === previous.mtimeMs && current.size === previous.size) return;
+    reload().then(
+      () => console.log(`meshplane auth: reloaded ${file}`),
+      (error) => console.error(`meshplane auth: kept the previous principals; ${file} is invalid: ${error instanceof Error ? error.message : String(error)}`),
+    );
+  };
+  if (file) watchFile(file, { interval: options.watchIntervalMs ?? 1000, persistent: false }, onChange);
+
+  const api = createApiAuth({ directory, audit, tags: store, scope: options.scope, rateLimits: directory ? config.rateLimits : null, signingName: config.signingName });
+  const ads = createAdsAuthorizer({ directory, scope: options.scope, proxyQuota: config.adsProxyQuota, audit, tags: store, signingName: config.signingName });
+  const routes = createAdminRoutes({ auth: api, audit, ...(keys ? { keys } : {}) });
+  return {
+    api,
+    routes,
+    ads,
+    audit,
+    directory,
+    ...(keys ? { keys } : {}),
+    reload,
+    close() {
+      if (file) unwatchFile(file, onChange);
+    },
+  };
+}

@@ -1,0 +1,100 @@
+// Each App Mesh operation as IAM sees it: its action (`appmesh:<Operation>`), the ARN of the resource it acts on
+// and the request's condition keys (aws:RequestTag/<key>, aws:TagKeys), as the App Mesh guide's IAM chapter sets out.
+
+/** What the REST layer knows about a request before the handler runs. */
+export interface OperationInput {
+  /** URI members by their model name (meshName, virtualRouterName, …), already decoded. */
+  params: Record<string, string | undefined>;
+  /** Query members (meshOwner, resourceArn, …). */
+  query: Record<string, string | undefined>;
+  /** The JSON body when it parsed as an object, else `{}` (the handler reports bad bodies). */
+  body: Record<string, unknown>;
+}
+
+export interface OperationTarget {
+  action: string;
+  resource: string;
+  /** Create*, Update*, Delete*, TagResource, UntagResource. */
+  mutating: boolean;
+  /** Condition keys that come from the request itself (lower-cased names). */
+  context: Map<string, string[]>;
+}
+
+export interface ArnScope {
+  region: string;
+  accountId: string;
+}
+
+const verbs = ["Create", "Describe", "Update", "Delete", "List"] as const;
+
+/** Resource path of each kind, from the names a request carries. Order of names: mesh, parent, self. */
+const kindPaths = {
+  Mesh: (p: Record<string, string | undefined>) => `mesh/${p.meshName}`,
+  VirtualService: (p: Record<string, string | undefined>) => `mesh/${p.meshName}/virtualService/${p.virtualServiceName}`,
+  VirtualNode: (p: Record<string, string | undefined>) => `mesh/${p.meshName}/virtualNode/${p.virtualNodeName}`,
+  VirtualRouter: (p: Record<string, string | undefined>) => `mesh/${p.meshName}/virtualRouter/${p.virtualRouterName}`,
+  Route: (p: Record<string, string | undefined>) => `mesh/${p.meshName}/virtualRouter/${p.virtualRouterName}/route/${p.routeName}`,
+  VirtualGateway: (p: Record<string, string | undefined>) => `mesh/${p.meshName}/virtualGateway/${p.virtualGatewayName}`,
+  GatewayRoute: (p: Record<string, string | undefined>) => `mesh/${p.meshName}/virtualGateway/${p.virtualGatewayName}/gatewayRoute/${p.gatewayRouteName}`,
+} as const satisfies Record<string, (p: Record<string, string | undefined>) => string>;
+
+type KindName = keyof typeof kindPaths;
+
+/** The resource a List operation is authorised against: the container of what it lists. */
+const listContainers: Record<KindName, KindName | null> = {
+  Mesh: null,
+  VirtualService: "Mesh",
+  VirtualNode: "Mesh",
+  VirtualRouter: "Mesh",
+  Route: "VirtualRouter",
+  VirtualGateway: "Mesh",
+  GatewayRoute: "VirtualGateway",
+};
+
+function parseOperation(operation: string): { verb: (typeof verbs)[number]; kind: KindName } | null {
+  for (const verb of verbs) {
+    if (!operation.startsWith(verb)) continue;
+    let kind = operation.slice(verb.length);
+    if (verb === "List") kind = kind === "Meshes" ? "Mesh" : kind.replace(/s$/, "");
+    if (kind in kindPaths) return { verb, kind: kind as KindName };
+  }
+  return null;
+}
+
+function tagsOf(value: unknown): Array<{ key: string; value: string }> {
+  if (!Array.isArray(value)) return [];
+  return value.filter((tag): tag is { key: string; value: string } => typeof tag === "object" && tag !== null && typeof tag.key === "string" && typeof tag.value === "string");
+}
+
+/** Maps one operation and its input to the IAM action, resource ARN and request condition keys. */
+export function toOperationTarget(operation: string, input: OperationInput, scope: ArnScope): OperationTarget {
+  const accountId = input.query.meshOwner && /^\d{12}$/.test(input.query.meshOwner) ? input.query.meshOwner : scope.accountId;
+  const arn = (path: string) => `arn:aws:appmesh:${scope.region}:${accountId}:${path}`;
+  const names = { ...input.body, ...input.params } as Record<string, string | undefined>;
+  for (const [key, value] of Object.entries(names)) if (typeof value !== "string") delete names[key];
+  const context = new Map<string, string[]>();
+  const action = `appmesh:${operation}`;
+
+  const requestTags = operation === "TagResource" || operation.startsWith("Create") ? tagsOf(input.body.tags) : [];
+  for (const tag of requestTags) context.set(`aws:requesttag/${tag.key.toLowerCase()}`, [tag.value]);
+  if (requestTags.length > 0) context.set("aws:tagkeys", requestTags.map((tag) => tag.key));
+  if (operation === "UntagResource" && Array.isArray(input.body.tagKeys)) {
+    context.set("aws:tagkeys", input.body.tagKeys.filter((key): key is string => typeof key === "string"));
+  }
+
+  if (operation === "TagResource" || operation === "UntagResource" || operation === "ListTagsForResource") {
+    return { action, resource: input.query.resourceArn ?? "*", mutating: operation !== "ListTagsForResource", context };
+  }
+  const parsed = parseOperation(operation);
+  if (!parsed) return { action, resource: "*", mutating: !/^(Describe|List|Get)/.test(operation), context };
+  if (parsed.verb === "List") {
+    const container = listContainers[parsed.kind];
+    return { action, resource: container ? arn(kindPaths[container](names)) : "*", mutating: false, context };
+  }
+  return { action, resource: arn(kindPaths[parsed.kind](names)), mutating: parsed.verb !== "Describe", context };
+}
+
+/** Operations that change state, for rate-limit classes and the audit log. */
+export function isMutatingOperation(operation: string): boolean {
+  return /^(Create|Update|Delete|Tag|Untag)/.test(operation);
+}
