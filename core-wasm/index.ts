@@ -33,7 +33,11 @@ import {
 
 export * from "./spec.js";
 
-/** The default bound on a regex's compiled program, in VM instructions (RE2's default refuses at about 30k bytes). */
+/**
+ * The default bound on a regex's compiled program, in VM instructions. It bounds matching work per input byte.
+ * (Envoy refuses RE2 programs above 100 of RE2's instructions by default, which count much like ours: a validator
+ * that must predict Envoy can pass maxProgramSize: 100.)
+ */
 export const DEFAULT_MAX_REGEX_PROGRAM_SIZE = 1000;
 
 export type RegexCheck = { ok: true } | { ok: false; message: string };
@@ -121,7 +125,6 @@ interface CoreExports {
   tableDispose(handle: number): void;
   tableMatch(handle: number): number;
   routeCandidatesExamined(): number;
-  tablePickTarget(handle: number, route: number, selector: number): number;
   pickWeighted(count: number, selector: number): number;
   tableWeightsAddress(handle: number): number;
   pickAt(address: number, count: number, selector: number): number;

@@ -224,16 +224,6 @@ export function tableMatch(handle: i32): i32 {
   return table.firstMatchingRoute(virtualHost, base);
 }
 
-/** The virtual host the request in scratch selects, or -1. */
-export function tableSelectVirtualHost(handle: i32): i32 {
-  return tables[handle]!.selectVirtualHost(scratchBase());
-}
-
-/** Target of `route` for a selector in [0, total weight): the first whose cumulative weight exceeds it, or -1. */
-export function tablePickTarget(handle: i32, route: i32, selector: u32): i32 {
-  return unchecked(tables[handle])!.pickTarget(route, selector);
-}
-
 /** Address of the table's cumulative weights: route r's start after those of routes 0…r-1 (targets in order). */
 export function tableWeightsAddress(handle: i32): usize {
   return tables[handle]!.weightsAddress;
@@ -241,7 +231,7 @@ export function tableWeightsAddress(handle: i32): usize {
 
 /**
  * The target for `selector` among `count` cumulative weights at `address` (inside a live table, from
- * tableWeightsAddress): the hot form of tablePickTarget, with no table lookup.
+ * tableWeightsAddress). The host keeps each route's address, so a pick needs no table lookup.
  */
 export function pickAt(address: usize, count: i32, selector: u32): i32 {
   for (let i = 0; i < count; i++) if (selector < load<u32>(address + (<usize>i << 2))) return i;

@@ -206,16 +206,6 @@ export class RouteTable {
     this.weightStartsAddress = changetype<usize>(starts);
   }
 
-  /** The target of `route` for a selector in [0, total weight): the first whose cumulative weight exceeds it. */
-  pickTarget(route: i32, selector: u32): i32 {
-    const starts = this.weightStartsAddress + (<usize>route << 2);
-    const first = load<i32>(starts);
-    const count = load<i32>(starts, 4) - first;
-    const weights = this.cumulativeWeightsAddress + (<usize>first << 2);
-    for (let i = 0; i < count; i++) if (selector < load<u32>(weights + (<usize>i << 2))) return i;
-    return -1;
-  }
-
   addVirtualHost(): i32 {
     this.virtualHosts.push(new VirtualHost(this.trie.newRoot(), this.trie.newRoot()));
     return this.virtualHosts.length - 1;
