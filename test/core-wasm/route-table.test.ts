@@ -71,6 +71,19 @@ describe("virtual host selection", () => {
     expect(host("ported.example.com:9090")).toBe("suffix-long");
     expect(host("ported.example.com")).toBe("suffix-long");
   });
+  it("finds exact domains among hundreds of virtual hosts, first declared first", () => {
+    const hosts = Array.from({ length: 300 }, (_, i) => ({
+      name: `vh${i}`,
+      domains: [`svc${i}.local`, `svc${i}.local:${8000 + (i % 7)}`, ...(i % 50 === 0 ? ["dup.local"] : [])],
+      routes: [to(`r${i}`, { prefix: "/" })],
+    }));
+    const match = both({ virtualHosts: [...hosts, { name: "default", domains: ["*"], routes: [to("r", { prefix: "/" })] }] });
+    expect(match(request("/", {}, "SVC123.local"))).toBe("vh123/r123");
+    expect(match(request("/", {}, "svc123.local:9999"))).toBe("vh123/r123");
+    expect(match(request("/", {}, `svc123.local:${8000 + (123 % 7)}`))).toBe("vh123/r123");
+    expect(match(request("/", {}, "dup.local"))).toBe("vh0/r0");
+    expect(match(request("/", {}, "svc300.local"))).toBe("default/r");
+  });
   it("returns null when no domain matches and there is no *", () => {
     const only = both({ virtualHosts: [{ name: "one", domains: ["a.local"], routes: [to("r", { prefix: "/" })] }] });
     expect(only(request("/", {}, "b.local"))).toBeNull();

@@ -137,6 +137,10 @@ export class RouteTable {
   virtualHosts: Array<VirtualHost> = [];
   routes: Array<Route> = [];
   exactDomains: Array<Domain> = [];
+  // Exact domains by hash, built by freeze(): open addressing, linear probing; entry = index in exactDomains + 1
+  // (0: empty). Domains go in in declaration order, so along a probe chain equal texts appear first-declared first.
+  private exactDomainSlots: StaticArray<i32> = new StaticArray<i32>(0);
+  private exactDomainMask: u32 = 0;
   suffixDomains: Array<Domain> = [];
   prefixDomains: Array<Domain> = [];
   defaultVirtualHost: i32 = -1;
@@ -167,6 +171,7 @@ export class RouteTable {
 
   /** Ends building: freezes the trie and sizes the per-match buffers. */
   freeze(): void {
+    this.indexExactDomains();
     const trie = this.trie;
     trie.freeze();
     this.trieTree = trie.treeAddress;
@@ -204,6 +209,37 @@ export class RouteTable {
     this.weightStarts = starts;
     this.cumulativeWeightsAddress = changetype<usize>(weights);
     this.weightStartsAddress = changetype<usize>(starts);
+  }
+
+  private indexExactDomains(): void {
+    let capacity = 8;
+    while (capacity < this.exactDomains.length * 2) capacity <<= 1;
+    const slots = new StaticArray<i32>(capacity);
+    const mask = <u32>capacity - 1;
+    for (let i = 0; i < this.exactDomains.length; i++) {
+      const text = this.exactDomains[i].text;
+      let slot = hashLowerCase(changetype<usize>(text), text.length) & mask;
+      while (slots[slot] != 0) slot = (slot + 1) & mask;
+      slots[slot] = i + 1;
+    }
+    this.exactDomainSlots = slots;
+    this.exactDomainMask = mask;
+  }
+
+  /** The first-declared exact domain equal to host[0, length) whose port-ness is `withPort`, or i32.MAX_VALUE. */
+  private findExactDomain(host: usize, length: i32, withPort: bool): i32 {
+    const slots = this.exactDomainSlots;
+    const mask = this.exactDomainMask;
+    let slot = hashLowerCase(host, length) & mask;
+    while (true) {
+      const entry = unchecked(slots[slot]);
+      if (entry == 0) return i32.MAX_VALUE;
+      const domain = unchecked(this.exactDomains[entry - 1]);
+      if (domain.hasPort == withPort && domain.text.length == length && bytesEqualAt(host, domain.text, true)) return entry - 1;
+      slot = (slot + 1) & mask;
+    }
+    // Not reached: asc's flow analysis does not see that the loop above only exits by returning.
+    return i32.MAX_VALUE;
   }
 
   addVirtualHost(): i32 {
@@ -263,12 +299,11 @@ export class RouteTable {
     if (hostLength == ABSENT) return this.defaultVirtualHost;
     const host = base + <usize>slotOffset(base, AUTHORITY_SLOT);
     const portlessLength = lengthWithoutPort(host, hostLength);
-    const exact = this.exactDomains;
-    for (let i = 0; i < exact.length; i++) {
-      const domain = unchecked(exact[i]);
-      const length = domain.hasPort ? hostLength : portlessLength;
-      if (length == domain.text.length && bytesEqualAt(host, domain.text, true)) return domain.virtualHost;
-    }
+    // A domain with a port is compared with the whole authority, one without with the authority minus its port.
+    const withPort = this.findExactDomain(host, hostLength, true);
+    const withoutPort = this.findExactDomain(host, portlessLength, false);
+    const first = withPort < withoutPort ? withPort : withoutPort;
+    if (first != i32.MAX_VALUE) return unchecked(this.exactDomains[first]).virtualHost;
     let best = -1;
     let bestLength = -1;
     const suffixes = this.suffixDomains;
@@ -454,6 +489,16 @@ export function pathMatches(route: Route, pathPtr: usize, pathLength: i32): bool
     return pathOnlyLength == literal.length && bytesEqualAt(pathPtr, literal, ignoreCase);
   }
   return route.pathRegex!.fullMatch(pathPtr, pathOnlyLength);
+}
+
+/** FNV-1a over the ASCII-lower-cased bytes. */
+function hashLowerCase(ptr: usize, length: i32): u32 {
+  let hash: u32 = 0x811c9dc5;
+  for (let i = 0; i < length; i++) {
+    hash ^= <u32>toLowerAscii(<i32>load<u8>(ptr + <usize>i));
+    hash *= 0x01000193;
+  }
+  return hash;
 }
 
 function hasPort(text: StaticArray<u8>): bool {
