@@ -278,6 +278,21 @@ describe("header matchers", () => {
   });
 });
 
+describe("request encoding", () => {
+  it("handles non-ASCII values and requests larger than the initial scratch buffer", () => {
+    const match = both(routes(
+      to("unicode", { prefix: "/café/", headers: [{ name: "x-name", stringMatch: { suffix: "ü" } }] }),
+      to("regex", { safeRegex: { regex: "/long/a+" }, headers: [{ name: "x-big", presentMatch: true }] }),
+    ));
+    expect(match(request("/café/menu", { "x-name": "Müller-Grüü" }))).toBe("vh/unicode");
+    expect(match(request("/cafe/menu", { "x-name": "ü" }))).toBeNull();
+    const longPath = "/long/" + "a".repeat(300_000);
+    expect(match(request(longPath, { "x-big": "é".repeat(100_000) }))).toBe("vh/regex");
+    expect(match(request(longPath + "b", { "x-big": "1" }))).toBeNull();
+    expect(match(request("/café/x", { "x-name": "ü" }))).toBe("vh/unicode");
+  });
+});
+
 describe("query parameter matchers", () => {
   const match = both(routes(
     to("exact", { prefix: "/exact", queryParameters: [{ name: "v", stringMatch: { exact: "1" } }] }),
