@@ -211,6 +211,42 @@ describe("ADS state of the world (grpc-js client)", () => {
     }
   });
 
+  it("never queues for a slow proxy: while it holds an unacknowledged push others get every change, and it then gets only the latest", async () => {
+    const slowClient = adsClient(meshplane.xdsAddress);
+    const fastClient = adsClient(meshplane.xdsAddress);
+    const slow = new SotwClient(slowClient, { id: FRONT(mesh) });
+    const fast = new SotwClient(fastClient, { id: FRONT(mesh) });
+    try {
+      const slowStart = await envoyStartup(slow);
+      const fastStart = await envoyStartup(fast);
+      const series = [
+        { blue: 11, green: 89 },
+        { blue: 12, green: 88 },
+        { blue: 13, green: 87 },
+        { blue: 14, green: 86 },
+      ];
+      for (const weights of series) {
+        await setWeights(meshplane.appMesh, mesh, weights);
+        const update = await fast.next();
+        expect(Object.values(routeWeights(update)).sort((a, b) => a - b)).toEqual([weights.blue, weights.green].sort((a, b) => a - b));
+        fast.ack(update, fastStart.routeNames);
+      }
+      // The slow proxy got the first change and never answered: nothing else was sent to it meanwhile.
+      const held = await slow.next();
+      expect(Object.values(routeWeights(held)).sort((a, b) => a - b)).toEqual([11, 89]);
+      expect(slow.inbox.items).toEqual([]);
+      slow.ack(held, slowStart.routeNames);
+      const latest = await slow.next();
+      expect(Object.values(routeWeights(latest)).sort((a, b) => a - b)).toEqual([14, 86]);
+      slow.ack(latest, slowStart.routeNames);
+    } finally {
+      slow.end();
+      fast.end();
+      slowClient.close();
+      fastClient.close();
+    }
+  });
+
   it.each([
     ["an unknown mesh", "mesh/no-such-mesh/virtualNode/front"],
     ["a malformed id", "front"],
