@@ -184,6 +184,16 @@ export function describeStoreContract(backend: string, openFresh: () => Promise<
         expect(await store.getRevisions(["mesh/b"])).toEqual({ "mesh/b": 0 });
       });
 
+      it("expires idempotency records created before a time, in the batch, so an expired token can be recorded again", async () => {
+        await commitOk(store, { expect: [], idempotency: { token: "old", requestHash: "h1", response: { n: 1 }, createdAt: 100 } });
+        await commitOk(store, { expect: [], idempotency: { token: "kept", requestHash: "h2", response: { n: 2 }, createdAt: 200 } });
+        await commitOk(store, { expect: [], expireIdempotencyBefore: 150, idempotency: { token: "old", requestHash: "h3", response: { n: 3 }, createdAt: 300 } });
+        expect(await store.getIdempotencyRecord("old")).toEqual({ token: "old", requestHash: "h3", response: { n: 3 }, createdAt: 300 });
+        expect(await store.getIdempotencyRecord("kept")).toEqual({ token: "kept", requestHash: "h2", response: { n: 2 }, createdAt: 200 });
+        // Without expiry reaching it, a live token still refuses a second record.
+        expect(await store.commit({ expect: [], expireIdempotencyBefore: 150, idempotency: { token: "kept", requestHash: "h4", response: {}, createdAt: 400 } })).toEqual({ ok: false, reason: "stale" });
+      });
+
       it("returns null for an unknown idempotency token", async () => {
         expect(await store.getIdempotencyRecord("nope")).toBeNull();
       });
