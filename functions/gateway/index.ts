@@ -5,3 +5,4 @@ export { startAdminServer, type AdminServer } from "./admin.js";
 export { GatewayMetrics } from "./metrics.js";
 export { RESPONSE_FLAG_HEADER, ResponseFlag, type ResponseFlagCode } from "./proxy/response-flags.js";
 export { startGateway, type RunningGateway, type StartGatewayOptions } from "./start.js";
+export { startDeltaAdsClient } from "./xds/delta-ads-client.js";

@@ -7,6 +7,7 @@ import { startGateway } from "./start.js";
 const USAGE = `usage: npm run gateway -- --node mesh/<mesh>/virtualGateway/<name> --xds <host:port>
   [--admin <host:port>]        admin interface (Prometheus metrics at /stats/prometheus); default 127.0.0.1:9901, "off" for none
   [--bind <host>]              address listeners bind (default 127.0.0.1)
+  [--delta]                    incremental xDS (DeltaAggregatedResources) instead of state of the world
   [--outbound]                 also bind OUTBOUND listeners (a virtual node's egress on 15001)
   [--listener-port <name>=<port>]  bind a listener on another port (repeatable)`;
 
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
       admin: { type: "string", default: "127.0.0.1:9901" },
       bind: { type: "string", default: "127.0.0.1" },
       outbound: { type: "boolean", default: false },
+      delta: { type: "boolean", default: false },
       "listener-port": { type: "string", multiple: true },
       help: { type: "boolean", default: false },
     },
@@ -48,11 +50,12 @@ async function main(): Promise<void> {
     ...(admin ? { admin } : {}),
     bindHost: values.bind!,
     bindOutbound: values.outbound!,
+    delta: values.delta!,
     portOverrides,
     log: (message) => console.log(`meshplane-gateway: ${message}`),
   });
   if (running.admin) console.log(`meshplane-gateway: admin on http://${admin!.host}:${running.admin.port}`);
-  console.log(`meshplane-gateway: node ${values.node}, ADS ${values.xds}`);
+  console.log(`meshplane-gateway: node ${values.node}, ADS ${values.xds} (${values.delta ? "delta" : "state of the world"})`);
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;

@@ -3,6 +3,7 @@ import { loadCore } from "../../core-wasm/node.js";
 import { startAdminServer, type AdminServer } from "./admin.js";
 import { createGateway, type Gateway } from "./gateway.js";
 import { startAdsClient, type AdsClient } from "./xds/ads-client.js";
+import { startDeltaAdsClient } from "./xds/delta-ads-client.js";
 
 export interface StartGatewayOptions {
   /** Envoy node id: `mesh/<mesh>/virtualGateway/<name>` or `mesh/<mesh>/virtualNode/<name>`. */
@@ -12,6 +13,8 @@ export interface StartGatewayOptions {
   /** `host:port` of the admin interface; port 0 picks one; undefined = none. */
   admin?: { host: string; port: number };
   bindHost?: string;
+  /** Incremental xDS (DeltaAggregatedResources) instead of state of the world. */
+  delta?: boolean;
   bindOutbound?: boolean;
   portOverrides?: Record<string, number>;
   log?: (message: string) => void;
@@ -33,7 +36,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     ...(options.log !== undefined ? { log: options.log } : {}),
   });
   const admin = options.admin ? await startAdminServer(gateway, options.admin.host, options.admin.port) : undefined;
-  const ads = startAdsClient({ address: options.xdsAddress, nodeId: options.nodeId, ...(options.log ? { log: options.log } : {}) }, gateway);
+  const ads = (options.delta ? startDeltaAdsClient : startAdsClient)({ address: options.xdsAddress, nodeId: options.nodeId, ...(options.log ? { log: options.log } : {}) }, gateway);
   return {
     gateway,
     ads,

@@ -13,6 +13,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AggregatedDiscoveryService } from "../../../proto/gen/envoy/service/discovery/v3/ads_pb.js";
 import { DiscoveryRequestSchema, type DiscoveryRequest, type DiscoveryResponse } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
 import { envoyRegistry, TypeUrl, type ResourceType } from "../../xds/resources.js";
+import { RequestQueue } from "./request-queue.js";
 import type { XdsResources, XdsSubscriber, XdsUpdateResult } from "./types.js";
 
 export interface AdsClientOptions {
@@ -41,35 +42,6 @@ interface TypeState {
   names: string[] | null;
 }
 
-/** An async queue of outgoing requests that the Connect client consumes as the request stream. */
-class RequestQueue implements AsyncIterable<DiscoveryRequest> {
-  readonly #items: DiscoveryRequest[] = [];
-  #wake: (() => void) | null = null;
-  #closed = false;
-
-  push(request: DiscoveryRequest): void {
-    this.#items.push(request);
-    this.#wake?.();
-  }
-
-  close(): void {
-    this.#closed = true;
-    this.#wake?.();
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<DiscoveryRequest> {
-    while (!this.#closed) {
-      const next = this.#items.shift();
-      if (next) {
-        yield next;
-        continue;
-      }
-      await new Promise<void>((resolve) => (this.#wake = resolve));
-      this.#wake = null;
-    }
-  }
-}
-
 export interface AdsClient {
   /** Whether a stream is open and has received at least one response. */
   readonly connected: boolean;
@@ -95,7 +67,7 @@ export function startAdsClient(options: AdsClientOptions, subscriber: XdsSubscri
   let closed = false;
   let connected = false;
   let abort: AbortController | null = null;
-  let queue: RequestQueue | null = null;
+  let queue: RequestQueue<DiscoveryRequest> | null = null;
   let sleepTimer: NodeJS.Timeout | null = null;
 
   const request = (type: ResourceType, errorMessage?: string): DiscoveryRequest => {
@@ -158,7 +130,7 @@ export function startAdsClient(options: AdsClientOptions, subscriber: XdsSubscri
 
   const runStream = async (): Promise<void> => {
     abort = new AbortController();
-    queue = new RequestQueue();
+    queue = new RequestQueue<DiscoveryRequest>();
     for (const typeState of state.values()) typeState.nonce = "";
     for (const type of SUBSCRIBED) {
       const typeState = state.get(type)!;

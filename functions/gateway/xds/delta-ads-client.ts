@@ -1,0 +1,161 @@
+// The gateway's ADS client, incremental ("delta") variant: DeltaAggregatedResources. The server sends only what
+// changed (resources with their versions, and removed names); the client keeps the full set per type and hands it
+// to the runtime as state of the world, ACKs by nonce, NACKs with error_detail, and on reconnect tells the server
+// the versions it holds (initial_resource_versions) so nothing unchanged is resent.
+// https://www.envoyproxy.io/docs/envoy/latest/api-docs/xds_protocol#incremental-xds
+import { create } from "@bufbuild/protobuf";
+import { anyUnpack } from "@bufbuild/protobuf/wkt";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { AggregatedDiscoveryService } from "../../../proto/gen/envoy/service/discovery/v3/ads_pb.js";
+import { DeltaDiscoveryRequestSchema, type DeltaDiscoveryRequest, type DeltaDiscoveryResponse } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
+import { envoyRegistry, TypeUrl, type ResourceType } from "../../xds/resources.js";
+import type { AdsClient, AdsClientOptions } from "./ads-client.js";
+import { RequestQueue } from "./request-queue.js";
+import type { XdsResources, XdsSubscriber } from "./types.js";
+
+const SUBSCRIBED: readonly ResourceType[] = ["cluster", "listener", "endpoint", "route"];
+const typeByUrl = new Map<string, ResourceType>(SUBSCRIBED.map((type) => [TypeUrl[type], type]));
+const isWildcard = (type: ResourceType): boolean => type === "cluster" || type === "listener";
+
+interface DeltaTypeState {
+  /** Accepted resources and their versions. */
+  resources: Map<string, { version: string; message: unknown }>;
+  /** Names subscribed (RDS/EDS); wildcard types ignore it. */
+  names: Set<string>;
+}
+
+/** Same contract as startAdsClient, over the incremental protocol. */
+export function startDeltaAdsClient(options: AdsClientOptions, subscriber: XdsSubscriber): AdsClient {
+  const transport = createGrpcTransport({ baseUrl: `http://${options.address}`, pingIntervalMs: 10_000, pingTimeoutMs: 5_000 });
+  const client = createClient(AggregatedDiscoveryService, transport);
+  const log = options.log ?? (() => {});
+  const node = { id: options.nodeId, cluster: options.nodeCluster ?? options.nodeId, userAgentName: "meshplane-gateway" };
+  const state = new Map<ResourceType, DeltaTypeState>(SUBSCRIBED.map((type) => [type, { resources: new Map(), names: new Set() }]));
+  const initialBackoff = options.initialBackoffMs ?? 250;
+  const maxBackoff = options.maxBackoffMs ?? 10_000;
+  let closed = false;
+  let connected = false;
+  let abort: AbortController | null = null;
+  let queue: RequestQueue<DeltaDiscoveryRequest> | null = null;
+  let sleepTimer: NodeJS.Timeout | null = null;
+
+  const snapshotOf = (resources: Map<string, { message: unknown }>): XdsResources => new Map([...resources].map(([name, { message }]) => [name, message]));
+
+  const updateSubscriptions = (): void => {
+    const wanted = subscriber.wantedNames();
+    for (const type of ["endpoint", "route"] as const) {
+      const typeState = state.get(type)!;
+      const names = wanted[type];
+      const added = [...names].filter((name) => !typeState.names.has(name));
+      const removed = [...typeState.names].filter((name) => !names.has(name));
+      if (added.length === 0 && removed.length === 0) continue;
+      typeState.names = new Set(names);
+      queue?.push(create(DeltaDiscoveryRequestSchema, { typeUrl: TypeUrl[type], resourceNamesSubscribe: added, resourceNamesUnsubscribe: removed }));
+      if (removed.length > 0) {
+        for (const name of removed) typeState.resources.delete(name);
+        subscriber.apply(type, snapshotOf(typeState.resources), "");
+      }
+    }
+  };
+
+  const onResponse = (response: DeltaDiscoveryResponse): void => {
+    const type = typeByUrl.get(response.typeUrl);
+    if (!type) {
+      queue?.push(create(DeltaDiscoveryRequestSchema, { typeUrl: response.typeUrl, responseNonce: response.nonce, errorDetail: { code: 12, message: "type not supported" } }));
+      return;
+    }
+    const typeState = state.get(type)!;
+    const next = new Map(typeState.resources);
+    let error: string | undefined;
+    try {
+      for (const resource of response.resources) {
+        if (!resource.resource) continue;
+        const message = anyUnpack(resource.resource, envoyRegistry);
+        if (!message) throw new Error(`cannot decode ${resource.resource.typeUrl}`);
+        next.set(resource.name, { version: resource.version, message });
+      }
+      for (const name of response.removedResources) next.delete(name);
+      const result = subscriber.apply(type, snapshotOf(next), response.systemVersionInfo);
+      if (!result.ok) error = result.message;
+    } catch (caught) {
+      error = caught instanceof Error ? caught.message : String(caught);
+    }
+    if (error === undefined) {
+      typeState.resources = next;
+      queue?.push(create(DeltaDiscoveryRequestSchema, { typeUrl: response.typeUrl, responseNonce: response.nonce }));
+      log(`xds (delta): accepted ${type}: ${response.resources.length} changed, ${response.removedResources.length} removed`);
+      updateSubscriptions();
+    } else {
+      queue?.push(create(DeltaDiscoveryRequestSchema, { typeUrl: response.typeUrl, responseNonce: response.nonce, errorDetail: { code: 3, message: error } }));
+      log(`xds (delta): rejected ${type}: ${error}`);
+    }
+  };
+
+  const runStream = async (): Promise<void> => {
+    abort = new AbortController();
+    queue = new RequestQueue<DeltaDiscoveryRequest>();
+    let first = true;
+    for (const type of SUBSCRIBED) {
+      const typeState = state.get(type)!;
+      if (!isWildcard(type) && typeState.names.size === 0) continue;
+      queue.push(
+        create(DeltaDiscoveryRequestSchema, {
+          ...(first ? { node } : {}),
+          typeUrl: TypeUrl[type],
+          resourceNamesSubscribe: isWildcard(type) ? [] : [...typeState.names],
+          initialResourceVersions: Object.fromEntries([...typeState.resources].map(([name, { version }]) => [name, version])),
+        }),
+      );
+      first = false;
+    }
+    try {
+      for await (const response of client.deltaAggregatedResources(queue, { signal: abort.signal })) {
+        if (!connected) {
+          connected = true;
+          subscriber.onConnection(true);
+        }
+        onResponse(response);
+      }
+    } finally {
+      queue.close();
+      if (connected) {
+        connected = false;
+        subscriber.onConnection(false);
+      }
+    }
+  };
+
+  const loop = async (): Promise<void> => {
+    let backoff = initialBackoff;
+    while (!closed) {
+      const started = Date.now();
+      try {
+        await runStream();
+        log("xds (delta): stream ended by the server");
+      } catch (error) {
+        if (closed) return;
+        log(`xds (delta): stream failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      if (closed) return;
+      if (Date.now() - started > 30_000) backoff = initialBackoff;
+      const delay = Math.min(maxBackoff, backoff) * (0.5 + Math.random() * 0.5);
+      backoff = Math.min(maxBackoff, backoff * 2);
+      await new Promise<void>((resolve) => (sleepTimer = setTimeout(resolve, delay)));
+      sleepTimer = null;
+    }
+  };
+  void loop();
+
+  return {
+    get connected() {
+      return connected;
+    },
+    close() {
+      closed = true;
+      if (sleepTimer) clearTimeout(sleepTimer);
+      abort?.abort();
+      queue?.close();
+    },
+  };
+}

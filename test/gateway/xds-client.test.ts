@@ -1,0 +1,89 @@
+// The gateway's ADS clients (state of the world and delta) against meshplane's real ADS server in this process:
+// first config, live route changes, NACK bookkeeping on the server side, and a virtual node as the proxied node.
+import {
+  CreateMeshCommand,
+  CreateRouteCommand,
+  CreateVirtualGatewayCommand,
+  CreateGatewayRouteCommand,
+  CreateVirtualNodeCommand,
+  CreateVirtualRouterCommand,
+  CreateVirtualServiceCommand,
+  UpdateRouteCommand,
+} from "@aws-sdk/client-app-mesh";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startGateway, type RunningGateway } from "../../functions/gateway/index.js";
+import { startTestControlPlane, type TestControlPlane } from "../support/control-plane.js";
+import { countBy, freePort, get, load, startBackend, waitFor, type Backend } from "./support.js";
+
+const route = (weightOne: number, weightTwo: number) => ({
+  httpRoute: {
+    match: { prefix: "/" },
+    action: { weightedTargets: [{ virtualNode: "one", weight: weightOne }, { virtualNode: "two", weight: weightTwo }] },
+  },
+});
+
+describe.each([
+  { protocol: "state of the world", delta: false },
+  { protocol: "delta", delta: true },
+])("gateway ADS client ($protocol)", ({ delta }) => {
+  let controlPlane: TestControlPlane;
+  let one: Backend;
+  let two: Backend;
+  let gateway: RunningGateway;
+  let port: number;
+  const mesh = delta ? "delta-mesh" : "sotw-mesh";
+
+  beforeAll(async () => {
+    [controlPlane, one, two, port] = await Promise.all([startTestControlPlane(), startBackend("one"), startBackend("two"), freePort()]);
+    const { client } = controlPlane;
+    await client.send(new CreateMeshCommand({ meshName: mesh }));
+    for (const [name, backend] of [["one", one], ["two", two]] as const) {
+      await client.send(
+        new CreateVirtualNodeCommand({
+          meshName: mesh,
+          virtualNodeName: name,
+          spec: { listeners: [{ portMapping: { port: backend.port, protocol: "http" } }], serviceDiscovery: { dns: { hostname: "localhost" } } },
+        }),
+      );
+    }
+    await client.send(new CreateVirtualRouterCommand({ meshName: mesh, virtualRouterName: "router", spec: { listeners: [{ portMapping: { port: 80, protocol: "http" } }] } }));
+    await client.send(new CreateRouteCommand({ meshName: mesh, virtualRouterName: "router", routeName: "r", spec: route(100, 0) }));
+    await client.send(new CreateVirtualServiceCommand({ meshName: mesh, virtualServiceName: "svc.local", spec: { provider: { virtualRouter: { virtualRouterName: "router" } } } }));
+    await client.send(new CreateVirtualGatewayCommand({ meshName: mesh, virtualGatewayName: "gw", spec: { listeners: [{ portMapping: { port, protocol: "http" } }] } }));
+    await client.send(
+      new CreateGatewayRouteCommand({
+        meshName: mesh,
+        virtualGatewayName: "gw",
+        gatewayRouteName: "all",
+        spec: { httpRoute: { match: { prefix: "/" }, action: { target: { virtualService: { virtualServiceName: "svc.local" } } } } },
+      }),
+    );
+    gateway = await startGateway({ nodeId: `mesh/${mesh}/virtualGateway/gw`, xdsAddress: `127.0.0.1:${controlPlane.running.xdsPort}`, delta });
+  });
+
+  afterAll(async () => {
+    await gateway?.close();
+    await controlPlane?.stop();
+    await Promise.all([one?.close(), two?.close()]);
+  });
+
+  it("receives listeners, routes, clusters and routes traffic by them", async () => {
+    expect(await waitFor(async () => (await get(port, "/")).backend === "one", 15_000)).toBe(true);
+    expect(gateway.ads.connected).toBe(true);
+    expect(gateway.gateway.metrics.connectedState.get()).toBe(1);
+  });
+
+  it("applies a route change pushed by the server", async () => {
+    await controlPlane.client.send(new UpdateRouteCommand({ meshName: mesh, virtualRouterName: "router", routeName: "r", spec: route(0, 100) }));
+    expect(await waitFor(async () => (await load(port, 10, 2)).every((r) => r.backend === "two"), 10_000)).toBe(true);
+    expect(countBy(await load(port, 50, 4), (r) => `${r.status} ${r.backend}`)).toEqual({ "200 two": 50 });
+  });
+
+  it("ACKs every accepted version (the server sees no NACK)", async () => {
+    const metrics = await (await fetch(`${controlPlane.url}/metrics`)).text();
+    expect(metrics).toContain("meshplane_xds_nacks_total");
+    expect(metrics).not.toMatch(/meshplane_xds_nacks_total\{[^}]*\} [1-9]/);
+    expect(gateway.gateway.metrics.updateRejected.get({ type: "route" })).toBe(0);
+    expect(gateway.gateway.metrics.updateSuccess.get({ type: "route" })).toBeGreaterThanOrEqual(2);
+  });
+});
