@@ -46,7 +46,7 @@ describe("REST API authentication and authorisation", () => {
     const response = await plane.request("GET", "/v20190125/meshes");
     expect(response.status).toBe(403);
     expect(response.headers.get("x-amzn-ErrorType")).toBe("MissingAuthenticationTokenException");
-    expect((await response.json()).message).toMatch(/Missing Authentication Token/);
+    expect(((await response.json()) as { message: string }).message).toMatch(/Missing Authentication Token/);
   });
 
   it("refuses a wrong secret with InvalidSignatureException", async () => {
@@ -71,7 +71,7 @@ describe("REST API authentication and authorisation", () => {
     const response = await signedFetch(plane.url, testKeys.full, "GET", "/v20190125/meshes", { signingDate: new Date(Date.now() - 10 * 60 * 1000) });
     expect(response.status).toBe(403);
     expect(response.headers.get("x-amzn-ErrorType")).toBe("InvalidSignatureException");
-    expect((await response.json()).message).toMatch(/expired/i);
+    expect(((await response.json()) as { message: string }).message).toMatch(/expired/i);
   });
 
   it("refuses a body changed after signing", async () => {
@@ -89,7 +89,7 @@ describe("REST API authentication and authorisation", () => {
   it("accepts the presigned query form and refuses it once expired", async () => {
     const fresh = await signedFetch(plane.url, testKeys.full, "GET", "/v20190125/meshes/signed", { presign: true });
     expect(fresh.status).toBe(200);
-    expect((await fresh.json()).meshName).toBe("signed");
+    expect(((await fresh.json()) as { meshName: string }).meshName).toBe("signed");
     const stale = await signedFetch(plane.url, testKeys.full, "GET", "/v20190125/meshes/signed", { presign: true, signingDate: new Date(Date.now() - 10 * 60 * 1000) });
     expect(stale.status).toBe(403);
     expect(stale.headers.get("x-amzn-ErrorType")).toBe("InvalidSignatureException");
