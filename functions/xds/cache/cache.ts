@@ -278,7 +278,11 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
     }
     if (mesh.stale) await refresh(mesh, now());
     else if (mesh.loading) await mesh.loading;
-    if (!mesh.snapshot || !mesh.translate) throw new NodeIdError(`mesh "${identity.meshName}" does not exist`);
+    if (!mesh.snapshot || !mesh.translate) {
+      // Do not keep an entry per unknown name a client made up.
+      if (mesh.nodes.size === 0 && !mesh.loading) meshes.delete(mesh.name);
+      throw new NodeIdError(`mesh "${identity.meshName}" does not exist`);
+    }
     if (!mesh.translate.exists(node)) throw new NodeIdError(`node "${node.id}" does not exist in mesh "${identity.meshName}"`);
     const listeners = [...new Set(request.apiListeners ?? [])].sort();
     return { mesh, key: listeners.length > 0 ? `${identity.key}\u0000${listeners.join("\u0000")}` : identity.key };

@@ -153,12 +153,30 @@ describe("xDS snapshot cache", () => {
     cache.close();
   });
 
-  it("rejects malformed ids, unknown meshes and unknown nodes with NodeIdError", async () => {
+  it("rejects malformed ids, unknown meshes and unknown nodes with NodeIdError, keeping nothing for made-up meshes", async () => {
     const db = memoryStore([snapshotOf("a", 1, ["x"])]);
     const cache = createXdsCache({ store: db.store, loadSnapshot: db.loadSnapshot, translation: countingTranslation().translation });
     await expect(cache.watch(node("nonsense"), () => {})).rejects.toBeInstanceOf(NodeIdError);
-    await expect(cache.watch(node("mesh/nope/virtualNode/x"), () => {})).rejects.toBeInstanceOf(NodeIdError);
+    for (let i = 0; i < 20; i++) await expect(cache.watch(node(`mesh/nope${i}/virtualNode/x`), () => {})).rejects.toBeInstanceOf(NodeIdError);
     await expect(cache.watch(node("mesh/a/virtualNode/ghost"), () => {})).rejects.toBeInstanceOf(NodeIdError);
+    expect(cache.stats().meshes).toBe(1);
+  });
+
+  it("revalidates against the store's revisions on fetch when no feed runs (REST xDS on Workers)", async () => {
+    const db = memoryStore([snapshotOf("a", 1, ["x"])]);
+    let revision = 1;
+    const store = { ...db.store, getRevisions: async (scopes: string[]) => Object.fromEntries(scopes.map((scope) => [scope, scope === "mesh/a" ? revision : 0])) };
+    const { translation, calls } = countingTranslation();
+    const cache = createXdsCache({ store, loadSnapshot: db.loadSnapshot, translation, revalidateOnFetch: true });
+    const first = await cache.fetch(node("mesh/a/virtualNode/x"));
+    expect(await cache.fetch(node("mesh/a/virtualNode/x"))).toBe(first);
+    expect(db.loads).toEqual(["a"]);
+    db.meshes.set("a", snapshotOf("a", 2, ["x"], { endpoints: [MakeEndpoint("ns", "x", "i1", "10.0.0.1", 80)] }));
+    revision = 2;
+    const second = await cache.fetch(node("mesh/a/virtualNode/x"));
+    expect(db.loads).toEqual(["a", "a"]);
+    expect(second.types.cluster.version).not.toBe(first.types.cluster.version);
+    expect(calls.length).toBe(2);
   });
 
   it("with the real translation, a route change re-translates only the nodes that call the router", async () => {
