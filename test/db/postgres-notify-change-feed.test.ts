@@ -185,4 +185,26 @@ describe("createPgNotifyChangeFeed", () => {
       await Promise.all(writers.map((s) => s.close()));
     }
   });
+
+  // Last: it restarts the server under the other tests' stores.
+  it("polls while the server is down, then returns to notifications once it is back", async () => {
+    // No safety poll within the test: after the restart, only a notification can deliver the change.
+    const feed = createPgNotifyChangeFeed(url, reader, { fallbackIntervalMs: 50, safetyIntervalMs: 600_000 });
+    const modes = new Set<string>();
+    const sampler = setInterval(() => modes.add(feed.mode), 5);
+    try {
+      await feed.ready;
+      const before = await bumpMesh(writer, "restart");
+      await pg.restart(300);
+      await until(() => feed.mode === "notify");
+      clearInterval(sampler);
+      expect([...modes].sort()).toEqual(["notify", "polling"]);
+      const delivered = nextChange(feed, "mesh/restart", before + 1);
+      const revision = await bumpMesh(writer, "restart");
+      expect(await delivered).toEqual({ scope: "mesh/restart", revision });
+    } finally {
+      clearInterval(sampler);
+      await feed.close();
+    }
+  });
 });

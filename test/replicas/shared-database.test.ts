@@ -143,3 +143,25 @@ describe("quotas under a race between two replicas", () => {
     expect(listed.meshes).toHaveLength(15);
   });
 });
+
+// Last: it restarts the database server under the replicas.
+describe("two replicas across a database restart", () => {
+  let a: ReplicaProcess;
+  let b: ReplicaProcess;
+  beforeAll(async () => {
+    const url = await pg.createDatabase("restart");
+    [a, b] = await Promise.all([startReplica(url), startReplica(url)]);
+    await a.client.send(new CreateMeshCommand({ meshName: "restart" }));
+  });
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+  });
+
+  it("keeps serving after PostgreSQL restarts: writes through A are read through B", async () => {
+    await pg.restart(500);
+    // The pools noticed their connections close during the restart: the very first request must succeed.
+    const created = await a.client.send(new CreateVirtualNodeCommand({ meshName: "restart", virtualNodeName: "after", spec: nodeSpec }));
+    const described = await b.client.send(new DescribeVirtualNodeCommand({ meshName: "restart", virtualNodeName: "after" }));
+    expect(described.virtualNode).toEqual(created.virtualNode);
+  });
+});

@@ -13,6 +13,11 @@ export interface TestPostgres {
   url: string;
   /** Creates another empty database on the same server and returns its URL. */
   createDatabase(name: string): Promise<string>;
+  /**
+   * Stops the server (clients are disconnected, as in a failover), keeps it down for `downMs`, and starts it again
+   * on the same port and data. Resolves once it accepts queries.
+   */
+  restart(downMs?: number): Promise<void>;
   /** Stops the server and removes its data directory. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -99,13 +104,12 @@ export async function startPostgres(): Promise<TestPostgres> {
   const data = path.join(dir, "data");
   await run(path.join(bin, "initdb"), ["-D", data, "-U", USER, "--auth=trust", "-E", "UTF8", "--locale=C", "-N"], identity);
 
-  let child: ChildProcess | undefined;
-  let port = 0;
   let log = "";
-  for (let attempt = 1; ; attempt++) {
-    port = await freePort();
+  /** Starts the server on `port`; rejects if it exits first (e.g. the port was taken meanwhile). */
+  async function launch(port: number): Promise<ChildProcess> {
     log = "";
-    // Durability settings are off: the data dir is thrown away, and tests kill replicas, never this server.
+    // Durability settings are off: the data dir is thrown away, and tests kill replicas, never this server
+    // (restart() stops it cleanly).
     const started = spawn(
       path.join(bin, "postgres"),
       ["-D", data, "-h", "127.0.0.1", "-p", String(port), "-k", dir, "-c", "fsync=off", "-c", "synchronous_commit=off",
@@ -115,20 +119,38 @@ export async function startPostgres(): Promise<TestPostgres> {
     started.stderr!.on("data", (chunk: Buffer) => (log += chunk.toString()));
     try {
       await waitReady(started, port, () => log);
-      child = started;
-      break;
+      return started;
     } catch (error) {
       started.kill("SIGKILL");
+      throw error;
+    }
+  }
+  /** Fast shutdown (clients are disconnected); resolves once the process is gone. */
+  async function halt(child: ChildProcess): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.kill("SIGINT");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  let server: ChildProcess | undefined;
+  let port = 0;
+  for (let attempt = 1; !server; attempt++) {
+    port = await freePort();
+    try {
+      server = await launch(port);
+    } catch (error) {
       if (attempt >= 5) {
         rmSync(dir, { recursive: true, force: true });
         throw error;
       }
     }
   }
-  const server = child;
   // If the test process exits without calling stop(), do not leave the server running.
   const onExit = () => {
-    server.kill("SIGKILL");
+    server?.kill("SIGKILL");
     rmSync(dir, { recursive: true, force: true });
   };
   process.once("exit", onExit);
@@ -144,17 +166,16 @@ export async function startPostgres(): Promise<TestPostgres> {
   return {
     url,
     createDatabase,
+    async restart(downMs = 0) {
+      await halt(server!);
+      if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
+      server = await launch(port);
+    },
     stop() {
       stopped ??= (async () => {
         await admin.end({ timeout: 1 });
         process.removeListener("exit", onExit);
-        if (server.exitCode === null && server.signalCode === null) {
-          const exited = new Promise<void>((resolve) => server.once("exit", () => resolve()));
-          server.kill("SIGINT"); // fast shutdown: disconnects clients, no checkpoint wait worth mentioning
-          const timer = setTimeout(() => server.kill("SIGKILL"), 10_000);
-          await exited;
-          clearTimeout(timer);
-        }
+        await halt(server!);
         rmSync(dir, { recursive: true, force: true });
       })();
       return stopped;
