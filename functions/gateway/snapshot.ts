@@ -5,15 +5,19 @@ import type { ListenerConfig } from "./config/listener-config.js";
 import type { CompiledRouteConfig } from "./config/route-entries.js";
 import type { UpstreamPool } from "./upstream/pool.js";
 
-export interface GatewaySnapshot {
-  /** Increments with every publish. */
-  readonly generation: number;
+/** What routing needs; `Pool` is the runtime's upstream pool (Node: UpstreamPool; Worker: a fetch pool). */
+export interface RoutingSnapshot<Pool> {
   readonly listeners: ReadonlyMap<string, ListenerConfig>;
   readonly routes: ReadonlyMap<string, CompiledRouteConfig>;
   /** Pools live across snapshots (their endpoints update in place); a removed cluster disappears from here. */
-  readonly clusters: ReadonlyMap<string, UpstreamPool>;
+  readonly clusters: ReadonlyMap<string, Pool>;
   /** Clusters whose only endpoint is one of this gateway's own listeners (followed in-process), by cluster name. */
   readonly internalListeners: ReadonlyMap<string, ListenerConfig>;
+}
+
+export interface GatewaySnapshot extends RoutingSnapshot<UpstreamPool> {
+  /** Increments with every publish. */
+  readonly generation: number;
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost", "0.0.0.0", "::"]);

@@ -5,7 +5,7 @@
 import type { HeaderChanges, RouteEntry } from "../config/route-entries.js";
 import { normalizePath, rewritePath } from "../config/route-entries.js";
 import type { ListenerConfig } from "../config/listener-config.js";
-import type { GatewaySnapshot } from "../snapshot.js";
+import type { RoutingSnapshot } from "../snapshot.js";
 import type { UpstreamPool } from "../upstream/pool.js";
 import { ResponseFlag, type ResponseFlagCode } from "./response-flags.js";
 
@@ -29,9 +29,9 @@ export interface LocalReply {
   clusterName: string;
 }
 
-export interface ForwardDecision {
+export interface ForwardDecision<Pool = UpstreamPool> {
   kind: "forward";
-  pool: UpstreamPool;
+  pool: Pool;
   clusterName: string;
   routeName: string;
   /** The request as the upstream must see it. */
@@ -45,7 +45,7 @@ export interface ForwardDecision {
   responseChanges: HeaderChanges[];
 }
 
-export type RoutingDecision = LocalReply | ForwardDecision;
+export type RoutingDecision<Pool = UpstreamPool> = LocalReply | ForwardDecision<Pool>;
 
 /** Hops followed in-process at most (gateway: ingress → egress). */
 const MAX_INTERNAL_HOPS = 3;
@@ -71,7 +71,7 @@ const local = (status: number, flag: ResponseFlagCode, body: string, routeName =
 });
 
 /** Decides what to do with `request` arriving on `listener`; `request` is not modified. */
-export function routeRequest(snapshot: GatewaySnapshot, listener: ListenerConfig, request: ProxyRequest): RoutingDecision {
+export function routeRequest<Pool>(snapshot: RoutingSnapshot<Pool>, listener: ListenerConfig, request: ProxyRequest): RoutingDecision<Pool> {
   let current = listener;
   let headers = { ...request.headers };
   let path = request.path;
