@@ -232,6 +232,41 @@ describe("gateway runtime", () => {
     }
   });
 
+  it("speaks HTTP/2 to clusters that ask for it and relays gRPC trailers back to an HTTP/2 client", async () => {
+    const upstream = http2.createServer();
+    upstream.on("stream", (stream, headers) => {
+      stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
+      stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0", "grpc-message": `ok ${headers[":path"]}` }));
+      stream.end(Buffer.from([0, 0, 0, 0, 0]));
+    });
+    extraServers.push(upstream);
+    const upstreamPort = await new Promise<number>((resolve) => upstream.listen(0, "127.0.0.1", () => resolve((upstream.address() as net.AddressInfo).port)));
+    const http2Options = {
+      "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
+        "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+        explicitHttpConfig: { http2ProtocolOptions: {} },
+      },
+    };
+    await configure([{ match: { prefix: "/" }, route: { cluster: "grpc" } }], [MakeStaticCluster("grpc", [upstreamPort], { typedExtensionProtocolOptions: http2Options })]);
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    try {
+      const { status, trailers } = await new Promise<{ status: number; trailers: http2.IncomingHttpHeaders }>((resolve, reject) => {
+        const stream = session.request({ ":path": "/pkg.Service/Method", ":method": "POST", "content-type": "application/grpc", te: "trailers" });
+        let status = 0;
+        stream.on("response", (headers) => (status = Number(headers[":status"])));
+        stream.on("trailers", (trailers) => resolve({ status, trailers }));
+        stream.on("error", reject);
+        stream.resume();
+        stream.end(Buffer.from([0, 0, 0, 0, 0]));
+      });
+      expect(status).toBe(200);
+      expect(trailers["grpc-status"]).toBe("0");
+      expect(trailers["grpc-message"]).toBe("ok /pkg.Service/Method");
+    } finally {
+      session.close();
+    }
+  });
+
   it("upgrades websockets and relays bytes both ways", async () => {
     const ws = http.createServer();
     ws.on("upgrade", (_request, socket: net.Socket) => {

@@ -2,13 +2,12 @@
 // avoidance on retries), per-try and route timeouts, retries per the route's retry policy with Envoy's jittered
 // backoff (25 ms base, 250 ms cap), outlier accounting, streaming bodies both ways, response header changes and
 // Envoy-like verdicts (503 UH/UF/UO, 504 UT, x-meshplane-flags).
-import http from "node:http";
 import type { RetryConfig } from "../config/route-entries.js";
 import type { GatewayMetrics } from "../metrics.js";
-import type { UpstreamHost, UpstreamPool } from "../upstream/pool.js";
 import type { RequestBody } from "./request-body.js";
 import { RESPONSE_FLAG_HEADER, ResponseFlag, type ResponseFlagCode } from "./response-flags.js";
 import { applyHeaderChanges, type ForwardDecision } from "./router.js";
+import { startAttempt, type AttemptOutcome, type UpstreamResponse } from "./upstream-attempt.js";
 
 /** The downstream response: Node's http.ServerResponse and http2's compatibility Http2ServerResponse both fit. */
 export interface DownstreamResponse {
@@ -18,18 +17,13 @@ export interface DownstreamResponse {
   end(chunk?: string): unknown;
   destroy(error?: Error): unknown;
   once(event: "drain" | "close" | "finish", listener: () => void): unknown;
+  /** HTTP/2 (and chunked HTTP/1.1) responses carry trailers. */
+  addTrailers?(trailers: Record<string, string | string[]>): void;
   readonly writableFinished: boolean;
 }
 
 /** Response headers never forwarded (RFC 9110 §7.6.1 connection-specific, plus HTTP/2-illegal ones). */
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", "http2-settings"]);
-
-type AttemptOutcome =
-  | { kind: "response"; response: http.IncomingMessage; request: http.ClientRequest }
-  | { kind: "connect-failure" }
-  | { kind: "reset" }
-  | { kind: "timeout" }
-  | { kind: "aborted" };
 
 export interface ForwardContext {
   decision: ForwardDecision;
@@ -68,84 +62,10 @@ export function sendLocalReply(downstream: DownstreamResponse, status: number, f
   downstream.end(body);
 }
 
-function upstreamHeaders(decision: ForwardDecision, attempt: number): http.OutgoingHttpHeaders {
-  const headers: http.OutgoingHttpHeaders = { ...decision.request.headers, host: decision.request.authority };
-  if (attempt > 1) headers["x-envoy-attempt-count"] = String(attempt);
-  if (decision.timeoutMs > 0) headers["x-envoy-expected-rq-timeout-ms"] = String(decision.timeoutMs);
-  return headers;
-}
-
-/** One attempt against `host`; resolves at response headers or failure. `cancel` aborts it. */
-function attempt(
-  pool: UpstreamPool,
-  host: UpstreamHost,
-  decision: ForwardDecision,
-  body: RequestBody,
-  number: number,
-  perTryTimeoutMs: number,
-): { outcome: Promise<AttemptOutcome>; cancel: () => void } {
-  const config = pool.config;
-  let settle!: (outcome: AttemptOutcome) => void;
-  const outcome = new Promise<AttemptOutcome>((resolve) => (settle = resolve));
-  let connected = false;
-  let finished = false;
-  const timers: NodeJS.Timeout[] = [];
-  const finish = (result: AttemptOutcome): void => {
-    if (finished) return;
-    finished = true;
-    timers.forEach(clearTimeout);
-    settle(result);
-  };
-  const request = http.request({
-    host: host.address,
-    port: host.port,
-    method: decision.request.method,
-    path: decision.request.path,
-    headers: upstreamHeaders(decision, number),
-    agent: pool.agent,
-    ...(config.dnsFamily !== 0 ? { family: config.dnsFamily } : {}),
-  });
-  request.on("socket", (socket) => {
-    if (!socket.connecting) {
-      connected = true;
-      return;
-    }
-    const connectTimer = setTimeout(() => request.destroy(new Error("connect timeout")), config.connectTimeoutMs);
-    timers.push(connectTimer);
-    socket.once("connect", () => {
-      connected = true;
-      clearTimeout(connectTimer);
-    });
-  });
-  request.on("response", (response) => finish({ kind: "response", response, request }));
-  request.on("error", () => {
-    body.detach(request);
-    finish({ kind: connected ? "reset" : "connect-failure" });
-  });
-  if (perTryTimeoutMs > 0) {
-    timers.push(
-      setTimeout(() => {
-        finish({ kind: "timeout" });
-        body.detach(request);
-        request.destroy();
-      }, perTryTimeoutMs),
-    );
-  }
-  if (!body.attach(request)) finish({ kind: "aborted" });
-  return {
-    outcome,
-    cancel: () => {
-      finish({ kind: "aborted" });
-      body.detach(request);
-      request.destroy();
-    },
-  };
-}
-
-function responseHeaders(decision: ForwardDecision, response: http.IncomingMessage, flags: ResponseFlagCode[], upstreamMs: number): Record<string, string | string[]> {
+function responseHeaders(decision: ForwardDecision, response: UpstreamResponse, flags: ResponseFlagCode[], upstreamMs: number): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(response.headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name)) continue;
+    if (value === undefined || HOP_BY_HOP.has(name) || name.startsWith(":")) continue;
     headers[name] = value;
   }
   headers["x-envoy-upstream-service-time"] = String(Math.round(upstreamMs));
@@ -154,8 +74,15 @@ function responseHeaders(decision: ForwardDecision, response: http.IncomingMessa
   return headers;
 }
 
+function withoutPseudoHeaders(trailers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
+  const plain: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(trailers)) if (value !== undefined && !name.startsWith(":")) plain[name] = value;
+  return plain;
+}
+
 /** Streams the upstream response downstream with backpressure and the idle timeout; resolves when done. */
-function streamResponse(response: http.IncomingMessage, downstream: DownstreamResponse, idleTimeoutMs: number): Promise<"complete" | "idle" | "reset"> {
+function streamResponse(upstream: UpstreamResponse, downstream: DownstreamResponse, idleTimeoutMs: number): Promise<"complete" | "idle" | "reset"> {
+  const response = upstream.body;
   return new Promise((resolve) => {
     let idle: NodeJS.Timeout | null = null;
     let settled = false;
@@ -183,6 +110,8 @@ function streamResponse(response: http.IncomingMessage, downstream: DownstreamRe
       }
     });
     response.on("end", () => {
+      const trailers = upstream.trailers();
+      if (trailers && downstream.addTrailers) downstream.addTrailers(withoutPseudoHeaders(trailers));
       downstream.end();
       settle("complete");
     });
@@ -193,6 +122,12 @@ function streamResponse(response: http.IncomingMessage, downstream: DownstreamRe
     response.on("aborted", () => {
       downstream.destroy();
       settle("reset");
+    });
+    response.on("close", () => {
+      if (!settled && !response.readableEnded) {
+        downstream.destroy();
+        settle("reset");
+      }
     });
     downstream.once("close", () => {
       if (!downstream.writableFinished) {
@@ -257,7 +192,7 @@ export async function forward(context: ForwardContext): Promise<void> {
       tried.add(host.key);
       metrics.upstreamRqTotal.inc(cluster);
       const started = performance.now();
-      const running = attempt(pool, host, decision, body, number, retry?.perTryTimeoutMs ?? 0);
+      const running = startAttempt(pool, host, decision, body, number, retry?.perTryTimeoutMs ?? 0);
       cancelCurrent = running.cancel;
       const outcome = await running.outcome;
       cancelCurrent = null;
@@ -266,24 +201,23 @@ export async function forward(context: ForwardContext): Promise<void> {
         retrying = false;
       }
       if (downstreamGone) {
-        if (outcome.kind === "response") outcome.response.destroy();
+        if (outcome.kind === "response") outcome.response.body.destroy();
         return finish(499, ResponseFlag.downstreamConnectionTermination);
       }
       if (routeTimedOut) {
-        if (outcome.kind === "response") outcome.response.destroy();
+        if (outcome.kind === "response") outcome.response.body.destroy();
         metrics.upstreamRqTimeout.inc(cluster);
         sendLocalReply(downstream, 504, ResponseFlag.upstreamRequestTimeout, "upstream request timeout\n");
         return finish(504, ResponseFlag.upstreamRequestTimeout);
       }
       const canRetry = number < maxAttempts && retry !== undefined && body.replayable && pool.activeRetries < limits.maxRetries;
       if (outcome.kind === "response") {
-        const status = outcome.response.statusCode ?? 502;
+        const status = outcome.response.status;
         metrics.upstreamRq.inc({ ...cluster, envoy_response_code: String(status) });
         metrics.upstreamRqTime.observe(cluster, performance.now() - started);
         pool.recordOutcome(host, status >= 500);
         if (canRetry && retriableStatus(retry, status)) {
-          outcome.response.resume();
-          outcome.request.destroy();
+          outcome.response.discard();
           metrics.upstreamRqRetry.inc(cluster);
           pool.activeRetries++;
           retrying = true;
@@ -294,7 +228,7 @@ export async function forward(context: ForwardContext): Promise<void> {
         downstream.writeHead(status, responseHeaders(decision, outcome.response, flags, performance.now() - started));
         // The route timeout covers the whole response, as Envoy's does: past the headers it can only reset.
         cancelCurrent = () => {
-          outcome.response.destroy();
+          outcome.response.body.destroy();
           downstream.destroy();
         };
         const how = await streamResponse(outcome.response, downstream, decision.idleTimeoutMs);

@@ -2,6 +2,7 @@
 // over all hosts when too few are healthy), outlier ejection on consecutive 5xx / connect failures, active HTTP
 // health checks, DNS resolution for STRICT_DNS clusters, the circuit-breaker counters, and keep-alive agents.
 import http from "node:http";
+import http2 from "node:http2";
 import { lookup } from "node:dns/promises";
 import type { ClusterConfig, EndpointConfig } from "../config/cluster-config.js";
 import { runHealthCheck } from "./health-check.js";
@@ -45,6 +46,7 @@ export class UpstreamPool {
   /** Retries in flight (circuit breaker max_retries). */
   activeRetries = 0;
   readonly agent: http.Agent;
+  readonly #sessions = new Map<string, http2.ClientHttp2Session>();
 
   constructor(config: ClusterConfig, events: PoolEvents) {
     this.#config = config;
@@ -193,6 +195,24 @@ export class UpstreamPool {
     this.#events.ejected(this.#config.name, host.key);
   }
 
+  /** The HTTP/2 session to `host` (prior knowledge, cleartext), opened on first use and dropped when it ends. */
+  http2Session(host: UpstreamHost): http2.ClientHttp2Session {
+    const existing = this.#sessions.get(host.key);
+    if (existing && !existing.closed && !existing.destroyed) return existing;
+    const address = host.address.includes(":") ? `[${host.address}]` : host.address;
+    const family = this.#config.dnsFamily;
+    const session = family !== 0 ? http2.connect(`http://${address}:${host.port}`, { family } as http2.ClientSessionOptions) : http2.connect(`http://${address}:${host.port}`);
+    const forget = () => {
+      if (this.#sessions.get(host.key) === session) this.#sessions.delete(host.key);
+    };
+    session.on("error", forget);
+    session.on("close", forget);
+    session.on("goaway", forget);
+    session.unref();
+    this.#sessions.set(host.key, session);
+    return session;
+  }
+
   get ejectedCount(): number {
     const now = Date.now();
     return this.#hosts.filter((h) => h.ejectedUntil > now).length;
@@ -208,6 +228,9 @@ export class UpstreamPool {
     if (this.#dnsTimer) clearTimeout(this.#dnsTimer);
     for (const host of this.#hosts) if (host.hcTimer) clearTimeout(host.hcTimer);
     // Let in-flight requests finish on their sockets; idle keep-alive sockets go now.
-    setTimeout(() => this.agent.destroy(), 60_000).unref();
+    setTimeout(() => {
+      this.agent.destroy();
+      for (const session of this.#sessions.values()) session.close();
+    }, 60_000).unref();
   }
 }
