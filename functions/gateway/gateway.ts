@@ -97,14 +97,14 @@ class NodeGateway implements Gateway {
     if (this.#servers.size === 0) return false;
     for (const name of this.#servers.keys()) {
       const listener = snapshot.listeners.get(name);
-      if (listener?.routeConfigName && !snapshot.routes.has(listener.routeConfigName)) return false;
+      if (listener?.httpChains.some((chain) => !snapshot.routes.has(chain.routeConfigName))) return false;
     }
     return true;
   }
 
   wantedNames(): { route: ReadonlySet<string>; endpoint: ReadonlySet<string> } {
     const route = new Set<string>();
-    for (const listener of this.#snapshot.listeners.values()) if (listener.routeConfigName) route.add(listener.routeConfigName);
+    for (const listener of this.#snapshot.listeners.values()) for (const chain of listener.httpChains) route.add(chain.routeConfigName);
     const endpoint = new Set<string>();
     for (const pool of this.#pools.values()) if (pool.config.edsServiceName) endpoint.add(pool.config.edsServiceName);
     return { route, endpoint };

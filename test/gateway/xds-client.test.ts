@@ -87,3 +87,57 @@ describe.each([
     expect(gateway.gateway.metrics.updateSuccess.get({ type: "route" })).toBeGreaterThanOrEqual(2);
   });
 });
+
+describe("gateway as a virtual node's sidecar", () => {
+  let controlPlane: TestControlPlane;
+  let app: Backend;
+  let service: Backend;
+  let gateway: RunningGateway;
+  let ingressPort: number;
+  let egressPort: number;
+  const mesh = "sidecar-mesh";
+
+  beforeAll(async () => {
+    [controlPlane, app, service, ingressPort, egressPort] = await Promise.all([startTestControlPlane(), startBackend("front-app"), startBackend("svc"), freePort(), freePort()]);
+    const { client } = controlPlane;
+    await client.send(new CreateMeshCommand({ meshName: mesh }));
+    await client.send(
+      new CreateVirtualNodeCommand({
+        meshName: mesh,
+        virtualNodeName: "svc",
+        spec: { listeners: [{ portMapping: { port: service.port, protocol: "http" } }], serviceDiscovery: { dns: { hostname: "localhost" } } },
+      }),
+    );
+    await client.send(new CreateVirtualServiceCommand({ meshName: mesh, virtualServiceName: "svc.local", spec: { provider: { virtualNode: { virtualNodeName: "svc" } } } }));
+    await client.send(
+      new CreateVirtualNodeCommand({
+        meshName: mesh,
+        virtualNodeName: "front",
+        spec: {
+          listeners: [{ portMapping: { port: app.port, protocol: "http" } }],
+          serviceDiscovery: { dns: { hostname: "front.local" } },
+          backends: [{ virtualService: { virtualServiceName: "svc.local" } }],
+        },
+      }),
+    );
+    gateway = await startGateway({
+      nodeId: `mesh/${mesh}/virtualNode/front`,
+      xdsAddress: `127.0.0.1:${controlPlane.running.xdsPort}`,
+      bindOutbound: true,
+      portOverrides: { "lds_ingress_0.0.0.0_15000": ingressPort, "lds_egress_0.0.0.0_15001": egressPort },
+    });
+  });
+
+  afterAll(async () => {
+    await gateway?.close();
+    await controlPlane?.stop();
+    await Promise.all([app?.close(), service?.close()]);
+  });
+
+  it("delivers inbound traffic to the local app and routes the app's outbound calls by Host", async () => {
+    expect(await waitFor(async () => (await get(ingressPort, "/in")).backend === "front-app", 15_000)).toBe(true);
+    expect(await waitFor(async () => (await get(egressPort, "/out", { host: `svc.local:${service.port}` })).backend === "svc", 10_000)).toBe(true);
+    const unknown = await get(egressPort, "/out", { host: `nowhere.local:${service.port}` });
+    expect(unknown.status).toBe(404);
+  });
+});

@@ -10,14 +10,27 @@ import {
 
 export type ListenerDirection = "INBOUND" | "OUTBOUND" | "UNSPECIFIED";
 
+/** One HTTP filter chain: Envoy selects it by the connection's original destination port. */
+export interface HttpChainConfig {
+  /** undefined: any port. */
+  destinationPort: number | undefined;
+  routeConfigName: string;
+  statPrefix: string;
+}
+
 export interface ListenerConfig {
   name: string;
   port: number;
   direction: ListenerDirection;
   /** The HCM's stat_prefix (`ingress`, `egress`); Envoy's `http.<prefix>.*` stats. */
   statPrefix: string;
-  /** RDS name; undefined for listeners without an HTTP connection manager (TCP proxy), which this gateway skips. */
+  /** RDS name of the first HTTP chain; undefined for listeners without an HTTP connection manager (TCP proxy), which this gateway skips. */
   routeConfigName: string | undefined;
+  /**
+   * Every HTTP chain. A sidecar's listeners (virtual node) have one chain per original destination port, chosen by
+   * iptables-redirected connections in Envoy; without the redirect this gateway picks by the Host header's port.
+   */
+  httpChains: readonly HttpChainConfig[];
   normalizePath: boolean;
   mergeSlashes: boolean;
   websocket: boolean;
@@ -33,15 +46,26 @@ const directions: Record<TrafficDirection, ListenerDirection> = {
 
 const HCM_TYPE = "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager";
 
-function connectionManager(listener: Listener): HttpConnectionManager | undefined {
+function connectionManagers(listener: Listener): { destinationPort: number | undefined; manager: HttpConnectionManager }[] {
+  const found: { destinationPort: number | undefined; manager: HttpConnectionManager }[] = [];
   for (const chain of listener.filterChains) {
     for (const filter of chain.filters) {
       if (filter.configType.case === "typedConfig" && filter.configType.value.typeUrl === HCM_TYPE) {
-        return anyUnpack(filter.configType.value, HttpConnectionManagerSchema);
+        const manager = anyUnpack(filter.configType.value, HttpConnectionManagerSchema);
+        if (manager) found.push({ destinationPort: chain.filterChainMatch?.destinationPort, manager });
       }
     }
   }
-  return undefined;
+  return found;
+}
+
+/** The chain for a request whose Host names `authority` (port 80 when it names none); the only chain otherwise. */
+export function routeConfigNameFor(listener: ListenerConfig, authority: string): string | undefined {
+  const chains = listener.httpChains;
+  if (chains.length <= 1) return listener.routeConfigName;
+  const match = /:(\d+)$/.exec(authority);
+  const port = match ? Number(match[1]) : 80;
+  return (chains.find((chain) => chain.destinationPort === port) ?? chains.find((chain) => chain.destinationPort === undefined) ?? chains[0])!.routeConfigName;
 }
 
 /** Throws when the listener cannot be served (no port). */
@@ -50,13 +74,17 @@ export function parseListenerConfig(listener: Listener): ListenerConfig {
   if (address?.case !== "socketAddress" || address.value.portSpecifier.case !== "portValue") {
     throw new Error(`listener ${listener.name}: only socket addresses with a port are supported`);
   }
-  const manager = connectionManager(listener);
+  const managers = connectionManagers(listener);
+  const manager = managers[0]?.manager;
   return {
     name: listener.name,
     port: address.value.portSpecifier.value,
     direction: directions[listener.trafficDirection] ?? "UNSPECIFIED",
     statPrefix: manager?.statPrefix ?? listener.name,
     routeConfigName: manager?.routeSpecifier.case === "rds" ? manager.routeSpecifier.value.routeConfigName : undefined,
+    httpChains: managers.flatMap(({ destinationPort, manager: chain }) =>
+      chain.routeSpecifier.case === "rds" ? [{ destinationPort, routeConfigName: chain.routeSpecifier.value.routeConfigName, statPrefix: chain.statPrefix }] : [],
+    ),
     normalizePath: manager?.normalizePath ?? false,
     mergeSlashes: manager?.mergeSlashes ?? false,
     websocket: manager?.upgradeConfigs.some((u) => u.upgradeType.toLowerCase() === "websocket" && u.enabled !== false) ?? false,

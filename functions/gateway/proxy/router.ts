@@ -4,7 +4,7 @@
 // egress listener on 15001, ENVOY_TRANSLATION.md §4.1) is followed in-process instead of over a socket.
 import type { HeaderChanges, RouteEntry } from "../config/route-entries.js";
 import { normalizePath, rewritePath } from "../config/route-entries.js";
-import type { ListenerConfig } from "../config/listener-config.js";
+import { routeConfigNameFor, type ListenerConfig } from "../config/listener-config.js";
 import type { RoutingSnapshot } from "../snapshot.js";
 import type { UpstreamPool } from "../upstream/pool.js";
 import { ResponseFlag, type ResponseFlagCode } from "./response-flags.js";
@@ -80,7 +80,8 @@ export function routeRequest<Pool>(snapshot: RoutingSnapshot<Pool>, listener: Li
   let idleTimeoutMs = 0;
   const responseChanges: HeaderChanges[] = [];
   for (let hop = 0; hop < MAX_INTERNAL_HOPS; hop++) {
-    const config = current.routeConfigName === undefined ? undefined : snapshot.routes.get(current.routeConfigName);
+    const routeConfigName = routeConfigNameFor(current, authority);
+    const config = routeConfigName === undefined ? undefined : snapshot.routes.get(routeConfigName);
     if (!config) return local(404, ResponseFlag.noRoute, "no route configuration\n");
     if (current.normalizePath || current.mergeSlashes) path = normalizePath(path, current.mergeSlashes);
     const match = config.table.match({ method: request.method, authority, path, scheme: request.scheme, headers });

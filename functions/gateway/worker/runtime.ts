@@ -42,7 +42,7 @@ export class WorkerRuntime implements XdsSubscriber {
 
   wantedNames(): { route: ReadonlySet<string>; endpoint: ReadonlySet<string> } {
     const route = new Set<string>();
-    for (const listener of this.#snapshot.listeners.values()) if (listener.routeConfigName) route.add(listener.routeConfigName);
+    for (const listener of this.#snapshot.listeners.values()) for (const chain of listener.httpChains) route.add(chain.routeConfigName);
     const endpoint = new Set<string>();
     for (const pool of this.#pools.values()) if (pool.config.edsServiceName) endpoint.add(pool.config.edsServiceName);
     return { route, endpoint };
