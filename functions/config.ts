@@ -1,6 +1,7 @@
 // Control-plane configuration from environment variables (Node) or Worker vars; defaults per the house conventions.
 import { quotasFromEnv, type Quotas } from "./appmesh/index.js";
-import { authConfigFromEnv, type AuthConfig } from "./auth/index.js";
+// Direct import (not ./auth/index.js): the Worker bundle reaches this file and needs none of the auth runtime.
+import { authConfigFromEnv, type AuthConfig } from "./auth/config.js";
 
 export interface ControlPlaneConfig {
   /** Address the REST and ADS listeners bind; loopback unless HOST says otherwise. */
