@@ -112,7 +112,7 @@ const routeSpec = (k: number, flip: boolean) => ({
 
 export default async function ads(): Promise<string> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "meshplane-bench-ads-"));
-  const running = await startControlPlane(configFromEnv({ PORT: "0", XDS_PORT: "0", MESHPLANE_DB: path.join(dir, "bench.db") }));
+  const running = await startControlPlane(configFromEnv({ PORT: "0", XDS_PORT: "0", MESHPLANE_DB: path.join(dir, "bench.db"), MESHPLANE_ADS_PROXY_QUOTA: String(STREAMS) }));
   const log = console.log;
   const url = running.url;
   const mesh = "bench";

@@ -9,6 +9,7 @@ import { createApiApp } from "./api/app.js";
 import { createAppMeshService, createEndpointRegistry } from "./appmesh/index.js";
 import { checkSecureByDefault } from "./auth/index.js";
 import { startAuth, type ControlPlaneAuth } from "./auth/node-auth.js";
+import { createAdsAuthInterceptor } from "./auth/ads-interceptor.js";
 import { configFromEnv, type ControlPlaneConfig } from "./config.js";
 import { loadCore } from "../core-wasm/node.js";
 import { createRegexChecker } from "./regex-checker.js";
@@ -46,7 +47,13 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Run
   const endpoints = createEndpointRegistry(store, { onCommit });
   const auth = await startAuth({ config: config.auth, store, scope: { region: config.region, accountId: config.accountId } });
   const app = createApiApp({ service, endpoints, auth: { forOperation: auth.api.forOperation, routes: auth.routes } });
-  const xds = await startXdsServer({ host: config.host, port: config.xdsPort, store, feeds: [localChanges, externalChanges] });
+  const xds = await startXdsServer({
+    host: config.host,
+    port: config.xdsPort,
+    store,
+    feeds: [localChanges, externalChanges],
+    interceptors: [createAdsAuthInterceptor(auth.ads)],
+  });
   app.route("/", xds.httpApp);
 
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port });

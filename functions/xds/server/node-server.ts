@@ -2,7 +2,7 @@
 // a graceful shutdown that ends every stream with status 0 (OK) before closing the sessions.
 import http2 from "node:http2";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import { createContextValues } from "@connectrpc/connect";
+import { createContextValues, type Interceptor } from "@connectrpc/connect";
 import type { Hono } from "hono";
 import type { ChangeFeed } from "../../../db/change-feed.js";
 import type { Store } from "../../../db/store.js";
@@ -31,6 +31,8 @@ export interface XdsServerOptions {
   /** How long `close()` waits for streams to flush their final status before destroying sessions (default 5 s). */
   shutdownGraceMs?: number;
   controlPlaneId?: string;
+  /** Connect interceptors around both ADS methods (e.g. functions/auth's stream authorization). */
+  interceptors?: Interceptor[];
 }
 
 export interface RunningXdsServer {
@@ -66,6 +68,7 @@ export async function startXdsServer(options: XdsServerOptions): Promise<Running
     grpc: true,
     connect: false,
     grpcWeb: false,
+    interceptors: options.interceptors ?? [],
     routes: (router) => router.service(AggregatedDiscoveryService, ads.impl),
     contextValues: (request) => {
       const socket = request.socket;

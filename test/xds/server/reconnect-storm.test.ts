@@ -79,7 +79,8 @@ describe("reconnect storm", () => {
   const nodeId = `mesh/${mesh}/virtualNode/front`;
 
   beforeAll(async () => {
-    meshplane = await startMeshplane();
+    // Every storm stream is the same virtual node: lift the per-node proxy quota (default 50) above the storm.
+    meshplane = await startMeshplane({ MESHPLANE_ADS_PROXY_QUOTA: String(STREAMS * 2) });
     await createDemoMesh(meshplane.appMesh, meshplane.url, { meshName: mesh });
   });
   afterAll(async () => {

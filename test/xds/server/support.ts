@@ -25,9 +25,9 @@ export interface Meshplane {
   close(): Promise<void>;
 }
 
-export async function startMeshplane(): Promise<Meshplane> {
+export async function startMeshplane(env: Record<string, string> = {}): Promise<Meshplane> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "meshplane-xds-"));
-  const config = configFromEnv({ PORT: "0", XDS_PORT: "0", MESHPLANE_DB: path.join(dir, "meshplane.db") });
+  const config = configFromEnv({ PORT: "0", XDS_PORT: "0", MESHPLANE_DB: path.join(dir, "meshplane.db"), ...env });
   const running = await startControlPlane(config);
   const appMesh = new AppMeshClient({ endpoint: running.url, region: "us-east-1", credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" } });
   return {
