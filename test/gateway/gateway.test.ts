@@ -113,13 +113,21 @@ describe("gateway runtime", () => {
     expect(gateway.wantedNames().endpoint).toEqual(new Set(["empty"]));
   });
 
-  it("answers 504 UT when the upstream outlasts the route timeout", async () => {
+  it("answers 504 UT when the upstream outlasts the route timeout, 408 SI when it outlasts the idle timeout", async () => {
     const slow = http.createServer((_request, response) => setTimeout(() => response.end("late"), 2_000).unref());
     extraServers.push({ close: () => { slow.closeAllConnections(); slow.close(); } });
     const slowPort = await new Promise<number>((resolve) => slow.listen(0, "127.0.0.1", () => resolve((slow.address() as net.AddressInfo).port)));
-    await configure([{ match: { prefix: "/" }, route: { cluster: "slow", timeout: "0.2s" } }], [MakeStaticCluster("slow", [slowPort])]);
+    await configure(
+      [
+        { match: { prefix: "/idle" }, route: { cluster: "slow", timeout: "5s", idleTimeout: "0.2s" } },
+        { match: { prefix: "/" }, route: { cluster: "slow", timeout: "0.2s" } },
+      ],
+      [MakeStaticCluster("slow", [slowPort])],
+    );
     const reply = await get(port, "/");
     expect([reply.status, reply.flags]).toEqual([504, "UT"]);
+    const idle = await get(port, "/idle");
+    expect([idle.status, idle.flags]).toEqual([408, "SI"]);
   });
 
   it("retries retriable status codes on another host and reports the verdict of the last attempt", async () => {

@@ -169,6 +169,20 @@ export async function forward(context: ForwardContext): Promise<void> {
           cancelCurrent?.();
         }, decision.timeoutMs)
       : null;
+  // Before any response headers the stream idle timeout ends the request with 408 (Envoy's stream idle timeout);
+  // after them, streamResponse re-arms it on every chunk. Upload activity does not re-arm it here.
+  let idleTimedOut = false;
+  let idleTimer: NodeJS.Timeout | null =
+    decision.idleTimeoutMs > 0
+      ? setTimeout(() => {
+          idleTimedOut = true;
+          cancelCurrent?.();
+        }, decision.idleTimeoutMs)
+      : null;
+  const stopIdleTimer = () => {
+    if (idleTimer) clearTimeout(idleTimer);
+    idleTimer = null;
+  };
   downstream.once("close", () => {
     if (!downstream.writableFinished) {
       downstreamGone = true;
@@ -177,13 +191,14 @@ export async function forward(context: ForwardContext): Promise<void> {
   });
   const finish = (status: number, flag: ResponseFlagCode | "") => {
     if (routeTimer) clearTimeout(routeTimer);
+    stopIdleTimer();
     pool.active--;
     context.done(status, flag);
   };
   let last: AttemptOutcome["kind"] = "connect-failure";
   let retrying = false;
   try {
-    for (let number = 1; number <= maxAttempts; number++) {
+    for (let number = 1; number <= maxAttempts && !routeTimedOut && !idleTimedOut; number++) {
       const host = pool.pick(retry?.avoidPreviousHosts ? tried : undefined, retry?.hostSelectionAttempts ?? 1);
       if (!host) {
         sendLocalReply(downstream, 503, ResponseFlag.noHealthyUpstream, "no healthy upstream\n");
@@ -204,11 +219,9 @@ export async function forward(context: ForwardContext): Promise<void> {
         if (outcome.kind === "response") outcome.response.body.destroy();
         return finish(499, ResponseFlag.downstreamConnectionTermination);
       }
-      if (routeTimedOut) {
+      if (routeTimedOut || idleTimedOut) {
         if (outcome.kind === "response") outcome.response.body.destroy();
-        metrics.upstreamRqTimeout.inc(cluster);
-        sendLocalReply(downstream, 504, ResponseFlag.upstreamRequestTimeout, "upstream request timeout\n");
-        return finish(504, ResponseFlag.upstreamRequestTimeout);
+        break;
       }
       const canRetry = number < maxAttempts && retry !== undefined && body.replayable && pool.activeRetries < limits.maxRetries;
       if (outcome.kind === "response") {
@@ -225,6 +238,7 @@ export async function forward(context: ForwardContext): Promise<void> {
           continue;
         }
         const flags: ResponseFlagCode[] = number > 1 && retry !== undefined && retriableStatus(retry, status) ? [ResponseFlag.upstreamRetryLimitExceeded] : [];
+        stopIdleTimer();
         downstream.writeHead(status, responseHeaders(decision, outcome.response, flags, performance.now() - started));
         // The route timeout covers the whole response, as Envoy's does: past the headers it can only reset.
         cancelCurrent = () => {
@@ -252,6 +266,15 @@ export async function forward(context: ForwardContext): Promise<void> {
         continue;
       }
       break;
+    }
+    if (routeTimedOut) {
+      metrics.upstreamRqTimeout.inc(cluster);
+      sendLocalReply(downstream, 504, ResponseFlag.upstreamRequestTimeout, "upstream request timeout\n");
+      return finish(504, ResponseFlag.upstreamRequestTimeout);
+    }
+    if (idleTimedOut) {
+      sendLocalReply(downstream, 408, ResponseFlag.streamIdleTimeout, "stream timeout\n");
+      return finish(408, ResponseFlag.streamIdleTimeout);
     }
     const retried = maxAttempts > 1 && tried.size > 0;
     if (last === "timeout") {

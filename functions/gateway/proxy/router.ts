@@ -111,7 +111,8 @@ export function routeRequest<Pool>(snapshot: RoutingSnapshot<Pool>, listener: Li
       request: { method: request.method, authority, path, scheme: request.scheme, headers },
       entry,
       timeoutMs,
-      idleTimeoutMs,
+      // The route's idle timeout, else the downstream listener's stream_idle_timeout (Envoy's default 5 min).
+      idleTimeoutMs: idleTimeoutMs || listener.streamIdleTimeoutMs,
       responseChanges,
     };
   }
