@@ -33,6 +33,8 @@ export interface StartAuthOptions {
   scope: ArnScope;
   /** How often the auth file's mtime is checked (default 1 s). */
   watchIntervalMs?: number;
+  /** How often admin-issued keys are re-read from the store, for other replicas' changes (default 30 s). */
+  keyRefreshMs?: number;
 }
 
 export async function startAuth(options: StartAuthOptions): Promise<ControlPlaneAuth> {
@@ -48,6 +50,11 @@ export async function startAuth(options: StartAuthOptions): Promise<ControlPlane
   await reload();
   const keys = directory && secretKey ? createManagedKeys({ store, directory, secretKey }) : undefined;
   await keys?.reload();
+  // Keys issued or revoked through another replica reach this one within this interval.
+  const keyRefresh = keys
+    ? setInterval(() => keys.reload().catch((error) => console.error("meshplane auth: reloading issued keys failed:", error instanceof Error ? error.message : error)), options.keyRefreshMs ?? 30_000)
+    : undefined;
+  keyRefresh?.unref();
 
   const file = config.authFile;
   const onChange = (current: { mtimeMs: number; size: number }, previous: { mtimeMs: number; size: number }) => {
@@ -72,6 +79,7 @@ export async function startAuth(options: StartAuthOptions): Promise<ControlPlane
     reload,
     close() {
       if (file) unwatchFile(file, onChange);
+      if (keyRefresh) clearInterval(keyRefresh);
     },
   };
 }
