@@ -182,6 +182,12 @@ export interface Store {
   /** Committed changes with seq greater than `afterSeq`, oldest first, at most `limit`. */
   listChanges(afterSeq: number, limit: number): Promise<ChangeRecord[]>;
   commit(batch: WriteBatch): Promise<CommitResult>;
+  /**
+   * Optional, for stores shared by several processes (PostgreSQL): runs `fn` (read revisions → decide → commit)
+   * holding cross-process locks on `scopes`, so processes writing one scope take turns instead of making each
+   * other's optimistic commits stale again and again. Guards still decide; the locks only make races rare.
+   */
+  withScopeLocks?<T>(scopes: string[], fn: () => Promise<T>): Promise<T>;
   /** Appends audit entries (outside any mesh revision: auditing never makes a write stale). */
   appendAudit(entries: AuditEntry[]): Promise<void>;
   listAudit(query: AuditQuery): Promise<AuditRecord[]>;

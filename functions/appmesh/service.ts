@@ -130,35 +130,39 @@ export function createAppMeshService(store: Store, config: AppMeshServiceConfig)
     scopes: string[],
     decide: (revisions: Record<string, number>) => Promise<{ batch: WriteBatch | null; response: T }>,
   ): Promise<T> {
+    const attempts = async (): Promise<T> => {
+      for (let attempt = 1; ; attempt++) {
+        const revisions = await store.getRevisions(scopes);
+        let decision: { batch: WriteBatch | null; response: T };
+        try {
+          decision = await decide(revisions);
+        } catch (error) {
+          // A refusal is only valid if nothing moved while deciding: reads are not one snapshot, so another
+          // process may have committed between them (e.g. the resource appeared, but not yet its clientToken).
+          if (attempt < maxCommitAttempts && AppMeshError.is(error) && (await revisionsMoved(scopes, revisions))) continue;
+          throw error;
+        }
+        const { batch, response } = decision;
+        if (batch === null) return response;
+        batch.expect = scopes.map((scope) => ({ scope, revision: revisions[scope]! }));
+        const result = await store.commit(batch);
+        if (result.ok) {
+          config.onCommit?.(Object.entries(result.revisions).map(([scope, revision]) => ({ scope, revision })));
+          return response;
+        }
+        if (attempt >= maxCommitAttempts) {
+          throw new AppMeshError("ConflictException", "The resource was modified concurrently too many times; retry the request.");
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, attempt * 5)));
+      }
+    };
+    // In-process locks first, then the store's cross-process ones (PostgreSQL): replicas take turns on a scope.
     const locked = (index: number): Promise<T> =>
       index < scopes.length
         ? mutex.run(scopes[index]!, () => locked(index + 1))
-        : (async () => {
-            for (let attempt = 1; ; attempt++) {
-              const revisions = await store.getRevisions(scopes);
-              let decision: { batch: WriteBatch | null; response: T };
-              try {
-                decision = await decide(revisions);
-              } catch (error) {
-                // A refusal is only valid if nothing moved while deciding: reads are not one snapshot, so another
-                // process may have committed between them (e.g. the resource appeared, but not yet its clientToken).
-                if (attempt < maxCommitAttempts && AppMeshError.is(error) && (await revisionsMoved(scopes, revisions))) continue;
-                throw error;
-              }
-              const { batch, response } = decision;
-              if (batch === null) return response;
-              batch.expect = scopes.map((scope) => ({ scope, revision: revisions[scope]! }));
-              const result = await store.commit(batch);
-              if (result.ok) {
-                config.onCommit?.(Object.entries(result.revisions).map(([scope, revision]) => ({ scope, revision })));
-                return response;
-              }
-              if (attempt >= maxCommitAttempts) {
-                throw new AppMeshError("ConflictException", "The resource was modified concurrently too many times; retry the request.");
-              }
-              await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, attempt * 5)));
-            }
-          })();
+        : store.withScopeLocks
+          ? store.withScopeLocks(scopes, attempts)
+          : attempts();
     return locked(0);
   }
 

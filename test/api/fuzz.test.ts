@@ -138,5 +138,5 @@ describe("Create/Update operations under random and mutated bodies", () => {
     );
     expect(refused).toBeGreaterThan(1000);
     expect(accepted).toBeGreaterThan(0);
-  });
+  }, 300_000); // bounded by numRuns; the limit only has to survive a loaded 2-core CI machine
 });
