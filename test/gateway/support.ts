@@ -188,7 +188,7 @@ export async function load(port: number, total: number, concurrency: number, pat
 }
 
 /** GETs with `concurrency` in flight until `stop()` resolves true or `maxRequests` is reached. */
-export function loadUntil(port: number, concurrency: number, maxRequests: number, headers: Record<string, string> = {}, pathAndQuery = "/"): { stop(): void; done: Promise<Reply[]> } {
+export function loadUntil(port: number, concurrency: number, maxRequests: number, headers: Record<string, string> = {}, pathAndQuery = "/"): { stop(): void; count(): number; done: Promise<Reply[]> } {
   const replies: Reply[] = [];
   let stopped = false;
   let issued = 0;
@@ -199,7 +199,7 @@ export function loadUntil(port: number, concurrency: number, maxRequests: number
     }
   };
   const done = Promise.all(Array.from({ length: concurrency }, worker)).then(() => replies);
-  return { stop: () => (stopped = true), done };
+  return { stop: () => (stopped = true), count: () => replies.length, done };
 }
 
 export function countBy(replies: readonly Reply[], key: (reply: Reply) => string): Record<string, number> {
