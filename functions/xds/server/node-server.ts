@@ -6,6 +6,7 @@ import { createContextValues, type Interceptor } from "@connectrpc/connect";
 import type { Hono } from "hono";
 import type { ChangeFeed } from "../../../db/change-feed.js";
 import type { Store } from "../../../db/store.js";
+import type { MeshSnapshot } from "../../appmesh/snapshot.js";
 import { AggregatedDiscoveryService } from "../../../proto/gen/envoy/service/discovery/v3/ads_pb.js";
 import { createXdsCache, type XdsCache } from "../cache/cache.js";
 import { appMeshTranslation } from "../cache/translation.js";
@@ -25,6 +26,8 @@ export interface XdsServerOptions {
   feeds: readonly ChangeFeed[];
   /** Defaults to meshplane's App Mesh translation. */
   translation?: XdsTranslation;
+  /** Defaults to `loadMeshSnapshot(store, name)`. */
+  loadSnapshot?: (meshName: string) => Promise<MeshSnapshot | null>;
   /** Interval of HTTP/2 PINGs on idle-or-not sessions (default 30 s); a session whose PING is unanswered for `keepaliveTimeoutMs` (default 20 s) is destroyed. */
   keepaliveMs?: number;
   keepaliveTimeoutMs?: number;
@@ -51,6 +54,7 @@ export async function startXdsServer(options: XdsServerOptions): Promise<Running
   const cache = createXdsCache({
     store: options.store,
     translation: options.translation ?? appMeshTranslation(),
+    ...(options.loadSnapshot ? { loadSnapshot: options.loadSnapshot } : {}),
     feeds: options.feeds,
     onTranslate: ({ nodes, durationMs }) => {
       metrics.translation.observe(durationMs / 1000);
