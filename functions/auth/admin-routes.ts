@@ -2,8 +2,11 @@
 //   GET    /v1/audit?principal=&action=&resource=&outcome=&since=&until=&limit=&nextToken=
 //   GET    /v1/auth/keys            POST /v1/auth/keys {principal, policies, admin?}      DELETE /v1/auth/keys/:id
 //   GET    /v1/auth/whoami
-// It also guards meshplane's endpoint registry (/v1/endpoints…) with the same policies as the App Mesh API, as
-// actions appmesh:ListEndpoints, appmesh:RegisterEndpoint and appmesh:DeregisterEndpoint on resource `*`.
+// It also guards meshplane's own non-App Mesh paths with the same policies as the App Mesh API:
+//   /v1/endpoints…   appmesh:ListEndpoints, appmesh:RegisterEndpoint, appmesh:DeregisterEndpoint on `*`
+//   POST /v3/…       (REST xDS) appmesh:StreamAggregatedResources on the ARN of the request's node.id, as ADS
+//   /v1/xds/proxies  appmesh:ListProxies on `*`
+// /metrics stays open (Prometheus scrapes without credentials; it carries counts, not configuration).
 // Errors use the App Mesh wire format. Key management answers 400 when no MESHPLANE_AUTH_SECRET_KEY is configured.
 import { Hono, type Context } from "hono";
 import { AppMeshError } from "../appmesh/index.js";
@@ -13,10 +16,14 @@ import type { ManagedKeys } from "./managed-keys.js";
 import { resolvePolicies } from "./managed-keys.js";
 import type { ApiAuth } from "./middleware.js";
 import { sourceAddressOf } from "./middleware.js";
+import { nodeArn } from "./ads-authorizer.js";
+import type { ArnScope } from "./operations.js";
 import type { Principal } from "./principals.js";
 
 export interface AdminRoutesOptions {
   auth: ApiAuth;
+  /** Region and account of node ARNs (REST xDS authorisation). */
+  scope: ArnScope;
   audit: AuditLog;
   /** Absent when no sealing key is configured: key management is then refused. */
   keys?: ManagedKeys;
@@ -38,6 +45,25 @@ export function createAdminRoutes(options: AdminRoutesOptions): Hono {
     if (refused) return refused;
     await next();
   }
+  app.use("/v3/*", async (c, next) => {
+    let nodeId = "";
+    try {
+      // Bytes first: a body cached as parsed JSON would be re-serialised for the signature check and no longer match.
+      const bytes = new Uint8Array(await c.req.arrayBuffer());
+      nodeId = String((JSON.parse(new TextDecoder().decode(bytes)) as { node?: { id?: unknown } } | null)?.node?.id ?? "");
+    } catch {
+      // An unreadable body is the REST xDS handler's to refuse; authorisation needs a node it cannot name.
+    }
+    const resource = nodeArn(nodeId, options.scope);
+    const refused = await options.auth.checkAction(c, "appmesh:StreamAggregatedResources", typeof resource === "string" ? resource : "*");
+    if (refused) return refused;
+    await next();
+  });
+  app.use("/v1/xds/proxies", async (c, next) => {
+    const refused = await options.auth.checkAction(c, "appmesh:ListProxies", "*");
+    if (refused) return refused;
+    await next();
+  });
   app.use("/v1/audit", (c, next) => guard(c, next));
   app.use("/v1/auth/*", (c, next) => guard(c, next));
   async function guard(c: Context, next: () => Promise<void>): Promise<Response | void> {

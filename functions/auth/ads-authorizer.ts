@@ -64,6 +64,13 @@ export interface AdsAuthorizer {
   connected(resource: string): number;
 }
 
+/** The ARN of the virtual node or gateway an Envoy node id names (bare `mesh/<m>/<kind>/<name>` or an ARN). */
+export function nodeArn(nodeId: string, scope: ArnScope): string | { error: string } {
+  const node = parseNodeId(nodeId);
+  if ("error" in node) return node;
+  return `arn:aws:appmesh:${node.region ?? scope.region}:${node.account ?? scope.accountId}:mesh/${node.meshName}/${node.kind}/${node.name}`;
+}
+
 function headerLookup(headers: StreamHeaders): (name: string) => string | undefined {
   if (typeof (headers as Headers).get === "function" && typeof (headers as Headers).has === "function") {
     return (name) => (headers as Headers).get(name) ?? undefined;
@@ -101,9 +108,8 @@ export function createAdsAuthorizer(options: AdsAuthorizerOptions): AdsAuthorize
 
     async authorizeStream(headers, nodeId, context = {}) {
       const action = "appmesh:StreamAggregatedResources";
-      const node = parseNodeId(nodeId);
-      if ("error" in node) return { ok: false, code: grpcStatus.invalidArgument, message: node.error };
-      const resource = `arn:aws:appmesh:${node.region ?? options.scope.region}:${node.account ?? options.scope.accountId}:mesh/${node.meshName}/${node.kind}/${node.name}`;
+      const resource = nodeArn(nodeId, options.scope);
+      if (typeof resource !== "string") return { ok: false, code: grpcStatus.invalidArgument, message: resource.error };
 
       let who: Authenticated | null = null;
       if (authenticator) {

@@ -68,7 +68,7 @@ export async function startAuth(options: StartAuthOptions): Promise<ControlPlane
 
   const api = createApiAuth({ directory, audit, tags: store, scope: options.scope, rateLimits: directory ? config.rateLimits : null, signingName: config.signingName });
   const ads = createAdsAuthorizer({ directory, scope: options.scope, proxyQuota: config.adsProxyQuota, audit, tags: store, signingName: config.signingName });
-  const routes = createAdminRoutes({ auth: api, audit, ...(keys ? { keys } : {}) });
+  const routes = createAdminRoutes({ auth: api, audit, scope: options.scope, ...(keys ? { keys } : {}) });
   return {
     api,
     routes,
