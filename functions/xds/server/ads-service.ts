@@ -230,10 +230,13 @@ class SotwStream extends AdsStream<DiscoveryRequest, DiscoveryResponse> {
     if (!snapshot) return null;
     for (const type of pushOrder) {
       const state = this.types.get(type);
-      if (!state || !state.requested || state.awaitingAck) continue;
+      if (!state || !state.requested) continue;
       const resources = snapshot.types[type];
       const version = subscriptionVersion(resources, state.wildcard, state.names);
       if (!state.force && version === state.sentVersion) continue;
+      // Make-before-break: while an earlier type has a newer version queued behind an unanswered response, later
+      // types wait too, so e.g. routes never reach a proxy before the clusters they name.
+      if (state.awaitingAck) return null;
       const pushed = !state.force;
       state.force = false;
       state.sentVersion = version;
