@@ -1,6 +1,7 @@
 // meshplane on Node: `npm start`. The App Mesh REST API on PORT and the ADS server on XDS_PORT, over the
 // embedded SQLite file by default or PostgreSQL when DATABASE_URL is set.
 import { serve, type ServerType } from "@hono/node-server";
+import https from "node:https";
 import { pathToFileURL } from "node:url";
 import { createLocalChangeFeed } from "../db/change-feed.js";
 import { openStore } from "../db/open.js";
@@ -10,6 +11,7 @@ import { createAppMeshService, createEndpointRegistry } from "./appmesh/index.js
 import { checkSecureByDefault } from "./auth/index.js";
 import { startAuth, type ControlPlaneAuth } from "./auth/node-auth.js";
 import { createAdsAuthInterceptor } from "./auth/ads-interceptor.js";
+import { readTlsMaterial, watchTlsMaterial } from "./auth/tls.js";
 import { configFromEnv, type ControlPlaneConfig } from "./config.js";
 import { loadCore } from "../core-wasm/node.js";
 import { createRegexChecker } from "./regex-checker.js";
@@ -56,9 +58,14 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Run
   });
   app.route("/", xds.httpApp);
 
-  const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port });
+  // TLS (MESHPLANE_TLS_CERT/KEY): HTTPS on PORT, the certificate re-read when its files change.
+  const tls = config.auth.tls ? await readTlsMaterial(config.auth.tls) : undefined;
+  const server = tls
+    ? serve({ fetch: app.fetch, hostname: config.host, port: config.port, createServer: https.createServer, serverOptions: tls })
+    : serve({ fetch: app.fetch, hostname: config.host, port: config.port });
+  const stopTlsWatch = config.auth.tls ? watchTlsMaterial(config.auth.tls, (material) => (server as https.Server).setSecureContext(material)) : undefined;
   const port = await listen(server);
-  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  const url = `${tls ? "https" : "http"}://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   console.log(`meshplane: App Mesh API on ${url} (${backend === "sqlite" ? `SQLite ${config.sqliteFile}` : "PostgreSQL"})`);
   console.log(`meshplane: ADS (gRPC, h2c) on ${config.host}:${xds.port}`);
   if (!auth.api.enforcing) {
@@ -75,6 +82,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Run
     auth,
     async close() {
       auth.close();
+      stopTlsWatch?.();
       await xds.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await externalChanges.close();
