@@ -11,7 +11,7 @@ export interface AdminServer {
 }
 
 function configDump(gateway: Gateway): unknown {
-  const dump: Record<string, unknown> = {};
+  const dump: Record<string, unknown> = { versions: Object.fromEntries(gateway.versions()) };
   for (const [type, resources] of gateway.accepted()) {
     const schema = resourceSchemas[type] as DescMessage;
     dump[type] = [...resources.values()].map((message) =>

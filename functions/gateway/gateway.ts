@@ -40,6 +40,8 @@ export interface Gateway extends XdsSubscriber {
   boundPorts(): ReadonlyMap<string, number>;
   /** Accepted resources by type (for /config_dump). */
   accepted(): ReadonlyMap<ResourceType, XdsResources>;
+  /** The version of each type last accepted. */
+  versions(): ReadonlyMap<ResourceType, string>;
   /** Resolves once a listener is bound and every route configuration it names has arrived. */
   ready(): boolean;
   close(): Promise<void>;
@@ -57,6 +59,7 @@ class NodeGateway implements Gateway {
   readonly #pools = new Map<string, UpstreamPool>();
   readonly #servers = new Map<string, { port: number; server: Promise<ListenerServer | null> }>();
   readonly #context: RequestContext;
+  readonly #versions = new Map<ResourceType, string>();
   #closed = false;
 
   constructor(options: GatewayOptions) {
@@ -92,6 +95,10 @@ class NodeGateway implements Gateway {
     ]);
   }
 
+  versions(): ReadonlyMap<ResourceType, string> {
+    return this.#versions;
+  }
+
   ready(): boolean {
     const snapshot = this.#snapshot;
     if (this.#servers.size === 0) return false;
@@ -118,13 +125,13 @@ class NodeGateway implements Gateway {
   apply(type: ResourceType, resources: XdsResources, version: string): XdsUpdateResult {
     const result = this.#apply(type, resources);
     if (result.ok) {
+      this.#versions.set(type, version);
       this.metrics.updateSuccess.inc({ type });
       if (type in this.metrics.envoyUpdateSuccess) this.metrics.envoyUpdateSuccess[type as keyof GatewayMetrics["envoyUpdateSuccess"]].inc();
     } else {
       this.metrics.updateRejected.inc({ type });
       if (type in this.metrics.envoyUpdateRejected) this.metrics.envoyUpdateRejected[type as keyof GatewayMetrics["envoyUpdateRejected"]].inc();
     }
-    void version;
     return result;
   }
 

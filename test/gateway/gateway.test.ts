@@ -98,6 +98,23 @@ describe("gateway runtime", () => {
     expect([reply.status, reply.path]).toEqual([200, "/a/1"]);
   });
 
+  it("resolves STRICT_DNS cluster hostnames into endpoints", async () => {
+    await configure(
+      [{ match: { prefix: "/" }, route: { cluster: "dns" } }],
+      [
+        {
+          name: "dns",
+          type: "STRICT_DNS",
+          dnsLookupFamily: "V4_ONLY",
+          connectTimeout: "1s",
+          loadAssignment: { clusterName: "dns", endpoints: [{ lbEndpoints: [{ endpoint: { address: { socketAddress: { address: "localhost", portValue: b.port } } } }] }] },
+        },
+      ],
+    );
+    expect(await waitFor(async () => (await get(port, "/")).backend === "b", 5_000)).toBe(true);
+    expect(gateway.snapshot().clusters.get("dns")?.hosts.map((h) => h.key)).toEqual([`127.0.0.1:${b.port}`]);
+  });
+
   it("answers 503 NC for an unknown cluster and 503 UH for a cluster without hosts", async () => {
     await configure(
       [

@@ -58,7 +58,7 @@ describe.each([
         spec: { httpRoute: { match: { prefix: "/" }, action: { target: { virtualService: { virtualServiceName: "svc.local" } } } } },
       }),
     );
-    gateway = await startGateway({ nodeId: `mesh/${mesh}/virtualGateway/gw`, xdsAddress: `127.0.0.1:${controlPlane.running.xdsPort}`, delta });
+    gateway = await startGateway({ nodeId: `mesh/${mesh}/virtualGateway/gw`, xdsAddress: `127.0.0.1:${controlPlane.running.xdsPort}`, delta, admin: { host: "127.0.0.1", port: 0 } });
   });
 
   afterAll(async () => {
@@ -71,6 +71,16 @@ describe.each([
     expect(await waitFor(async () => (await get(port, "/")).backend === "one", 15_000)).toBe(true);
     expect(gateway.ads.connected).toBe(true);
     expect(gateway.gateway.metrics.connectedState.get()).toBe(1);
+  });
+
+  it("serves readiness, the accepted config and host health on the admin port", async () => {
+    const admin = `http://127.0.0.1:${gateway.admin!.port}`;
+    expect((await fetch(`${admin}/ready`)).status).toBe(200);
+    const dump = (await (await fetch(`${admin}/config_dump`)).json()) as { versions: Record<string, string>; listener: Array<{ name: string }>; cluster: Array<{ name: string }> };
+    expect(dump.listener.map((l) => l.name).sort()).toEqual(["lds_egress_0.0.0.0_15001", `lds_ingress_0.0.0.0_${port}`]);
+    expect(Object.keys(dump.versions).sort()).toEqual(["cluster", "listener", "route"]);
+    expect(await (await fetch(`${admin}/clusters`)).text()).toMatch(new RegExp(`cds_egress_${mesh}_one_http_${one.port}::127\\.0\\.0\\.1:${one.port}|localhost:${one.port}::health_flags::healthy`));
+    expect(await (await fetch(`${admin}/stats/prometheus`)).text()).toContain("envoy_control_plane_connected_state 1");
   });
 
   it("applies a route change pushed by the server", async () => {
