@@ -4,11 +4,14 @@
 
 type Labels = Readonly<Record<string, string>>;
 
-const labelKey = (labels: Labels): string =>
-  Object.keys(labels)
-    .sort()
-    .map((name) => `${name}="${labels[name]!.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`)
-    .join(",");
+const escapeValue = (value: string): string => (/[\\"\n]/.test(value) ? value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n") : value);
+
+/** Label names in the order the caller wrote them: every call site of one metric passes them in one fixed order. */
+function labelKey(labels: Labels): string {
+  let key = "";
+  for (const name in labels) key += `${key ? "," : ""}${name}="${escapeValue(labels[name]!)}"`;
+  return key;
+}
 
 class Counter {
   readonly #values = new Map<string, number>();

@@ -2,7 +2,7 @@
 // limit, like Envoy's per-request buffer for retries) so a retry can replay it. Past the limit, retries stop.
 import type { Readable, Writable } from "node:stream";
 
-/** Envoy buffers at most this much of a request body for retries (per_request_buffer_limit default: 1 MiB... its listener default). */
+/** How much of a request body is kept for replay: Envoy's default connection buffer limit (1 MiB) bounds its retry buffer too. */
 export const RETRY_BUFFER_LIMIT = 1 << 20;
 
 export class RequestBody {
