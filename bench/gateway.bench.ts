@@ -35,14 +35,27 @@ server.keepAliveTimeout = 60000;
 server.listen(Number(process.argv[1]), "127.0.0.1", () => console.log("upstream ready"));
 `;
 
+/** The floor any Node proxy pays here: a 6-line pass-through (no routing, retries, timeouts or metrics). */
+const MINIMAL_PROXY = `
+const http = require("node:http");
+const agent = new http.Agent({ keepAlive: true, maxSockets: 4096 });
+const [target, port] = [Number(process.argv[1]), Number(process.argv[2])];
+http.createServer((req, res) => {
+  const upstream = http.request({ host: "127.0.0.1", port: target, path: req.url, method: req.method, headers: req.headers, agent }, (u) => { res.writeHead(u.statusCode, u.headers); u.pipe(res); });
+  req.pipe(upstream);
+}).listen(port, "127.0.0.1", () => console.log("proxy ready"));
+`;
+
 export default async function gatewayBenchmark(): Promise<string> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "meshplane-bench-gateway-"));
-  const [upstreamPort, gatewayPort] = [await freePort(), await freePort()];
+  const [upstreamPort, gatewayPort, minimalPort] = [await freePort(), await freePort(), await freePort()];
   const upstream = spawn(process.execPath, ["-e", UPSTREAM, String(upstreamPort)], { stdio: ["ignore", "pipe", "inherit"] });
+  const minimal = spawn(process.execPath, ["-e", MINIMAL_PROXY, String(upstreamPort), String(minimalPort)], { stdio: ["ignore", "pipe", "inherit"] });
   const meshplane = await startMeshplaneProcess({ MESHPLANE_DB: path.join(dir, "bench.db") });
   let gateway: Awaited<ReturnType<typeof startGatewayProcess>> | undefined;
   try {
     await new Promise<void>((resolve) => upstream.stdout!.once("data", () => resolve()));
+    await new Promise<void>((resolve) => minimal.stdout!.once("data", () => resolve()));
     const put = async (pathname: string, body: unknown) => {
       const response = await fetch(`${meshplane.url}/v20190125/meshes${pathname}`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
       if (response.status >= 300) throw new Error(`PUT ${pathname}: ${response.status} ${await response.text()}`);
@@ -59,8 +72,9 @@ export default async function gatewayBenchmark(): Promise<string> {
     if (!(await waitFor(async () => (await get(gatewayPort, "/")).status === 200, 20_000))) throw new Error(`gateway not routing:\n${gateway.output()}`);
 
     const direct = await measure("upstream directly (baseline)", `http://127.0.0.1:${upstreamPort}/`);
+    const floor = await measure("minimal Node pass-through proxy (reference)", `http://127.0.0.1:${minimalPort}/`);
     const proxied = await measure("through the gateway", `http://127.0.0.1:${gatewayPort}/`);
-    const rows = [direct, proxied].map(
+    const rows = [direct, floor, proxied].map(
       (m) => `| ${m.name} | ${Math.round(m.requestsPerSecond).toLocaleString("en-US")} | ${m.p50} | ${m.p99} | ${m.errors + m.non2xx} |`,
     );
     return [
@@ -75,12 +89,14 @@ export default async function gatewayBenchmark(): Promise<string> {
       "",
       `- throughput ratio (gateway / direct): **${(proxied.requestsPerSecond / direct.requestsPerSecond).toFixed(2)}**`,
       `- added latency: p50 **+${(proxied.p50 - direct.p50).toFixed(1)} ms**, p99 **+${(proxied.p99 - direct.p99).toFixed(1)} ms**`,
+      `- gateway / minimal Node proxy throughput: **${(proxied.requestsPerSecond / floor.requestsPerSecond).toFixed(2)}** (what routing, retries, timeouts and metrics cost over Node's HTTP stack)`,
       "",
     ].join("\n");
   } finally {
     await gateway?.stop();
     await meshplane.stop();
     upstream.kill("SIGTERM");
+    minimal.kill("SIGTERM");
     rmSync(dir, { recursive: true, force: true });
   }
 }
