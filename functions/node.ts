@@ -25,6 +25,8 @@ export interface RunningControlPlane {
   url: string;
   /** The port the ADS (gRPC, h2c) server listens on (the actual one when XDS_PORT is 0). */
   xdsPort: number;
+  /** The ADS TLS port (MESHPLANE_XDS_TLS_PORT; the actual one when 0), when configured. */
+  xdsTlsPort?: number;
   /** Authentication and audit (functions/auth); `auth.ads.authorizeStream` is for the ADS server. */
   auth: ControlPlaneAuth;
   close(): Promise<void>;
@@ -57,6 +59,8 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Run
     interceptors: [createAdsAuthInterceptor(auth.ads)],
   });
   app.route("/", xds.httpApp);
+  // Extra ADS listeners (MESHPLANE_XDS_TLS_PORT with TLS, MESHPLANE_XDS_SOCKET on a Unix socket), relayed to the ADS.
+  const adsListeners = await auth.startAdsListeners({ host: config.host, port: xds.port });
 
   // TLS (MESHPLANE_TLS_CERT/KEY): HTTPS on PORT, the certificate re-read when its files change.
   const tls = config.auth.tls ? await readTlsMaterial(config.auth.tls) : undefined;
@@ -68,6 +72,8 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Run
   const url = `${tls ? "https" : "http"}://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   console.log(`meshplane: App Mesh API on ${url} (${backend === "sqlite" ? `SQLite ${config.sqliteFile}` : "PostgreSQL"})`);
   console.log(`meshplane: ADS (gRPC, h2c) on ${config.host}:${xds.port}`);
+  if (adsListeners.tlsPort !== undefined) console.log(`meshplane: ADS (gRPC, TLS) on ${config.host}:${adsListeners.tlsPort}`);
+  if (adsListeners.socketPath !== undefined) console.log(`meshplane: ADS (gRPC, Unix socket) on ${adsListeners.socketPath}`);
   if (!auth.api.enforcing) {
     console.warn(
       `meshplane: WARNING: authentication is OFF. Anyone who can reach ${config.host} may change every mesh. This is allowed on loopback for local development only; set MESHPLANE_AUTH_FILE to require signed requests.`,
@@ -77,12 +83,14 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Run
   return {
     config: { ...config, port, xdsPort: xds.port },
     xdsPort: xds.port,
+    ...(adsListeners.tlsPort !== undefined ? { xdsTlsPort: adsListeners.tlsPort } : {}),
     store,
     url,
     auth,
     async close() {
       auth.close();
       stopTlsWatch?.();
+      await adsListeners.close();
       await xds.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await externalChanges.close();

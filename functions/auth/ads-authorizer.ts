@@ -4,6 +4,8 @@
 // most `proxyQuota` Envoys connected at once. Failures carry the gRPC status the stream must end with.
 import { parseNodeId } from "../xds/node-id.js";
 import { AuthError } from "./auth-error.js";
+import { LOCAL_RELAY_HEADER } from "./ads-relay-header.js";
+import { timingSafeEqual } from "./sigv4.js";
 import type { AuditLog } from "./audit.js";
 import { createAuthenticator, type Authenticated } from "./authenticator.js";
 import { authorize, forbidden, type TagSource } from "./authorizer.js";
@@ -48,6 +50,11 @@ export interface AdsAuthorizerOptions {
   tags?: TagSource;
   signingName?: string;
   now?: () => number;
+  /**
+   * Streams relayed from meshplane's Unix socket carry this token (ads-relay.ts); they are served without a
+   * signature, as principal `local-socket`, the socket's file permissions being their access control.
+   */
+  localToken?: string;
 }
 
 export interface AdsAuthorizer {
@@ -112,8 +119,11 @@ export function createAdsAuthorizer(options: AdsAuthorizerOptions): AdsAuthorize
       if (typeof resource !== "string") return { ok: false, code: grpcStatus.invalidArgument, message: resource.error };
 
       let who: Authenticated | null = null;
-      if (authenticator) {
-        const header = headerLookup(headers);
+      const header = headerLookup(headers);
+      const relayed = header(LOCAL_RELAY_HEADER);
+      if (relayed !== undefined && options.localToken !== undefined && timingSafeEqual(relayed, options.localToken)) {
+        who = { principal: { name: "local-socket", admin: false, policies: [] }, credential: "unix-socket" };
+      } else if (authenticator) {
         const authority = context.authority ?? header(":authority") ?? header("host");
         const result = await authenticator.authenticate({
           request: {

@@ -15,6 +15,10 @@ export interface AuthConfig {
   adsProxyQuota: number;
   /** TLS for the REST and ADS listeners (MESHPLANE_TLS_CERT, MESHPLANE_TLS_KEY: PEM files, reloaded on change). */
   tls?: { certFile: string; keyFile: string };
+  /** MESHPLANE_XDS_TLS_PORT: an ADS listener with TLS (needs MESHPLANE_TLS_CERT/KEY), for remote App Mesh Envoy images. */
+  xdsTlsPort?: number;
+  /** MESHPLANE_XDS_SOCKET: an ADS listener on this Unix socket path (plaintext, unsigned; APPMESH_XDS_ENDPOINT=unix://…). */
+  xdsSocket?: string;
 }
 
 /** True for addresses only this machine can reach. */
@@ -46,6 +50,13 @@ export function authConfigFromEnv(env: Record<string, string | undefined>): Auth
     if (!env.MESHPLANE_TLS_CERT || !env.MESHPLANE_TLS_KEY) throw new Error("MESHPLANE_TLS_CERT and MESHPLANE_TLS_KEY go together");
     config.tls = { certFile: env.MESHPLANE_TLS_CERT, keyFile: env.MESHPLANE_TLS_KEY };
   }
+  if (env.MESHPLANE_XDS_TLS_PORT) {
+    const port = Number(env.MESHPLANE_XDS_TLS_PORT);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`MESHPLANE_XDS_TLS_PORT must be a port number, got "${env.MESHPLANE_XDS_TLS_PORT}"`);
+    if (!config.tls) throw new Error("MESHPLANE_XDS_TLS_PORT needs MESHPLANE_TLS_CERT and MESHPLANE_TLS_KEY");
+    config.xdsTlsPort = port;
+  }
+  if (env.MESHPLANE_XDS_SOCKET) config.xdsSocket = env.MESHPLANE_XDS_SOCKET;
   return config;
 }
 

@@ -6,6 +6,8 @@ import type { Hono } from "hono";
 import type { Store } from "../../db/store.js";
 import { createAdminRoutes } from "./admin-routes.js";
 import { createAdsAuthorizer, type AdsAuthorizer } from "./ads-authorizer.js";
+import { startAdsRelay, type RunningAdsRelay } from "./ads-relay.js";
+import { toHex } from "./sigv4.js";
 import { createAuditLog, type AuditLog } from "./audit.js";
 import type { AuthConfig } from "./config.js";
 import { createManagedKeys, type ManagedKeys } from "./managed-keys.js";
@@ -22,6 +24,8 @@ export interface ControlPlaneAuth {
   audit: AuditLog;
   directory: MutablePrincipalDirectory | null;
   keys?: ManagedKeys;
+  /** Starts the extra ADS listeners the configuration asks for (TLS port, Unix socket), relaying to the h2c ADS. */
+  startAdsListeners(xds: { host: string; port: number }): Promise<{ tlsPort?: number; socketPath?: string; close(): Promise<void> }>;
   /** Re-reads the auth file now (tests; the watcher does it on change). */
   reload(): Promise<void>;
   close(): void;
@@ -67,7 +71,8 @@ export async function startAuth(options: StartAuthOptions): Promise<ControlPlane
   if (file) watchFile(file, { interval: options.watchIntervalMs ?? 1000, persistent: false }, onChange);
 
   const api = createApiAuth({ directory, audit, tags: store, scope: options.scope, rateLimits: directory ? config.rateLimits : null, signingName: config.signingName });
-  const ads = createAdsAuthorizer({ directory, scope: options.scope, proxyQuota: config.adsProxyQuota, audit, tags: store, signingName: config.signingName });
+  const localToken = toHex(crypto.getRandomValues(new Uint8Array(32)));
+  const ads = createAdsAuthorizer({ directory, scope: options.scope, proxyQuota: config.adsProxyQuota, audit, tags: store, signingName: config.signingName, localToken });
   const routes = createAdminRoutes({ auth: api, audit, scope: options.scope, ...(keys ? { keys } : {}) });
   return {
     api,
@@ -77,6 +82,26 @@ export async function startAuth(options: StartAuthOptions): Promise<ControlPlane
     directory,
     ...(keys ? { keys } : {}),
     reload,
+    async startAdsListeners(xds) {
+      const upstream = `http://${xds.host.includes(":") ? `[${xds.host}]` : xds.host}:${xds.port}`;
+      const relays: RunningAdsRelay[] = [];
+      const started: { tlsPort?: number; socketPath?: string } = {};
+      try {
+        if (config.xdsTlsPort !== undefined && config.tls) {
+          const relay = await startAdsRelay({ listen: { host: xds.host, port: config.xdsTlsPort, tls: config.tls }, upstream, localToken });
+          relays.push(relay);
+          started.tlsPort = relay.port;
+        }
+        if (config.xdsSocket) {
+          relays.push(await startAdsRelay({ listen: { socketPath: config.xdsSocket }, upstream, localToken }));
+          started.socketPath = config.xdsSocket;
+        }
+      } catch (error) {
+        await Promise.all(relays.map((relay) => relay.close()));
+        throw error;
+      }
+      return { ...started, close: async () => void (await Promise.all(relays.map((relay) => relay.close()))) };
+    },
     close() {
       if (file) unwatchFile(file, onChange);
       if (keyRefresh) clearInterval(keyRefresh);
