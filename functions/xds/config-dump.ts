@@ -43,44 +43,63 @@ export function resourceToJson(type: ResourceType, message: Message): JsonObject
 
 const adminType = (name: string) => `type.googleapis.com/envoy.admin.v3.${name}`;
 
+/** One xDS type of a node as it is served: the type's version and each resource with its own version. */
+export interface DumpedType {
+  version: string;
+  resources: ReadonlyArray<{ name: string; version: string; message: Message }>;
+}
+
+/** Envoy's `/config_dump` shape for the five types, from already versioned resources (e.g. the xDS cache's). */
+export function configDumpFromTypes(types: Readonly<Record<ResourceType, DumpedType>>): { configs: JsonObject[] } {
+  const entries = (type: ResourceType, wrap: (name: string, version: string, json: JsonObject) => JsonValue) =>
+    types[type].resources.map((resource) => wrap(resource.name, resource.version, resourceToJson(type, resource.message)));
+  return {
+    configs: [
+      {
+        "@type": adminType("ClustersConfigDump"),
+        version_info: types.cluster.version,
+        dynamic_active_clusters: entries("cluster", (_n, v, json) => ({ version_info: v, cluster: json })),
+      },
+      {
+        "@type": adminType("EndpointsConfigDump"),
+        version_info: types.endpoint.version,
+        dynamic_endpoint_configs: entries("endpoint", (_n, v, json) => ({ version_info: v, endpoint_config: json })),
+      },
+      {
+        "@type": adminType("ListenersConfigDump"),
+        version_info: types.listener.version,
+        dynamic_listeners: entries("listener", (name, v, json) => ({ name, active_state: { version_info: v, listener: json } })),
+      },
+      {
+        "@type": adminType("RoutesConfigDump"),
+        version_info: types.route.version,
+        dynamic_route_configs: entries("route", (_n, v, json) => ({ version_info: v, route_config: json })),
+      },
+      {
+        "@type": adminType("SecretsConfigDump"),
+        version_info: types.secret.version,
+        dynamic_active_secrets: entries("secret", (name, v, json) => ({ name, version_info: v, secret: json })),
+      },
+    ],
+  };
+}
+
+const nameOf = (type: ResourceType, message: Message): string => {
+  const fields = message as unknown as { name?: string; clusterName?: string };
+  return (type === "endpoint" ? fields.clusterName : fields.name) ?? "";
+};
+
 /**
  * @example
  * configDumpFromResources(translateNode(snapshot, node)).configs.map((c) => c["@type"])
  * // ["…ClustersConfigDump", "…EndpointsConfigDump", "…ListenersConfigDump", "…RoutesConfigDump", "…SecretsConfigDump"]
  */
 export function configDumpFromResources(resources: NodeResources): { configs: JsonObject[] } {
-  const entries = (type: ResourceType, wrap: (message: Message, version: string, json: JsonObject) => JsonValue) =>
-    listOf(resources, type).map((message) => wrap(message, resourceVersion(type, message), resourceToJson(type, message)));
-  const version = (type: ResourceType) => typeVersion(type, listOf(resources, type));
-  return {
-    configs: [
-      {
-        "@type": adminType("ClustersConfigDump"),
-        version_info: version("cluster"),
-        dynamic_active_clusters: entries("cluster", (_m, v, json) => ({ version_info: v, cluster: json })),
-      },
-      {
-        "@type": adminType("EndpointsConfigDump"),
-        version_info: version("endpoint"),
-        dynamic_endpoint_configs: entries("endpoint", (_m, v, json) => ({ version_info: v, endpoint_config: json })),
-      },
-      {
-        "@type": adminType("ListenersConfigDump"),
-        version_info: version("listener"),
-        dynamic_listeners: entries("listener", (m, v, json) => ({ name: (m as unknown as { name: string }).name, active_state: { version_info: v, listener: json } })),
-      },
-      {
-        "@type": adminType("RoutesConfigDump"),
-        version_info: version("route"),
-        dynamic_route_configs: entries("route", (_m, v, json) => ({ version_info: v, route_config: json })),
-      },
-      {
-        "@type": adminType("SecretsConfigDump"),
-        version_info: version("secret"),
-        dynamic_active_secrets: entries("secret", (m, v, json) => ({ name: (m as unknown as { name: string }).name, version_info: v, secret: json })),
-      },
-    ],
-  };
+  const dumped = (type: ResourceType): DumpedType => ({
+    version: typeVersion(type, listOf(resources, type)),
+    resources: listOf(resources, type).map((message) => ({ name: nameOf(type, message), version: resourceVersion(type, message), message })),
+  });
+  return configDumpFromTypes({ cluster: dumped("cluster"), endpoint: dumped("endpoint"), listener: dumped("listener"), route: dumped("route"), secret: dumped("secret") });
 }
 
 /** Exactly what `node` would receive from `snapshot`, as config_dump-like JSON. */

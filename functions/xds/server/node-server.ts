@@ -12,6 +12,7 @@ import { createXdsCache, type XdsCache } from "../cache/cache.js";
 import { appMeshTranslation } from "../cache/translation.js";
 import type { XdsTranslation } from "../cache/types.js";
 import { createRestXdsApp } from "../rest-xds.js";
+import { createConfigDumpApp } from "../config-dump-app.js";
 import { createAdsService, peerAddressKey } from "./ads-service.js";
 import { XdsMetrics } from "./metrics.js";
 import { ProxyRegistry } from "./proxies.js";
@@ -118,6 +119,7 @@ export async function startXdsServer(options: XdsServerOptions): Promise<Running
   const statusApp = createXdsStatusApp({ proxies, metrics });
   const restApp = createRestXdsApp({ cache, metrics, ...(options.controlPlaneId ? { controlPlaneId: options.controlPlaneId } : {}) });
   statusApp.route("/", restApp);
+  statusApp.route("/", createConfigDumpApp({ cache }));
 
   let closing: Promise<void> | null = null;
   return {
