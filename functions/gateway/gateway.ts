@@ -12,6 +12,7 @@ import { parseListenerConfig, type ListenerConfig } from "./config/listener-conf
 import { compileRouteConfig, type CompiledRouteConfig } from "./config/route-entries.js";
 import { startListenerServer, type ListenerServer } from "./listener-server.js";
 import { GatewayMetrics } from "./metrics.js";
+import { AccessLogWriter } from "./proxy/access-log.js";
 import { handleRequest, handleUpgrade, type RequestContext } from "./proxy/handle-request.js";
 import { emptySnapshot, findInternalListener, type GatewaySnapshot } from "./snapshot.js";
 import { UpstreamPool } from "./upstream/pool.js";
@@ -66,7 +67,7 @@ class NodeGateway implements Gateway {
     this.#options = options;
     this.metrics = options.metrics ?? new GatewayMetrics();
     this.#log = options.log ?? (() => {});
-    this.#context = { snapshot: () => this.#snapshot, metrics: this.metrics };
+    this.#context = { snapshot: () => this.#snapshot, metrics: this.metrics, accessLog: new AccessLogWriter() };
     this.metrics.beforeRender = () => {
       for (const [name, pool] of this.#pools) {
         const labels = { envoy_cluster_name: name };
@@ -271,6 +272,7 @@ class NodeGateway implements Gateway {
     this.#servers.clear();
     await Promise.all(servers.map(async (entry) => (await entry.server)?.close()));
     for (const pool of this.#pools.values()) pool.close();
+    this.#context.accessLog.close();
   }
 }
 

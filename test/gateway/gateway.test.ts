@@ -5,6 +5,9 @@ import { fromJson, type DescMessage, type JsonValue } from "@bufbuild/protobuf";
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { loadCore } from "../../core-wasm/node.js";
 import { createGateway, type Gateway } from "../../functions/gateway/index.js";
@@ -14,7 +17,7 @@ import { freePort, get, startBackend, waitFor, type Backend } from "./support.js
 
 const HCM = "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager";
 
-const MakeListener = (name: string, port: number, routeConfigName: string, direction = "INBOUND") => ({
+const MakeListener = (name: string, port: number, routeConfigName: string, direction = "INBOUND", accessLog: object[] = []) => ({
   name,
   address: { socketAddress: { address: "0.0.0.0", portValue: port } },
   trafficDirection: direction,
@@ -28,6 +31,7 @@ const MakeListener = (name: string, port: number, routeConfigName: string, direc
             statPrefix: "ingress",
             rds: { routeConfigName, configSource: { ads: {}, resourceApiVersion: "V3" } },
             upgradeConfigs: [{ upgradeType: "websocket", enabled: true }],
+            accessLog,
             normalizePath: true,
             mergeSlashes: true,
           },
@@ -289,6 +293,31 @@ describe("gateway runtime", () => {
       expect(trailers["grpc-message"]).toBe("ok /pkg.Service/Method");
     } finally {
       session.close();
+    }
+  });
+
+  it("writes access logs in the configured text and JSON formats", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "meshplane-gateway-log-"));
+    try {
+      const fileLog = (file: string, logFormat: object) => ({
+        name: "envoy.access_loggers.file",
+        typedConfig: { "@type": "type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog", path: path.join(dir, file), logFormat },
+      });
+      const accessLog = [
+        fileLog("text.log", { textFormatSource: { inlineString: "%REQ(:METHOD)% %REQ(:PATH)% %RESPONSE_CODE% %RESPONSE_FLAGS% %UPSTREAM_CLUSTER% %ROUTE_NAME% %REQ(X-MISSING)%\n" } }),
+        fileLog("json.log", { jsonFormat: { code: "%RESPONSE_CODE%", host: "%UPSTREAM_HOST%", bytes: "%BYTES_SENT%" } }),
+      ];
+      await configure([{ name: "to-a", match: { prefix: "/a" }, route: { cluster: "a" } }]);
+      expect(apply(gateway, "listener", ListenerSchema, [MakeListener("ingress", port, "rc", "INBOUND", accessLog)])).toEqual({ ok: true });
+      await get(port, "/a/1");
+      await get(port, "/nowhere");
+      expect(await waitFor(() => readFileSync(path.join(dir, "text.log"), "utf8").split("\n").length >= 3, 5_000)).toBe(true);
+      expect(readFileSync(path.join(dir, "text.log"), "utf8")).toBe("GET /a/1 200 - a to-a -\nGET /nowhere 404 NR - - -\n");
+      const json = readFileSync(path.join(dir, "json.log"), "utf8").trim().split("\n").map((line) => JSON.parse(line) as Record<string, string>);
+      expect(json[0]).toMatchObject({ code: "200", host: `127.0.0.1:${a.port}` });
+      expect(Number(json[0]!.bytes)).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

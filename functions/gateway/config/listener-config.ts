@@ -2,6 +2,8 @@
 // stat prefix, path normalisation, websocket upgrades and stream idle timeout.
 import { anyUnpack, durationMs } from "@bufbuild/protobuf/wkt";
 import { TrafficDirection } from "../../../proto/gen/envoy/config/core/v3/base_pb.js";
+import type { AccessLog } from "../../../proto/gen/envoy/config/accesslog/v3/accesslog_pb.js";
+import { FileAccessLogSchema } from "../../../proto/gen/envoy/extensions/access_loggers/file/v3/file_pb.js";
 import type { Listener } from "../../../proto/gen/envoy/config/listener/v3/listener_pb.js";
 import {
   HttpConnectionManagerSchema,
@@ -16,6 +18,13 @@ export interface HttpChainConfig {
   destinationPort: number | undefined;
   routeConfigName: string;
   statPrefix: string;
+}
+
+/** A file access logger: text template (Envoy's default when neither is set) or JSON fields of templates. */
+export interface AccessLogConfig {
+  path: string;
+  text?: string;
+  json?: Record<string, string>;
 }
 
 export interface ListenerConfig {
@@ -36,6 +45,8 @@ export interface ListenerConfig {
   websocket: boolean;
   /** Envoy's default stream_idle_timeout is 5 minutes. */
   streamIdleTimeoutMs: number;
+  /** The first HTTP chain's file access loggers. */
+  accessLogs: readonly AccessLogConfig[];
 }
 
 const directions: Record<TrafficDirection, ListenerDirection> = {
@@ -57,6 +68,27 @@ function connectionManagers(listener: Listener): { destinationPort: number | und
     }
   }
   return found;
+}
+
+const FILE_ACCESS_LOG_TYPE = "type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog";
+
+function parseAccessLogs(logs: readonly AccessLog[]): AccessLogConfig[] {
+  const configs: AccessLogConfig[] = [];
+  for (const log of logs) {
+    if (log.configType.case !== "typedConfig" || log.configType.value.typeUrl !== FILE_ACCESS_LOG_TYPE) continue;
+    const file = anyUnpack(log.configType.value, FileAccessLogSchema);
+    if (!file) continue;
+    const config: AccessLogConfig = { path: file.path };
+    const format = file.accessLogFormat;
+    if (format.case === "logFormat") {
+      const inner = format.value.format;
+      if (inner.case === "textFormatSource" && inner.value.specifier.case === "inlineString") config.text = inner.value.specifier.value;
+      else if (inner.case === "textFormat") config.text = inner.value;
+      else if (inner.case === "jsonFormat") config.json = Object.fromEntries(Object.entries(inner.value).map(([key, value]) => [key, String(value)]));
+    } else if (format.case === "format") config.text = format.value;
+    configs.push(config);
+  }
+  return configs;
 }
 
 /** The chain for a request whose Host names `authority` (port 80 when it names none); the only chain otherwise. */
@@ -89,5 +121,6 @@ export function parseListenerConfig(listener: Listener): ListenerConfig {
     mergeSlashes: manager?.mergeSlashes ?? false,
     websocket: manager?.upgradeConfigs.some((u) => u.upgradeType.toLowerCase() === "websocket" && u.enabled !== false) ?? false,
     streamIdleTimeoutMs: manager?.streamIdleTimeout ? durationMs(manager.streamIdleTimeout) : 300_000,
+    accessLogs: parseAccessLogs(manager?.accessLog ?? []),
   };
 }

@@ -25,11 +25,19 @@ export interface DownstreamResponse {
 /** Response headers never forwarded (RFC 9110 §7.6.1 connection-specific, plus HTTP/2-illegal ones). */
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", "http2-settings"]);
 
+/** Filled in while forwarding, for access logs. */
+export interface ForwardDetails {
+  upstreamHost: string;
+  bytesSent: number;
+  responseHeaders: Record<string, string | string[]>;
+}
+
 export interface ForwardContext {
   decision: ForwardDecision;
   body: RequestBody;
   downstream: DownstreamResponse;
   metrics: GatewayMetrics;
+  details: ForwardDetails;
   /** Called once with the final status and flag (for access metrics). */
   done(status: number, flag: ResponseFlagCode | ""): void;
 }
@@ -81,7 +89,7 @@ function withoutPseudoHeaders(trailers: Record<string, string | string[] | undef
 }
 
 /** Streams the upstream response downstream with backpressure and the idle timeout; resolves when done. */
-function streamResponse(upstream: UpstreamResponse, downstream: DownstreamResponse, idleTimeoutMs: number): Promise<"complete" | "idle" | "reset"> {
+function streamResponse(upstream: UpstreamResponse, downstream: DownstreamResponse, idleTimeoutMs: number, details: ForwardDetails): Promise<"complete" | "idle" | "reset"> {
   const response = upstream.body;
   return new Promise((resolve) => {
     let idle: NodeJS.Timeout | null = null;
@@ -104,6 +112,7 @@ function streamResponse(upstream: UpstreamResponse, downstream: DownstreamRespon
     arm();
     response.on("data", (chunk: Buffer) => {
       arm();
+      details.bytesSent += chunk.length;
       if (!downstream.write(chunk)) {
         response.pause();
         downstream.once("drain", () => response.resume());
@@ -205,6 +214,7 @@ export async function forward(context: ForwardContext): Promise<void> {
         return finish(503, ResponseFlag.noHealthyUpstream);
       }
       tried.add(host.key);
+      context.details.upstreamHost = host.key;
       metrics.upstreamRqTotal.inc(cluster);
       const started = performance.now();
       const running = startAttempt(pool, host, decision, body, number, retry?.perTryTimeoutMs ?? 0);
@@ -239,13 +249,15 @@ export async function forward(context: ForwardContext): Promise<void> {
         }
         const flags: ResponseFlagCode[] = number > 1 && retry !== undefined && retriableStatus(retry, status) ? [ResponseFlag.upstreamRetryLimitExceeded] : [];
         stopIdleTimer();
-        downstream.writeHead(status, responseHeaders(decision, outcome.response, flags, performance.now() - started));
+        const headers = responseHeaders(decision, outcome.response, flags, performance.now() - started);
+        context.details.responseHeaders = headers;
+        downstream.writeHead(status, headers);
         // The route timeout covers the whole response, as Envoy's does: past the headers it can only reset.
         cancelCurrent = () => {
           outcome.response.body.destroy();
           downstream.destroy();
         };
-        const how = await streamResponse(outcome.response, downstream, decision.idleTimeoutMs);
+        const how = await streamResponse(outcome.response, downstream, decision.idleTimeoutMs, context.details);
         if (how === "idle") return finish(status, ResponseFlag.streamIdleTimeout);
         if (how === "reset") return finish(status, ResponseFlag.upstreamConnectionTermination);
         return finish(status, flags[0] ?? "");

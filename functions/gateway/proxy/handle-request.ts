@@ -7,7 +7,8 @@ import { randomUUID } from "node:crypto";
 import type { ListenerConfig } from "../config/listener-config.js";
 import type { GatewayMetrics } from "../metrics.js";
 import type { GatewaySnapshot } from "../snapshot.js";
-import { forward, sendLocalReply, type DownstreamResponse } from "./forward.js";
+import { formatAccessLog, type AccessLogWriter } from "./access-log.js";
+import { forward, sendLocalReply, type DownstreamResponse, type ForwardDetails } from "./forward.js";
 import { RequestBody } from "./request-body.js";
 import type { ResponseFlagCode } from "./response-flags.js";
 import { routeRequest, type ProxyRequest } from "./router.js";
@@ -39,10 +40,51 @@ function hasBody(request: http.IncomingMessage | http2.Http2ServerRequest): bool
 export interface RequestContext {
   snapshot(): GatewaySnapshot;
   metrics: GatewayMetrics;
+  accessLog: AccessLogWriter;
 }
 
-function record(context: RequestContext, listener: ListenerConfig, route: string, cluster: string, status: number, flag: ResponseFlagCode | ""): void {
+/** The request as it arrived, for the access log. */
+interface Arrival {
+  request: http.IncomingMessage | http2.Http2ServerRequest;
+  startTime: Date;
+  started: number;
+  bytesReceived: () => number;
+}
+
+function record(
+  context: RequestContext,
+  listener: ListenerConfig,
+  route: string,
+  cluster: string,
+  status: number,
+  flag: ResponseFlagCode | "",
+  arrival?: Arrival,
+  details?: ForwardDetails,
+): void {
   const metrics = context.metrics;
+  if (arrival && listener.accessLogs.length > 0) {
+    const { request } = arrival;
+    const headers = request.headers as Record<string, string | string[] | undefined>;
+    const entry = {
+      startTime: arrival.startTime,
+      durationMs: performance.now() - arrival.started,
+      method: request.method ?? "GET",
+      path: request.url ?? "/",
+      protocol: `HTTP/${request.httpVersion}`,
+      authority: (headers[":authority"] as string | undefined) ?? (headers.host as string | undefined) ?? "",
+      requestHeaders: headers,
+      responseHeaders: details?.responseHeaders ?? {},
+      status,
+      flags: flag,
+      bytesReceived: arrival.bytesReceived(),
+      bytesSent: details?.bytesSent ?? 0,
+      upstreamHost: details?.upstreamHost ?? "",
+      upstreamCluster: cluster,
+      routeName: route,
+      downstreamRemoteAddress: request.socket?.remoteAddress ? `${request.socket.remoteAddress}:${request.socket.remotePort}` : "",
+    };
+    for (const log of listener.accessLogs) context.accessLog.write(log.path, formatAccessLog(log, entry));
+  }
   metrics.requests.inc({ listener: listener.name, route, cluster, status: String(status), flags: flag });
   metrics.downstreamRq.inc({ envoy_http_conn_manager_prefix: listener.statPrefix });
   metrics.downstreamRqXx.inc({ envoy_http_conn_manager_prefix: listener.statPrefix, envoy_response_code_class: String(Math.floor(status / 100)) });
@@ -56,21 +98,25 @@ export function handleRequest(
 ): void {
   const snapshot = context.snapshot();
   const current = snapshot.listeners.get(listener.name) ?? listener;
+  const arrival: Arrival | undefined = current.accessLogs.length > 0 ? { request, startTime: new Date(), started: performance.now(), bytesReceived: () => 0 } : undefined;
   const decision = routeRequest(snapshot, current, toProxyRequest(request));
   const downstream = response as unknown as DownstreamResponse;
   if (decision.kind === "local") {
     request.resume();
     sendLocalReply(downstream, decision.status, decision.flag, decision.body);
-    record(context, current, decision.routeName, decision.clusterName, decision.status, decision.flag);
+    record(context, current, decision.routeName, decision.clusterName, decision.status, decision.flag, arrival, { upstreamHost: "", bytesSent: Buffer.byteLength(decision.body), responseHeaders: {} });
     return;
   }
   const body = new RequestBody(request, hasBody(request));
+  if (arrival) arrival.bytesReceived = () => body.received;
+  const details: ForwardDetails = { upstreamHost: "", bytesSent: 0, responseHeaders: {} };
   void forward({
     decision,
     body,
     downstream,
     metrics: context.metrics,
-    done: (status, flag) => record(context, current, decision.routeName, decision.clusterName, status, flag),
+    details,
+    done: (status, flag) => record(context, current, decision.routeName, decision.clusterName, status, flag, arrival, details),
   });
 }
 

@@ -42,6 +42,11 @@ export class RequestBody {
     source.pause();
   }
 
+  /** Body bytes read from downstream so far. */
+  get received(): number {
+    return this.#size;
+  }
+
   /** A retry can resend the body: nothing was streamed past the replay buffer. */
   get replayable(): boolean {
     return !this.#overflow || !this.#sent;
