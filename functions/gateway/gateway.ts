@@ -10,7 +10,10 @@ import type { ResourceType } from "../xds/resources.js";
 import { parseClusterConfig } from "./config/cluster-config.js";
 import { parseListenerConfig, type ListenerConfig } from "./config/listener-config.js";
 import { compileRouteConfig, type CompiledRouteConfig } from "./config/route-entries.js";
-import { startListenerServer, type ListenerServer } from "./listener-server.js";
+import { readFileSync } from "node:fs";
+import { createSecureContext, type SecureContext } from "node:tls";
+import type { DataRef } from "./config/tls-config.js";
+import { startListenerServer, type ListenerServer, type ListenerTlsSettings } from "./listener-server.js";
 import { GatewayMetrics } from "./metrics.js";
 import { AccessLogWriter } from "./proxy/access-log.js";
 import { handleRequest, handleUpgrade, type RequestContext } from "./proxy/handle-request.js";
@@ -61,6 +64,8 @@ class NodeGateway implements Gateway {
   readonly #servers = new Map<string, { port: number; server: Promise<ListenerServer | null> }>();
   readonly #context: RequestContext;
   readonly #versions = new Map<ResourceType, string>();
+  /** Secure contexts by the JSON of their TLS config (files are read when the config first appears). */
+  readonly #secureContexts = new Map<string, SecureContext | undefined>();
   #closed = false;
 
   constructor(options: GatewayOptions) {
@@ -226,6 +231,27 @@ class NodeGateway implements Gateway {
     this.#reconcileServers(listeners);
   }
 
+  #tlsSettings(name: string): ListenerTlsSettings | undefined {
+    const tls = this.#snapshot.listeners.get(name)?.tls;
+    if (!tls) return undefined;
+    if ("unsupported" in tls.context) return { mode: tls.mode, secureContext: undefined, requireClientCertificate: false };
+    const context = tls.context;
+    const key = JSON.stringify(context);
+    if (!this.#secureContexts.has(key)) {
+      const read = (ref: DataRef): string => ("filename" in ref ? readFileSync(ref.filename, "utf8") : ref.inline);
+      try {
+        this.#secureContexts.set(
+          key,
+          createSecureContext({ cert: read(context.certificateChain), key: read(context.privateKey), ...(context.trustedCa ? { ca: read(context.trustedCa) } : {}) }),
+        );
+      } catch (error) {
+        this.#log(`listener ${name}: TLS material unusable: ${error instanceof Error ? error.message : String(error)}`);
+        this.#secureContexts.set(key, undefined);
+      }
+    }
+    return { mode: tls.mode, secureContext: this.#secureContexts.get(key), requireClientCertificate: context.requireClientCertificate };
+  }
+
   #shouldBind(listener: ListenerConfig): boolean {
     if (listener.routeConfigName === undefined) return false;
     return listener.direction !== "OUTBOUND" || this.#options.bindOutbound === true;
@@ -251,6 +277,7 @@ class NodeGateway implements Gateway {
         port,
         (request, response) => handleRequest(this.#context, listener, request, response),
         (request, socket, head) => handleUpgrade(this.#context, listener, request, socket, head),
+        () => this.#tlsSettings(listener.name),
       ).then(
         (server) => {
           entry.port = server.port;

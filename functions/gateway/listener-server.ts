@@ -3,10 +3,19 @@
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
+import tls from "node:tls";
 import { Duplex } from "node:stream";
 
 export type RequestHandler = (request: http.IncomingMessage | http2.Http2ServerRequest, response: http.ServerResponse | http2.Http2ServerResponse) => void;
 export type UpgradeHandler = (request: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+/** A listener's TLS termination at the moment a connection arrives (config can change between connections). */
+export interface ListenerTlsSettings {
+  mode: "strict" | "permissive";
+  /** undefined when the configured material cannot be served: TLS connections are refused. */
+  secureContext: tls.SecureContext | undefined;
+  requireClientCertificate: boolean;
+}
 
 export interface ListenerServer {
   readonly port: number;
@@ -19,7 +28,7 @@ const PREFACE = Buffer.from("PRI * HTTP/2.0");
  * node:http2 reads a net.Socket through its native handle, bypassing bytes already read into JavaScript (so
  * `unshift` of the sniffed preface would be lost); a plain Duplex that replays them first goes through JS instead.
  */
-function replaying(socket: net.Socket, first: Buffer): Duplex {
+function replaying(socket: Duplex, first: Buffer): Duplex {
   const duplex = new Duplex({
     read() {
       socket.resume();
@@ -35,7 +44,7 @@ function replaying(socket: net.Socket, first: Buffer): Duplex {
       callback(error);
     },
   });
-  duplex.push(first);
+  if (first.length > 0) duplex.push(first);
   socket.on("data", (data: Buffer) => {
     if (!duplex.push(data)) socket.pause();
   });
@@ -45,7 +54,13 @@ function replaying(socket: net.Socket, first: Buffer): Duplex {
   return duplex;
 }
 
-export async function startListenerServer(host: string, port: number, onRequest: RequestHandler, onUpgrade: UpgradeHandler): Promise<ListenerServer> {
+export async function startListenerServer(
+  host: string,
+  port: number,
+  onRequest: RequestHandler,
+  onUpgrade: UpgradeHandler,
+  tlsSettings: () => ListenerTlsSettings | undefined = () => undefined,
+): Promise<ListenerServer> {
   const h1 = http.createServer({ keepAliveTimeout: 60_000 }, onRequest);
   h1.on("upgrade", onUpgrade);
   h1.on("clientError", (_error, socket) => {
@@ -60,6 +75,23 @@ export async function startListenerServer(host: string, port: number, onRequest:
     socket.once("close", () => sockets.delete(socket));
     socket.once("data", (chunk: Buffer) => {
       socket.pause();
+      const settings = tlsSettings();
+      // A TLS record starts with content type 22 (handshake): Envoy's tls_inspector tells the chains apart the same way.
+      if (settings && chunk[0] === 0x16) {
+        if (!settings.secureContext) return socket.destroy();
+        const secure = new tls.TLSSocket(replaying(socket, chunk), {
+          isServer: true,
+          secureContext: settings.secureContext,
+          ALPNProtocols: ["h2", "http/1.1"],
+          requestCert: settings.requireClientCertificate,
+          rejectUnauthorized: settings.requireClientCertificate,
+        });
+        secure.on("error", () => secure.destroy());
+        // node:http2 cannot run over a TLSSocket that itself wraps a JS stream; one more JS duplex in between can.
+        secure.once("secure", () => (secure.alpnProtocol === "h2" ? h2.emit("connection", replaying(secure, Buffer.alloc(0))) : h1.emit("connection", secure)));
+        return;
+      }
+      if (settings?.mode === "strict") return socket.destroy();
       const isHttp2 = chunk.subarray(0, Math.min(chunk.length, PREFACE.length)).equals(PREFACE.subarray(0, Math.min(chunk.length, PREFACE.length)));
       if (isHttp2) {
         h2.emit("connection", replaying(socket, chunk));

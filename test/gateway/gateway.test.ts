@@ -2,7 +2,9 @@
 // sockets on loopback: verdicts and flags, timeouts, retries, circuit breakers, health checks, NACKs, atomic
 // swaps, streaming bodies, HTTP/2 cleartext and websocket upgrades.
 import { fromJson, type DescMessage, type JsonValue } from "@bufbuild/protobuf";
+import { execFileSync } from "node:child_process";
 import http from "node:http";
+import https from "node:https";
 import http2 from "node:http2";
 import net from "node:net";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -316,6 +318,67 @@ describe("gateway runtime", () => {
       const json = readFileSync(path.join(dir, "json.log"), "utf8").trim().split("\n").map((line) => JSON.parse(line) as Record<string, string>);
       expect(json[0]).toMatchObject({ code: "200", host: `127.0.0.1:${a.port}` });
       expect(Number(json[0]!.bytes)).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("terminates TLS on PERMISSIVE (TLS and plaintext) and STRICT (TLS only) listeners, HTTP/1.1 and h2 by ALPN", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "meshplane-gateway-tls-"));
+    try {
+      const cert = path.join(dir, "cert.pem");
+      const key = path.join(dir, "key.pem");
+      execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-subj", "/CN=gw.local", "-days", "1", "-addext", "subjectAltName=DNS:gw.local"], { stdio: "ignore" });
+      const hcm = MakeListener("ingress", port, "rc").filterChains[0]!.filters;
+      const tlsChain = (transportProtocol: string) => ({
+        filterChainMatch: { transportProtocol },
+        filters: hcm,
+        transportSocket: {
+          name: "envoy.transport_sockets.tls",
+          typedConfig: {
+            "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext",
+            commonTlsContext: { tlsCertificates: [{ certificateChain: { filename: cert }, privateKey: { filename: key } }] },
+          },
+        },
+      });
+      await configure([{ match: { prefix: "/" }, route: { cluster: "a" } }]);
+      const secureGet = () =>
+        new Promise<string>((resolve, reject) => {
+          const request = https.get({ host: "127.0.0.1", port, path: "/tls", servername: "gw.local", ca: readFileSync(cert), agent: false }, (response) => {
+            let text = "";
+            response.on("data", (data: Buffer) => (text += data.toString()));
+            response.on("end", () => resolve(text));
+          });
+          request.on("error", reject);
+        });
+      const permissive = { ...MakeListener("ingress", port, "rc"), filterChains: [tlsChain("tls"), { filters: hcm }] };
+      expect(apply(gateway, "listener", ListenerSchema, [permissive])).toEqual({ ok: true });
+      expect(JSON.parse(await secureGet())).toMatchObject({ backend: "a", path: "/tls" });
+      expect((await get(port, "/plain")).backend).toBe("a");
+
+      const session = http2.connect(`https://127.0.0.1:${port}`, { ca: readFileSync(cert), servername: "gw.local" });
+      const h2Body = await new Promise<string>((resolve, reject) => {
+        const stream = session.request({ ":path": "/h2tls" });
+        let text = "";
+        stream.on("data", (data: Buffer) => (text += data.toString()));
+        stream.on("end", () => resolve(text));
+        stream.on("error", reject);
+      });
+      session.close();
+      expect(JSON.parse(h2Body)).toMatchObject({ backend: "a", path: "/h2tls" });
+
+      const strict = { ...MakeListener("ingress", port, "rc"), filterChains: [tlsChain("")] };
+      expect(apply(gateway, "listener", ListenerSchema, [strict])).toEqual({ ok: true });
+      expect(JSON.parse(await secureGet())).toMatchObject({ backend: "a" });
+      // A new plaintext connection is closed without an answer (an existing keep-alive one lives on, as in Envoy).
+      const answer = await new Promise<string>((resolve) => {
+        const socket = net.connect(port, "127.0.0.1", () => socket.write("GET /plain HTTP/1.1\r\nhost: x\r\n\r\n"));
+        let text = "";
+        socket.on("data", (data: Buffer) => (text += data.toString()));
+        socket.on("close", () => resolve(text));
+        socket.on("error", () => resolve(text));
+      });
+      expect(answer).toBe("");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

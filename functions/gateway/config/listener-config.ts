@@ -4,6 +4,7 @@ import { anyUnpack, durationMs } from "@bufbuild/protobuf/wkt";
 import { TrafficDirection } from "../../../proto/gen/envoy/config/core/v3/base_pb.js";
 import type { AccessLog } from "../../../proto/gen/envoy/config/accesslog/v3/accesslog_pb.js";
 import { FileAccessLogSchema } from "../../../proto/gen/envoy/extensions/access_loggers/file/v3/file_pb.js";
+import { parseDownstreamTls, type DownstreamTlsConfig } from "./tls-config.js";
 import type { Listener } from "../../../proto/gen/envoy/config/listener/v3/listener_pb.js";
 import {
   HttpConnectionManagerSchema,
@@ -47,6 +48,11 @@ export interface ListenerConfig {
   streamIdleTimeoutMs: number;
   /** The first HTTP chain's file access loggers. */
   accessLogs: readonly AccessLogConfig[];
+  /**
+   * TLS termination (App Mesh listener tls): STRICT has only a TLS chain, PERMISSIVE a TLS chain (transport
+   * protocol "tls", told apart by the first byte of the connection) and a plaintext one.
+   */
+  tls: { mode: "strict" | "permissive"; context: DownstreamTlsConfig | { unsupported: string } } | undefined;
 }
 
 const directions: Record<TrafficDirection, ListenerDirection> = {
@@ -107,6 +113,8 @@ export function parseListenerConfig(listener: Listener): ListenerConfig {
     throw new Error(`listener ${listener.name}: only socket addresses with a port are supported`);
   }
   const managers = connectionManagers(listener);
+  const tlsChain = listener.filterChains.find((chain) => chain.transportSocket !== undefined);
+  const plainChain = listener.filterChains.some((chain) => chain.transportSocket === undefined);
   const manager = managers[0]?.manager;
   return {
     name: listener.name,
@@ -122,5 +130,6 @@ export function parseListenerConfig(listener: Listener): ListenerConfig {
     websocket: manager?.upgradeConfigs.some((u) => u.upgradeType.toLowerCase() === "websocket" && u.enabled !== false) ?? false,
     streamIdleTimeoutMs: manager?.streamIdleTimeout ? durationMs(manager.streamIdleTimeout) : 300_000,
     accessLogs: parseAccessLogs(manager?.accessLog ?? []),
+    tls: tlsChain?.transportSocket ? { mode: plainChain ? "permissive" : "strict", context: parseDownstreamTls(tlsChain.transportSocket) } : undefined,
   };
 }
