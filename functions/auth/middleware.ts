@@ -115,11 +115,15 @@ export function createApiAuth(options: ApiAuthOptions): ApiAuth {
           return response;
         }
         if (authenticator) {
-          const decision = await authorize(who.principal, target, options.tags);
-          if (decision.effect === "Deny") {
-            const response = renderError(c, forbidden(who.principal, target, decision));
-            await audit(who, response);
-            return response;
+          // The resource itself, then each resource its spec points at, all under the operation's action.
+          for (const resource of [target.resource, ...target.referenced]) {
+            const checked = { ...target, resource };
+            const decision = await authorize(who.principal, checked, options.tags);
+            if (decision.effect === "Deny") {
+              const response = renderError(c, forbidden(who.principal, checked, decision));
+              await audit(who, response);
+              return response;
+            }
           }
         }
         await next();

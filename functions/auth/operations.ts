@@ -14,6 +14,12 @@ export interface OperationInput {
 export interface OperationTarget {
   action: string;
   resource: string;
+  /**
+   * Resources the request's spec points at, on which the same action must also be allowed (the guide's IAM chapter:
+   * a route that targets a virtual node needs permission on both): route targets, virtual service providers,
+   * gateway route targets.
+   */
+  referenced: string[];
   /** Create*, Update*, Delete*, TagResource, UntagResource. */
   mutating: boolean;
   /** Condition keys that come from the request itself (lower-cased names). */
@@ -83,15 +89,46 @@ export function toOperationTarget(operation: string, input: OperationInput, scop
   }
 
   if (operation === "TagResource" || operation === "UntagResource" || operation === "ListTagsForResource") {
-    return { action, resource: input.query.resourceArn ?? "*", mutating: operation !== "ListTagsForResource", context };
+    return { action, resource: input.query.resourceArn ?? "*", referenced: [], mutating: operation !== "ListTagsForResource", context };
   }
   const parsed = parseOperation(operation);
-  if (!parsed) return { action, resource: "*", mutating: !/^(Describe|List|Get)/.test(operation), context };
+  if (!parsed) return { action, resource: "*", referenced: [], mutating: !/^(Describe|List|Get)/.test(operation), context };
   if (parsed.verb === "List") {
     const container = listContainers[parsed.kind];
-    return { action, resource: container ? arn(kindPaths[container](names)) : "*", mutating: false, context };
+    return { action, resource: container ? arn(kindPaths[container](names)) : "*", referenced: [], mutating: false, context };
   }
-  return { action, resource: arn(kindPaths[parsed.kind](names)), mutating: parsed.verb !== "Describe", context };
+  const referenced = parsed.verb === "Create" || parsed.verb === "Update" ? referencedResources(parsed.kind, input.body.spec, names.meshName ?? "").map(arn) : [];
+  return { action, resource: arn(kindPaths[parsed.kind](names)), referenced, mutating: parsed.verb !== "Describe", context };
+}
+
+const asRecord = (value: unknown): Record<string, unknown> => (typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {});
+const routeKinds = ["httpRoute", "http2Route", "grpcRoute", "tcpRoute"] as const;
+
+/** Resource paths a spec points at (see OperationTarget.referenced); unreadable specs name nothing (the handler refuses them). */
+function referencedResources(kind: KindName, rawSpec: unknown, meshName: string): string[] {
+  const spec = asRecord(rawSpec);
+  const paths = new Set<string>();
+  if (kind === "Route") {
+    for (const routeKind of routeKinds) {
+      const targets = asRecord(asRecord(spec[routeKind]).action).weightedTargets;
+      for (const target of Array.isArray(targets) ? targets : []) {
+        const node = asRecord(target).virtualNode;
+        if (typeof node === "string") paths.add(`mesh/${meshName}/virtualNode/${node}`);
+      }
+    }
+  } else if (kind === "VirtualService") {
+    const provider = asRecord(spec.provider);
+    const node = asRecord(provider.virtualNode).virtualNodeName;
+    const router = asRecord(provider.virtualRouter).virtualRouterName;
+    if (typeof node === "string") paths.add(`mesh/${meshName}/virtualNode/${node}`);
+    if (typeof router === "string") paths.add(`mesh/${meshName}/virtualRouter/${router}`);
+  } else if (kind === "GatewayRoute") {
+    for (const routeKind of ["httpRoute", "http2Route", "grpcRoute"] as const) {
+      const service = asRecord(asRecord(asRecord(asRecord(spec[routeKind]).action).target).virtualService).virtualServiceName;
+      if (typeof service === "string") paths.add(`mesh/${meshName}/virtualService/${service}`);
+    }
+  }
+  return [...paths];
 }
 
 /** Operations that change state, for rate-limit classes and the audit log. */

@@ -1,12 +1,12 @@
 // The REST API with authentication on, driven by @aws-sdk/client-app-mesh and by raw requests signed with the
 // SDK's own signer: who gets in, what each key may do, rate limits, the audit log and the admin API.
-import { CreateMeshCommand, DeleteMeshCommand, DescribeMeshCommand, ListMeshesCommand, CreateVirtualNodeCommand } from "@aws-sdk/client-app-mesh";
+import { CreateMeshCommand, CreateRouteCommand, CreateVirtualNodeCommand, CreateVirtualRouterCommand, DeleteMeshCommand, DescribeMeshCommand, ListMeshesCommand } from "@aws-sdk/client-app-mesh";
 import { writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configFromEnv } from "../../functions/config.js";
 import { startControlPlane } from "../../functions/node.js";
 import { startTestControlPlane, testAccountId, type TestControlPlane } from "../support/control-plane.js";
-import { MakeVirtualNodeSpec } from "../support/fixtures.js";
+import { MakeHttpRouteSpec, MakeVirtualNodeSpec, MakeVirtualRouterSpec } from "../support/fixtures.js";
 import { clientFor, signedFetch, startAuthPlane, testAuthFile, testKeys, writeAuthFile } from "./support.js";
 
 async function failure(promise: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
@@ -138,6 +138,21 @@ describe("REST API authentication and authorisation", () => {
     const error = await failure(key.send(new DeleteMeshCommand({ meshName: "kept" })));
     expect(error.name).toBe("ForbiddenException");
     expect(error.message).toMatch(/explicit deny/);
+  });
+
+  it("needs the action on every virtual node a route targets, as well as on the route", async () => {
+    const full = client(testKeys.full);
+    await full.send(new CreateMeshCommand({ meshName: "routes" }));
+    for (const name of ["serviceB", "serviceBv2"]) {
+      await full.send(new CreateVirtualNodeCommand({ meshName: "routes", virtualNodeName: name, spec: MakeVirtualNodeSpec(`${name}.routes.local`, [], 80) as never }));
+    }
+    await full.send(new CreateVirtualRouterCommand({ meshName: "routes", virtualRouterName: "r", spec: MakeVirtualRouterSpec(80) as never }));
+    const routes = client(testKeys.routesToB);
+    const created = await routes.send(new CreateRouteCommand({ meshName: "routes", virtualRouterName: "r", routeName: "to-b", spec: MakeHttpRouteSpec([["serviceB", 100]]) as never }));
+    expect(created.route?.routeName).toBe("to-b");
+    const error = await failure(routes.send(new CreateRouteCommand({ meshName: "routes", virtualRouterName: "r", routeName: "to-v2", spec: MakeHttpRouteSpec([["serviceB", 50], ["serviceBv2", 50]]) as never })));
+    expect(error.name).toBe("ForbiddenException");
+    expect(error.message).toContain(`appmesh:CreateRoute on resource: ${meshArn("routes")}/virtualNode/serviceBv2`);
   });
 
   it("checks aws:RequestTag conditions against the tags a create sends", async () => {

@@ -27,6 +27,7 @@ export const testKeys = {
   booksOnly: key("books"),
   ownTeam: key("ownteam"),
   envoyB1: key("envoyb1"),
+  routesToB: key("routestob"),
 } satisfies Record<string, TestKey>;
 
 export const envoyBearerToken = "meshplane-envoy-bearer-token-for-tests";
@@ -68,6 +69,21 @@ export const testAuthFile: AuthFile = {
         { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "appmesh:*", Resource: "*", Condition: { StringEquals: { "aws:ResourceTag/team": "blue" } } }] },
       ],
       accessKeys: [testKeys.ownTeam],
+    },
+    routesToB: {
+      policies: [
+        {
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Action: "appmesh:*",
+              Resource: [`arn:aws:appmesh:us-east-1:${testAccountId}:mesh/routes/virtualRouter/*`, `arn:aws:appmesh:us-east-1:${testAccountId}:mesh/routes/virtualNode/serviceB`],
+            },
+          ],
+        },
+      ],
+      accessKeys: [testKeys.routesToB],
     },
     envoyB1: {
       policies: [
