@@ -1,6 +1,7 @@
 // The REST API with authentication on, driven by @aws-sdk/client-app-mesh and by raw requests signed with the
 // SDK's own signer: who gets in, what each key may do, rate limits, the audit log and the admin API.
 import { CreateMeshCommand, CreateRouteCommand, CreateVirtualNodeCommand, CreateVirtualRouterCommand, DeleteMeshCommand, DescribeMeshCommand, ListMeshesCommand } from "@aws-sdk/client-app-mesh";
+import fc from "fast-check";
 import { writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configFromEnv } from "../../functions/config.js";
@@ -283,5 +284,42 @@ describe("secure by default", () => {
   it("refuses to start when the auth file is invalid", async () => {
     const file = writeAuthFile({ principals: { bad: { policies: ["NoSuchPolicy" as never] } } });
     await expect(startTestControlPlane({ env: { MESHPLANE_AUTH_FILE: file } })).rejects.toThrow(/unknown managed policy "NoSuchPolicy"/);
+  });
+});
+
+describe("REST API under malformed credentials (fuzz)", () => {
+  let plane: TestControlPlane;
+  beforeAll(async () => {
+    plane = await startAuthPlane();
+  });
+  afterAll(async () => plane?.stop());
+
+  it("answers every malformed Authorization header or presigned query with a 4xx auth error and changes nothing", async () => {
+    const piece = fc.oneof(
+      fc.string({ maxLength: 200 }),
+      fc.constantFrom("AWS4-HMAC-SHA256", "Credential=", `Credential=${testKeys.full.accessKeyId}/20261122/us-east-1/appmesh/aws4_request`, "SignedHeaders=host;x-amz-date", "Signature=", "0".repeat(64), ",", " ", "%", "Bearer "),
+    );
+    const header = fc.array(piece, { maxLength: 8 }).map((parts) => parts.join(""));
+    await fc.assert(
+      fc.asyncProperty(header, header, fc.boolean(), async (authorization, query, asQuery) => {
+        const headers: Record<string, string> = { "content-type": "application/json", "x-amz-date": "20261122T040000Z" };
+        if (!asQuery) headers.authorization = authorization;
+        let response: Response;
+        try {
+          response = await fetch(`${plane.url}/v20190125/meshes${asQuery ? `?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=${encodeURIComponent(query)}&${encodeURIComponent(authorization)}` : ""}`, {
+            method: "PUT",
+            headers,
+            body: JSON.stringify({ meshName: "fuzzed" }),
+          });
+        } catch {
+          fc.pre(false); // a header value fetch itself refuses to send
+          return;
+        }
+        expect([400, 403]).toContain(response.status);
+        expect(((await response.json()) as { __type: string }).__type).toMatch(/Exception$/);
+      }),
+      { numRuns: 150 },
+    );
+    expect(await plane.running.store.countResources({ kind: "mesh" })).toBe(0);
   });
 });
