@@ -384,6 +384,39 @@ describe("gateway runtime", () => {
     }
   });
 
+  it("originates TLS to clusters with an UpstreamTlsContext, validating the server's SAN against the trusted CA", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "meshplane-gateway-upstream-tls-"));
+    try {
+      const cert = path.join(dir, "cert.pem");
+      const key = path.join(dir, "key.pem");
+      execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-subj", "/CN=svc.local", "-days", "1", "-addext", "subjectAltName=DNS:svc.local"], { stdio: "ignore" });
+      const secure = https.createServer({ cert: readFileSync(cert), key: readFileSync(key) }, (request, response) => response.end(JSON.stringify({ backend: "secure", path: request.url })));
+      extraServers.push({ close: () => { secure.closeAllConnections(); secure.close(); } });
+      const securePort = await new Promise<number>((resolve) => secure.listen(0, "127.0.0.1", () => resolve((secure.address() as net.AddressInfo).port)));
+      const tlsSocket = (san: string) => ({
+        name: "envoy.transport_sockets.tls",
+        typedConfig: {
+          "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext",
+          sni: "svc.local",
+          commonTlsContext: { validationContext: { trustedCa: { filename: cert }, matchTypedSubjectAltNames: [{ sanType: "DNS", matcher: { exact: san } }] } },
+        },
+      });
+      await configure(
+        [
+          { match: { prefix: "/good" }, route: { cluster: "good" } },
+          { match: { prefix: "/bad" }, route: { cluster: "bad" } },
+        ],
+        [MakeStaticCluster("good", [securePort], { transportSocket: tlsSocket("svc.local") }), MakeStaticCluster("bad", [securePort], { transportSocket: tlsSocket("other.local") })],
+      );
+      const good = await get(port, "/good/1");
+      expect([good.status, good.backend, good.path]).toEqual([200, "secure", "/good/1"]);
+      const bad = await get(port, "/bad/1");
+      expect([bad.status, bad.flags]).toEqual([503, "UF"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("upgrades websockets and relays bytes both ways", async () => {
     const ws = http.createServer();
     ws.on("upgrade", (_request, socket: net.Socket) => {

@@ -4,6 +4,7 @@ import { durationMs, type Duration } from "@bufbuild/protobuf/wkt";
 import { Cluster_DiscoveryType, Cluster_DnsLookupFamily, type Cluster } from "../../../proto/gen/envoy/config/cluster/v3/cluster_pb.js";
 import { HealthStatus } from "../../../proto/gen/envoy/config/core/v3/health_check_pb.js";
 import type { ClusterLoadAssignment } from "../../../proto/gen/envoy/config/endpoint/v3/endpoint_pb.js";
+import { parseUpstreamTls, type UpstreamTlsConfig } from "./tls-config.js";
 
 export const DISCOVERY_TYPES = ["STATIC", "STRICT_DNS", "LOGICAL_DNS", "EDS", "ORIGINAL_DST"] as const;
 export type DiscoveryType = (typeof DISCOVERY_TYPES)[number];
@@ -63,8 +64,8 @@ export interface ClusterConfig {
   limits: CircuitBreakerLimits;
   outlier: OutlierConfig | undefined;
   healthCheck: HealthCheckConfig | undefined;
-  /** Upstream TLS is configured; this gateway does not originate TLS yet, so such clusters answer 503. */
-  tls: boolean;
+  /** TLS origination; `unsupported` (SDS material) makes the cluster answer 503 UF. */
+  tls: UpstreamTlsConfig | { unsupported: string } | undefined;
   endpoints: EndpointConfig[];
 }
 
@@ -139,7 +140,7 @@ export function parseClusterConfig(cluster: Cluster, assignment: ClusterLoadAssi
             path: http.path || "/",
           }
         : undefined,
-    tls: cluster.transportSocket !== undefined,
+    tls: cluster.transportSocket ? parseUpstreamTls(cluster.transportSocket) : undefined,
     endpoints: endpointsOf(type === "EDS" ? assignment : cluster.loadAssignment),
   };
 }

@@ -159,8 +159,9 @@ export async function forward(context: ForwardContext): Promise<void> {
     context.done(503, ResponseFlag.upstreamOverflow);
     return;
   }
-  if (pool.config.tls) {
-    sendLocalReply(downstream, 503, ResponseFlag.upstreamConnectionFailure, "upstream TLS origination is not supported by this gateway\n");
+  const tls = pool.config.tls;
+  if (tls && "unsupported" in tls) {
+    sendLocalReply(downstream, 503, ResponseFlag.upstreamConnectionFailure, `upstream TLS: ${tls.unsupported}\n`);
     context.done(503, ResponseFlag.upstreamConnectionFailure);
     return;
   }

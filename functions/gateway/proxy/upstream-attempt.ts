@@ -2,6 +2,7 @@
 // per host, for clusters whose HttpProtocolOptions ask for it: App Mesh http2 and grpc listeners). Resolves at the
 // response headers or at the failure, classified the way Envoy's retry_on needs (connect failure vs reset).
 import http from "node:http";
+import https from "node:https";
 import type { Readable, Writable } from "node:stream";
 import type { UpstreamHost, UpstreamPool } from "../upstream/pool.js";
 import type { RequestBody } from "./request-body.js";
@@ -63,7 +64,7 @@ function settleOnce(timeoutMs: number, onTimeout: () => void) {
 function attemptHttp1(pool: UpstreamPool, host: UpstreamHost, decision: ForwardDecision, body: RequestBody, number: number, perTryTimeoutMs: number): RunningAttempt {
   const config = pool.config;
   let connected = false;
-  const request = http.request({
+  const request = (pool.tlsOptions ? https : http).request({
     host: host.address,
     port: host.port,
     method: decision.request.method,
@@ -77,13 +78,15 @@ function attemptHttp1(pool: UpstreamPool, host: UpstreamHost, decision: ForwardD
     request.destroy();
   });
   request.on("socket", (socket) => {
-    if (!socket.connecting) {
+    // A TLS socket counts as connected once its handshake is done (a handshake failure is a connect failure).
+    const ready = pool.tlsOptions ? "secureConnect" : "connect";
+    if (request.reusedSocket || (!socket.connecting && !pool.tlsOptions)) {
       connected = true;
       return;
     }
     const connectTimer = setTimeout(() => request.destroy(new Error("connect timeout")), config.connectTimeoutMs);
     timers.push(connectTimer);
-    socket.once("connect", () => {
+    socket.once(ready, () => {
       connected = true;
       clearTimeout(connectTimer);
     });

@@ -1,8 +1,12 @@
 // One cluster's upstream hosts: round robin over the healthy ones (Envoy's panic threshold of 50 % spreads load
 // over all hosts when too few are healthy), outlier ejection on consecutive 5xx / connect failures, active HTTP
 // health checks, DNS resolution for STRICT_DNS clusters, the circuit-breaker counters, and keep-alive agents.
+import { readFileSync } from "node:fs";
 import http from "node:http";
 import http2 from "node:http2";
+import https from "node:https";
+import type { ConnectionOptions, PeerCertificate } from "node:tls";
+import type { DataRef, UpstreamTlsConfig } from "../config/tls-config.js";
 import { lookup } from "node:dns/promises";
 import type { ClusterConfig, EndpointConfig } from "../config/cluster-config.js";
 import { runHealthCheck } from "./health-check.js";
@@ -34,6 +38,29 @@ export interface PoolEvents {
 
 const PANIC_THRESHOLD = 0.5;
 
+const readRef = (ref: DataRef): string => ("filename" in ref ? readFileSync(ref.filename, "utf8") : ref.inline);
+
+/** Node TLS client options for an UpstreamTlsContext: SNI, client certificate, CA and exact SAN matching. */
+export function upstreamTlsOptions(config: UpstreamTlsConfig): ConnectionOptions {
+  const options: ConnectionOptions = { rejectUnauthorized: config.trustedCa !== undefined };
+  if (config.sni) options.servername = config.sni;
+  if (config.trustedCa) options.ca = readRef(config.trustedCa);
+  if (config.certificateChain && config.privateKey) {
+    options.cert = readRef(config.certificateChain);
+    options.key = readRef(config.privateKey);
+  }
+  if (config.trustedCa) {
+    const wanted = config.subjectAltNames;
+    // Envoy checks SANs instead of the hostname (it dials IPs and service-discovery names alike).
+    options.checkServerIdentity = (_host: string, certificate: PeerCertificate) => {
+      if (wanted.length === 0) return undefined;
+      const names = (certificate.subjectaltname ?? "").split(/,\s*/).map((entry) => entry.replace(/^(DNS|URI|IP Address):/, ""));
+      return wanted.some((name) => names.includes(name)) ? undefined : new Error(`server certificate has none of the SANs ${wanted.join(", ")}`);
+    };
+  }
+  return options;
+}
+
 export class UpstreamPool {
   #config: ClusterConfig;
   #hosts: UpstreamHost[] = [];
@@ -45,18 +72,39 @@ export class UpstreamPool {
   active = 0;
   /** Retries in flight (circuit breaker max_retries). */
   activeRetries = 0;
-  readonly agent: http.Agent;
+  #agent: http.Agent;
+  #agentKey: string;
+  #tlsOptions: ConnectionOptions | undefined;
   readonly #sessions = new Map<string, http2.ClientHttp2Session>();
 
   constructor(config: ClusterConfig, events: PoolEvents) {
     this.#config = config;
     this.#events = events;
-    this.agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 1000, maxSockets: Math.min(config.limits.maxConnections, 4096), maxFreeSockets: 256, scheduling: "lifo" });
+    this.#agentKey = "";
+    this.#agent = this.#createAgent(config);
     this.update(config);
   }
 
   get config(): ClusterConfig {
     return this.#config;
+  }
+
+  /** Keep-alive agent for HTTP/1.1 attempts (an https.Agent when the cluster originates TLS). */
+  get agent(): http.Agent {
+    return this.#agent;
+  }
+
+  /** TLS options for this cluster's connections; undefined for plaintext. */
+  get tlsOptions(): ConnectionOptions | undefined {
+    return this.#tlsOptions;
+  }
+
+  #createAgent(config: ClusterConfig): http.Agent {
+    const tls = config.tls && !("unsupported" in config.tls) ? config.tls : undefined;
+    this.#agentKey = JSON.stringify([config.limits.maxConnections, tls ?? null]);
+    this.#tlsOptions = tls ? upstreamTlsOptions(tls) : undefined;
+    const common = { keepAlive: true, keepAliveMsecs: 1000, maxSockets: Math.min(config.limits.maxConnections, 4096), maxFreeSockets: 256, scheduling: "lifo" as const };
+    return this.#tlsOptions ? new https.Agent({ ...common, ...this.#tlsOptions }) : new http.Agent(common);
   }
 
   get hosts(): readonly UpstreamHost[] {
@@ -66,6 +114,14 @@ export class UpstreamPool {
   /** Applies a new Cluster/ClusterLoadAssignment; hosts that stay keep their health and ejection state. */
   update(config: ClusterConfig): void {
     this.#config = config;
+    const tls = config.tls && !("unsupported" in config.tls) ? config.tls : undefined;
+    if (JSON.stringify([config.limits.maxConnections, tls ?? null]) !== this.#agentKey) {
+      const old = this.#agent;
+      setTimeout(() => old.destroy(), 60_000).unref();
+      this.#agent = this.#createAgent(config);
+      for (const session of this.#sessions.values()) session.close();
+      this.#sessions.clear();
+    }
     if (this.#dnsTimer) clearTimeout(this.#dnsTimer);
     this.#dnsTimer = null;
     if (config.type === "STRICT_DNS") {
@@ -201,7 +257,9 @@ export class UpstreamPool {
     if (existing && !existing.closed && !existing.destroyed) return existing;
     const address = host.address.includes(":") ? `[${host.address}]` : host.address;
     const family = this.#config.dnsFamily;
-    const session = family !== 0 ? http2.connect(`http://${address}:${host.port}`, { family } as http2.ClientSessionOptions) : http2.connect(`http://${address}:${host.port}`);
+    const scheme = this.#tlsOptions ? "https" : "http";
+    const options = { ...(family !== 0 ? { family } : {}), ...(this.#tlsOptions ?? {}) } as http2.SecureClientSessionOptions;
+    const session = http2.connect(`${scheme}://${address}:${host.port}`, options);
     const forget = () => {
       if (this.#sessions.get(host.key) === session) this.#sessions.delete(host.key);
     };
@@ -229,7 +287,7 @@ export class UpstreamPool {
     for (const host of this.#hosts) if (host.hcTimer) clearTimeout(host.hcTimer);
     // Let in-flight requests finish on their sockets; idle keep-alive sockets go now.
     setTimeout(() => {
-      this.agent.destroy();
+      this.#agent.destroy();
       for (const session of this.#sessions.values()) session.close();
     }, 60_000).unref();
   }
