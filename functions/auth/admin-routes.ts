@@ -6,6 +6,7 @@
 //   /v1/endpoints…   appmesh:ListEndpoints, appmesh:RegisterEndpoint, appmesh:DeregisterEndpoint on `*`
 //   POST /v3/…       (REST xDS) appmesh:StreamAggregatedResources on the ARN of the request's node.id, as ADS
 //   /v1/xds/proxies  appmesh:ListProxies on `*`
+//   /v1/xds/config_dump?node=<id>  appmesh:StreamAggregatedResources on that node's ARN (it shows what the node gets)
 // /metrics stays open (Prometheus scrapes without credentials; it carries counts, not configuration).
 // Errors use the App Mesh wire format. Key management answers 400 when no MESHPLANE_AUTH_SECRET_KEY is configured.
 import { Hono, type Context } from "hono";
@@ -55,6 +56,12 @@ export function createAdminRoutes(options: AdminRoutesOptions): Hono {
       // An unreadable body is the REST xDS handler's to refuse; authorisation needs a node it cannot name.
     }
     const resource = nodeArn(nodeId, options.scope);
+    const refused = await options.auth.checkAction(c, "appmesh:StreamAggregatedResources", typeof resource === "string" ? resource : "*");
+    if (refused) return refused;
+    await next();
+  });
+  app.use("/v1/xds/config_dump", async (c, next) => {
+    const resource = nodeArn(c.req.query("node") ?? "", options.scope);
     const refused = await options.auth.checkAction(c, "appmesh:StreamAggregatedResources", typeof resource === "string" ? resource : "*");
     if (refused) return refused;
     await next();

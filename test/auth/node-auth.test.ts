@@ -76,7 +76,7 @@ describe("control plane with authentication on: ADS and REST xDS", () => {
     refused.close();
   });
 
-  it("applies the same rule to REST xDS, and guards the proxies page", async () => {
+  it("applies the same rule to REST xDS and the config dump, and guards the proxies page", async () => {
     const discovery = (node: string) => JSON.stringify({ node: { id: node, cluster: "apps" }, typeUrl: CLUSTER_TYPE });
     const post = (key: TestKey | null, node: string) =>
       key
@@ -86,6 +86,10 @@ describe("control plane with authentication on: ADS and REST xDS", () => {
     expect((await post(testKeys.envoyB1, "mesh/apps/virtualNode/serviceBv2")).status).toBe(403);
     expect((await post(null, "mesh/apps/virtualNode/serviceBv1")).status).toBe(403);
     expect((await plane.request("GET", "/v1/xds/proxies")).status).toBe(403);
+    const dump = (node: string) => `/v1/xds/config_dump?node=${encodeURIComponent(node)}`;
+    expect((await plane.request("GET", dump("mesh/apps/virtualNode/serviceBv1"))).status).toBe(403);
+    expect((await signedFetch(plane.url, testKeys.envoyB1, "GET", dump("mesh/apps/virtualNode/serviceBv2"))).status).toBe(403);
+    expect((await signedFetch(plane.url, testKeys.envoyB1, "GET", dump("mesh/apps/virtualNode/serviceBv1"))).status).toBe(200);
     expect((await signedFetch(plane.url, testKeys.reader, "GET", "/v1/xds/proxies")).status).toBe(200);
   });
 });
