@@ -1,7 +1,7 @@
 // Runs meshplane as a real child process (what `npm start` runs) and reads the addresses it announces.
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -14,7 +14,10 @@ export interface MeshplaneProcess {
 }
 
 export function startMeshplaneProcess(env: Record<string, string>, options: { cwd?: string } = {}): Promise<MeshplaneProcess> {
-  const child = spawn(path.join(repoRoot, "node_modules/.bin/tsx"), [path.join(repoRoot, "functions/node.ts")], {
+  // `node --import tsx` (as `npm start` runs it), not the tsx CLI: the CLI relays signals to a child process and
+  // SIGKILLs it when the child does not acknowledge within 30 ms, which a loaded machine cannot promise.
+  const tsxLoader = pathToFileURL(path.join(repoRoot, "node_modules/tsx/dist/loader.mjs")).href;
+  const child = spawn(process.execPath, ["--import", tsxLoader, path.join(repoRoot, "functions/node.ts")], {
     cwd: options.cwd ?? repoRoot,
     env: { PATH: process.env.PATH, PORT: "0", XDS_PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
