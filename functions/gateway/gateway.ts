@@ -10,9 +10,10 @@ import type { ResourceType } from "../xds/resources.js";
 import { parseClusterConfig } from "./config/cluster-config.js";
 import { parseListenerConfig, type ListenerConfig } from "./config/listener-config.js";
 import { compileRouteConfig, type CompiledRouteConfig } from "./config/route-entries.js";
-import { readFileSync } from "node:fs";
 import { createSecureContext, type SecureContext } from "node:tls";
-import type { DataRef } from "./config/tls-config.js";
+import type { Secret } from "../../proto/gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.js";
+import { secretNamesOf } from "./config/tls-config.js";
+import { createMaterialReader, type MaterialReader } from "./tls-material.js";
 import { startListenerServer, type ListenerServer, type ListenerTlsSettings } from "./listener-server.js";
 import { GatewayMetrics } from "./metrics.js";
 import { AccessLogWriter } from "./proxy/access-log.js";
@@ -59,6 +60,8 @@ class NodeGateway implements Gateway {
   #listeners = new Map<string, Listener>();
   #clusters = new Map<string, Cluster>();
   #assignments = new Map<string, ClusterLoadAssignment>();
+  #secrets = new Map<string, Secret>();
+  readonly #readMaterial: MaterialReader = createMaterialReader(() => this.#secrets);
   #routes = new Map<string, CompiledRouteConfig>();
   readonly #pools = new Map<string, UpstreamPool>();
   readonly #servers = new Map<string, { port: number; server: Promise<ListenerServer | null> }>();
@@ -98,6 +101,8 @@ class NodeGateway implements Gateway {
       ["cluster", new Map(this.#clusters)],
       ["route", new Map([...this.#routes].map(([name, compiled]) => [name, JSON.parse(compiled.source) as unknown]))],
       ["endpoint", new Map(this.#assignments)],
+      // Secret contents stay out of dumps: names only.
+      ["secret", new Map([...this.#secrets.keys()].map((name) => [name, { name }]))],
     ]);
   }
 
@@ -115,12 +120,21 @@ class NodeGateway implements Gateway {
     return true;
   }
 
-  wantedNames(): { route: ReadonlySet<string>; endpoint: ReadonlySet<string> } {
+  wantedNames(): { route: ReadonlySet<string>; endpoint: ReadonlySet<string>; secret: ReadonlySet<string> } {
+    const secret = new Set<string>();
+    for (const listener of this.#snapshot.listeners.values()) {
+      const context = listener.tls?.context;
+      if (context && !("unsupported" in context)) secretNamesOf([context.certificateChain, context.privateKey, context.trustedCa]).forEach((name) => secret.add(name));
+    }
+    for (const pool of this.#pools.values()) {
+      const tls = pool.config.tls;
+      if (tls && !("unsupported" in tls)) secretNamesOf([tls.certificateChain, tls.privateKey, tls.trustedCa]).forEach((name) => secret.add(name));
+    }
     const route = new Set<string>();
     for (const listener of this.#snapshot.listeners.values()) for (const chain of listener.httpChains) route.add(chain.routeConfigName);
     const endpoint = new Set<string>();
     for (const pool of this.#pools.values()) if (pool.config.edsServiceName) endpoint.add(pool.config.edsServiceName);
-    return { route, endpoint };
+    return { route, endpoint, secret };
   }
 
   onConnection(connected: boolean): void {
@@ -158,6 +172,10 @@ class NodeGateway implements Gateway {
         }
         case "endpoint":
           this.#assignments = resources as Map<string, ClusterLoadAssignment>;
+          break;
+        case "secret":
+          this.#secrets = resources as Map<string, Secret>;
+          this.#secureContexts.clear();
           break;
         case "route": {
           const compiled = this.#compileRoutes(resources as Map<string, RouteConfiguration>);
@@ -215,6 +233,7 @@ class NodeGateway implements Gateway {
         pool = new UpstreamPool(config, {
           ejected: (clusterName) => this.metrics.outlierEjections.inc({ envoy_cluster_name: clusterName }),
           healthCheck: (clusterName, ok) => (ok ? this.metrics.healthCheckSuccess : this.metrics.healthCheckFailure).inc({ envoy_cluster_name: clusterName }),
+          readMaterial: this.#readMaterial,
         });
         this.#pools.set(name, pool);
       }
@@ -238,7 +257,7 @@ class NodeGateway implements Gateway {
     const context = tls.context;
     const key = JSON.stringify(context);
     if (!this.#secureContexts.has(key)) {
-      const read = (ref: DataRef): string => ("filename" in ref ? readFileSync(ref.filename, "utf8") : ref.inline);
+      const read = this.#readMaterial;
       try {
         this.#secureContexts.set(
           key,

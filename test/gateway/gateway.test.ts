@@ -13,7 +13,7 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { loadCore } from "../../core-wasm/node.js";
 import { createGateway, type Gateway } from "../../functions/gateway/index.js";
-import { ClusterSchema, envoyRegistry, ListenerSchema, RouteConfigurationSchema } from "../../functions/xds/resources.js";
+import { ClusterSchema, envoyRegistry, ListenerSchema, RouteConfigurationSchema, SecretSchema } from "../../functions/xds/resources.js";
 import type { ResourceType } from "../../functions/xds/resources.js";
 import { freePort, get, startBackend, waitFor, type Backend } from "./support.js";
 
@@ -401,17 +401,42 @@ describe("gateway runtime", () => {
           commonTlsContext: { validationContext: { trustedCa: { filename: cert }, matchTypedSubjectAltNames: [{ sanType: "DNS", matcher: { exact: san } }] } },
         },
       });
+      // The trusted CA as an ACM-style Secret over ADS (SDS with an `ads` config source), SANs alongside.
+      const sdsSocket = {
+        name: "envoy.transport_sockets.tls",
+        typedConfig: {
+          "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext",
+          sni: "svc.local",
+          commonTlsContext: {
+            combinedValidationContext: {
+              defaultValidationContext: { matchTypedSubjectAltNames: [{ sanType: "DNS", matcher: { exact: "svc.local" } }] },
+              validationContextSdsSecretConfig: { name: "ca-secret", sdsConfig: { ads: {} } },
+            },
+          },
+        },
+      };
       await configure(
         [
           { match: { prefix: "/good" }, route: { cluster: "good" } },
           { match: { prefix: "/bad" }, route: { cluster: "bad" } },
+          { match: { prefix: "/sds" }, route: { cluster: "sds" } },
         ],
-        [MakeStaticCluster("good", [securePort], { transportSocket: tlsSocket("svc.local") }), MakeStaticCluster("bad", [securePort], { transportSocket: tlsSocket("other.local") })],
+        [
+          MakeStaticCluster("good", [securePort], { transportSocket: tlsSocket("svc.local") }),
+          MakeStaticCluster("bad", [securePort], { transportSocket: tlsSocket("other.local") }),
+          MakeStaticCluster("sds", [securePort], { transportSocket: sdsSocket }),
+        ],
       );
       const good = await get(port, "/good/1");
       expect([good.status, good.backend, good.path]).toEqual([200, "secure", "/good/1"]);
       const bad = await get(port, "/bad/1");
       expect([bad.status, bad.flags]).toEqual([503, "UF"]);
+      expect(gateway.wantedNames().secret).toEqual(new Set(["ca-secret"]));
+      expect((await get(port, "/sds/1")).status).toBe(503);
+      const secret = { name: "ca-secret", validationContext: { trustedCa: { inlineString: readFileSync(cert, "utf8") } } };
+      expect(apply(gateway, "secret", SecretSchema, [secret])).toEqual({ ok: true });
+      const sds = await get(port, "/sds/1");
+      expect([sds.status, sds.backend]).toEqual([200, "secure"]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -160,8 +160,9 @@ export async function forward(context: ForwardContext): Promise<void> {
     return;
   }
   const tls = pool.config.tls;
-  if (tls && "unsupported" in tls) {
-    sendLocalReply(downstream, 503, ResponseFlag.upstreamConnectionFailure, `upstream TLS: ${tls.unsupported}\n`);
+  const tlsProblem = tls && "unsupported" in tls ? tls.unsupported : pool.tlsError;
+  if (tlsProblem !== undefined) {
+    sendLocalReply(downstream, 503, ResponseFlag.upstreamConnectionFailure, `upstream TLS: ${tlsProblem}\n`);
     context.done(503, ResponseFlag.upstreamConnectionFailure);
     return;
   }

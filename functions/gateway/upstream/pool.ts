@@ -1,12 +1,12 @@
 // One cluster's upstream hosts: round robin over the healthy ones (Envoy's panic threshold of 50 % spreads load
 // over all hosts when too few are healthy), outlier ejection on consecutive 5xx / connect failures, active HTTP
 // health checks, DNS resolution for STRICT_DNS clusters, the circuit-breaker counters, and keep-alive agents.
-import { readFileSync } from "node:fs";
 import http from "node:http";
 import http2 from "node:http2";
 import https from "node:https";
 import type { ConnectionOptions, PeerCertificate } from "node:tls";
-import type { DataRef, UpstreamTlsConfig } from "../config/tls-config.js";
+import type { UpstreamTlsConfig } from "../config/tls-config.js";
+import type { MaterialReader } from "../tls-material.js";
 import { lookup } from "node:dns/promises";
 import type { ClusterConfig, EndpointConfig } from "../config/cluster-config.js";
 import { runHealthCheck } from "./health-check.js";
@@ -34,14 +34,14 @@ export interface UpstreamHost {
 export interface PoolEvents {
   ejected(cluster: string, host: string): void;
   healthCheck(cluster: string, ok: boolean): void;
+  /** Reads TLS material (files, inline PEMs, Secrets over ADS). */
+  readMaterial: MaterialReader;
 }
 
 const PANIC_THRESHOLD = 0.5;
 
-const readRef = (ref: DataRef): string => ("filename" in ref ? readFileSync(ref.filename, "utf8") : ref.inline);
-
 /** Node TLS client options for an UpstreamTlsContext: SNI, client certificate, CA and exact SAN matching. */
-export function upstreamTlsOptions(config: UpstreamTlsConfig): ConnectionOptions {
+export function upstreamTlsOptions(config: UpstreamTlsConfig, readRef: MaterialReader): ConnectionOptions {
   const options: ConnectionOptions = { rejectUnauthorized: config.trustedCa !== undefined };
   if (config.sni) options.servername = config.sni;
   if (config.trustedCa) options.ca = readRef(config.trustedCa);
@@ -75,6 +75,7 @@ export class UpstreamPool {
   #agent: http.Agent;
   #agentKey: string;
   #tlsOptions: ConnectionOptions | undefined;
+  #tlsError: string | undefined;
   readonly #sessions = new Map<string, http2.ClientHttp2Session>();
 
   constructor(config: ClusterConfig, events: PoolEvents) {
@@ -94,15 +95,42 @@ export class UpstreamPool {
     return this.#agent;
   }
 
+  /** Why the cluster's TLS material cannot be used (a Secret not yet received, an unreadable file). */
+  get tlsError(): string | undefined {
+    return this.#tlsError;
+  }
+
   /** TLS options for this cluster's connections; undefined for plaintext. */
   get tlsOptions(): ConnectionOptions | undefined {
     return this.#tlsOptions;
   }
 
+  /** Identifies the agent's settings, TLS material included (a rotated Secret makes a new agent). */
+  #settingsKey(config: ClusterConfig): string {
+    const tls = config.tls && !("unsupported" in config.tls) ? config.tls : undefined;
+    let material: unknown = null;
+    if (tls) {
+      try {
+        material = upstreamTlsOptions(tls, this.#events.readMaterial);
+      } catch (error) {
+        material = String(error);
+      }
+    }
+    return JSON.stringify([config.limits.maxConnections, tls ?? null, material]);
+  }
+
   #createAgent(config: ClusterConfig): http.Agent {
     const tls = config.tls && !("unsupported" in config.tls) ? config.tls : undefined;
-    this.#agentKey = JSON.stringify([config.limits.maxConnections, tls ?? null]);
-    this.#tlsOptions = tls ? upstreamTlsOptions(tls) : undefined;
+    this.#agentKey = this.#settingsKey(config);
+    this.#tlsError = undefined;
+    this.#tlsOptions = undefined;
+    if (tls) {
+      try {
+        this.#tlsOptions = upstreamTlsOptions(tls, this.#events.readMaterial);
+      } catch (error) {
+        this.#tlsError = error instanceof Error ? error.message : String(error);
+      }
+    }
     const common = { keepAlive: true, keepAliveMsecs: 1000, maxSockets: Math.min(config.limits.maxConnections, 4096), maxFreeSockets: 256, scheduling: "lifo" as const };
     return this.#tlsOptions ? new https.Agent({ ...common, ...this.#tlsOptions }) : new http.Agent(common);
   }
@@ -114,8 +142,7 @@ export class UpstreamPool {
   /** Applies a new Cluster/ClusterLoadAssignment; hosts that stay keep their health and ejection state. */
   update(config: ClusterConfig): void {
     this.#config = config;
-    const tls = config.tls && !("unsupported" in config.tls) ? config.tls : undefined;
-    if (JSON.stringify([config.limits.maxConnections, tls ?? null]) !== this.#agentKey) {
+    if (this.#settingsKey(config) !== this.#agentKey) {
       const old = this.#agent;
       setTimeout(() => old.destroy(), 60_000).unref();
       this.#agent = this.#createAgent(config);

@@ -30,7 +30,8 @@ export interface AdsClientOptions {
 }
 
 /** The four types the gateway consumes, in the order it subscribes to them. */
-const SUBSCRIBED: readonly ResourceType[] = ["cluster", "listener", "endpoint", "route"];
+/** Secrets first: listeners and clusters wait for their material (make-before-break). */
+const SUBSCRIBED: readonly ResourceType[] = ["secret", "cluster", "listener", "endpoint", "route"];
 const typeByUrl = new Map<string, ResourceType>(SUBSCRIBED.map((type) => [TypeUrl[type], type]));
 
 interface TypeState {
@@ -85,9 +86,9 @@ export function startAdsClient(options: AdsClientOptions, subscriber: XdsSubscri
   /** Re-subscribes RDS/EDS when the accepted listeners/clusters name a different set. */
   const updateSubscriptions = (): void => {
     const wanted = subscriber.wantedNames();
-    for (const type of ["endpoint", "route"] as const) {
+    for (const type of ["secret", "endpoint", "route"] as const) {
       const typeState = state.get(type)!;
-      const names = [...wanted[type]].sort();
+      const names = [...(wanted[type] ?? [])].sort();
       if (typeState.names && typeState.names.length === 0 && typeState.version === "" && names.length === 0) continue;
       if (typeState.names && names.join("\u0000") === typeState.names.join("\u0000")) continue;
       typeState.names = names;

@@ -14,7 +14,8 @@ import type { AdsClient, AdsClientOptions } from "./ads-client.js";
 import { RequestQueue } from "./request-queue.js";
 import type { XdsResources, XdsSubscriber } from "./types.js";
 
-const SUBSCRIBED: readonly ResourceType[] = ["cluster", "listener", "endpoint", "route"];
+/** Secrets first: listeners and clusters wait for their material (make-before-break). */
+const SUBSCRIBED: readonly ResourceType[] = ["secret", "cluster", "listener", "endpoint", "route"];
 const typeByUrl = new Map<string, ResourceType>(SUBSCRIBED.map((type) => [TypeUrl[type], type]));
 const isWildcard = (type: ResourceType): boolean => type === "cluster" || type === "listener";
 
@@ -44,9 +45,9 @@ export function startDeltaAdsClient(options: AdsClientOptions, subscriber: XdsSu
 
   const updateSubscriptions = (): void => {
     const wanted = subscriber.wantedNames();
-    for (const type of ["endpoint", "route"] as const) {
+    for (const type of ["secret", "endpoint", "route"] as const) {
       const typeState = state.get(type)!;
-      const names = wanted[type];
+      const names = wanted[type] ?? new Set<string>();
       const added = [...names].filter((name) => !typeState.names.has(name));
       const removed = [...typeState.names].filter((name) => !names.has(name));
       if (added.length === 0 && removed.length === 0) continue;

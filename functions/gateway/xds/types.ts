@@ -13,8 +13,8 @@ export interface XdsSubscriber {
    * message to NACK; a rejected update must leave the running config unchanged.
    */
   apply(type: ResourceType, resources: XdsResources, version: string): XdsUpdateResult;
-  /** RDS and EDS names the accepted listeners and clusters refer to (what to subscribe to). */
-  wantedNames(): { route: ReadonlySet<string>; endpoint: ReadonlySet<string> };
+  /** RDS, EDS and SDS (over ADS) names the accepted listeners and clusters refer to (what to subscribe to). */
+  wantedNames(): { route: ReadonlySet<string>; endpoint: ReadonlySet<string>; secret?: ReadonlySet<string> };
   /** Called when a stream starts delivering (true) and when it ends (false). */
   onConnection(connected: boolean): void;
 }
