@@ -1,10 +1,19 @@
 // meshplane on Cloudflare Workers: the same App Mesh API over D1 (binding DB). `npm run dev` runs it under
 // `wrangler dev`, offline, after applying db/migrations/sqlite to the local D1.
+//
+// A deployed Worker is reachable by anyone, so it is secure by default: requests must be SigV4-signed by a
+// principal of MESHPLANE_AUTH (the JSON of an auth file, set with `wrangler secret put MESHPLANE_AUTH`);
+// only MESHPLANE_AUTH_MODE=open (what `npm run dev` passes) runs it open.
 import type { D1Database } from "@cloudflare/workers-types";
 import type { Hono } from "hono";
 import { openD1Store } from "../db/sqlite/d1.js";
 import { createApiApp } from "./api/app.js";
 import { createAppMeshService, createEndpointRegistry } from "./appmesh/index.js";
+import { createAdminRoutes } from "./auth/admin-routes.js";
+import { createAuditLog } from "./auth/audit.js";
+import { createApiAuth } from "./auth/middleware.js";
+import { MutablePrincipalDirectory, parseAuthFile } from "./auth/principals.js";
+import { importSecretKey } from "./auth/secret-box.js";
 import { configFromEnv } from "./config.js";
 import { createRegexChecker } from "./regex-checker.js";
 import { instantiateCore, type Core } from "../core-wasm/index.js";
@@ -17,15 +26,30 @@ export interface WorkerEnv {
   [variable: string]: unknown;
 }
 
-const apps = new WeakMap<D1Database, Hono>();
+const apps = new WeakMap<D1Database, Promise<Hono>>();
 
 /** One app per D1 binding, built on the first request of an isolate and reused after. */
-function createWorkerApp(env: WorkerEnv): Hono {
+async function createWorkerApp(env: WorkerEnv): Promise<Hono> {
   const variables = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
   const config = configFromEnv(variables);
   const store = openD1Store(env.DB);
-  const service = createAppMeshService(store, { region: config.region, accountId: config.accountId, quotas: config.quotas, checkRegex: createRegexChecker(core) });
-  return createApiApp({ service, endpoints: createEndpointRegistry(store) });
+  const scope = { region: config.region, accountId: config.accountId };
+  const service = createAppMeshService(store, { ...scope, quotas: config.quotas, checkRegex: createRegexChecker(core) });
+
+  const open = variables.MESHPLANE_AUTH_MODE === "open";
+  if (!open && !variables.MESHPLANE_AUTH) {
+    throw new Error("MESHPLANE_AUTH (the auth file's JSON, as a Worker secret) is required unless MESHPLANE_AUTH_MODE=open");
+  }
+  let directory: MutablePrincipalDirectory | null = null;
+  if (!open) {
+    directory = new MutablePrincipalDirectory();
+    const secretKey = config.auth.secretKey ? await importSecretKey(config.auth.secretKey) : undefined;
+    directory.replaceFileContent(await parseAuthFile(variables.MESHPLANE_AUTH!, secretKey));
+  }
+  const audit = createAuditLog(store);
+  const api = createApiAuth({ directory, audit, tags: store, scope, rateLimits: directory ? config.auth.rateLimits : null, signingName: config.auth.signingName });
+  const routes = createAdminRoutes({ auth: api, audit, scope });
+  return createApiApp({ service, endpoints: createEndpointRegistry(store), auth: { forOperation: api.forOperation, routes } });
 }
 
 export default {
@@ -34,7 +58,16 @@ export default {
     if (!app) {
       app = createWorkerApp(env);
       apps.set(env.DB, app);
+      app.catch(() => apps.delete(env.DB));
     }
-    return app.fetch(request, env);
+    try {
+      return (await app).fetch(request, env);
+    } catch (error) {
+      console.error("meshplane: the Worker is misconfigured:", error instanceof Error ? error.message : error);
+      return new Response(JSON.stringify({ __type: "ServiceUnavailableException", message: "meshplane is not configured; see the Worker's logs." }), {
+        status: 503,
+        headers: { "content-type": "application/json", "x-amzn-ErrorType": "ServiceUnavailableException" },
+      });
+    }
   },
 };

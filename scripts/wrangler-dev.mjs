@@ -12,5 +12,5 @@ const wrangler = (args) => spawnSync("npx", ["wrangler", ...args], { stdio: "inh
 
 const migrated = wrangler(["d1", "migrations", "apply", "DB", "--local"]);
 if (migrated.status !== 0) process.exit(migrated.status ?? 1);
-const dev = wrangler(["dev", "--local", ...process.argv.slice(2)]);
+const dev = wrangler(["dev", "--local", "--var", "MESHPLANE_AUTH_MODE:open", ...process.argv.slice(2)]);
 process.exit(dev.status ?? 0);

@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { CreateMeshCommand, CreateVirtualNodeCommand, DescribeMeshCommand, ListMeshesCommand, ListVirtualNodesCommand, ConflictException } from "@aws-sdk/client-app-mesh";
+import { AppMeshClient, CreateMeshCommand, CreateVirtualNodeCommand, DescribeMeshCommand, ListMeshesCommand, ListVirtualNodesCommand, ConflictException } from "@aws-sdk/client-app-mesh";
 import { unstable_startWorker } from "wrangler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAppMeshClient } from "./support/control-plane.js";
@@ -24,6 +24,7 @@ describe("Worker entry on D1", () => {
     });
     worker = await unstable_startWorker({
       config: "wrangler.toml",
+      bindings: { MESHPLANE_AUTH_MODE: { type: "plain_text", value: "open" } },
       dev: { persist, remote: false, watch: false, inspector: false, logLevel: "warn", server: { hostname: "127.0.0.1", port: 0 } },
     });
     url = (await worker.url).toString().replace(/\/$/, "");
@@ -78,3 +79,50 @@ describe("Worker entry on D1", () => {
     expect(await response.json()).toEqual({ status: "ok" });
   });
 });
+
+describe("Worker entry with authentication (the default once deployed)", () => {
+  const persist = mkdtempSync(path.join(os.tmpdir(), "meshplane-d1-auth-"));
+  const signer = { accessKeyId: "AKIDMESHPLANETEST", secretAccessKey: "meshplane-test-secret" };
+  const authFile = { principals: { ops: { policies: ["AWSAppMeshFullAccess"], accessKeys: [signer] }, reader: { policies: ["AWSAppMeshReadOnly"], accessKeys: [{ accessKeyId: "AKIDREADERTEST", secretAccessKey: "reader-secret-0123456789" }] } } };
+  const workers: Array<Awaited<ReturnType<typeof unstable_startWorker>>> = [];
+
+  const start = async (bindings: Record<string, { type: "plain_text"; value: string }>) => {
+    const worker = await unstable_startWorker({
+      config: "wrangler.toml",
+      bindings,
+      dev: { persist, remote: false, watch: false, inspector: false, logLevel: "none", server: { hostname: "127.0.0.1", port: 0 } },
+    });
+    workers.push(worker);
+    return (await worker.url).toString().replace(/\/$/, "");
+  };
+
+  beforeAll(() => {
+    execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], { env: { ...process.env, ...offline, CI: "true" }, stdio: "pipe" });
+  });
+  afterAll(async () => {
+    for (const worker of workers) await worker.dispose();
+    rmSync(persist, { recursive: true, force: true });
+  });
+
+  it("serves signed requests of allowed principals and refuses unsigned or forbidden ones", async () => {
+    const url = await start({ MESHPLANE_AUTH: { type: "plain_text", value: JSON.stringify(authFile) } });
+    const client = createAppMeshClient(url);
+    expect((await client.send(new CreateMeshCommand({ meshName: "signed" }))).mesh?.meshName).toBe("signed");
+    const reader = new AppMeshClient({ endpoint: url, region: "us-east-1", credentials: { accessKeyId: "AKIDREADERTEST", secretAccessKey: "reader-secret-0123456789" }, maxAttempts: 1 });
+    expect((await reader.send(new ListMeshesCommand({}))).meshes?.map((mesh) => mesh.meshName)).toEqual(["signed"]);
+    await expect(reader.send(new CreateMeshCommand({ meshName: "nope" }))).rejects.toMatchObject({ name: "ForbiddenException" });
+    const unsigned = await fetch(`${url}/v20190125/meshes`);
+    expect(unsigned.status).toBe(403);
+    expect(unsigned.headers.get("x-amzn-errortype")).toBe("MissingAuthenticationTokenException");
+    client.destroy();
+    reader.destroy();
+  });
+
+  it("refuses to run open when no auth is configured", async () => {
+    const url = await start({});
+    const response = await fetch(`${url}/v20190125/meshes`);
+    expect(response.status).toBe(503);
+    expect(response.headers.get("x-amzn-errortype")).toBe("ServiceUnavailableException");
+  });
+});
+
