@@ -207,6 +207,49 @@ describe("gateway runtime", () => {
     expect(await waitFor(async () => (await Promise.all(Array.from({ length: 6 }, () => get(port, "/")))).every((r) => r.backend === "a"), 5_000)).toBe(true);
   });
 
+  it("runs gRPC and TCP active health checks", async () => {
+    // Two HTTP/2 upstreams answering grpc.health.v1.Health/Check: one SERVING, one NOT_SERVING.
+    const grpcServer = (serving: boolean, name: string) => {
+      const server = http2.createServer();
+      server.on("stream", (stream, headers) => {
+        if (headers[":path"] === "/grpc.health.v1.Health/Check") {
+          stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
+          stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+          stream.end(Buffer.from([0, 0, 0, 0, 2, 0x08, serving ? 1 : 2]));
+          return;
+        }
+        stream.respond({ ":status": 200, "content-type": "application/json" });
+        stream.end(JSON.stringify({ backend: name }));
+      });
+      return server;
+    };
+    const up = grpcServer(true, "serving");
+    const down = grpcServer(false, "not-serving");
+    extraServers.push(up, down);
+    const listen = (server: http2.Http2Server) => new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port)));
+    const [upPort, downPort, closedPort] = [await listen(up), await listen(down), await freePort()];
+    const http2Options = {
+      "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
+        "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+        explicitHttpConfig: { http2ProtocolOptions: {} },
+      },
+    };
+    const check = (checker: object) => [{ timeout: "1s", interval: "0.1s", healthyThreshold: 1, unhealthyThreshold: 1, ...checker }];
+    await configure(
+      [
+        { match: { prefix: "/grpc" }, route: { cluster: "grpc-checked" } },
+        { match: { prefix: "/tcp" }, route: { cluster: "tcp-checked" } },
+      ],
+      [
+        MakeStaticCluster("grpc-checked", [downPort, upPort], { typedExtensionProtocolOptions: http2Options, healthChecks: check({ grpcHealthCheck: {} }) }),
+        MakeStaticCluster("tcp-checked", [closedPort, a.port], { healthChecks: check({ tcpHealthCheck: {} }) }),
+      ],
+    );
+    const all = async (path: string, backend: string) => (await Promise.all(Array.from({ length: 6 }, () => get(port, path)))).every((r) => r.backend === backend);
+    expect(await waitFor(() => all("/grpc", "serving"), 5_000)).toBe(true);
+    expect(await waitFor(() => all("/tcp", "a"), 5_000)).toBe(true);
+  });
+
   it("NACKs a route configuration core-wasm cannot compile and keeps serving the previous one", async () => {
     await configure([{ match: { prefix: "/" }, route: { cluster: "a" } }]);
     const result = apply(gateway, "route", RouteConfigurationSchema, [MakeRouteConfig("rc", [{ match: { safeRegex: { regex: "(unclosed" } }, route: { cluster: "b" } }])]);

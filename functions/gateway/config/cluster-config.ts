@@ -42,12 +42,17 @@ export interface OutlierConfig {
 }
 
 export interface HealthCheckConfig {
+  /** http: GET path, 2xx; grpc: grpc.health.v1.Health/Check answers SERVING; tcp: the connection opens. */
+  kind: "http" | "grpc" | "tcp";
   timeoutMs: number;
   intervalMs: number;
   healthyThreshold: number;
   unhealthyThreshold: number;
+  /** Host header (http) or :authority (grpc). */
   host: string;
   path: string;
+  /** grpc: the service name asked about ("" = the server as a whole). */
+  serviceName: string;
 }
 
 export interface ClusterConfig {
@@ -103,8 +108,8 @@ export function parseClusterConfig(cluster: Cluster, assignment: ClusterLoadAssi
   const type = cluster.clusterDiscoveryType.case === "type" ? (discoveryTypes[cluster.clusterDiscoveryType.value] ?? "STATIC") : "STATIC";
   const thresholds = cluster.circuitBreakers?.thresholds.find((t) => t.priority === 0);
   const outlier = cluster.outlierDetection;
-  const check = cluster.healthChecks.find((c) => c.healthChecker.case === "httpHealthCheck");
-  const http = check?.healthChecker.case === "httpHealthCheck" ? check.healthChecker.value : undefined;
+  const check = cluster.healthChecks.find((c) => ["httpHealthCheck", "grpcHealthCheck", "tcpHealthCheck"].includes(c.healthChecker.case ?? ""));
+  const checker = check?.healthChecker;
   const protocolOptions = cluster.typedExtensionProtocolOptions["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"];
   return {
     name: cluster.name,
@@ -130,14 +135,16 @@ export function parseClusterConfig(cluster: Cluster, assignment: ClusterLoadAssi
         }
       : undefined,
     healthCheck:
-      check && http
+      check && checker
         ? {
+            kind: checker.case === "grpcHealthCheck" ? "grpc" : checker.case === "tcpHealthCheck" ? "tcp" : "http",
             timeoutMs: durationOr(check.timeout, 2_000),
             intervalMs: durationOr(check.interval, 5_000),
             healthyThreshold: check.healthyThreshold ?? 1,
             unhealthyThreshold: check.unhealthyThreshold ?? 1,
-            host: http.host,
-            path: http.path || "/",
+            host: checker.case === "httpHealthCheck" ? checker.value.host : checker.case === "grpcHealthCheck" ? checker.value.authority : "",
+            path: checker.case === "httpHealthCheck" ? checker.value.path || "/" : "",
+            serviceName: checker.case === "grpcHealthCheck" ? checker.value.serviceName : "",
           }
         : undefined,
     tls: cluster.transportSocket ? parseUpstreamTls(cluster.transportSocket) : undefined,
