@@ -207,6 +207,30 @@ describe("gateway runtime", () => {
     expect(await waitFor(async () => (await Promise.all(Array.from({ length: 6 }, () => get(port, "/")))).every((r) => r.backend === "a"), 5_000)).toBe(true);
   });
 
+  it("follows a self-redirect cluster in-process and still applies its circuit breakers (a gateway listener's connectionPool)", async () => {
+    const held: http.ServerResponse[] = [];
+    const hold = http.createServer((_request, response) => held.push(response));
+    extraServers.push({ close: () => { hold.closeAllConnections(); hold.close(); } });
+    const holdPort = await new Promise<number>((resolve) => hold.listen(0, "127.0.0.1", () => resolve((hold.address() as net.AddressInfo).port)));
+    const egressPort = await freePort();
+    await configure(
+      [{ match: { prefix: "/" }, route: { cluster: "self_redirect", prefixRewrite: "/hop2/" } }],
+      [
+        MakeStaticCluster("self_redirect", [egressPort], { circuitBreakers: { thresholds: [{ maxConnections: 1, maxPendingRequests: 0, maxRequests: 1 }] } }),
+        MakeStaticCluster("hold", [holdPort]),
+      ],
+    );
+    expect(apply(gateway, "listener", ListenerSchema, [MakeListener("ingress", port, "rc"), MakeListener("egress", egressPort, "rc2", "OUTBOUND")])).toEqual({ ok: true });
+    expect(apply(gateway, "route", RouteConfigurationSchema, [MakeRouteConfig("rc", [{ match: { prefix: "/" }, route: { cluster: "self_redirect", prefixRewrite: "/hop2/" } }]), MakeRouteConfig("rc2", [{ match: { prefix: "/hop2" }, route: { cluster: "hold" } }])])).toEqual({ ok: true });
+    expect(gateway.boundPorts().has("egress")).toBe(false);
+    const first = get(port, "/x");
+    expect(await waitFor(() => held.length === 1, 5_000)).toBe(true);
+    const second = await get(port, "/y");
+    expect([second.status, second.flags]).toEqual([503, "UO"]);
+    held[0]!.end(JSON.stringify({ backend: "hold" }));
+    expect(await first).toMatchObject({ status: 200, backend: "hold" });
+  });
+
   it("runs gRPC and TCP active health checks", async () => {
     // Two HTTP/2 upstreams answering grpc.health.v1.Health/Check: one SERVING, one NOT_SERVING.
     const grpcServer = (serving: boolean, name: string) => {

@@ -153,8 +153,11 @@ export async function forward(context: ForwardContext): Promise<void> {
   const { pool, clusterName } = decision;
   const limits = pool.config.limits;
   const cluster = { envoy_cluster_name: clusterName };
-  if (pool.active >= limits.maxRequests || pool.active >= limits.maxConnections + limits.maxPendingRequests) {
-    metrics.upstreamRqPendingOverflow.inc(cluster);
+  const overflowing = [...decision.via, pool].find(
+    (p) => p.active >= p.config.limits.maxRequests || p.active >= p.config.limits.maxConnections + p.config.limits.maxPendingRequests,
+  );
+  if (overflowing) {
+    metrics.upstreamRqPendingOverflow.inc({ envoy_cluster_name: overflowing.config.name });
     sendLocalReply(downstream, 503, ResponseFlag.upstreamOverflow, "upstream overflow\n");
     context.done(503, ResponseFlag.upstreamOverflow);
     return;
@@ -167,6 +170,7 @@ export async function forward(context: ForwardContext): Promise<void> {
     return;
   }
   pool.active++;
+  for (const hop of decision.via) hop.active++;
   const retry = decision.entry.retry;
   const maxAttempts = 1 + (retry ? Math.max(0, retry.numRetries) : 0);
   const tried = new Set<string>();
@@ -204,6 +208,7 @@ export async function forward(context: ForwardContext): Promise<void> {
     if (routeTimer) clearTimeout(routeTimer);
     stopIdleTimer();
     pool.active--;
+    for (const hop of decision.via) hop.active--;
     context.done(status, flag);
   };
   let last: AttemptOutcome["kind"] = "connect-failure";

@@ -43,6 +43,11 @@ export interface ForwardDecision<Pool = UpstreamPool> {
   idleTimeoutMs: number;
   /** Response header changes, innermost hop first. */
   responseChanges: HeaderChanges[];
+  /**
+   * Pools of the in-process hops on the way (a virtual gateway's self-redirect cluster): their circuit breakers
+   * still apply, as App Mesh applies a gateway listener's connectionPool there.
+   */
+  via: Pool[];
 }
 
 export type RoutingDecision<Pool = UpstreamPool> = LocalReply | ForwardDecision<Pool>;
@@ -79,6 +84,7 @@ export function routeRequest<Pool>(snapshot: RoutingSnapshot<Pool>, listener: Li
   let timeoutMs = 0;
   let idleTimeoutMs = 0;
   const responseChanges: HeaderChanges[] = [];
+  const via: Pool[] = [];
   for (let hop = 0; hop < MAX_INTERNAL_HOPS; hop++) {
     const routeConfigName = routeConfigNameFor(current, authority);
     const config = routeConfigName === undefined ? undefined : snapshot.routes.get(routeConfigName);
@@ -99,6 +105,7 @@ export function routeRequest<Pool>(snapshot: RoutingSnapshot<Pool>, listener: Li
     if (!pool) return local(503, ResponseFlag.noClusterFound, `cluster ${match.cluster} not found\n`, entry.name, match.cluster);
     const next = snapshot.internalListeners.get(match.cluster);
     if (next) {
+      via.push(pool);
       current = next;
       headers = { ...headers };
       continue;
@@ -114,6 +121,7 @@ export function routeRequest<Pool>(snapshot: RoutingSnapshot<Pool>, listener: Li
       // The route's idle timeout, else the downstream listener's stream_idle_timeout (Envoy's default 5 min).
       idleTimeoutMs: idleTimeoutMs || listener.streamIdleTimeoutMs,
       responseChanges,
+      via,
     };
   }
   return local(508, ResponseFlag.noRoute, "too many internal hops\n");
