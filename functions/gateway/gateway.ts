@@ -14,7 +14,8 @@ import { createSecureContext, type SecureContext } from "node:tls";
 import type { Secret } from "../../proto/gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.js";
 import { secretNamesOf } from "./config/tls-config.js";
 import { createMaterialReader, type MaterialReader } from "./tls-material.js";
-import { startListenerServer, type ListenerServer, type ListenerTlsSettings } from "./listener-server.js";
+import { startListenerServer, startTcpListenerServer, type ListenerServer, type ListenerTlsSettings } from "./listener-server.js";
+import { handleTcpConnection } from "./proxy/tcp-proxy.js";
 import { GatewayMetrics } from "./metrics.js";
 import { AccessLogWriter } from "./proxy/access-log.js";
 import { handleRequest, handleUpgrade, type RequestContext } from "./proxy/handle-request.js";
@@ -272,8 +273,27 @@ class NodeGateway implements Gateway {
   }
 
   #shouldBind(listener: ListenerConfig): boolean {
-    if (listener.routeConfigName === undefined) return false;
+    if (listener.routeConfigName === undefined && listener.tcpProxy === undefined) return false;
     return listener.direction !== "OUTBOUND" || this.#options.bindOutbound === true;
+  }
+
+  /** A TCP proxy socket for listeners with only tcp_proxy chains, else the HTTP/1.1 + h2c (+ TLS) one. */
+  #startServer(host: string, port: number, listener: ListenerConfig): Promise<ListenerServer> {
+    const name = listener.name;
+    if (listener.tcpProxy && listener.routeConfigName === undefined) {
+      return startTcpListenerServer(host, port, (socket) => {
+        const proxy = this.#snapshot.listeners.get(name)?.tcpProxy;
+        if (proxy) handleTcpConnection(this.#snapshot, proxy, this.#options.core, this.metrics, socket);
+        else socket.destroy();
+      });
+    }
+    return startListenerServer(
+      host,
+      port,
+      (request, response) => handleRequest(this.#context, listener, request, response),
+      (request, socket, head) => handleUpgrade(this.#context, listener, request, socket, head),
+      () => this.#tlsSettings(name),
+    );
   }
 
   #reconcileServers(listeners: ReadonlyMap<string, ListenerConfig>): void {
@@ -291,13 +311,7 @@ class NodeGateway implements Gateway {
       if (this.#servers.has(listener.name) || !this.#shouldBind(listener)) continue;
       const port = this.#options.portOverrides?.[listener.name] ?? listener.port;
       const entry = { port, server: Promise.resolve<ListenerServer | null>(null) };
-      entry.server = startListenerServer(
-        host,
-        port,
-        (request, response) => handleRequest(this.#context, listener, request, response),
-        (request, socket, head) => handleUpgrade(this.#context, listener, request, socket, head),
-        () => this.#tlsSettings(listener.name),
-      ).then(
+      entry.server = this.#startServer(host, port, listener).then(
         (server) => {
           entry.port = server.port;
           this.#log(`listener ${listener.name}: listening on ${host}:${server.port}`);

@@ -122,3 +122,29 @@ export async function startListenerServer(
       }),
   };
 }
+
+/** A plain TCP listener (tcp_proxy chains). */
+export async function startTcpListenerServer(host: string, port: number, onConnection: (socket: net.Socket) => void): Promise<ListenerServer> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+    onConnection(socket);
+  });
+  const bound = await new Promise<number>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      const address = server.address();
+      resolve(typeof address === "object" && address ? address.port : port);
+    });
+  });
+  return {
+    port: bound,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        setTimeout(() => sockets.forEach((socket) => socket.destroy()), 5_000).unref();
+      }),
+  };
+}

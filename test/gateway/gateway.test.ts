@@ -509,6 +509,44 @@ describe("gateway runtime", () => {
     }
   });
 
+  it("proxies TCP listeners (tcp_proxy with weighted clusters) byte for byte", async () => {
+    const echo = net.createServer((socket) => socket.on("data", (data: Buffer) => socket.write(Buffer.concat([Buffer.from("echo:"), data]))));
+    extraServers.push(echo);
+    const echoPort = await new Promise<number>((resolve) => echo.listen(0, "127.0.0.1", () => resolve((echo.address() as net.AddressInfo).port)));
+    const tcpPort = await freePort();
+    await configure([{ match: { prefix: "/" }, route: { cluster: "a" } }], [MakeStaticCluster("echo", [echoPort])]);
+    const tcpListener = {
+      name: "tcp",
+      address: { socketAddress: { address: "0.0.0.0", portValue: tcpPort } },
+      trafficDirection: "INBOUND",
+      filterChains: [
+        {
+          filters: [
+            {
+              name: "envoy.filters.network.tcp_proxy",
+              typedConfig: {
+                "@type": "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy",
+                statPrefix: "tcp",
+                weightedClusters: { clusters: [{ name: "a", weight: 0 }, { name: "echo", weight: 1 }] },
+              },
+            },
+          ],
+        },
+      ],
+    };
+    expect(apply(gateway, "listener", ListenerSchema, [MakeListener("ingress", port, "rc"), tcpListener])).toEqual({ ok: true });
+    expect(await waitFor(() => gateway.boundPorts().get("tcp") === tcpPort, 5_000)).toBe(true);
+    const reply = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(tcpPort, "127.0.0.1", () => socket.write("hello"));
+      socket.on("data", (data: Buffer) => {
+        resolve(data.toString());
+        socket.destroy();
+      });
+      socket.on("error", reject);
+    });
+    expect(reply).toBe("echo:hello");
+  });
+
   it("upgrades websockets and relays bytes both ways", async () => {
     const ws = http.createServer();
     ws.on("upgrade", (_request, socket: net.Socket) => {

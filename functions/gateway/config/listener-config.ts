@@ -5,6 +5,15 @@ import { TrafficDirection } from "../../../proto/gen/envoy/config/core/v3/base_p
 import type { AccessLog } from "../../../proto/gen/envoy/config/accesslog/v3/accesslog_pb.js";
 import { FileAccessLogSchema } from "../../../proto/gen/envoy/extensions/access_loggers/file/v3/file_pb.js";
 import { parseDownstreamTls, type DownstreamTlsConfig } from "./tls-config.js";
+import { TcpProxySchema } from "../../../proto/gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy_pb.js";
+
+/** A TCP proxy chain (App Mesh tcp listeners and routes): weighted clusters, bytes relayed untouched. */
+export interface TcpProxyConfig {
+  statPrefix: string;
+  clusters: readonly { name: string; weight: number }[];
+  /** Envoy's default is 1 hour; 0 = none. */
+  idleTimeoutMs: number;
+}
 import type { Listener } from "../../../proto/gen/envoy/config/listener/v3/listener_pb.js";
 import {
   HttpConnectionManagerSchema,
@@ -53,6 +62,8 @@ export interface ListenerConfig {
    * protocol "tls", told apart by the first byte of the connection) and a plaintext one.
    */
   tls: { mode: "strict" | "permissive"; context: DownstreamTlsConfig | { unsupported: string } } | undefined;
+  /** The TCP proxy of a listener without HTTP chains (served only then: without iptables there is no telling chains apart). */
+  tcpProxy: TcpProxyConfig | undefined;
 }
 
 const directions: Record<TrafficDirection, ListenerDirection> = {
@@ -74,6 +85,27 @@ function connectionManagers(listener: Listener): { destinationPort: number | und
     }
   }
   return found;
+}
+
+const TCP_PROXY_TYPE = "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy";
+
+function parseTcpProxy(listener: Listener): TcpProxyConfig | undefined {
+  for (const chain of listener.filterChains) {
+    for (const filter of chain.filters) {
+      if (filter.configType.case !== "typedConfig" || filter.configType.value.typeUrl !== TCP_PROXY_TYPE) continue;
+      const proxy = anyUnpack(filter.configType.value, TcpProxySchema);
+      if (!proxy) continue;
+      const specifier = proxy.clusterSpecifier;
+      const clusters =
+        specifier.case === "cluster"
+          ? [{ name: specifier.value, weight: 1 }]
+          : specifier.case === "weightedClusters"
+            ? specifier.value.clusters.map((c) => ({ name: c.name, weight: c.weight }))
+            : [];
+      return { statPrefix: proxy.statPrefix, clusters, idleTimeoutMs: proxy.idleTimeout ? durationMs(proxy.idleTimeout) : 3_600_000 };
+    }
+  }
+  return undefined;
 }
 
 const FILE_ACCESS_LOG_TYPE = "type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog";
@@ -130,6 +162,7 @@ export function parseListenerConfig(listener: Listener): ListenerConfig {
     websocket: manager?.upgradeConfigs.some((u) => u.upgradeType.toLowerCase() === "websocket" && u.enabled !== false) ?? false,
     streamIdleTimeoutMs: manager?.streamIdleTimeout ? durationMs(manager.streamIdleTimeout) : 300_000,
     accessLogs: parseAccessLogs(manager?.accessLog ?? []),
+    tcpProxy: managers.length === 0 ? parseTcpProxy(listener) : undefined,
     tls: tlsChain?.transportSocket ? { mode: plainChain ? "permissive" : "strict", context: parseDownstreamTls(tlsChain.transportSocket) } : undefined,
   };
 }
