@@ -79,6 +79,15 @@ describe("gateway Worker build", () => {
     expect(await response.json()).toMatchObject({ backend: "one", path: "/7?q=1" });
   });
 
+  it("forwards request bodies (small ones kept for retries, large ones streamed)", async () => {
+    for (const size of [10, 200_000]) {
+      const body = "x".repeat(size);
+      const response = await fetch(`${url}/chapter/echo`, { method: "POST", body });
+      expect(response.status).toBe(200);
+      expect((await response.text()).length).toBe(size);
+    }
+  });
+
   it("answers 404 NR where no gateway route matches", async () => {
     const response = await fetch(`${url}/elsewhere`);
     expect(response.status).toBe(404);

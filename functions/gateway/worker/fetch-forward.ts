@@ -1,6 +1,7 @@
-// Forwarding a routed request with fetch (the Worker build): retries per the route's policy (bodiless requests
-// only: a streamed body cannot be replayed), per-try and route timeouts via AbortSignal, passive outlier
-// ejection, response header changes, and the same verdicts and flags as the Node gateway.
+// Forwarding a routed request with fetch (the Worker build): retries per the route's policy (for bodiless requests
+// and bodies of a declared length up to REPLAYABLE_BODY_LIMIT, kept for replay as Envoy keeps its retry buffer;
+// larger bodies stream through once), per-try and route timeouts via AbortSignal, passive outlier ejection,
+// response header changes, and the same verdicts and flags as the Node gateway.
 import type { RetryConfig } from "../config/route-entries.js";
 import { RESPONSE_FLAG_HEADER, ResponseFlag, type ResponseFlagCode } from "../proxy/response-flags.js";
 import { applyHeaderChanges, type ForwardDecision } from "../proxy/router.js";
@@ -20,10 +21,16 @@ function retriableStatus(retry: RetryConfig, status: number): boolean {
 
 const retriableFailure = (retry: RetryConfig): boolean => ["connect-failure", "reset", "5xx", "gateway-error"].some((token) => retry.on.has(token));
 
-export async function forwardWithFetch(decision: ForwardDecision<FetchPool>, body: ReadableStream<Uint8Array> | null, doFetch: typeof fetch = fetch): Promise<Response> {
+/** Bodies up to this size (by content-length) are kept so a retry can resend them. */
+export const REPLAYABLE_BODY_LIMIT = 64 * 1024;
+
+export async function forwardWithFetch(decision: ForwardDecision<FetchPool>, stream: ReadableStream<Uint8Array> | null, doFetch: typeof fetch = fetch): Promise<Response> {
   const { pool, request, entry } = decision;
   const retry = entry.retry;
-  const maxAttempts = body === null && retry ? 1 + retry.numRetries : 1;
+  const length = Number(request.headers["content-length"] ?? NaN);
+  const replayable = stream === null || (Number.isInteger(length) && length <= REPLAYABLE_BODY_LIMIT);
+  const body: ReadableStream<Uint8Array> | ArrayBuffer | null = stream !== null && replayable && retry ? await new Response(stream).arrayBuffer() : stream;
+  const maxAttempts = replayable && retry ? 1 + retry.numRetries : 1;
   const deadline = decision.timeoutMs > 0 ? Date.now() + decision.timeoutMs : Infinity;
   const tried = new Set<string>();
   let lastFailure: "timeout" | "connect-failure" = "connect-failure";
