@@ -7,6 +7,7 @@ import { startGateway } from "./start.js";
 const USAGE = `usage: npm run gateway -- --node mesh/<mesh>/virtualGateway/<name> --xds <host:port>
   [--admin <host:port>]        admin interface (Prometheus metrics at /stats/prometheus); default 127.0.0.1:9901, "off" for none
   [--bind <host>]              address listeners bind (default 127.0.0.1)
+  [--token <bearer token>]     for meshplane with authentication (default: $MESHPLANE_XDS_TOKEN)
   [--delta]                    incremental xDS (DeltaAggregatedResources) instead of state of the world
   [--outbound]                 also bind OUTBOUND listeners (a virtual node's egress on 15001)
   [--listener-port <name>=<port>]  bind a listener on another port (repeatable)`;
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
       bind: { type: "string", default: "127.0.0.1" },
       outbound: { type: "boolean", default: false },
       delta: { type: "boolean", default: false },
+      token: { type: "string" },
       "listener-port": { type: "string", multiple: true },
       help: { type: "boolean", default: false },
     },
@@ -51,6 +53,7 @@ async function main(): Promise<void> {
     bindHost: values.bind!,
     bindOutbound: values.outbound!,
     delta: values.delta!,
+    ...((values.token ?? process.env.MESHPLANE_XDS_TOKEN) ? { token: (values.token ?? process.env.MESHPLANE_XDS_TOKEN)! } : {}),
     portOverrides,
     log: (message) => console.log(`meshplane-gateway: ${message}`),
   });

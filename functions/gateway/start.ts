@@ -13,6 +13,8 @@ export interface StartGatewayOptions {
   /** `host:port` of the admin interface; port 0 picks one; undefined = none. */
   admin?: { host: string; port: number };
   bindHost?: string;
+  /** Bearer token for meshplane's ADS when it runs with authentication. */
+  token?: string;
   /** Incremental xDS (DeltaAggregatedResources) instead of state of the world. */
   delta?: boolean;
   bindOutbound?: boolean;
@@ -36,7 +38,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     ...(options.log !== undefined ? { log: options.log } : {}),
   });
   const admin = options.admin ? await startAdminServer(gateway, options.admin.host, options.admin.port) : undefined;
-  const ads = (options.delta ? startDeltaAdsClient : startAdsClient)({ address: options.xdsAddress, nodeId: options.nodeId, ...(options.log ? { log: options.log } : {}) }, gateway);
+  const ads = (options.delta ? startDeltaAdsClient : startAdsClient)({ address: options.xdsAddress, nodeId: options.nodeId, ...(options.token ? { token: options.token } : {}), ...(options.log ? { log: options.log } : {}) }, gateway);
   return {
     gateway,
     ads,

@@ -40,6 +40,7 @@ const routeJson = (regex: string) => ({
 
 describe("gateway ADS client on the wire (scripted server)", () => {
   const received: DiscoveryRequest[] = [];
+  const authorizations: (string | null)[] = [];
   const outbox: DiscoveryResponse[] = [];
   let wake: (() => void) | null = null;
   let server: http2.Http2Server;
@@ -67,7 +68,8 @@ describe("gateway ADS client on the wire (scripted server)", () => {
       grpcWeb: false,
       routes: (router) =>
         router.service(AggregatedDiscoveryService, {
-          async *streamAggregatedResources(requests) {
+          async *streamAggregatedResources(requests, context) {
+            authorizations.push(context.requestHeader.get("authorization"));
             void (async () => {
               for await (const request of requests) received.push(request);
             })();
@@ -82,7 +84,7 @@ describe("gateway ADS client on the wire (scripted server)", () => {
     server = http2.createServer(handler);
     const port = await new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port)));
     gateway = createGateway({ core: loadCore() });
-    client = startAdsClient({ address: `127.0.0.1:${port}`, nodeId: "mesh/m/virtualGateway/gw" }, gateway);
+    client = startAdsClient({ address: `127.0.0.1:${port}`, nodeId: "mesh/m/virtualGateway/gw", token: "t0ken" }, gateway);
   });
 
   afterAll(async () => {
@@ -99,6 +101,7 @@ describe("gateway ADS client on the wire (scripted server)", () => {
       [TypeUrl.listener, []],
     ]);
     expect(received[0]!.node?.id).toBe("mesh/m/virtualGateway/gw");
+    expect(authorizations).toEqual(["Bearer t0ken"]);
   });
 
   it("ACKs a listener with its version and nonce, then subscribes to the route configuration it names", async () => {

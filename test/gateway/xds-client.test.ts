@@ -1,6 +1,7 @@
 // The gateway's ADS clients (state of the world and delta) against meshplane's real ADS server in this process:
 // first config, live route changes, NACK bookkeeping on the server side, and a virtual node as the proxied node.
 import {
+  AppMeshClient,
   CreateMeshCommand,
   CreateRouteCommand,
   CreateVirtualGatewayCommand,
@@ -10,6 +11,10 @@ import {
   CreateVirtualServiceCommand,
   UpdateRouteCommand,
 } from "@aws-sdk/client-app-mesh";
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGateway, type RunningGateway } from "../../functions/gateway/index.js";
 import { startTestControlPlane, type TestControlPlane } from "../support/control-plane.js";
@@ -149,5 +154,69 @@ describe("gateway as a virtual node's sidecar", () => {
     expect(await waitFor(async () => (await get(egressPort, "/out", { host: `svc.local:${service.port}` })).backend === "svc", 10_000)).toBe(true);
     const unknown = await get(egressPort, "/out", { host: `nowhere.local:${service.port}` });
     expect(unknown.status).toBe(404);
+  });
+});
+
+describe("gateway against meshplane with authentication", () => {
+  const token = "gateway-test-bearer-token-0123456789";
+  let dir: string;
+  let controlPlane: TestControlPlane;
+  let backend: Backend;
+  let port: number;
+  const gateways: RunningGateway[] = [];
+  const mesh = "auth-mesh";
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), "meshplane-gateway-auth-"));
+    const authFile = path.join(dir, "auth.json");
+    const admin = { accessKeyId: "MPAKGATEWAYTEST00001", secretAccessKey: "gateway-test-admin-secret-0123456789abcdef" };
+    writeFileSync(
+      authFile,
+      JSON.stringify({
+        principals: {
+          ops: { admin: true, policies: ["AWSAppMeshFullAccess"], accessKeys: [admin] },
+          envoy: { admin: false, policies: ["AWSAppMeshEnvoyAccess"], bearerTokens: [{ sha256: createHash("sha256").update(token).digest("hex") }] },
+        },
+      }),
+    );
+    [controlPlane, backend, port] = await Promise.all([startTestControlPlane({ env: { MESHPLANE_AUTH_FILE: authFile } }), startBackend("secured"), freePort()]);
+    const client = new AppMeshClient({ endpoint: controlPlane.url, region: "us-east-1", credentials: admin, maxAttempts: 1 });
+    await client.send(new CreateMeshCommand({ meshName: mesh }));
+    await client.send(
+      new CreateVirtualNodeCommand({
+        meshName: mesh,
+        virtualNodeName: "svc",
+        spec: { listeners: [{ portMapping: { port: backend.port, protocol: "http" } }], serviceDiscovery: { dns: { hostname: "localhost" } } },
+      }),
+    );
+    await client.send(new CreateVirtualServiceCommand({ meshName: mesh, virtualServiceName: "svc.local", spec: { provider: { virtualNode: { virtualNodeName: "svc" } } } }));
+    await client.send(new CreateVirtualGatewayCommand({ meshName: mesh, virtualGatewayName: "gw", spec: { listeners: [{ portMapping: { port, protocol: "http" } }] } }));
+    await client.send(
+      new CreateGatewayRouteCommand({
+        meshName: mesh,
+        virtualGatewayName: "gw",
+        gatewayRouteName: "all",
+        spec: { httpRoute: { match: { prefix: "/" }, action: { target: { virtualService: { virtualServiceName: "svc.local" } } } } },
+      }),
+    );
+    client.destroy();
+  });
+
+  afterAll(async () => {
+    for (const gateway of gateways) await gateway.close();
+    await controlPlane?.stop();
+    await backend?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("is refused without a token and served with its bearer token", async () => {
+    const anonymous = await startGateway({ nodeId: `mesh/${mesh}/virtualGateway/gw`, xdsAddress: `127.0.0.1:${controlPlane.running.xdsPort}`, });
+    gateways.push(anonymous);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(anonymous.gateway.snapshot().listeners.size).toBe(0);
+    await anonymous.close();
+    const signed = await startGateway({ nodeId: `mesh/${mesh}/virtualGateway/gw`, xdsAddress: `127.0.0.1:${controlPlane.running.xdsPort}`, token });
+    gateways.push(signed);
+    expect(await waitFor(async () => (await get(port, "/")).backend === "secured", 15_000)).toBe(true);
   });
 });

@@ -3,7 +3,7 @@
 //
 // Environment: MESHPLANE_URL (meshplane's REST API base, which also serves REST xDS), MESHPLANE_NODE_ID
 // (`mesh/<mesh>/virtualGateway/<name>`), optionally GATEWAY_LISTENER (listener name or port; default the first
-// inbound listener) and XDS_POLL_MS (default 1000).
+// inbound listener), XDS_POLL_MS (default 1000) and MESHPLANE_TOKEN (bearer token when meshplane runs with auth).
 import { instantiateCore, type Core } from "../../../core-wasm/index.js";
 import coreModule from "../../../core-wasm/build/core.wasm";
 import { ResponseFlag } from "../proxy/response-flags.js";
@@ -17,6 +17,8 @@ export interface GatewayWorkerEnv {
   MESHPLANE_NODE_ID: string;
   GATEWAY_LISTENER?: string;
   XDS_POLL_MS?: string;
+  /** Bearer token for meshplane with authentication (a secret binding). */
+  MESHPLANE_TOKEN?: string;
 }
 
 interface ExecutionContextLike {
@@ -40,7 +42,7 @@ function stateFor(env: GatewayWorkerEnv): IsolateState {
   if (!state) {
     core ??= instantiateCore(coreModule);
     const runtime = new WorkerRuntime(core);
-    const client = createRestXdsClient({ baseUrl: env.MESHPLANE_URL.replace(/\/$/, ""), nodeId: env.MESHPLANE_NODE_ID }, runtime);
+    const client = createRestXdsClient({ baseUrl: env.MESHPLANE_URL.replace(/\/$/, ""), nodeId: env.MESHPLANE_NODE_ID, ...(env.MESHPLANE_TOKEN ? { token: env.MESHPLANE_TOKEN } : {}) }, runtime);
     state = { runtime, client, polledAt: 0, polling: null };
     isolates.set(key, state);
   }

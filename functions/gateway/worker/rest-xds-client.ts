@@ -21,7 +21,7 @@ export interface RestXdsClient {
   poll(): Promise<boolean>;
 }
 
-export function createRestXdsClient(options: { baseUrl: string; nodeId: string; fetch?: typeof fetch }, subscriber: XdsSubscriber): RestXdsClient {
+export function createRestXdsClient(options: { baseUrl: string; nodeId: string; token?: string; fetch?: typeof fetch }, subscriber: XdsSubscriber): RestXdsClient {
   const doFetch = options.fetch ?? fetch;
   const versions = new Map<ResourceType, string>();
   const requested = new Map<ResourceType, string>();
@@ -36,7 +36,7 @@ export function createRestXdsClient(options: { baseUrl: string; nodeId: string; 
         try {
           response = await doFetch(`${options.baseUrl}/v3/discovery:${PATHS[type]}`, {
             method: "POST",
-            headers: { "content-type": "application/json" },
+            headers: { "content-type": "application/json", ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) },
             body: JSON.stringify(toJson(DiscoveryRequestSchema, request, { registry: envoyRegistry })),
           });
         } catch {

@@ -23,6 +23,8 @@ export interface AdsClientOptions {
   nodeId: string;
   /** Envoy node cluster (App Mesh's image sends the node id). */
   nodeCluster?: string;
+  /** Sent as `authorization: Bearer <token>` when meshplane runs with authentication (a key issued with --bearer). */
+  token?: string;
   /** First and largest reconnect delay (default 250 ms and 10 s). */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
@@ -41,6 +43,11 @@ interface TypeState {
   nonce: string;
   /** Names subscribed; null = wildcard. */
   names: string[] | null;
+}
+
+/** Call options carrying the bearer token, if any. */
+export function callHeaders(options: AdsClientOptions): { headers?: Record<string, string> } {
+  return options.token ? { headers: { authorization: `Bearer ${options.token}` } } : {};
 }
 
 export interface AdsClient {
@@ -140,7 +147,7 @@ export function startAdsClient(options: AdsClientOptions, subscriber: XdsSubscri
       queue.push(request(type));
     }
     try {
-      for await (const response of client.streamAggregatedResources(queue, { signal: abort.signal })) {
+      for await (const response of client.streamAggregatedResources(queue, { signal: abort.signal, ...callHeaders(options) })) {
         if (!connected) {
           connected = true;
           subscriber.onConnection(true);

@@ -10,7 +10,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AggregatedDiscoveryService } from "../../../proto/gen/envoy/service/discovery/v3/ads_pb.js";
 import { DeltaDiscoveryRequestSchema, type DeltaDiscoveryRequest, type DeltaDiscoveryResponse } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
 import { envoyRegistry, TypeUrl, type ResourceType } from "../../xds/resources.js";
-import type { AdsClient, AdsClientOptions } from "./ads-client.js";
+import { callHeaders, type AdsClient, type AdsClientOptions } from "./ads-client.js";
 import { RequestQueue } from "./request-queue.js";
 import type { XdsResources, XdsSubscriber } from "./types.js";
 
@@ -111,7 +111,7 @@ export function startDeltaAdsClient(options: AdsClientOptions, subscriber: XdsSu
       first = false;
     }
     try {
-      for await (const response of client.deltaAggregatedResources(queue, { signal: abort.signal })) {
+      for await (const response of client.deltaAggregatedResources(queue, { signal: abort.signal, ...callHeaders(options) })) {
         if (!connected) {
           connected = true;
           subscriber.onConnection(true);
