@@ -1,5 +1,6 @@
 // One listening socket per Envoy Listener, speaking HTTP/1.1 and HTTP/2 cleartext on the same port: the first
-// bytes of a connection decide (the HTTP/2 connection preface starts "PRI * HTTP/2.0", RFC 9113 §3.4).
+// bytes of a connection decide (the HTTP/2 connection preface starts "PRI * HTTP/2.0", RFC 9113 §3.4; a TLS
+// record starts with 0x16, then ALPN picks h2 or http/1.1). TCP proxy listeners get a plain relaying socket.
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";

@@ -1,4 +1,4 @@
-// Proxying one routed request upstream over HTTP/1.1: circuit breakers, host choice (round robin, previous-host
+// Proxying one routed request upstream (HTTP/1.1 or HTTP/2, plaintext or TLS: see upstream-attempt.ts): circuit breakers, host choice (round robin, previous-host
 // avoidance on retries), per-try and route timeouts, retries per the route's retry policy with Envoy's jittered
 // backoff (25 ms base, 250 ms cap), outlier accounting, streaming bodies both ways, response header changes and
 // Envoy-like verdicts (503 UH/UF/UO, 504 UT, x-meshplane-flags).

@@ -1,6 +1,7 @@
 // One cluster's upstream hosts: round robin over the healthy ones (Envoy's panic threshold of 50 % spreads load
-// over all hosts when too few are healthy), outlier ejection on consecutive 5xx / connect failures, active HTTP
-// health checks, DNS resolution for STRICT_DNS clusters, the circuit-breaker counters, and keep-alive agents.
+// over all hosts when too few are healthy), outlier ejection on consecutive 5xx / connect failures, active HTTP,
+// gRPC and TCP health checks, DNS resolution for STRICT_DNS clusters, the circuit-breaker counters, keep-alive
+// agents (TLS ones for clusters with an UpstreamTlsContext) and HTTP/2 sessions.
 import http from "node:http";
 import http2 from "node:http2";
 import https from "node:https";
