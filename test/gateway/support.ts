@@ -87,9 +87,9 @@ export interface GatewayProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `tsx functions/gateway/main.ts` and waits for its admin port. */
+/** Starts `node --import tsx functions/gateway/main.ts` (as `npm run gateway` does) and waits for its admin port. */
 export function startGatewayProcess(args: string[]): Promise<GatewayProcess> {
-  const child = spawn(path.join(repoRoot, "node_modules/.bin/tsx"), [path.join(repoRoot, "functions/gateway/main.ts"), "--admin", "127.0.0.1:0", ...args], {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "functions/gateway/main.ts"), "--admin", "127.0.0.1:0", ...args], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH },
     stdio: ["ignore", "pipe", "pipe"],
