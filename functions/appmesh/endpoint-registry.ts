@@ -41,7 +41,8 @@ function isIpAddress(address: string): boolean {
   }
 }
 
-const toInstance = (row: EndpointRow): EndpointInstance => ({
+/** A stored registry row as the snapshot and the registry API present it. */
+export const toInstance = (row: EndpointRow): EndpointInstance => ({
   namespaceName: row.namespaceName,
   serviceName: row.serviceName,
   instanceId: row.instanceId,

@@ -3,6 +3,7 @@
 import type { ResourceRow, Store } from "../../db/store.js";
 import { kindDescriptors, type ResourceKind } from "./kinds.js";
 import type { MeshData } from "./model/types.generated.js";
+import { toInstance } from "./endpoint-registry.js";
 import { toResourceData } from "./render.js";
 import type { EndpointInstance, MeshSnapshot } from "./snapshot.js";
 
@@ -48,17 +49,7 @@ async function loadDiscoveredEndpoints(store: Store, rows: ResourceRow[]): Promi
   }
   const endpoints: EndpointInstance[] = [];
   for (const service of services.values()) {
-    for (const row of await store.listEndpoints(service)) {
-      endpoints.push({
-        namespaceName: row.namespaceName,
-        serviceName: row.serviceName,
-        instanceId: row.instanceId,
-        address: row.address,
-        port: row.port,
-        attributes: row.attributes,
-        health: row.health as EndpointInstance["health"],
-      });
-    }
+    for (const row of await store.listEndpoints(service)) endpoints.push(toInstance(row));
   }
   return endpoints;
 }
