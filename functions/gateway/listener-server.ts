@@ -104,14 +104,7 @@ export async function startListenerServer(
     });
     socket.on("error", () => socket.destroy());
   });
-  const bound = await new Promise<number>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      const address = server.address();
-      resolve(typeof address === "object" && address ? address.port : port);
-    });
-  });
+  const bound = await listenOn(server, host, port);
   return {
     port: bound,
     close: () =>
@@ -132,14 +125,7 @@ export async function startTcpListenerServer(host: string, port: number, onConne
     socket.once("close", () => sockets.delete(socket));
     onConnection(socket);
   });
-  const bound = await new Promise<number>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      const address = server.address();
-      resolve(typeof address === "object" && address ? address.port : port);
-    });
-  });
+  const bound = await listenOn(server, host, port);
   return {
     port: bound,
     close: () =>
@@ -148,4 +134,16 @@ export async function startTcpListenerServer(host: string, port: number, onConne
         setTimeout(() => sockets.forEach((socket) => socket.destroy()), 5_000).unref();
       }),
   };
+}
+
+/** Listens on host:port and resolves with the bound port (the actual one when `port` is 0). */
+function listenOn(server: net.Server, host: string, port: number): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      const address = server.address();
+      resolve(typeof address === "object" && address ? address.port : port);
+    });
+  });
 }
