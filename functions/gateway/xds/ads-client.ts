@@ -15,6 +15,7 @@ import { DiscoveryRequestSchema, type DiscoveryRequest, type DiscoveryResponse }
 import { envoyRegistry, TypeUrl, type ResourceType } from "../../xds/resources.js";
 import { RequestQueue } from "./request-queue.js";
 import type { XdsResources, XdsSubscriber, XdsUpdateResult } from "./types.js";
+import { keepReconnecting } from "./reconnect.js";
 
 export interface AdsClientOptions {
   /** `host:port` of meshplane's XDS_PORT. */
@@ -72,11 +73,9 @@ export function startAdsClient(options: AdsClientOptions, subscriber: XdsSubscri
   const node = { id: options.nodeId, cluster: options.nodeCluster ?? options.nodeId, userAgentName: "meshplane-gateway" };
   const initialBackoff = options.initialBackoffMs ?? 250;
   const maxBackoff = options.maxBackoffMs ?? 10_000;
-  let closed = false;
   let connected = false;
   let abort: AbortController | null = null;
   let queue: RequestQueue<DiscoveryRequest> | null = null;
-  let sleepTimer: NodeJS.Timeout | null = null;
 
   const request = (type: ResourceType, errorMessage?: string): DiscoveryRequest => {
     const typeState = state.get(type)!;
@@ -163,37 +162,14 @@ export function startAdsClient(options: AdsClientOptions, subscriber: XdsSubscri
     }
   };
 
-  const loop = async (): Promise<void> => {
-    let backoff = initialBackoff;
-    // Bounded by `closed`: every iteration either streams until the server goes away or sleeps a backoff.
-    while (!closed) {
-      const started = Date.now();
-      try {
-        await runStream();
-        log("xds: stream ended by the server");
-      } catch (error) {
-        if (closed) return;
-        log(`xds: stream failed: ${error instanceof Error ? error.message : String(error)}`);
-      }
-      if (closed) return;
-      if (Date.now() - started > 30_000) backoff = initialBackoff;
-      const delay = Math.min(maxBackoff, backoff) * (0.5 + Math.random() * 0.5);
-      backoff = Math.min(maxBackoff, backoff * 2);
-      await new Promise<void>((resolve) => {
-        sleepTimer = setTimeout(resolve, delay);
-      });
-      sleepTimer = null;
-    }
-  };
-  void loop();
+  const reconnector = keepReconnecting({ runStream, label: "xds", log, initialBackoffMs: initialBackoff, maxBackoffMs: maxBackoff });
 
   return {
     get connected() {
       return connected;
     },
     close() {
-      closed = true;
-      if (sleepTimer) clearTimeout(sleepTimer);
+      reconnector.close();
       abort?.abort();
       queue?.close();
     },

@@ -13,6 +13,7 @@ import { envoyRegistry, TypeUrl, type ResourceType } from "../../xds/resources.j
 import { callHeaders, type AdsClient, type AdsClientOptions } from "./ads-client.js";
 import { RequestQueue } from "./request-queue.js";
 import type { XdsResources, XdsSubscriber } from "./types.js";
+import { keepReconnecting } from "./reconnect.js";
 
 /** Secrets first: listeners and clusters wait for their material (make-before-break). */
 const SUBSCRIBED: readonly ResourceType[] = ["secret", "cluster", "listener", "endpoint", "route"];
@@ -35,11 +36,9 @@ export function startDeltaAdsClient(options: AdsClientOptions, subscriber: XdsSu
   const state = new Map<ResourceType, DeltaTypeState>(SUBSCRIBED.map((type) => [type, { resources: new Map(), names: new Set() }]));
   const initialBackoff = options.initialBackoffMs ?? 250;
   const maxBackoff = options.maxBackoffMs ?? 10_000;
-  let closed = false;
   let connected = false;
   let abort: AbortController | null = null;
   let queue: RequestQueue<DeltaDiscoveryRequest> | null = null;
-  let sleepTimer: NodeJS.Timeout | null = null;
 
   const snapshotOf = (resources: Map<string, { message: unknown }>): XdsResources => new Map([...resources].map(([name, { message }]) => [name, message]));
 
@@ -127,34 +126,14 @@ export function startDeltaAdsClient(options: AdsClientOptions, subscriber: XdsSu
     }
   };
 
-  const loop = async (): Promise<void> => {
-    let backoff = initialBackoff;
-    while (!closed) {
-      const started = Date.now();
-      try {
-        await runStream();
-        log("xds (delta): stream ended by the server");
-      } catch (error) {
-        if (closed) return;
-        log(`xds (delta): stream failed: ${error instanceof Error ? error.message : String(error)}`);
-      }
-      if (closed) return;
-      if (Date.now() - started > 30_000) backoff = initialBackoff;
-      const delay = Math.min(maxBackoff, backoff) * (0.5 + Math.random() * 0.5);
-      backoff = Math.min(maxBackoff, backoff * 2);
-      await new Promise<void>((resolve) => (sleepTimer = setTimeout(resolve, delay)));
-      sleepTimer = null;
-    }
-  };
-  void loop();
+  const reconnector = keepReconnecting({ runStream, label: "xds (delta)", log, initialBackoffMs: initialBackoff, maxBackoffMs: maxBackoff });
 
   return {
     get connected() {
       return connected;
     },
     close() {
-      closed = true;
-      if (sleepTimer) clearTimeout(sleepTimer);
+      reconnector.close();
       abort?.abort();
       queue?.close();
     },
