@@ -15,7 +15,7 @@ import { DiscoveryRequestSchema, type DiscoveryRequest, type DiscoveryResponse }
 import { envoyRegistry, TypeUrl, type ResourceType } from "../../xds/resources.js";
 import { RequestQueue } from "./request-queue.js";
 import type { XdsResources, XdsSubscriber, XdsUpdateResult } from "./types.js";
-import { keepReconnecting } from "./reconnect.js";
+import { keepReconnecting, pumpResponses } from "./reconnect.js";
 
 export interface AdsClientOptions {
   /** `host:port` of meshplane's XDS_PORT. */
@@ -135,6 +135,10 @@ export function startAdsClient(options: AdsClientOptions, subscriber: XdsSubscri
     }
   };
 
+  const onConnected = (up: boolean): void => {
+    connected = up;
+    subscriber.onConnection(up);
+  };
   const runStream = async (): Promise<void> => {
     abort = new AbortController();
     queue = new RequestQueue<DiscoveryRequest>();
@@ -146,19 +150,9 @@ export function startAdsClient(options: AdsClientOptions, subscriber: XdsSubscri
       queue.push(request(type));
     }
     try {
-      for await (const response of client.streamAggregatedResources(queue, { signal: abort.signal, ...callHeaders(options) })) {
-        if (!connected) {
-          connected = true;
-          subscriber.onConnection(true);
-        }
-        onResponse(response);
-      }
+      await pumpResponses(client.streamAggregatedResources(queue, { signal: abort.signal, ...callHeaders(options) }), { onConnected, onResponse });
     } finally {
       queue.close();
-      if (connected) {
-        connected = false;
-        subscriber.onConnection(false);
-      }
     }
   };
 

@@ -13,7 +13,7 @@ import { envoyRegistry, TypeUrl, type ResourceType } from "../../xds/resources.j
 import { callHeaders, type AdsClient, type AdsClientOptions } from "./ads-client.js";
 import { RequestQueue } from "./request-queue.js";
 import type { XdsResources, XdsSubscriber } from "./types.js";
-import { keepReconnecting } from "./reconnect.js";
+import { keepReconnecting, pumpResponses } from "./reconnect.js";
 
 /** Secrets first: listeners and clusters wait for their material (make-before-break). */
 const SUBSCRIBED: readonly ResourceType[] = ["secret", "cluster", "listener", "endpoint", "route"];
@@ -92,6 +92,10 @@ export function startDeltaAdsClient(options: AdsClientOptions, subscriber: XdsSu
     }
   };
 
+  const onConnected = (up: boolean): void => {
+    connected = up;
+    subscriber.onConnection(up);
+  };
   const runStream = async (): Promise<void> => {
     abort = new AbortController();
     queue = new RequestQueue<DeltaDiscoveryRequest>();
@@ -110,19 +114,9 @@ export function startDeltaAdsClient(options: AdsClientOptions, subscriber: XdsSu
       first = false;
     }
     try {
-      for await (const response of client.deltaAggregatedResources(queue, { signal: abort.signal, ...callHeaders(options) })) {
-        if (!connected) {
-          connected = true;
-          subscriber.onConnection(true);
-        }
-        onResponse(response);
-      }
+      await pumpResponses(client.deltaAggregatedResources(queue, { signal: abort.signal, ...callHeaders(options) }), { onConnected, onResponse });
     } finally {
       queue.close();
-      if (connected) {
-        connected = false;
-        subscriber.onConnection(false);
-      }
     }
   };
 

@@ -59,3 +59,22 @@ export function keepReconnecting(options: ReconnectOptions): Reconnector {
     },
   };
 }
+
+/**
+ * Hands every response of one stream to `onResponse`; reports the connection up at the first response and down
+ * when the stream ends (however it ends), so a stream that never answered is never reported as connected.
+ */
+export async function pumpResponses<T>(responses: AsyncIterable<T>, handlers: { onConnected(up: boolean): void; onResponse(response: T): void }): Promise<void> {
+  let up = false;
+  try {
+    for await (const response of responses) {
+      if (!up) {
+        up = true;
+        handlers.onConnected(true);
+      }
+      handlers.onResponse(response);
+    }
+  } finally {
+    if (up) handlers.onConnected(false);
+  }
+}
