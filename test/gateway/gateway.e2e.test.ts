@@ -18,7 +18,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAppMeshClient } from "../support/control-plane.js";
 import { startMeshplaneProcess, type MeshplaneProcess } from "../support/process.js";
-import { countBy, freePort, get, load, loadUntil, startBackend, startGatewayProcess, waitFor, xdsPortOf, type Backend, type GatewayProcess } from "./support.js";
+import { countBy, freePort, get, load, loadUntil, startBackend, startGatewayProcess, waitFor, xdsPortOf, type Backend, type GatewayProcess, createLocalhostNodes } from "./support.js";
 
 const mesh = "gateway-e2e";
 
@@ -56,15 +56,7 @@ describe("meshplane gateway, end to end", () => {
     expect(await xdsPortOf(meshplane)).toBe(xdsPort);
     appMesh = createAppMeshClient(meshplane.url);
     await appMesh.send(new CreateMeshCommand({ meshName: mesh }));
-    for (const [name, backend] of [["serviceB", backendB], ["serviceBv2", backendV2]] as const) {
-      await appMesh.send(
-        new CreateVirtualNodeCommand({
-          meshName: mesh,
-          virtualNodeName: name,
-          spec: { listeners: [{ portMapping: { port: backend.port, protocol: "http" } }], serviceDiscovery: { dns: { hostname: "localhost" } } },
-        }),
-      );
-    }
+    await createLocalhostNodes(appMesh, mesh, [["serviceB", backendB], ["serviceBv2", backendV2]] as const);
     await appMesh.send(new CreateVirtualRouterCommand({ meshName: mesh, virtualRouterName: "serviceb-router", spec: { listeners: [{ portMapping: { port: 8080, protocol: "http" } }] } }));
     await appMesh.send(new CreateRouteCommand({ meshName: mesh, virtualRouterName: "serviceb-router", routeName: "split", spec: splitRoute(75, 25) }));
     await appMesh.send(

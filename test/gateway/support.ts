@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import http from "node:http";
 import net from "node:net";
 import path from "node:path";
+import { CreateVirtualNodeCommand, type AppMeshClient } from "@aws-sdk/client-app-mesh";
 import { repoRoot, type MeshplaneProcess } from "../support/process.js";
 
 export interface Backend {
@@ -206,4 +207,17 @@ export function countBy(replies: readonly Reply[], key: (reply: Reply) => string
   const counts: Record<string, number> = {};
   for (const reply of replies) counts[key(reply)] = (counts[key(reply)] ?? 0) + 1;
   return counts;
+}
+
+/** Creates one virtual node per backend, each discovered by DNS at localhost on its backend's port. */
+export async function createLocalhostNodes(client: AppMeshClient, meshName: string, backends: ReadonlyArray<readonly [string, Backend]>): Promise<void> {
+  for (const [name, backend] of backends) {
+    await client.send(
+      new CreateVirtualNodeCommand({
+        meshName,
+        virtualNodeName: name,
+        spec: { listeners: [{ portMapping: { port: backend.port, protocol: "http" } }], serviceDiscovery: { dns: { hostname: "localhost" } } },
+      }),
+    );
+  }
 }

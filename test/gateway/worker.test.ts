@@ -5,7 +5,6 @@ import {
   CreateMeshCommand,
   CreateRouteCommand,
   CreateVirtualGatewayCommand,
-  CreateVirtualNodeCommand,
   CreateVirtualRouterCommand,
   CreateVirtualServiceCommand,
   UpdateRouteCommand,
@@ -13,7 +12,7 @@ import {
 import { unstable_startWorker } from "wrangler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestControlPlane, type TestControlPlane } from "../support/control-plane.js";
-import { startBackend, waitFor, type Backend } from "./support.js";
+import { startBackend, waitFor, type Backend, createLocalhostNodes } from "./support.js";
 
 const offline = { WRANGLER_SEND_METRICS: "false", WRANGLER_SEND_ERROR_REPORTS: "false", DO_NOT_TRACK: "1", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
 Object.assign(process.env, offline);
@@ -34,15 +33,7 @@ describe("gateway Worker build", () => {
     [controlPlane, one, two] = await Promise.all([startTestControlPlane(), startBackend("one"), startBackend("two")]);
     const { client } = controlPlane;
     await client.send(new CreateMeshCommand({ meshName: mesh }));
-    for (const [name, backend] of [["one", one], ["two", two]] as const) {
-      await client.send(
-        new CreateVirtualNodeCommand({
-          meshName: mesh,
-          virtualNodeName: name,
-          spec: { listeners: [{ portMapping: { port: backend.port, protocol: "http" } }], serviceDiscovery: { dns: { hostname: "localhost" } } },
-        }),
-      );
-    }
+    await createLocalhostNodes(client, mesh, [["one", one], ["two", two]] as const);
     await client.send(new CreateVirtualRouterCommand({ meshName: mesh, virtualRouterName: "router", spec: { listeners: [{ portMapping: { port: 80, protocol: "http" } }] } }));
     await client.send(new CreateRouteCommand({ meshName: mesh, virtualRouterName: "router", routeName: "r", spec: route(100, 0) }));
     await client.send(new CreateVirtualServiceCommand({ meshName: mesh, virtualServiceName: "svc.local", spec: { provider: { virtualRouter: { virtualRouterName: "router" } } } }));

@@ -18,7 +18,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGateway, type RunningGateway } from "../../functions/gateway/index.js";
 import { startTestControlPlane, type TestControlPlane } from "../support/control-plane.js";
-import { countBy, freePort, get, load, startBackend, waitFor, type Backend } from "./support.js";
+import { countBy, freePort, get, load, startBackend, waitFor, type Backend, createLocalhostNodes } from "./support.js";
 
 const route = (weightOne: number, weightTwo: number) => ({
   httpRoute: {
@@ -42,15 +42,7 @@ describe.each([
     [controlPlane, one, two, port] = await Promise.all([startTestControlPlane(), startBackend("one"), startBackend("two"), freePort()]);
     const { client } = controlPlane;
     await client.send(new CreateMeshCommand({ meshName: mesh }));
-    for (const [name, backend] of [["one", one], ["two", two]] as const) {
-      await client.send(
-        new CreateVirtualNodeCommand({
-          meshName: mesh,
-          virtualNodeName: name,
-          spec: { listeners: [{ portMapping: { port: backend.port, protocol: "http" } }], serviceDiscovery: { dns: { hostname: "localhost" } } },
-        }),
-      );
-    }
+    await createLocalhostNodes(client, mesh, [["one", one], ["two", two]] as const);
     await client.send(new CreateVirtualRouterCommand({ meshName: mesh, virtualRouterName: "router", spec: { listeners: [{ portMapping: { port: 80, protocol: "http" } }] } }));
     await client.send(new CreateRouteCommand({ meshName: mesh, virtualRouterName: "router", routeName: "r", spec: route(100, 0) }));
     await client.send(new CreateVirtualServiceCommand({ meshName: mesh, virtualServiceName: "svc.local", spec: { provider: { virtualRouter: { virtualRouterName: "router" } } } }));
