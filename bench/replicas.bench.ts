@@ -5,7 +5,7 @@ import { CreateMeshCommand, CreateVirtualServiceCommand, DescribeVirtualServiceC
 import { createPollingChangeFeed, type ChangeFeed } from "../db/change-feed.js";
 import { createPgNotifyChangeFeed } from "../db/postgres/notify-change-feed.js";
 import { openPostgresStore } from "../db/postgres/store.js";
-import { TypeUrl } from "../functions/xds/resources.js";
+import { TypeUrl } from "../functions/envoy/index.js";
 import { openEnvoyStream, type EnvoyStream } from "../test/replicas/envoy-stream.js";
 import { startReplica } from "../test/replicas/replica-process.js";
 import { createDemoMesh, setWeights } from "../test/xds/server/fixtures.js";

@@ -2,7 +2,7 @@
 // Mesh Envoy image's aws_iam call credentials, ENVOY_AUTH.md) or a bearer token; its principal needs
 // appmesh:StreamAggregatedResources on the node's virtual node or virtual gateway ARN; each such ARN may have at
 // most `proxyQuota` Envoys connected at once. Failures carry the gRPC status the stream must end with.
-import { parseNodeId } from "../xds/node-id.js";
+import { parseNodeId } from "../envoy/index.js";
 import { AuthError } from "./auth-error.js";
 import { LOCAL_RELAY_HEADER } from "./ads-relay-header.js";
 import { timingSafeEqual } from "./sigv4.js";

@@ -2,7 +2,7 @@
 // /stats/prometheus (and /metrics), readiness at /ready, accepted resources at /config_dump, hosts at /clusters.
 import http from "node:http";
 import { toJson, type DescMessage } from "@bufbuild/protobuf";
-import { envoyRegistry, resourceSchemas } from "../xds/resources.js";
+import { envoyRegistry, resourceSchemas } from "../envoy/index.js";
 import type { Gateway } from "./gateway.js";
 
 export interface AdminServer {

@@ -6,7 +6,7 @@ import type { Cluster } from "../../proto/gen/envoy/config/cluster/v3/cluster_pb
 import type { ClusterLoadAssignment } from "../../proto/gen/envoy/config/endpoint/v3/endpoint_pb.js";
 import type { Listener } from "../../proto/gen/envoy/config/listener/v3/listener_pb.js";
 import type { RouteConfiguration } from "../../proto/gen/envoy/config/route/v3/route_pb.js";
-import type { ResourceType } from "../xds/resources.js";
+import type { ResourceType } from "../envoy/index.js";
 import { parseClusterConfig } from "./config/cluster-config.js";
 import { parseListenerConfig, type ListenerConfig } from "./config/listener-config.js";
 import { compileRouteConfig, type CompiledRouteConfig } from "./config/route-entries.js";
@@ -21,7 +21,7 @@ import { AccessLogWriter } from "./proxy/access-log.js";
 import { handleRequest, handleUpgrade, type RequestContext } from "./proxy/handle-request.js";
 import { emptySnapshot, findInternalListener, type GatewaySnapshot } from "./snapshot.js";
 import { UpstreamPool } from "./upstream/pool.js";
-import type { XdsResources, XdsSubscriber, XdsUpdateResult } from "./xds/types.js";
+import type { XdsResources, XdsSubscriber, XdsUpdateResult } from "./xds-client/types.js";
 
 export interface GatewayOptions {
   core: Core;

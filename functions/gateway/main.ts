@@ -1,7 +1,7 @@
 // `npm run gateway -- --node mesh/<mesh>/virtualGateway/<name> --xds 127.0.0.1:18000 [--admin 127.0.0.1:9901]`
 // Runs meshplane's lightweight gateway on Node: listener ports come from the Listener resources meshplane sends.
 import { parseArgs } from "node:util";
-import { parseNodeId } from "../xds/node-id.js";
+import { parseNodeId } from "../envoy/index.js";
 import { startGateway } from "./start.js";
 
 const USAGE = `usage: npm run gateway -- --node mesh/<mesh>/virtualGateway/<name> --xds <host:port>

@@ -2,8 +2,8 @@
 import { loadCore } from "../../core-wasm/node.js";
 import { startAdminServer, type AdminServer } from "./admin.js";
 import { createGateway, type Gateway } from "./gateway.js";
-import { startAdsClient, type AdsClient } from "./xds/ads-client.js";
-import { startDeltaAdsClient } from "./xds/delta-ads-client.js";
+import { startAdsClient, type AdsClient } from "./xds-client/ads-client.js";
+import { startDeltaAdsClient } from "./xds-client/delta-ads-client.js";
 
 export interface StartGatewayOptions {
   /** Envoy node id: `mesh/<mesh>/virtualGateway/<name>` or `mesh/<mesh>/virtualNode/<name>`. */

@@ -2,7 +2,7 @@
 // prints a bootstrap for a stock Envoy: `envoy -c <(npm run -s bootstrap -- --node mesh/app/virtualNode/serviceA)`.
 import { parseArgs } from "node:util";
 import { bootstrapToJson, createBootstrap } from "./bootstrap.js";
-import { parseNodeId } from "./node-id.js";
+import { parseNodeId } from "../envoy/index.js";
 
 const usage = "usage: npm run bootstrap -- --node mesh/<mesh>/virtualNode/<name> [--xds host:port] [--cluster name] [--admin host:port] [--sds-socket path]";
 

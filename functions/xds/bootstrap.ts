@@ -7,7 +7,7 @@ import { Cluster_DiscoveryType, ClusterSchema, type Cluster } from "../../proto/
 import { ApiConfigSource_ApiType, ApiVersion } from "../../proto/gen/envoy/config/core/v3/config_source_pb.js";
 import { AddressSchema } from "../../proto/gen/envoy/config/core/v3/address_pb.js";
 import { ClusterLoadAssignmentSchema } from "../../proto/gen/envoy/config/endpoint/v3/endpoint_pb.js";
-import { envoyRegistry } from "./resources.js";
+import { envoyRegistry } from "../envoy/index.js";
 import { adsConfigSource, http2ProtocolOptions, ms, socketAddress } from "./translate/common.js";
 import { SDS_CLUSTER } from "./translate/names.js";
 

@@ -7,7 +7,7 @@ import { NodeSchema } from "../../proto/gen/envoy/config/core/v3/base_pb.js";
 import type { XdsCache } from "./cache/cache.js";
 import { NodeIdError } from "./cache/types.js";
 import { configDumpFromTypes, type DumpedType } from "./config-dump.js";
-import { envoyRegistry, TypeUrl, type ResourceType } from "./resources.js";
+import { envoyRegistry, TypeUrl, type ResourceType } from "../envoy/index.js";
 
 export function createConfigDumpApp(options: { cache: XdsCache }): Hono {
   const app = new Hono();

@@ -2,8 +2,8 @@
 // with its version). Pure: snapshot + node in, JSON out; versions are content hashes, so equal content ⇒ equal version.
 import { toBinary, toJson, type DescMessage, type JsonObject, type JsonValue, type Message } from "@bufbuild/protobuf";
 import type { MeshSnapshot } from "../appmesh/snapshot.js";
-import type { NodeIdentity } from "./node-id.js";
-import { envoyRegistry, resourceSchemas, TypeUrl, type ResourceType } from "./resources.js";
+import type { NodeIdentity } from "../envoy/index.js";
+import { envoyRegistry, resourceSchemas, TypeUrl, type ResourceType } from "../envoy/index.js";
 import { translateNode, type NodeResources, type TranslateOptions } from "./translate/index.js";
 
 /** FNV-1a over the bytes, two 32-bit lanes with different offsets → 16 hex digits. Not cryptographic; a change detector. */

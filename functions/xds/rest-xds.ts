@@ -7,7 +7,7 @@ import { Hono } from "hono";
 import { DiscoveryRequestSchema, DiscoveryResponseSchema } from "../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
 import type { XdsCache } from "./cache/cache.js";
 import { NodeIdError } from "./cache/types.js";
-import { envoyRegistry, TypeUrl, type ResourceType } from "./resources.js";
+import { envoyRegistry, TypeUrl, type ResourceType } from "../envoy/index.js";
 import type { XdsMetrics } from "./server/metrics.js";
 import { subscriptionVersion } from "./server/versions.js";
 

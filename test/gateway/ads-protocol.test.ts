@@ -9,7 +9,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCore } from "../../core-wasm/node.js";
 import { createGateway, startAdsClient, type AdsClient, type Gateway } from "../../functions/gateway/index.js";
-import { envoyRegistry, ListenerSchema, RouteConfigurationSchema, TypeUrl } from "../../functions/xds/resources.js";
+import { envoyRegistry, ListenerSchema, RouteConfigurationSchema, TypeUrl } from "../../functions/envoy/index.js";
 import { AggregatedDiscoveryService } from "../../proto/gen/envoy/service/discovery/v3/ads_pb.js";
 import { DiscoveryResponseSchema, type DiscoveryRequest, type DiscoveryResponse } from "../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
 import { freePort, waitFor } from "./support.js";

@@ -13,8 +13,8 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { loadCore } from "../../core-wasm/node.js";
 import { createGateway, type Gateway } from "../../functions/gateway/index.js";
-import { ClusterSchema, envoyRegistry, ListenerSchema, RouteConfigurationSchema, SecretSchema } from "../../functions/xds/resources.js";
-import type { ResourceType } from "../../functions/xds/resources.js";
+import { ClusterSchema, envoyRegistry, ListenerSchema, RouteConfigurationSchema, SecretSchema } from "../../functions/envoy/index.js";
+import type { ResourceType } from "../../functions/envoy/index.js";
 import { freePort, get, startBackend, waitFor, type Backend } from "./support.js";
 
 const HCM = "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager";

@@ -1,7 +1,7 @@
 // An Envoy connected to replica B is told about a change written through replica A: B learns of the commit from
 // the shared database (its change feed), reloads the mesh and pushes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TypeUrl } from "../../functions/xds/resources.js";
+import { TypeUrl } from "../../functions/envoy/index.js";
 import { startPostgres, type TestPostgres } from "../support/postgres.js";
 import { createDemoMesh, setWeights } from "../xds/server/fixtures.js";
 import { openEnvoyStream, routeWeights } from "./envoy-stream.js";

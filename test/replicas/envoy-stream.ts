@@ -1,6 +1,6 @@
 // An ADS stream driven the way Envoy starts one (CDS → EDS → LDS → RDS, each ACKed), on the grpc-js client of the
 // xDS server tests, for following what one replica pushes after a write made through another.
-import { ClusterSchema, RouteConfigurationSchema, TypeUrl } from "../../functions/xds/resources.js";
+import { ClusterSchema, RouteConfigurationSchema, TypeUrl } from "../../functions/envoy/index.js";
 import { Cluster_DiscoveryType } from "../../proto/gen/envoy/config/cluster/v3/cluster_pb.js";
 import { adsClient, decode, rdsNames, SotwClient, type WireResponse } from "../xds/server/support.js";
 

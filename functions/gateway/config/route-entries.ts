@@ -8,7 +8,7 @@ import type { Core } from "../../../core-wasm/index.js";
 import { HeaderValueOption_HeaderAppendAction, type HeaderValueOption } from "../../../proto/gen/envoy/config/core/v3/base_pb.js";
 import type { RetryPolicy, Route, RouteAction, VirtualHost } from "../../../proto/gen/envoy/config/route/v3/route_components_pb.js";
 import { RouteConfigurationSchema, type RouteConfiguration } from "../../../proto/gen/envoy/config/route/v3/route_pb.js";
-import { envoyRegistry } from "../../xds/resources.js";
+import { envoyRegistry } from "../../envoy/index.js";
 
 /** A header to set or append on a request or response. */
 export interface HeaderChange {

@@ -4,8 +4,8 @@
 import { create, fromJson, toJson, type JsonValue } from "@bufbuild/protobuf";
 import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import { DiscoveryRequestSchema, DiscoveryResponseSchema } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
-import { envoyRegistry, TypeUrl, type ResourceType } from "../../xds/resources.js";
-import type { XdsResources, XdsSubscriber } from "../xds/types.js";
+import { envoyRegistry, TypeUrl, type ResourceType } from "../../envoy/index.js";
+import type { XdsResources, XdsSubscriber } from "../xds-client/types.js";
 
 const PATHS: Record<"cluster" | "endpoint" | "listener" | "route", string> = {
   cluster: "clusters",

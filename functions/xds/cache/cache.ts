@@ -8,7 +8,7 @@ import type { ChangeFeed, ScopeChange } from "../../../db/change-feed.js";
 import type { Store } from "../../../db/store.js";
 import { loadMeshSnapshot } from "../../appmesh/index.js";
 import type { MeshSnapshot } from "../../appmesh/snapshot.js";
-import { pushOrder, resourceSchemas, type ResourceType } from "../resources.js";
+import { pushOrder, resourceSchemas, type ResourceType } from "../../envoy/index.js";
 import { hashBytes, hashString } from "./hash.js";
 import {
   NodeIdError,

@@ -1,8 +1,8 @@
 // The cache's translation seam wired to meshplane's App Mesh translator (functions/xds/translate).
 import { clone, create } from "@bufbuild/protobuf";
 import { LocalitySchema } from "../../../proto/gen/envoy/config/core/v3/base_pb.js";
-import { parseNodeId, type NodeIdentity as AppMeshNodeIdentity } from "../node-id.js";
-import { ClusterLoadAssignmentSchema, type ClusterLoadAssignment } from "../resources.js";
+import { parseNodeId, type NodeIdentity as AppMeshNodeIdentity } from "../../envoy/index.js";
+import { ClusterLoadAssignmentSchema, type ClusterLoadAssignment } from "../../envoy/index.js";
 import { createMeshTranslator, type NodeResources, type TranslateOptions } from "../translate/index.js";
 import type { MeshSnapshot } from "../../appmesh/snapshot.js";
 import type { RouteData, VirtualNodeData } from "../../appmesh/model/types.generated.js";

@@ -4,7 +4,7 @@ import type { Message } from "@bufbuild/protobuf";
 import type { Any } from "@bufbuild/protobuf/wkt";
 import type { Node } from "../../../proto/gen/envoy/config/core/v3/base_pb.js";
 import type { MeshSnapshot } from "../../appmesh/snapshot.js";
-import type { ResourceType } from "../resources.js";
+import type { ResourceType } from "../../envoy/index.js";
 
 export type { Node };
 

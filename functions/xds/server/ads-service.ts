@@ -24,7 +24,7 @@ import type { AggregatedDiscoveryService } from "../../../proto/gen/envoy/servic
 import type { NodeWatch, XdsCache } from "../cache/cache.js";
 import { subscriptionVersion } from "./versions.js";
 import { NodeIdError, type NodeSnapshot, type TypeResources } from "../cache/types.js";
-import { pushOrder, TypeUrl, type ResourceType } from "../resources.js";
+import { pushOrder, TypeUrl, type ResourceType } from "../../envoy/index.js";
 import type { XdsMetrics } from "./metrics.js";
 import { typeStatus, type ProxyRegistry, type ProxyStatus } from "./proxies.js";
 

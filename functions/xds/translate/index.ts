@@ -16,7 +16,7 @@
 //   (the server answers without that resource). A node id is therefore served either as a sidecar or as proxyless,
 //   never both, so a cluster name always has one meaning per node.
 import type { MeshSnapshot } from "../../appmesh/snapshot.js";
-import type { NodeIdentity } from "../node-id.js";
+import type { NodeIdentity } from "../../envoy/index.js";
 import { addApiListener } from "./proxyless-grpc.js";
 import { createSharedResources, NodeResourcesBuilder, type NodeResources, type SharedResources, type TranslateOptions } from "./translator.js";
 import { translateVirtualGateway } from "./virtual-gateway.js";
@@ -24,7 +24,7 @@ import { translateVirtualNode } from "./virtual-node.js";
 
 export type { NodeResources, TranslateOptions } from "./translator.js";
 export type { AcmMaterial } from "./tls.js";
-export type { NodeIdentity } from "../node-id.js";
+export type { NodeIdentity } from "../../envoy/index.js";
 
 export interface NodeRequest {
   /** Listener names a proxyless gRPC client asked for (`<virtual service>[:<port>]`); non-empty ⇒ served as proxyless. */

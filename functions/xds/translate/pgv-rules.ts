@@ -16,7 +16,7 @@ import {
 import { reflect, type ReflectMessage } from "@bufbuild/protobuf/reflect";
 import { anyUnpack, type Any, type Duration } from "@bufbuild/protobuf/wkt";
 import { FieldRulesSchema, disabled as messageDisabled, required as oneofRequired, rules as fieldRules } from "../../../proto/gen/validate/validate_pb.js";
-import { envoyRegistry } from "../resources.js";
+import { envoyRegistry } from "../../envoy/index.js";
 
 export interface EnvoyViolation {
   /** `<resource type> <name>` then the field path, e.g. `cluster cds_egress_app_b_http_80: .connect_timeout`. */

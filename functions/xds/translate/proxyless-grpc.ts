@@ -10,7 +10,7 @@ import { adsConfigSource } from "./common.js";
 import { isHttpFamily } from "./mesh-index.js";
 import { apiListenerRouteConfigName } from "./names.js";
 import { routerHttpFilter } from "./network-filters.js";
-import type { NodeIdentity } from "../node-id.js";
+import type { NodeIdentity } from "../../envoy/index.js";
 import type { NodeResourcesBuilder, SharedResources } from "./translator.js";
 import { anyPack } from "@bufbuild/protobuf/wkt";
 

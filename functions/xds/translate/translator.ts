@@ -4,7 +4,7 @@ import { create } from "@bufbuild/protobuf";
 import type { MeshSnapshot } from "../../appmesh/snapshot.js";
 import type { ClientPolicyTls, VirtualGatewayClientPolicyTls } from "../../appmesh/model/types.generated.js";
 import { VirtualHostSchema, type Route, type VirtualHost } from "../../../proto/gen/envoy/config/route/v3/route_components_pb.js";
-import type { Cluster, ClusterLoadAssignment, Listener, RouteConfiguration, Secret } from "../resources.js";
+import type { Cluster, ClusterLoadAssignment, Listener, RouteConfiguration, Secret } from "../../envoy/index.js";
 import { translateEgressCluster, type EgressClusterResult } from "./clusters.js";
 import { compareStrings, createMeshIndex, type MeshIndex } from "./mesh-index.js";
 import { translateServicePorts, type ClusterRef, type RouteOptions, type ServicePort } from "./service-routes.js";

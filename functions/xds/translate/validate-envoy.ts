@@ -15,7 +15,7 @@ import {
   UpstreamTlsContextSchema,
   type CommonTlsContext,
 } from "../../../proto/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js";
-import { envoyRegistry, resourceSchemas, type ResourceType } from "../resources.js";
+import { envoyRegistry, resourceSchemas, type ResourceType } from "../../envoy/index.js";
 import { validateEnvoyMessage, type EnvoyViolation } from "./pgv-rules.js";
 import type { NodeResources } from "./translator.js";
 

@@ -8,7 +8,7 @@ import type { MeshSnapshot } from "../../../functions/appmesh/snapshot.js";
 import { createXdsCache } from "../../../functions/xds/cache/cache.js";
 import { appMeshTranslation } from "../../../functions/xds/cache/translation.js";
 import { NodeIdError, type NodeSnapshot, type XdsTranslation } from "../../../functions/xds/cache/types.js";
-import { ClusterSchema, ListenerSchema } from "../../../functions/xds/resources.js";
+import { ClusterSchema, ListenerSchema } from "../../../functions/envoy/index.js";
 import { NodeSchema } from "../../../proto/gen/envoy/config/core/v3/base_pb.js";
 import { MakeEndpoint, MakeMesh, MakeRoute, MakeVirtualNode, MakeVirtualRouter, MakeVirtualService } from "../translate/fixtures.js";
 

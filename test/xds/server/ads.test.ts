@@ -4,7 +4,7 @@ import { CreateRouteCommand, UpdateVirtualNodeCommand } from "@aws-sdk/client-ap
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Cluster_DiscoveryType } from "../../../proto/gen/envoy/config/cluster/v3/cluster_pb.js";
-import { ClusterSchema, RouteConfigurationSchema, TypeUrl } from "../../../functions/xds/resources.js";
+import { ClusterSchema, RouteConfigurationSchema, TypeUrl } from "../../../functions/envoy/index.js";
 import { createDemoMesh, setWeights } from "./fixtures.js";
 import { adsClient, decode, DeltaClient, rdsNames, registerEndpoint, SotwClient, startMeshplane, typeName, type Meshplane, type WireResponse } from "./support.js";
 

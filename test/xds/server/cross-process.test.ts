@@ -1,7 +1,7 @@
 // Across processes the cache follows the store: two meshplane instances share one SQLite file and nothing else;
 // a route change made through instance B's API reaches a proxy connected to instance A (through A's change-log feed).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TypeUrl } from "../../../functions/xds/resources.js";
+import { TypeUrl } from "../../../functions/envoy/index.js";
 import { createDemoMesh, setWeights } from "./fixtures.js";
 import { adsClient, SotwClient, startMeshplane, typeName, type Meshplane } from "./support.js";
 

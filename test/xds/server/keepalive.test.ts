@@ -6,7 +6,7 @@ import { createLocalChangeFeed } from "../../../db/change-feed.js";
 import type { Store } from "../../../db/store.js";
 import { startXdsServer, type RunningXdsServer } from "../../../functions/xds/server/node-server.js";
 import { NodeIdError, type XdsTranslation } from "../../../functions/xds/cache/types.js";
-import { TypeUrl } from "../../../functions/xds/resources.js";
+import { TypeUrl } from "../../../functions/envoy/index.js";
 import type { MeshSnapshot } from "../../../functions/appmesh/snapshot.js";
 import { MakeMesh, MakeVirtualNode } from "../translate/fixtures.js";
 import { adsClient, SotwClient } from "./support.js";

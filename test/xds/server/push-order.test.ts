@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { XdsCache } from "../../../functions/xds/cache/cache.js";
 import { createXdsCache } from "../../../functions/xds/cache/cache.js";
 import type { XdsTranslation } from "../../../functions/xds/cache/types.js";
-import { ClusterLoadAssignmentSchema, ClusterSchema, ListenerSchema, RouteConfigurationSchema, TypeUrl } from "../../../functions/xds/resources.js";
+import { ClusterLoadAssignmentSchema, ClusterSchema, ListenerSchema, RouteConfigurationSchema, TypeUrl } from "../../../functions/envoy/index.js";
 import { createAdsService } from "../../../functions/xds/server/ads-service.js";
 import { XdsMetrics } from "../../../functions/xds/server/metrics.js";
 import { ProxyRegistry } from "../../../functions/xds/server/proxies.js";

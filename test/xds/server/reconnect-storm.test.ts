@@ -5,7 +5,7 @@ import v8 from "node:v8";
 import vm from "node:vm";
 import { UpdateVirtualNodeCommand } from "@aws-sdk/client-app-mesh";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TypeUrl } from "../../../functions/xds/resources.js";
+import { TypeUrl } from "../../../functions/envoy/index.js";
 import { createDemoMesh } from "./fixtures.js";
 import { adsClient, SotwClient, startMeshplane, type Meshplane, type WireResponse } from "./support.js";
 

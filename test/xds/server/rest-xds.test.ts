@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TypeUrl } from "../../../functions/xds/resources.js";
+import { TypeUrl } from "../../../functions/envoy/index.js";
 import { createDemoMesh, setWeights } from "./fixtures.js";
 import { startMeshplane, type Meshplane } from "./support.js";
 

@@ -12,7 +12,7 @@ import { fromBinary, type DescMessage, type MessageShape } from "@bufbuild/proto
 import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import { configFromEnv } from "../../../functions/config.js";
 import { startControlPlane, type RunningControlPlane } from "../../../functions/node.js";
-import { envoyRegistry, ListenerSchema, TypeUrl } from "../../../functions/xds/resources.js";
+import { envoyRegistry, ListenerSchema, TypeUrl } from "../../../functions/envoy/index.js";
 import type { HttpConnectionManager } from "../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");

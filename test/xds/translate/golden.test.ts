@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import type { DescMessage } from "@bufbuild/protobuf";
 import { configDumpFromResources } from "../../../functions/xds/config-dump.js";
-import { resourceSchemas, type ResourceType } from "../../../functions/xds/resources.js";
+import { resourceSchemas, type ResourceType } from "../../../functions/envoy/index.js";
 import { createMeshTranslator } from "../../../functions/xds/translate/index.js";
 import { validateNodeResources } from "../../../functions/xds/translate/validate-envoy.js";
 import { roundTripThroughProtoLoader } from "./helpers/proto-loader-roundtrip.js";

@@ -24,7 +24,7 @@ import type { MeshSnapshot } from "../../../functions/appmesh/snapshot.js";
 import { typeVersion } from "../../../functions/xds/config-dump.js";
 import type { NodeResources } from "../../../functions/xds/translate/index.js";
 import type { DescMessage, Message } from "@bufbuild/protobuf";
-import { resourceSchemas, type ResourceType } from "../../../functions/xds/resources.js";
+import { resourceSchemas, type ResourceType } from "../../../functions/envoy/index.js";
 import { roundTripThroughProtoLoader } from "./helpers/proto-loader-roundtrip.js";
 import { createMeshTranslator, translateNode } from "../../../functions/xds/translate/index.js";
 import { validateNodeResources } from "../../../functions/xds/translate/validate-envoy.js";

@@ -5,7 +5,7 @@ import { createMeshTranslator, translateApiListener, translateNode, type NodeRes
 import { validateNodeResources } from "../../../functions/xds/translate/validate-envoy.js";
 import { HttpConnectionManagerSchema } from "../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
 import { TcpProxySchema } from "../../../proto/gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy_pb.js";
-import type { RouteConfiguration } from "../../../functions/xds/resources.js";
+import type { RouteConfiguration } from "../../../functions/envoy/index.js";
 import {
   MakeDnsNode,
   MakeMesh,

@@ -8,7 +8,7 @@ import { reflect } from "@bufbuild/protobuf/reflect";
 import { AnySchema, anyPack, anyUnpack, type Any, type Duration } from "@bufbuild/protobuf/wkt";
 import * as protoLoader from "@grpc/proto-loader";
 import { DiscoveryResponseSchema } from "../../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
-import { envoyRegistry } from "../../../../functions/xds/resources.js";
+import { envoyRegistry } from "../../../../functions/envoy/index.js";
 
 const vendor = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../../proto/vendor");
 

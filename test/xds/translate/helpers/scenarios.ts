@@ -1,6 +1,6 @@
 // The user guide's scenarios as snapshots: each names the nodes whose resources are the golden output.
 import type { MeshSnapshot } from "../../../../functions/appmesh/snapshot.js";
-import type { NodeIdentity } from "../../../../functions/xds/node-id.js";
+import type { NodeIdentity } from "../../../../functions/envoy/index.js";
 import type { TranslateOptions } from "../../../../functions/xds/translate/index.js";
 import {
   MakeDnsNode,

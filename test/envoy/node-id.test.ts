@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatNodeId, parseNodeId } from "../../functions/xds/node-id.js";
+import { formatNodeId, parseNodeId } from "../../functions/envoy/index.js";
 
 describe("parseNodeId", () => {
   it("parses the bare virtual node form", () => {

@@ -1,6 +1,7 @@
 // The Envoy resource types meshplane serves: their type URLs, the generated protobuf-es types they come from,
 // and one registry of every message meshplane packs into an `Any` (needed to print resources as JSON).
-// Generated code (proto/gen) enters the rest of the project through this file and the translate modules.
+// Generated code (proto/gen) enters the rest of the project through this file and the translate modules; other
+// folders reach it through functions/envoy/index.ts.
 import { createRegistry, type DescFile, type Registry } from "@bufbuild/protobuf";
 import { file_envoy_config_listener_v3_listener, ListenerSchema } from "../../proto/gen/envoy/config/listener/v3/listener_pb.js";
 import type { Listener } from "../../proto/gen/envoy/config/listener/v3/listener_pb.js";

@@ -1,5 +1,5 @@
 // What an xDS client (ADS stream, REST polling) hands the gateway runtime, and what it asks back.
-import type { ResourceType } from "../../xds/resources.js";
+import type { ResourceType } from "../../envoy/index.js";
 
 /** Decoded resources of one type by name (Listener, Cluster, RouteConfiguration or ClusterLoadAssignment messages). */
 export type XdsResources = Map<string, unknown>;

@@ -12,7 +12,7 @@ import { createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AggregatedDiscoveryService } from "../../../proto/gen/envoy/service/discovery/v3/ads_pb.js";
 import { DiscoveryRequestSchema, type DiscoveryRequest, type DiscoveryResponse } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
-import { envoyRegistry, TypeUrl, type ResourceType } from "../../xds/resources.js";
+import { envoyRegistry, TypeUrl, type ResourceType } from "../../envoy/index.js";
 import { RequestQueue } from "./request-queue.js";
 import type { XdsResources, XdsSubscriber, XdsUpdateResult } from "./types.js";
 import { keepReconnecting, pumpResponses } from "./reconnect.js";
