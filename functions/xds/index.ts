@@ -5,11 +5,16 @@ export type { XdsCache, XdsCacheOptions, NodeWatch, NodeListener, XdsCacheStats 
 export { appMeshTranslation } from "./cache/translation.js";
 export { NodeIdError } from "./cache/types.js";
 export type { CachedResource, NodeSnapshot, TypeResources, XdsTranslation, SnapshotTranslator, NodeRequest, TranslatedResources } from "./cache/types.js";
-export { createAdsService, peerAddressKey } from "./server/ads-service.js";
+export { createAdsService } from "./server/ads-service.js";
 export type { AdsService, AdsServiceOptions } from "./server/ads-service.js";
+export { peerAddressKey } from "./server/peer-address.js";
+export { createXdsObserver, createObserverList } from "./server/observer.js";
+export type { XdsObserver, StreamInfo, StreamProtocol, SentResponse, StreamAck, StreamNack } from "./server/observer.js";
+export { Subscription } from "./server/subscription.js";
 export { XdsMetrics } from "./server/metrics.js";
 export { ProxyRegistry } from "./server/proxies.js";
 export type { ProxyStatus, TypeStatus } from "./server/proxies.js";
 export { createXdsStatusApp } from "./server/status.js";
 export { createRestXdsApp } from "./rest-xds.js";
+export type { RestXdsOptions } from "./rest-xds.js";
 export { subscriptionVersion } from "./server/versions.js";
