@@ -81,8 +81,8 @@ export abstract class AdsStream<Req extends DiscoveryRequest | DeltaDiscoveryReq
     return this.#info;
   }
 
-  /** Applies one request to the subscriptions (the node is already known and watched). */
-  protected abstract apply(request: Req): void | Promise<void>;
+  /** Applies one request to the subscription of its type (the node is already known and watched). */
+  protected abstract apply(request: Req, subscription: Subscription): void;
   /** The next response the subscriptions and the snapshot call for, or null when nothing can be sent now. */
   abstract nextResponse(): Res | null;
 
@@ -93,8 +93,14 @@ export abstract class AdsStream<Req extends DiscoveryRequest | DeltaDiscoveryReq
         if (this.ended) break;
         if (!this.#info.node) this.#identify(request.node);
         this.options.observer.onStreamRequest(this.info, request);
-        if (!this.#watch) await this.rewatch({});
-        await this.apply(request);
+        if (!this.#watch) await this.#rewatch({});
+        // A type meshplane does not serve has no subscription: nothing will ever be sent for it.
+        const subscription = this.#subscriptionFor(request.typeUrl);
+        if (subscription) {
+          this.apply(request, subscription);
+          // The names of a named LDS subscription are API listeners (proxyless gRPC): the node's translation depends on them.
+          if (subscription.type === "listener") await this.#rewatch(subscription.nodeRequest());
+        }
         this.signal.notify();
       }
     } catch (error) {
@@ -118,7 +124,7 @@ export abstract class AdsStream<Req extends DiscoveryRequest | DeltaDiscoveryReq
   }
 
   /** (Re)creates the node's watch for what a request needs beyond the node (the API listeners of a named LDS subscription). */
-  protected async rewatch(request: NodeRequest): Promise<void> {
+  async #rewatch(request: NodeRequest): Promise<void> {
     const key = (request.apiListeners ?? []).join("\u0000");
     if (this.#watch && key === this.#apiListenersKey) return;
     const generation = ++this.#watchGeneration;
@@ -145,7 +151,7 @@ export abstract class AdsStream<Req extends DiscoveryRequest | DeltaDiscoveryReq
   }
 
   /** The subscription a request's type URL names, created on first use; undefined for a type meshplane does not serve. */
-  protected subscriptionFor(typeUrl: string): Subscription | undefined {
+  #subscriptionFor(typeUrl: string): Subscription | undefined {
     const type = typeByUrl.get(typeUrl);
     if (!type) return undefined;
     let subscription = this.subscriptions.get(type);

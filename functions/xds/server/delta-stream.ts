@@ -33,12 +33,9 @@ export class DeltaStream extends AdsStream<DeltaDiscoveryRequest, DeltaDiscovery
     super(options, "delta");
   }
 
-  protected async apply(request: DeltaDiscoveryRequest): Promise<void> {
-    const subscription = this.subscriptionFor(request.typeUrl);
-    if (!subscription) return;
+  protected apply(request: DeltaDiscoveryRequest, subscription: Subscription): void {
     if (request.responseNonce !== "" && subscription.answers(request.responseNonce)) this.answered(subscription, request.errorDetail, subscription.sentVersion);
     subscription.updateResourceNames(request.resourceNamesSubscribe, request.resourceNamesUnsubscribe, request.initialResourceVersions);
-    if (subscription.type === "listener") await this.rewatch(subscription.nodeRequest());
   }
 
   nextResponse(): DeltaDiscoveryResponse | null {

@@ -8,6 +8,7 @@ import type { DiscoveryRequest, DiscoveryResponse } from "../../../proto/gen/env
 import { pushOrder } from "../../envoy/index.js";
 import { AdsStream, type AdsStreamOptions } from "./ads-stream.js";
 import { createDiscoveryResponse } from "./discovery-response.js";
+import type { Subscription } from "./subscription.js";
 import { subscriptionVersion } from "./versions.js";
 
 export class SotwStream extends AdsStream<DiscoveryRequest, DiscoveryResponse> {
@@ -15,9 +16,7 @@ export class SotwStream extends AdsStream<DiscoveryRequest, DiscoveryResponse> {
     super(options, "sotw");
   }
 
-  protected async apply(request: DiscoveryRequest): Promise<void> {
-    const subscription = this.subscriptionFor(request.typeUrl);
-    if (!subscription) return; // a type meshplane does not serve: nothing will ever be sent for it
+  protected apply(request: DiscoveryRequest, subscription: Subscription): void {
     if (request.responseNonce !== "") {
       if (!subscription.answers(request.responseNonce)) return; // stale: superseded by a response the proxy has not seen yet
       this.answered(subscription, request.errorDetail, request.versionInfo);
@@ -27,7 +26,6 @@ export class SotwStream extends AdsStream<DiscoveryRequest, DiscoveryResponse> {
       subscription.awaitingAck = false;
     }
     subscription.setResourceNames(request.resourceNames);
-    if (subscription.type === "listener") await this.rewatch(subscription.nodeRequest());
   }
 
   nextResponse(): DiscoveryResponse | null {
