@@ -1,4 +1,5 @@
-// The xDS side of meshplane: snapshot cache, ADS service (Connect), REST xDS, status and metrics.
+// The xDS side of meshplane: snapshot cache, ADS service (Connect) and the observers of its streams, REST xDS, status
+// and metrics.
 // Everything exported here is Workers-safe; the Node ADS server (node:http2) is `./server/node-server.js`.
 export { createXdsCache } from "./cache/cache.js";
 export type { XdsCache, XdsCacheOptions, NodeWatch, NodeListener, XdsCacheStats } from "./cache/cache.js";

@@ -37,7 +37,7 @@ export interface AdsService {
 }
 
 export function createAdsService(options: AdsServiceOptions): AdsService {
-  const observer = createObserverList([options.metrics, options.proxies, ...(options.observers ?? [])].filter((o): o is XdsObserver => o !== undefined));
+  const observer = createObserverList([options.metrics, options.proxies, ...(options.observers ?? [])].filter((each) => each !== undefined));
   const open = new Set<Pick<AdsStream<never, never>, "close">>();
   let draining = false;
   let lastStreamId = 0;
@@ -86,8 +86,8 @@ export function createAdsService(options: AdsServiceOptions): AdsService {
 
   return {
     impl: {
-      streamAggregatedResources: (requests, context) => serve((stream) => new SotwStream(stream), requests, context),
-      deltaAggregatedResources: (requests, context) => serve((stream) => new DeltaStream(stream), requests, context),
+      streamAggregatedResources: (requests, context) => serve((streamOptions) => new SotwStream(streamOptions), requests, context),
+      deltaAggregatedResources: (requests, context) => serve((streamOptions) => new DeltaStream(streamOptions), requests, context),
     },
     drain() {
       draining = true;

@@ -1,6 +1,7 @@
 // A state-of-the-world DiscoveryResponse built from the cache: the one place where the ADS stream and REST xDS turn
-// a node's resources of one type and a subscription into the message they send ("compute first, then send"; the
-// stream only stamps its nonce and hands the result to the transport). Pure: same input, same message.
+// a node's resources of one type and a subscription into the message they send ("compute first, then send"). Pure:
+// same input, same message, and nothing in it belongs to one stream (a stream stamps its nonce on a shallow copy),
+// so one message per node, type and version could serve every stream that needs it.
 import { create } from "@bufbuild/protobuf";
 import { DiscoveryResponseSchema, type DiscoveryResponse } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
 import type { CachedResource, TypeResources } from "../cache/types.js";
@@ -23,8 +24,6 @@ export interface DiscoveryResponseInput {
   resources: TypeResources;
   /** `subscriptionVersion(resources, …)`: computed first, since a stream sends only when it moved. */
   version: string;
-  /** The stream's nonce for this response; REST xDS has none. */
-  nonce?: string;
   controlPlaneId: string;
 }
 
@@ -33,7 +32,6 @@ export function createDiscoveryResponse(input: DiscoveryResponseInput): Discover
   return create(DiscoveryResponseSchema, {
     versionInfo: input.version,
     typeUrl: subscription.typeUrl,
-    nonce: input.nonce ?? "",
     resources: selectResources(resources, subscription).map((resource) => resource.any),
     controlPlane: { identifier: input.controlPlaneId },
   });

@@ -41,9 +41,8 @@ export class SotwStream extends AdsStream<DiscoveryRequest, DiscoveryResponse> {
       // types wait too, so e.g. routes never reach a proxy before the clusters they name.
       if (subscription.awaitingAck) return null;
       const pushed = !subscription.responseOwed;
-      return this.respond(subscription, version, pushed, (nonce) =>
-        createDiscoveryResponse({ subscription, resources, version, nonce, controlPlaneId: this.options.controlPlaneId }),
-      );
+      const response = createDiscoveryResponse({ subscription, resources, version, controlPlaneId: this.options.controlPlaneId });
+      return this.respond(subscription, version, pushed, (nonce) => ({ ...response, nonce }));
     }
     this.settled();
     return null;
