@@ -4,7 +4,7 @@
 //
 // Wiring (functions/xds/server/node-server.ts): `connectNodeAdapter({ …, interceptors: [createAdsAuthInterceptor(auth.ads)] })`.
 import { ConnectError, type Interceptor, type StreamResponse } from "@connectrpc/connect";
-import { peerAddressKey } from "../xds/server/ads-service.js";
+import { peerAddressKey } from "../xds/index.js";
 import type { AdsAuthorizer } from "./ads-authorizer.js";
 
 const adsMethods = new Set(["StreamAggregatedResources", "DeltaAggregatedResources"]);

@@ -1,15 +1,21 @@
-// The xDS side of meshplane: snapshot cache, ADS service (Connect), REST xDS, status and metrics.
+// The xDS side of meshplane: snapshot cache, ADS service (Connect) and the observers of its streams, REST xDS, status
+// and metrics.
 // Everything exported here is Workers-safe; the Node ADS server (node:http2) is `./server/node-server.js`.
 export { createXdsCache } from "./cache/cache.js";
 export type { XdsCache, XdsCacheOptions, NodeWatch, NodeListener, XdsCacheStats } from "./cache/cache.js";
 export { appMeshTranslation } from "./cache/translation.js";
 export { NodeIdError } from "./cache/types.js";
 export type { CachedResource, NodeSnapshot, TypeResources, XdsTranslation, SnapshotTranslator, NodeRequest, TranslatedResources } from "./cache/types.js";
-export { createAdsService, peerAddressKey } from "./server/ads-service.js";
+export { createAdsService } from "./server/ads-service.js";
 export type { AdsService, AdsServiceOptions } from "./server/ads-service.js";
+export { peerAddressKey } from "./server/peer-address.js";
+export { createXdsObserver, createObserverList } from "./server/observer.js";
+export type { XdsObserver, StreamInfo, StreamProtocol, SentResponse, StreamAck, StreamNack } from "./server/observer.js";
+export { Subscription } from "./server/subscription.js";
 export { XdsMetrics } from "./server/metrics.js";
 export { ProxyRegistry } from "./server/proxies.js";
 export type { ProxyStatus, TypeStatus } from "./server/proxies.js";
 export { createXdsStatusApp } from "./server/status.js";
 export { createRestXdsApp } from "./rest-xds.js";
+export type { RestXdsOptions } from "./rest-xds.js";
 export { subscriptionVersion } from "./server/versions.js";

@@ -1,14 +1,18 @@
 // REST xDS (Envoy's `api_type: REST` config source): `POST /v3/discovery:{listeners,clusters,routes,endpoints,secrets}`
 // with a JSON DiscoveryRequest, answered with a JSON DiscoveryResponse of the node's current resources. Envoy polls
-// it; there is no stream, so no nonce bookkeeping. This is how Workers (no long-lived gRPC streams) serve Envoys.
+// it; there is no stream, so no nonce bookkeeping. It reads the cache through the same public interface as the ADS
+// streams (`XdsCache.fetch` beside their `watch`), reads the request as a state-of-the-world Subscription and builds
+// the response where the streams build theirs, so any runtime with an XdsCache can serve it (Workers poll it).
 // Workers-safe: no node: imports.
-import { create, fromJson, toJson, type JsonValue } from "@bufbuild/protobuf";
+import { fromJson, toJson, type JsonValue } from "@bufbuild/protobuf";
 import { Hono } from "hono";
 import { DiscoveryRequestSchema, DiscoveryResponseSchema } from "../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
 import type { XdsCache } from "./cache/cache.js";
 import { NodeIdError } from "./cache/types.js";
-import { envoyRegistry, TypeUrl, type ResourceType } from "../envoy/index.js";
-import type { XdsMetrics } from "./server/metrics.js";
+import { envoyRegistry, type ResourceType } from "../envoy/index.js";
+import { createDiscoveryResponse } from "./server/discovery-response.js";
+import { createObserverList, type XdsObserver } from "./server/observer.js";
+import { Subscription } from "./server/subscription.js";
 import { subscriptionVersion } from "./server/versions.js";
 
 const paths: Record<string, ResourceType> = {
@@ -19,11 +23,21 @@ const paths: Record<string, ResourceType> = {
   secrets: "secret",
 };
 
+export interface RestXdsOptions {
+  cache: Pick<XdsCache, "fetch">;
+  /** Told of each fetch (`onFetchRequest`, `onFetchResponse`): the metrics count them as pushes with protocol "rest". */
+  observers?: readonly XdsObserver[];
+  /** Identifies this control plane in responses. */
+  controlPlaneId?: string;
+}
+
 function status(code: number, message: string): Response {
   return new Response(JSON.stringify({ code, message }), { status: code === 3 ? 400 : code === 5 ? 404 : 500, headers: { "content-type": "application/json" } });
 }
 
-export function createRestXdsApp(options: { cache: XdsCache; metrics?: XdsMetrics; controlPlaneId?: string }): Hono {
+export function createRestXdsApp(options: RestXdsOptions): Hono {
+  const observer = createObserverList(options.observers ?? []);
+  const controlPlaneId = options.controlPlaneId ?? "meshplane";
   const app = new Hono();
   app.post("/v3/:discovery", async (c) => {
     const match = /^discovery:(\w+)$/.exec(c.req.param("discovery"));
@@ -36,25 +50,21 @@ export function createRestXdsApp(options: { cache: XdsCache; metrics?: XdsMetric
       return status(3, `invalid DiscoveryRequest: ${error instanceof Error ? error.message : String(error)}`);
     }
     if (!request.node?.id) return status(3, "DiscoveryRequest.node.id is required");
-    const names = request.resourceNames.filter((name) => name !== "*");
-    const wildcard = names.length === 0 || request.resourceNames.includes("*");
+    observer.onFetchRequest(request);
+    // A poll is a first request every time: naming nothing asks for everything.
+    const subscription = new Subscription(type);
+    subscription.setResourceNames(request.resourceNames);
     let snapshot;
     try {
-      snapshot = await options.cache.fetch(request.node, type === "listener" && !wildcard ? { apiListeners: names } : {});
+      snapshot = await options.cache.fetch(request.node, subscription.nodeRequest());
     } catch (error) {
       if (error instanceof NodeIdError) return status(3, error.message);
       throw error;
     }
     const resources = snapshot.types[type];
-    const nameSet = new Set(names);
-    const selected = wildcard ? [...resources.resources.values()] : [...nameSet].sort().flatMap((name) => resources.resources.get(name) ?? []);
-    options.metrics?.pushes.inc({ type_url: TypeUrl[type], protocol: "rest" });
-    const response = create(DiscoveryResponseSchema, {
-      versionInfo: subscriptionVersion(resources, wildcard, nameSet),
-      typeUrl: TypeUrl[type],
-      resources: selected.map((resource) => resource.any),
-      controlPlane: { identifier: options.controlPlaneId ?? "meshplane" },
-    });
+    const version = subscriptionVersion(resources, subscription.wildcard, subscription.names);
+    const response = createDiscoveryResponse({ subscription, resources, version, controlPlaneId });
+    observer.onFetchResponse(request, response);
     return c.json(toJson(DiscoveryResponseSchema, response, { registry: envoyRegistry }) as object);
   });
   return app;

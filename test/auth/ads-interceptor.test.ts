@@ -11,7 +11,7 @@ import { createAdsAuthorizer, type AdsAuthorizer } from "../../functions/auth/ad
 import { createAdsAuthInterceptor } from "../../functions/auth/ads-interceptor.js";
 import { MutablePrincipalDirectory, parseAuthFile } from "../../functions/auth/principals.js";
 import { EMPTY_PAYLOAD_SHA256 } from "../../functions/auth/sigv4.js";
-import { peerAddressKey } from "../../functions/xds/server/ads-service.js";
+import { peerAddressKey } from "../../functions/xds/index.js";
 import { AggregatedDiscoveryService } from "../../proto/gen/envoy/service/discovery/v3/ads_pb.js";
 import { DiscoveryResponseSchema } from "../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
 import { testAccountId } from "../support/control-plane.js";

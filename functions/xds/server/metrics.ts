@@ -1,5 +1,9 @@
 // Prometheus metrics of the xDS side, rendered in the text exposition format (version 0.0.4). A few counters,
-// gauges and histograms do not justify a client library; this file has no runtime dependencies (Workers-safe).
+// gauges and histograms do not justify a client library (Workers-safe). The stream and fetch counters are fed as an
+// XdsObserver; translation figures by the cache's `onTranslate`.
+import { Code, type ConnectError } from "@connectrpc/connect";
+import type { DiscoveryRequest, DiscoveryResponse } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
+import type { SentResponse, StreamAck, StreamInfo, StreamNack, XdsObserver } from "./observer.js";
 
 type Labels = Record<string, string>;
 
@@ -52,7 +56,7 @@ class Histogram {
 const latencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 /** The control plane's xDS metrics. Durations are in seconds, as Prometheus conventions ask. */
-export class XdsMetrics {
+export class XdsMetrics implements XdsObserver {
   readonly pushes = new Counter("meshplane_xds_pushes_total", "DiscoveryResponses sent, by type URL and protocol (sotw, delta, rest).");
   readonly nacks = new Counter("meshplane_xds_nacks_total", "Responses rejected by a proxy, by type URL.");
   readonly acks = new Counter("meshplane_xds_acks_total", "Responses acknowledged by a proxy, by type URL.");
@@ -67,6 +71,29 @@ export class XdsMetrics {
   readonly translatedNodes = new Counter("meshplane_xds_translated_nodes_total", "Node translations run.");
   /** Live gauge sources, read at render time (set by whoever owns the streams and the cache). */
   gauges: () => { connectedProxies: number; cachedNodes: number; meshes: number } = () => ({ connectedProxies: 0, cachedNodes: 0, meshes: 0 });
+
+  onStreamOpen(stream: StreamInfo): void {
+    this.streams.inc({ protocol: stream.protocol });
+  }
+  onStreamNode(): void {}
+  onStreamRequest(): void {}
+  onStreamResponse(stream: StreamInfo, response: SentResponse): void {
+    this.pushes.inc({ type_url: response.typeUrl, protocol: stream.protocol });
+    if (response.changedAt !== null) this.pushLatency.observe((performance.now() - response.changedAt) / 1000);
+  }
+  onStreamAck(_stream: StreamInfo, ack: StreamAck): void {
+    this.acks.inc({ type_url: ack.typeUrl });
+  }
+  onStreamNack(_stream: StreamInfo, nack: StreamNack): void {
+    this.nacks.inc({ type_url: nack.typeUrl });
+  }
+  onStreamClosed(_stream: StreamInfo, error: ConnectError | null): void {
+    if (error) this.streamErrors.inc({ code: Code[error.code] ?? String(error.code) });
+  }
+  onFetchRequest(): void {}
+  onFetchResponse(_request: DiscoveryRequest, response: DiscoveryResponse): void {
+    this.pushes.inc({ type_url: response.typeUrl, protocol: "rest" });
+  }
 
   render(): string {
     const g = this.gauges();

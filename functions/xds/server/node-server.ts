@@ -13,8 +13,10 @@ import { appMeshTranslation } from "../cache/translation.js";
 import type { XdsTranslation } from "../cache/types.js";
 import { createRestXdsApp } from "../rest-xds.js";
 import { createConfigDumpApp } from "../config-dump-app.js";
-import { createAdsService, peerAddressKey } from "./ads-service.js";
+import { createAdsService } from "./ads-service.js";
 import { XdsMetrics } from "./metrics.js";
+import type { XdsObserver } from "./observer.js";
+import { peerAddressKey } from "./peer-address.js";
 import { ProxyRegistry } from "./proxies.js";
 import { createXdsStatusApp } from "./status.js";
 
@@ -37,6 +39,8 @@ export interface XdsServerOptions {
   controlPlaneId?: string;
   /** Connect interceptors around both ADS methods (e.g. functions/auth's stream authorization). */
   interceptors?: Interceptor[];
+  /** Told of ADS stream and REST xDS events after the server's own metrics and proxy registry. */
+  observers?: readonly XdsObserver[];
 }
 
 export interface RunningXdsServer {
@@ -63,7 +67,9 @@ export async function startXdsServer(options: XdsServerOptions): Promise<Running
     },
     onError: (error, meshName) => console.error(`meshplane xds: reloading mesh ${meshName} failed:`, error),
   });
-  const ads = createAdsService({ cache, metrics, proxies, ...(options.controlPlaneId ? { controlPlaneId: options.controlPlaneId } : {}) });
+  const observers = [metrics, proxies, ...(options.observers ?? [])];
+  const controlPlaneId = options.controlPlaneId ? { controlPlaneId: options.controlPlaneId } : {};
+  const ads = createAdsService({ cache, observers, ...controlPlaneId });
   metrics.gauges = () => {
     const stats = cache.stats();
     return { connectedProxies: proxies.size, cachedNodes: stats.nodes, meshes: stats.meshes };
@@ -117,7 +123,7 @@ export async function startXdsServer(options: XdsServerOptions): Promise<Running
   });
 
   const statusApp = createXdsStatusApp({ proxies, metrics });
-  const restApp = createRestXdsApp({ cache, metrics, ...(options.controlPlaneId ? { controlPlaneId: options.controlPlaneId } : {}) });
+  const restApp = createRestXdsApp({ cache, observers, ...controlPlaneId });
   statusApp.route("/", restApp);
   statusApp.route("/", createConfigDumpApp({ cache }));
 

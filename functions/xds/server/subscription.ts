@@ -1,0 +1,121 @@
+// What one xDS client has subscribed to for one resource type, and where the exchange of that type stands: wildcard
+// or named resources, the versions sent and acknowledged, the nonce of the last response (the shape of
+// envoyproxy/go-control-plane:pkg/server/stream/v3/subscription.go). State of the world replaces the names with each
+// request; delta adds and removes them. How a client names what it wants:
+// https://www.envoyproxy.io/docs/envoy/latest/api-docs/xds_protocol#how-the-client-specifies-what-resources-to-return
+import { TypeUrl, type ResourceType } from "../../envoy/index.js";
+import type { NodeRequest } from "../cache/types.js";
+
+const WILDCARD = "*";
+
+export class Subscription {
+  readonly typeUrl: string;
+  #requested = false;
+  #wildcard = false;
+  #names = new Set<string>();
+
+  /** Nonce of the last response sent for this type, null before the first. Only a request echoing it answers that response. */
+  nonce: string | null = null;
+  /** Version of the last response sent: the subscription's version (state of the world) or the type's system version (delta). */
+  sentVersion: string | null = null;
+  /** The last version the client acknowledged. */
+  ackedVersion: string | null = null;
+  /** The last response was neither acknowledged nor rejected yet. */
+  awaitingAck = false;
+  /**
+   * A response is owed even if no version moved: after a first request, a request without a nonce or a changed
+   * subscription (state of the world), after the first request (delta).
+   */
+  responseOwed = false;
+  /** Delta: resource name → the version the client holds (as sent, or as it listed in `initial_resource_versions`). */
+  readonly returned = new Map<string, string>();
+  /** Delta: names (re)subscribed since the last response, answered even when the client holds their version. */
+  readonly resubscribed = new Set<string>();
+
+  constructor(readonly type: ResourceType) {
+    this.typeUrl = TypeUrl[type];
+  }
+
+  /** Whether a request of this type has been applied. */
+  get requested(): boolean {
+    return this.#requested;
+  }
+
+  get wildcard(): boolean {
+    return this.#wildcard;
+  }
+
+  /** The names subscribed to explicitly (may be non-empty while wildcard). */
+  get names(): ReadonlySet<string> {
+    return this.#names;
+  }
+
+  isSubscribed(name: string): boolean {
+    return this.#wildcard || this.#names.has(name);
+  }
+
+  /** Whether a request's `response_nonce` answers the last response sent; any other nonce is stale. */
+  answers(nonce: string): boolean {
+    return nonce === this.nonce;
+  }
+
+  /**
+   * State of the world: the request's `resource_names` are the whole subscription. A first request naming nothing is
+   * a wildcard subscription, and an empty list keeps a wildcard one wildcard; "*" subscribes to everything besides the
+   * names. A changed subscription owes a response. Returns whether it changed.
+   */
+  setResourceNames(resourceNames: readonly string[]): boolean {
+    const wildcard = resourceNames.includes(WILDCARD) || (resourceNames.length === 0 && (!this.#requested || this.#wildcard));
+    const names = new Set(resourceNames.filter((name) => name !== WILDCARD));
+    this.#requested = true;
+    if (wildcard === this.#wildcard && sameSet(names, this.#names)) return false;
+    this.#wildcard = wildcard;
+    this.#names = names;
+    this.responseOwed = true;
+    return true;
+  }
+
+  /**
+   * Delta: the first request sets the subscription up (naming nothing subscribes to everything, the legacy wildcard;
+   * `initial_resource_versions` are what the client already holds) and owes an answer; then names are added, then
+   * removed. Unsubscribing a name while not wildcard forgets the version the client held.
+   */
+  updateResourceNames(subscribe: readonly string[], unsubscribe: readonly string[], initialResourceVersions: Readonly<Record<string, string>> = {}): void {
+    if (!this.#requested) {
+      this.#requested = true;
+      this.responseOwed = true;
+      if (subscribe.length === 0) this.#wildcard = true;
+      for (const [name, version] of Object.entries(initialResourceVersions)) this.returned.set(name, version);
+    }
+    for (const name of subscribe) {
+      if (name === WILDCARD) this.#wildcard = true;
+      else {
+        this.#names.add(name);
+        this.resubscribed.add(name);
+      }
+    }
+    for (const name of unsubscribe) {
+      if (name === WILDCARD) this.#wildcard = false;
+      else {
+        this.#names.delete(name);
+        this.resubscribed.delete(name);
+        if (!this.#wildcard) this.returned.delete(name);
+      }
+    }
+  }
+
+  /**
+   * What the cache must translate for this subscription beyond the node itself: the names of a named listener
+   * subscription are the API listeners of a proxyless gRPC client.
+   */
+  nodeRequest(): NodeRequest {
+    if (this.type !== "listener" || this.#wildcard || this.#names.size === 0) return {};
+    return { apiListeners: [...this.#names].sort() };
+  }
+}
+
+function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const item of a) if (!b.has(item)) return false;
+  return true;
+}
