@@ -1,6 +1,14 @@
-// Host binding of the meshplane routing core (build/core.wasm, compiled from ./assembly). The only file that
-// knows about pointers: everything it exports is typed. It loads the same way in Node and in a Worker: hand
-// `instantiateCore` a compiled WebAssembly.Module (a Worker imports the .wasm file as one; Node: see ./node.ts).
+// @meshplane/core-wasm: Envoy's route matching for what meshplane emits, in one WebAssembly module with no imports
+// (build/core.wasm, compiled from ./assembly), and this host binding, the only file that knows about pointers.
+// It loads the same way everywhere: hand `instantiateCore` a compiled WebAssembly.Module (a Worker imports the
+// .wasm file as one, a browser compiles it with WebAssembly.compileStreaming; Node and Deno: see ./node.ts).
+//
+// Public API (everything exported below; the package's README shows it per runtime):
+// - instantiateCore(module) → Core: one instance with its own memory; the first one becomes the default core.
+// - RouteTable.compile(spec) → table; table.match(request) → { virtualHost, route, target, cluster } | null,
+//   table.explain(request), table.dispose().
+// - checkRegex(pattern), pickWeighted(weights, randomOrHash), Core#compileRegex(pattern).
+// - the spec types (RouteTableSpec: Envoy's RouteConfiguration JSON subset), RouteRequest, RouteTableError.
 //
 // Semantics are Envoy's for what meshplane emits (see spec.ts for the spec format):
 // - virtual host by :authority, case-insensitively: exact domain, then the longest `*suffix`, then the longest
@@ -18,6 +26,7 @@
 // as RE2 does in UTF-8 mode). `\d \w \s \b` and POSIX classes are ASCII, as in RE2. Differences from RE2, all
 // refused or documented rather than silently different: `\p{…}`/`\pL` Unicode classes are refused; `(?i)` folds
 // ASCII letters only (RE2 also folds e.g. `k` with U+212A KELVIN SIGN and `s` with U+017F); `\C` is refused.
+import { webAssembly, type WasmModule } from "./platform.js";
 import {
   normalizeTable,
   requestHeaderValue,
@@ -31,7 +40,32 @@ import {
   type RouteTableSpec,
 } from "./spec.js";
 
-export * from "./spec.js";
+export { RouteTableError };
+export type { WasmModule };
+export type {
+  RouteTableSpec,
+  VirtualHostSpec,
+  RouteSpec,
+  RouteMatchSpec,
+  RegexMatcherSpec,
+  StringMatcherSpec,
+  HeaderMatcherSpec,
+  QueryParameterMatcherSpec,
+  RouteActionSpec,
+  Int64Like,
+  RouteRequest,
+  HeaderRecord,
+  HeadersLike,
+  NormalizedTable,
+  NormalizedRoute,
+  NormalizedTarget,
+  NormalizedHeaderMatch,
+  NormalizedQueryMatch,
+  NormalizedStringMatch,
+  StringMatchKind,
+} from "./spec.js";
+// Core and CompiledRegex are exported as types only: instances come from instantiateCore and Core#compileRegex.
+export type { Core, CompiledRegex };
 
 /**
  * The default bound on a regex's compiled program, in VM instructions. It bounds matching work per input byte.
@@ -40,6 +74,7 @@ export * from "./spec.js";
  */
 export const DEFAULT_MAX_REGEX_PROGRAM_SIZE = 1000;
 
+/** The verdict on a pattern: accepted, or refused with the parser's reason for people to read. */
 export type RegexCheck = { ok: true } | { ok: false; message: string };
 
 export interface RegexOptions {
@@ -50,53 +85,62 @@ export interface RegexOptions {
 }
 
 export interface CompileOptions {
+  /** Refuse regexes (path and header matchers) above this many instructions (default DEFAULT_MAX_REGEX_PROGRAM_SIZE). */
   maxRegexProgramSize?: number;
+  /** The core whose memory holds the table (default: the first one instantiated). */
   core?: Core;
 }
 
+/**
+ * Where a request goes: indices into the spec the table was compiled from, with the names.
+ *
+ * @example
+ * { virtualHost: 0, virtualHostName: "payments", route: 0, routeName: "canary", target: 1, cluster: "pay-v1" }
+ */
 export interface RouteMatch {
   /** Index into spec.virtualHosts. */
   virtualHost: number;
+  /** The virtual host's `name` (or `virtualHosts[i]` when it had none). */
   virtualHostName: string;
   /** Index into that virtual host's routes. */
   route: number;
+  /** The route's `name` (or `virtualHosts[i].routes[j]` when it had none). */
   routeName: string;
   /** Index into weightedClusters.clusters (0 for a single cluster); -1 when the route has no target. */
   target: number;
+  /** The chosen cluster's name; null when the route has no target (no `route` action, or all weights 0). */
   cluster: string | null;
 }
 
+/** One route considered by explain(). */
 export interface RouteExplanation {
   virtualHost: number;
   route: number;
   routeName: string;
+  /** True for the route that won (always the last one listed). */
   matched: boolean;
   /** For humans: which matcher failed, and why. */
   failed?: string;
 }
 
+/**
+ * Why a request went where it went (or nowhere): for tools and people, not for the hot path.
+ *
+ * @example
+ * { virtualHost: 0, virtualHostName: "payments", match: { …, routeName: "default" }, routes: [
+ *     { virtualHost: 0, route: 0, routeName: "canary", matched: false,
+ *       failed: 'header "x-canary": expected present, got absent' },
+ *     { virtualHost: 0, route: 1, routeName: "default", matched: true } ] }
+ */
 export interface Explanation {
   /** -1 when no domain matched. */
   virtualHost: number;
   virtualHostName: string | null;
   /** Every route of the virtual host in order, up to and including the first that matched. */
   routes: RouteExplanation[];
+  /** What match() would have returned. */
   match: Readonly<RouteMatch> | null;
 }
-
-/**
- * A compiled WebAssembly module. The project's TypeScript lib has no WebAssembly types (no DOM lib, and Worker
- * types are not global everywhere), so this binding declares the little it uses instead of a global augmentation.
- */
-export type WasmModule = object;
-
-interface WebAssemblyApi {
-  Module: new (bytes: Uint8Array) => WasmModule;
-  Instance: new (module: WasmModule, imports: object) => { exports: object };
-}
-
-/** The platform's WebAssembly namespace (Node and workerd both provide it). */
-export const webAssembly = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
 
 /** The raw module exports; only this file calls them. */
 interface CoreExports {
@@ -148,7 +192,18 @@ const decoder = new TextDecoder();
 
 let defaultCore: Core | undefined;
 
-/** Instantiates the core from its compiled module (no code generation at runtime: fine in a Worker). */
+/**
+ * Instantiates the core from its compiled module, synchronously and with no imports (no code generation at run
+ * time, so it works in a Worker). The first core instantiated becomes the default of RouteTable.compile,
+ * checkRegex and pickWeighted; every call returns a new, independent instance with its own memory.
+ *
+ * @example
+ * // Cloudflare Workers: the bundler turns the import into a WebAssembly.Module
+ * import coreModule from "@meshplane/core-wasm/core.wasm";
+ * const core = instantiateCore(coreModule);
+ * // Browsers
+ * const core = instantiateCore(await WebAssembly.compileStreaming(fetch(coreWasmUrl)));
+ */
 export function instantiateCore(module: WasmModule): Core {
   const instance = new webAssembly.Instance(module, {});
   const core = new Core(instance.exports as unknown as CoreExports);
@@ -164,12 +219,26 @@ function coreOrDefault(core: Core | undefined): Core {
   return chosen;
 }
 
-/** Checks a pattern with the engine's own parser and size bound. */
+/**
+ * Checks a pattern with the engine's own parser and size bound: what RouteTable.compile would accept.
+ *
+ * @example
+ * checkRegex("/pay/[0-9]+");  // { ok: true }
+ * checkRegex("(?=x)");        // { ok: false, message: "look-around assertions (?=, ?!, ?<=, ?<!) are not supported by RE2" }
+ */
 export function checkRegex(pattern: string, options: RegexOptions = {}): RegexCheck {
   return coreOrDefault(options.core).checkRegex(pattern, options.maxProgramSize);
 }
 
-/** Picks a target index by weight (zero weights never chosen); -1 when the weights sum to 0. */
+/**
+ * Picks a target index by weight (zero weights never chosen); -1 when the weights sum to 0. `randomOrHash`: a
+ * random number in [0, 1) scales onto the total weight; an integer ≥ 1 (number or bigint, taken as unsigned
+ * 64-bit) is a hash taken modulo the total, so that a split can be sticky.
+ *
+ * @example
+ * pickWeighted([90, 10], Math.random());  // 0 nine times in ten
+ * pickWeighted([90, 10], 95);             // 1: 95 % 100 falls in the second target's share
+ */
 export function pickWeighted(weights: readonly number[], randomOrHash: number | bigint, core?: Core): number {
   return coreOrDefault(core).pickWeighted(weights, randomOrHash);
 }
@@ -280,11 +349,13 @@ function scratchOf(core: Core): Scratch {
   return scratchByCore.get(core)!;
 }
 
-export class CompiledRegex {
+/** A regex compiled into one core's memory, for direct use (tests, tools). Obtain it from Core#compileRegex. */
+class CompiledRegex {
   readonly #scratch: Scratch;
   #handle: number;
   readonly programSize: number;
 
+  /** @internal Use Core#compileRegex. */
   constructor(scratch: Scratch, handle: number, programSize: number) {
     this.#scratch = scratch;
     this.#handle = handle;
@@ -304,8 +375,8 @@ export class CompiledRegex {
   }
 }
 
-/** One instance of the module, with its own memory. Obtain it from instantiateCore (or loadCore on Node). */
-export class Core {
+/** One instance of the module, with its own memory. Obtain it from instantiateCore (or loadCore on Node and Deno). */
+class Core {
   readonly #scratch: Scratch;
 
   /** @internal Use instantiateCore. */
@@ -329,6 +400,7 @@ export class Core {
     return this.#scratch.exports.regexSteps();
   }
 
+  /** checkRegex on this core. */
   checkRegex(pattern: string, maxProgramSize = DEFAULT_MAX_REGEX_PROGRAM_SIZE): RegexCheck {
     const scratch = this.#scratch;
     const length = scratch.writeString(pattern);
@@ -345,6 +417,7 @@ export class Core {
     return new CompiledRegex(scratch, handle, scratch.exports.regexProgramSize(handle));
   }
 
+  /** pickWeighted on this core. */
   pickWeighted(weights: readonly number[], randomOrHash: number | bigint): number {
     let total = 0;
     for (const weight of weights) {
@@ -359,7 +432,10 @@ export class Core {
   }
 }
 
-/** A compiled route table resident in WASM memory. Call dispose() when replacing it. */
+/**
+ * A compiled route table resident in WASM memory: compile it once per configuration, match many requests, and
+ * call dispose() when replacing it (its memory is reused; the instance's memory never shrinks).
+ */
 export class RouteTable {
   readonly #scratch: Scratch;
   #handle: number;
@@ -415,7 +491,15 @@ export class RouteTable {
     });
   }
 
-  /** Compiles `spec` into WASM memory; throws RouteTableError for specs it cannot honour (bad regexes, …). */
+  /**
+   * Compiles `spec` into WASM memory; throws RouteTableError for specs it cannot honour (bad regexes, two path
+   * specifiers, unsupported matcher options), naming the field.
+   *
+   * @example
+   * const table = RouteTable.compile({ virtualHosts: [{ name: "payments", domains: ["payments.local"],
+   *   routes: [{ name: "all", match: { prefix: "/" }, route: { cluster: "pay-v1" } }] }] });
+   * table.match({ method: "GET", authority: "payments.local", path: "/pay/7" })?.cluster;  // "pay-v1"
+   */
   static compile(spec: RouteTableSpec, options: CompileOptions = {}): RouteTable {
     const scratch = scratchOf(coreOrDefault(options.core));
     const table = normalizeTable(spec);

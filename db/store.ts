@@ -1,7 +1,7 @@
 // The persistence contract every backend implements (libSQL file, D1, PostgreSQL). It knows rows, scopes
 // and revisions, not App Mesh rules: the domain decides, the store reads and commits atomically.
 //
-// Writes use optimistic concurrency (see shared/design/ARCHITECTURE.md): the caller reads the revisions
+// Writes use optimistic concurrency (docs/architecture.md §4): the caller reads the revisions
 // of the scopes its decision depends on *before* anything else, decides, then commits one batch that
 // applies only if those revisions are unchanged. A stale batch writes nothing and the caller retries.
 

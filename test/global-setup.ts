@@ -6,6 +6,7 @@ import { execFileSync } from "node:child_process";
 export default function setup(): void {
   const needsBuild = [
     "core-wasm/build.mjs:core-wasm/build/core.wasm",
+    "core-wasm/build.mjs:core-wasm/dist/index.js",
     "proto/generate.mjs:proto/gen",
   ].some((pair) => {
     const [script, output] = pair.split(":") as [string, string];

@@ -1,5 +1,5 @@
 // Envoy proxy authorization for ADS, as App Mesh did it: a stream must carry SigV4-signed gRPC metadata (the App
-// Mesh Envoy image's aws_iam call credentials, ENVOY_AUTH.md) or a bearer token; its principal needs
+// Mesh Envoy image's aws_iam call credentials, docs/authentication.md §4) or a bearer token; its principal needs
 // appmesh:StreamAggregatedResources on the node's virtual node or virtual gateway ARN; each such ARN may have at
 // most `proxyQuota` Envoys connected at once. Failures carry the gRPC status the stream must end with.
 import { parseNodeId } from "../envoy/index.js";

@@ -1,5 +1,5 @@
 // Extra ADS listeners in front of the ADS server: a Unix domain socket (plaintext, unsigned: what the App Mesh Envoy
-// image speaks when APPMESH_XDS_ENDPOINT=unix://…, ENVOY_AUTH.md) and a TLS port (what the image speaks remotely).
+// image speaks when APPMESH_XDS_ENDPOINT=unix://…, docs/authentication.md §6) and a TLS port (what the image speaks remotely).
 // Each is an HTTP/2 relay: every gRPC stream is forwarded, headers, messages and trailers, to the h2c ADS on
 // loopback, keeping :authority so SigV4 signatures still verify. Streams from the Unix socket carry a per-process
 // token the ADS authorizer recognises as "local" (the socket's file permissions are the access control).

@@ -36,7 +36,7 @@ export interface AuthenticationInput {
   request: SignableRequest;
   /**
    * The request body whose hash the signature covers. Omit for gRPC: Envoy signs the empty payload and sends its
-   * hash as x-amz-content-sha256 (ENVOY_AUTH.md).
+   * hash as x-amz-content-sha256 (docs/authentication.md §4).
    */
   body?: Uint8Array;
 }

@@ -1,4 +1,4 @@
-// Envoy node ids as App Mesh's image sends them (ENVOY_TRANSLATION.md §1.1): `mesh/<mesh>/virtualNode/<name>`,
+// Envoy node ids as App Mesh's image sends them (docs/envoy-translation.md §2): `mesh/<mesh>/virtualNode/<name>`,
 // `mesh/<mesh>/virtualGateway/<name>`, or the full ARN `arn:aws:appmesh:<region>:<account>:mesh/<mesh>/…`.
 
 export const NODE_KINDS = ["virtualNode", "virtualGateway"] as const;

@@ -1,6 +1,6 @@
 // A ready-to-run bootstrap for a stock Envoy pointed at meshplane: ADS over gRPC (h2c) for listeners and clusters,
 // the App Mesh node id as node.id and node.cluster, an admin listener, and — when asked — the SDS unix-socket
-// cluster that App Mesh's image adds for user-managed certificates (ENVOY_TRANSLATION.md §1.3).
+// cluster that App Mesh's image adds for user-managed certificates (docs/envoy-translation.md §2).
 import { create, toJson, type JsonObject } from "@bufbuild/protobuf";
 import { BootstrapSchema, type Bootstrap } from "../../proto/gen/envoy/config/bootstrap/v3/bootstrap_pb.js";
 import { Cluster_DiscoveryType, ClusterSchema, type Cluster } from "../../proto/gen/envoy/config/cluster/v3/cluster_pb.js";

@@ -2,7 +2,8 @@
 // generation and nothing to provide), and independent instances with their own memory.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { CORE_WASM_PATH, instantiateCore, RouteTable, webAssembly } from "../../core-wasm/node.js";
+import { CORE_WASM_PATH, instantiateCore, RouteTable } from "../../core-wasm/node.js";
+import { webAssembly } from "../../core-wasm/platform.js";
 
 interface ModuleIntrospection {
   imports(module: object): unknown[];

@@ -1,4 +1,4 @@
-// Access logs as the HCM's file access loggers ask (App Mesh `logging.accessLog.file`, ENVOY_TRANSLATION.md §2.13):
+// Access logs as the HCM's file access loggers ask (App Mesh `logging.accessLog.file`, docs/envoy-translation.md §11):
 // Envoy's default text format, or the configured text / JSON format with Envoy's command operators
 // (https://www.envoyproxy.io/docs/envoy/latest/configuration/observability/access_log/usage#command-operators).
 // Operators this gateway does not know render as "-", as Envoy renders unavailable values.

@@ -1,7 +1,7 @@
 // Routing one request the way Envoy would with meshplane's resources: normalise the path, match in core-wasm
 // (virtual host, route, weighted target), apply the route's rewrites and header changes, find the cluster. A
 // cluster that points back at one of this gateway's own listeners (the virtual gateway's self-redirect to its
-// egress listener on 15001, ENVOY_TRANSLATION.md §4.1) is followed in-process instead of over a socket.
+// egress listener on 15001, docs/envoy-translation.md §13) is followed in-process instead of over a socket.
 import type { HeaderChanges, RouteEntry } from "../config/route-entries.js";
 import { normalizePath, rewritePath } from "../config/route-entries.js";
 import { routeConfigNameFor, type ListenerConfig } from "../config/listener-config.js";

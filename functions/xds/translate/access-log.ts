@@ -1,4 +1,4 @@
-// App Mesh `logging.accessLog.file` → Envoy's file access logger (ENVOY_TRANSLATION.md §2.13).
+// App Mesh `logging.accessLog.file` → Envoy's file access logger (docs/envoy-translation.md §11).
 import { create } from "@bufbuild/protobuf";
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { Logging, VirtualGatewayLogging } from "../../appmesh/model/types.generated.js";

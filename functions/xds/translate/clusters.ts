@@ -1,4 +1,4 @@
-// Clusters (ENVOY_TRANSLATION.md §2.3, §2.7, §2.8, §4.1): the local app cluster behind each listener, an egress
+// Clusters (docs/envoy-translation.md §4, §6, §13): the local app cluster behind each listener, an egress
 // cluster per (target node, target listener), the AWS and allow-all passthrough clusters, the gateway self-redirect.
 import { create } from "@bufbuild/protobuf";
 import type {
@@ -116,7 +116,7 @@ export function translateOutlierDetection(policy: AppMeshOutlierDetection): Outl
   });
 }
 
-/** The name a target's server certificate must carry when the client lists no SANs (§2.12). */
+/** The name a target's server certificate must carry when the client lists no SANs (docs/envoy-translation.md §10). */
 export function serviceDiscoveryName(ref: ClusterRef): string | undefined {
   const discovery = ref.node.spec.serviceDiscovery;
   if (discovery?.dns) return discovery.dns.hostname;
@@ -149,7 +149,7 @@ export interface EgressClusterResult {
  * target's preference, health checks and outlier detection from the target listener, TLS from the client policy or,
  * when none applies but the target listener speaks TLS, plain TLS origination without validation (App Mesh's default).
  *
- * §6 Q9: with no applicable client policy the client still originates TLS to a STRICT/PERMISSIVE target whatever
+ * docs/envoy-translation.md §10: with no applicable client policy the client still originates TLS to a STRICT/PERMISSIVE target whatever
  * its certificate source (file, SDS or ACM), without validating the server (meshplane cannot know the CA an SDS or
  * ACM certificate chains to); SNI is the target's service-discovery name.
  */
@@ -191,7 +191,7 @@ export function translateEgressCluster(index: MeshIndex, ref: ClusterRef, option
 const listenerSpeaksTls = (listener: AppMeshListener): boolean => listener.tls !== undefined && listener.tls.mode !== "DISABLED";
 
 /**
- * §6 Q7: the `amazonaws` and `mesh-allow-all` passthrough clusters are ORIGINAL_DST (connect to where the app was
+ * docs/envoy-translation.md §6: the `amazonaws` and `mesh-allow-all` passthrough clusters are ORIGINAL_DST (connect to where the app was
  * going), CLUSTER_PROVIDED load balancing, 1 s connect timeout.
  */
 export function translatePassthroughCluster(name: string): Cluster {

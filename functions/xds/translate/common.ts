@@ -15,7 +15,7 @@ import { CircuitBreakersSchema, type CircuitBreakers } from "../../../proto/gen/
 import { HttpProtocolOptionsSchema } from "../../../proto/gen/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js";
 import { SDS_CLUSTER } from "./names.js";
 
-/** App Mesh's "unlimited": every circuit-breaker threshold it does not let users change (ENVOY_TRANSLATION.md §2.10). */
+/** App Mesh's "unlimited": every circuit-breaker threshold it does not let users change (docs/envoy-translation.md §8). */
 export const UNLIMITED = 2147483647;
 
 export const ms = (milliseconds: number): Duration => durationFromMs(milliseconds);
@@ -32,12 +32,12 @@ export function socketAddress(address: string, port: number, ipv4Compat = false)
   });
 }
 
-/** Listeners bind `::` (accepting IPv4 too) as soon as any IP preference is set (§2.14). */
+/** Listeners bind `::` (accepting IPv4 too) as soon as any IP preference is set (docs/envoy-translation.md §12). */
 export function listenerBindAddress(port: number, preference: IpPreference | undefined): Address {
   return preference === undefined ? socketAddress("0.0.0.0", port) : socketAddress("::", port, true);
 }
 
-/** The local application's loopback address under an IP preference (§2.14). */
+/** The local application's loopback address under an IP preference (docs/envoy-translation.md §12). */
 export function loopbackAddress(preference: IpPreference | undefined): string {
   return preference === "IPv6_ONLY" || preference === "IPv6_PREFERRED" ? "::1" : "127.0.0.1";
 }
@@ -50,7 +50,7 @@ export function adsConfigSource(): ConfigSource {
   });
 }
 
-/** User-managed SDS (SPIRE and the like) sits behind the bootstrap's unix-socket cluster (§1.3). */
+/** User-managed SDS (SPIRE and the like) sits behind the bootstrap's unix-socket cluster (docs/envoy-translation.md §2). */
 export function sdsSocketConfigSource(): ConfigSource {
   return create(ConfigSourceSchema, {
     configSourceSpecifier: {

@@ -1,5 +1,5 @@
 // Endpoints: inline single-host assignments (STATIC / DNS clusters) and the EDS ClusterLoadAssignments that replace
-// Cloud Map, filled from meshplane's endpoint registry (ENVOY_TRANSLATION.md §2.7).
+// Cloud Map, filled from meshplane's endpoint registry (docs/envoy-translation.md §6).
 import { create } from "@bufbuild/protobuf";
 import type { AwsCloudMapServiceDiscovery, IpPreference } from "../../appmesh/model/types.generated.js";
 import type { EndpointInstance } from "../../appmesh/snapshot.js";
@@ -40,7 +40,7 @@ export function translateSingleHostAssignment(clusterName: string, address: stri
 
 const isIpv6 = (address: string): boolean => address.includes(":");
 
-/** IP preference over registered addresses (§2.14): `*_ONLY` filters, `*_PREFERRED` falls back, none prefers IPv4. */
+/** IP preference over registered addresses (docs/envoy-translation.md §12): `*_ONLY` filters, `*_PREFERRED` falls back, none prefers IPv4. */
 function selectByIpPreference(instances: readonly EndpointInstance[], preference: IpPreference | undefined): EndpointInstance[] {
   const v4 = instances.filter((i) => !isIpv6(i.address));
   const v6 = instances.filter((i) => isIpv6(i.address));
@@ -64,7 +64,7 @@ const healthStatuses: Record<EndpointInstance["health"], HealthStatus> = {
 
 /**
  * The registry's instances of the node's namespace/service whose attributes match every filter of the node.
- * §6 Q6: Envoy dials the target *listener* port (the cluster is per listener port, as App Mesh did), not the
+ * docs/envoy-translation.md §6: Envoy dials the target *listener* port (the cluster is per listener port, as App Mesh did), not the
  * instance's registered port; registry health is passed on as Envoy health status (unhealthy hosts get no traffic
  * unless all are, when Envoy's panic threshold spreads load as Cloud Map's HEALTHY_OR_ELSE_ALL did).
  */

@@ -1,5 +1,5 @@
 // Listener pieces shared by virtual nodes and gateways: listener filters and the filter chains of one App Mesh
-// listener under its TLS mode (ENVOY_TRANSLATION.md §2.2, §2.12).
+// listener under its TLS mode (docs/envoy-translation.md §4, §10).
 import { create } from "@bufbuild/protobuf";
 import type { ListenerTls, VirtualGatewayListenerTls } from "../../appmesh/model/types.generated.js";
 import {

@@ -70,7 +70,7 @@ export function createMeshIndex(snapshot: MeshSnapshot): MeshIndex {
   };
 }
 
-/** A virtual node's IP preference: its own service discovery's, else the mesh's (ENVOY_TRANSLATION.md §2.14). */
+/** A virtual node's IP preference: its own service discovery's, else the mesh's (docs/envoy-translation.md §12). */
 export function effectiveIpPreference(index: MeshIndex, node: VirtualNodeData | undefined): IpPreference | undefined {
   const discovery = node?.spec.serviceDiscovery;
   return discovery?.dns?.ipPreference ?? discovery?.awsCloudMap?.ipPreference ?? index.snapshot.mesh.spec.serviceDiscovery?.ipPreference;

@@ -1,4 +1,4 @@
-// Envoy resource names exactly as App Mesh's management service named them (ENVOY_TRANSLATION.md §2.1, §4.1).
+// Envoy resource names exactly as App Mesh's management service named them (docs/envoy-translation.md §3).
 // Envoy stats, the App Mesh image's bootstrap (stats tag regexes) and users' dashboards depend on these names.
 import type { PortProtocol } from "../../appmesh/model/types.generated.js";
 
@@ -6,12 +6,12 @@ export const INGRESS_PORT = 15000;
 export const EGRESS_PORT = 15001;
 export const SDS_CLUSTER = "static_cluster_sds_unix_socket";
 
-// §6 Q4: the name keeps `0.0.0.0` whatever address the listener binds (`::` under an IP preference); the name is
+// docs/envoy-translation.md §3: the name keeps `0.0.0.0` whatever address the listener binds (`::` under an IP preference); the name is
 // an identifier that stats and the bootstrap's tag regexes rely on, not a statement of the bind address.
 export const ingressListenerName = (port = INGRESS_PORT): string => `lds_ingress_0.0.0.0_${port}`;
 export const egressListenerName = (port = EGRESS_PORT): string => `lds_egress_0.0.0.0_${port}`;
 
-// §6 Q5: the protocol token is the App Mesh listener protocol verbatim (`rds_egress_grpc_8080`).
+// docs/envoy-translation.md §3: the protocol token is the App Mesh listener protocol verbatim (`rds_egress_grpc_8080`).
 export const ingressRouteConfigName = (protocol: PortProtocol, port: number): string => `rds_ingress_${protocol}_${port}`;
 export const egressRouteConfigName = (protocol: PortProtocol, port: number): string => `rds_egress_${protocol}_${port}`;
 

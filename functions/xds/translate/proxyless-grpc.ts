@@ -1,6 +1,6 @@
 // Proxyless gRPC (gRFC A27): a gRPC application with `xds:///<virtual service>` asks LDS for a Listener named after
 // the target; it needs an API listener whose HCM points at RDS, a route configuration whose virtual host matches
-// the target, and EDS / LOGICAL_DNS clusters with locality weights (TOOLCHAIN.md check 6).
+// the target, and EDS / LOGICAL_DNS clusters with locality weights (docs/envoy-translation.md §15).
 import { create } from "@bufbuild/protobuf";
 import { ListenerSchema, type Listener } from "../../../proto/gen/envoy/config/listener/v3/listener_pb.js";
 import { RouteConfigurationSchema } from "../../../proto/gen/envoy/config/route/v3/route_pb.js";

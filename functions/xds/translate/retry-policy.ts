@@ -1,4 +1,4 @@
-// App Mesh retry policies → Envoy RetryPolicy (ENVOY_TRANSLATION.md §3.5, §2.10).
+// App Mesh retry policies → Envoy RetryPolicy (docs/envoy-translation.md §8).
 import { create } from "@bufbuild/protobuf";
 import type { GrpcRetryPolicy, HttpRetryPolicy } from "../../appmesh/model/types.generated.js";
 import { RetryPolicySchema, type RetryPolicy } from "../../../proto/gen/envoy/config/route/v3/route_components_pb.js";

@@ -1,4 +1,4 @@
-// App Mesh route matches → Envoy RouteMatch (ENVOY_TRANSLATION.md §3.2, §3.7, §4.2).
+// App Mesh route matches → Envoy RouteMatch (docs/envoy-translation.md §7, §14).
 import { create } from "@bufbuild/protobuf";
 import type {
   GatewayRouteHostnameMatch,
@@ -84,7 +84,7 @@ export function translateGrpcRouteMatch(match: GrpcRouteMatch): RouteMatch {
 const escapeRegex = (text: string): string => text.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&");
 
 /**
- * §6 Q3: a gateway `hostname` match becomes an `:authority` matcher inside the single `self_redirect` virtual host
+ * docs/envoy-translation.md §14: a gateway `hostname` match becomes an `:authority` matcher inside the single `self_redirect` virtual host
  * (so gateway-route priority stays one global order), as a regex that also accepts a `:port` suffix; case-insensitive
  * because host names are.
  */

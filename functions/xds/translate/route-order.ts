@@ -1,6 +1,6 @@
-// First-match order of App Mesh routes and gateway routes (ENVOY_TRANSLATION.md §3.3, §4.4).
+// First-match order of App Mesh routes and gateway routes (docs/envoy-translation.md §7, §14).
 //
-// §6 Q12 — the deterministic tie-break: priority ascending (0 first; no priority = 1001, after every prioritised
+// docs/envoy-translation.md §7 — the deterministic tie-break: priority ascending (0 first; no priority = 1001, after every prioritised
 // route), then exact paths, then regexes, then prefixes longest first, then the route name. App Mesh leaves equal
 // priority + equal prefix unspecified; the name makes it stable.
 import { compareStrings } from "./mesh-index.js";

@@ -1,5 +1,5 @@
 // What a virtual service looks like from a client: for each port it is reachable on, the Envoy routes (HTTP family)
-// or TCP targets, and the egress clusters they name (ENVOY_TRANSLATION.md §2.9, §3). Shared by every client of the
+// or TCP targets, and the egress clusters they name (docs/envoy-translation.md §5, §7). Shared by every client of the
 // service, so the translator memoises it per (mesh, revision).
 import { create } from "@bufbuild/protobuf";
 import type {
@@ -122,7 +122,7 @@ function translateRouterRoute(index: MeshIndex, route: RouteData, options: Route
   const timeoutMs = requestTimeout(appMeshDurationMs(timeout?.perRequest));
   const idleMs = appMeshDurationMs(timeout?.idle);
   const retry = http?.retryPolicy ?? grpc?.retryPolicy;
-  // §6 Q11: gRPC routes get the same RouteAction `timeout` / `idle_timeout` as HTTP ones and no `max_stream_duration`:
+  // docs/envoy-translation.md §9: gRPC routes get the same RouteAction `timeout` / `idle_timeout` as HTTP ones and no `max_stream_duration`:
   // App Mesh showed no grpc-timeout handling, and honouring client deadlines would change its observable behaviour.
   const routeAction = create(RouteActionSchema, {
     clusterSpecifier: {
@@ -219,7 +219,7 @@ function routerServicePorts(index: MeshIndex, serviceName: string, routerName: s
 
 /**
  * Every port a virtual service is reachable on, sorted by port.
- * §6 Q10: a service that does not exist, has no provider or whose provider is missing has no port, so a client gets
+ * docs/envoy-translation.md §5: a service that does not exist, has no provider or whose provider is missing has no port, so a client gets
  * no chain and no virtual host for it (nothing to attach them to). A router listener without (resolvable) routes
  * still yields its port: the client gets the chain and an empty virtual host, i.e. Envoy answers 404 `NR`, as
  * App Mesh did (VGDUMP).

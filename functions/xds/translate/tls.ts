@@ -1,4 +1,4 @@
-// App Mesh TLS → Envoy TLS contexts (ENVOY_TRANSLATION.md §2.12): listener `tls` terminates on the ingress filter
+// App Mesh TLS → Envoy TLS contexts (docs/envoy-translation.md §10): listener `tls` terminates on the ingress filter
 // chain (DownstreamTlsContext); client policies and the target's own listener TLS originate on egress clusters
 // (UpstreamTlsContext); ACM material travels as SDS Secrets over ADS.
 import { create } from "@bufbuild/protobuf";
@@ -46,7 +46,7 @@ type AnyClientPolicyTls = ClientPolicyTls | VirtualGatewayClientPolicyTls;
 const fileSource = (filename: string) => ({ specifier: { case: "filename" as const, value: filename } });
 const inlineSource = (text: string) => ({ specifier: { case: "inlineString" as const, value: text } });
 
-// §6 Q8: an ACM certificate is served as an SDS Secret over ADS named by its ARN; a set of ACM CAs as one
+// docs/envoy-translation.md §10: an ACM certificate is served as an SDS Secret over ADS named by its ARN; a set of ACM CAs as one
 // validation Secret named by the sorted ARNs joined with ",". The Secret is emitted only if the material is known.
 const acmTrustSecretName = (arns: readonly string[]): string => [...arns].sort().join(",");
 
@@ -171,7 +171,7 @@ export function translateDownstreamTlsSocket(tls: AnyListenerTls, acm: AcmMateri
 
 /**
  * Client policy TLS → UpstreamTlsContext. Without SANs in the policy the server certificate must name the target's
- * service-discovery name (`defaultSan`). §6 Q9: SNI is set to that name too, so SNI-routing servers work.
+ * service-discovery name (`defaultSan`). docs/envoy-translation.md §10: SNI is set to that name too, so SNI-routing servers work.
  */
 export function translateUpstreamTlsSocket(
   policy: AnyClientPolicyTls | undefined,

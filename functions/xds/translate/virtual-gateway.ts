@@ -1,9 +1,9 @@
-// A virtual gateway's Envoy (ENVOY_TRANSLATION.md §4): two hops inside one Envoy. Hop 1: one ingress listener per
+// A virtual gateway's Envoy (docs/envoy-translation.md §13): two hops inside one Envoy. Hop 1: one ingress listener per
 // gateway listener whose `self_redirect` virtual host applies gateway routes (matches, rewrites) and sends every
 // request to the gateway's own egress listener on 15001. Hop 2: that listener routes by Host to the target virtual
 // services exactly as a virtual node's egress would.
 //
-// §6 Q2 — several listeners and HTTP/2 / gRPC: every listener redirects to the same egress port 15001 and one
+// docs/envoy-translation.md §13 — several listeners and HTTP/2 / gRPC: every listener redirects to the same egress port 15001 and one
 // route configuration `rds_egress_http_15001`; the self-redirect cluster speaks HTTP/2 for http2/grpc listeners (so
 // gRPC semantics survive the hop) and HTTP/1.1 for http ones; the egress HCM auto-detects the codec.
 import { clone, create } from "@bufbuild/protobuf";

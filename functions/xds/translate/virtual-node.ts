@@ -1,4 +1,4 @@
-// A virtual node's Envoy (ENVOY_TRANSLATION.md §2): one ingress listener with a chain per App Mesh listener port,
+// A virtual node's Envoy (docs/envoy-translation.md §4, §5): one ingress listener with a chain per App Mesh listener port,
 // one egress listener with a chain per backend port plus the AWS and (ALLOW_ALL) passthrough chains, and the
 // route configurations and clusters they name.
 import { create } from "@bufbuild/protobuf";
@@ -42,7 +42,7 @@ const listenerTimeouts = (listener: AppMeshListener) => {
 };
 
 /**
- * §6 Q1: the ingress route configuration of one listener is a single catch-all virtual host `ingress` (domains `*`)
+ * docs/envoy-translation.md §4: the ingress route configuration of one listener is a single catch-all virtual host `ingress` (domains `*`)
  * routing everything to the local app, with the listener's request timeout (15 s default, 0 disables) and idle
  * timeout. No retries: the calling side's route already retries (retrying twice multiplies attempts).
  */
@@ -173,7 +173,7 @@ function egressPassthroughChains(mesh: string, allowAll: boolean, claimedPorts: 
 
 /**
  * `lds_egress_0.0.0.0_15001`. DROP_ALL has no catch-all, so Envoy closes unmatched connections; ALLOW_ALL passes
- * them through via `default_filter_chain`. §6 Q13: no HTTP passthrough virtual host under ALLOW_ALL (App Mesh had
+ * them through via `default_filter_chain`. docs/envoy-translation.md §5: no HTTP passthrough virtual host under ALLOW_ALL (App Mesh had
  * none: once a backend claims a port, all egress on that port must be modelled).
  */
 export function translateEgressListener(

@@ -1,4 +1,4 @@
-// Golden snapshots of the guide's scenarios (reviewed by hand against ENVOY_TRANSLATION.md), and for every resource
+// Golden snapshots of the guide's scenarios (reviewed by hand against docs/envoy-translation.md), and for every resource
 // they produce: Envoy's own protos decode it identically (proto-loader) and Envoy's validation rules accept it.
 import { describe, expect, it } from "vitest";
 import type { DescMessage } from "@bufbuild/protobuf";
