@@ -28,7 +28,7 @@ export type Replay<Response> = { state: "replayed"; response: Response } | { sta
 
 export interface Idempotency {
   /** Identifies the request; `input` is the validated input, its `clientToken` member the token. */
-  prepare(operation: string, input: { clientToken?: string }): Promise<IdempotentRequest>;
+  prepare(operation: string, input: Readonly<Record<string, unknown>> & { clientToken?: string }): Promise<IdempotentRequest>;
   /** What was recorded for the request's token; ConflictException when the token was used for another request. */
   replay<Response>(request: IdempotentRequest): Promise<Replay<Response>>;
   /** Adds the response's record to the batch that makes the change, and purges expired records now and then. */
