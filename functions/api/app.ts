@@ -1,19 +1,19 @@
 // The App Mesh REST API (2019-01-25) on Hono. Every route comes from the model's operation table: the handler
 // only decodes URI, query and body members into one input and hands it to the service.
 import { Hono, type Context, type MiddlewareHandler } from "hono";
-import { AppMeshError, appMeshOperations, appMeshShapes, type AppMeshService, type EndpointRegistry } from "../appmesh/index.js";
+import {
+  AppMeshError,
+  appMeshOperationNames,
+  appMeshOperations,
+  appMeshShapes,
+  type AppMeshService,
+  type EndpointRegistry,
+  type ModelMember,
+} from "../appmesh/index.js";
 import { limitBody } from "./body-limit.js";
 import { renderError } from "./errors.js";
 
 export const maxBodyBytes = 1024 * 1024;
-
-interface ModelMember {
-  shape: string;
-  location?: string;
-  locationName?: string;
-}
-
-const shapeTable = appMeshShapes as unknown as Record<string, { type: string; members?: Record<string, ModelMember> }>;
 
 export interface ApiOptions {
   service: AppMeshService;
@@ -56,7 +56,7 @@ async function readJsonObject(c: Context): Promise<Record<string, unknown>> {
 
 /** Query values arrive as text; integer members become numbers when they are plain decimal integers. */
 function decodeQueryValue(member: ModelMember, raw: string): unknown {
-  const type = shapeTable[member.shape]?.type;
+  const type = appMeshShapes[member.shape].type;
   if ((type === "integer" || type === "long") && /^-?\d{1,15}$/.test(raw)) return Number(raw);
   return raw;
 }
@@ -84,8 +84,9 @@ export function createApiApp(options: ApiOptions): Hono {
     }),
   );
 
-  for (const [operation, model] of Object.entries(appMeshOperations) as Array<[string, { method: string; requestUri: string; input?: string }]>) {
-    const members = Object.entries(shapeTable[model.input!]?.members ?? {});
+  for (const operation of appMeshOperationNames) {
+    const model = appMeshOperations[operation];
+    const members = Object.entries((model.input && appMeshShapes[model.input].members) ?? {});
     const uriMembers = members.filter(([, m]) => m.location === "uri");
     const queryMembers = members.filter(([, m]) => m.location === "querystring");
     const bodyMembers = members.filter(([, m]) => m.location === undefined);
@@ -104,7 +105,7 @@ export function createApiApp(options: ApiOptions): Hono {
         const body = await readJsonObject(c);
         for (const [name] of bodyMembers) if (body[name] !== undefined) input[name] = body[name];
       }
-      return c.json((await options.service.execute(operation, input)) as object);
+      return c.json(await options.service.execute(operation, input));
     });
   }
 

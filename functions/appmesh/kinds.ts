@@ -1,35 +1,73 @@
 // The seven App Mesh resource kinds as one descriptor table: the generic CRUD path reads everything
 // kind-specific from here (names, parents, shapes, references, quotas).
 import type { ResourceRef } from "../../db/store.js";
+import type { AppMeshShapeName, AppMeshShapeTypes } from "./model/types.generated.js";
 import type { QuotaName } from "./quotas.js";
 
 export const resourceKinds = ["mesh", "virtualService", "virtualNode", "virtualRouter", "route", "virtualGateway", "gatewayRoute"] as const;
 export type ResourceKind = (typeof resourceKinds)[number];
 
-export interface KindDescriptor {
-  kind: ResourceKind;
+/** Kinds that are the parent of another kind besides the mesh. */
+export type ParentKind = "virtualRouter" | "virtualGateway";
+
+/**
+ * What the generic path knows of a kind whatever its spec. The type parameters are the kind's own member names as
+ * the model spells them; the generic operations state their inputs and outputs in these names, so that each kind's
+ * Create…Input, …Data and …Ref is checked against its descriptor member for member (a wrong name does not compile).
+ */
+export interface KindNames<
+  Kind extends ResourceKind = ResourceKind,
+  NameMember extends string = string,
+  ParentMember extends string = string,
+  ListKey extends string = string,
+> {
+  kind: Kind;
   /** The kind as operation names spell it: `Create${label}`. */
   label: string;
   /** How messages name the kind: "Virtual node". */
   title: string;
   /** Member of the list output holding the refs; also the plural in `List${…}`. */
-  listKey: string;
+  listKey: ListKey;
   /** Input/output member naming the resource. */
-  nameMember: string;
+  nameMember: NameMember;
   /** The resource's parent besides the mesh (routes live under a router, gateway routes under a gateway). */
-  parent?: { kind: "virtualRouter" | "virtualGateway"; nameMember: string };
-  specShape: string;
+  parent?: { kind: ParentKind; nameMember: ParentMember };
   /** The quota on how many may exist in their scope (account for meshes, else mesh or parent). */
   quota: QuotaName;
+}
+
+/** A kind with its spec: the model shape specs are validated against, and what a spec of that shape refers to. */
+export interface KindDescriptor<
+  Kind extends ResourceKind = ResourceKind,
+  SpecShape extends AppMeshShapeName = AppMeshShapeName,
+  NameMember extends string = string,
+  ParentMember extends string = string,
+  ListKey extends string = string,
+> extends KindNames<Kind, NameMember, ParentMember, ListKey> {
+  specShape: SpecShape;
   /** Other resources of the same mesh this spec names; each must exist, and blocks its deletion. */
-  references(spec: any): ResourceRef[];
+  references(spec: AppMeshShapeTypes[SpecShape]): ResourceRef[];
+}
+
+/**
+ * Keeps each descriptor's literal names as its type, and types `references` by its own spec shape. A kind without
+ * a parent gets `never` as its parent member (NoInfer: the table's `satisfies` must not widen it to `string`).
+ */
+function describeKind<
+  const Kind extends ResourceKind,
+  const SpecShape extends AppMeshShapeName,
+  const NameMember extends string,
+  const ListKey extends string,
+  const ParentMember extends string = never,
+>(descriptor: KindDescriptor<Kind, SpecShape, NameMember, ParentMember, ListKey>): NoInfer<KindDescriptor<Kind, SpecShape, NameMember, ParentMember, ListKey>> {
+  return descriptor;
 }
 
 const none = (): ResourceRef[] => [];
 
-export const kindDescriptors: Record<ResourceKind, KindDescriptor> = {
-  mesh: { kind: "mesh", label: "Mesh", title: "Mesh", listKey: "meshes", nameMember: "meshName", specShape: "MeshSpec", quota: "meshes", references: none },
-  virtualService: {
+export const kindDescriptors = {
+  mesh: describeKind({ kind: "mesh", label: "Mesh", title: "Mesh", listKey: "meshes", nameMember: "meshName", specShape: "MeshSpec", quota: "meshes", references: none }),
+  virtualService: describeKind({
     kind: "virtualService",
     label: "VirtualService",
     title: "Virtual service",
@@ -38,13 +76,13 @@ export const kindDescriptors: Record<ResourceKind, KindDescriptor> = {
     specShape: "VirtualServiceSpec",
     quota: "virtualServicesPerMesh",
     references(spec) {
-      const provider = spec?.provider;
+      const provider = spec.provider;
       if (provider?.virtualNode) return [{ toKind: "virtualNode", toName: provider.virtualNode.virtualNodeName }];
       if (provider?.virtualRouter) return [{ toKind: "virtualRouter", toName: provider.virtualRouter.virtualRouterName }];
       return [];
     },
-  },
-  virtualNode: {
+  }),
+  virtualNode: describeKind({
     kind: "virtualNode",
     label: "VirtualNode",
     title: "Virtual node",
@@ -53,8 +91,8 @@ export const kindDescriptors: Record<ResourceKind, KindDescriptor> = {
     specShape: "VirtualNodeSpec",
     quota: "virtualNodesPerMesh",
     references: none,
-  },
-  virtualRouter: {
+  }),
+  virtualRouter: describeKind({
     kind: "virtualRouter",
     label: "VirtualRouter",
     title: "Virtual router",
@@ -63,8 +101,8 @@ export const kindDescriptors: Record<ResourceKind, KindDescriptor> = {
     specShape: "VirtualRouterSpec",
     quota: "virtualRoutersPerMesh",
     references: none,
-  },
-  route: {
+  }),
+  route: describeKind({
     kind: "route",
     label: "Route",
     title: "Route",
@@ -74,12 +112,12 @@ export const kindDescriptors: Record<ResourceKind, KindDescriptor> = {
     specShape: "RouteSpec",
     quota: "routesPerVirtualRouter",
     references(spec) {
-      const route = spec?.httpRoute ?? spec?.http2Route ?? spec?.grpcRoute ?? spec?.tcpRoute;
-      const targets: Array<{ virtualNode: string }> = route?.action?.weightedTargets ?? [];
+      const route = spec.httpRoute ?? spec.http2Route ?? spec.grpcRoute ?? spec.tcpRoute;
+      const targets = route?.action.weightedTargets ?? [];
       return [...new Set(targets.map((target) => target.virtualNode))].map((toName) => ({ toKind: "virtualNode", toName }));
     },
-  },
-  virtualGateway: {
+  }),
+  virtualGateway: describeKind({
     kind: "virtualGateway",
     label: "VirtualGateway",
     title: "Virtual gateway",
@@ -88,8 +126,8 @@ export const kindDescriptors: Record<ResourceKind, KindDescriptor> = {
     specShape: "VirtualGatewaySpec",
     quota: "virtualGatewaysPerMesh",
     references: none,
-  },
-  gatewayRoute: {
+  }),
+  gatewayRoute: describeKind({
     kind: "gatewayRoute",
     label: "GatewayRoute",
     title: "Gateway route",
@@ -99,9 +137,15 @@ export const kindDescriptors: Record<ResourceKind, KindDescriptor> = {
     specShape: "GatewayRouteSpec",
     quota: "gatewayRoutesPerVirtualGateway",
     references(spec) {
-      const route = spec?.httpRoute ?? spec?.http2Route ?? spec?.grpcRoute;
-      const name: string | undefined = route?.action?.target?.virtualService?.virtualServiceName;
+      const route = spec.httpRoute ?? spec.http2Route ?? spec.grpcRoute;
+      const name = route?.action.target.virtualService.virtualServiceName;
       return name === undefined ? [] : [{ toKind: "virtualService", toName: name }];
     },
-  },
-};
+  }),
+} satisfies { [Kind in ResourceKind]: KindDescriptor<Kind> };
+
+/** The model shape of each kind's spec ("MeshSpec", "VirtualNodeSpec", …). */
+export type SpecShapeName = (typeof kindDescriptors)[ResourceKind]["specShape"];
+
+/** A kind's spec type, e.g. `KindSpec<"route">` is RouteSpec. */
+export type KindSpec<Kind extends ResourceKind> = AppMeshShapeTypes[(typeof kindDescriptors)[Kind]["specShape"]];

@@ -2,19 +2,22 @@
 // Describe shapes, plus the registered endpoints its awsCloudMap virtual nodes discover.
 import type { ResourceRow, Store } from "../../db/store.js";
 import { kindDescriptors, type ResourceKind } from "./kinds.js";
-import type { MeshData } from "./model/types.generated.js";
 import { toInstance } from "./endpoint-registry.js";
+import type { VirtualNodeData } from "./model/types.generated.js";
 import { toResourceData } from "./render.js";
 import type { EndpointInstance, MeshSnapshot } from "./snapshot.js";
 
-const snapshotLists = {
-  virtualService: "virtualServices",
-  virtualNode: "virtualNodes",
-  virtualRouter: "virtualRouters",
-  route: "routes",
-  virtualGateway: "virtualGateways",
-  gatewayRoute: "gatewayRoutes",
-} as const satisfies Record<Exclude<ResourceKind, "mesh">, keyof MeshSnapshot>;
+/** Adds a row to the snapshot's list of its kind, rendered in that kind's Describe shape. */
+const addRow: { [Kind in Exclude<ResourceKind, "mesh">]: (snapshot: MeshSnapshot, row: ResourceRow) => void } = {
+  virtualService: (snapshot, row) => snapshot.virtualServices.push(toResourceData(kindDescriptors.virtualService, row)),
+  virtualNode: (snapshot, row) => snapshot.virtualNodes.push(toResourceData(kindDescriptors.virtualNode, row)),
+  virtualRouter: (snapshot, row) => snapshot.virtualRouters.push(toResourceData(kindDescriptors.virtualRouter, row)),
+  route: (snapshot, row) => snapshot.routes.push(toResourceData(kindDescriptors.route, row)),
+  virtualGateway: (snapshot, row) => snapshot.virtualGateways.push(toResourceData(kindDescriptors.virtualGateway, row)),
+  gatewayRoute: (snapshot, row) => snapshot.gatewayRoutes.push(toResourceData(kindDescriptors.gatewayRoute, row)),
+};
+
+const hasSnapshotList = (kind: string): kind is keyof typeof addRow => Object.hasOwn(addRow, kind);
 
 /** The mesh's snapshot at its current revision, or null when the mesh does not exist. */
 export async function loadMeshSnapshot(store: Store, meshName: string): Promise<MeshSnapshot | null> {
@@ -22,7 +25,7 @@ export async function loadMeshSnapshot(store: Store, meshName: string): Promise<
   const meshRow = rows.find((row) => row.kind === "mesh");
   if (!meshRow) return null;
   const snapshot: MeshSnapshot = {
-    mesh: toResourceData(kindDescriptors.mesh, meshRow) as unknown as MeshData,
+    mesh: toResourceData(kindDescriptors.mesh, meshRow),
     revision,
     virtualServices: [],
     virtualNodes: [],
@@ -32,19 +35,15 @@ export async function loadMeshSnapshot(store: Store, meshName: string): Promise<
     gatewayRoutes: [],
     endpoints: [],
   };
-  for (const row of rows) {
-    if (row.kind === "mesh") continue;
-    const list = snapshotLists[row.kind as keyof typeof snapshotLists];
-    if (list) (snapshot[list] as unknown[]).push(toResourceData(kindDescriptors[row.kind as ResourceKind], row));
-  }
-  snapshot.endpoints = await loadDiscoveredEndpoints(store, rows);
+  for (const row of rows) if (hasSnapshotList(row.kind)) addRow[row.kind](snapshot, row);
+  snapshot.endpoints = await loadDiscoveredEndpoints(store, snapshot.virtualNodes);
   return snapshot;
 }
 
-async function loadDiscoveredEndpoints(store: Store, rows: ResourceRow[]): Promise<EndpointInstance[]> {
+async function loadDiscoveredEndpoints(store: Store, virtualNodes: VirtualNodeData[]): Promise<EndpointInstance[]> {
   const services = new Map<string, { namespaceName: string; serviceName: string }>();
-  for (const row of rows) {
-    const cloudMap = row.kind === "virtualNode" ? (row.spec as { serviceDiscovery?: { awsCloudMap?: { namespaceName: string; serviceName: string } } }).serviceDiscovery?.awsCloudMap : undefined;
+  for (const node of virtualNodes) {
+    const cloudMap = node.spec.serviceDiscovery?.awsCloudMap;
     if (cloudMap) services.set(`${cloudMap.namespaceName}\u0000${cloudMap.serviceName}`, cloudMap);
   }
   const endpoints: EndpointInstance[] = [];

@@ -1,8 +1,9 @@
 // The rules App Mesh enforces that its model states only in prose. Model constraints (types, lengths, ranges,
 // enums, unions) are checked before these run, so these see well-typed specs.
-import { badRequest } from "./errors.js";
-import type { ResourceKind } from "./kinds.js";
+import { badRequest, limitExceeded } from "./errors.js";
+import { kindDescriptors, type ResourceKind, type SpecShapeName } from "./kinds.js";
 import type {
+  AppMeshShapeTypes,
   GatewayRouteSpec,
   HttpRetryPolicy,
   HttpRoute,
@@ -18,7 +19,7 @@ import type {
   HttpPathMatch,
 } from "./model/types.generated.js";
 import type { Quotas } from "./quotas.js";
-import { limitExceeded } from "./errors.js";
+import { validateShape } from "./validation.js";
 
 /** Decides whether a pattern is RE2 syntax; the message says why not (e.g. look-around is unsupported). */
 export type RegexChecker = (pattern: string) => { ok: true } | { ok: false; message: string };
@@ -235,17 +236,26 @@ const checkVirtualGateway: Rule<VirtualGatewaySpec> = (spec) => {
   checkListeners(spec.listeners as AnyListener[], "spec.listeners");
 };
 
-const rules: Record<ResourceKind, Rule<any>> = {
-  mesh: () => {},
-  virtualService: () => {},
-  virtualNode: checkVirtualNode,
-  virtualRouter: checkVirtualRouter,
-  route: checkRoute,
-  virtualGateway: checkVirtualGateway,
-  gatewayRoute: checkGatewayRoute,
+const noRules: Rule<object> = () => {};
+
+/** The prose rules of each kind's spec, by the spec's model shape. */
+const specRules: { [Shape in SpecShapeName]: Rule<AppMeshShapeTypes[Shape]> } = {
+  MeshSpec: noRules,
+  VirtualServiceSpec: noRules,
+  VirtualNodeSpec: checkVirtualNode,
+  VirtualRouterSpec: checkVirtualRouter,
+  RouteSpec: checkRoute,
+  VirtualGatewaySpec: checkVirtualGateway,
+  GatewayRouteSpec: checkGatewayRoute,
 };
 
 /** Throws a BadRequestException (or LimitExceededException for per-spec quotas) when a model-valid spec breaks a prose rule. */
+export function checkSpec<Shape extends SpecShapeName>(specShape: Shape, spec: AppMeshShapeTypes[Shape], context: SpecRuleContext): void {
+  specRules[specShape](spec, context);
+}
+
+/** The same for a spec of unknown type: it is validated against the kind's spec shape first, then its rules run. */
 export function checkSpecRules(kind: ResourceKind, spec: unknown, context: SpecRuleContext): void {
-  rules[kind](spec, context);
+  const specShape = kindDescriptors[kind].specShape;
+  checkSpec(specShape, validateShape(specShape, spec, "spec"), context);
 }

@@ -1,35 +1,18 @@
 // Validation driven by the App Mesh model: every member, type, required list, length, range, pattern, enum,
 // list size and tagged union comes from model.generated.ts, never from hand-copied rules. Members the model
-// does not define are dropped, so only modeled data is ever stored.
+// does not define are dropped, so only modeled data is ever stored. This is where untrusted input becomes typed.
 import { badRequest } from "./errors.js";
-import { shapes } from "./model/model.generated.js";
+import { operations, shapes, type ModelShape } from "./model/model.generated.js";
+import type { AppMeshOperationName, AppMeshOperations } from "./model/operations.generated.js";
+import type { AppMeshShapeName, AppMeshShapeTypes } from "./model/types.generated.js";
 
-interface ModelMember {
-  shape: string;
-  location?: string;
-  locationName?: string;
-  idempotencyToken?: boolean;
-}
-
-interface ModelShape {
-  type: string;
-  required?: readonly string[];
-  union?: boolean;
-  min?: number;
-  max?: number;
-  pattern?: string;
-  enum?: readonly string[];
-  member?: { shape: string };
-  members?: Readonly<Record<string, ModelMember>>;
-}
-
-const model = shapes as unknown as Readonly<Record<string, ModelShape>>;
 const compiledPatterns = new Map<string, RegExp>();
 
+const isShapeName = (name: string): name is AppMeshShapeName => Object.hasOwn(shapes, name);
+
 export function modelShape(name: string): ModelShape {
-  const shape = model[name];
-  if (!shape) throw new Error(`unknown model shape ${name}`);
-  return shape;
+  if (!isShapeName(name)) throw new Error(`unknown model shape ${name}`);
+  return shapes[name];
 }
 
 /** Renders a path like `spec.listeners[0].portMapping.port`. */
@@ -64,10 +47,13 @@ function checkBounds(path: string, value: unknown, size: number, shape: ModelSha
 
 /**
  * Checks `value` against model shape `shapeName` and returns a copy holding only modeled members
- * (`null` counts as absent). Throws a BadRequestException naming the offending path.
+ * (`null` counts as absent), typed as the shape. Throws a BadRequestException naming the offending path.
  *
- * @example validateShape("VirtualNodeSpec", body.spec, "spec")
+ * @example validateShape("VirtualNodeSpec", body.spec, "spec") // → VirtualNodeSpec
  */
+export function validateShape<Shape extends AppMeshShapeName>(shapeName: Shape, value: unknown, path: string): AppMeshShapeTypes[Shape];
+/** The same for a shape named at run time: the result's type is the caller's to know. */
+export function validateShape(shapeName: string, value: unknown, path: string): unknown;
 export function validateShape(shapeName: string, value: unknown, path: string): unknown {
   const shape = modelShape(shapeName);
   switch (shape.type) {
@@ -106,6 +92,17 @@ export function validateShape(shapeName: string, value: unknown, path: string): 
     default:
       throw fail(path, value, `Member of type ${shape.type} is not accepted as input`);
   }
+}
+
+/**
+ * Checks an operation's input (URI, query and body members in one object) against the operation's input shape.
+ *
+ * @example validateOperationInput("CreateMesh", { meshName: "m" }) // → CreateMeshInput
+ */
+export function validateOperationInput<Operation extends AppMeshOperationName>(operation: Operation, input: unknown): AppMeshOperations[Operation]["input"] {
+  const shapeName = operations[operation].input;
+  // The generator takes each operation's input type from the same input shape, so the validated value is one.
+  return (shapeName === undefined ? {} : validateShape(shapeName, input, "")) as AppMeshOperations[Operation]["input"];
 }
 
 function validateStructure(shapeName: string, shape: ModelShape, value: unknown, path: string): Record<string, unknown> {
