@@ -14,7 +14,7 @@ import * as schema from "../schema.pg.js";
 import type { EndpointRow, WriteBatch } from "../store.js";
 import { changeLogRow } from "../statements.js";
 import { CHANGE_CHANNEL, LOCK_CLASS, LOCK_KEYS, type ChangeNotification } from "./constants.js";
-import type { PostgresDatabase } from "./store.js";
+import type { PostgresDatabase } from "./database.js";
 
 type Transaction = Parameters<Parameters<PostgresDatabase["transaction"]>[0]>[0];
 

@@ -3,7 +3,7 @@ import { is, sql, SQL, type Table } from "drizzle-orm";
 import { PgTable } from "drizzle-orm/pg-core";
 import { typedRows, type SelectedRows, type SelectQuery, type StoreDialect } from "../dialect.js";
 import * as schema from "../schema.pg.js";
-import type { PostgresDatabase } from "./store.js";
+import type { PostgresDatabase } from "./database.js";
 
 type Executor = Pick<PostgresDatabase, "select">;
 

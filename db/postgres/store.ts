@@ -2,17 +2,18 @@
 // Same semantics as db/sqlite/store.ts. Writes: apply-batch.ts (one READ COMMITTED transaction per batch, revision
 // guards as compare-and-set, change log in commit order, NOTIFY in the commit). Reads: the shared statements of
 // db/store-queries.ts run by dialect.ts (readMesh in one REPEATABLE READ snapshot).
-import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
+import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import * as schema from "../schema.pg.js";
 import type { CommitResult, Store, WriteBatch } from "../store.js";
 import { createStoreQueries } from "../store-queries.js";
 import { applyBatch, isConstraintViolation, isRetryable, sqlState, StaleBatch } from "./apply-batch.js";
 import { SCOPE_LOCK_CLASS } from "./constants.js";
+import type { PostgresDatabase } from "./database.js";
 import { createPostgresDialect } from "./dialect.js";
 import { migratePostgres } from "./migrate.js";
 
-export type PostgresDatabase = PostgresJsDatabase<typeof schema>;
+export type { PostgresDatabase } from "./database.js";
 
 export interface PostgresStoreOptions {
   /** Connections in the pool (default 10). Each replica holds at most this many, plus one for its change feed. */
