@@ -1,5 +1,6 @@
 // How committed changes reach watchers (the xDS cache). In one process the writer publishes to a local feed
 // at once; across processes a feed follows the store (polling its change log here, LISTEN/NOTIFY on PostgreSQL).
+import { createChangeLogCursor } from "./change-log-cursor.js";
 import type { Store } from "./store.js";
 
 /** A scope ("account", "mesh/<name>", "endpoints") reached `revision`. Delivered at least once, possibly repeated. */
@@ -42,24 +43,13 @@ export function createLocalChangeFeed(): LocalChangeFeed {
 export function createPollingChangeFeed(store: Store, options: { intervalMs?: number } = {}): ChangeFeed {
   const intervalMs = options.intervalMs ?? 250;
   const local = createLocalChangeFeed();
-  let cursor: number | undefined;
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  const cursor = createChangeLogCursor(store, { isStopped: () => stopped });
 
   async function poll(): Promise<void> {
     try {
-      if (cursor === undefined) {
-        let last = 0;
-        for (let page = await store.listChanges(0, 1000); page.length > 0; page = await store.listChanges(last, 1000)) {
-          last = page[page.length - 1]!.seq;
-        }
-        cursor = last;
-      } else {
-        for (let page = await store.listChanges(cursor, 500); page.length > 0; page = await store.listChanges(cursor, 500)) {
-          for (const change of page) local.publish({ scope: change.scope, revision: change.revision });
-          cursor = page[page.length - 1]!.seq;
-        }
-      }
+      await cursor.catchUp((change) => local.publish({ scope: change.scope, revision: change.revision }));
     } catch {
       // A transient store error: the next tick retries from the same cursor, so nothing is skipped.
     }

@@ -12,8 +12,9 @@
 import { and, eq, inArray, lt, sql } from "drizzle-orm";
 import * as schema from "../schema.pg.js";
 import type { EndpointRow, WriteBatch } from "../store.js";
+import { changeLogRow } from "../statements.js";
 import { CHANGE_CHANNEL, LOCK_CLASS, LOCK_KEYS, type ChangeNotification } from "./constants.js";
-import type { PostgresDatabase } from "./store.js";
+import type { PostgresDatabase } from "./database.js";
 
 type Transaction = Parameters<Parameters<PostgresDatabase["transaction"]>[0]>[0];
 
@@ -162,18 +163,7 @@ export async function applyBatch(tx: Transaction, batch: WriteBatch): Promise<Re
     await tx.execute(sql`select pg_advisory_xact_lock(${LOCK_CLASS}::int, ${LOCK_KEYS.changeLog}::int)`);
     const inserted = await tx
       .insert(changeLog)
-      .values(
-        changes.map((change) => ({
-          scope: change.scope,
-          action: change.action,
-          kind: change.kind,
-          meshName: change.meshName,
-          parentName: change.parentName,
-          name: change.name,
-          at: change.at,
-          revision: sql`(select ${revisions.revision} from ${revisions} where ${revisions.scope} = ${change.scope})`,
-        })),
-      )
+      .values(changes.map((change) => changeLogRow(revisions, change)))
       .returning({ seq: changeLog.seq });
     const seqs = inserted.map((r) => r.seq);
     seq = [Math.min(...seqs), Math.max(...seqs)];

@@ -4,6 +4,7 @@
 // reconnects, catches up from the log, and returns to notifications.
 import postgres from "postgres";
 import { createLocalChangeFeed, type ChangeFeed } from "../change-feed.js";
+import { createChangeLogCursor } from "../change-log-cursor.js";
 import type { Store } from "../store.js";
 import { CHANGE_CHANNEL, type ChangeNotification } from "./constants.js";
 
@@ -39,10 +40,10 @@ export function createPgNotifyChangeFeed(url: string, store: Store, options: PgN
   const fallbackIntervalMs = options.fallbackIntervalMs ?? 250;
   const safetyIntervalMs = options.safetyIntervalMs ?? 5000;
   const local = createLocalChangeFeed();
-  /** Last change-log seq delivered; undefined until the log's end is read after the first LISTEN. */
-  let cursor: number | undefined;
   let mode: "notify" | "polling" = "polling";
   let stopped = false;
+  /** Past the last change delivered; positioned at the log's end by the first catch-up after the first LISTEN. */
+  const cursor = createChangeLogCursor(store, { isStopped: () => stopped });
   let timer: ReturnType<typeof setTimeout> | undefined;
   /** Notifications and catch-ups run one after another, so a scope's revisions are delivered in order. */
   let queue: Promise<void> = Promise.resolve();
@@ -75,23 +76,11 @@ export function createPgNotifyChangeFeed(url: string, store: Store, options: PgN
     } satisfies ListenerOptions),
   });
 
-  async function catchUp(): Promise<void> {
-    if (cursor === undefined) {
-      let last = 0;
-      for (let page = await store.listChanges(0, 1000); page.length > 0; page = await store.listChanges(last, 1000)) {
-        last = page[page.length - 1]!.seq;
-      }
-      cursor = last;
-      return;
-    }
-    for (let page = await store.listChanges(cursor, 500); page.length > 0 && !stopped; page = await store.listChanges(cursor, 500)) {
-      for (const change of page) local.publish({ scope: change.scope, revision: change.revision });
-      cursor = page[page.length - 1]!.seq;
-    }
-  }
+  const catchUp = () => cursor.catchUp((change) => local.publish({ scope: change.scope, revision: change.revision }));
 
   async function onNotification(payload: string): Promise<void> {
-    if (cursor === undefined || stopped) return; // not started yet: the initial catch-up reads the log's end
+    const position = cursor.position;
+    if (position === undefined || stopped) return; // not started yet: the initial catch-up reads the log's end
     let notification: ChangeNotification;
     try {
       notification = JSON.parse(payload) as ChangeNotification;
@@ -101,9 +90,9 @@ export function createPgNotifyChangeFeed(url: string, store: Store, options: PgN
     const seq = notification.seq;
     // A gap (a notification missed while the drop went unnoticed, or a rolled-back seq) or a payload without
     // revisions: read the log first, so each scope's revisions still arrive in order.
-    const contiguous = seq === null || seq[0] === cursor + 1 || seq[1] <= cursor;
+    const contiguous = seq === null || seq[0] === position + 1 || seq[1] <= position;
     if (!contiguous || !notification.revisions) await catchUp();
-    else if (seq !== null && seq[1] > cursor) cursor = seq[1];
+    else if (seq !== null) cursor.skipTo(seq[1]);
     for (const [scope, revision] of Object.entries(notification.revisions ?? {})) local.publish({ scope, revision });
   }
 
@@ -127,7 +116,7 @@ export function createPgNotifyChangeFeed(url: string, store: Store, options: PgN
         resolve();
       }
     }));
-    if (cursor !== undefined && mode === "notify") markReady();
+    if (cursor.position !== undefined && mode === "notify") markReady();
     schedule(mode === "notify" ? safetyIntervalMs : fallbackIntervalMs);
   }
 

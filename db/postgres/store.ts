@@ -1,29 +1,19 @@
 // The Store on PostgreSQL (DATABASE_URL) through Drizzle and postgres.js, for several replicas sharing one database.
 // Same semantics as db/sqlite/store.ts. Writes: apply-batch.ts (one READ COMMITTED transaction per batch, revision
-// guards as compare-and-set, change log in commit order, NOTIFY in the commit). Reads: plain statements, readMesh in
-// one REPEATABLE READ snapshot.
-import { and, asc, count, eq, gt, gte, inArray, lte, sql, type SQL } from "drizzle-orm";
-import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
+// guards as compare-and-set, change log in commit order, NOTIFY in the commit). Reads: the shared statements of
+// db/store-queries.ts run by dialect.ts (readMesh in one REPEATABLE READ snapshot).
+import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import * as schema from "../schema.pg.js";
-import type {
-  AccessKeyRow,
-  AuditRecord,
-  ChangeRecord,
-  CommitResult,
-  EndpointRow,
-  IdempotencyRecord,
-  ListQuery,
-  ResourceKey,
-  ResourceRow,
-  Store,
-  WriteBatch,
-} from "../store.js";
+import type { CommitResult, Store, WriteBatch } from "../store.js";
+import { createStoreQueries } from "../store-queries.js";
 import { applyBatch, isConstraintViolation, isRetryable, sqlState, StaleBatch } from "./apply-batch.js";
 import { SCOPE_LOCK_CLASS } from "./constants.js";
+import type { PostgresDatabase } from "./database.js";
+import { createPostgresDialect } from "./dialect.js";
 import { migratePostgres } from "./migrate.js";
 
-export type PostgresDatabase = PostgresJsDatabase<typeof schema>;
+export type { PostgresDatabase } from "./database.js";
 
 export interface PostgresStoreOptions {
   /** Connections in the pool (default 10). Each replica holds at most this many, plus one for its change feed. */
@@ -45,28 +35,10 @@ export interface PostgresStoreOptions {
   scopeLockConnections?: number;
 }
 
-const { resources, tags, refs, revisions, changeLog, idempotency, endpoints, auditLog, accessKeys } = schema;
-
-function keyCondition(key: ResourceKey): SQL {
-  return and(
-    eq(resources.kind, key.kind),
-    eq(resources.meshName, key.meshName),
-    eq(resources.parentName, key.parentName),
-    eq(resources.name, key.name),
-  )!;
-}
-
 /** The Store over an existing Drizzle database (postgres.js driver) whose schema is migrated. */
 export function createPostgresStore(db: PostgresDatabase, options: Pick<PostgresStoreOptions, "commitAttempts"> = {}): Store {
   const commitAttempts = options.commitAttempts ?? 8;
-
-  async function getRevisions(scopes: string[]): Promise<Record<string, number>> {
-    const result: Record<string, number> = Object.fromEntries(scopes.map((scope) => [scope, 0]));
-    if (scopes.length === 0) return result;
-    const rows = await db.select().from(revisions).where(inArray(revisions.scope, scopes));
-    for (const row of rows) result[row.scope] = row.revision;
-    return result;
-  }
+  const queries = createStoreQueries(createPostgresDialect(db));
 
   async function commit(batch: WriteBatch): Promise<CommitResult> {
     const empty =
@@ -101,127 +73,7 @@ export function createPostgresStore(db: PostgresDatabase, options: Pick<Postgres
     }
   }
 
-  return {
-    getRevisions,
-    commit,
-
-    async getResource(key) {
-      const [row] = await db.select().from(resources).where(keyCondition(key)).limit(1);
-      return (row as ResourceRow | undefined) ?? null;
-    },
-
-    async getResourceByArn(arn) {
-      const [row] = await db.select().from(resources).where(eq(resources.arn, arn)).limit(1);
-      return (row as ResourceRow | undefined) ?? null;
-    },
-
-    async listResources(query: ListQuery) {
-      const conditions = [eq(resources.kind, query.kind), gt(resources.seq, query.afterSeq)];
-      if (query.meshName !== undefined) conditions.push(eq(resources.meshName, query.meshName));
-      if (query.parentName !== undefined) conditions.push(eq(resources.parentName, query.parentName));
-      const rows = await db.select().from(resources).where(and(...conditions)).orderBy(asc(resources.seq)).limit(query.limit);
-      return rows as ResourceRow[];
-    },
-
-    async countResources(query) {
-      const conditions: SQL[] = [];
-      if (query.kind !== undefined) conditions.push(eq(resources.kind, query.kind));
-      if (query.meshName !== undefined) conditions.push(eq(resources.meshName, query.meshName));
-      if (query.parentName !== undefined) conditions.push(eq(resources.parentName, query.parentName));
-      const [row] = await db.select({ n: count() }).from(resources).where(and(...conditions));
-      return row?.n ?? 0;
-    },
-
-    async findReferrers(meshName, toKind, toName, limit) {
-      return db
-        .select({ kind: resources.kind, meshName: resources.meshName, parentName: resources.parentName, name: resources.name })
-        .from(refs)
-        .innerJoin(resources, eq(resources.uid, refs.fromUid))
-        .where(and(eq(refs.meshName, meshName), eq(refs.toKind, toKind), eq(refs.toName, toName)))
-        .orderBy(asc(resources.seq))
-        .limit(limit);
-    },
-
-    async getTags(uid) {
-      return db.select({ key: tags.key, value: tags.value }).from(tags).where(eq(tags.resourceUid, uid)).orderBy(asc(tags.position));
-    },
-
-    async getIdempotencyRecord(token) {
-      const [row] = await db.select().from(idempotency).where(eq(idempotency.token, token)).limit(1);
-      return (row as IdempotencyRecord | undefined) ?? null;
-    },
-
-    async readMesh(meshName) {
-      // One snapshot for both reads, so the rows are exactly those of the revision returned.
-      return db.transaction(
-        async (tx) => {
-          const [revisionRow] = await tx.select().from(revisions).where(eq(revisions.scope, `mesh/${meshName}`));
-          const rows = await tx.select().from(resources).where(eq(resources.meshName, meshName)).orderBy(asc(resources.seq));
-          return { revision: revisionRow?.revision ?? 0, rows: rows as ResourceRow[] };
-        },
-        { isolationLevel: "repeatable read", accessMode: "read only" },
-      );
-    },
-
-    async listEndpoints(filter = {}) {
-      const conditions: SQL[] = [];
-      if (filter.namespaceName !== undefined) conditions.push(eq(endpoints.namespaceName, filter.namespaceName));
-      if (filter.serviceName !== undefined) conditions.push(eq(endpoints.serviceName, filter.serviceName));
-      // Byte order whatever the database's collation, as SQLite sorts.
-      const rows = await db
-        .select()
-        .from(endpoints)
-        .where(and(...conditions))
-        .orderBy(sql`${endpoints.namespaceName} collate "C"`, sql`${endpoints.serviceName} collate "C"`, sql`${endpoints.instanceId} collate "C"`);
-      return rows as EndpointRow[];
-    },
-
-    async listChanges(afterSeq, limit) {
-      const rows = await db.select().from(changeLog).where(gt(changeLog.seq, afterSeq)).orderBy(asc(changeLog.seq)).limit(limit);
-      return rows as ChangeRecord[];
-    },
-
-    async appendAudit(entries) {
-      if (entries.length === 0) return;
-      await db.insert(auditLog).values(entries);
-    },
-
-    async listAudit(query) {
-      const conditions: SQL[] = [gt(auditLog.seq, query.afterSeq)];
-      if (query.principal !== undefined) conditions.push(eq(auditLog.principal, query.principal));
-      if (query.action !== undefined) conditions.push(eq(auditLog.action, query.action));
-      if (query.outcome !== undefined) conditions.push(eq(auditLog.outcome, query.outcome));
-      if (query.resource !== undefined) {
-        conditions.push(
-          query.resource.endsWith("*")
-            ? sql`substr(${auditLog.resource}, 1, ${query.resource.length - 1}) = ${query.resource.slice(0, -1)}`
-            : eq(auditLog.resource, query.resource),
-        );
-      }
-      if (query.since !== undefined) conditions.push(gte(auditLog.at, query.since));
-      if (query.until !== undefined) conditions.push(lte(auditLog.at, query.until));
-      const rows = await db.select().from(auditLog).where(and(...conditions)).orderBy(asc(auditLog.seq)).limit(query.limit);
-      return rows as AuditRecord[];
-    },
-
-    async putAccessKey(row) {
-      await db.insert(accessKeys).values(row).onConflictDoUpdate({
-        target: accessKeys.accessKeyId,
-        set: { principal: row.principal, sealedSecret: row.sealedSecret, policies: row.policies, admin: row.admin, createdAt: row.createdAt },
-      });
-    },
-
-    async deleteAccessKey(accessKeyId) {
-      const deleted = await db.delete(accessKeys).where(eq(accessKeys.accessKeyId, accessKeyId)).returning({ id: accessKeys.accessKeyId });
-      return deleted.length > 0;
-    },
-
-    async listAccessKeys() {
-      return (await db.select().from(accessKeys).orderBy(asc(accessKeys.accessKeyId))) as AccessKeyRow[];
-    },
-
-    async close() {},
-  } satisfies Store;
+  return { ...queries, commit, async close() {} } satisfies Store;
 }
 
 /** The PostgreSQL Store, plus what only a shared database needs. */

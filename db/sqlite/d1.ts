@@ -3,7 +3,8 @@ import type { D1Database } from "@cloudflare/workers-types";
 import { drizzle } from "drizzle-orm/d1";
 import * as schema from "../schema.sqlite.js";
 import type { Store } from "../store.js";
-import { createSqliteStore, type BatchingSqliteDatabase } from "./store.js";
+import type { BatchingSqliteDatabase } from "./dialect.js";
+import { createSqliteStore } from "./store.js";
 
 export function openD1Store(binding: D1Database): Store {
   return createSqliteStore(drizzle(binding, { schema }) as unknown as BatchingSqliteDatabase);

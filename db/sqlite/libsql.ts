@@ -7,7 +7,8 @@ import { drizzle } from "drizzle-orm/libsql";
 import { migrate } from "drizzle-orm/libsql/migrator";
 import * as schema from "../schema.sqlite.js";
 import type { Store } from "../store.js";
-import { createSqliteStore, type BatchingSqliteDatabase } from "./store.js";
+import type { BatchingSqliteDatabase } from "./dialect.js";
+import { createSqliteStore } from "./store.js";
 
 const migrationsFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../migrations/sqlite");
 

@@ -1,0 +1,142 @@
+// The Store methods whose SQL is the same on every backend (libSQL file, D1, PostgreSQL), written once against
+// db/dialect.ts. A backend adds what truly differs: its commit (atomic batch or transaction), close, and locks.
+// New tables get their reads here, next to these.
+import { and, asc, count, eq, gt, gte, inArray, lte, sql, type SQL } from "drizzle-orm";
+import type { StoreDialect } from "./dialect.js";
+import { decoded, insertInto, upsertInto } from "./statements.js";
+import type { ChangeRecord, EndpointRow, Store } from "./store.js";
+
+/** Everything in Store but the writes of a batch and the lifecycle. */
+export type StoreQueries = Omit<Store, "commit" | "close" | "withScopeLocks">;
+
+const auditEntryKeys = ["at", "requestId", "principal", "credential", "sourceAddress", "action", "resource", "outcome", "errorCode"] as const;
+const accessKeyKeys = ["accessKeyId", "principal", "sealedSecret", "policies", "admin", "createdAt"] as const;
+
+export function createStoreQueries(dialect: StoreDialect): StoreQueries {
+  const { resources, tags, refs, revisions, changeLog, idempotency, endpoints, auditLog, accessKeys } = dialect.tables;
+  const resourceKeyFields = { kind: decoded(resources.kind), meshName: decoded(resources.meshName), parentName: decoded(resources.parentName), name: decoded(resources.name) };
+
+  const first = async <T>(rows: Promise<T[]>): Promise<T | null> => (await rows)[0] ?? null;
+  /** Rows of `kind` in `meshName` under `parentName`, each condition only when given. */
+  const resourceFilter = (query: { kind?: string; meshName?: string; parentName?: string }): SQL[] => {
+    const conditions: SQL[] = [];
+    if (query.kind !== undefined) conditions.push(eq(resources.kind, query.kind));
+    if (query.meshName !== undefined) conditions.push(eq(resources.meshName, query.meshName));
+    if (query.parentName !== undefined) conditions.push(eq(resources.parentName, query.parentName));
+    return conditions;
+  };
+
+  // The reads every request makes are prepared once: building a Drizzle query costs more than running it.
+  const resourceByKey = dialect.prepare("resource_by_key", {
+    from: resources,
+    where: and(
+      eq(resources.kind, sql.placeholder("kind")),
+      eq(resources.meshName, sql.placeholder("meshName")),
+      eq(resources.parentName, sql.placeholder("parentName")),
+      eq(resources.name, sql.placeholder("name")),
+    ),
+    limit: 1,
+  });
+  const resourceByArn = dialect.prepare("resource_by_arn", { from: resources, where: eq(resources.arn, sql.placeholder("arn")), limit: 1 });
+  const revisionOfScope = dialect.prepare("revision_of_scope", { from: revisions, where: eq(revisions.scope, sql.placeholder("scope")) });
+  const tagsOfResource = dialect.prepare("tags_of_resource", {
+    fields: { key: decoded(tags.key), value: decoded(tags.value) },
+    from: tags,
+    where: eq(tags.resourceUid, sql.placeholder("uid")),
+    orderBy: [asc(tags.position)],
+  });
+  const idempotencyByToken = dialect.prepare("idempotency_by_token", { from: idempotency, where: eq(idempotency.token, sql.placeholder("token")), limit: 1 });
+
+  return {
+    async getRevisions(scopes) {
+      const result: Record<string, number> = Object.fromEntries(scopes.map((scope) => [scope, 0]));
+      if (scopes.length === 0) return result;
+      const rows =
+        scopes.length === 1
+          ? await revisionOfScope({ scope: scopes[0] })
+          : await dialect.select({ from: revisions, where: inArray(revisions.scope, scopes) });
+      for (const row of rows) result[row.scope] = row.revision;
+      return result;
+    },
+
+    getResource: (key) => first(resourceByKey({ kind: key.kind, meshName: key.meshName, parentName: key.parentName, name: key.name })),
+    getResourceByArn: (arn) => first(resourceByArn({ arn })),
+
+    async listResources(query) {
+      const where = and(...resourceFilter(query), gt(resources.seq, query.afterSeq));
+      return dialect.select({ from: resources, where, orderBy: [asc(resources.seq)], limit: query.limit });
+    },
+
+    async countResources(query) {
+      const [row] = await dialect.select({ fields: { n: count() }, from: resources, where: and(...resourceFilter(query)) });
+      return row?.n ?? 0;
+    },
+
+    async findReferrers(meshName, toKind, toName, limit) {
+      // A subquery rather than a join: one table in FROM keeps the selected columns unambiguous in both dialects.
+      const referring = sql`select ${refs.fromUid} from ${refs} where ${and(eq(refs.meshName, meshName), eq(refs.toKind, toKind), eq(refs.toName, toName))}`;
+      return dialect.select({ fields: resourceKeyFields, from: resources, where: sql`${resources.uid} in (${referring})`, orderBy: [asc(resources.seq)], limit });
+    },
+
+    getTags: (uid) => tagsOfResource({ uid }),
+
+    getIdempotencyRecord: (token) => first(idempotencyByToken({ token })),
+
+    async readMesh(meshName) {
+      const [revisionRows, rows] = await dialect.selectInOneSnapshot([
+        { from: revisions, where: eq(revisions.scope, `mesh/${meshName}`) },
+        { from: resources, where: eq(resources.meshName, meshName), orderBy: [asc(resources.seq)] },
+      ]);
+      return { revision: revisionRows[0]?.revision ?? 0, rows };
+    },
+
+    async listEndpoints(filter = {}) {
+      const conditions: SQL[] = [];
+      if (filter.namespaceName !== undefined) conditions.push(eq(endpoints.namespaceName, filter.namespaceName));
+      if (filter.serviceName !== undefined) conditions.push(eq(endpoints.serviceName, filter.serviceName));
+      const orderBy = [dialect.byteOrder(endpoints.namespaceName), dialect.byteOrder(endpoints.serviceName), dialect.byteOrder(endpoints.instanceId)];
+      // `attributes` is JSON: the column does not know it holds a string map.
+      return (await dialect.select({ from: endpoints, where: and(...conditions), orderBy })) as EndpointRow[];
+    },
+
+    async listChanges(afterSeq, limit) {
+      const rows = await dialect.select({ from: changeLog, where: gt(changeLog.seq, afterSeq), orderBy: [asc(changeLog.seq)], limit });
+      return rows as ChangeRecord[]; // `action` is text to the column, one of ChangeEntry's actions to us
+    },
+
+    async appendAudit(entries) {
+      if (entries.length === 0) return;
+      await dialect.execute(insertInto(auditLog, auditEntryKeys, entries));
+    },
+
+    async listAudit(query) {
+      const conditions: SQL[] = [gt(auditLog.seq, query.afterSeq)];
+      if (query.principal !== undefined) conditions.push(eq(auditLog.principal, query.principal));
+      if (query.action !== undefined) conditions.push(eq(auditLog.action, query.action));
+      if (query.outcome !== undefined) conditions.push(eq(auditLog.outcome, query.outcome));
+      if (query.resource !== undefined) {
+        conditions.push(
+          query.resource.endsWith("*")
+            ? sql`substr(${auditLog.resource}, 1, ${query.resource.length - 1}) = ${query.resource.slice(0, -1)}`
+            : eq(auditLog.resource, query.resource),
+        );
+      }
+      if (query.since !== undefined) conditions.push(gte(auditLog.at, query.since));
+      if (query.until !== undefined) conditions.push(lte(auditLog.at, query.until));
+      return dialect.select({ from: auditLog, where: and(...conditions), orderBy: [asc(auditLog.seq)], limit: query.limit });
+    },
+
+    async putAccessKey(row) {
+      await dialect.execute(upsertInto(accessKeys, "accessKeyId", accessKeyKeys, row));
+    },
+
+    async deleteAccessKey(accessKeyId) {
+      const deleted = await dialect.execute(sql`delete from ${accessKeys} where ${eq(accessKeys.accessKeyId, accessKeyId)} returning ${sql.identifier(accessKeys.accessKeyId.name)}`);
+      return deleted.length > 0;
+    },
+
+    async listAccessKeys() {
+      return dialect.select({ from: accessKeys, orderBy: [asc(accessKeys.accessKeyId)] });
+    },
+  };
+}
