@@ -7,14 +7,14 @@
 // When the stream breaks the client reconnects with jittered exponential backoff, re-sending the versions and
 // names it holds so the server only resends what changed; meanwhile the gateway keeps its last accepted config.
 import { create } from "@bufbuild/protobuf";
-import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import { createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AggregatedDiscoveryService } from "../../../proto/gen/envoy/service/discovery/v3/ads_pb.js";
 import { DiscoveryRequestSchema, type DiscoveryRequest, type DiscoveryResponse } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
-import { envoyRegistry, TypeUrl, type ResourceType } from "../../envoy/index.js";
+import { TypeUrl, type ResourceType } from "../../envoy/index.js";
 import { RequestQueue } from "./request-queue.js";
-import type { XdsResources, XdsSubscriber, XdsUpdateResult } from "./types.js";
+import type { XdsSubscriber, XdsUpdateResult } from "./types.js";
+import { unpackResources } from "./unpack-resources.js";
 import { keepReconnecting, pumpResponses } from "./reconnect.js";
 
 export interface AdsClientOptions {
@@ -112,14 +112,7 @@ export function startAdsClient(options: AdsClientOptions, subscriber: XdsSubscri
     typeState.nonce = response.nonce;
     let result: XdsUpdateResult;
     try {
-      const resources: XdsResources = new Map();
-      for (const any of response.resources) {
-        const message = anyUnpack(any, envoyRegistry);
-        if (!message) throw new Error(`cannot decode ${any.typeUrl}`);
-        const name = (message as { name?: string; clusterName?: string }).name ?? (message as { clusterName?: string }).clusterName ?? "";
-        resources.set(name, message);
-      }
-      result = subscriber.apply(type, resources, response.versionInfo);
+      result = subscriber.apply(type, unpackResources(response.resources), response.versionInfo);
     } catch (error) {
       result = { ok: false, message: error instanceof Error ? error.message : String(error) };
     }

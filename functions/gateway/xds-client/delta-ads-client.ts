@@ -4,15 +4,15 @@
 // the versions it holds (initial_resource_versions) so nothing unchanged is resent.
 // https://www.envoyproxy.io/docs/envoy/latest/api-docs/xds_protocol#incremental-xds
 import { create } from "@bufbuild/protobuf";
-import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AggregatedDiscoveryService } from "../../../proto/gen/envoy/service/discovery/v3/ads_pb.js";
 import { DeltaDiscoveryRequestSchema, type DeltaDiscoveryRequest, type DeltaDiscoveryResponse } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
-import { envoyRegistry, TypeUrl, type ResourceType } from "../../envoy/index.js";
+import { TypeUrl, type ResourceType } from "../../envoy/index.js";
 import { callHeaders, type AdsClient, type AdsClientOptions } from "./ads-client.js";
 import { RequestQueue } from "./request-queue.js";
 import type { XdsResources, XdsSubscriber } from "./types.js";
+import { unpackResource } from "./unpack-resources.js";
 import { keepReconnecting, pumpResponses } from "./reconnect.js";
 
 /** Secrets first: listeners and clusters wait for their material (make-before-break). */
@@ -71,9 +71,7 @@ export function startDeltaAdsClient(options: AdsClientOptions, subscriber: XdsSu
     try {
       for (const resource of response.resources) {
         if (!resource.resource) continue;
-        const message = anyUnpack(resource.resource, envoyRegistry);
-        if (!message) throw new Error(`cannot decode ${resource.resource.typeUrl}`);
-        next.set(resource.name, { version: resource.version, message });
+        next.set(resource.name, { version: resource.version, message: unpackResource(resource.resource) });
       }
       for (const name of response.removedResources) next.delete(name);
       const result = subscriber.apply(type, snapshotOf(next), response.systemVersionInfo);
