@@ -153,8 +153,8 @@ describe("gateway against meshplane with authentication", () => {
   const mesh = "auth-mesh";
   const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
   /** Starts a gateway for the mesh's virtual gateway and stops it when `use` is done. */
-  async function withGateway(credentials: { token?: string }, use: (gateway: RunningGateway) => Promise<void>): Promise<void> {
-    const gateway = await startGateway({ nodeId: `mesh/${mesh}/virtualGateway/gw`, xdsAddress: `127.0.0.1:${controlPlane.running.xdsPort}`, ...credentials });
+  async function withGateway(options: { token?: string; delta?: boolean }, use: (gateway: RunningGateway) => Promise<void>): Promise<void> {
+    const gateway = await startGateway({ nodeId: `mesh/${mesh}/virtualGateway/gw`, xdsAddress: `127.0.0.1:${controlPlane.running.xdsPort}`, ...options });
     try {
       await use(gateway);
     } finally {
@@ -200,8 +200,11 @@ describe("gateway against meshplane with authentication", () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it("is refused with UNAUTHENTICATED without a token, and gets no config", async () => {
-    await withGateway({}, async (anonymous) => {
+  it.each([
+    { protocol: "state of the world", delta: false },
+    { protocol: "delta", delta: true },
+  ])("is refused with UNAUTHENTICATED without a token, and gets no config ($protocol)", async ({ delta }) => {
+    await withGateway({ delta }, async (anonymous) => {
       expect(await waitFor(() => anonymous.ads.lastError !== undefined, 10_000)).toBe(true);
       expect(anonymous.ads.lastError).toMatchObject({ code: Code.Unauthenticated, message: expect.stringMatching(/Missing Authentication Token/) });
       expect(anonymous.ads.connected).toBe(false);
@@ -209,8 +212,11 @@ describe("gateway against meshplane with authentication", () => {
     });
   });
 
-  it("is refused with PERMISSION_DENIED when its token's principal may not stream this virtual gateway", async () => {
-    await withGateway({ token: outsiderToken }, async (outsider) => {
+  it.each([
+    { protocol: "state of the world", delta: false },
+    { protocol: "delta", delta: true },
+  ])("is refused with PERMISSION_DENIED when its token's principal may not stream this virtual gateway ($protocol)", async ({ delta }) => {
+    await withGateway({ token: outsiderToken, delta }, async (outsider) => {
       expect(await waitFor(() => outsider.ads.lastError !== undefined, 10_000)).toBe(true);
       expect(outsider.ads.lastError).toMatchObject({ code: Code.PermissionDenied, message: expect.stringMatching(/mesh\/auth-mesh\/virtualGateway\/gw/) });
       expect(outsider.gateway.snapshot().listeners.size).toBe(0);

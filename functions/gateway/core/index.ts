@@ -2,14 +2,16 @@
 // imports, no sockets, no fetch). A runtime adapter implements UpstreamTransport, feeds xDS resources into a
 // SnapshotBuilder, routes each request on the current snapshot and sends the verdict of an UpstreamExchange.
 // @private: for functions/gateway/node/ and functions/gateway/worker/; the gateway's public API is ../index.ts.
-export { createSnapshotBuilder, type SnapshotBuilder, type SnapshotBuilderOptions, type WantedNames } from "./snapshot-builder.js";
-export { validateSnapshot, isWarm, type SnapshotCandidate } from "./snapshot-validation.js";
-export { emptySnapshot, findInternalListener, type GatewaySnapshot } from "./snapshot.js";
-export { applyHeaderChanges, routeRequest, type ForwardDecision, type LocalReply, type ProxyRequest, type RoutingDecision } from "./router.js";
-export { UpstreamExchange, type ExchangeOptions, type ExchangeVerdict } from "./upstream-exchange.js";
-export { UpstreamCluster, type UpstreamClusterDependencies } from "./upstream-cluster.js";
-export { HostSet, type HostSetOptions, type UpstreamHost } from "./host-set.js";
-export { ActiveHealthChecks, type HealthProbe } from "./active-health-checks.js";
+//
+// @example
+// const builder = createSnapshotBuilder({ core, transport });          // xDS updates → builder.apply(type, resources)
+// const decision = routeRequest(builder.snapshot(), listener, request);
+// if (decision.kind === "forward") {
+//   const exchange = new UpstreamExchange({ decision, body, replayable: () => true, transport, observer: noUpstreamObserver });
+//   const verdict = await exchange.verdict;                            // send it, then exchange.end()
+// }
+
+// What an adapter implements.
 export {
   noUpstreamObserver,
   type AttemptOutcome,
@@ -20,21 +22,21 @@ export {
   type UpstreamResponseHead,
   type UpstreamTransport,
 } from "./upstream-transport.js";
-export {
-  DEFAULT_BACK_OFF_BASE_MS,
-  RETRY_ON,
-  isRetriableFailure,
-  isRetriableResponse,
-  parseRetryPolicy,
-  retryBackOffMs,
-  type AttemptFailure,
-  type RetryOn,
-  type RetryPolicy,
-} from "./retry-policy.js";
+
+// From xDS resources to snapshots, routing, forwarding.
+export { createSnapshotBuilder, type SnapshotBuilder, type SnapshotBuilderOptions, type WantedNames } from "./snapshot-builder.js";
+export { validateSnapshot, type SnapshotCandidate } from "./snapshot-validation.js";
+export type { GatewaySnapshot } from "./snapshot.js";
+export { routeRequest, type ForwardDecision, type LocalReply, type ProxyRequest, type RoutingDecision } from "./router.js";
+export { UpstreamExchange, type ExchangeOptions, type ExchangeVerdict } from "./upstream-exchange.js";
+export { downstreamResponseHeaders, RESPONSE_HOP_BY_HOP } from "./response-headers.js";
 export { RESPONSE_FLAG_HEADER, ResponseFlag, type ResponseFlagCode } from "./response-flags.js";
-export { RESPONSE_HOP_BY_HOP, downstreamResponseHeaders } from "./response-headers.js";
+
+// The parts below are what the pieces above are made of, exported for adapters' own needs and for unit tests.
+export { UpstreamCluster } from "./upstream-cluster.js";
+export { HostSet, type UpstreamHost } from "./host-set.js";
+export { isRetriableFailure, isRetriableResponse, parseRetryPolicy, retryBackOffMs, type AttemptFailure, type RetryPolicy } from "./retry-policy.js";
 export { unrefTimer } from "./timers.js";
-export { parseClusterConfig, isIpAddress, type ClusterConfig, type EndpointConfig, type HealthCheckConfig, type OutlierConfig, type CircuitBreakerLimits } from "./config/cluster-config.js";
-export { parseListenerConfig, routeConfigNameFor, type ListenerConfig, type TcpProxyConfig, type AccessLogConfig } from "./config/listener-config.js";
-export { compileRouteConfig, normalizePath, rewritePath, type CompiledRouteConfig, type RouteEntry, type HeaderChanges } from "./config/route-entries.js";
-export { parseDownstreamTls, parseUpstreamTls, secretNamesOf, type DataRef, type DownstreamTlsConfig, type UpstreamTlsConfig } from "./config/tls-config.js";
+export type { ClusterConfig, EndpointConfig, HealthCheckConfig, OutlierConfig } from "./config/cluster-config.js";
+export type { AccessLogConfig, ListenerConfig, TcpProxyConfig } from "./config/listener-config.js";
+export type { DataRef, UpstreamTlsConfig } from "./config/tls-config.js";

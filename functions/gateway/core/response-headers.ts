@@ -18,7 +18,7 @@ export function downstreamResponseHeaders(
 ): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of response.headers()) {
-    if (dropped.has(name) || name.startsWith(":")) continue;
+    if (value === undefined || dropped.has(name) || name.startsWith(":")) continue;
     // Arrays are only ever replaced, never changed in place (applyHeaderChanges), so they need no copy.
     headers[name] = value as string | string[];
   }

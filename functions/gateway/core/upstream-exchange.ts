@@ -148,7 +148,8 @@ export class UpstreamExchange<Body, Response extends UpstreamResponseHead> {
     const { decision, transport, observer } = options;
     const cluster = decision.cluster;
     const name = decision.clusterName;
-    const overflowing = [...decision.via, cluster].find((hop) => hop.overflowing);
+    const hops = decision.via.length === 0 ? [cluster] : [...decision.via, cluster];
+    const overflowing = hops.find((hop) => hop.overflowing);
     if (overflowing) {
       observer.overflowed(overflowing.name);
       return this.#local(503, [ResponseFlag.upstreamOverflow], "upstream overflow\n", "");
@@ -156,7 +157,7 @@ export class UpstreamExchange<Body, Response extends UpstreamResponseHead> {
     const tls = cluster.config.tls;
     const unreachable = tls && "unsupported" in tls ? `upstream TLS: ${tls.unsupported}` : transport.unreachable(cluster);
     if (unreachable !== undefined) return this.#local(503, [ResponseFlag.upstreamConnectionFailure], `${unreachable}\n`, "");
-    this.#holding = [...decision.via, cluster];
+    this.#holding = hops;
     for (const hop of this.#holding) hop.active++;
     if (decision.timeoutMs > 0) this.#routeTimer = setTimeout(() => this.#expire("route"), decision.timeoutMs);
     // Before the response headers the idle timeout ends the request with 408; upload activity does not re-arm it.

@@ -21,8 +21,8 @@ export interface UpstreamResponseHead {
   readonly status: number;
   /** A response header by lower-case name (several values joined with ","); undefined when absent. */
   header(name: string): string | undefined;
-  /** Iterates the response headers as received (lower-case names, no pseudo-headers). */
-  headers(): Iterable<readonly [string, string | readonly string[]]>;
+  /** The response headers as received (lower-case names); undefined values and pseudo-headers are skipped by readers. */
+  headers(): Iterable<readonly [string, string | readonly string[] | undefined]>;
   /** Drops the response and its connection's claim on it (a retried attempt, a late answer). */
   discard(): void;
 }
@@ -76,19 +76,25 @@ export interface UpstreamTransport<Body = unknown, Response extends UpstreamResp
 }
 
 /**
- * What the core reports while it forwards and keeps hosts (Node: Envoy-named Prometheus counters). Every member
- * is called synchronously on the request path, so it must be cheap and must not throw.
+ * What the core reports while it forwards and keeps hosts (Node: Envoy-named Prometheus counters; the Worker: none).
+ * Every member is called synchronously, most on the request path: it must be cheap and must not throw.
  */
 export interface UpstreamObserver {
+  /** An attempt (the first or a retry) is sent to a host of `cluster`. */
   attemptStarted(cluster: string): void;
+  /** An attempt got response headers after `upstreamMs`, whether the response is then passed on or retried. */
   responseReceived(cluster: string, status: number, upstreamMs: number): void;
+  /** An attempt ended without response headers (`timeout`: its per-try timeout). */
   attemptFailed(cluster: string, failure: "connect-failure" | "reset" | "refused-stream" | "timeout"): void;
+  /** A retry was decided (before its back-off). */
   retried(cluster: string): void;
   /** The route timeout ended the request before its response headers. */
   routeTimedOut(cluster: string): void;
-  /** Circuit breakers refused the request. */
+  /** Circuit breakers of `cluster` (the routed one or a hop on the way) refused the request. */
   overflowed(cluster: string): void;
+  /** Outlier detection ejected `host` (`address:port`). */
   hostEjected(cluster: string, host: string): void;
+  /** An active health check of one of the cluster's hosts finished. */
   healthChecked(cluster: string, healthy: boolean): void;
 }
 

@@ -29,12 +29,7 @@ function nodeResponse(status: number, headers: RawHeaders, body: Readable, trail
       const value = headers[name];
       return Array.isArray(value) ? value.join(",") : value;
     },
-    *headers() {
-      for (const name in headers) {
-        const value = headers[name];
-        if (value !== undefined && !name.startsWith(":")) yield [name, value] as const;
-      }
-    },
+    headers: () => Object.entries(headers),
   };
 }
 

@@ -22,7 +22,11 @@ function trackedBody(upstream: FetchUpstreamResponse, exchange: UpstreamExchange
     return null;
   }
   const reader = source.getReader();
-  exchange.onExpired = () => upstream.abort();
+  // The route or idle timeout resets the body; the exchange ends here too, in case nobody reads it any more.
+  exchange.onExpired = () => {
+    upstream.abort();
+    exchange.end();
+  };
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
