@@ -76,8 +76,12 @@ describe("meshplane gateway, end to end", () => {
     return started;
   }
 
-  /** Until `prefix` answers 200 through the gateway (its config has arrived). */
-  const served = async (prefix: string) => expect(await waitFor(async () => (await get(gatewayPort, prefix)).status === 200, 20_000), gateway.output()).toBe(true);
+  /**
+   * Until `prefix` is answered by `backend` through the gateway: the case's own config has arrived. (Prefixes are
+   * chosen so that none is a prefix of another case's, or a case could see another's route first.)
+   */
+  const served = async (prefix: string, backend: string) =>
+    expect(await waitFor(async () => (await get(gatewayPort, prefix)).backend === backend, 20_000), gateway.output()).toBe(true);
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), "meshplane-gateway-"));
@@ -99,7 +103,7 @@ describe("meshplane gateway, end to end", () => {
   it("splits 4,000 requests 75/25 between two virtual nodes within statistical tolerance", async () => {
     await startNodes("splitB", "splitBv2");
     await createRoutedService(appMesh, mesh, { service: "split.local", gateway: "gw", prefix: "/split", routes: { split: MakeWeightedRouteSpec([["splitB", 75], ["splitBv2", 25]]) } });
-    await served("/split");
+    await served("/split", "splitB");
     const replies = await load(gatewayPort, 4000, 32, "/split");
     expect(countBy(replies, (r) => String(r.status))).toEqual({ "200": 4000 });
     const counts = countBy(replies, (r) => r.backend ?? "none");
@@ -117,7 +121,7 @@ describe("meshplane gateway, end to end", () => {
       prefix: "/canary",
       routes: { stable: MakeWeightedRouteSpec([["canaryStable", 100]], { priority: 10 }), canary: MakeCanaryRouteSpec("canaryNext") },
     });
-    await served("/canary");
+    await served("/canary", "canaryStable");
     expect(countBy(await load(gatewayPort, 300, 16, "/canary", { "x-canary": "1" }), (r) => `${r.status} ${r.backend}`)).toEqual({ "200 canaryNext": 300 });
     expect(countBy(await load(gatewayPort, 50, 4, "/canary"), (r) => `${r.status} ${r.backend}`)).toEqual({ "200 canaryStable": 50 });
   });
@@ -125,7 +129,7 @@ describe("meshplane gateway, end to end", () => {
   it("rewrites /chapter/1 to /1 at the backend (the gateway route's default prefix rewrite)", async () => {
     await startNodes("chapters");
     await createRoutedService(appMesh, mesh, { service: "chapter.local", gateway: "gw", prefix: "/chapter", routes: { all: MakeWeightedRouteSpec([["chapters", 100]]) } });
-    await served("/chapter");
+    await served("/chapter", "chapters");
     const reply = await get(gatewayPort, "/chapter/1?x=2");
     expect([reply.status, reply.backend, reply.path]).toEqual([200, "chapters", "/1?x=2"]);
   });
@@ -133,7 +137,7 @@ describe("meshplane gateway, end to end", () => {
   it("moves all new requests to the other virtual node within 1 s of a 0/100 weight update, with no failed request", async () => {
     await startNodes("shiftOld", "shiftNew");
     const service = await createRoutedService(appMesh, mesh, { service: "shift.local", gateway: "gw", prefix: "/shift", routes: { split: MakeWeightedRouteSpec([["shiftOld", 100], ["shiftNew", 0]]) } });
-    await served("/shift");
+    await served("/shift", "shiftOld");
     const running = loadUntil(gatewayPort, 16, 50_000, {}, "/shift");
     await new Promise((resolve) => setTimeout(resolve, 300));
     const updatedAt = Date.now();
@@ -179,12 +183,12 @@ describe("meshplane gateway, end to end", () => {
       expect(response.status, await response.text()).toBeLessThan(300);
     }
     await appMesh.send(new CreateVirtualServiceCommand({ meshName: mesh, virtualServiceName: "servicec", spec: { provider: { virtualNode: { virtualNodeName: "serviceC" } } } }));
-    await appMesh.send(new CreateGatewayRouteCommand({ meshName: mesh, virtualGatewayName: "gw", gatewayRouteName: "c", spec: MakeGatewayRouteSpec("servicec", "/c") }));
-    expect(await waitFor(async () => new Set((await load(gatewayPort, 20, 4, "/c/item")).map((r) => `${r.status} ${r.backend}`)).size === 2, 20_000)).toBe(true);
-    const warm = await load(gatewayPort, 100, 8, "/c/item");
+    await appMesh.send(new CreateGatewayRouteCommand({ meshName: mesh, virtualGatewayName: "gw", gatewayRouteName: "ejection", spec: MakeGatewayRouteSpec("servicec", "/ejection") }));
+    expect(await waitFor(async () => new Set((await load(gatewayPort, 20, 4, "/ejection/item")).map((r) => `${r.status} ${r.backend}`)).size === 2, 20_000)).toBe(true);
+    const warm = await load(gatewayPort, 100, 8, "/ejection/item");
     expect(countBy(warm, (r) => `${r.status}`)).toEqual({ "200": 100 });
     expect(new Set(warm.map((r) => r.backend))).toEqual(new Set(["serviceC-1", "serviceC-2"]));
-    const running = loadUntil(gatewayPort, 8, 20_000, {}, "/c/item");
+    const running = loadUntil(gatewayPort, 8, 20_000, {}, "/ejection/item");
     expect(await waitFor(() => running.count() >= 300, 10_000)).toBe(true);
     await c2!.close();
     const killedAt = running.count();
@@ -209,9 +213,9 @@ describe("meshplane gateway, end to end", () => {
       }),
     );
     await appMesh.send(new CreateVirtualServiceCommand({ meshName: mesh, virtualServiceName: "serviced", spec: { provider: { virtualNode: { virtualNodeName: "serviceD" } } } }));
-    await appMesh.send(new CreateGatewayRouteCommand({ meshName: mesh, virtualGatewayName: "gw", gatewayRouteName: "d", spec: MakeGatewayRouteSpec("serviced", "/d") }));
-    expect(await waitFor(async () => (await get(gatewayPort, "/d/x")).status === 503, 20_000)).toBe(true);
-    const reply = await get(gatewayPort, "/d/x");
+    await appMesh.send(new CreateGatewayRouteCommand({ meshName: mesh, virtualGatewayName: "gw", gatewayRouteName: "refused", spec: MakeGatewayRouteSpec("serviced", "/refused") }));
+    expect(await waitFor(async () => (await get(gatewayPort, "/refused/x")).status === 503, 20_000)).toBe(true);
+    const reply = await get(gatewayPort, "/refused/x");
     expect(reply.status).toBe(503);
     expect(reply.flags).toBe("UF,URX");
     expect(await gateway.metrics()).toMatch(/envoy_cluster_upstream_cx_connect_fail\{envoy_cluster_name="cds_egress_gateway-e2e_serviceD_http_\d+"\} (?:[3-9]|[1-9]\d+)\n/);
@@ -220,7 +224,7 @@ describe("meshplane gateway, end to end", () => {
   it("exports Prometheus metrics with Envoy's names", async () => {
     await startNodes("metered");
     await createRoutedService(appMesh, mesh, { service: "metered.local", gateway: "gw", prefix: "/metered", routes: { metered: MakeWeightedRouteSpec([["metered", 100]]) } });
-    await served("/metered");
+    await served("/metered", "metered");
     expect(countBy(await load(gatewayPort, 10, 2, "/metered"), (r) => `${r.status} ${r.backend}`)).toEqual({ "200 metered": 10 });
     const metrics = await gateway.metrics();
     expect(metrics).toMatch(/envoy_cluster_upstream_rq\{envoy_cluster_name="cds_egress_gateway-e2e_metered_http_\d+",envoy_response_code="200"\} ([1-9]\d+)/);

@@ -68,11 +68,12 @@ describe.each([
   });
 
   it("applies a route change pushed by the server", async () => {
-    const moving = await createRoutedService(controlPlane.client, mesh, { service: "moving.local", gateway: "gw", prefix: "/moving", routes: { r: MakeWeightedRouteSpec([["one", 100], ["two", 0]]) } });
-    expect(await routesTo("/moving", "one")).toBe(true);
-    await moving.updateRoute("r", MakeWeightedRouteSpec([["one", 0], ["two", 100]]));
+    // It starts on "two", which "/" does not serve, so the first wait sees this case's own route.
+    const moving = await createRoutedService(controlPlane.client, mesh, { service: "moving.local", gateway: "gw", prefix: "/moving", routes: { r: MakeWeightedRouteSpec([["one", 0], ["two", 100]]) } });
     expect(await routesTo("/moving", "two")).toBe(true);
-    expect(countBy(await load(port, 50, 4, "/moving"), (r) => `${r.status} ${r.backend}`)).toEqual({ "200 two": 50 });
+    await moving.updateRoute("r", MakeWeightedRouteSpec([["one", 100], ["two", 0]]));
+    expect(await routesTo("/moving", "one")).toBe(true);
+    expect(countBy(await load(port, 50, 4, "/moving"), (r) => `${r.status} ${r.backend}`)).toEqual({ "200 one": 50 });
   });
 
   it("ACKs every version it accepts: the server counts no NACK for a route change", async () => {
