@@ -2,7 +2,7 @@
 // Runs meshplane's lightweight gateway on Node: listener ports come from the Listener resources meshplane sends.
 import { parseArgs } from "node:util";
 import { parseNodeId } from "../envoy/index.js";
-import { startGateway } from "./start.js";
+import { startGateway } from "./node/start.js";
 
 const USAGE = `usage: npm run gateway -- --node mesh/<mesh>/virtualGateway/<name> --xds <host:port>
   [--admin <host:port>]        admin interface (Prometheus metrics at /stats/prometheus); default 127.0.0.1:9901, "off" for none

@@ -1,7 +1,7 @@
 // The gateway runtime fed hand-written Envoy resources (as an ADS client would hand them over), serving real
 // sockets on loopback: verdicts and flags, timeouts, retries, circuit breakers, health checks, NACKs, atomic
 // swaps, streaming bodies, HTTP/2 cleartext and websocket upgrades.
-import { fromJson, type DescMessage, type JsonValue } from "@bufbuild/protobuf";
+import type { JsonValue } from "@bufbuild/protobuf";
 import { execFileSync } from "node:child_process";
 import http from "node:http";
 import https from "node:https";
@@ -13,54 +13,15 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { loadCore } from "../../core-wasm/node.js";
 import { createGateway, type Gateway } from "../../functions/gateway/index.js";
-import { ClusterSchema, envoyRegistry, ListenerSchema, RouteConfigurationSchema, SecretSchema } from "../../functions/envoy/index.js";
 import type { ResourceType } from "../../functions/envoy/index.js";
+import { decodeResources, MakeListener, MakeRouteConfig, MakeStaticCluster } from "./envoy-fixtures.js";
 import { freePort, get, startBackend, waitFor, type Backend } from "./support.js";
 
-const HCM = "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager";
-
-const MakeListener = (name: string, port: number, routeConfigName: string, direction = "INBOUND", accessLog: object[] = []) => ({
-  name,
-  address: { socketAddress: { address: "0.0.0.0", portValue: port } },
-  trafficDirection: direction,
-  filterChains: [
-    {
-      filters: [
-        {
-          name: "envoy.filters.network.http_connection_manager",
-          typedConfig: {
-            "@type": HCM,
-            statPrefix: "ingress",
-            rds: { routeConfigName, configSource: { ads: {}, resourceApiVersion: "V3" } },
-            upgradeConfigs: [{ upgradeType: "websocket", enabled: true }],
-            accessLog,
-            normalizePath: true,
-            mergeSlashes: true,
-          },
-        },
-      ],
-    },
-  ],
-});
-
-const MakeStaticCluster = (name: string, ports: number[], extra: Record<string, JsonValue> = {}) => ({
-  name,
-  type: "STATIC",
-  connectTimeout: "0.5s",
-  loadAssignment: {
-    clusterName: name,
-    endpoints: [{ lbEndpoints: ports.map((port) => ({ endpoint: { address: { socketAddress: { address: "127.0.0.1", portValue: port } } } })) }],
-  },
-  ...extra,
-});
-
-const MakeRouteConfig = (name: string, routes: JsonValue[]) => ({ name, virtualHosts: [{ name: "all", domains: ["*"], routes }] });
-
-const decode = (schema: DescMessage, json: object) => fromJson(schema, json as JsonValue, { registry: envoyRegistry });
-
-function apply(gateway: Gateway, type: ResourceType, schema: DescMessage, resources: object[]) {
-  return gateway.apply(type, new Map(resources.map((json) => [(json as { name: string }).name, decode(schema, json)])), "v");
+function apply(gateway: Gateway, type: ResourceType, resources: object[]) {
+  return gateway.apply(type, decodeResources(type, resources), "v");
 }
+
+const toA: JsonValue = { match: { prefix: "/" }, route: { cluster: "a" } };
 
 describe("gateway runtime", () => {
   let gateway: Gateway;
@@ -71,9 +32,9 @@ describe("gateway runtime", () => {
 
   /** Serves `routes` on the listener, with clusters a → backend a, b → backend b, plus `clusters`. */
   async function configure(routes: JsonValue[], clusters: object[] = []) {
-    expect(apply(gateway, "cluster", ClusterSchema, [MakeStaticCluster("a", [a.port]), MakeStaticCluster("b", [b.port]), ...clusters])).toEqual({ ok: true });
-    expect(apply(gateway, "listener", ListenerSchema, [MakeListener("ingress", port, "rc")])).toEqual({ ok: true });
-    expect(apply(gateway, "route", RouteConfigurationSchema, [MakeRouteConfig("rc", routes)])).toEqual({ ok: true });
+    expect(apply(gateway, "cluster", [MakeStaticCluster("a", [a.port]), MakeStaticCluster("b", [b.port]), ...clusters])).toEqual({ ok: true });
+    expect(apply(gateway, "listener", [MakeListener("ingress", port, "rc")])).toEqual({ ok: true });
+    expect(apply(gateway, "route", [MakeRouteConfig("rc", routes)])).toEqual({ ok: true });
     expect(await waitFor(() => gateway.ready() && gateway.boundPorts().get("ingress") === port, 5_000)).toBe(true);
   }
 
@@ -181,6 +142,53 @@ describe("gateway runtime", () => {
     expect([reply.status, reply.flags, failures]).toEqual([503, "URX", 3]);
   });
 
+  it("retries a 409 Conflict on retriable-4xx and no other 4xx", async () => {
+    const attempts = new Map<string, number>();
+    const conflicted = http.createServer((request, response) => {
+      const key = `${request.url} ${request.headers["x-request-id"]}`;
+      attempts.set(key, (attempts.get(key) ?? 0) + 1);
+      if (request.url === "/429") return response.writeHead(429).end();
+      response.writeHead(attempts.get(key) === 1 ? 409 : 200).end(JSON.stringify({ backend: "conflicted" }));
+    });
+    extraServers.push(conflicted);
+    const conflictedPort = await new Promise<number>((resolve) => conflicted.listen(0, "127.0.0.1", () => resolve((conflicted.address() as net.AddressInfo).port)));
+    const retryPolicy = { retryOn: "retriable-4xx", numRetries: 2, retryBackOff: { baseInterval: "0.001s" } };
+    await configure([{ match: { prefix: "/" }, route: { cluster: "conflicted", retryPolicy } }], [MakeStaticCluster("conflicted", [conflictedPort])]);
+    const retried = await get(port, "/409", { "x-request-id": "node-409" });
+    expect([retried.status, retried.backend, attempts.get("/409 node-409")]).toEqual([200, "conflicted", 2]);
+    const passed = await get(port, "/429", { "x-request-id": "node-429" });
+    expect([passed.status, attempts.get("/429 node-429")]).toEqual([429, 1]);
+  });
+
+  it("flags URX only when retries ran out and UO when max_retries stops them, as Envoy does", async () => {
+    const closedPort = await freePort();
+    const policy = (retryOn: string) => ({ retryOn, numRetries: 2, retryBackOff: { baseInterval: "0.001s" } });
+    await configure(
+      [
+        { match: { prefix: "/uncovered" }, route: { cluster: "closed", retryPolicy: policy("retriable-status-codes") } },
+        { match: { prefix: "/exhausted" }, route: { cluster: "closed", retryPolicy: policy("connect-failure") } },
+        { match: { prefix: "/overflow" }, route: { cluster: "no-retries", retryPolicy: policy("connect-failure") } },
+      ],
+      [MakeStaticCluster("closed", [closedPort]), MakeStaticCluster("no-retries", [closedPort], { circuitBreakers: { thresholds: [{ maxRetries: 0 }] } })],
+    );
+    const attemptsOf = (cluster: string) => gateway.metrics.upstreamRqTotal.get({ envoy_cluster_name: cluster });
+    const uncovered = await get(port, "/uncovered");
+    expect([uncovered.status, uncovered.flags, attemptsOf("closed")]).toEqual([503, "UF", 1]);
+    const exhausted = await get(port, "/exhausted");
+    expect([exhausted.status, exhausted.flags, attemptsOf("closed")]).toEqual([503, "UF,URX", 4]);
+    const overflow = await get(port, "/overflow");
+    expect([overflow.status, overflow.flags, attemptsOf("no-retries")]).toEqual([503, "UF,UO", 1]);
+  });
+
+  it("NACKs a cluster Envoy would refuse (a STATIC hostname endpoint), as the Worker does, and keeps routing by the accepted clusters", async () => {
+    await configure([toA]);
+    const result = apply(gateway, "cluster", [MakeStaticCluster("a", [a.port]), MakeStaticCluster("b", [b.port]), MakeStaticCluster("broken", [b.port], {}, "localhost")]);
+    expect(result).toEqual({ ok: false, message: expect.stringMatching(/^cluster broken: malformed IP address: localhost/) });
+    expect(gateway.snapshot().clusters.has("broken")).toBe(false);
+    expect(gateway.metrics.updateRejected.get({ type: "cluster" })).toBeGreaterThanOrEqual(1);
+    expect((await get(port, "/x")).backend).toBe("a");
+  });
+
   it("refuses requests over the cluster's max_requests with 503 UO", async () => {
     const held: http.ServerResponse[] = [];
     const hold = http.createServer((_request, response) => held.push(response));
@@ -220,8 +228,8 @@ describe("gateway runtime", () => {
         MakeStaticCluster("hold", [holdPort]),
       ],
     );
-    expect(apply(gateway, "listener", ListenerSchema, [MakeListener("ingress", port, "rc"), MakeListener("egress", egressPort, "rc2", "OUTBOUND")])).toEqual({ ok: true });
-    expect(apply(gateway, "route", RouteConfigurationSchema, [MakeRouteConfig("rc", [{ match: { prefix: "/" }, route: { cluster: "self_redirect", prefixRewrite: "/hop2/" } }]), MakeRouteConfig("rc2", [{ match: { prefix: "/hop2" }, route: { cluster: "hold" } }])])).toEqual({ ok: true });
+    expect(apply(gateway, "listener", [MakeListener("ingress", port, "rc"), MakeListener("egress", egressPort, "rc2", "OUTBOUND")])).toEqual({ ok: true });
+    expect(apply(gateway, "route", [MakeRouteConfig("rc", [{ match: { prefix: "/" }, route: { cluster: "self_redirect", prefixRewrite: "/hop2/" } }]), MakeRouteConfig("rc2", [{ match: { prefix: "/hop2" }, route: { cluster: "hold" } }])])).toEqual({ ok: true });
     expect(gateway.boundPorts().has("egress")).toBe(false);
     const first = get(port, "/x");
     expect(await waitFor(() => held.length === 1, 5_000)).toBe(true);
@@ -231,7 +239,7 @@ describe("gateway runtime", () => {
     expect(await first).toMatchObject({ status: 200, backend: "hold" });
   });
 
-  it("runs gRPC and TCP active health checks", async () => {
+  it("stops sending to hosts that fail gRPC (NOT_SERVING) and TCP (closed port) active health checks", async () => {
     // Two HTTP/2 upstreams answering grpc.health.v1.Health/Check: one SERVING, one NOT_SERVING.
     const grpcServer = (serving: boolean, name: string) => {
       const server = http2.createServer();
@@ -276,7 +284,7 @@ describe("gateway runtime", () => {
 
   it("NACKs a route configuration core-wasm cannot compile and keeps serving the previous one", async () => {
     await configure([{ match: { prefix: "/" }, route: { cluster: "a" } }]);
-    const result = apply(gateway, "route", RouteConfigurationSchema, [MakeRouteConfig("rc", [{ match: { safeRegex: { regex: "(unclosed" } }, route: { cluster: "b" } }])]);
+    const result = apply(gateway, "route", [MakeRouteConfig("rc", [{ match: { safeRegex: { regex: "(unclosed" } }, route: { cluster: "b" } }])]);
     expect(result.ok).toBe(false);
     expect((await get(port, "/x")).backend).toBe("a");
   });
@@ -289,7 +297,7 @@ describe("gateway runtime", () => {
     await configure([{ match: { prefix: "/" }, route: { cluster: "hold" } }], [MakeStaticCluster("hold", [holdPort])]);
     const inFlight = get(port, "/");
     expect(await waitFor(() => held.length === 1, 5_000)).toBe(true);
-    expect(apply(gateway, "route", RouteConfigurationSchema, [MakeRouteConfig("rc", [{ match: { prefix: "/" }, route: { cluster: "b" } }])])).toEqual({ ok: true });
+    expect(apply(gateway, "route", [MakeRouteConfig("rc", [{ match: { prefix: "/" }, route: { cluster: "b" } }])])).toEqual({ ok: true });
     expect((await get(port, "/")).backend).toBe("b");
     held[0]!.end(JSON.stringify({ backend: "hold" }));
     expect(await inFlight).toMatchObject({ status: 200, backend: "hold" });
@@ -377,7 +385,7 @@ describe("gateway runtime", () => {
         fileLog("json.log", { jsonFormat: { code: "%RESPONSE_CODE%", host: "%UPSTREAM_HOST%", bytes: "%BYTES_SENT%" } }),
       ];
       await configure([{ name: "to-a", match: { prefix: "/a" }, route: { cluster: "a" } }]);
-      expect(apply(gateway, "listener", ListenerSchema, [MakeListener("ingress", port, "rc", "INBOUND", accessLog)])).toEqual({ ok: true });
+      expect(apply(gateway, "listener", [MakeListener("ingress", port, "rc", "INBOUND", accessLog)])).toEqual({ ok: true });
       await get(port, "/a/1");
       await get(port, "/nowhere");
       // Both loggers write asynchronously and independently: wait until each holds two complete lines.
@@ -421,7 +429,7 @@ describe("gateway runtime", () => {
           request.on("error", reject);
         });
       const permissive = { ...MakeListener("ingress", port, "rc"), filterChains: [tlsChain("tls"), { filters: hcm }] };
-      expect(apply(gateway, "listener", ListenerSchema, [permissive])).toEqual({ ok: true });
+      expect(apply(gateway, "listener", [permissive])).toEqual({ ok: true });
       expect(JSON.parse(await secureGet())).toMatchObject({ backend: "a", path: "/tls" });
       expect((await get(port, "/plain")).backend).toBe("a");
 
@@ -437,7 +445,7 @@ describe("gateway runtime", () => {
       expect(JSON.parse(h2Body)).toMatchObject({ backend: "a", path: "/h2tls" });
 
       const strict = { ...MakeListener("ingress", port, "rc"), filterChains: [tlsChain("")] };
-      expect(apply(gateway, "listener", ListenerSchema, [strict])).toEqual({ ok: true });
+      expect(apply(gateway, "listener", [strict])).toEqual({ ok: true });
       expect(JSON.parse(await secureGet())).toMatchObject({ backend: "a" });
       // A new plaintext connection is closed without an answer (an existing keep-alive one lives on, as in Envoy).
       const answer = await new Promise<string>((resolve) => {
@@ -503,7 +511,7 @@ describe("gateway runtime", () => {
       expect(gateway.wantedNames().secret).toEqual(new Set(["ca-secret"]));
       expect((await get(port, "/sds/1")).status).toBe(503);
       const secret = { name: "ca-secret", validationContext: { trustedCa: { inlineString: readFileSync(cert, "utf8") } } };
-      expect(apply(gateway, "secret", SecretSchema, [secret])).toEqual({ ok: true });
+      expect(apply(gateway, "secret", [secret])).toEqual({ ok: true });
       const sds = await get(port, "/sds/1");
       expect([sds.status, sds.backend]).toEqual([200, "secure"]);
     } finally {
@@ -536,7 +544,7 @@ describe("gateway runtime", () => {
         },
       ],
     };
-    expect(apply(gateway, "listener", ListenerSchema, [MakeListener("ingress", port, "rc"), tcpListener])).toEqual({ ok: true });
+    expect(apply(gateway, "listener", [MakeListener("ingress", port, "rc"), tcpListener])).toEqual({ ok: true });
     expect(await waitFor(() => gateway.boundPorts().get("tcp") === tcpPort, 5_000)).toBe(true);
     const reply = await new Promise<string>((resolve, reject) => {
       const socket = net.connect(tcpPort, "127.0.0.1", () => socket.write("hello"));

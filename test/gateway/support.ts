@@ -4,7 +4,17 @@ import { spawn, type ChildProcess } from "node:child_process";
 import http from "node:http";
 import net from "node:net";
 import path from "node:path";
-import { CreateVirtualNodeCommand, type AppMeshClient } from "@aws-sdk/client-app-mesh";
+import {
+  CreateGatewayRouteCommand,
+  CreateRouteCommand,
+  CreateVirtualNodeCommand,
+  CreateVirtualRouterCommand,
+  CreateVirtualServiceCommand,
+  UpdateRouteCommand,
+  type AppMeshClient,
+  type RouteSpec,
+} from "@aws-sdk/client-app-mesh";
+import { MakeGatewayRouteSpec, MakeHttpRouteSpec, MakeVirtualRouterSpec } from "../support/fixtures.js";
 import { repoRoot, type MeshplaneProcess } from "../support/process.js";
 
 export interface Backend {
@@ -220,4 +230,38 @@ export async function createLocalhostNodes(client: AppMeshClient, meshName: stri
       }),
     );
   }
+}
+
+/** A route spec sending `prefix` (default "/") to virtual nodes by weight: `[["serviceB", 75], ["serviceBv2", 25]]`. */
+export const MakeWeightedRouteSpec = (targets: ReadonlyArray<readonly [string, number]>, options: { prefix?: string; priority?: number } = {}): RouteSpec =>
+  MakeHttpRouteSpec(targets.map(([node, weight]) => [node, weight]), options) as RouteSpec;
+
+export interface RoutedService {
+  /** The virtual router behind the service. */
+  router: string;
+  /** Replaces route `route`'s spec (one of those the service was created with). */
+  updateRoute(route: string, spec: RouteSpec): Promise<void>;
+}
+
+/**
+ * Virtual service `service` behind its own virtual router with `routes`, and a gateway route on `gateway` sending
+ * `prefix` to it: a test's own slice of a mesh, so no test depends on routes another one changed.
+ */
+export async function createRoutedService(
+  client: AppMeshClient,
+  meshName: string,
+  options: { service: string; gateway: string; prefix: string; routes: Readonly<Record<string, RouteSpec>> },
+): Promise<RoutedService> {
+  const name = options.service.replace(/\./g, "-");
+  const router = `${name}-router`;
+  await client.send(new CreateVirtualRouterCommand({ meshName, virtualRouterName: router, spec: MakeVirtualRouterSpec(80) }));
+  for (const [routeName, spec] of Object.entries(options.routes)) await client.send(new CreateRouteCommand({ meshName, virtualRouterName: router, routeName, spec }));
+  await client.send(new CreateVirtualServiceCommand({ meshName, virtualServiceName: options.service, spec: { provider: { virtualRouter: { virtualRouterName: router } } } }));
+  await client.send(new CreateGatewayRouteCommand({ meshName, virtualGatewayName: options.gateway, gatewayRouteName: name, spec: MakeGatewayRouteSpec(options.service, options.prefix) }));
+  return {
+    router,
+    async updateRoute(routeName, spec) {
+      await client.send(new UpdateRouteCommand({ meshName, virtualRouterName: router, routeName, spec }));
+    },
+  };
 }

@@ -1,32 +1,43 @@
-// The gateway's Worker build under wrangler's local runtime (workerd): routes polled from meshplane's REST xDS,
-// matched in the same core-wasm module, proxied with fetch to a real backend on loopback.
-import {
-  CreateGatewayRouteCommand,
-  CreateMeshCommand,
-  CreateRouteCommand,
-  CreateVirtualGatewayCommand,
-  CreateVirtualRouterCommand,
-  CreateVirtualServiceCommand,
-  UpdateRouteCommand,
-} from "@aws-sdk/client-app-mesh";
+// The gateway's Worker build under wrangler's local runtime (workerd): routes polled from REST xDS, matched in the
+// same core-wasm module, run on the same gateway core as on Node, proxied with fetch to real backends on loopback.
+import type { JsonValue } from "@bufbuild/protobuf";
+import http from "node:http";
+import type net from "node:net";
+import { CreateMeshCommand, CreateVirtualGatewayCommand } from "@aws-sdk/client-app-mesh";
 import { unstable_startWorker } from "wrangler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TypeUrl } from "../../functions/envoy/index.js";
 import { startTestControlPlane, type TestControlPlane } from "../support/control-plane.js";
-import { startBackend, waitFor, type Backend, createLocalhostNodes } from "./support.js";
+import { MakeAny, MakeListener, MakeRouteConfig, MakeStaticCluster } from "./envoy-fixtures.js";
+import { createLocalhostNodes, createRoutedService, MakeWeightedRouteSpec, startBackend, waitFor, type Backend } from "./support.js";
 
 const offline = { WRANGLER_SEND_METRICS: "false", WRANGLER_SEND_ERROR_REPORTS: "false", DO_NOT_TRACK: "1", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
 Object.assign(process.env, offline);
 
-const mesh = "worker-gw";
-const route = (one: number, two: number) => ({
-  httpRoute: { match: { prefix: "/" }, action: { weightedTargets: [{ virtualNode: "one", weight: one }, { virtualNode: "two", weight: two }] } },
-});
+type Worker = Awaited<ReturnType<typeof unstable_startWorker>>;
+
+/** The gateway Worker (wrangler.gateway.toml) polling `meshplaneUrl` every 200 ms for `nodeId`. */
+async function startGatewayWorker(meshplaneUrl: string, nodeId: string): Promise<{ worker: Worker; url: string }> {
+  const worker = await unstable_startWorker({
+    config: "wrangler.gateway.toml",
+    bindings: {
+      MESHPLANE_URL: { type: "plain_text", value: meshplaneUrl },
+      MESHPLANE_NODE_ID: { type: "plain_text", value: nodeId },
+      XDS_POLL_MS: { type: "plain_text", value: "200" },
+    },
+    dev: { remote: false, watch: false, inspector: false, logLevel: "warn", server: { hostname: "127.0.0.1", port: 0 } },
+  });
+  return { worker, url: (await worker.url).toString().replace(/\/$/, "") };
+}
+
+const backendOf = async (response: Response) => ((await response.json()) as { backend?: string }).backend;
 
 describe("gateway Worker build", () => {
+  const mesh = "worker-gw";
   let controlPlane: TestControlPlane;
   let one: Backend;
   let two: Backend;
-  let worker: Awaited<ReturnType<typeof unstable_startWorker>>;
+  let worker: Worker;
   let url: string;
 
   beforeAll(async () => {
@@ -34,28 +45,9 @@ describe("gateway Worker build", () => {
     const { client } = controlPlane;
     await client.send(new CreateMeshCommand({ meshName: mesh }));
     await createLocalhostNodes(client, mesh, [["one", one], ["two", two]] as const);
-    await client.send(new CreateVirtualRouterCommand({ meshName: mesh, virtualRouterName: "router", spec: { listeners: [{ portMapping: { port: 80, protocol: "http" } }] } }));
-    await client.send(new CreateRouteCommand({ meshName: mesh, virtualRouterName: "router", routeName: "r", spec: route(100, 0) }));
-    await client.send(new CreateVirtualServiceCommand({ meshName: mesh, virtualServiceName: "svc.local", spec: { provider: { virtualRouter: { virtualRouterName: "router" } } } }));
     await client.send(new CreateVirtualGatewayCommand({ meshName: mesh, virtualGatewayName: "gw", spec: { listeners: [{ portMapping: { port: 8080, protocol: "http" } }] } }));
-    await client.send(
-      new CreateGatewayRouteCommand({
-        meshName: mesh,
-        virtualGatewayName: "gw",
-        gatewayRouteName: "chapter",
-        spec: { httpRoute: { match: { prefix: "/chapter" }, action: { target: { virtualService: { virtualServiceName: "svc.local" } } } } },
-      }),
-    );
-    worker = await unstable_startWorker({
-      config: "wrangler.gateway.toml",
-      bindings: {
-        MESHPLANE_URL: { type: "plain_text", value: controlPlane.url },
-        MESHPLANE_NODE_ID: { type: "plain_text", value: `mesh/${mesh}/virtualGateway/gw` },
-        XDS_POLL_MS: { type: "plain_text", value: "200" },
-      },
-      dev: { remote: false, watch: false, inspector: false, logLevel: "warn", server: { hostname: "127.0.0.1", port: 0 } },
-    });
-    url = (await worker.url).toString().replace(/\/$/, "");
+    await createRoutedService(client, mesh, { service: "svc.local", gateway: "gw", prefix: "/chapter", routes: { r: MakeWeightedRouteSpec([["one", 100], ["two", 0]]) } });
+    ({ worker, url } = await startGatewayWorker(controlPlane.url, `mesh/${mesh}/virtualGateway/gw`));
   });
 
   afterAll(async () => {
@@ -70,12 +62,12 @@ describe("gateway Worker build", () => {
     expect(await response.json()).toMatchObject({ backend: "one", path: "/7?q=1" });
   });
 
-  it("forwards request bodies (small ones kept for retries, large ones streamed)", async () => {
+  it("forwards request bodies of 10 B and 200 kB intact", async () => {
     for (const size of [10, 200_000]) {
       const body = "x".repeat(size);
       const response = await fetch(`${url}/chapter/echo`, { method: "POST", body });
       expect(response.status).toBe(200);
-      expect((await response.text()).length).toBe(size);
+      expect(await response.text()).toBe(body);
     }
   });
 
@@ -86,11 +78,124 @@ describe("gateway Worker build", () => {
   });
 
   it("picks up a route change on a later poll", async () => {
-    await controlPlane.client.send(new UpdateRouteCommand({ meshName: mesh, virtualRouterName: "router", routeName: "r", spec: route(0, 100) }));
-    const moved = await waitFor(async () => {
-      const response = await fetch(`${url}/chapter/1`);
-      return ((await response.json()) as { backend?: string }).backend === "two";
-    }, 10_000);
-    expect(moved).toBe(true);
+    const moving = await createRoutedService(controlPlane.client, mesh, { service: "moving.local", gateway: "gw", prefix: "/moving", routes: { r: MakeWeightedRouteSpec([["one", 100], ["two", 0]]) } });
+    expect(await waitFor(async () => (await backendOf(await fetch(`${url}/moving/1`))) === "one", 10_000)).toBe(true);
+    await moving.updateRoute("r", MakeWeightedRouteSpec([["one", 0], ["two", 100]]));
+    expect(await waitFor(async () => (await backendOf(await fetch(`${url}/moving/1`))) === "two", 10_000)).toBe(true);
+  });
+});
+
+// meshplane validates what it sends, so it never emits a cluster Envoy would refuse, and App Mesh's client-error
+// retry event becomes retriable-status-codes, not retriable-4xx. To drive the Worker with such resources this suite
+// serves REST xDS itself: real HTTP on loopback, the protocol as Envoy speaks it, resources written by hand.
+interface ScriptedRestXds {
+  url: string;
+  /** DiscoveryRequests received, as JSON, in order. */
+  requests: Array<{ typeUrl?: string; versionInfo?: string; errorDetail?: { code?: number; message?: string } }>;
+  /** Sets what a type's next responses carry. */
+  serve(type: "listener" | "cluster" | "route", version: string, resources: object[]): void;
+  close(): Promise<void>;
+}
+
+function startScriptedRestXds(): Promise<ScriptedRestXds> {
+  const requests: ScriptedRestXds["requests"] = [];
+  const served = new Map<string, { version: string; resources: object[] }>();
+  const paths: Record<string, string> = { listeners: TypeUrl.listener, clusters: TypeUrl.cluster, routes: TypeUrl.route, endpoints: TypeUrl.endpoint };
+  const server = http.createServer((request, response) => {
+    let text = "";
+    request.on("data", (chunk: Buffer) => (text += chunk.toString()));
+    request.on("end", () => {
+      const typeUrl = paths[/discovery:(\w+)$/.exec(request.url ?? "")?.[1] ?? ""];
+      if (!typeUrl) return response.writeHead(404).end();
+      requests.push(JSON.parse(text) as ScriptedRestXds["requests"][number]);
+      const current = served.get(typeUrl) ?? { version: "", resources: [] };
+      response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ versionInfo: current.version, typeUrl, resources: current.resources }));
+    });
+  });
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () =>
+      resolve({
+        url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+        requests,
+        serve: (type, version, resources) => served.set(TypeUrl[type], { version, resources: resources.map((resource) => MakeAny(type, resource)) }),
+        close: () => new Promise<void>((done) => server.close(() => done())),
+      }),
+    ),
+  );
+}
+
+describe("gateway Worker build on the shared gateway core", () => {
+  let xds: ScriptedRestXds;
+  let plain: Backend;
+  let conflicted: http.Server;
+  let conflictedPort: number;
+  /** Attempts per x-request-id, and the x-envoy-attempt-count each carried. */
+  const attempts = new Map<string, string[]>();
+  let worker: Worker;
+  let url: string;
+  const retryOn4xx = { retryOn: "retriable-4xx", numRetries: 2, retryBackOff: { baseInterval: "0.002s", maxInterval: "0.01s" } };
+  const routes: JsonValue[] = [
+    { match: { prefix: "/conflict" }, route: { cluster: "conflicted", retryPolicy: retryOn4xx } },
+    { match: { prefix: "/broken" }, route: { cluster: "broken" } },
+    { match: { prefix: "/" }, route: { cluster: "plain" } },
+  ];
+
+  beforeAll(async () => {
+    // Answers 409 Conflict to a request's first attempt, then echoes what it was sent.
+    conflicted = http.createServer((request, response) => {
+      const id = String(request.headers["x-request-id"]);
+      const seen = [...(attempts.get(id) ?? []), String(request.headers["x-envoy-attempt-count"] ?? "1")];
+      attempts.set(id, seen);
+      const chunks: Buffer[] = [];
+      request.on("data", (chunk: Buffer) => chunks.push(chunk));
+      request.on("end", () => response.writeHead(seen.length === 1 ? 409 : 200, { "content-type": "text/plain" }).end(Buffer.concat(chunks)));
+    });
+    [xds, plain, conflictedPort] = await Promise.all([
+      startScriptedRestXds(),
+      startBackend("plain"),
+      new Promise<number>((resolve) => conflicted.listen(0, "127.0.0.1", () => resolve((conflicted.address() as net.AddressInfo).port))),
+    ]);
+    xds.serve("cluster", "c1", [MakeStaticCluster("plain", [plain.port]), MakeStaticCluster("conflicted", [conflictedPort])]);
+    xds.serve("listener", "l1", [MakeListener("ingress", 8080, "rc")]);
+    xds.serve("route", "r1", [MakeRouteConfig("rc", routes)]);
+    ({ worker, url } = await startGatewayWorker(xds.url, "mesh/scripted/virtualGateway/gw"));
+    expect(await waitFor(async () => (await backendOf(await fetch(`${url}/`))) === "plain", 10_000)).toBe(true);
+  });
+
+  afterAll(async () => {
+    await worker?.dispose();
+    await xds?.close();
+    await plain?.close();
+    conflicted?.closeAllConnections();
+    conflicted?.close();
+  });
+
+  it("retries a 409 on retriable-4xx, resending the kept request body, and marks the retry with x-envoy-attempt-count", async () => {
+    const response = await fetch(`${url}/conflict/1`, { method: "POST", body: "small body", headers: { "x-request-id": "retry-4xx-small" } });
+    expect([response.status, await response.text()]).toEqual([200, "small body"]);
+    expect(attempts.get("retry-4xx-small")).toEqual(["1", "2"]);
+  });
+
+  it("passes a 409 through without retrying when the body streamed past the replay limit", async () => {
+    const body = "y".repeat(200_000);
+    const response = await fetch(`${url}/conflict/2`, { method: "POST", body, headers: { "x-request-id": "retry-4xx-large" } });
+    expect([response.status, (await response.text()).length]).toEqual([409, body.length]);
+    expect(attempts.get("retry-4xx-large")).toEqual(["1"]);
+  });
+
+  it("NACKs a cluster Envoy would refuse with the reason and the last accepted version, keeps serving the accepted clusters, and accepts the next valid version", async () => {
+    const before = xds.requests.length;
+    xds.serve("cluster", "c2", [MakeStaticCluster("plain", [plain.port]), MakeStaticCluster("conflicted", [conflictedPort]), MakeStaticCluster("broken", [plain.port], {}, "localhost")]);
+    const nacked = () => xds.requests.slice(before).find((request) => request.typeUrl === TypeUrl.cluster && request.errorDetail !== undefined);
+    // A Worker polls only while it serves requests (an isolate runs no timers between them).
+    const pollUntil = (done: () => boolean) => waitFor(async () => (await fetch(`${url}/`).then((r) => r.arrayBuffer()), done()), 10_000);
+    expect(await pollUntil(() => nacked() !== undefined)).toBe(true);
+    expect(nacked()).toMatchObject({ versionInfo: "c1", errorDetail: { code: 3, message: expect.stringMatching(/cluster broken: malformed IP address: localhost/) } });
+    const refused = await fetch(`${url}/broken/1`);
+    expect([refused.status, refused.headers.get("x-meshplane-flags")]).toEqual([503, "NC"]);
+    expect(await backendOf(await fetch(`${url}/`))).toBe("plain");
+    xds.serve("cluster", "c3", [MakeStaticCluster("plain", [plain.port]), MakeStaticCluster("conflicted", [conflictedPort])]);
+    const acceptedAgain = () => xds.requests.slice(before).some((request) => request.typeUrl === TypeUrl.cluster && request.versionInfo === "c3" && request.errorDetail === undefined);
+    expect(await pollUntil(acceptedAgain)).toBe(true);
   });
 });

@@ -1,16 +1,15 @@
 // The gateway's ADS clients (state of the world and delta) against meshplane's real ADS server in this process:
-// first config, live route changes, NACK bookkeeping on the server side, and a virtual node as the proxied node.
+// first config, live route changes, NACK bookkeeping on the server side, a virtual node as the proxied node, and
+// the gRPC status a server with authentication refuses a stream with. Each case routes a prefix of its own.
 import {
   AppMeshClient,
-  CreateMeshCommand,
-  CreateRouteCommand,
-  CreateVirtualGatewayCommand,
   CreateGatewayRouteCommand,
+  CreateMeshCommand,
+  CreateVirtualGatewayCommand,
   CreateVirtualNodeCommand,
-  CreateVirtualRouterCommand,
   CreateVirtualServiceCommand,
-  UpdateRouteCommand,
 } from "@aws-sdk/client-app-mesh";
+import { Code } from "@connectrpc/connect";
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -18,14 +17,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGateway, type RunningGateway } from "../../functions/gateway/index.js";
 import { startTestControlPlane, type TestControlPlane } from "../support/control-plane.js";
-import { countBy, freePort, get, load, startBackend, waitFor, type Backend, createLocalhostNodes } from "./support.js";
-
-const route = (weightOne: number, weightTwo: number) => ({
-  httpRoute: {
-    match: { prefix: "/" },
-    action: { weightedTargets: [{ virtualNode: "one", weight: weightOne }, { virtualNode: "two", weight: weightTwo }] },
-  },
-});
+import { MakeGatewayRouteSpec } from "../support/fixtures.js";
+import { countBy, createLocalhostNodes, createRoutedService, freePort, get, load, MakeWeightedRouteSpec, startBackend, waitFor, type Backend } from "./support.js";
 
 describe.each([
   { protocol: "state of the world", delta: false },
@@ -37,25 +30,18 @@ describe.each([
   let gateway: RunningGateway;
   let port: number;
   const mesh = delta ? "delta-mesh" : "sotw-mesh";
+  /** Until `prefix` is served by `backend` on every one of a few requests. */
+  const routesTo = (prefix: string, backend: string) => waitFor(async () => (await load(port, 10, 2, prefix)).every((r) => r.backend === backend), 15_000);
 
   beforeAll(async () => {
     [controlPlane, one, two, port] = await Promise.all([startTestControlPlane(), startBackend("one"), startBackend("two"), freePort()]);
     const { client } = controlPlane;
     await client.send(new CreateMeshCommand({ meshName: mesh }));
     await createLocalhostNodes(client, mesh, [["one", one], ["two", two]] as const);
-    await client.send(new CreateVirtualRouterCommand({ meshName: mesh, virtualRouterName: "router", spec: { listeners: [{ portMapping: { port: 80, protocol: "http" } }] } }));
-    await client.send(new CreateRouteCommand({ meshName: mesh, virtualRouterName: "router", routeName: "r", spec: route(100, 0) }));
-    await client.send(new CreateVirtualServiceCommand({ meshName: mesh, virtualServiceName: "svc.local", spec: { provider: { virtualRouter: { virtualRouterName: "router" } } } }));
     await client.send(new CreateVirtualGatewayCommand({ meshName: mesh, virtualGatewayName: "gw", spec: { listeners: [{ portMapping: { port, protocol: "http" } }] } }));
-    await client.send(
-      new CreateGatewayRouteCommand({
-        meshName: mesh,
-        virtualGatewayName: "gw",
-        gatewayRouteName: "all",
-        spec: { httpRoute: { match: { prefix: "/" }, action: { target: { virtualService: { virtualServiceName: "svc.local" } } } } },
-      }),
-    );
+    await createRoutedService(client, mesh, { service: "svc.local", gateway: "gw", prefix: "/", routes: { r: MakeWeightedRouteSpec([["one", 100], ["two", 0]]) } });
     gateway = await startGateway({ nodeId: `mesh/${mesh}/virtualGateway/gw`, xdsAddress: `127.0.0.1:${controlPlane.running.xdsPort}`, delta, admin: { host: "127.0.0.1", port: 0 } });
+    expect(await routesTo("/", "one")).toBe(true);
   });
 
   afterAll(async () => {
@@ -65,8 +51,9 @@ describe.each([
   });
 
   it("receives listeners, routes, clusters and routes traffic by them", async () => {
-    expect(await waitFor(async () => (await get(port, "/")).backend === "one", 15_000)).toBe(true);
+    expect(countBy(await load(port, 20, 4), (r) => `${r.status} ${r.backend}`)).toEqual({ "200 one": 20 });
     expect(gateway.ads.connected).toBe(true);
+    expect(gateway.ads.lastError).toBeUndefined();
     expect(gateway.gateway.metrics.connectedState.get()).toBe(1);
   });
 
@@ -81,17 +68,25 @@ describe.each([
   });
 
   it("applies a route change pushed by the server", async () => {
-    await controlPlane.client.send(new UpdateRouteCommand({ meshName: mesh, virtualRouterName: "router", routeName: "r", spec: route(0, 100) }));
-    expect(await waitFor(async () => (await load(port, 10, 2)).every((r) => r.backend === "two"), 10_000)).toBe(true);
-    expect(countBy(await load(port, 50, 4), (r) => `${r.status} ${r.backend}`)).toEqual({ "200 two": 50 });
+    // It starts on "two", which "/" does not serve, so the first wait sees this case's own route.
+    const moving = await createRoutedService(controlPlane.client, mesh, { service: "moving.local", gateway: "gw", prefix: "/moving", routes: { r: MakeWeightedRouteSpec([["one", 0], ["two", 100]]) } });
+    expect(await routesTo("/moving", "two")).toBe(true);
+    await moving.updateRoute("r", MakeWeightedRouteSpec([["one", 100], ["two", 0]]));
+    expect(await routesTo("/moving", "one")).toBe(true);
+    expect(countBy(await load(port, 50, 4, "/moving"), (r) => `${r.status} ${r.backend}`)).toEqual({ "200 one": 50 });
   });
 
-  it("ACKs every accepted version (the server sees no NACK)", async () => {
+  it("ACKs every version it accepts: the server counts no NACK for a route change", async () => {
+    const routeUpdates = gateway.gateway.metrics.updateSuccess.get({ type: "route" });
+    const acked = await createRoutedService(controlPlane.client, mesh, { service: "acked.local", gateway: "gw", prefix: "/acked", routes: { r: MakeWeightedRouteSpec([["one", 0], ["two", 100]]) } });
+    expect(await routesTo("/acked", "two")).toBe(true);
+    await acked.updateRoute("r", MakeWeightedRouteSpec([["one", 100], ["two", 0]]));
+    expect(await routesTo("/acked", "one")).toBe(true);
     const metrics = await (await fetch(`${controlPlane.url}/metrics`)).text();
     expect(metrics).toContain("meshplane_xds_nacks_total");
     expect(metrics).not.toMatch(/meshplane_xds_nacks_total\{[^}]*\} [1-9]/);
     expect(gateway.gateway.metrics.updateRejected.get({ type: "route" })).toBe(0);
-    expect(gateway.gateway.metrics.updateSuccess.get({ type: "route" })).toBeGreaterThanOrEqual(2);
+    expect(gateway.gateway.metrics.updateSuccess.get({ type: "route" })).toBeGreaterThanOrEqual(routeUpdates + 2);
   });
 });
 
@@ -151,23 +146,36 @@ describe("gateway as a virtual node's sidecar", () => {
 
 describe("gateway against meshplane with authentication", () => {
   const token = "gateway-test-bearer-token-0123456789";
+  const outsiderToken = "gateway-test-outsider-token-0123456789";
   let dir: string;
   let controlPlane: TestControlPlane;
   let backend: Backend;
   let port: number;
-  const gateways: RunningGateway[] = [];
   const mesh = "auth-mesh";
+  const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+  /** Starts a gateway for the mesh's virtual gateway and stops it when `use` is done. */
+  async function withGateway(options: { token?: string; delta?: boolean }, use: (gateway: RunningGateway) => Promise<void>): Promise<void> {
+    const gateway = await startGateway({ nodeId: `mesh/${mesh}/virtualGateway/gw`, xdsAddress: `127.0.0.1:${controlPlane.running.xdsPort}`, ...options });
+    try {
+      await use(gateway);
+    } finally {
+      await gateway.close();
+    }
+  }
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), "meshplane-gateway-auth-"));
     const authFile = path.join(dir, "auth.json");
     const admin = { accessKeyId: "MPAKGATEWAYTEST00001", secretAccessKey: "gateway-test-admin-secret-0123456789abcdef" };
+    // "outsider" may stream only another mesh's proxies.
+    const otherMeshOnly = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "appmesh:StreamAggregatedResources", Resource: "arn:aws:appmesh:*:*:mesh/other-mesh/*" }] };
     writeFileSync(
       authFile,
       JSON.stringify({
         principals: {
           ops: { admin: true, policies: ["AWSAppMeshFullAccess"], accessKeys: [admin] },
-          envoy: { admin: false, policies: ["AWSAppMeshEnvoyAccess"], bearerTokens: [{ sha256: createHash("sha256").update(token).digest("hex") }] },
+          envoy: { admin: false, policies: ["AWSAppMeshEnvoyAccess"], bearerTokens: [{ sha256: sha256(token) }] },
+          outsider: { admin: false, policies: [otherMeshOnly], bearerTokens: [{ sha256: sha256(outsiderToken) }] },
         },
       }),
     );
@@ -183,32 +191,44 @@ describe("gateway against meshplane with authentication", () => {
     );
     await client.send(new CreateVirtualServiceCommand({ meshName: mesh, virtualServiceName: "svc.local", spec: { provider: { virtualNode: { virtualNodeName: "svc" } } } }));
     await client.send(new CreateVirtualGatewayCommand({ meshName: mesh, virtualGatewayName: "gw", spec: { listeners: [{ portMapping: { port, protocol: "http" } }] } }));
-    await client.send(
-      new CreateGatewayRouteCommand({
-        meshName: mesh,
-        virtualGatewayName: "gw",
-        gatewayRouteName: "all",
-        spec: { httpRoute: { match: { prefix: "/" }, action: { target: { virtualService: { virtualServiceName: "svc.local" } } } } },
-      }),
-    );
+    await client.send(new CreateGatewayRouteCommand({ meshName: mesh, virtualGatewayName: "gw", gatewayRouteName: "all", spec: MakeGatewayRouteSpec("svc.local") }));
     client.destroy();
   });
 
   afterAll(async () => {
-    for (const gateway of gateways) await gateway.close();
     await controlPlane?.stop();
     await backend?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it("is refused without a token and served with its bearer token", async () => {
-    const anonymous = await startGateway({ nodeId: `mesh/${mesh}/virtualGateway/gw`, xdsAddress: `127.0.0.1:${controlPlane.running.xdsPort}`, });
-    gateways.push(anonymous);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    expect(anonymous.gateway.snapshot().listeners.size).toBe(0);
-    await anonymous.close();
-    const signed = await startGateway({ nodeId: `mesh/${mesh}/virtualGateway/gw`, xdsAddress: `127.0.0.1:${controlPlane.running.xdsPort}`, token });
-    gateways.push(signed);
-    expect(await waitFor(async () => (await get(port, "/")).backend === "secured", 15_000)).toBe(true);
+  it.each([
+    { protocol: "state of the world", delta: false },
+    { protocol: "delta", delta: true },
+  ])("is refused with UNAUTHENTICATED without a token, and gets no config ($protocol)", async ({ delta }) => {
+    await withGateway({ delta }, async (anonymous) => {
+      expect(await waitFor(() => anonymous.ads.lastError !== undefined, 10_000)).toBe(true);
+      expect(anonymous.ads.lastError).toMatchObject({ code: Code.Unauthenticated, message: expect.stringMatching(/Missing Authentication Token/) });
+      expect(anonymous.ads.connected).toBe(false);
+      expect(anonymous.gateway.snapshot().listeners.size).toBe(0);
+    });
+  });
+
+  it.each([
+    { protocol: "state of the world", delta: false },
+    { protocol: "delta", delta: true },
+  ])("is refused with PERMISSION_DENIED when its token's principal may not stream this virtual gateway ($protocol)", async ({ delta }) => {
+    await withGateway({ token: outsiderToken, delta }, async (outsider) => {
+      expect(await waitFor(() => outsider.ads.lastError !== undefined, 10_000)).toBe(true);
+      expect(outsider.ads.lastError).toMatchObject({ code: Code.PermissionDenied, message: expect.stringMatching(/mesh\/auth-mesh\/virtualGateway\/gw/) });
+      expect(outsider.gateway.snapshot().listeners.size).toBe(0);
+    });
+  });
+
+  it("is served with its bearer token", async () => {
+    await withGateway({ token }, async (signed) => {
+      expect(await waitFor(async () => (await get(port, "/")).backend === "secured", 15_000)).toBe(true);
+      expect(signed.ads.connected).toBe(true);
+      expect(signed.ads.lastError).toBeUndefined();
+    });
   });
 });

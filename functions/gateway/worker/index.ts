@@ -1,16 +1,21 @@
 // meshplane's gateway as a Cloudflare Worker (`wrangler.gateway.toml`): routes come from meshplane over REST xDS
-// (polled with fetch), matching runs in the same core-wasm module as on Node, and requests go upstream with fetch.
+// (polled with fetch) and run on the same gateway core as the Node gateway (../core/): the same validation and
+// NACKs, core-wasm matching, retry policy and back-off, host choice, outlier ejection, circuit breakers and
+// timeouts; requests go upstream with fetch. What the platform does not allow is listed in upstream-transport.ts
+// (no active health checks, no TCP, no TLS origination with the cluster's own trust, no HTTP/2 prior knowledge);
+// besides, one Worker serves one HTTP listener (no TCP proxy listeners, no websocket upgrades, no TLS termination:
+// Cloudflare terminates TLS), and circuit-breaker and outlier state is per isolate, not shared between isolates.
 //
 // Environment: MESHPLANE_URL (meshplane's REST API base, which also serves REST xDS), MESHPLANE_NODE_ID
 // (`mesh/<mesh>/virtualGateway/<name>`), optionally GATEWAY_LISTENER (listener name or port; default the first
 // inbound listener), XDS_POLL_MS (default 1000) and MESHPLANE_TOKEN (bearer token when meshplane runs with auth).
 import { instantiateCore, type Core } from "../../../core-wasm/index.js";
 import coreModule from "../../../core-wasm/build/core.wasm";
-import { ResponseFlag } from "../proxy/response-flags.js";
-import { routeRequest, type ProxyRequest } from "../proxy/router.js";
+import { ResponseFlag, routeRequest, type ProxyRequest } from "../core/index.js";
+import { forwardWithFetch, localReply } from "./forward.js";
+import { WorkerGateway } from "./gateway.js";
 import { createRestXdsClient, type RestXdsClient } from "./rest-xds-client.js";
-import { forwardWithFetch, localReply } from "./fetch-forward.js";
-import { WorkerRuntime } from "./runtime.js";
+import { createWorkerUpstreamTransport } from "./upstream-transport.js";
 
 export interface GatewayWorkerEnv {
   MESHPLANE_URL: string;
@@ -26,7 +31,7 @@ interface ExecutionContextLike {
 }
 
 interface IsolateState {
-  runtime: WorkerRuntime;
+  gateway: WorkerGateway;
   client: RestXdsClient;
   polledAt: number;
   polling: Promise<boolean> | null;
@@ -41,9 +46,12 @@ function stateFor(env: GatewayWorkerEnv): IsolateState {
   let state = isolates.get(key);
   if (!state) {
     core ??= instantiateCore(coreModule);
-    const runtime = new WorkerRuntime(core);
-    const client = createRestXdsClient({ baseUrl: env.MESHPLANE_URL.replace(/\/$/, ""), nodeId: env.MESHPLANE_NODE_ID, ...(env.MESHPLANE_TOKEN ? { token: env.MESHPLANE_TOKEN } : {}) }, runtime);
-    state = { runtime, client, polledAt: 0, polling: null };
+    const gateway = new WorkerGateway(core, createWorkerUpstreamTransport());
+    const client = createRestXdsClient(
+      { baseUrl: env.MESHPLANE_URL.replace(/\/$/, ""), nodeId: env.MESHPLANE_NODE_ID, ...(env.MESHPLANE_TOKEN ? { token: env.MESHPLANE_TOKEN } : {}), log: (message) => console.warn(`meshplane-gateway: ${message}`) },
+      gateway,
+    );
+    state = { gateway, client, polledAt: 0, polling: null };
     isolates.set(key, state);
   }
   return state;
@@ -76,10 +84,10 @@ export default {
     const interval = Number(env.XDS_POLL_MS ?? "1000");
     if (state.polledAt === 0) await poll(state);
     else if (Date.now() - state.polledAt > interval) context.waitUntil(poll(state));
-    const listener = state.runtime.servedListener(env.GATEWAY_LISTENER);
+    const listener = state.gateway.servedListener(env.GATEWAY_LISTENER);
     if (!listener) return localReply(503, ResponseFlag.noRoute, "no listener received from meshplane yet\n");
-    const decision = routeRequest(state.runtime.snapshot, listener, toProxyRequest(request));
+    const decision = routeRequest(state.gateway.snapshot, listener, toProxyRequest(request));
     if (decision.kind === "local") return localReply(decision.status, decision.flag, decision.body);
-    return forwardWithFetch(decision, request.body);
+    return forwardWithFetch(decision, request.body, state.gateway.transport);
   },
 };

@@ -1,11 +1,14 @@
 // xDS for the Worker build: polls meshplane's REST xDS (`POST /v3/discovery:<type>`, JSON DiscoveryRequest) with
 // fetch, type by type in make-before-break order, and hands each changed type to the runtime as state of the
-// world. A failed poll keeps the last accepted config. Workers-safe: no node: imports.
+// world. A refused version is NACKed as Envoy does over REST: the next request of that type carries the last
+// accepted version_info and an error_detail with the reason; the refused version is not applied again. A failed
+// poll keeps the last accepted config. Workers-safe: no node: imports.
+// https://www.envoyproxy.io/docs/envoy/latest/api-docs/xds_protocol#rest-json-polling-subscriptions
 import { create, fromJson, toJson, type JsonValue } from "@bufbuild/protobuf";
-import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import { DiscoveryRequestSchema, DiscoveryResponseSchema } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
 import { envoyRegistry, TypeUrl, type ResourceType } from "../../envoy/index.js";
-import type { XdsResources, XdsSubscriber } from "../xds-client/types.js";
+import type { XdsSubscriber, XdsUpdateResult } from "../xds-client/types.js";
+import { unpackResources } from "../xds-client/unpack-resources.js";
 
 const PATHS: Record<"cluster" | "endpoint" | "listener" | "route", string> = {
   cluster: "clusters",
@@ -16,22 +19,51 @@ const PATHS: Record<"cluster" | "endpoint" | "listener" | "route", string> = {
 /** Clusters and their endpoints before the listeners and routes that name them. The order MATTERS. */
 const ORDER = ["cluster", "endpoint", "listener", "route"] as const;
 
+/** google.rpc.Code INVALID_ARGUMENT, what Envoy puts in a NACK's error_detail. */
+const INVALID_ARGUMENT = 3;
+
 export interface RestXdsClient {
-  /** One round over every type; resolves true when every request succeeded. */
+  /** One round over every type; resolves true when every request succeeded and every response was accepted. */
   poll(): Promise<boolean>;
 }
 
-export function createRestXdsClient(options: { baseUrl: string; nodeId: string; token?: string; fetch?: typeof fetch }, subscriber: XdsSubscriber): RestXdsClient {
+export interface RestXdsClientOptions {
+  baseUrl: string;
+  nodeId: string;
+  token?: string;
+  fetch?: typeof fetch;
+  log?: (message: string) => void;
+}
+
+interface TypeState {
+  /** Last accepted version; "" before the first. */
+  accepted: string;
+  /** Resource names the accepted version was for (RDS/EDS subscriptions change with listeners and clusters). */
+  names: string;
+  /** The version last refused, with its names and why: reported on the next request, not applied again. */
+  refused: { version: string; names: string; message: string } | undefined;
+}
+
+export function createRestXdsClient(options: RestXdsClientOptions, subscriber: XdsSubscriber): RestXdsClient {
   const doFetch = options.fetch ?? fetch;
-  const versions = new Map<ResourceType, string>();
-  const requested = new Map<ResourceType, string>();
+  const log = options.log ?? (() => {});
+  const state = new Map<ResourceType, TypeState>(ORDER.map((type) => [type, { accepted: "", names: "", refused: undefined }]));
   return {
     async poll() {
       let ok = true;
       for (const type of ORDER) {
+        const typeState = state.get(type)!;
         const wanted = type === "route" || type === "endpoint" ? [...subscriber.wantedNames()[type]].sort() : [];
         if ((type === "route" || type === "endpoint") && wanted.length === 0) continue;
-        const request = create(DiscoveryRequestSchema, { node: { id: options.nodeId, cluster: options.nodeId }, typeUrl: TypeUrl[type], versionInfo: versions.get(type) ?? "", resourceNames: wanted });
+        const names = wanted.join("\u0000");
+        const refused = typeState.refused;
+        const request = create(DiscoveryRequestSchema, {
+          node: { id: options.nodeId, cluster: options.nodeId },
+          typeUrl: TypeUrl[type],
+          versionInfo: typeState.accepted,
+          resourceNames: wanted,
+          ...(refused ? { errorDetail: { code: INVALID_ARGUMENT, message: refused.message } } : {}),
+        });
         let response: Response;
         try {
           response = await doFetch(`${options.baseUrl}/v3/discovery:${PATHS[type]}`, {
@@ -44,24 +76,33 @@ export function createRestXdsClient(options: { baseUrl: string; nodeId: string; 
           return false;
         }
         if (!response.ok) {
+          await response.body?.cancel();
           ok = false;
           continue;
         }
         const discovery = fromJson(DiscoveryResponseSchema, (await response.json()) as JsonValue, { registry: envoyRegistry, ignoreUnknownFields: true });
         subscriber.onConnection(true);
-        const key = wanted.join("\u0000");
-        if (discovery.versionInfo === versions.get(type) && requested.get(type) === key) continue;
-        const resources: XdsResources = new Map();
-        for (const any of discovery.resources) {
-          const message = anyUnpack(any, envoyRegistry);
-          if (message) resources.set((message as { name?: string }).name || (message as { clusterName?: string }).clusterName || "", message);
+        const version = discovery.versionInfo;
+        if (version === typeState.accepted && names === typeState.names) continue;
+        if (refused && version === refused.version && names === refused.names) {
+          ok = false;
+          continue;
         }
-        const result = subscriber.apply(type, resources, discovery.versionInfo);
-        // REST has no NACK: a rejected version is simply not recorded, so it is fetched (and refused) again.
+        let result: XdsUpdateResult;
+        try {
+          result = subscriber.apply(type, unpackResources(discovery.resources), version);
+        } catch (error) {
+          result = { ok: false, message: error instanceof Error ? error.message : String(error) };
+        }
         if (result.ok) {
-          versions.set(type, discovery.versionInfo);
-          requested.set(type, key);
-        } else ok = false;
+          typeState.accepted = version;
+          typeState.names = names;
+          typeState.refused = undefined;
+        } else {
+          typeState.refused = { version, names, message: result.message };
+          log(`xds (rest): rejected ${type} version ${version}: ${result.message}`);
+          ok = false;
+        }
       }
       return ok;
     },

@@ -7,15 +7,16 @@
 // When the stream breaks the client reconnects with jittered exponential backoff, re-sending the versions and
 // names it holds so the server only resends what changed; meanwhile the gateway keeps its last accepted config.
 import { create } from "@bufbuild/protobuf";
-import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import { createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AggregatedDiscoveryService } from "../../../proto/gen/envoy/service/discovery/v3/ads_pb.js";
 import { DiscoveryRequestSchema, type DiscoveryRequest, type DiscoveryResponse } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
-import { envoyRegistry, TypeUrl, type ResourceType } from "../../envoy/index.js";
-import { RequestQueue } from "./request-queue.js";
-import type { XdsResources, XdsSubscriber, XdsUpdateResult } from "./types.js";
-import { keepReconnecting, pumpResponses } from "./reconnect.js";
+import { TypeUrl, type ResourceType } from "../../envoy/index.js";
+import { runAdsStreams } from "./ads-streams.js";
+import type { AdsClient, XdsSubscriber, XdsUpdateResult } from "./types.js";
+import { unpackResources } from "./unpack-resources.js";
+
+export type { AdsClient, XdsStreamError } from "./types.js";
 
 export interface AdsClientOptions {
   /** `host:port` of meshplane's XDS_PORT. */
@@ -51,13 +52,6 @@ export function callHeaders(options: AdsClientOptions): { headers?: Record<strin
   return options.token ? { headers: { authorization: `Bearer ${options.token}` } } : {};
 }
 
-export interface AdsClient {
-  /** Whether a stream is open and has received at least one response. */
-  readonly connected: boolean;
-  /** Stops reconnecting and closes the stream. */
-  close(): void;
-}
-
 /**
  * Starts the ADS stream; `subscriber.apply` is called with every response's decoded resources and decides ACK or
  * NACK; `subscriber.wantedNames` tells which RDS/EDS names the accepted config references.
@@ -71,11 +65,6 @@ export function startAdsClient(options: AdsClientOptions, subscriber: XdsSubscri
   const log = options.log ?? (() => {});
   const state = new Map<ResourceType, TypeState>(SUBSCRIBED.map((type) => [type, { version: "", nonce: "", names: type === "cluster" || type === "listener" ? null : [] }]));
   const node = { id: options.nodeId, cluster: options.nodeCluster ?? options.nodeId, userAgentName: "meshplane-gateway" };
-  const initialBackoff = options.initialBackoffMs ?? 250;
-  const maxBackoff = options.maxBackoffMs ?? 10_000;
-  let connected = false;
-  let abort: AbortController | null = null;
-  let queue: RequestQueue<DiscoveryRequest> | null = null;
 
   const request = (type: ResourceType, errorMessage?: string): DiscoveryRequest => {
     const typeState = state.get(type)!;
@@ -98,74 +87,53 @@ export function startAdsClient(options: AdsClientOptions, subscriber: XdsSubscri
       if (typeState.names && typeState.names.length === 0 && typeState.version === "" && names.length === 0) continue;
       if (typeState.names && names.join("\u0000") === typeState.names.join("\u0000")) continue;
       typeState.names = names;
-      queue?.push(request(type));
+      streams.send(request(type));
     }
   };
 
   const onResponse = (response: DiscoveryResponse): void => {
     const type = typeByUrl.get(response.typeUrl);
     if (!type) {
-      queue?.push(create(DiscoveryRequestSchema, { node, typeUrl: response.typeUrl, responseNonce: response.nonce, errorDetail: { code: 12, message: "type not supported by meshplane gateway" } }));
+      streams.send(create(DiscoveryRequestSchema, { node, typeUrl: response.typeUrl, responseNonce: response.nonce, errorDetail: { code: 12, message: "type not supported by meshplane gateway" } }));
       return;
     }
     const typeState = state.get(type)!;
     typeState.nonce = response.nonce;
     let result: XdsUpdateResult;
     try {
-      const resources: XdsResources = new Map();
-      for (const any of response.resources) {
-        const message = anyUnpack(any, envoyRegistry);
-        if (!message) throw new Error(`cannot decode ${any.typeUrl}`);
-        const name = (message as { name?: string; clusterName?: string }).name ?? (message as { clusterName?: string }).clusterName ?? "";
-        resources.set(name, message);
-      }
-      result = subscriber.apply(type, resources, response.versionInfo);
+      result = subscriber.apply(type, unpackResources(response.resources), response.versionInfo);
     } catch (error) {
       result = { ok: false, message: error instanceof Error ? error.message : String(error) };
     }
     if (result.ok) {
       typeState.version = response.versionInfo;
-      queue?.push(request(type));
+      streams.send(request(type));
       log(`xds: accepted ${type} version ${response.versionInfo} (${response.resources.length} resources)`);
       updateSubscriptions();
     } else {
       // NACK: the last accepted version, this nonce, and why (google.rpc.Status, INVALID_ARGUMENT).
-      queue?.push(request(type, result.message));
+      streams.send(request(type, result.message));
       log(`xds: rejected ${type} version ${response.versionInfo}: ${result.message}`);
     }
   };
 
-  const onConnected = (up: boolean): void => {
-    connected = up;
-    subscriber.onConnection(up);
-  };
-  const runStream = async (): Promise<void> => {
-    abort = new AbortController();
-    queue = new RequestQueue<DiscoveryRequest>();
-    for (const typeState of state.values()) typeState.nonce = "";
-    for (const type of SUBSCRIBED) {
-      const typeState = state.get(type)!;
-      // An empty first request would mean "wildcard"; RDS/EDS wait until a listener or cluster names something.
-      if (typeState.names !== null && typeState.names.length === 0) continue;
-      queue.push(request(type));
-    }
-    try {
-      await pumpResponses(client.streamAggregatedResources(queue, { signal: abort.signal, ...callHeaders(options) }), { onConnected, onResponse });
-    } finally {
-      queue.close();
-    }
-  };
-
-  const reconnector = keepReconnecting({ runStream, label: "xds", log, initialBackoffMs: initialBackoff, maxBackoffMs: maxBackoff });
-
-  return {
-    get connected() {
-      return connected;
+  const streams = runAdsStreams<DiscoveryRequest, DiscoveryResponse>({
+    label: "xds",
+    log,
+    initialBackoffMs: options.initialBackoffMs ?? 250,
+    maxBackoffMs: options.maxBackoffMs ?? 10_000,
+    open: (requests, signal) => client.streamAggregatedResources(requests, { signal, ...callHeaders(options) }),
+    start(send) {
+      for (const typeState of state.values()) typeState.nonce = "";
+      for (const type of SUBSCRIBED) {
+        const typeState = state.get(type)!;
+        // An empty first request would mean "wildcard"; RDS/EDS wait until a listener or cluster names something.
+        if (typeState.names !== null && typeState.names.length === 0) continue;
+        send(request(type));
+      }
     },
-    close() {
-      reconnector.close();
-      abort?.abort();
-      queue?.close();
-    },
-  };
+    onResponse,
+    onConnection: (up) => subscriber.onConnection(up),
+  });
+  return streams;
 }

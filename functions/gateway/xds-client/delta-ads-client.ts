@@ -4,16 +4,15 @@
 // the versions it holds (initial_resource_versions) so nothing unchanged is resent.
 // https://www.envoyproxy.io/docs/envoy/latest/api-docs/xds_protocol#incremental-xds
 import { create } from "@bufbuild/protobuf";
-import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AggregatedDiscoveryService } from "../../../proto/gen/envoy/service/discovery/v3/ads_pb.js";
 import { DeltaDiscoveryRequestSchema, type DeltaDiscoveryRequest, type DeltaDiscoveryResponse } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
-import { envoyRegistry, TypeUrl, type ResourceType } from "../../envoy/index.js";
-import { callHeaders, type AdsClient, type AdsClientOptions } from "./ads-client.js";
-import { RequestQueue } from "./request-queue.js";
-import type { XdsResources, XdsSubscriber } from "./types.js";
-import { keepReconnecting, pumpResponses } from "./reconnect.js";
+import { TypeUrl, type ResourceType } from "../../envoy/index.js";
+import { callHeaders, type AdsClientOptions } from "./ads-client.js";
+import { runAdsStreams } from "./ads-streams.js";
+import type { AdsClient, XdsResources, XdsSubscriber } from "./types.js";
+import { unpackResource } from "./unpack-resources.js";
 
 /** Secrets first: listeners and clusters wait for their material (make-before-break). */
 const SUBSCRIBED: readonly ResourceType[] = ["secret", "cluster", "listener", "endpoint", "route"];
@@ -34,11 +33,6 @@ export function startDeltaAdsClient(options: AdsClientOptions, subscriber: XdsSu
   const log = options.log ?? (() => {});
   const node = { id: options.nodeId, cluster: options.nodeCluster ?? options.nodeId, userAgentName: "meshplane-gateway" };
   const state = new Map<ResourceType, DeltaTypeState>(SUBSCRIBED.map((type) => [type, { resources: new Map(), names: new Set() }]));
-  const initialBackoff = options.initialBackoffMs ?? 250;
-  const maxBackoff = options.maxBackoffMs ?? 10_000;
-  let connected = false;
-  let abort: AbortController | null = null;
-  let queue: RequestQueue<DeltaDiscoveryRequest> | null = null;
 
   const snapshotOf = (resources: Map<string, { message: unknown }>): XdsResources => new Map([...resources].map(([name, { message }]) => [name, message]));
 
@@ -51,7 +45,7 @@ export function startDeltaAdsClient(options: AdsClientOptions, subscriber: XdsSu
       const removed = [...typeState.names].filter((name) => !names.has(name));
       if (added.length === 0 && removed.length === 0) continue;
       typeState.names = new Set(names);
-      queue?.push(create(DeltaDiscoveryRequestSchema, { typeUrl: TypeUrl[type], resourceNamesSubscribe: added, resourceNamesUnsubscribe: removed }));
+      streams.send(create(DeltaDiscoveryRequestSchema, { typeUrl: TypeUrl[type], resourceNamesSubscribe: added, resourceNamesUnsubscribe: removed }));
       if (removed.length > 0) {
         for (const name of removed) typeState.resources.delete(name);
         subscriber.apply(type, snapshotOf(typeState.resources), "");
@@ -62,7 +56,7 @@ export function startDeltaAdsClient(options: AdsClientOptions, subscriber: XdsSu
   const onResponse = (response: DeltaDiscoveryResponse): void => {
     const type = typeByUrl.get(response.typeUrl);
     if (!type) {
-      queue?.push(create(DeltaDiscoveryRequestSchema, { typeUrl: response.typeUrl, responseNonce: response.nonce, errorDetail: { code: 12, message: "type not supported" } }));
+      streams.send(create(DeltaDiscoveryRequestSchema, { typeUrl: response.typeUrl, responseNonce: response.nonce, errorDetail: { code: 12, message: "type not supported" } }));
       return;
     }
     const typeState = state.get(type)!;
@@ -71,9 +65,7 @@ export function startDeltaAdsClient(options: AdsClientOptions, subscriber: XdsSu
     try {
       for (const resource of response.resources) {
         if (!resource.resource) continue;
-        const message = anyUnpack(resource.resource, envoyRegistry);
-        if (!message) throw new Error(`cannot decode ${resource.resource.typeUrl}`);
-        next.set(resource.name, { version: resource.version, message });
+        next.set(resource.name, { version: resource.version, message: unpackResource(resource.resource) });
       }
       for (const name of response.removedResources) next.delete(name);
       const result = subscriber.apply(type, snapshotOf(next), response.systemVersionInfo);
@@ -83,53 +75,39 @@ export function startDeltaAdsClient(options: AdsClientOptions, subscriber: XdsSu
     }
     if (error === undefined) {
       typeState.resources = next;
-      queue?.push(create(DeltaDiscoveryRequestSchema, { typeUrl: response.typeUrl, responseNonce: response.nonce }));
+      streams.send(create(DeltaDiscoveryRequestSchema, { typeUrl: response.typeUrl, responseNonce: response.nonce }));
       log(`xds (delta): accepted ${type}: ${response.resources.length} changed, ${response.removedResources.length} removed`);
       updateSubscriptions();
     } else {
-      queue?.push(create(DeltaDiscoveryRequestSchema, { typeUrl: response.typeUrl, responseNonce: response.nonce, errorDetail: { code: 3, message: error } }));
+      streams.send(create(DeltaDiscoveryRequestSchema, { typeUrl: response.typeUrl, responseNonce: response.nonce, errorDetail: { code: 3, message: error } }));
       log(`xds (delta): rejected ${type}: ${error}`);
     }
   };
 
-  const onConnected = (up: boolean): void => {
-    connected = up;
-    subscriber.onConnection(up);
-  };
-  const runStream = async (): Promise<void> => {
-    abort = new AbortController();
-    queue = new RequestQueue<DeltaDiscoveryRequest>();
-    let first = true;
-    for (const type of SUBSCRIBED) {
-      const typeState = state.get(type)!;
-      if (!isWildcard(type) && typeState.names.size === 0) continue;
-      queue.push(
-        create(DeltaDiscoveryRequestSchema, {
-          ...(first ? { node } : {}),
-          typeUrl: TypeUrl[type],
-          resourceNamesSubscribe: isWildcard(type) ? [] : [...typeState.names],
-          initialResourceVersions: Object.fromEntries([...typeState.resources].map(([name, { version }]) => [name, version])),
-        }),
-      );
-      first = false;
-    }
-    try {
-      await pumpResponses(client.deltaAggregatedResources(queue, { signal: abort.signal, ...callHeaders(options) }), { onConnected, onResponse });
-    } finally {
-      queue.close();
-    }
-  };
-
-  const reconnector = keepReconnecting({ runStream, label: "xds (delta)", log, initialBackoffMs: initialBackoff, maxBackoffMs: maxBackoff });
-
-  return {
-    get connected() {
-      return connected;
+  const streams = runAdsStreams<DeltaDiscoveryRequest, DeltaDiscoveryResponse>({
+    label: "xds (delta)",
+    log,
+    initialBackoffMs: options.initialBackoffMs ?? 250,
+    maxBackoffMs: options.maxBackoffMs ?? 10_000,
+    open: (requests, signal) => client.deltaAggregatedResources(requests, { signal, ...callHeaders(options) }),
+    start(send) {
+      let first = true;
+      for (const type of SUBSCRIBED) {
+        const typeState = state.get(type)!;
+        if (!isWildcard(type) && typeState.names.size === 0) continue;
+        send(
+          create(DeltaDiscoveryRequestSchema, {
+            ...(first ? { node } : {}),
+            typeUrl: TypeUrl[type],
+            resourceNamesSubscribe: isWildcard(type) ? [] : [...typeState.names],
+            initialResourceVersions: Object.fromEntries([...typeState.resources].map(([name, { version }]) => [name, version])),
+          }),
+        );
+        first = false;
+      }
     },
-    close() {
-      reconnector.close();
-      abort?.abort();
-      queue?.close();
-    },
-  };
+    onResponse,
+    onConnection: (up) => subscriber.onConnection(up),
+  });
+  return streams;
 }

@@ -18,3 +18,23 @@ export interface XdsSubscriber {
   /** Called when a stream starts delivering (true) and when it ends (false). */
   onConnection(connected: boolean): void;
 }
+
+/** Why an ADS stream ended with an error: the gRPC status the server sent, or the transport's failure. */
+export interface XdsStreamError {
+  /** gRPC status code (https://grpc.github.io/grpc/core/md_doc_statuscodes.html): 16 UNAUTHENTICATED, 7 PERMISSION_DENIED, 14 UNAVAILABLE, … */
+  code: number;
+  message: string;
+}
+
+/** A running ADS client (state of the world or delta). */
+export interface AdsClient {
+  /** Whether a stream is open and has received at least one response. */
+  readonly connected: boolean;
+  /**
+   * How the last stream failed, until a stream delivers again: a refusal (UNAUTHENTICATED without a valid token,
+   * PERMISSION_DENIED for a node the credentials may not serve) or a connection failure (UNAVAILABLE).
+   */
+  readonly lastError: XdsStreamError | undefined;
+  /** Stops reconnecting and closes the stream. */
+  close(): void;
+}

@@ -1,0 +1,29 @@
+// The headers a forwarded response carries downstream: the upstream's, minus connection-specific ones, plus
+// x-envoy-upstream-service-time, the routes' response header changes (innermost hop first) and the gateway's
+// response flags.
+import { RESPONSE_FLAG_HEADER, type ResponseFlagCode } from "./response-flags.js";
+import { applyHeaderChanges, type ForwardDecision } from "./router.js";
+import type { UpstreamResponseHead } from "./upstream-transport.js";
+
+/** Response headers never forwarded (RFC 9110 §7.6.1 connection-specific, plus HTTP/2-illegal ones). */
+export const RESPONSE_HOP_BY_HOP: ReadonlySet<string> = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", "http2-settings"]);
+
+/** `dropped`: names not to forward (the runtime may drop more, e.g. what fetch already decoded). */
+export function downstreamResponseHeaders(
+  decision: ForwardDecision,
+  response: UpstreamResponseHead,
+  flags: readonly ResponseFlagCode[],
+  upstreamMs: number,
+  dropped: ReadonlySet<string> = RESPONSE_HOP_BY_HOP,
+): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of response.headers()) {
+    if (value === undefined || dropped.has(name) || name.startsWith(":")) continue;
+    // Arrays are only ever replaced, never changed in place (applyHeaderChanges), so they need no copy.
+    headers[name] = value as string | string[];
+  }
+  headers["x-envoy-upstream-service-time"] = String(Math.round(upstreamMs));
+  for (const changes of decision.responseChanges) applyHeaderChanges(headers, changes);
+  if (flags.length > 0) headers[RESPONSE_FLAG_HEADER] = flags.join(",");
+  return headers;
+}

@@ -1,0 +1,276 @@
+// One routed request's exchange with its cluster, the same on every runtime: circuit breakers, host choice
+// (previous-host avoidance on retries), attempts through the runtime's transport, per-try, route and stream idle
+// timeouts, retries as the route's policy says with Envoy's jittered back-off, outlier accounting, and the
+// verdict: the upstream response to pass on, or the local reply Envoy would give (503 UH/UO/UF/UC, 504 UT,
+// 408 SI) with its response flags. The adapter sends the verdict; past the response headers the route and idle
+// timeouts still run (`touch`, `onExpired`) until the adapter calls `end`.
+// https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_filters/router_filter
+import type { UpstreamHost } from "./host-set.js";
+import { ResponseFlag, type ResponseFlagCode } from "./response-flags.js";
+import { isRetriableFailure, isRetriableResponse, retryBackOffMs, type AttemptFailure } from "./retry-policy.js";
+import type { ForwardDecision, ProxyRequest } from "./router.js";
+import type { UpstreamCluster } from "./upstream-cluster.js";
+import type { AttemptOutcome, RunningAttempt, UpstreamObserver, UpstreamResponseHead, UpstreamTransport } from "./upstream-transport.js";
+
+export interface ExchangeOptions<Body, Response extends UpstreamResponseHead> {
+  decision: ForwardDecision;
+  body: Body;
+  /** Whether the body can be sent once more (nothing streamed past the replay buffer); asked before each retry. */
+  replayable(): boolean;
+  transport: UpstreamTransport<Body, Response>;
+  observer: UpstreamObserver;
+  /** [0, 1) for the back-off jitter; Math.random by default. */
+  random?: () => number;
+}
+
+export type ExchangeVerdict<Response> =
+  | {
+      kind: "response";
+      response: Response;
+      /** Flags for the response (URX when the last attempt was retriable but no retry was left). */
+      flags: readonly ResponseFlagCode[];
+      host: UpstreamHost;
+      /** From the attempt's start to its response headers. */
+      upstreamMs: number;
+    }
+  /** A reply the gateway makes itself; `upstreamHost` is the last host tried ("" for none). */
+  | { kind: "local"; status: number; flags: readonly ResponseFlagCode[]; body: string; upstreamHost: string }
+  /** The downstream went away before a verdict (Envoy's 499 DC). */
+  | { kind: "cancelled"; upstreamHost: string };
+
+type Expiry = "route" | "idle";
+type Finished<Response extends UpstreamResponseHead> = AttemptOutcome<Response> | { kind: "timeout" };
+
+const resetBody = (reason: string) => `upstream connect error or disconnect/reset before headers. reset reason: ${reason}\n`;
+
+/** Local replies for an attempt that ended without response headers, by how it ended. */
+const FAILURE_REPLIES: Record<AttemptFailure, { status: number; flag: ResponseFlagCode; body: string }> = {
+  "connect-failure": { status: 503, flag: ResponseFlag.upstreamConnectionFailure, body: resetBody("connection failure") },
+  reset: { status: 503, flag: ResponseFlag.upstreamConnectionTermination, body: resetBody("connection termination") },
+  "refused-stream": { status: 503, flag: ResponseFlag.upstreamConnectionTermination, body: resetBody("remote refused stream reset") },
+  timeout: { status: 504, flag: ResponseFlag.upstreamRequestTimeout, body: "upstream request timeout\n" },
+};
+
+/** The request one attempt sends: Envoy's x-envoy-attempt-count on retries and x-envoy-expected-rq-timeout-ms. */
+function attemptRequest(decision: ForwardDecision, attempt: number): ProxyRequest {
+  if (attempt === 1 && decision.timeoutMs <= 0) return decision.request;
+  const headers = { ...decision.request.headers };
+  if (attempt > 1) headers["x-envoy-attempt-count"] = String(attempt);
+  if (decision.timeoutMs > 0) headers["x-envoy-expected-rq-timeout-ms"] = String(decision.timeoutMs);
+  return { ...decision.request, headers };
+}
+
+/** Re-arms a timer in place where the runtime can (Node), else replaces it. */
+function rearm(timer: ReturnType<typeof setTimeout> | null, ms: number, fire: () => void): ReturnType<typeof setTimeout> {
+  const refresh = (timer as { refresh?: () => unknown } | null)?.refresh;
+  if (timer !== null && refresh) {
+    refresh.call(timer);
+    return timer;
+  }
+  if (timer !== null) clearTimeout(timer);
+  return setTimeout(fire, ms);
+}
+
+/**
+ * @example
+ * const exchange = new UpstreamExchange({ decision, body, replayable: () => true, transport, observer });
+ * const verdict = await exchange.verdict; // send it, call exchange.touch() per body chunk, then exchange.end()
+ */
+export class UpstreamExchange<Body, Response extends UpstreamResponseHead> {
+  /** Settles once; never rejects. */
+  readonly verdict: Promise<ExchangeVerdict<Response>>;
+  /**
+   * Set by the adapter while it streams the response body: called once if the route timeout (which covers the
+   * whole response, as Envoy's does) or the stream idle timeout passes; the adapter resets both streams.
+   */
+  onExpired: (reason: Expiry) => void = () => {};
+  readonly #idleMs: number;
+  #routeTimer: ReturnType<typeof setTimeout> | null = null;
+  #idleTimer: ReturnType<typeof setTimeout> | null = null;
+  #expired: Expiry | undefined;
+  #cancelled = false;
+  #streaming = false;
+  #ended = false;
+  #current: RunningAttempt<Response> | null = null;
+  #wake: (() => void) | null = null;
+  /** Clusters whose in-flight count this exchange holds. */
+  #holding: readonly UpstreamCluster[] = [];
+  #retryHeld: UpstreamCluster | null = null;
+
+  constructor(options: ExchangeOptions<Body, Response>) {
+    this.#idleMs = options.decision.idleTimeoutMs;
+    this.verdict = this.#run(options).catch((error: unknown) => this.#local(503, [ResponseFlag.upstreamConnectionTermination], `${error instanceof Error ? error.message : String(error)}\n`, ""));
+  }
+
+  /** The downstream went away: the attempt under way is reset and the verdict becomes `cancelled`. */
+  cancel(): void {
+    if (this.#streaming || this.#ended) return;
+    this.#cancelled = true;
+    this.#current?.cancel();
+    this.#wake?.();
+  }
+
+  /** Response body activity: re-arms the stream idle timeout. */
+  touch(): void {
+    if (this.#idleTimer !== null) this.#idleTimer = rearm(this.#idleTimer, this.#idleMs, () => this.#expire("idle"));
+  }
+
+  /** The exchange is over (response sent or reset, local reply sent): timers stop and circuit-breaker slots free. Idempotent. */
+  end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    if (this.#routeTimer !== null) clearTimeout(this.#routeTimer);
+    if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
+    this.#routeTimer = this.#idleTimer = null;
+    for (const cluster of this.#holding) cluster.active--;
+    this.#holding = [];
+    this.#releaseRetry();
+  }
+
+  #expire(reason: Expiry): void {
+    if (this.#expired !== undefined || this.#ended) return;
+    this.#expired = reason;
+    if (this.#streaming) return this.onExpired(reason);
+    this.#current?.cancel();
+    this.#wake?.();
+  }
+
+  #releaseRetry(): void {
+    if (this.#retryHeld) this.#retryHeld.activeRetries--;
+    this.#retryHeld = null;
+  }
+
+  #local(status: number, flags: readonly ResponseFlagCode[], body: string, upstreamHost: string): ExchangeVerdict<Response> {
+    return { kind: "local", status, flags, body, upstreamHost };
+  }
+
+  async #run(options: ExchangeOptions<Body, Response>): Promise<ExchangeVerdict<Response>> {
+    const { decision, transport, observer } = options;
+    const cluster = decision.cluster;
+    const name = decision.clusterName;
+    const hops = decision.via.length === 0 ? [cluster] : [...decision.via, cluster];
+    const overflowing = hops.find((hop) => hop.overflowing);
+    if (overflowing) {
+      observer.overflowed(overflowing.name);
+      return this.#local(503, [ResponseFlag.upstreamOverflow], "upstream overflow\n", "");
+    }
+    const tls = cluster.config.tls;
+    const unreachable = tls && "unsupported" in tls ? `upstream TLS: ${tls.unsupported}` : transport.unreachable(cluster);
+    if (unreachable !== undefined) return this.#local(503, [ResponseFlag.upstreamConnectionFailure], `${unreachable}\n`, "");
+    this.#holding = hops;
+    for (const hop of this.#holding) hop.active++;
+    if (decision.timeoutMs > 0) this.#routeTimer = setTimeout(() => this.#expire("route"), decision.timeoutMs);
+    // Before the response headers the idle timeout ends the request with 408; upload activity does not re-arm it.
+    if (this.#idleMs > 0) this.#idleTimer = setTimeout(() => this.#expire("idle"), this.#idleMs);
+
+    const retry = decision.entry.retry;
+    const maxAttempts = 1 + (retry ? Math.max(0, retry.numRetries) : 0);
+    const tried = new Set<string>();
+    let flags: ResponseFlagCode[] = [];
+    let failure: AttemptFailure | undefined;
+    let upstreamHost = "";
+    for (let attempt = 1; this.#expired === undefined && !this.#cancelled; attempt++) {
+      const host = cluster.pick(retry?.avoidPreviousHosts ? tried : undefined, retry?.hostSelectionAttempts ?? 1);
+      if (!host) return this.#local(503, [ResponseFlag.noHealthyUpstream], "no healthy upstream\n", upstreamHost);
+      tried.add(host.key);
+      upstreamHost = host.key;
+      observer.attemptStarted(name);
+      const started = performance.now();
+      const running = transport.startAttempt({ cluster, host, request: attemptRequest(decision, attempt), body: options.body });
+      const outcome = await this.#settle(running, retry?.perTryTimeoutMs ?? 0);
+      this.#releaseRetry();
+      if (this.#cancelled || this.#expired !== undefined) {
+        if (outcome.kind === "response") outcome.response.discard();
+        break;
+      }
+      if (outcome.kind === "aborted") return this.#local(503, [ResponseFlag.upstreamConnectionTermination], "upstream request aborted\n", upstreamHost);
+      let retriable: boolean;
+      if (outcome.kind === "response") {
+        const { response } = outcome;
+        const upstreamMs = performance.now() - started;
+        observer.responseReceived(name, response.status, upstreamMs);
+        cluster.recordOutcome(host, response.status >= 500);
+        retriable = retry !== undefined && isRetriableResponse(retry, response.status, (header) => response.header(header));
+        const refusal = retriable ? this.#refuseRetry(attempt, maxAttempts, cluster, () => options.replayable()) : null;
+        if (!retriable || refusal !== undefined) {
+          this.#startStreaming();
+          return { kind: "response", response, flags: refusal ? [refusal] : [], host, upstreamMs };
+        }
+        response.discard();
+      } else {
+        failure = outcome.kind;
+        observer.attemptFailed(name, failure);
+        cluster.recordOutcome(host, true);
+        retriable = retry !== undefined && isRetriableFailure(retry, failure);
+        const refusal = retriable ? this.#refuseRetry(attempt, maxAttempts, cluster, () => options.replayable()) : null;
+        if (!retriable || refusal !== undefined) {
+          if (refusal) flags = [refusal];
+          break;
+        }
+      }
+      observer.retried(name);
+      cluster.activeRetries++;
+      this.#retryHeld = cluster;
+      await this.#sleep(retryBackOffMs(retry!, attempt, options.random));
+    }
+    if (this.#cancelled) return { kind: "cancelled", upstreamHost };
+    if (this.#expired === "route") {
+      observer.routeTimedOut(name);
+      return this.#local(504, [ResponseFlag.upstreamRequestTimeout], "upstream request timeout\n", upstreamHost);
+    }
+    if (this.#expired === "idle") return this.#local(408, [ResponseFlag.streamIdleTimeout], "stream timeout\n", upstreamHost);
+    const reply = FAILURE_REPLIES[failure ?? "connect-failure"];
+    return this.#local(reply.status, [reply.flag, ...flags], reply.body, upstreamHost);
+  }
+
+  /**
+   * Why a retriable outcome is not retried, as Envoy decides it: a body that cannot be replayed ends retries
+   * without a flag (null); no retry left is URX; the cluster's max_retries in flight is UO; undefined: retry.
+   */
+  #refuseRetry(attempt: number, maxAttempts: number, cluster: UpstreamCluster, replayable: () => boolean): ResponseFlagCode | null | undefined {
+    if (!replayable()) return null;
+    if (attempt >= maxAttempts) return ResponseFlag.upstreamRetryLimitExceeded;
+    if (cluster.activeRetries >= cluster.config.limits.maxRetries) return ResponseFlag.upstreamOverflow;
+    return undefined;
+  }
+
+  /** Waits for the attempt, cancelling it when its per-try timeout passes first (reported as `timeout`). */
+  async #settle(running: RunningAttempt<Response>, perTryTimeoutMs: number): Promise<Finished<Response>> {
+    this.#current = running;
+    let timedOut = false;
+    const timer =
+      perTryTimeoutMs > 0
+        ? setTimeout(() => {
+            timedOut = true;
+            running.cancel();
+          }, perTryTimeoutMs)
+        : null;
+    const outcome = await running.outcome;
+    if (timer !== null) clearTimeout(timer);
+    this.#current = null;
+    return timedOut && outcome.kind !== "response" ? { kind: "timeout" } : outcome;
+  }
+
+  /** The back-off before a retry; ends early when the exchange expires or is cancelled. */
+  #sleep(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#wake = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#wake = done;
+    });
+  }
+
+  /** From the response headers on, the idle timeout restarts and is re-armed by body activity. */
+  #startStreaming(): void {
+    this.#streaming = true;
+    if (this.#idleTimer !== null) {
+      clearTimeout(this.#idleTimer);
+      this.#idleTimer = setTimeout(() => this.#expire("idle"), this.#idleMs);
+    }
+  }
+}

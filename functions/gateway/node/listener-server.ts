@@ -1,0 +1,142 @@
+// One listening socket per Envoy Listener, speaking HTTP/1.1 and HTTP/2 cleartext on the same port: the first
+// bytes of a connection decide (the HTTP/2 connection preface starts "PRI * HTTP/2.0", RFC 9113 §3.4; a TLS
+// record starts with 0x16, then ALPN picks h2 or http/1.1). TCP proxy listeners get a plain relaying socket.
+import http from "node:http";
+import http2 from "node:http2";
+import net from "node:net";
+import tls from "node:tls";
+import { Duplex } from "node:stream";
+
+export type RequestHandler = (request: http.IncomingMessage | http2.Http2ServerRequest, response: http.ServerResponse | http2.Http2ServerResponse) => void;
+export type UpgradeHandler = (request: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+/** A listener's TLS termination at the moment a connection arrives (config can change between connections). */
+export interface ListenerTlsSettings {
+  mode: "strict" | "permissive";
+  /** undefined when the configured material cannot be served: TLS connections are refused. */
+  secureContext: tls.SecureContext | undefined;
+  requireClientCertificate: boolean;
+}
+
+export interface ListenerServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const PREFACE = Buffer.from("PRI * HTTP/2.0");
+
+/**
+ * node:http2 reads a net.Socket through its native handle, bypassing bytes already read into JavaScript (so
+ * `unshift` of the sniffed preface would be lost); a plain Duplex that replays them first goes through JS instead.
+ */
+function replaying(socket: Duplex, first: Buffer): Duplex {
+  const duplex = new Duplex({
+    read() {
+      socket.resume();
+    },
+    write(chunk: Buffer, _encoding, callback) {
+      socket.write(chunk, callback);
+    },
+    final(callback) {
+      socket.end(callback);
+    },
+    destroy(error, callback) {
+      socket.destroy(error ?? undefined);
+      callback(error);
+    },
+  });
+  if (first.length > 0) duplex.push(first);
+  socket.on("data", (data: Buffer) => {
+    if (!duplex.push(data)) socket.pause();
+  });
+  socket.once("end", () => duplex.push(null));
+  socket.once("close", () => duplex.destroy());
+  socket.once("error", (error) => duplex.destroy(error));
+  return duplex;
+}
+
+export async function startListenerServer(
+  host: string,
+  port: number,
+  onRequest: RequestHandler,
+  onUpgrade: UpgradeHandler,
+  tlsSettings: () => ListenerTlsSettings | undefined = () => undefined,
+): Promise<ListenerServer> {
+  const h1 = http.createServer({ keepAliveTimeout: 60_000 }, onRequest);
+  h1.on("upgrade", onUpgrade);
+  h1.on("clientError", (_error, socket) => {
+    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
+    else socket.destroy();
+  });
+  const h2 = http2.createServer({ settings: { maxConcurrentStreams: 1000 } }, onRequest);
+  h2.on("sessionError", () => {});
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+    socket.once("data", (chunk: Buffer) => {
+      socket.pause();
+      const settings = tlsSettings();
+      // A TLS record starts with content type 22 (handshake): Envoy's tls_inspector tells the chains apart the same way.
+      if (settings && chunk[0] === 0x16) {
+        if (!settings.secureContext) return socket.destroy();
+        const secure = new tls.TLSSocket(replaying(socket, chunk), {
+          isServer: true,
+          secureContext: settings.secureContext,
+          ALPNProtocols: ["h2", "http/1.1"],
+          requestCert: settings.requireClientCertificate,
+          rejectUnauthorized: settings.requireClientCertificate,
+        });
+        secure.on("error", () => secure.destroy());
+        // node:http2 cannot run over a TLSSocket that itself wraps a JS stream; one more JS duplex in between can.
+        secure.once("secure", () => (secure.alpnProtocol === "h2" ? h2.emit("connection", replaying(secure, Buffer.alloc(0))) : h1.emit("connection", secure)));
+        return;
+      }
+      if (settings?.mode === "strict") return socket.destroy();
+      const isHttp2 = chunk.subarray(0, Math.min(chunk.length, PREFACE.length)).equals(PREFACE.subarray(0, Math.min(chunk.length, PREFACE.length)));
+      if (isHttp2) {
+        h2.emit("connection", replaying(socket, chunk));
+        return;
+      }
+      socket.unshift(chunk);
+      h1.emit("connection", socket);
+      socket.resume();
+    });
+    socket.on("error", () => socket.destroy());
+  });
+  const bound = await listenOn(server, host, port);
+  return { port: bound, close: () => closeServer(server, sockets, () => h1.closeIdleConnections()) };
+}
+
+/** A plain TCP listener (tcp_proxy chains). */
+export async function startTcpListenerServer(host: string, port: number, onConnection: (socket: net.Socket) => void): Promise<ListenerServer> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+    onConnection(socket);
+  });
+  const bound = await listenOn(server, host, port);
+  return { port: bound, close: () => closeServer(server, sockets) };
+}
+
+/** Stops accepting; in-flight requests get a moment to finish, then the remaining sockets go. */
+function closeServer(server: net.Server, sockets: ReadonlySet<net.Socket>, closeIdle: () => void = () => {}): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    closeIdle();
+    setTimeout(() => sockets.forEach((socket) => socket.destroy()), 5_000).unref();
+  });
+}
+
+/** Listens on host:port and resolves with the bound port (the actual one when `port` is 0). */
+function listenOn(server: net.Server, host: string, port: number): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      const address = server.address();
+      resolve(typeof address === "object" && address ? address.port : port);
+    });
+  });
+}

@@ -1,0 +1,53 @@
+// Envoy resources written by hand, as JSON the way an xDS response carries them, for the gateway suites that drive
+// the gateway with resources of their own (meshplane validates what it sends, so it never sends some of these).
+import { fromJson, type DescMessage, type JsonValue } from "@bufbuild/protobuf";
+import { envoyRegistry, resourceSchemas, TypeUrl, type ResourceType } from "../../functions/envoy/index.js";
+
+export const HCM = "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager";
+
+export const MakeListener = (name: string, port: number, routeConfigName: string, direction = "INBOUND", accessLog: object[] = []) => ({
+  name,
+  address: { socketAddress: { address: "0.0.0.0", portValue: port } },
+  trafficDirection: direction,
+  filterChains: [
+    {
+      filters: [
+        {
+          name: "envoy.filters.network.http_connection_manager",
+          typedConfig: {
+            "@type": HCM,
+            statPrefix: "ingress",
+            rds: { routeConfigName, configSource: { ads: {}, resourceApiVersion: "V3" } },
+            upgradeConfigs: [{ upgradeType: "websocket", enabled: true }],
+            accessLog,
+            normalizePath: true,
+            mergeSlashes: true,
+          },
+        },
+      ],
+    },
+  ],
+});
+
+/** A STATIC cluster with one endpoint per port on `address` (127.0.0.1 unless given). */
+export const MakeStaticCluster = (name: string, ports: number[], extra: Record<string, JsonValue> = {}, address = "127.0.0.1") => ({
+  name,
+  type: "STATIC",
+  connectTimeout: "0.5s",
+  loadAssignment: {
+    clusterName: name,
+    endpoints: [{ lbEndpoints: ports.map((port) => ({ endpoint: { address: { socketAddress: { address, portValue: port } } } })) }],
+  },
+  ...extra,
+});
+
+export const MakeRouteConfig = (name: string, routes: JsonValue[], extra: Record<string, JsonValue> = {}) => ({ name, virtualHosts: [{ name: "all", domains: ["*"], routes }], ...extra });
+
+/** `json` as a google.protobuf.Any in JSON (what a REST xDS response lists). */
+export const MakeAny = (type: ResourceType, json: object) => ({ "@type": TypeUrl[type], ...json });
+
+/** Resources of one type by name, decoded as an xDS client hands them to the gateway. */
+export function decodeResources(type: ResourceType, resources: object[]): Map<string, unknown> {
+  const schema = resourceSchemas[type] as DescMessage;
+  return new Map(resources.map((json) => [(json as { name?: string; clusterName?: string }).name ?? (json as { clusterName: string }).clusterName, fromJson(schema, json as JsonValue, { registry: envoyRegistry })]));
+}
