@@ -27,7 +27,7 @@ export interface RunningControlPlane {
   xdsPort: number;
   /** The ADS TLS port (MESHPLANE_XDS_TLS_PORT; the actual one when 0), when configured. */
   xdsTlsPort?: number;
-  /** Authentication and audit (functions/auth); `auth.ads.authorizeStream` is for the ADS server. */
+  /** Authentication and audit (functions/auth); `auth.ads` admits ADS streams, `auth.adsAudit` audits them. */
   auth: ControlPlaneAuth;
   close(): Promise<void>;
 }
@@ -56,7 +56,10 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Run
     port: config.xdsPort,
     store,
     feeds: [localChanges, externalChanges],
+    // The interceptor admits each stream (and audits refusals); the observer audits the admitted streams' connects
+    // and disconnects. The relays of startAdsListeners below forward to this server, so they go through both.
     interceptors: [createAdsAuthInterceptor(auth.ads)],
+    observers: [auth.adsAudit],
   });
   app.route("/", xds.httpApp);
   // Extra ADS listeners (MESHPLANE_XDS_TLS_PORT with TLS, MESHPLANE_XDS_SOCKET on a Unix socket), relayed to the ADS.

@@ -2,13 +2,17 @@
 // Mesh Envoy image's aws_iam call credentials, docs/authentication.md §4) or a bearer token; its principal needs
 // appmesh:StreamAggregatedResources on the node's virtual node or virtual gateway ARN; each such ARN may have at
 // most `proxyQuota` Envoys connected at once. Failures carry the gRPC status the stream must end with.
+//
+// The audit trail of a stream has one writer per event: this authorizer records each refusal (the stream is never
+// served); the ADS audit observer (ads-audit-observer.ts) records the connect of each stream it allowed, once the
+// stream names its node, and its disconnect with the status it ended with.
 import { parseNodeId } from "../envoy/index.js";
 import { AuthError } from "./auth-error.js";
 import { LOCAL_RELAY_HEADER } from "./ads-relay-header.js";
 import { timingSafeEqual } from "./sigv4.js";
 import type { AuditLog } from "./audit.js";
 import { createAuthenticator, type Authenticated } from "./authenticator.js";
-import { authorize, forbidden, type TagSource } from "./authorizer.js";
+import { authorize, forbidden, type AuthorizationTarget, type TagSource } from "./authorizer.js";
 import type { ArnScope } from "./operations.js";
 import type { PrincipalDirectory } from "./principals.js";
 
@@ -21,11 +25,14 @@ export const ADS_METHOD_PATH = "/envoy.service.discovery.v3.AggregatedDiscoveryS
 export type StreamAuthorization =
   | {
       ok: true;
+      /** The principal's name; "anonymous" in open mode. */
       principal: string;
+      /** How the principal proved itself (an access key id, "bearer", "unix-socket"); "" in open mode. */
+      credential: string;
       /** The node's ARN the stream was authorised on. */
       resource: string;
-      /** Call exactly once when the stream ends: frees the quota slot and audits the disconnect. */
-      release(): Promise<void>;
+      /** Call when the stream ends: frees the quota slot. Later calls do nothing. */
+      release(): void;
     }
   | { ok: false; code: (typeof grpcStatus)[keyof typeof grpcStatus]; message: string };
 
@@ -37,7 +44,7 @@ export interface StreamContext {
   authority?: string;
   /** gRPC method path; defaults to the ADS method. */
   path?: string;
-  /** Peer address, for the audit log. */
+  /** Peer address, for the audit entry of a refusal. */
   peer?: string;
 }
 
@@ -60,8 +67,8 @@ export interface AdsAuthorizerOptions {
 export interface AdsAuthorizer {
   /**
    * Decides whether a new ADS stream for `nodeId` may be served. Call it on the first DiscoveryRequest (the
-   * node id arrives there); on `ok: false` end the stream with `code`/`message`; on `ok: true` call `release()`
-   * when the stream ends.
+   * node id arrives there); on `ok: false` end the stream with `code`/`message` (the refusal is already audited);
+   * on `ok: true` serve it as the verdict's principal and call `release()` when the stream ends.
    * @example
    * const verdict = await authorizer.authorizeStream(requestHeaders, request.node.id, { authority, peer });
    * if (!verdict.ok) throw new ConnectError(verdict.message, verdict.code); // Connect's Code values are gRPC's
@@ -90,6 +97,10 @@ function headerLookup(headers: StreamHeaders): (name: string) => string | undefi
   return (name) => lower.get(name);
 }
 
+type StreamRefusal = Extract<StreamAuthorization, { ok: false }>;
+
+const action = "appmesh:StreamAggregatedResources";
+
 export function createAdsAuthorizer(options: AdsAuthorizerOptions): AdsAuthorizer {
   const authenticator = options.directory
     ? createAuthenticator({ directory: options.directory, ...(options.signingName ? { signingName: options.signingName } : {}), ...(options.now ? { now: options.now } : {}) })
@@ -97,8 +108,9 @@ export function createAdsAuthorizer(options: AdsAuthorizerOptions): AdsAuthorize
   const now = options.now ?? Date.now;
   const connections = new Map<string, number>();
 
-  const record = async (who: Authenticated | null, action: string, resource: string, outcome: string, errorCode: string, peer: string | undefined) =>
-    options.audit?.record({
+  /** Audits a refusal; `who` is null when the stream's credentials proved no one. */
+  const refuse = async (who: Authenticated | null, resource: string, errorCode: string, peer: string | undefined, code: StreamRefusal["code"], message: string): Promise<StreamRefusal> => {
+    await options.audit?.record({
       at: now(),
       requestId: "",
       principal: who?.principal.name ?? "",
@@ -106,19 +118,23 @@ export function createAdsAuthorizer(options: AdsAuthorizerOptions): AdsAuthorize
       sourceAddress: peer ?? "unknown",
       action,
       resource,
-      outcome,
+      outcome: code === grpcStatus.permissionDenied || code === grpcStatus.unauthenticated ? "denied" : errorCode,
       errorCode,
     });
+    return { ok: false, code, message };
+  };
 
   return {
     connected: (resource) => connections.get(resource) ?? 0,
 
     async authorizeStream(headers, nodeId, context = {}) {
-      const action = "appmesh:StreamAggregatedResources";
-      const resource = nodeArn(nodeId, options.scope);
-      if (typeof resource !== "string") return { ok: false, code: grpcStatus.invalidArgument, message: resource.error };
-
+      const arn = nodeArn(nodeId, options.scope);
+      // An unparsable node id is audited as sent.
+      const audited = typeof arn === "string" ? arn : nodeId;
+      // Who is asking is settled first, so that every refusal is audited with the principal when there is one.
       let who: Authenticated | null = null;
+      /** Proved by a signature or a bearer token: its policies decide. */
+      let signed: Authenticated | null = null;
       const header = headerLookup(headers);
       const relayed = header(LOCAL_RELAY_HEADER);
       if (relayed !== undefined && options.localToken !== undefined && timingSafeEqual(relayed, options.localToken)) {
@@ -133,38 +149,36 @@ export function createAdsAuthorizer(options: AdsAuthorizerOptions): AdsAuthorize
             header: (name) => (name === "host" ? authority : header(name)),
           },
         });
-        if (result === null || result instanceof AuthError) {
-          const message = result === null ? "Missing Authentication Token" : `${result.name}: ${result.message}`;
-          await record(null, action, resource, "denied", result === null ? "MissingAuthenticationTokenException" : result.name, context.peer);
-          return { ok: false, code: grpcStatus.unauthenticated, message };
-        }
-        who = result;
-        const decision = await authorize(result.principal, { action, resource, context: new Map() }, options.tags);
-        if (decision.effect === "Deny") {
-          await record(who, action, resource, "denied", "PermissionDenied", context.peer);
-          return { ok: false, code: grpcStatus.permissionDenied, message: forbidden(result.principal, { action, resource, context: new Map() }, decision).message };
-        }
+        if (result === null) return refuse(null, audited, "MissingAuthenticationTokenException", context.peer, grpcStatus.unauthenticated, "Missing Authentication Token");
+        if (result instanceof AuthError) return refuse(null, audited, result.name, context.peer, grpcStatus.unauthenticated, `${result.name}: ${result.message}`);
+        who = signed = result;
+      }
+
+      if (typeof arn !== "string") return refuse(who, audited, "InvalidArgument", context.peer, grpcStatus.invalidArgument, arn.error);
+      const resource = arn;
+      if (signed) {
+        const request: AuthorizationTarget = { action, resource, context: new Map() };
+        const decision = await authorize(signed.principal, request, options.tags);
+        if (decision.effect === "Deny") return refuse(who, resource, "PermissionDenied", context.peer, grpcStatus.permissionDenied, forbidden(signed.principal, request, decision).message);
       }
 
       const count = connections.get(resource) ?? 0;
       if (count >= options.proxyQuota) {
-        await record(who, action, resource, "ResourceExhausted", "ResourceExhausted", context.peer);
-        return { ok: false, code: grpcStatus.resourceExhausted, message: `${resource} already has ${count} connected Envoys (quota ${options.proxyQuota}).` };
+        return refuse(who, resource, "ResourceExhausted", context.peer, grpcStatus.resourceExhausted, `${resource} already has ${count} connected Envoys (quota ${options.proxyQuota}).`);
       }
       connections.set(resource, count + 1);
-      await record(who, action, resource, "allowed", "", context.peer);
       let released = false;
       return {
         ok: true,
         principal: who?.principal.name ?? "anonymous",
+        credential: who?.credential ?? "",
         resource,
-        async release() {
+        release() {
           if (released) return;
           released = true;
           const left = (connections.get(resource) ?? 1) - 1;
           if (left <= 0) connections.delete(resource);
           else connections.set(resource, left);
-          await record(who, "meshplane:StreamClosed", resource, "allowed", "", context.peer);
         },
       };
     },

@@ -1,10 +1,11 @@
 // Envoy proxy authorization as a Connect server interceptor for the ADS service: it reads the first
 // DiscoveryRequest (the node id arrives there), asks the AdsAuthorizer, ends refused streams with its gRPC status,
-// and releases the proxy-quota slot (auditing the disconnect) when the stream ends.
+// hands an admitted stream to the service with its identity (`streamIdentityKey`, which the ADS audit observer reads),
+// and frees the stream's proxy-quota slot when the stream ends, however it ends.
 //
-// Wiring (functions/xds/server/node-server.ts): `connectNodeAdapter({ …, interceptors: [createAdsAuthInterceptor(auth.ads)] })`.
+// Wiring (functions/node.ts): `startXdsServer({ …, interceptors: [createAdsAuthInterceptor(auth.ads)], observers: [auth.adsAudit] })`.
 import { ConnectError, type Interceptor, type StreamResponse } from "@connectrpc/connect";
-import { peerAddressKey } from "../xds/index.js";
+import { peerAddressKey, streamIdentityKey } from "../xds/index.js";
 import type { AdsAuthorizer } from "./ads-authorizer.js";
 
 const adsMethods = new Set(["StreamAggregatedResources", "DeltaAggregatedResources"]);
@@ -19,7 +20,9 @@ export function createAdsAuthInterceptor(authorizer: AdsAuthorizer): Interceptor
     const url = new URL(request.url);
     const verdict = await authorizer.authorizeStream(request.header, nodeId, { authority: url.host, path: url.pathname, peer: request.contextValues.get(peerAddressKey) });
     if (!verdict.ok) throw new ConnectError(verdict.message, verdict.code);
-    const release = verdict.release;
+    const { release } = verdict;
+    // The handler's context shares these values: the ADS service reads the identity into the stream's StreamInfo.
+    request.contextValues.set(streamIdentityKey, { principal: verdict.principal, credential: verdict.credential });
 
     async function* replay() {
       yield first.value;
@@ -33,7 +36,7 @@ export function createAdsAuthInterceptor(authorizer: AdsAuthorizer): Interceptor
     try {
       response = (await next({ ...request, message: replay() })) as StreamResponse;
     } catch (error) {
-      await release();
+      release();
       throw error;
     }
     const messages = response.message;
@@ -41,7 +44,7 @@ export function createAdsAuthInterceptor(authorizer: AdsAuthorizer): Interceptor
       try {
         yield* messages;
       } finally {
-        await release();
+        release();
       }
     }
     return { ...response, message: releasing() };

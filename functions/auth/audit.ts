@@ -9,15 +9,16 @@ export interface AuditStore {
 }
 
 export interface AuditLog {
-  record(entry: AuditEntry): Promise<void>;
+  /** Appends `entries` in order, in one store write; resolves when it is done or failed (logged), never rejects. */
+  record(...entries: AuditEntry[]): Promise<void>;
   query(query: AuditQuery): Promise<AuditRecord[]>;
 }
 
 export function createAuditLog(store: AuditStore, onError: (error: unknown) => void = (error) => console.error("meshplane auth: writing the audit log failed:", error)): AuditLog {
   return {
-    async record(entry) {
+    async record(...entries) {
       try {
-        await store.appendAudit([entry]);
+        await store.appendAudit(entries);
       } catch (error) {
         onError(error);
       }

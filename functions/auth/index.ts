@@ -4,6 +4,8 @@ export { createApiAuth, anonymousPrincipal } from "./middleware.js";
 export type { ApiAuth, ApiAuthOptions } from "./middleware.js";
 export { createAdsAuthorizer, grpcStatus, ADS_METHOD_PATH } from "./ads-authorizer.js";
 export { createAdsAuthInterceptor } from "./ads-interceptor.js";
+export { createAdsAuditObserver } from "./ads-audit-observer.js";
+export type { AdsAuditObserverOptions } from "./ads-audit-observer.js";
 export type { AdsAuthorizer, StreamAuthorization, StreamHeaders, StreamContext } from "./ads-authorizer.js";
 export { authConfigFromEnv, checkSecureByDefault, isLoopbackHost } from "./config.js";
 export type { AuthConfig } from "./config.js";

@@ -4,6 +4,8 @@ import { readFile } from "node:fs/promises";
 import { unwatchFile, watchFile } from "node:fs";
 import type { Hono } from "hono";
 import type { Store } from "../../db/store.js";
+import type { XdsObserver } from "../xds/index.js";
+import { createAdsAuditObserver } from "./ads-audit-observer.js";
 import { createAdminRoutes } from "./admin-routes.js";
 import { createAdsAuthorizer, type AdsAuthorizer } from "./ads-authorizer.js";
 import { startAdsRelay, type RunningAdsRelay } from "./ads-relay.js";
@@ -20,7 +22,10 @@ export interface ControlPlaneAuth {
   api: ApiAuth;
   /** /v1/audit, /v1/auth/* and the endpoint-registry guard, for the REST app to mount (ApiOptions.auth.routes). */
   routes: Hono;
+  /** Admits ADS streams; the interceptor in front of the ADS service asks it (`createAdsAuthInterceptor(ads)`). */
   ads: AdsAuthorizer;
+  /** The audit trail of the streams `ads` admitted (connect, disconnect), for the ADS server's `observers`. */
+  adsAudit: XdsObserver;
   audit: AuditLog;
   directory: MutablePrincipalDirectory | null;
   keys?: ManagedKeys;
@@ -78,6 +83,7 @@ export async function startAuth(options: StartAuthOptions): Promise<ControlPlane
     api,
     routes,
     ads,
+    adsAudit: createAdsAuditObserver({ audit, scope: options.scope }),
     audit,
     directory,
     ...(keys ? { keys } : {}),

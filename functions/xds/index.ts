@@ -9,6 +9,8 @@ export type { CachedResource, NodeSnapshot, TypeResources, XdsTranslation, Snaps
 export { createAdsService } from "./server/ads-service.js";
 export type { AdsService, AdsServiceOptions } from "./server/ads-service.js";
 export { peerAddressKey } from "./server/peer-address.js";
+export { streamIdentityKey } from "./server/stream-identity.js";
+export type { StreamIdentity } from "./server/stream-identity.js";
 export { createXdsObserver, createObserverList } from "./server/observer.js";
 export type { XdsObserver, StreamInfo, StreamProtocol, SentResponse, StreamAck, StreamNack } from "./server/observer.js";
 export { Subscription } from "./server/subscription.js";

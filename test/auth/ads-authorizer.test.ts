@@ -1,6 +1,7 @@
 // Envoy proxy authorization on ADS: gRPC metadata signed as the App Mesh Envoy image signs it (the AWS SDK's own
 // signer over POST <ADS method path>, host = channel authority, empty payload), bearer tokens, status 16/7/8/3,
-// the per-node proxy quota and the audit trail of connects and disconnects.
+// the per-node proxy quota and the audit of every refusal (the streams it admits are audited by the ADS audit
+// observer, test/auth/ads-audit-observer.test.ts).
 import { describe, expect, it } from "vitest";
 import type { AuditEntry, AuditQuery, AuditRecord } from "../../db/store.js";
 import { ADS_METHOD_PATH, createAdsAuthorizer, grpcStatus } from "../../functions/auth/ads-authorizer.js";
@@ -47,7 +48,7 @@ describe("ADS stream authorization", () => {
   it("serves serviceBv1 to a key allowed StreamAggregatedResources on its ARN, signed as the Envoy image signs", async () => {
     const { ads } = await authorizer();
     const verdict = await ads.authorizeStream(await envoyMetadata(testKeys.envoyB1), "mesh/apps/virtualNode/serviceBv1", { authority });
-    expect(verdict).toMatchObject({ ok: true, principal: "envoyB1", resource: nodeArn("serviceBv1") });
+    expect(verdict).toMatchObject({ ok: true, principal: "envoyB1", credential: testKeys.envoyB1.accessKeyId, resource: nodeArn("serviceBv1") });
     const arnForm = await ads.authorizeStream(await envoyMetadata(testKeys.envoyB1), nodeArn("serviceBv1"), { authority });
     expect(arnForm.ok).toBe(true);
   });
@@ -110,30 +111,35 @@ describe("ADS stream authorization", () => {
     expect(third).toMatchObject({ ok: false, code: grpcStatus.resourceExhausted });
     expect(ads.connected(nodeArn("serviceBv1"))).toBe(2);
     if (first.ok) {
-      await first.release();
-      await first.release();
+      first.release();
+      first.release();
     }
     expect(ads.connected(nodeArn("serviceBv1"))).toBe(1);
     expect((await ads.authorizeStream({ authorization: `Bearer ${envoyBearerToken}` }, node)).ok).toBe(true);
   });
 
-  it("audits connects, refusals and disconnects", async () => {
-    const { ads, entries } = await authorizer();
+  it("audits each refusal once, with the principal when the credentials proved one, and not the streams it admits", async () => {
+    const { ads, entries } = await authorizer(1);
     const served = await ads.authorizeStream(await envoyMetadata(testKeys.envoyB1), "mesh/apps/virtualNode/serviceBv1", { authority, peer: "10.0.0.7:5000" });
     await ads.authorizeStream(await envoyMetadata(testKeys.envoyB1), "mesh/apps/virtualNode/serviceBv2", { authority, peer: "10.0.0.7:5001" });
     await ads.authorizeStream({}, "mesh/apps/virtualNode/serviceBv1", { peer: "10.0.0.8:5002" });
-    if (served.ok) await served.release();
-    expect(entries.map((e) => [e.principal, e.action, e.resource, e.outcome, e.sourceAddress])).toEqual([
-      ["envoyB1", "appmesh:StreamAggregatedResources", nodeArn("serviceBv1"), "allowed", "10.0.0.7:5000"],
-      ["envoyB1", "appmesh:StreamAggregatedResources", nodeArn("serviceBv2"), "denied", "10.0.0.7:5001"],
-      ["", "appmesh:StreamAggregatedResources", nodeArn("serviceBv1"), "denied", "10.0.0.8:5002"],
-      ["envoyB1", "meshplane:StreamClosed", nodeArn("serviceBv1"), "allowed", "10.0.0.7:5000"],
+    await ads.authorizeStream(await envoyMetadata({ ...testKeys.envoyB1, secretAccessKey: "nope" }), "mesh/apps/virtualNode/serviceBv1", { authority, peer: "10.0.0.8:5003" });
+    await ads.authorizeStream(await envoyMetadata(testKeys.envoyB1), "serviceBv1", { authority, peer: "10.0.0.7:5004" });
+    await ads.authorizeStream(await envoyMetadata(testKeys.envoyB1), "mesh/apps/virtualNode/serviceBv1", { authority, peer: "10.0.0.7:5005" });
+    expect(served.ok).toBe(true);
+    if (served.ok) served.release();
+    expect(entries.map((e) => [e.principal, e.credential, e.action, e.resource, e.outcome, e.errorCode, e.sourceAddress])).toEqual([
+      ["envoyB1", testKeys.envoyB1.accessKeyId, "appmesh:StreamAggregatedResources", nodeArn("serviceBv2"), "denied", "PermissionDenied", "10.0.0.7:5001"],
+      ["", "", "appmesh:StreamAggregatedResources", nodeArn("serviceBv1"), "denied", "MissingAuthenticationTokenException", "10.0.0.8:5002"],
+      ["", "", "appmesh:StreamAggregatedResources", nodeArn("serviceBv1"), "denied", "InvalidSignatureException", "10.0.0.8:5003"],
+      ["envoyB1", testKeys.envoyB1.accessKeyId, "appmesh:StreamAggregatedResources", "serviceBv1", "InvalidArgument", "InvalidArgument", "10.0.0.7:5004"],
+      ["envoyB1", testKeys.envoyB1.accessKeyId, "appmesh:StreamAggregatedResources", nodeArn("serviceBv1"), "ResourceExhausted", "ResourceExhausted", "10.0.0.7:5005"],
     ]);
   });
 
   it("serves every node without credentials in open mode, still under the quota", async () => {
     const ads = createAdsAuthorizer({ directory: null, scope: { region: "us-east-1", accountId: testAccountId }, proxyQuota: 1 });
-    expect(await ads.authorizeStream({}, "mesh/apps/virtualGateway/gw")).toMatchObject({ ok: true, principal: "anonymous" });
+    expect(await ads.authorizeStream({}, "mesh/apps/virtualGateway/gw")).toMatchObject({ ok: true, principal: "anonymous", credential: "" });
     expect((await ads.authorizeStream({}, "mesh/apps/virtualGateway/gw")).ok).toBe(false);
   });
 });

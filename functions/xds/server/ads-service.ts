@@ -15,6 +15,7 @@ import { DeltaStream } from "./delta-stream.js";
 import { createObserverList, type XdsObserver } from "./observer.js";
 import { peerAddressKey } from "./peer-address.js";
 import { SotwStream } from "./sotw-stream.js";
+import { streamIdentityKey } from "./stream-identity.js";
 
 export interface AdsServiceOptions {
   /** Streams watch their node through the cache's public interface, as REST xDS fetches through it. */
@@ -51,6 +52,7 @@ export function createAdsService(options: AdsServiceOptions): AdsService {
     const stream = start({
       id: ++lastStreamId,
       peerAddress: context.values.get(peerAddressKey),
+      identity: context.values.get(streamIdentityKey),
       cache: options.cache,
       observer,
       controlPlaneId: options.controlPlaneId ?? "meshplane",

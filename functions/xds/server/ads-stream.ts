@@ -16,6 +16,7 @@ import type { NodeWatch, XdsCache } from "../cache/cache.js";
 import { NodeIdError, type NodeRequest, type NodeSnapshot } from "../cache/types.js";
 import { TypeUrl, type ResourceType } from "../../envoy/index.js";
 import type { StreamInfo, StreamProtocol, XdsObserver } from "./observer.js";
+import type { StreamIdentity } from "./stream-identity.js";
 import { Subscription } from "./subscription.js";
 
 const typeByUrl = new Map<string, ResourceType>(Object.entries(TypeUrl).map(([type, url]) => [url, type as ResourceType]));
@@ -50,6 +51,7 @@ export function toConnectError(error: unknown): ConnectError {
 export interface AdsStreamOptions {
   id: number;
   peerAddress: string;
+  identity: StreamIdentity | null;
   cache: Pick<XdsCache, "watch">;
   observer: XdsObserver;
   controlPlaneId: string;
@@ -73,7 +75,7 @@ export abstract class AdsStream<Req extends DiscoveryRequest | DeltaDiscoveryReq
     protected readonly options: AdsStreamOptions,
     protocol: StreamProtocol,
   ) {
-    this.#info = { id: options.id, protocol, peerAddress: options.peerAddress, node: null };
+    this.#info = { id: options.id, protocol, peerAddress: options.peerAddress, node: null, identity: options.identity };
   }
 
   /** This stream as observers see it. */

@@ -14,6 +14,7 @@ import type {
   DiscoveryRequest,
   DiscoveryResponse,
 } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
+import type { StreamIdentity } from "./stream-identity.js";
 
 /** The two ADS protocols: state of the world (StreamAggregatedResources) and incremental (DeltaAggregatedResources). */
 export type StreamProtocol = "sotw" | "delta";
@@ -27,6 +28,11 @@ export interface StreamInfo {
   readonly peerAddress: string;
   /** The node of the stream's first request; null until `onStreamNode`. */
   readonly node: Node | null;
+  /**
+   * Who the proxy proved to be, as the layer in front of the service established it (`streamIdentityKey`) before
+   * the stream opened; null when nothing authenticates streams.
+   */
+  readonly identity: StreamIdentity | null;
 }
 
 /** A response the stream is about to send. */

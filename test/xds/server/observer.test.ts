@@ -186,7 +186,7 @@ describe("observer helpers", () => {
   it("fills the hooks a caller leaves out with ones that do nothing", () => {
     const acks: string[] = [];
     const observer = createXdsObserver({ onStreamAck: (_stream, ack) => acks.push(ack.typeUrl) });
-    const stream: StreamInfo = { id: 1, protocol: "sotw", peerAddress: "unknown", node: null };
+    const stream: StreamInfo = { id: 1, protocol: "sotw", peerAddress: "unknown", node: null, identity: null };
     observer.onStreamOpen(stream);
     observer.onStreamClosed(stream, null);
     observer.onStreamAck(stream, { typeUrl: TypeUrl.route, version: "v" });
@@ -197,7 +197,7 @@ describe("observer helpers", () => {
     const heard: string[] = [];
     const named = (name: string): XdsObserver => createXdsObserver({ onStreamOpen: (stream) => heard.push(`${name}:${stream.id}`), onStreamClosed: (stream) => heard.push(`${name}:closed ${stream.id}`) });
     const list = createObserverList([named("metrics"), named("proxies"), named("audit")]);
-    const stream: StreamInfo = { id: 7, protocol: "delta", peerAddress: "127.0.0.1:1", node: null };
+    const stream: StreamInfo = { id: 7, protocol: "delta", peerAddress: "127.0.0.1:1", node: null, identity: null };
     list.onStreamOpen(stream);
     list.onStreamClosed(stream, null);
     expect(heard).toEqual(["metrics:7", "proxies:7", "audit:7", "metrics:closed 7", "proxies:closed 7", "audit:closed 7"]);

@@ -74,8 +74,8 @@ export interface WireDeltaResponse {
 }
 
 type AdsConstructor = new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ChannelOptions) => grpc.Client & {
-  StreamAggregatedResources(): grpc.ClientDuplexStream<unknown, WireResponse>;
-  DeltaAggregatedResources(): grpc.ClientDuplexStream<unknown, WireDeltaResponse>;
+  StreamAggregatedResources(metadata?: grpc.Metadata): grpc.ClientDuplexStream<unknown, WireResponse>;
+  DeltaAggregatedResources(metadata?: grpc.Metadata): grpc.ClientDuplexStream<unknown, WireDeltaResponse>;
 };
 
 let adsConstructor: AdsConstructor | undefined;
@@ -141,8 +141,9 @@ export class SotwClient {
   readonly status: Promise<grpc.StatusObject>;
   #sentNode = false;
 
-  constructor(readonly client: ReturnType<typeof adsClient>, readonly node: NodeInit) {
-    this.call = client.StreamAggregatedResources();
+  /** `metadata`: sent with the call, as Envoy sends its call credentials (e.g. a SigV4 signature). */
+  constructor(readonly client: ReturnType<typeof adsClient>, readonly node: NodeInit, metadata = new grpc.Metadata()) {
+    this.call = client.StreamAggregatedResources(metadata);
     this.call.on("data", (response: WireResponse) => this.inbox.push(response));
     this.call.on("error", (error: Error) => this.inbox.fail(error));
     this.status = new Promise((resolve) => this.call.on("status", resolve));
@@ -178,12 +179,14 @@ export class SotwClient {
 export class DeltaClient {
   readonly call: grpc.ClientDuplexStream<unknown, WireDeltaResponse>;
   readonly inbox = new Inbox<WireDeltaResponse>();
+  readonly status: Promise<grpc.StatusObject>;
   #sentNode = false;
 
-  constructor(readonly client: ReturnType<typeof adsClient>, readonly node: NodeInit) {
-    this.call = client.DeltaAggregatedResources();
+  constructor(readonly client: ReturnType<typeof adsClient>, readonly node: NodeInit, metadata = new grpc.Metadata()) {
+    this.call = client.DeltaAggregatedResources(metadata);
     this.call.on("data", (response: WireDeltaResponse) => this.inbox.push(response));
     this.call.on("error", (error: Error) => this.inbox.fail(error));
+    this.status = new Promise((resolve) => this.call.on("status", resolve));
   }
 
   send(request: { typeUrl: string; resourceNamesSubscribe?: string[]; resourceNamesUnsubscribe?: string[]; responseNonce?: string; errorDetail?: { code: number; message: string } }): void {
