@@ -3,7 +3,8 @@
 // (aws/amazon-ecs-service-connect-agent, agent/envoy_bootstrap) writes for those variables.
 import { describe, expect, it } from "vitest";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import os from "node:os";
 import path from "node:path";
 import { fromJson, type JsonObject } from "@bufbuild/protobuf";
@@ -322,6 +323,25 @@ describe("bootstrapFromAppMeshEnv + createBootstrap", () => {
     const json = bootstrapToJson(createBootstrap({ ...result.options, envoyVersion: { major: 1, minor: 16, patch: 1 } })) as Json;
     expect(cluster(json, XDS_CLUSTER)!.http2_protocol_options).toEqual({});
     expect(cluster(json, XDS_CLUSTER)!.typed_extension_protocol_options).toBeUndefined();
+  });
+});
+
+describe("the bootstrap against the App Mesh image's published one (VGDUMP, test/fixtures/appmesh-config-dumps)", () => {
+  const published = JSON.parse(readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../fixtures/appmesh-config-dumps/virtual-gateway-envoy-1.20.json"), "utf8")).bootstrap as Json;
+
+  it("agrees on node identity, lds/cds config sources, the admin address and the runtime flags the image set", () => {
+    const { json } = generate({ APPMESH_RESOURCE_ARN: published.node.id });
+    expect(json.node).toEqual({ id: published.node.id, cluster: published.node.cluster });
+    expect(json.dynamic_resources.lds_config).toEqual(published.dynamic_resources.lds_config);
+    expect(json.dynamic_resources.cds_config).toEqual(published.dynamic_resources.cds_config);
+    expect(json.admin.address).toEqual(published.admin.address);
+    // The admin access log: the image's deprecated access_log_path, meshplane's access_log with the same file.
+    expect(json.admin.access_log[0].typed_config.path).toBe(published.admin.access_log_path);
+    // envoy.reloadable_features.enable_deprecated_v2_api was removed with the v2 API (Envoy 1.18+ reads v3 only).
+    const { "envoy.reloadable_features.enable_deprecated_v2_api": _v2, ...imageFlags } = published.layered_runtime.layers[0].static_layer;
+    expect(json.layered_runtime.layers[0].static_layer).toMatchObject(imageFlags);
+    // What differs by design: meshplane's ADS is a local h2c cluster, not SigV4-signed google_grpc to AWS.
+    expect(json.dynamic_resources.ads_config.grpc_services[0].envoy_grpc).toEqual({ cluster_name: XDS_CLUSTER });
   });
 });
 
