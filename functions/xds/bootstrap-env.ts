@@ -5,24 +5,16 @@
 // Variables that only select AWS's endpoint or its SigV4 signing (AWS_REGION, APPMESH_PREVIEW, …) have no meaning
 // against meshplane and are not read.
 import { create, type JsonObject } from "@bufbuild/protobuf";
-import type { Cluster } from "../../proto/gen/envoy/config/cluster/v3/cluster_pb.js";
-import { AddressSchema, SocketAddress_Protocol, SocketAddressSchema } from "../../proto/gen/envoy/config/core/v3/address_pb.js";
+import { AddressSchema } from "../../proto/gen/envoy/config/core/v3/address_pb.js";
 import { DogStatsdSinkSchema, TagSpecifierSchema, type StatsSink, type TagSpecifier } from "../../proto/gen/envoy/config/metrics/v3/stats_pb.js";
-import { TracingSchema, type Tracing } from "../../proto/gen/envoy/config/trace/v3/http_tracer_pb.js";
-import { DatadogConfigSchema } from "../../proto/gen/envoy/config/trace/v3/datadog_pb.js";
-import { XRayConfigSchema } from "../../proto/gen/envoy/config/trace/v3/xray_pb.js";
-import { ZipkinConfig_CollectorEndpointVersion, ZipkinConfigSchema } from "../../proto/gen/envoy/config/trace/v3/zipkin_pb.js";
 import { parseNodeId } from "../envoy/index.js";
-import { APP_MESH_RUNTIME, singleEndpointCluster, type AdminAddress, type BootstrapOptions, type XdsTarget } from "./bootstrap.js";
-import { socketAddress, typedConfig } from "./translate/common.js";
+import { APP_MESH_RUNTIME, type AdminAddress, type BootstrapOptions, type XdsTarget } from "./bootstrap.js";
+import { EnvReader, meshResource, udp, type EnvError, type Env, type FileReader } from "./bootstrap-env-reader.js";
+import { tracingFromEnv } from "./bootstrap-tracing.js";
+import { typedConfig } from "./translate/common.js";
 import { parseGoDuration } from "./go-duration.js";
 
-export type Env = Readonly<Record<string, string | undefined>>;
-
-/** Reads files the variables name (sampling manifests, custom config files). */
-export interface FileReader {
-  read(path: string): string;
-}
+export type { Env, EnvError, FileReader } from "./bootstrap-env-reader.js";
 
 /** A bootstrap file the agent merges into what it generated (ENVOY_TRACING_CFG_FILE, …), in the agent's order. */
 export interface MergeFile {
@@ -39,11 +31,6 @@ export interface AppMeshBootstrap {
   warnings: string[];
 }
 
-export interface EnvError {
-  variable: string;
-  message: string;
-}
-
 // TagSpecifier regexes of the agent (envoy_bootstrap.go, metric_filter.go), byte for byte: dashboards depend on them.
 const LISTENER_PROTOCOL_REGEX = ".*?\\.ingress\\.((\\w+?)\\.)[0-9]+?\\.(.+?)$";
 const LISTENER_PORT_REGEX = ".*?\\.ingress\\.\\w+?\\.(([0-9]+?)\\.)(.+?)$";
@@ -54,57 +41,10 @@ const TARGET_VIRTUAL_SERVICE_REGEX = "^appmesh(?:\\..+?\\..+?)*(\\.TargetVirtual
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "warning", "error", "critical", "off"] as const;
 const MERGE_VARIABLES: readonly MergeFile["variable"][] = ["ENVOY_TRACING_CFG_FILE", "ENVOY_STATS_CONFIG_FILE", "ENVOY_STATS_SINKS_CFG_FILE", "ENVOY_RESOURCES_CONFIG_FILE"];
 
-/** Reads variables as the agent does (trimmed; empty = unset), collecting errors instead of throwing. */
-class EnvReader {
-  readonly errors: EnvError[] = [];
-  constructor(readonly env: Env) {}
-  get(name: string): string | undefined {
-    const value = this.env[name]?.trim();
-    return value === undefined || value === "" ? undefined : value;
-  }
-  or(name: string, fallback: string): string {
-    return this.get(name) ?? fallback;
-  }
-  int(name: string, fallback: number): number {
-    const value = this.get(name);
-    if (value === undefined) return fallback;
-    if (!/^[+-]?\d+$/.test(value)) {
-      this.errors.push({ variable: name, message: `must be an integer value, got "${value}"` });
-      return fallback;
-    }
-    return Number(value);
-  }
-  port(name: string, fallback: number): number {
-    const port = this.int(name, fallback);
-    if (port < 0 || port > 65535) this.errors.push({ variable: name, message: `must be a port (0-65535), got ${port}` });
-    return port;
-  }
-  /** Go's strconv.ParseBool: 1, t, T, TRUE, true, True, 0, f, F, FALSE, false, False. */
-  bool(name: string, fallback = false): boolean {
-    const value = this.get(name);
-    if (value === undefined) return fallback;
-    if (["1", "t", "T", "TRUE", "true", "True"].includes(value)) return true;
-    if (["0", "f", "F", "FALSE", "false", "False"].includes(value)) return false;
-    this.errors.push({ variable: name, message: `must be a boolean value, got "${value}"` });
-    return fallback;
-  }
-  fail(name: string, message: string): void {
-    this.errors.push({ variable: name, message });
-  }
-}
-
 const fixedTag = (tagName: string, fixedValue: string): TagSpecifier => create(TagSpecifierSchema, { tagName, tagValue: { case: "fixedValue", value: fixedValue } });
 const regexTag = (tagName: string, regex: string): TagSpecifier => create(TagSpecifierSchema, { tagName, tagValue: { case: "regex", value: regex } });
 const snakeCase = (kind: string): string => kind.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 const upperCamelCase = (kind: string): string => kind[0]!.toUpperCase() + kind.slice(1);
-const udpSocket = (address: string, port: number) => create(SocketAddressSchema, { protocol: SocketAddress_Protocol.UDP, address, portSpecifier: { case: "portValue", value: port } });
-const udp = (address: string, port: number) => create(AddressSchema, { address: { case: "socketAddress", value: udpSocket(address, port) } });
-
-/** The mesh resource a node id names, split as the agent splits it (on `/`, at least four parts). */
-function meshResource(nodeId: string): { mesh: string; kind: string; name: string } | undefined {
-  const parts = nodeId.split("/");
-  return parts.length >= 4 ? { mesh: parts[1]!, kind: parts[2]!, name: parts[3]! } : undefined;
-}
 
 function statsTags(read: EnvReader, nodeId: string): TagSpecifier[] {
   const resource = meshResource(nodeId);
@@ -128,87 +68,6 @@ function dogStatsdSink(read: EnvReader): StatsSink {
   const socketPath = read.get("STATSD_SOCKET_PATH");
   const address = socketPath ? create(AddressSchema, { address: { case: "pipe", value: { path: socketPath } } }) : udp(read.or("STATSD_ADDRESS", "127.0.0.1"), read.port("STATSD_PORT", 8125));
   return { $typeName: "envoy.config.metrics.v3.StatsSink", name: "envoy.stat_sinks.dog_statsd", configType: typedConfig(DogStatsdSinkSchema, create(DogStatsdSinkSchema, { dogStatsdSpecifier: { case: "address", value: address } })) };
-}
-
-/** XRAY_SAMPLING_RULE_MANIFEST (a file, version 2) or XRAY_SAMPLING_RATE (a default rule; 0.05 is X-Ray's own default). */
-function samplingRuleManifest(read: EnvReader, files: FileReader) {
-  const manifestPath = read.get("XRAY_SAMPLING_RULE_MANIFEST");
-  if (manifestPath) {
-    let manifest: { version?: unknown };
-    try {
-      manifest = JSON.parse(files.read(manifestPath)) as { version?: unknown };
-    } catch (error) {
-      read.fail("XRAY_SAMPLING_RULE_MANIFEST", `could not read or parse ${manifestPath}: ${(error as Error).message}`);
-      return undefined;
-    }
-    if (manifest.version !== 2) read.fail("XRAY_SAMPLING_RULE_MANIFEST", `${manifestPath}: version ${String(manifest.version)} is not supported (Envoy's X-Ray tracer reads version 2)`);
-    return { specifier: { case: "filename" as const, value: manifestPath } };
-  }
-  const rateText = read.get("XRAY_SAMPLING_RATE");
-  if (rateText === undefined) return undefined;
-  const rate = Number(rateText);
-  if (!Number.isFinite(rate) || rate < 0 || rate > 1) {
-    read.fail("XRAY_SAMPLING_RATE", `must be a decimal between 0 and 1.00 (100%), got "${rateText}"`);
-    return undefined;
-  }
-  const rounded = Math.round(rate * 100) / 100;
-  if (rounded === 0.05) return undefined;
-  // The agent writes this manifest to /tmp/sampling-rules.json; inline, the bootstrap needs no side file.
-  return { specifier: { case: "inlineString" as const, value: JSON.stringify({ version: 2, default: { fixed_target: 1, rate: rounded }, rules: [] }) } };
-}
-
-/** AWS_XRAY_DAEMON_ADDRESS: `ip`, `ip:port` or `[ipv6]:port` (the port wins over XRAY_DAEMON_PORT); an IP literal. */
-function xrayDaemon(read: EnvReader): { address: string; port: number } {
-  const port = read.port("XRAY_DAEMON_PORT", 2000);
-  const daemon = read.get("AWS_XRAY_DAEMON_ADDRESS");
-  if (!daemon) return { address: "127.0.0.1", port };
-  const withPort = /^\[([^\]]+)\]:([0-9]{1,5})$/.exec(daemon) ?? /^([^:]+):([0-9]{1,5})$/.exec(daemon);
-  const address = withPort ? withPort[1]! : daemon;
-  const isIp = /^\d{1,3}(\.\d{1,3}){3}$/.test(address) || (address.includes(":") && /^[0-9a-fA-F:.]+$/.test(address));
-  // The X-Ray extension sends to an address, not a cluster: it must be an IP literal (and an IPv6 one in brackets with a port).
-  if (!isIp || (!withPort && /:\d{1,5}$/.test(daemon) && !daemon.startsWith("["))) {
-    read.fail("AWS_XRAY_DAEMON_ADDRESS", `must be a static IPv4 or IPv6 address such as "127.0.0.1", got "${daemon}"`);
-  }
-  return { address, port: withPort ? Number(withPort[2]) : port };
-}
-
-function xrayTracing(read: EnvReader, files: FileReader, nodeId: string, cluster: string): Tracing {
-  const daemon = xrayDaemon(read);
-  const resource = meshResource(nodeId);
-  const config = create(XRayConfigSchema, {
-    segmentName: resource ? read.or("XRAY_SEGMENT_NAME", `${resource.mesh}/${resource.name}`) : cluster,
-    daemonEndpoint: udpSocket(daemon.address, daemon.port),
-    segmentFields: { origin: "AWS::AppMesh::Proxy", aws: resource ? { app_mesh: { mesh_name: resource.mesh, virtual_node_name: resource.name } } : undefined },
-    samplingRuleManifest: samplingRuleManifest(read, files),
-  });
-  return create(TracingSchema, { http: { name: "envoy.tracers.xray", configType: typedConfig(XRayConfigSchema, config) } });
-}
-
-function collectorCluster(name: string, address: string, port: number): Cluster {
-  return singleEndpointCluster(name, socketAddress(address, port), { type: "STRICT_DNS" });
-}
-
-function datadogTracing(read: EnvReader, nodeId: string): { tracing: Tracing; cluster: Cluster } {
-  const resource = meshResource(nodeId);
-  const config = create(DatadogConfigSchema, { collectorCluster: "datadog_agent", serviceName: read.or("DD_SERVICE", resource ? `envoy-${resource.mesh}/${resource.name}` : "envoy") });
-  return {
-    tracing: create(TracingSchema, { http: { name: "envoy.tracers.datadog", configType: typedConfig(DatadogConfigSchema, config) } }),
-    cluster: collectorCluster("datadog_agent", read.or("DATADOG_TRACER_ADDRESS", "127.0.0.1"), read.port("DATADOG_TRACER_PORT", 8126)),
-  };
-}
-
-function jaegerTracing(read: EnvReader): { tracing: Tracing; cluster: Cluster } {
-  const json = (read.get("JAEGER_TRACER_VERSION") ?? "").toLowerCase().includes("json");
-  const config = create(ZipkinConfigSchema, {
-    collectorCluster: "jaeger",
-    collectorEndpoint: "/api/v2/spans",
-    collectorEndpointVersion: json ? ZipkinConfig_CollectorEndpointVersion.HTTP_JSON : ZipkinConfig_CollectorEndpointVersion.HTTP_PROTO,
-    sharedSpanContext: false,
-  });
-  return {
-    tracing: create(TracingSchema, { http: { name: "envoy.tracers.zipkin", configType: typedConfig(ZipkinConfigSchema, config) } }),
-    cluster: collectorCluster("jaeger", read.or("JAEGER_TRACER_ADDRESS", "127.0.0.1"), read.port("JAEGER_TRACER_PORT", 9411)),
-  };
 }
 
 /**
@@ -262,18 +121,7 @@ export function bootstrapFromAppMeshEnv(env: Env, files: FileReader, defaults: {
   });
   const merged = new Set(mergeFiles.map((file) => file.variable));
 
-  const clusters: Cluster[] = [];
-  let tracing: Tracing | undefined;
-  if (!merged.has("ENVOY_TRACING_CFG_FILE")) {
-    const enabled = (["ENABLE_ENVOY_XRAY_TRACING", "ENABLE_ENVOY_DATADOG_TRACING", "ENABLE_ENVOY_JAEGER_TRACING"] as const).filter((name) => read.bool(name));
-    if (enabled.length > 1) read.fail(enabled.join(", "), "only a single Envoy trace driver can be configured; enable only one of ENABLE_ENVOY_XRAY_TRACING, ENABLE_ENVOY_DATADOG_TRACING or ENABLE_ENVOY_JAEGER_TRACING");
-    else if (enabled[0] === "ENABLE_ENVOY_XRAY_TRACING") tracing = xrayTracing(read, files, nodeId, cluster);
-    else if (enabled[0]) {
-      const tracer = enabled[0] === "ENABLE_ENVOY_DATADOG_TRACING" ? datadogTracing(read, nodeId) : jaegerTracing(read);
-      tracing = tracer.tracing;
-      clusters.push(tracer.cluster);
-    }
-  }
+  const { tracing, clusters } = merged.has("ENVOY_TRACING_CFG_FILE") ? { tracing: undefined, clusters: [] } : tracingFromEnv(read, files, nodeId, cluster);
   const flush = read.get("ENVOY_STATS_FLUSH_INTERVAL");
   const flushMs = flush === undefined ? undefined : parseGoDuration(flush);
   if (flush !== undefined && (flushMs === undefined || flushMs <= 0)) read.fail("ENVOY_STATS_FLUSH_INTERVAL", `must be a positive duration such as "10s" or "1m30s", got "${flush}"`);
