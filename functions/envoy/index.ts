@@ -1,7 +1,21 @@
 // Envoy's vocabulary, shared by the control plane (functions/xds) and the gateway (functions/gateway): xDS type URLs,
-// the registry of generated Envoy messages, and node ids as App Mesh's Envoy image sends them.
+// the registry of generated Envoy messages, node ids as App Mesh's Envoy image sends them, and Envoy version bands.
 export { TypeUrl, pushOrder, resourceSchemas, envoyRegistry } from "./resources.js";
 export { ListenerSchema, ClusterSchema, RouteConfigurationSchema, ClusterLoadAssignmentSchema, SecretSchema } from "./resources.js";
 export type { ResourceType, Listener, Cluster, RouteConfiguration, ClusterLoadAssignment, Secret } from "./resources.js";
 export { NODE_KINDS, parseNodeId, formatNodeId } from "./node-id.js";
 export type { NodeKind, NodeIdentity } from "./node-id.js";
+export { parseEnvoyVersion, formatEnvoyVersion, compareEnvoyVersions, envoyVersionOfNode } from "./envoy-version.js";
+export type { EnvoyVersion } from "./envoy-version.js";
+export {
+  ENVOY_FEATURES,
+  ENVOY_FEATURE_NAMES,
+  ENVOY_VERSION_BANDS,
+  NEWEST_ENVOY_BAND,
+  OLDEST_SUPPORTED_ENVOY,
+  envoyBandKey,
+  envoyVersionBand,
+  isNewestBand,
+  supports,
+} from "./version-bands.js";
+export type { EnvoyFeature, EnvoyFeatureName } from "./version-bands.js";

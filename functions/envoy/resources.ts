@@ -24,6 +24,9 @@ import { file_envoy_extensions_upstreams_http_v3_http_protocol_options } from ".
 import { file_envoy_extensions_retry_host_previous_hosts_v3_previous_hosts } from "../../proto/gen/envoy/extensions/retry/host/previous_hosts/v3/previous_hosts_pb.js";
 import { file_envoy_service_discovery_v3_ads } from "../../proto/gen/envoy/service/discovery/v3/ads_pb.js";
 import { file_envoy_config_bootstrap_v3_bootstrap } from "../../proto/gen/envoy/config/bootstrap/v3/bootstrap_pb.js";
+import { file_envoy_config_trace_v3_xray } from "../../proto/gen/envoy/config/trace/v3/xray_pb.js";
+import { file_envoy_config_trace_v3_datadog } from "../../proto/gen/envoy/config/trace/v3/datadog_pb.js";
+import { file_envoy_config_trace_v3_zipkin } from "../../proto/gen/envoy/config/trace/v3/zipkin_pb.js";
 
 export type { Listener, Cluster, RouteConfiguration, ClusterLoadAssignment, Secret };
 export { ListenerSchema, ClusterSchema, RouteConfigurationSchema, ClusterLoadAssignmentSchema, SecretSchema };
@@ -56,7 +59,8 @@ export const resourceSchemas = {
 } as const;
 
 /**
- * Every Envoy message meshplane emits, directly or packed in an `Any` (typed_config), plus ADS and Bootstrap.
+ * Every Envoy message meshplane emits, directly or packed in an `Any` (typed_config), plus ADS and the Bootstrap
+ * with the tracers the App Mesh image configures.
  * Pass it to `toJson`/`fromJson`/`anyUnpack`.
  */
 export const envoyRegistry: Registry = createRegistry(...withDependencies(
@@ -76,6 +80,9 @@ export const envoyRegistry: Registry = createRegistry(...withDependencies(
   file_envoy_extensions_retry_host_previous_hosts_v3_previous_hosts,
   file_envoy_service_discovery_v3_ads,
   file_envoy_config_bootstrap_v3_bootstrap,
+  file_envoy_config_trace_v3_xray,
+  file_envoy_config_trace_v3_datadog,
+  file_envoy_config_trace_v3_zipkin,
 ));
 
 /** `createRegistry` takes a file's own types only; packed messages may come from any imported file. */

@@ -1,58 +1,91 @@
-// `npm run bootstrap -- --node <id> [--xds host:port] [--cluster <name>] [--admin host:port] [--sds-socket <path>]`
-// prints a bootstrap for a stock Envoy: `envoy -c <(npm run -s bootstrap -- --node mesh/app/virtualNode/serviceA)`.
+// `npm run bootstrap` prints a bootstrap for a stock Envoy pointed at meshplane, honouring the App Mesh Envoy
+// image's environment variables (docs/envoy-bootstrap.md); flags override them:
+//   envoy -c <(npm run -s bootstrap -- --node mesh/app/virtualNode/serviceA) $(npm run -s bootstrap -- --print-args)
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { BootstrapSchema } from "../../proto/gen/envoy/config/bootstrap/v3/bootstrap_pb.js";
+import { parseEnvoyVersion, parseNodeId } from "../envoy/index.js";
 import { bootstrapToJson, createBootstrap } from "./bootstrap.js";
-import { parseNodeId } from "../envoy/index.js";
+import { bootstrapFromAppMeshEnv, parseXdsEndpoint, type Env, type FileReader } from "./bootstrap-env.js";
+import { BootstrapMergeError, mergeBootstrapFiles } from "./bootstrap-merge.js";
+import { validateEnvoyMessage } from "./translate/validate-envoy.js";
 
-const usage = "usage: npm run bootstrap -- --node mesh/<mesh>/virtualNode/<name> [--xds host:port] [--cluster name] [--admin host:port] [--sds-socket path]";
+const usage = `usage: npm run bootstrap -- [--node mesh/<mesh>/virtualNode/<name>] [--xds host:port|unix:///path] [--cluster name]
+                            [--admin host:port] [--sds-socket path] [--envoy-version 1.20] [--print-args]
+The App Mesh image's variables (APPMESH_RESOURCE_ARN, ENVOY_ADMIN_ACCESS_PORT, ENABLE_ENVOY_XRAY_TRACING, …) are read
+from the environment; the flags override them. --print-args prints Envoy's command-line arguments instead.`;
 
-function parseHostPort(value: string, flag: string): { host: string; port: number } {
-  const match = /^(\[[^\]]+\]|[^:]+):([0-9]{1,5})$/.exec(value);
-  const port = match ? Number(match[2]) : NaN;
-  if (!match || port < 1 || port > 65535) throw new Error(`${flag} must be host:port, got "${value}"`);
-  return { host: match[1]!.replace(/^\[|\]$/g, ""), port };
+const files: FileReader = { read: (path) => readFileSync(path, "utf8") };
+
+function fail(message: string): number {
+  console.error(message);
+  return 2;
 }
 
-function main(argv: string[]): number {
+function main(argv: string[], environment: Env): number {
   let values;
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { node: { type: "string" }, xds: { type: "string" }, cluster: { type: "string" }, admin: { type: "string" }, "sds-socket": { type: "string" }, help: { type: "boolean" } },
+      options: {
+        node: { type: "string" },
+        xds: { type: "string" },
+        cluster: { type: "string" },
+        admin: { type: "string" },
+        "sds-socket": { type: "string" },
+        "envoy-version": { type: "string" },
+        "print-args": { type: "boolean" },
+        help: { type: "boolean" },
+      },
     }));
   } catch (error) {
-    console.error(`${(error as Error).message}\n${usage}`);
-    return 2;
+    return fail(`${(error as Error).message}\n${usage}`);
   }
   if (values.help) {
     console.log(usage);
     return 0;
   }
-  if (!values.node) {
-    console.error(`--node is required\n${usage}`);
-    return 2;
+  if (values.node !== undefined) {
+    const node = parseNodeId(values.node);
+    if ("error" in node) return fail(node.error);
   }
-  const node = parseNodeId(values.node);
-  if ("error" in node) {
-    console.error(node.error);
-    return 2;
+  if (values.node === undefined && !["APPMESH_RESOURCE_ARN", "APPMESH_RESOURCE_NAME", "APPMESH_VIRTUAL_NODE_NAME"].some((name) => environment[name]?.trim())) {
+    return fail(`--node (or APPMESH_RESOURCE_ARN) is required\n${usage}`);
   }
+  if (values.xds !== undefined && !parseXdsEndpoint(values.xds)) return fail(`--xds must be host:port or unix:///path, got "${values.xds}"`);
+  const admin = values.admin !== undefined ? parseXdsEndpoint(values.admin) : undefined;
+  if (values.admin !== undefined && (!admin || "pipe" in admin)) return fail(`--admin must be host:port, got "${values.admin}"`);
+  const envoyVersion = values["envoy-version"] !== undefined ? parseEnvoyVersion(values["envoy-version"]) : undefined;
+  if (values["envoy-version"] !== undefined && !envoyVersion) return fail(`--envoy-version must look like 1.20 or 1.18.3, got "${values["envoy-version"]}"`);
+
+  // Flags stand in for the variables they override, so one code path reads both.
+  const env: Env = {
+    ...environment,
+    ...(values.node !== undefined ? { APPMESH_RESOURCE_ARN: values.node } : {}),
+    ...(values.cluster !== undefined ? { APPMESH_RESOURCE_CLUSTER: values.cluster } : {}),
+    ...(values.xds !== undefined ? { APPMESH_XDS_ENDPOINT: values.xds } : {}),
+    ...(values["sds-socket"] !== undefined ? { APPMESH_SDS_SOCKET_PATH: values["sds-socket"] } : {}),
+  };
+  const result = bootstrapFromAppMeshEnv(env, files, { xdsPort: Number(environment.XDS_PORT ?? 18000) });
+  if ("errors" in result) return fail(result.errors.map((e) => `${e.variable}: ${e.message}`).join("\n"));
+  for (const warning of result.warnings) console.error(`warning: ${warning}`);
+  if (values["print-args"]) {
+    console.log(result.envoyArgs.join(" "));
+    return 0;
+  }
+  const options = { ...result.options, ...(admin && "host" in admin ? { admin: { address: admin.host, port: admin.port } } : {}), ...(envoyVersion ? { envoyVersion } : {}) };
   try {
-    const xds = parseHostPort(values.xds ?? `127.0.0.1:${process.env.XDS_PORT ?? 18000}`, "--xds");
-    const admin = values.admin ? parseHostPort(values.admin, "--admin") : undefined;
-    const bootstrap = createBootstrap({
-      nodeId: values.node,
-      xds,
-      ...(values.cluster ? { cluster: values.cluster } : {}),
-      ...(admin ? { admin: { address: admin.host, port: admin.port } } : {}),
-      ...(values["sds-socket"] ? { sdsSocketPath: values["sds-socket"] } : {}),
-    });
-    console.log(JSON.stringify(bootstrapToJson(bootstrap), null, 2));
+    const merged = mergeBootstrapFiles(bootstrapToJson(createBootstrap(options)), result.mergeFiles, files);
+    for (const warning of merged.warnings) console.error(`warning: ${warning}`);
+    const violations = merged.bootstrap ? validateEnvoyMessage(BootstrapSchema, merged.bootstrap) : [];
+    const from = result.mergeFiles.map((file) => `${file.variable}=${file.path}`).join(", ") || "the environment";
+    if (violations.length > 0) return fail(`the bootstrap from ${from} breaks Envoy's rules:\n${violations.map((v) => `  ${v.path} ${v.rule}: ${v.message}`).join("\n")}`);
+    console.log(JSON.stringify(merged.json, null, 2));
     return 0;
   } catch (error) {
-    console.error((error as Error).message);
-    return 2;
+    if (error instanceof BootstrapMergeError) return fail(error.message);
+    throw error;
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = main(process.argv.slice(2), process.env);

@@ -1,7 +1,7 @@
 // The cache's translation seam wired to meshplane's App Mesh translator (functions/xds/translate).
 import { clone, create } from "@bufbuild/protobuf";
 import { LocalitySchema } from "../../../proto/gen/envoy/config/core/v3/base_pb.js";
-import { parseNodeId, type NodeIdentity as AppMeshNodeIdentity } from "../../envoy/index.js";
+import { envoyBandKey, envoyVersionOfNode, isNewestBand, parseNodeId, type NodeIdentity as AppMeshNodeIdentity } from "../../envoy/index.js";
 import { ClusterLoadAssignmentSchema, type ClusterLoadAssignment } from "../../envoy/index.js";
 import { createMeshTranslator, type NodeResources, type TranslateOptions } from "../translate/index.js";
 import type { MeshSnapshot } from "../../appmesh/snapshot.js";
@@ -34,14 +34,18 @@ export function appMeshTranslation(options?: TranslateOptions): XdsTranslation {
   return {
     identify(node) {
       const identity = parse(node);
-      return { meshName: identity.meshName, key: `${identity.kind}/${identity.name}` };
+      // Envoys of different version bands receive different resources, so they must not share a cache entry.
+      const version = envoyVersionOfNode(node);
+      const band = isNewestBand(version) ? "" : `@envoy-${envoyBandKey(version)}`;
+      return { meshName: identity.meshName, key: `${identity.kind}/${identity.name}${band}` };
     },
     forSnapshot(snapshot) {
       const translator = createMeshTranslator(snapshot, options);
       return {
         translate(node, request) {
-          if (!request.apiListeners || request.apiListeners.length === 0) return translator.translateNode(parse(node));
-          const resources: NodeResources = translator.translateNode(parse(node), { apiListeners: request.apiListeners });
+          const envoyVersion = envoyVersionOfNode(node);
+          if (!request.apiListeners || request.apiListeners.length === 0) return translator.translateNode(parse(node), { envoyVersion });
+          const resources: NodeResources = translator.translateNode(parse(node), { apiListeners: request.apiListeners, envoyVersion });
           return { ...resources, endpoints: resources.endpoints.map(proxylessAssignment) };
         },
         exists: (node) => translator.nodeExists(parse(node)),

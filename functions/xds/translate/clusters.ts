@@ -20,6 +20,7 @@ import { CodecClientType } from "../../../proto/gen/envoy/type/v3/http_pb.js";
 import type { ClusterLoadAssignment } from "../../../proto/gen/envoy/config/endpoint/v3/endpoint_pb.js";
 import {
   adsConfigSource,
+  aggregateStatsMetadata,
   appMeshDurationMs,
   circuitBreakers,
   http2ProtocolOptions,
@@ -151,7 +152,7 @@ export interface EgressClusterResult {
  *
  * docs/envoy-translation.md §10: with no applicable client policy the client still originates TLS to a STRICT/PERMISSIVE target whatever
  * its certificate source (file, SDS or ACM), without validating the server (meshplane cannot know the CA an SDS or
- * ACM certificate chains to); SNI is the target's service-discovery name.
+ * ACM certificate chains to). No SNI, as App Mesh (envoyctl#2).
  */
 export function translateEgressCluster(index: MeshIndex, ref: ClusterRef, options: EgressClusterOptions): EgressClusterResult {
   const { node, listener } = ref;
@@ -163,6 +164,7 @@ export function translateEgressCluster(index: MeshIndex, ref: ClusterRef, option
     name: ref.name,
     connectTimeout: ms(REMOTE_CONNECT_TIMEOUT_MS),
     circuitBreakers: circuitBreakers(),
+    metadata: aggregateStatsMetadata([{ key: "TargetVirtualNode", value: node.virtualNodeName }]),
     typedExtensionProtocolOptions: needsHttp2(protocol) ? http2ProtocolOptions() : {},
   });
   let assignment: ClusterLoadAssignment | undefined;

@@ -4,6 +4,7 @@ import { create, type DescMessage, type MessageShape } from "@bufbuild/protobuf"
 import { anyPack, durationFromMs, type Any, type Duration } from "@bufbuild/protobuf/wkt";
 import type { Duration as AppMeshDuration, IpPreference } from "../../appmesh/model/types.generated.js";
 import { AddressSchema, type Address } from "../../../proto/gen/envoy/config/core/v3/address_pb.js";
+import { MetadataSchema, type Metadata } from "../../../proto/gen/envoy/config/core/v3/base_pb.js";
 import {
   AggregatedConfigSourceSchema,
   ApiConfigSource_ApiType,
@@ -104,4 +105,20 @@ export function http2ProtocolOptions(): { [key: string]: Any } {
       }),
     ),
   };
+}
+
+/** The dimension tags the App Mesh image's metrics extension reads (`TargetVirtualNode`, `TargetVirtualService`). */
+export interface AggregateStatsTag {
+  key: "TargetVirtualNode" | "TargetVirtualService";
+  value: string;
+}
+
+/**
+ * `filter_metadata["aws.appmesh.aggregate_stats"].config` exactly as App Mesh wrote it: a JSON string `{"tags":[…]}`
+ * (VGDUMP: `{"tags":[]}` on listeners, TargetVirtualNode on egress clusters, TargetVirtualService on egress routes).
+ * The image's metrics extension (APPMESH_METRIC_EXTENSION_VERSION=1) turns these into the envoy.appmesh.* stats.
+ */
+export function aggregateStatsMetadata(tags: readonly AggregateStatsTag[]): Metadata {
+  const config = JSON.stringify({ tags: tags.map(({ key, value }) => ({ key, value })) });
+  return create(MetadataSchema, { filterMetadata: { "aws.appmesh.aggregate_stats": { config } } });
 }

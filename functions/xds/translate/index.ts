@@ -15,12 +15,16 @@
 //   active health checks, LOGICAL_DNS for DNS targets) with their endpoints. Names that do not resolve add nothing
 //   (the server answers without that resource). A node id is therefore served either as a sidecar or as proxyless,
 //   never both, so a cluster name always has one meaning per node.
+// - Envoy versions: pass the node's version (`envoyVersionOfNode(node)`, functions/envoy) as `envoyVersion`; the
+//   result then uses only fields that version understands (version-compat.ts). Nodes of one version band
+//   (`envoyBandKey`) receive identical resources; without a version the newest form is served.
 import type { MeshSnapshot } from "../../appmesh/snapshot.js";
-import type { NodeIdentity } from "../../envoy/index.js";
+import type { EnvoyVersion, NodeIdentity } from "../../envoy/index.js";
 import { addApiListener } from "./proxyless-grpc.js";
 import { createSharedResources, NodeResourcesBuilder, type NodeResources, type SharedResources, type TranslateOptions } from "./translator.js";
 import { translateVirtualGateway } from "./virtual-gateway.js";
 import { translateVirtualNode } from "./virtual-node.js";
+import { adaptToEnvoyVersion, type AdaptationMemo } from "./version-compat.js";
 
 export type { NodeResources, TranslateOptions } from "./translator.js";
 export type { AcmMaterial } from "./tls.js";
@@ -29,6 +33,8 @@ export type { NodeIdentity } from "../../envoy/index.js";
 export interface NodeRequest {
   /** Listener names a proxyless gRPC client asked for (`<virtual service>[:<port>]`); non-empty ⇒ served as proxyless. */
   apiListeners?: readonly string[];
+  /** The node's Envoy release; undefined (not an Envoy, or it did not say) ⇒ the newest form. */
+  envoyVersion?: EnvoyVersion;
 }
 
 /** A translator bound to one snapshot; reuse it for every node of that (mesh, revision). */
@@ -54,6 +60,7 @@ function existsIn(shared: SharedResources, node: NodeIdentity): boolean {
  */
 export function createMeshTranslator(snapshot: MeshSnapshot, options?: TranslateOptions): MeshTranslator {
   const shared = createSharedResources(snapshot, options);
+  const adapted: AdaptationMemo = new Map();
   return {
     snapshot,
     builds: shared.builds,
@@ -69,7 +76,7 @@ export function createMeshTranslator(snapshot: MeshSnapshot, options?: Translate
       } else {
         translateVirtualGateway(shared, shared.index.virtualGateways.get(node.name)!, out);
       }
-      return out.build();
+      return adaptToEnvoyVersion(out.build(), request.envoyVersion, adapted);
     },
   };
 }
@@ -84,12 +91,14 @@ export function translateApiListener(
   snapshot: MeshSnapshot,
   node: NodeIdentity,
   listenerName: string,
-  options?: TranslateOptions,
+  options?: TranslateOptions & Pick<NodeRequest, "envoyVersion">,
 ): NodeResources | undefined {
   const shared = createSharedResources(snapshot, options);
   const out = new NodeResourcesBuilder();
-  return addApiListener(shared, node, listenerName, out) ? out.build() : undefined;
+  return addApiListener(shared, node, listenerName, out) ? adaptToEnvoyVersion(out.build(), options?.envoyVersion) : undefined;
 }
 
 // Internal callers (config dump, validator) use the pieces below; they are not part of the ADS contract.
 export { createSharedResources } from "./translator.js";
+export { adaptMessage, adaptToEnvoyVersion, missingFeatures } from "./version-compat.js";
+export { walkMessage, usedNames } from "./message-walk.js";

@@ -15,7 +15,7 @@ import { typedConfig } from "./common.js";
 import { translateDownstreamTlsSocket, type AcmMaterial, type SecretSink } from "./tls.js";
 
 /** iptables redirects the app's traffic here; Envoy recovers where it was going. */
-export function originalDstListenerFilter(): ListenerFilter {
+function originalDstListenerFilter(): ListenerFilter {
   return create(ListenerFilterSchema, {
     name: "envoy.filters.listener.original_dst",
     configType: typedConfig(OriginalDstSchema, create(OriginalDstSchema)),
@@ -23,7 +23,7 @@ export function originalDstListenerFilter(): ListenerFilter {
 }
 
 /** Needed for SNI (`*.amazonaws.com`) and TLS-vs-plaintext (PERMISSIVE) chain matching. */
-export function tlsInspectorListenerFilter(): ListenerFilter {
+function tlsInspectorListenerFilter(): ListenerFilter {
   return create(ListenerFilterSchema, {
     name: "envoy.filters.listener.tls_inspector",
     configType: typedConfig(TlsInspectorSchema, create(TlsInspectorSchema)),
@@ -52,4 +52,22 @@ export function translateListenerFilterChains(
     transportSocket: translateDownstreamTlsSocket(tls, acm, secrets),
   });
   return tls.mode === "PERMISSIVE" ? [secured, plain()] : [secured];
+}
+
+/** A chain needs the TLS inspector when it matches on what the ClientHello says (SNI, TLS or not) or terminates TLS. */
+const chainNeedsTlsInspector = (chain: FilterChain): boolean =>
+  chain.transportSocket !== undefined ||
+  (chain.filterChainMatch?.serverNames.length ?? 0) > 0 ||
+  (chain.filterChainMatch?.transportProtocol ?? "") !== "";
+
+/**
+ * A listener's listener filters: `original_dst` where iptables redirects traffic to it, `tls_inspector` only where a
+ * chain needs it. App Mesh used only `original_dst` on a plaintext ingress (RM#356): `tls_inspector` would make
+ * server-first protocols (MySQL, SMTP, …) wait for client bytes until the listener-filter timeout.
+ */
+export function translateListenerFilters(chains: readonly FilterChain[], options: { originalDst: boolean }): ListenerFilter[] {
+  const filters: ListenerFilter[] = [];
+  if (options.originalDst) filters.push(originalDstListenerFilter());
+  if (chains.some(chainNeedsTlsInspector)) filters.push(tlsInspectorListenerFilter());
+  return filters;
 }

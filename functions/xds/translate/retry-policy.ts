@@ -64,11 +64,11 @@ export function translateRetryPolicy(policy: HttpRetryPolicy | GrpcRetryPolicy):
 
 /**
  * App Mesh's hidden default for routes without a retry policy (and for node-provider routes): 2 retries on gRPC
- * `unavailable`, HTTP 503, connect failures, refused streams and resets (seed; RM#229 + `reset` from the guide).
+ * `unavailable`, HTTP 503, connect failures, refused streams and resets, in App Mesh's token order (envoyctl#2).
  */
 export function defaultRetryPolicy(): RetryPolicy {
   return create(RetryPolicySchema, {
-    retryOn: "unavailable,connect-failure,refused-stream,reset,retriable-status-codes",
+    retryOn: "unavailable,reset,connect-failure,refused-stream,retriable-status-codes",
     numRetries: 2,
     retryHostPredicate: previousHostsPredicate(),
     hostSelectionRetryMaxAttempts: 5n,

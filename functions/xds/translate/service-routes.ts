@@ -17,7 +17,7 @@ import {
   type Route,
   type RouteAction,
 } from "../../../proto/gen/envoy/config/route/v3/route_components_pb.js";
-import { appMeshDurationMs, ms } from "./common.js";
+import { aggregateStatsMetadata, appMeshDurationMs, ms } from "./common.js";
 import { compareStrings, findNodeListener, type MeshIndex } from "./mesh-index.js";
 import { egressClusterName } from "./names.js";
 import { compareRouteOrder, grpcOrderKey, pathOrderKey, type RouteOrderKey } from "./route-order.js";
@@ -108,9 +108,13 @@ const routeProtocol = (route: RouteData): PortProtocol | undefined =>
 
 /**
  * One App Mesh route → one Envoy route (HTTP, HTTP/2, gRPC). Targets that cannot be resolved are dropped; a route with
- * no remaining target, or whose weights add up to 0 (Envoy rejects that), is dropped.
+ * no remaining target is dropped. So is a route whose weights add up to 0: no Envoy accepts one (before 1.24
+ * total_weight must be ≥ 1 and equal the sum, from 1.24 the sum must be above 0; version-bands.ts `weightSum`), and
+ * App Mesh, which sent total_weight = the sum (VGDUMP), would have had the whole RouteConfiguration NACKed, as it
+ * did for TCP weights of 0 until it dropped them (RM#204). Its requests fall through to the next route, on Envoy and
+ * on the gateway alike. Weight-0 targets beside others stay (App Mesh kept them: VGDUMP).
  */
-function translateRouterRoute(index: MeshIndex, route: RouteData, options: RouteOptions): OrderedRoute | undefined {
+function translateRouterRoute(index: MeshIndex, serviceName: string, route: RouteData, options: RouteOptions): OrderedRoute | undefined {
   const spec = route.spec;
   const http = spec.httpRoute ?? spec.http2Route;
   const grpc = spec.grpcRoute;
@@ -139,18 +143,26 @@ function translateRouterRoute(index: MeshIndex, route: RouteData, options: Route
     key,
     timeoutMs,
     refs: targets.map((t) => t.ref),
-    route: create(RouteSchema, { name: route.routeName, match, action: { case: "route", value: routeAction } }),
+    route: create(RouteSchema, { name: route.routeName, match, action: { case: "route", value: routeAction }, metadata: targetServiceMetadata(serviceName) }),
   };
 }
 
+/** Every egress route names the virtual service it serves, for the image's metrics extension (VGDUMP). */
+const targetServiceMetadata = (serviceName: string) => aggregateStatsMetadata([{ key: "TargetVirtualService", value: serviceName }]);
+
 /** A virtual node provider gets one catch-all route with App Mesh's fixed defaults (users cannot change them: RM#443). */
-function nodeProviderRoute(ref: ClusterRef, options: RouteOptions): Route {
+function nodeProviderRoute(serviceName: string, ref: ClusterRef, options: RouteOptions): Route {
   const action: RouteAction = create(RouteActionSchema, {
     clusterSpecifier: { case: "cluster", value: ref.name },
     timeout: ms(DEFAULT_REQUEST_TIMEOUT_MS),
     retryPolicy: options.defaultRetryPolicy ? defaultRetryPolicy() : undefined,
   });
-  return create(RouteSchema, { name: "default", match: { pathSpecifier: { case: "prefix", value: "/" } }, action: { case: "route", value: action } });
+  return create(RouteSchema, {
+    name: "default",
+    match: { pathSpecifier: { case: "prefix", value: "/" } },
+    action: { case: "route", value: action },
+    metadata: targetServiceMetadata(serviceName),
+  });
 }
 
 function nodeServicePorts(index: MeshIndex, serviceName: string, nodeName: string, options: RouteOptions): ServicePort[] {
@@ -166,7 +178,7 @@ function nodeServicePorts(index: MeshIndex, serviceName: string, nodeName: strin
         virtualServiceName: serviceName,
         port,
         protocol,
-        routes: ref && protocol !== "tcp" ? [nodeProviderRoute(ref, options)] : [],
+        routes: ref && protocol !== "tcp" ? [nodeProviderRoute(serviceName, ref, options)] : [],
         tcpTargets: ref && protocol === "tcp" ? [{ cluster: ref.name, weight: 1 }] : [],
         tcpIdleTimeoutMs: DEFAULT_TCP_IDLE_TIMEOUT_MS,
         clusters: refs,
@@ -200,7 +212,7 @@ function routerServicePorts(index: MeshIndex, serviceName: string, routerName: s
         };
       }
       const ordered = mine
-        .map((r) => translateRouterRoute(index, r, options))
+        .map((r) => translateRouterRoute(index, serviceName, r, options))
         .filter((r): r is OrderedRoute => r !== undefined)
         .sort((a, b) => compareRouteOrder(a.key, b.key));
       const timeouts = ordered.map((r) => r.timeoutMs);

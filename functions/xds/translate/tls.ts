@@ -57,13 +57,22 @@ function sdsOverSocket(name: string): SdsSecretConfig {
   return create(SdsSecretConfigSchema, { name, sdsConfig: sdsSocketConfigSource() });
 }
 
-/** SPIFFE IDs are URI SANs; anything else is taken as a DNS name. */
+/**
+ * App Mesh matched each name against every SAN of the certificate, whatever its type (untyped
+ * `match_subject_alt_names`, envoyctl#2): a SPIFFE ID, a DNS name or an address alike. The typed field says the same
+ * with one matcher per SAN type Envoy's untyped matching covered (DNS, URI, email, IP address; kumahq/kuma#5255);
+ * version-compat.ts folds it back into the untyped field for Envoys before 1.21.
+ */
+const UNTYPED_SAN_TYPES = [
+  SubjectAltNameMatcher_SanType.DNS,
+  SubjectAltNameMatcher_SanType.URI,
+  SubjectAltNameMatcher_SanType.EMAIL,
+  SubjectAltNameMatcher_SanType.IP_ADDRESS,
+] as const;
+
 export function subjectAltNameMatchers(names: readonly string[]): SubjectAltNameMatcher[] {
-  return names.map((name) =>
-    create(SubjectAltNameMatcherSchema, {
-      sanType: name.startsWith("spiffe://") ? SubjectAltNameMatcher_SanType.URI : SubjectAltNameMatcher_SanType.DNS,
-      matcher: create(StringMatcherSchema, { matchPattern: { case: "exact", value: name } }),
-    }),
+  return names.flatMap((name) =>
+    UNTYPED_SAN_TYPES.map((sanType) => create(SubjectAltNameMatcherSchema, { sanType, matcher: create(StringMatcherSchema, { matchPattern: { case: "exact", value: name } }) })),
   );
 }
 
@@ -171,7 +180,7 @@ export function translateDownstreamTlsSocket(tls: AnyListenerTls, acm: AcmMateri
 
 /**
  * Client policy TLS → UpstreamTlsContext. Without SANs in the policy the server certificate must name the target's
- * service-discovery name (`defaultSan`). docs/envoy-translation.md §10: SNI is set to that name too, so SNI-routing servers work.
+ * service-discovery name (`defaultSan`). No SNI: App Mesh sent none (envoyctl#2).
  */
 export function translateUpstreamTlsSocket(
   policy: AnyClientPolicyTls | undefined,
@@ -185,6 +194,6 @@ export function translateUpstreamTlsSocket(
     const sans = sanList(policy.validation.subjectAlternativeNames);
     validationInto(common, policy.validation.trust, sans.length > 0 ? sans : defaultSan ? [defaultSan] : [], acm, secrets);
   }
-  const context = create(UpstreamTlsContextSchema, { commonTlsContext: common, sni: defaultSan ?? "" });
+  const context = create(UpstreamTlsContextSchema, { commonTlsContext: common });
   return create(TransportSocketSchema, { name: TLS_TRANSPORT_SOCKET, configType: typedConfig(UpstreamTlsContextSchema, context) });
 }

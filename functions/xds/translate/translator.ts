@@ -4,7 +4,7 @@ import { create } from "@bufbuild/protobuf";
 import type { MeshSnapshot } from "../../appmesh/snapshot.js";
 import type { ClientPolicyTls, VirtualGatewayClientPolicyTls } from "../../appmesh/model/types.generated.js";
 import { VirtualHostSchema, type Route, type VirtualHost } from "../../../proto/gen/envoy/config/route/v3/route_components_pb.js";
-import type { Cluster, ClusterLoadAssignment, Listener, RouteConfiguration, Secret } from "../../envoy/index.js";
+import type { Cluster, ClusterLoadAssignment, Listener, ResourceType, RouteConfiguration, Secret } from "../../envoy/index.js";
 import { translateEgressCluster, type EgressClusterResult } from "./clusters.js";
 import { compareStrings, createMeshIndex, type MeshIndex } from "./mesh-index.js";
 import { translateServicePorts, type ClusterRef, type RouteOptions, type ServicePort } from "./service-routes.js";
@@ -18,6 +18,15 @@ export interface NodeResources {
   endpoints: ClusterLoadAssignment[];
   secrets: Secret[];
 }
+
+/** Which xDS type each list of NodeResources holds. */
+export const NODE_RESOURCE_LISTS: readonly (readonly [ResourceType, keyof NodeResources])[] = [
+  ["listener", "listeners"],
+  ["cluster", "clusters"],
+  ["route", "routes"],
+  ["endpoint", "endpoints"],
+  ["secret", "secrets"],
+];
 
 export interface TranslateOptions {
   /**

@@ -15,11 +15,13 @@ import {
   UpstreamTlsContextSchema,
   type CommonTlsContext,
 } from "../../../proto/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js";
-import { envoyRegistry, resourceSchemas, type ResourceType } from "../../envoy/index.js";
+import { envoyRegistry, resourceSchemas, type EnvoyVersion, type ResourceType } from "../../envoy/index.js";
 import { validateEnvoyMessage, type EnvoyViolation } from "./pgv-rules.js";
 import type { NodeResources } from "./translator.js";
+import { validateForEnvoyVersion } from "./validate-version.js";
 
 export { validateEnvoyMessage, type EnvoyViolation } from "./pgv-rules.js";
+export { validateForEnvoyVersion, validateMessageForEnvoyVersion } from "./validate-version.js";
 
 const unpackHcm = (any: Any | undefined): HttpConnectionManager | undefined => (any ? anyUnpack(any, HttpConnectionManagerSchema) : undefined);
 const unpackTcpProxy = (any: Any | undefined): TcpProxy | undefined => (any ? anyUnpack(any, TcpProxySchema) : undefined);
@@ -155,4 +157,9 @@ export function validateNodeResources(resources: NodeResources, registry: Regist
   each("secret", resources.secrets, (s) => s.name);
   out.push(...validateCrossResourceRules(resources));
   return out;
+}
+
+/** `validateNodeResources` plus the version table: what a node on that Envoy release would accept (undefined: newest). */
+export function validateNodeResourcesForEnvoy(resources: NodeResources, version: EnvoyVersion | undefined): EnvoyViolation[] {
+  return [...validateNodeResources(resources), ...validateForEnvoyVersion(resources, version)];
 }

@@ -31,8 +31,8 @@ import { HeaderValueOption_HeaderAppendAction, TrafficDirection } from "../../..
 import { RegexMatcherSchema } from "../../../proto/gen/envoy/type/matcher/v3/regex_pb.js";
 import { translateAccessLogs } from "./access-log.js";
 import { translateSelfRedirectCluster } from "./clusters.js";
-import { listenerBindAddress, ms } from "./common.js";
-import { tlsInspectorListenerFilter, translateListenerFilterChains } from "./listeners.js";
+import { aggregateStatsMetadata, listenerBindAddress, ms } from "./common.js";
+import { translateListenerFilterChains, translateListenerFilters } from "./listeners.js";
 import { compareStrings } from "./mesh-index.js";
 import {
   egressListenerName,
@@ -202,9 +202,9 @@ class EgressPlan {
     return [...[...this.#hosts.values()].map((h) => h.target), ...this.#disabled];
   }
 
+  /** Sorted by name with `default_backend` among them, as App Mesh listed them (VGDUMP); Envoy matches by domain, not order. */
   virtualHosts(shared: SharedResources): VirtualHost[] {
     const hosts = [...this.#hosts.values()]
-      .sort((a, b) => compareStrings(a.literal, b.literal))
       .map(({ literal, target }) => {
         const routes = target.servicePort?.routes ?? [];
         if (literal === target.virtualServiceName) {
@@ -217,7 +217,7 @@ class EgressPlan {
     if (this.#disabled.length > 0) {
       hosts.push(create(VirtualHostSchema, { name: DEFAULT_BACKEND, domains: ["*"], routes: this.#disabled.flatMap(defaultBackendRoutes) }));
     }
-    return hosts;
+    return hosts.sort((a, b) => compareStrings(a.name, b.name));
   }
 }
 
@@ -262,11 +262,13 @@ function translateGatewayIngress(
   );
   const accessLog = translateAccessLogs(gateway.spec.logging);
   const filter = translateHttpConnectionManager("ingress", routeConfigName, accessLog);
+  const chains = translateListenerFilterChains(`ingress_${protocol}_${port}`, port, [filter], listener.tls, shared.options.acm, out.secrets);
   return create(ListenerSchema, {
     name: ingressListenerName(port),
     address: listenerBindAddress(port, preference),
-    filterChains: translateListenerFilterChains(`ingress_${protocol}_${port}`, port, [filter], listener.tls, shared.options.acm, out.secrets),
-    listenerFilters: [tlsInspectorListenerFilter()],
+    filterChains: chains,
+    metadata: aggregateStatsMetadata([]),
+    listenerFilters: translateListenerFilters(chains, { originalDst: false }),
     trafficDirection: TrafficDirection.INBOUND,
   });
 }
@@ -290,18 +292,21 @@ export function translateVirtualGateway(shared: SharedResources, gateway: Virtua
   const routeConfigName = egressRouteConfigName("http", EGRESS_PORT);
   out.route(create(RouteConfigurationSchema, { name: routeConfigName, virtualHosts: plan.virtualHosts(shared) }));
   const preference = shared.index.snapshot.mesh.spec.serviceDiscovery?.ipPreference;
+  const chains = [
+    create(FilterChainSchema, {
+      name: `egress_http_${EGRESS_PORT}`,
+      filterChainMatch: { destinationPort: EGRESS_PORT },
+      filters: [translateHttpConnectionManager("egress", routeConfigName, translateAccessLogs(gateway.spec.logging))],
+    }),
+  ];
   out.listener(
     create(ListenerSchema, {
       name: egressListenerName(),
       address: listenerBindAddress(EGRESS_PORT, preference),
-      filterChains: [
-        create(FilterChainSchema, {
-          name: `egress_http_${EGRESS_PORT}`,
-          filterChainMatch: { destinationPort: EGRESS_PORT },
-          filters: [translateHttpConnectionManager("egress", routeConfigName, translateAccessLogs(gateway.spec.logging))],
-        }),
-      ],
-      listenerFilters: [tlsInspectorListenerFilter()],
+      filterChains: chains,
+      metadata: aggregateStatsMetadata([]),
+      // Hop 2 only ever receives hop 1's plaintext HTTP: no chain needs tls_inspector.
+      listenerFilters: translateListenerFilters(chains, { originalDst: false }),
       trafficDirection: TrafficDirection.OUTBOUND,
     }),
   );

@@ -12,13 +12,13 @@ import type {
 import { ListenerSchema, type Listener } from "../../../proto/gen/envoy/config/listener/v3/listener_pb.js";
 import { FilterChainSchema, type FilterChain } from "../../../proto/gen/envoy/config/listener/v3/listener_components_pb.js";
 import { RouteConfigurationSchema, type RouteConfiguration } from "../../../proto/gen/envoy/config/route/v3/route_pb.js";
-import { RouteSchema, VirtualHostSchema } from "../../../proto/gen/envoy/config/route/v3/route_components_pb.js";
+import { RouteSchema, VirtualHostSchema, type VirtualHost } from "../../../proto/gen/envoy/config/route/v3/route_components_pb.js";
 import { TrafficDirection } from "../../../proto/gen/envoy/config/core/v3/base_pb.js";
 import type { AccessLog } from "../../../proto/gen/envoy/config/accesslog/v3/accesslog_pb.js";
 import { translateAccessLogs } from "./access-log.js";
 import { translateAllowAllCluster, translateAmazonAwsCluster, translateIngressCluster } from "./clusters.js";
-import { appMeshDurationMs, listenerBindAddress, ms } from "./common.js";
-import { originalDstListenerFilter, tlsInspectorListenerFilter, translateListenerFilterChains } from "./listeners.js";
+import { aggregateStatsMetadata, appMeshDurationMs, listenerBindAddress, ms } from "./common.js";
+import { translateListenerFilterChains, translateListenerFilters } from "./listeners.js";
 import { compareStrings, effectiveIpPreference, isHttpFamily } from "./mesh-index.js";
 import {
   allowAllClusterName,
@@ -107,7 +107,8 @@ export function translateIngressListener(
     name: ingressListenerName(),
     address: listenerBindAddress(INGRESS_PORT, preference),
     filterChains: chains,
-    listenerFilters: [originalDstListenerFilter(), tlsInspectorListenerFilter()],
+    metadata: aggregateStatsMetadata([]),
+    listenerFilters: translateListenerFilters(chains, { originalDst: true }),
     trafficDirection: TrafficDirection.INBOUND,
   });
 }
@@ -172,9 +173,25 @@ function egressPassthroughChains(mesh: string, allowAll: boolean, claimedPorts: 
 }
 
 /**
+ * Under ALLOW_ALL App Mesh ended every egress route configuration with this catch-all (envoyctl#2): an HTTP request
+ * on a backend's port to a host that is not a backend passes through to where the application was going.
+ */
+function allowAllVirtualHost(mesh: string): VirtualHost {
+  return create(VirtualHostSchema, {
+    name: "mesh_allow_all",
+    domains: ["*"],
+    routes: [
+      create(RouteSchema, {
+        match: { pathSpecifier: { case: "prefix", value: "/" } },
+        action: { case: "route", value: { clusterSpecifier: { case: "cluster", value: allowAllClusterName(mesh) } } },
+      }),
+    ],
+  });
+}
+
+/**
  * `lds_egress_0.0.0.0_15001`. DROP_ALL has no catch-all, so Envoy closes unmatched connections; ALLOW_ALL passes
- * them through via `default_filter_chain`. docs/envoy-translation.md §5: no HTTP passthrough virtual host under ALLOW_ALL (App Mesh had
- * none: once a backend claims a port, all egress on that port must be modelled).
+ * them through via `default_filter_chain`, and HTTP to unknown hosts on a backend's port through `mesh_allow_all`.
  */
 export function translateEgressListener(
   shared: SharedResources,
@@ -194,9 +211,9 @@ export function translateEgressListener(
     }
     if (isHttpFamily(group.protocol)) {
       const routeConfigName = egressRouteConfigName(group.protocol, port);
-      out.route(
-        create(RouteConfigurationSchema, { name: routeConfigName, virtualHosts: members.map((m) => shared.virtualHost(m.servicePort, port)) }),
-      );
+      const virtualHosts = members.map((m) => shared.virtualHost(m.servicePort, port));
+      if (allowAll) virtualHosts.push(allowAllVirtualHost(mesh));
+      out.route(create(RouteConfigurationSchema, { name: routeConfigName, virtualHosts }));
       chains.push(create(FilterChainSchema, { name: `egress_${group.protocol}_${port}`, filterChainMatch: { destinationPort: port }, filters: [translateHttpConnectionManager("egress", routeConfigName, accessLog)] }));
     } else {
       const servicePort = members[0]!.servicePort;
@@ -221,7 +238,8 @@ export function translateEgressListener(
     defaultFilterChain: allowAll
       ? create(FilterChainSchema, { name: "egress_allow_all", filters: [translateTcpProxy("egress", [{ cluster: allowAllClusterName(mesh), weight: 1 }], undefined, accessLog)] })
       : undefined,
-    listenerFilters: [originalDstListenerFilter(), tlsInspectorListenerFilter()],
+    metadata: aggregateStatsMetadata([]),
+    listenerFilters: translateListenerFilters(chains, { originalDst: true }),
     // Server-first protocols (MySQL, SMTP) would stall on tls_inspector waiting for a ClientHello (guide's MySQL note).
     continueOnListenerFiltersTimeout: true,
     trafficDirection: TrafficDirection.OUTBOUND,

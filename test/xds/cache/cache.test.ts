@@ -222,4 +222,26 @@ describe("xDS snapshot cache", () => {
     expect(after.types.endpoint).toBe(caller.snapshot.types.endpoint);
     cache.close();
   });
+  it("with the real translation, keeps Envoys of different version bands of one node apart and shares one entry per band", async () => {
+    const mesh: MeshSnapshot = {
+      ...snapshotOf("app", 1, ["blue"]),
+      virtualNodes: [
+        MakeVirtualNode("blue", { listeners: [{ portMapping: { port: 8080, protocol: "http" } }], serviceDiscovery: { dns: { hostname: "blue.local" } } }),
+        MakeVirtualNode("caller", { backends: [{ virtualService: { virtualServiceName: "svc.local" } }] }),
+      ],
+      virtualRouters: [MakeVirtualRouter("router", { listeners: [{ portMapping: { port: 8080, protocol: "http" } }] })],
+      routes: [MakeRoute("router", "r", { httpRoute: { match: { prefix: "/", headers: [{ name: "x-canary", match: { exact: "1" } }] }, action: { weightedTargets: [{ virtualNode: "blue", weight: 3 }] } } })],
+      virtualServices: [MakeVirtualService("svc.local", { provider: { virtualRouter: { virtualRouterName: "router" } } })],
+    };
+    const db = memoryStore([mesh]);
+    const cache = createXdsCache({ store: db.store, loadSnapshot: db.loadSnapshot, translation: appMeshTranslation() });
+    const envoy = (minor: number, patch = 0) =>
+      create(NodeSchema, { id: "mesh/app/virtualNode/caller", userAgentName: "envoy", userAgentVersionType: { case: "userAgentBuildVersion", value: { version: { majorNumber: 1, minorNumber: minor, patch } } } });
+    const [old, oldToo, modern, unversioned] = await Promise.all([cache.fetch(envoy(16, 1)), cache.fetch(envoy(16, 4)), cache.fetch(envoy(34, 13)), cache.fetch(node("mesh/app/virtualNode/caller"))]);
+    expect(old.types.route.version).not.toBe(modern.types.route.version);
+    expect(oldToo).toBe(old);
+    expect(unversioned).toBe(modern);
+    expect(cache.stats().nodes).toBe(2);
+    cache.close();
+  });
 });

@@ -5,6 +5,8 @@ import { createMeshTranslator, translateApiListener, translateNode, type NodeRes
 import { validateNodeResources } from "../../../functions/xds/translate/validate-envoy.js";
 import { HttpConnectionManagerSchema } from "../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
 import { TcpProxySchema } from "../../../proto/gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy_pb.js";
+import { UpstreamTlsContextSchema } from "../../../proto/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js";
+import { SubjectAltNameMatcher_SanType } from "../../../proto/gen/envoy/extensions/transport_sockets/tls/v3/common_pb.js";
 import type { RouteConfiguration } from "../../../functions/envoy/index.js";
 import {
   MakeDnsNode,
@@ -192,6 +194,68 @@ describe("egress", () => {
       return config.case === "typedConfig" ? anyUnpack(config.value, HttpConnectionManagerSchema)?.statPrefix : undefined;
     });
     expect(prefixes).toEqual(["ingress.http.8080", "ingress.grpc.9090"]);
+  });
+});
+
+describe("App Mesh's own output (issue 17)", () => {
+  const snapshot = (egress: "ALLOW_ALL" | "DROP_ALL") =>
+    MakeSnapshot({
+      mesh: MakeMesh({ egressFilter: { type: egress } }),
+      virtualNodes: [
+        MakeDnsNode("client", 3306, "tcp", {
+          backends: [backend("b.app.local")],
+          backendDefaults: { clientPolicy: { tls: { validation: { trust: { file: { certificateChain: "/ca.pem" } }, subjectAlternativeNames: { match: { exact: ["spiffe://app/b"] } } } } } },
+        }),
+        MakeDnsNode("b", 80, "http", { listeners: [{ portMapping: { port: 80, protocol: "http" }, tls: { mode: "PERMISSIVE", certificate: { file: { certificateChain: "/b.pem", privateKey: "/b.key" } } } }] }),
+      ],
+      virtualServices: [nodeService("b.app.local", "b")],
+    });
+  const listenerFilters = (resources: NodeResources, name: string) => resources.listeners.find((l) => l.name === name)!.listenerFilters.map((f) => f.name);
+
+  it("ends every egress route configuration with the mesh_allow_all virtual host under ALLOW_ALL, and only then", () => {
+    const hosts = (resources: NodeResources) => routeConfig(resources, "rds_egress_http_80").virtualHosts;
+    const allow = hosts(translateNode(snapshot("ALLOW_ALL"), vn("client")));
+    expect(allow.map((h) => h.name)).toEqual(["b.app.local", "mesh_allow_all"]);
+    expect(allow[1]!.domains).toEqual(["*"]);
+    const action = allow[1]!.routes[0]!.action;
+    expect(action.case === "route" && action.value.clusterSpecifier).toEqual({ case: "cluster", value: "cds_egress_app_mesh-allow-all" });
+    expect(hosts(translateNode(snapshot("DROP_ALL"), vn("client"))).map((h) => h.name)).toEqual(["b.app.local"]);
+  });
+
+  it("puts tls_inspector only on listeners with a chain that needs it: not a plaintext ingress, yes for PERMISSIVE and the SNI egress", () => {
+    const client = translateNode(snapshot("DROP_ALL"), vn("client"));
+    expect(listenerFilters(client, "lds_ingress_0.0.0.0_15000")).toEqual(["envoy.filters.listener.original_dst"]);
+    expect(listenerFilters(client, "lds_egress_0.0.0.0_15001")).toEqual(["envoy.filters.listener.original_dst", "envoy.filters.listener.tls_inspector"]);
+    const server = translateNode(snapshot("DROP_ALL"), vn("b"));
+    expect(listenerFilters(server, "lds_ingress_0.0.0.0_15000")).toEqual(["envoy.filters.listener.original_dst", "envoy.filters.listener.tls_inspector"]);
+  });
+
+  it("originates TLS without SNI and matches each SAN whatever its type in the certificate", () => {
+    const cluster = translateNode(snapshot("DROP_ALL"), vn("client")).clusters.find((c) => c.name === "cds_egress_app_b_http_80")!;
+    const socket = cluster.transportSocket!.configType;
+    const context = socket.case === "typedConfig" ? anyUnpack(socket.value, UpstreamTlsContextSchema)! : undefined;
+    expect(context?.sni).toBe("");
+    const validation = context?.commonTlsContext?.validationContextType;
+    const matchers = validation?.case === "validationContext" ? validation.value.matchTypedSubjectAltNames : [];
+    expect(matchers.map((m) => [SubjectAltNameMatcher_SanType[m.sanType], m.matcher?.matchPattern.value])).toEqual([
+      ["DNS", "spiffe://app/b"],
+      ["URI", "spiffe://app/b"],
+      ["EMAIL", "spiffe://app/b"],
+      ["IP_ADDRESS", "spiffe://app/b"],
+    ]);
+  });
+
+  it("tags listeners, egress clusters and egress routes for the metrics extension exactly as App Mesh did, and nothing else", () => {
+    const resources = translateNode(snapshot("ALLOW_ALL"), vn("client"));
+    const config = (metadata: { filterMetadata: Record<string, { config?: unknown }> } | undefined) => metadata?.filterMetadata["aws.appmesh.aggregate_stats"]?.config;
+    for (const listener of resources.listeners) expect(config(listener.metadata), listener.name).toBe('{"tags":[]}');
+    expect(config(resources.clusters.find((c) => c.name === "cds_egress_app_b_http_80")!.metadata)).toBe('{"tags":[{"key":"TargetVirtualNode","value":"b"}]}');
+    for (const name of ["cds_ingress_app_client_tcp_3306", "cds_egress_app_amazonaws", "cds_egress_app_mesh-allow-all"]) {
+      expect(resources.clusters.find((c) => c.name === name)!.metadata, name).toBeUndefined();
+    }
+    const [service, allowAll] = routeConfig(resources, "rds_egress_http_80").virtualHosts;
+    expect(config(service!.routes[0]!.metadata)).toBe('{"tags":[{"key":"TargetVirtualService","value":"b.app.local"}]}');
+    expect(allowAll!.routes[0]!.metadata).toBeUndefined();
   });
 });
 
