@@ -1,11 +1,11 @@
 // The gateway compiles the route configurations meshplane translates for every Envoy release: the weighted picks in
 // core-wasm must follow the weights whether or not total_weight is sent (Envoy before 1.24 gets it, as the sum).
 import { describe, expect, it } from "vitest";
-import { loadCore } from "../../../core-wasm/node.js";
-import { compileRouteConfig } from "../../../functions/gateway/config/route-entries.js";
-import { parseEnvoyVersion } from "../../../functions/envoy/index.js";
-import { createMeshTranslator } from "../../../functions/xds/translate/index.js";
-import { MakeDnsNode, MakeRoute, MakeSnapshot, MakeVirtualRouter, MakeVirtualService, MESH } from "../../xds/translate/fixtures.js";
+import { loadCore } from "../../../../core-wasm/node.js";
+import { compileRouteConfig } from "../../../../functions/gateway/core/config/route-entries.js";
+import { parseEnvoyVersion } from "../../../../functions/envoy/index.js";
+import { createMeshTranslator } from "../../../../functions/xds/translate/index.js";
+import { MakeDnsNode, MakeRoute, MakeSnapshot, MakeVirtualRouter, MakeVirtualService, MESH } from "../../../xds/translate/fixtures.js";
 
 const snapshot = MakeSnapshot({
   virtualNodes: [
