@@ -35,6 +35,9 @@ export function describeFailure(error: unknown): string {
   if (MigrateError.is(error)) return error.describe();
   if (CliFailure.is(error)) return error.message;
   if (isServiceError(error)) return `${error.name}: ${error.message}`;
+  if (error instanceof Error && error.name === "CredentialsProviderError") {
+    return `no AWS credentials (${error.message}): set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or pass --profile; a meshplane without authentication accepts any values`;
+  }
   if (error instanceof Error) return error.message;
   return String(error);
 }

@@ -7,7 +7,7 @@ import type { CliCommand } from "./command.js";
 import { connect } from "./connection.js";
 import { connectionOptions } from "./options.js";
 import { addInputOptions, planFromInputs, printPlan, type InputOptions } from "./planning.js";
-import { createReporter, describeApplied } from "./progress.js";
+import { createReporter } from "./progress.js";
 
 export const importCommand: CliCommand = {
   register(program, { io }) {
@@ -35,12 +35,12 @@ export const importCommand: CliCommand = {
           createReporter(io, log),
         );
         if (outcome.failure) {
-          const lines = [
-            `failed: ${outcome.failure.change.action} ${describeResource(outcome.failure.change.resource)}: ${outcome.failure.message}`,
-            `applied ${outcome.applied.length} of ${pending.length} changes${outcome.applied.length > 0 ? `: ${outcome.applied.map(describeApplied).join("; ")}` : ""}`,
-            `not applied: ${outcome.notApplied.length + 1} changes; run the same import again to continue once the cause is fixed`,
-          ];
-          throw new CliFailure(lines.join("\n"));
+          const { change, message } = outcome.failure;
+          const left = outcome.notApplied.length + 1;
+          throw new CliFailure(
+            `failed to ${change.action} ${describeResource(change.resource)}: ${message}\n` +
+              `applied ${outcome.applied.length} of ${pending.length} changes; ${left} not applied. Run the same import again to continue once the cause is fixed.`,
+          );
         }
         log.write(`Applied: ${planSummaryLine(planned.plan).replace(/^Plan: /, "")}\n`);
       } finally {

@@ -183,15 +183,15 @@ export function parseSourceFile(file: string, text: string, origins: Origins): S
     const index = i + 1;
     const problem = yamlDocument.errors[0] ?? yamlDocument.warnings.find((warning) => warning.code === "TAG_RESOLVE_FAILED");
     if (problem) {
-      const line = problem.linePos?.[0]?.line;
+      const line = problem.pos?.[0] === undefined ? undefined : lineCounter.linePos(problem.pos[0]).line;
       const message =
         problem.code === "TAG_RESOLVE_FAILED"
           ? `unknown tag ${/!\S+/.exec(problem.message)?.[0] ?? ""}: CloudFormation's short forms are !Ref, !GetAtt, !Sub, !Join, !If, !Select, !Split, !FindInMap, !Equals, !And, !Or, !Not, !ImportValue, !Base64, !Condition`
           : `not valid YAML: ${problem.message.split("\n")[0]}`;
       throw new MigrateError(message, { file, document: index, ...(line !== undefined ? { line } : {}) });
     }
-    if (yamlDocument.contents === null) return;
-    documents.push(createDocument(file, index, yamlDocument, lineCounter, origins));
+    const document = createDocument(file, index, yamlDocument, lineCounter, origins);
+    if (document.value !== null) documents.push(document);
   });
   return documents;
 }

@@ -39,7 +39,19 @@ function pseudoParameter(name: string, settings: StackSettings): unknown {
   }
 }
 
-const isListType = (type: string) => type.startsWith("List<") || type === "CommaDelimitedList";
+const isListType = (type: string) => type.startsWith("List<") || type === "CommaDelimitedList" || type.startsWith("AWS::SSM::Parameter::Value<List<");
+
+/** The value given on the command line, else the Default, as text (lists comma-separated). */
+function valueText(definition: Record<string, unknown>, given: string | undefined): string | undefined {
+  if (given !== undefined) return given;
+  if (definition.Default === undefined || definition.Default === null) return undefined;
+  return Array.isArray(definition.Default) ? definition.Default.join(",") : String(definition.Default);
+}
+
+function parseValue(definition: Record<string, unknown>, text: string): string | string[] {
+  if (!isListType(String(definition.Type))) return text;
+  return text === "" ? [] : text.split(",").map((item) => item.trim());
+}
 
 function checkConstraints(name: string, definition: Record<string, unknown>, value: string | string[]): string | undefined {
   const type = String(definition.Type);
@@ -57,10 +69,20 @@ function checkConstraints(name: string, definition: Record<string, unknown>, val
   return undefined;
 }
 
-/** `Ref` of parameters and pseudo parameters for one template; values are strings (lists for List types). */
+/**
+ * `Ref` of parameters and pseudo parameters for one template; values are strings (lists for List types). Every
+ * parameter that has a value (given or Default) is checked against its constraints at once, as CloudFormation
+ * does, whether or not meshplane's part of the template uses it.
+ */
 export function createParameterResolver(template: Template, given: ReadonlyMap<string, string>, settings: StackSettings, origins: Origins) {
   const resolved = new Map<string, unknown>();
   const parameters = template.parameters;
+  for (const [name, definition] of Object.entries(parameters)) {
+    const text = valueText(definition, given.get(name));
+    if (text === undefined || String(definition.Type).startsWith("AWS::SSM::")) continue;
+    const problem = checkConstraints(name, definition, parseValue(definition, text));
+    if (problem) throw new MigrateError(`parameter ${name}: ${problem}`, origins.locate(parameters, name));
+  }
 
   return (name: string, site: ValueSite): unknown => {
     if (pseudoParameters.includes(name)) {
@@ -74,16 +96,14 @@ export function createParameterResolver(template: Template, given: ReadonlyMap<s
     const definition = parameters[name];
     if (!definition) throw new MigrateError(`Ref to ${name}, which is neither a parameter nor a resource of this template`, origins.locate(site.container, site.key));
     const type = String(definition.Type);
-    const text = given.get(name) ?? (definition.Default !== undefined && definition.Default !== null ? (Array.isArray(definition.Default) ? definition.Default.join(",") : String(definition.Default)) : undefined);
+    const text = valueText(definition, given.get(name));
     if (text === undefined || (type.startsWith("AWS::SSM::Parameter::Value<") && !given.has(name))) {
       throw new MigrateError(
         `parameter ${name} has no value${type.startsWith("AWS::SSM::") ? " (meshplane cannot read SSM parameters)" : ""}: pass --parameter ${name}=VALUE`,
         origins.locate(site.container, site.key),
       );
     }
-    const value = isListType(type) || /^AWS::SSM::Parameter::Value<List</.test(type) ? (text === "" ? [] : text.split(",").map((item) => item.trim())) : text;
-    const problem = checkConstraints(name, definition, value);
-    if (problem) throw new MigrateError(`parameter ${name}: ${problem}`, origins.locate(parameters, name));
+    const value = parseValue(definition, text);
     resolved.set(name, value);
     return value;
   };

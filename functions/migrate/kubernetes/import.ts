@@ -212,7 +212,16 @@ export function resolveKubernetes(documents: SourceDocument[], options: Kubernet
     if (ref !== undefined) return resolveRef("VirtualGateway", ref, route, { container: route.spec, key: "virtualGatewayRef" });
     const labels = namespaceLabels.get(namespaceOf(route));
     if (!labels) {
-      throw new MigrateError(`${title(route)} has no virtualGatewayRef and the input has no Namespace ${namespaceOf(route)}, whose labels a VirtualGateway's namespaceSelector would match`, route.location);
+      // Without the Namespace its labels are unknown; the one gateway of the route's mesh is the only candidate.
+      const inMesh = [...byKind.get("VirtualGateway")!.values()].filter((gateway) => meshOf(gateway).meshName === meshOf(route).meshName);
+      if (inMesh.length === 1) {
+        notices.push({ message: `${title(route)}: the input has no Namespace ${namespaceOf(route)}; assuming the mesh's only VirtualGateway, ${inMesh[0]!.name}`, location: route.location });
+        return awsName("VirtualGateway", inMesh[0]!);
+      }
+      throw new MigrateError(
+        `${title(route)} has no virtualGatewayRef and the input has no Namespace ${namespaceOf(route)}, whose labels a VirtualGateway's namespaceSelector would match`,
+        route.location,
+      );
     }
     const selecting = [...byKind.get("VirtualGateway")!.values()].filter(
       (gateway) =>
