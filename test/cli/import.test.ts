@@ -148,7 +148,7 @@ describe("meshplane import", () => {
   it("imports the ingress gateway walkthrough's manifests by the App Mesh controller's naming rules", async () => {
     const result = await meshplane(["import", k8s("ingress-gateway.yaml")], { npx: true });
     expect(result.code).toBe(0);
-    expect(result.stderr).toContain("VirtualNode howto-k8s-ingress-gateway/white: dropped Kubernetes-only podSelector (no App Mesh counterpart)");
+    expect(result.stderr).toContain("VirtualNode howto-k8s-ingress-gateway/white: dropped podSelector (Kubernetes-only, no App Mesh counterpart)");
     const mesh = "howto-k8s-ingress-gateway";
     expect((await client.send(new DescribeVirtualGatewayCommand({ meshName: mesh, virtualGatewayName: `ingress-gw_${mesh}` }))).virtualGateway!.spec).toEqual({
       listeners: [{ portMapping: { port: 8088, protocol: "http" } }],
@@ -235,7 +235,7 @@ describe("meshplane import", () => {
       "Resources:\n  Mesh:\n    Type: AWS::AppMesh::Mesh\n    Properties: { MeshName: bad3 }\n  A:\n    Type: AWS::AppMesh::VirtualRouter\n    DependsOn: B\n    Properties: { MeshName: bad3, Spec: { Listeners: [] } }\n  B:\n    Type: AWS::AppMesh::VirtualRouter\n    Properties: { MeshName: !GetAtt A.MeshName, Spec: { Listeners: [] } }\n",
       /bad-input\.yaml, document 1, line 5, field Resources\.A: circular dependency between resources: A → B → A/,
     ],
-    ["a missing parameter", "Parameters:\n  Name: { Type: String }\nResources:\n  Mesh:\n    Type: AWS::AppMesh::Mesh\n    Properties: { MeshName: !Ref Name }\n", /bad-input\.yaml, document 1, line 2: parameter without a value: Name; pass --parameter Name=VALUE/],
+    ["a missing parameter", "Parameters:\n  Name: { Type: String }\nResources:\n  Mesh:\n    Type: AWS::AppMesh::Mesh\n    Properties: { MeshName: !Ref Name }\n", /bad-input\.yaml, document 1, line 2, field Parameters\.Name: parameter without a value: Name; pass --parameter Name=VALUE/],
     ["an unknown kind", "apiVersion: appmesh.k8s.aws/v1beta2\nkind: Mesh\nmetadata: { name: bad5 }\n---\napiVersion: appmesh.k8s.aws/v1beta2\nkind: VirtualMesh\nmetadata: { name: x }\n", /bad-input\.yaml, document 2, line 5: unknown kind VirtualMesh/],
     [
       "a spec the model refuses",

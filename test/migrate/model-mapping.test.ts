@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { MigrateError } from "../../functions/migrate/index.js";
 import { cloudFormationNaming } from "../../functions/migrate/cloudformation/naming.js";
 import { createModelMapper } from "../../functions/migrate/model-mapping.js";
 import { Origins, parseSourceFile } from "../../functions/migrate/source.js";
+import { migrateErrorOf } from "../support/migrate-errors.js";
 
 function load(text: string) {
   const origins = new Origins();
@@ -12,15 +12,6 @@ function load(text: string) {
   return { root, mapper, map: () => mapper.map(root.Spec, "VirtualNodeSpec", { container: root, key: "Spec" }) };
 }
 
-const errorOf = (run: () => unknown): MigrateError => {
-  try {
-    run();
-  } catch (error) {
-    if (MigrateError.is(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a MigrateError");
-};
 
 describe("createModelMapper", () => {
   it("maps names through the format's table and turns strings into the numbers and booleans the model wants", () => {
@@ -43,26 +34,26 @@ describe("createModelMapper", () => {
 
   it("refuses an unknown field, naming its line and listing the structure's fields", () => {
     const { map } = load("Spec:\n  Listeners:\n    - PortMapping: { Port: 80, Protocol: http }\n      Tls: {}\n");
-    const error = errorOf(map);
+    const error = migrateErrorOf(map);
     expect(error.location).toEqual({ file: "node.yaml", document: 1, line: 4, field: "Spec.Listeners[0].Tls" });
     expect(error.message).toMatch(/^unknown field Tls; Listener has ConnectionPool, HealthCheck, OutlierDetection, PortMapping, Timeout, TLS$/);
   });
 
   it("refuses a string that is not a number where the model wants one", () => {
-    const error = errorOf(load("Spec:\n  Listeners:\n    - PortMapping:\n        Port: eighty\n        Protocol: http\n").map);
+    const error = migrateErrorOf(load("Spec:\n  Listeners:\n    - PortMapping:\n        Port: eighty\n        Protocol: http\n").map);
     expect(error.describe()).toBe('node.yaml, document 1, line 4, field Spec.Listeners[0].PortMapping.Port: expects a whole number, got "eighty"');
   });
 
   it("reports the model's refusal at the line of the field it names, in the format's spelling", () => {
     const { mapper, map } = load("Spec:\n  Listeners:\n    - PortMapping:\n        Port: 70000\n        Protocol: http\n");
-    const error = errorOf(() => mapper.validate(map(), "VirtualNodeSpec"));
+    const error = migrateErrorOf(() => mapper.validate(map(), "VirtualNodeSpec"));
     expect(error.location).toEqual({ file: "node.yaml", document: 1, line: 4, field: "Spec.Listeners[0].PortMapping.Port" });
     expect(error.message).toMatch(/^the App Mesh model refuses it: 1 validation error detected: Value 70000 at 'spec.listeners\[0\].portMapping.port' failed to satisfy constraint/);
   });
 
   it("reports a tagged union with two members set at the line of the union", () => {
     const { mapper, map } = load("Spec:\n  ServiceDiscovery:\n    DNS: { Hostname: a }\n    AWSCloudMap: { NamespaceName: n, ServiceName: s }\n");
-    const error = errorOf(() => mapper.validate(map(), "VirtualNodeSpec"));
+    const error = migrateErrorOf(() => mapper.validate(map(), "VirtualNodeSpec"));
     expect(error.location?.line).toBe(2);
     expect(error.location?.field).toBe("Spec.ServiceDiscovery");
     expect(error.message).toMatch(/must have exactly one of \[awsCloudMap, dns\] set; 2 were/);

@@ -89,7 +89,7 @@ function checkParametersGiven(template: Template, options: CloudFormationOptions
   if (missing.length > 0) {
     throw new MigrateError(
       `${missing.length === 1 ? "parameter" : "parameters"} without a value: ${missing.join(", ")}; pass ${missing.map((name) => `--parameter ${name}=VALUE`).join(" ")}`,
-      { file: template.document.file, document: template.document.index, ...lineOf(template.document, ["Parameters", missing[0]!]) },
+      { file: template.document.file, document: template.document.index, ...lineOf(template.document, ["Parameters", missing[0]!]), field: `Parameters.${missing[0]!}` },
     );
   }
 }

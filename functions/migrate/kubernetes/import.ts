@@ -36,13 +36,16 @@ const modelKind: Record<Exclude<CrdKind, "BackendGroup">, ResourceKind> = {
   GatewayRoute: "gatewayRoute",
 };
 
-/** Fields of each CRD that have no App Mesh counterpart: read for names and membership, or dropped. */
+/**
+ * Fields of each CRD that have no App Mesh counterpart: read for names and membership (selectors of
+ * namespaces and gateway routes), or dropped (pod selectors: pods are Kubernetes' business).
+ */
 const kubernetesOnly: Record<CrdKind, { used: string[]; dropped: string[] }> = {
-  Mesh: { used: ["awsName", "meshOwner"], dropped: ["namespaceSelector"] },
+  Mesh: { used: ["awsName", "meshOwner", "namespaceSelector"], dropped: [] },
   VirtualNode: { used: ["awsName", "meshRef", "backendGroups"], dropped: ["podSelector"] },
   VirtualService: { used: ["awsName", "meshRef"], dropped: [] },
   VirtualRouter: { used: ["awsName", "meshRef", "routes"], dropped: [] },
-  VirtualGateway: { used: ["awsName", "meshRef"], dropped: ["namespaceSelector", "podSelector", "gatewayRouteSelector"] },
+  VirtualGateway: { used: ["awsName", "meshRef", "namespaceSelector", "gatewayRouteSelector"], dropped: ["podSelector"] },
   GatewayRoute: { used: ["awsName", "meshRef", "virtualGatewayRef"], dropped: [] },
   BackendGroup: { used: ["virtualservices", "meshRef"], dropped: [] },
 };
@@ -59,7 +62,7 @@ export function resolveKubernetes(documents: SourceDocument[], options: Kubernet
   for (const object of documents.flatMap((document) => readObjects(document, origins))) {
     if (object.apiVersion === "v1" && object.kind === "Namespace") {
       namespaceLabels.set(object.name, object.labels);
-      notices.push({ message: `read Namespace ${object.name} for its labels (which select its mesh and gateways); namespaces are not App Mesh resources`, location: object.location });
+      notices.push({ message: `Namespace ${object.name}: read for its labels (they select its mesh and gateways); not an App Mesh resource`, location: object.location });
       continue;
     }
     if (!object.apiVersion.startsWith(`${appMeshApiGroup}/`)) {
@@ -163,7 +166,7 @@ export function resolveKubernetes(documents: SourceDocument[], options: Kubernet
     const { used, dropped } = kubernetesOnly[kind];
     const skip = new Set([...used, ...dropped, ...also]);
     const present = dropped.filter((field) => object.spec[field] !== undefined);
-    if (present.length > 0) notices.push({ message: `${title(object)}: dropped Kubernetes-only ${present.join(", ")} (no App Mesh counterpart)`, location: object.location });
+    if (present.length > 0) notices.push({ message: `${title(object)}: dropped ${present.join(", ")} (Kubernetes-only, no App Mesh counterpart)`, location: object.location });
     return origins.inherit(Object.fromEntries(Object.entries(object.spec).filter(([key]) => !skip.has(key))), object.spec);
   };
 

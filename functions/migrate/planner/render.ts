@@ -43,6 +43,7 @@ export function renderPlanText(plan: Plan): string {
     lines.push(`mesh ${mesh}: ${pending.length === 0 ? "up to date" : `${pending.length} change${pending.length === 1 ? "" : "s"}`}${unchanged > 0 ? ` (${unchanged} unchanged)` : ""}`);
     for (const change of pending) lines.push(...changeLines(change));
   }
+  if (plan.meshes.length === 0) lines.push("The input defines no App Mesh resources.");
   lines.push(planSummaryLine(plan));
   return `${lines.join("\n")}\n`;
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { containsPending, loadInputs, MigrateError, type ExistingLookup, type ImportSettings } from "../../../functions/migrate/index.js";
+import { containsPending, loadInputs, type ExistingLookup, type ImportSettings } from "../../../functions/migrate/index.js";
+import { migrateErrorOf } from "../../support/migrate-errors.js";
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/aws-app-mesh-examples/cfn/${name}`, import.meta.url), "utf8");
 
@@ -15,15 +16,6 @@ function resolve(text: string, overrides: Partial<ImportSettings["cloudFormation
   return loadInputs([{ name: "t.yaml", text }], settings(overrides)).resolve(lookup);
 }
 
-const failure = (run: () => unknown): MigrateError => {
-  try {
-    run();
-  } catch (error) {
-    if (MigrateError.is(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a MigrateError");
-};
 
 const mesh = "  Mesh:\n    Type: AWS::AppMesh::Mesh\n    Properties:\n      MeshName: m\n";
 
@@ -78,20 +70,20 @@ describe("resolveCloudFormation", () => {
   });
 
   it("lists every parameter that needs a value in one error", () => {
-    const error = failure(() => resolve(fixture("tls-file-conditions.yaml")));
+    const error = migrateErrorOf(() => resolve(fixture("tls-file-conditions.yaml")));
     expect(error.message).toBe(
       "parameters without a value: MeshName, ServicesDomain, EnableClientValidationFlag; pass --parameter MeshName=VALUE --parameter ServicesDomain=VALUE --parameter EnableClientValidationFlag=VALUE",
     );
-    expect(error.location).toMatchObject({ file: "t.yaml", document: 1, line: 7 });
+    expect(error.location).toEqual({ file: "t.yaml", document: 1, line: 7, field: "Parameters.MeshName" });
   });
 
   it("checks parameter values against AllowedValues", () => {
     const parameters = new Map(Object.entries({ MeshName: "m", ServicesDomain: "d", EnableClientValidationFlag: "maybe" }));
-    expect(failure(() => resolve(fixture("tls-file-conditions.yaml"), { parameters })).message).toBe('parameter EnableClientValidationFlag: "maybe" is not one of its AllowedValues (true, false)');
+    expect(migrateErrorOf(() => resolve(fixture("tls-file-conditions.yaml"), { parameters })).message).toBe('parameter EnableClientValidationFlag: "maybe" is not one of its AllowedValues (true, false)');
   });
 
   it("needs --stack-name for AWS::StackName", () => {
-    const error = failure(() => resolve(fixture("cloudmap-stackname.yaml")));
+    const error = migrateErrorOf(() => resolve(fixture("cloudmap-stackname.yaml")));
     expect(error.describe()).toMatch(/^t\.yaml, document 1, line 7, field Resources\.Mesh\.Properties\.MeshName\.Ref: AWS::StackName has no value: pass --stack-name NAME/);
   });
 
@@ -105,29 +97,29 @@ describe("resolveCloudFormation", () => {
     DependsOn: A
     Properties: { MeshName: b }
 `;
-    const error = failure(() => resolve(text));
+    const error = migrateErrorOf(() => resolve(text));
     expect(error.message).toBe("circular dependency between resources: A → B → A (through Ref, Fn::GetAtt, Fn::Sub or DependsOn)");
     expect(error.location?.line).toBe(2);
   });
 
   it("refuses unknown App Mesh types, unknown properties and unknown intrinsic functions, even in branches not taken", () => {
-    expect(failure(() => resolve(`Resources:\n  X:\n    Type: AWS::AppMesh::VirtualThing\n`)).describe()).toMatch(/line 3, field Resources\.X\.Type: unknown resource type AWS::AppMesh::VirtualThing/);
-    expect(failure(() => resolve(`Resources:\n  X:\n    Type: AWS::AppMesh::Mesh\n    Properties: { MeshName: m, Name: n }\n`)).message).toBe(
+    expect(migrateErrorOf(() => resolve(`Resources:\n  X:\n    Type: AWS::AppMesh::VirtualThing\n`)).describe()).toMatch(/line 3, field Resources\.X\.Type: unknown resource type AWS::AppMesh::VirtualThing/);
+    expect(migrateErrorOf(() => resolve(`Resources:\n  X:\n    Type: AWS::AppMesh::Mesh\n    Properties: { MeshName: m, Name: n }\n`)).message).toBe(
       "AWS::AppMesh::Mesh has no property Name; it has MeshName, Spec, Tags",
     );
     const branch = `Conditions:\n  No: !Equals [a, b]\nResources:\n  X:\n    Type: AWS::AppMesh::Mesh\n    Properties:\n      MeshName: !If [No, { "Fn::Lower": x }, m]\n`;
-    expect(failure(() => resolve(branch)).message).toMatch(/^unknown intrinsic function Fn::Lower/);
+    expect(migrateErrorOf(() => resolve(branch)).message).toMatch(/^unknown intrinsic function Fn::Lower/);
   });
 
   it("takes Fn::ImportValue from --import-value and refuses it without", () => {
     const text = `Resources:\n  X:\n    Type: AWS::AppMesh::Mesh\n    Properties:\n      MeshName: !ImportValue shared:mesh\n`;
-    expect(failure(() => resolve(text)).message).toBe("Fn::ImportValue shared:mesh: no such export is known here; pass --import-value shared:mesh=VALUE");
+    expect(migrateErrorOf(() => resolve(text)).message).toBe("Fn::ImportValue shared:mesh: no such export is known here; pass --import-value shared:mesh=VALUE");
     expect(resolve(text, { importValues: new Map([["shared:mesh", "apps"]]) }).resources[0]!.name).toBe("apps");
   });
 
   it("takes values of resources it does not create from --attribute", () => {
     const text = `Resources:\n${mesh}  Ns:\n    Type: AWS::ServiceDiscovery::PrivateDnsNamespace\n    Properties: { Name: apps.local }\n  Node:\n    Type: AWS::AppMesh::VirtualNode\n    Properties:\n      MeshName: m\n      Spec:\n        ServiceDiscovery: { AWSCloudMap: { NamespaceName: !GetAtt Ns.Name, ServiceName: a } }\n`;
-    expect(failure(() => resolve(text)).message).toBe(
+    expect(migrateErrorOf(() => resolve(text)).message).toBe(
       "Fn::GetAtt Ns.Name refers to AWS::ServiceDiscovery::PrivateDnsNamespace Ns, which meshplane does not create: give its value with --attribute Ns.Name=VALUE",
     );
     const node = resolve(text, { attributes: new Map([["Ns.Name", "apps.local"]]) }).resources[1]!;

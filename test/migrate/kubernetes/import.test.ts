@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { loadInputs, MigrateError, type ImportSettings, type WantedResource } from "../../../functions/migrate/index.js";
+import { loadInputs, type ImportSettings, type WantedResource } from "../../../functions/migrate/index.js";
+import { migrateErrorOf } from "../../support/migrate-errors.js";
 
 const fixture = (name: string) => ({ name: `k8s/${name}`, text: readFileSync(new URL(`../../fixtures/aws-app-mesh-examples/k8s/${name}`, import.meta.url), "utf8") });
 
@@ -10,15 +11,6 @@ function resolve(files: Array<{ name: string; text: string }>, kubernetes: Impor
 const manifest = (text: string) => [{ name: "m.yaml", text }];
 const find = (resources: WantedResource[], kind: string, name: string) => resources.find((r) => r.kind === kind && r.name === name)!;
 
-const failure = (run: () => unknown): MigrateError => {
-  try {
-    run();
-  } catch (error) {
-    if (MigrateError.is(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a MigrateError");
-};
 
 const meshAndNamespace = `apiVersion: v1
 kind: Namespace
@@ -71,14 +63,15 @@ describe("resolveKubernetes", () => {
   it("lists the Kubernetes-only fields it drops and the objects it skips", () => {
     const { notices } = resolve([fixture("multiple-listeners.yaml")]);
     const messages = notices.map((n) => n.message);
-    expect(messages).toContain("VirtualGateway colors/colors-gw: dropped Kubernetes-only namespaceSelector, podSelector (no App Mesh counterpart)");
-    expect(messages).toContain("VirtualNode colors/multi-colors: dropped Kubernetes-only podSelector (no App Mesh counterpart)");
+    expect(messages).toContain("VirtualGateway colors/colors-gw: dropped podSelector (Kubernetes-only, no App Mesh counterpart)");
+    expect(messages).toContain("VirtualNode colors/multi-colors: dropped podSelector (Kubernetes-only, no App Mesh counterpart)");
+    expect(messages.some((m) => m.startsWith("Mesh colors"))).toBe(false);
     expect(messages).toContain("skipped Deployment colors/white (apps/v1): not an App Mesh object");
     expect(messages.filter((m) => m.startsWith("skipped "))).toHaveLength(6);
   });
 
   it("finds a namespace's mesh through a Namespace in another file, or takes --mesh", () => {
-    expect(failure(() => resolve([fixture("metrics-djapp.yaml")])).message).toMatch(/^VirtualNode howto-metrics-extension\/djapp belongs to no mesh: .*pass --mesh NAME$/);
+    expect(migrateErrorOf(() => resolve([fixture("metrics-djapp.yaml")])).message).toMatch(/^VirtualNode howto-metrics-extension\/djapp belongs to no mesh: .*pass --mesh NAME$/);
     const { resources } = resolve([fixture("metrics-namespace.yaml"), fixture("metrics-djapp.yaml")]);
     expect(resources.find((r) => r.kind === "virtualNode")!.meshName).toBe("howto-metrics-extension");
     const withFlag = resolve([fixture("metrics-djapp.yaml")], { mesh: "other" }).resources;
@@ -102,7 +95,7 @@ describe("resolveKubernetes", () => {
   it("resolves ARNs in the same mesh and refuses ones of another mesh", () => {
     const arn = (mesh: string) => `virtualNode: { virtualNodeARN: "arn:aws:appmesh:us-west-2:111122223333:mesh/${mesh}/virtualNode/legacy" }`;
     expect(find(resolve(manifest(meshAndNamespace + service("s", arn("apps")))).resources, "virtualService", "s.apps").spec).toEqual({ provider: { virtualNode: { virtualNodeName: "legacy" } } });
-    expect(failure(() => resolve(manifest(meshAndNamespace + service("s", arn("other"))))).message).toBe(
+    expect(migrateErrorOf(() => resolve(manifest(meshAndNamespace + service("s", arn("other"))))).message).toBe(
       "arn:aws:appmesh:us-west-2:111122223333:mesh/other/virtualNode/legacy is in mesh other, not apps",
     );
   });
@@ -141,19 +134,19 @@ items:
   it("refuses a GatewayRoute that several VirtualGateways select", () => {
     const gateway = (name: string) => `---\napiVersion: appmesh.k8s.aws/v1beta2\nkind: VirtualGateway\nmetadata: { name: ${name}, namespace: apps }\nspec: { namespaceSelector: {}, listeners: [{ portMapping: { port: 80, protocol: http } }] }\n`;
     const route = `---\napiVersion: appmesh.k8s.aws/v1beta2\nkind: GatewayRoute\nmetadata: { name: r, namespace: apps }\nspec: { httpRoute: { match: { prefix: / }, action: { target: { virtualService: { virtualServiceRef: { name: a } } } } } }\n`;
-    expect(failure(() => resolve(manifest(meshAndNamespace + gateway("one") + gateway("two") + node("a") + service("a") + route))).message).toBe(
+    expect(migrateErrorOf(() => resolve(manifest(meshAndNamespace + gateway("one") + gateway("two") + node("a") + service("a") + route))).message).toBe(
       "GatewayRoute apps/r: found multiple matching VirtualGateways (one, two), expecting 1",
     );
   });
 
   it("refuses unknown kinds and older API versions of the App Mesh group, naming the document", () => {
-    const error = failure(() => resolve(manifest(`${meshAndNamespace}---\napiVersion: appmesh.k8s.aws/v1beta2\nkind: VirtualThing\nmetadata: { name: x, namespace: apps }\n`)));
+    const error = migrateErrorOf(() => resolve(manifest(`${meshAndNamespace}---\napiVersion: appmesh.k8s.aws/v1beta2\nkind: VirtualThing\nmetadata: { name: x, namespace: apps }\n`)));
     expect(error.describe()).toMatch(/^m\.yaml, document 3, line 10: unknown kind VirtualThing; appmesh\.k8s\.aws\/v1beta2 has Mesh, VirtualNode/);
-    expect(failure(() => resolve(manifest("apiVersion: appmesh.k8s.aws/v1beta1\nkind: Mesh\nmetadata: { name: x }\n"))).message).toMatch(/^appmesh\.k8s\.aws\/v1beta1 is not supported/);
+    expect(migrateErrorOf(() => resolve(manifest("apiVersion: appmesh.k8s.aws/v1beta1\nkind: Mesh\nmetadata: { name: x }\n"))).message).toMatch(/^appmesh\.k8s\.aws\/v1beta1 is not supported/);
   });
 
   it("refuses a field the CRD does not have, naming its line", () => {
-    const error = failure(() => resolve(manifest(meshAndNamespace + node("a", "  listenerz: []\n"))));
+    const error = migrateErrorOf(() => resolve(manifest(meshAndNamespace + node("a", "  listenerz: []\n"))));
     expect(error.location).toMatchObject({ file: "m.yaml", document: 3, line: 16, field: "spec.listenerz" });
   });
 
