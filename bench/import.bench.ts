@@ -21,7 +21,7 @@ const ROUTERS = NODES / 2;
 const CONCURRENCY = 8;
 
 /** The template (YAML, with a parameter, !Sub and !GetAtt as real ones have) and the same resources as API inputs. */
-function generate(meshName: string): { template: string; resources: WantedResource[] } {
+export function generate(meshName: string): { template: string; resources: WantedResource[] } {
   const resources: WantedResource[] = [{ kind: "mesh", meshName, parentName: "", name: meshName, spec: {} }];
   const lines = ["Parameters:", "  MeshName: { Type: String }", "Resources:", "  Mesh:", "    Type: AWS::AppMesh::Mesh", "    Properties: { MeshName: !Ref MeshName }"];
   const service = (i: number) => `svc${i}.${meshName}.local`;
