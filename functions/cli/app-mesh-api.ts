@@ -1,6 +1,6 @@
 // The App Mesh API as the CLI uses it: the SDK's commands of each kind in one table, so that reading,
-// creating, updating and deleting go through one generic path (as the service has one), plus the names of
-// each kind's members in inputs and outputs from the domain's descriptor table.
+// creating, updating and deleting go through one generic path (as the service has one); the members naming
+// each kind's resources in inputs and outputs come from the migrate layer (the domain's descriptor table).
 import {
   CreateGatewayRouteCommand,
   CreateMeshCommand,
@@ -39,8 +39,7 @@ import {
   UpdateVirtualServiceCommand,
   type AppMeshClient,
 } from "@aws-sdk/client-app-mesh";
-import { kindDescriptors, type ResourceKind } from "../appmesh/index.js";
-import type { ResourceIdentity } from "../migrate/index.js";
+import { apiListMembers, apiNameMembers, type ResourceIdentity, type ResourceKind } from "../migrate/index.js";
 
 // The SDK's command classes differ only in their input and output types; this path treats them alike.
 type AnyCommand = new (input: any) => any;
@@ -81,15 +80,8 @@ export interface ResourceData {
   metadata: { arn: string; uid: string; version: number; meshOwner: string; resourceOwner: string };
 }
 
-/** The members naming a resource in its kind's inputs: `{ meshName, virtualRouterName, routeName }`. */
-export function nameMembers(identity: ResourceIdentity, meshOwner?: string): Record<string, string> {
-  const descriptor = kindDescriptors[identity.kind];
-  const members: Record<string, string> = { meshName: identity.meshName };
-  if (descriptor.parent) members[descriptor.parent.nameMember] = identity.parentName;
-  if (identity.kind !== "mesh") members[descriptor.nameMember] = identity.name;
-  if (meshOwner !== undefined && identity.kind !== "mesh") members.meshOwner = meshOwner;
-  return members;
-}
+/** The members naming a resource in its kind's inputs (see apiNameMembers). */
+export const nameMembers = apiNameMembers;
 
 /** Runs `Create|Describe|Update|Delete<Kind>` and returns the resource data of its output. */
 export async function sendResourceCommand(client: AppMeshClient, action: "create" | "describe" | "update" | "delete", kind: ResourceKind, input: Record<string, unknown>): Promise<ResourceData> {
@@ -100,13 +92,13 @@ export async function sendResourceCommand(client: AppMeshClient, action: "create
 
 /** Every page of `List<Kinds>` for the given scope: the names of the listed resources. */
 export async function listNames(client: AppMeshClient, kind: ResourceKind, scope: Record<string, string>): Promise<string[]> {
-  const descriptor = kindDescriptors[kind];
+  const { listKey, nameMember } = apiListMembers(kind);
   const names: string[] = [];
   let nextToken: string | undefined;
   do {
     const output = (await client.send(new commands[kind].list({ ...scope, limit: 100, ...(nextToken ? { nextToken } : {}) }))) as unknown as Record<string, unknown>;
-    const refs = (output[descriptor.listKey] ?? []) as Array<Record<string, string>>;
-    names.push(...refs.map((ref) => ref[descriptor.nameMember]!));
+    const refs = (output[listKey] ?? []) as Array<Record<string, string>>;
+    names.push(...refs.map((ref) => ref[nameMember]!));
     nextToken = output.nextToken as string | undefined;
   } while (nextToken);
   return names;

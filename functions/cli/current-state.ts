@@ -1,8 +1,7 @@
 // Reads what exists in the meshes an input touches, through the App Mesh API only: each mesh, every resource
 // of every kind in it (routes under each router, gateway routes under each gateway), their specs and tags.
 import { ListMeshesCommand, ListTagsForResourceCommand, type AppMeshClient, type TagRef } from "@aws-sdk/client-app-mesh";
-import type { ResourceKind } from "../appmesh/index.js";
-import type { CurrentResource, CurrentState, ResourceIdentity } from "../migrate/index.js";
+import type { CurrentResource, CurrentState, ResourceIdentity, ResourceKind } from "../migrate/index.js";
 import { listNames, nameMembers, sendResourceCommand } from "./app-mesh-api.js";
 import { mapLimited } from "./concurrency.js";
 

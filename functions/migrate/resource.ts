@@ -71,6 +71,22 @@ export function describeResource(resource: ResourceIdentity): string {
   return `${title} ${resource.meshName}/${parent}${resource.name}`;
 }
 
+/** The members naming a resource in its kind's API inputs: `{ meshName, virtualRouterName, routeName }` (and `meshOwner`). */
+export function apiNameMembers(identity: ResourceIdentity, meshOwner?: string): Record<string, string> {
+  const descriptor = kindDescriptors[identity.kind];
+  const members: Record<string, string> = { meshName: identity.meshName };
+  if (descriptor.parent) members[descriptor.parent.nameMember] = identity.parentName;
+  if (identity.kind !== "mesh") members[descriptor.nameMember] = identity.name;
+  if (meshOwner !== undefined && identity.kind !== "mesh") members.meshOwner = meshOwner;
+  return members;
+}
+
+/** Where a kind's `List` output holds its resources, and the member naming each: `{ listKey: "routes", nameMember: "routeName" }`. */
+export function apiListMembers(kind: ResourceKind): { listKey: string; nameMember: string } {
+  const { listKey, nameMember } = kindDescriptors[kind];
+  return { listKey, nameMember };
+}
+
 /** Orders resources as they are applied (tier, then mesh, parent and name), for stable plans and exports. */
 export function compareForApply(a: ResourceIdentity, b: ResourceIdentity): number {
   return (
