@@ -37,7 +37,7 @@ describe("meshplane import", () => {
     writeFileSync(full, text);
     return full;
   };
-  const meshplane = (args: string[], options: { npx?: boolean; endpoint?: string; stdin?: string } = {}) => runMeshplane(args, { endpoint: server.url, ...options });
+  const meshplane = (args: string[], options: { npx?: boolean; tty?: boolean; endpoint?: string; stdin?: string } = {}) => runMeshplane(args, { endpoint: server.url, ...options });
   const node = async (meshName: string, virtualNodeName: string) => (await client.send(new DescribeVirtualNodeCommand({ meshName, virtualNodeName }))).virtualNode!;
   const route = async (meshName: string, virtualRouterName: string, routeName: string) => (await client.send(new DescribeRouteCommand({ meshName, virtualRouterName, routeName }))).route!;
   const meshExists = (meshName: string) =>
@@ -284,6 +284,13 @@ describe("meshplane import", () => {
     } finally {
       await proxy.close();
     }
+  });
+
+  it("shows a progress bar on a terminal instead of one line per change", async () => {
+    const result = await meshplane(["import", file("tty.yaml", twoNodes("tty", ["A", "B"]))], { tty: true });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/applying \[█+\] 3\/3 created virtual node tty\/[AB]/);
+    expect(result.stdout).not.toContain("created mesh tty\r\n");
   });
 
   it("reads templates from stdin and from directories, taking only the templates of a CDK cloud assembly", async () => {

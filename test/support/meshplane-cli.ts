@@ -19,8 +19,12 @@ export interface CliRunOptions {
   stdin?: string;
   /** Run through `npx meshplane` (as a user would in a checkout). */
   npx?: boolean;
+  /** Run on a pseudo-terminal (util-linux `script`), as in an interactive shell; stdout then carries stderr too. */
+  tty?: boolean;
   cwd?: string;
 }
+
+const quote = (text: string) => `'${text.replace(/'/g, "'\\''")}'`;
 
 export const testCredentials = { AWS_ACCESS_KEY_ID: "AKIDMESHPLANETEST", AWS_SECRET_ACCESS_KEY: "meshplane-test-secret" };
 
@@ -35,7 +39,8 @@ export function runMeshplane(args: readonly string[], options: CliRunOptions = {
     ...(options.endpoint ? { AWS_ENDPOINT_URL_APP_MESH: options.endpoint } : {}),
     ...options.env,
   };
-  const [command, argv] = options.npx ? ["npx", ["--no-install", "meshplane", ...args]] : [process.execPath, [path.join(repoRoot, "bin/meshplane.js"), ...args]];
+  let [command, argv] = options.npx ? ["npx", ["--no-install", "meshplane", ...args]] : [process.execPath, [path.join(repoRoot, "bin/meshplane.js"), ...args]];
+  if (options.tty) [command, argv] = ["script", ["-qec", [command, ...argv].map(quote).join(" "), "/dev/null"]];
   return new Promise((resolve, reject) => {
     const child = spawn(command, argv, { cwd: options.cwd ?? repoRoot, env, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
