@@ -15,7 +15,7 @@ import type { Origins, SourceDocument } from "../source.js";
 import { kubernetesNaming } from "./field-names.js";
 import { appMeshApiGroup, appMeshApiVersion, readObjects, type KubernetesObject } from "./objects.js";
 import { matchesSelector } from "./selectors.js";
-import { routeTagsAnnotation, tagsAnnotation } from "./annotations.js";
+import { parseRouteTags, parseTags, routeTagsAnnotation, tagsAnnotation } from "./annotations.js";
 
 export interface KubernetesOptions {
   /** `--mesh`: the App Mesh mesh of objects whose namespace no Mesh selects. */
@@ -119,7 +119,8 @@ export function resolveKubernetes(documents: SourceDocument[], options: Kubernet
     const target = byKind.get(kind)!.get(`${namespace}/${ref.name}`);
     if (!target) {
       const assumed = kind === "VirtualService" ? `${ref.name}.${namespace}` : `${ref.name}_${namespace}`;
-      notices.push({ message: `${kind} ${namespace}/${ref.name} is not in the input; assuming its App Mesh name is ${assumed}`, ...withLocation(origins.locate(site.container, site.key)) });
+      const location = origins.locate(site.container, site.key);
+      notices.push({ message: `${kind} ${namespace}/${ref.name} is not in the input; assuming its App Mesh name is ${assumed}`, ...(location ? { location } : {}) });
       return assumed;
     }
     const fromMesh = meshOf(from).meshName;
@@ -301,29 +302,3 @@ export function resolveKubernetes(documents: SourceDocument[], options: Kubernet
 }
 
 const withLocation = (location: WantedResource["source"]) => (location ? { source: location } : {});
-
-function parseJsonAnnotation(text: string, object: KubernetesObject, name: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new MigrateError(`annotation ${name} is not JSON`, object.location);
-  }
-}
-
-function checkTags(value: unknown, object: KubernetesObject, name: string): Tag[] {
-  if (!Array.isArray(value) || !value.every((tag) => isObject(tag) && typeof tag.key === "string" && typeof tag.value === "string")) {
-    throw new MigrateError(`annotation ${name} must be a JSON list of {"key","value"}`, object.location);
-  }
-  return value.map((tag) => ({ key: tag.key as string, value: tag.value as string }));
-}
-
-function parseTags(text: string | undefined, object: KubernetesObject): Tag[] | undefined {
-  return text === undefined ? undefined : checkTags(parseJsonAnnotation(text, object, tagsAnnotation), object, tagsAnnotation);
-}
-
-function parseRouteTags(text: string | undefined, object: KubernetesObject): Record<string, Tag[]> | undefined {
-  if (text === undefined) return undefined;
-  const value = parseJsonAnnotation(text, object, routeTagsAnnotation);
-  if (!isObject(value)) throw new MigrateError(`annotation ${routeTagsAnnotation} must be a JSON object of route name → tags`, object.location);
-  return Object.fromEntries(Object.entries(value).map(([route, tags]) => [route, checkTags(tags, object, routeTagsAnnotation)]));
-}
