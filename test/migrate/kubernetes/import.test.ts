@@ -92,6 +92,14 @@ describe("resolveKubernetes", () => {
     expect(find(resources, "virtualService", "a.apps").spec).toEqual({ provider: { virtualNode: { virtualNodeName: "serviceA" } } });
   });
 
+  it("assumes the default name of a referenced object missing from the input, with a located notice", () => {
+    const { resources, notices } = resolve(manifest(meshAndNamespace + service("s", "virtualNode: { virtualNodeRef: { name: elsewhere } }")));
+    expect(find(resources, "virtualService", "s.apps").spec).toEqual({ provider: { virtualNode: { virtualNodeName: "elsewhere_apps" } } });
+    const notice = notices.find((n) => n.message.startsWith("VirtualNode apps/elsewhere"))!;
+    expect(notice.message).toBe("VirtualNode apps/elsewhere is not in the input; assuming its App Mesh name is elsewhere_apps");
+    expect(notice.location).toMatchObject({ file: "m.yaml", document: 3, field: "spec.provider.virtualNode.virtualNodeRef" });
+  });
+
   it("resolves ARNs in the same mesh and refuses ones of another mesh", () => {
     const arn = (mesh: string) => `virtualNode: { virtualNodeARN: "arn:aws:appmesh:us-west-2:111122223333:mesh/${mesh}/virtualNode/legacy" }`;
     expect(find(resolve(manifest(meshAndNamespace + service("s", arn("apps")))).resources, "virtualService", "s.apps").spec).toEqual({ provider: { virtualNode: { virtualNodeName: "legacy" } } });
