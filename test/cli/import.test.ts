@@ -286,6 +286,16 @@ describe("meshplane import", () => {
     }
   });
 
+  it("resolves Fn::GetAtt of a resource this run creates (its Uid) before applying what needs it", async () => {
+    const text = twoNodes("uid", []) + `  Node:\n    Type: AWS::AppMesh::VirtualNode\n    Properties:\n      MeshName: uid\n      VirtualNodeName: n\n      Spec:\n        ServiceDiscovery: { DNS: { Hostname: !Sub "\${Mesh.Uid}.mesh.local" } }\n`;
+    const plan = await meshplane(["import", file("uid.yaml", text), "--dry-run", "--output", "json"]);
+    expect(JSON.parse(plan.stdout).changes[1].spec.serviceDiscovery.dns.hostname).toBe('(known after apply: Mesh.Uid in "${Mesh.Uid}.mesh.local")');
+    expect((await meshplane(["import", file("uid.yaml", text)])).code).toBe(0);
+    const uid = (await client.send(new DescribeMeshCommand({ meshName: "uid" }))).mesh!.metadata!.uid!;
+    expect((await node("uid", "n")).spec!.serviceDiscovery).toEqual({ dns: { hostname: `${uid}.mesh.local` } });
+    expect((await meshplane(["import", file("uid.yaml", text)])).stdout).toContain("mesh uid: up to date (2 unchanged)");
+  });
+
   it("shows a progress bar on a terminal instead of one line per change", async () => {
     const result = await meshplane(["import", file("tty.yaml", twoNodes("tty", ["A", "B"]))], { tty: true });
     expect(result.code).toBe(0);

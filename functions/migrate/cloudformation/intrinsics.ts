@@ -15,6 +15,11 @@ export const noValue: unique symbol = Symbol("AWS::NoValue");
 /** A value known only after apply, e.g. `!GetAtt NewNode.Uid`; `description` says which. */
 export class Pending {
   constructor(readonly description: string) {}
+
+  /** How plans (JSON and text) show it. */
+  toJSON(): string {
+    return `(known after apply: ${this.description})`;
+  }
 }
 
 export interface IntrinsicContext {
