@@ -1,6 +1,6 @@
 // What an import wants to exist: App Mesh resources in the API's own shapes (names, spec, tags), whichever
 // format they were read from; and the order in which App Mesh lets them be created.
-import { kindDescriptors, type ResourceKind } from "../appmesh/index.js";
+import { kindDescriptors, type KindDescriptor, type ResourceKind } from "../appmesh/index.js";
 import type { SourceLocation } from "./migrate-error.js";
 
 export type { ResourceKind };
@@ -79,6 +79,14 @@ export function apiNameMembers(identity: ResourceIdentity, meshOwner?: string): 
   if (identity.kind !== "mesh") members[descriptor.nameMember] = identity.name;
   if (meshOwner !== undefined && identity.kind !== "mesh") members.meshOwner = meshOwner;
   return members;
+}
+
+/** The other resources of its mesh a resource's spec names (which must exist before it and may not be deleted while it does). */
+export function referencesOf(resource: { kind: ResourceKind; meshName: string; spec: Record<string, unknown> }): ResourceIdentity[] {
+  // The descriptor types `references` by the kind's own spec shape; a resource read from an input is checked
+  // against that shape by the model's validation, not by the compiler.
+  const descriptor: KindDescriptor = kindDescriptors[resource.kind];
+  return descriptor.references(resource.spec as never).map((reference) => ({ kind: reference.toKind as ResourceKind, meshName: resource.meshName, parentName: "", name: reference.toName }));
 }
 
 /** Where a kind's `List` output holds its resources, and the member naming each: `{ listKey: "routes", nameMember: "routeName" }`. */

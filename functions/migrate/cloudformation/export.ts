@@ -4,7 +4,7 @@
 // as well as importing back into meshplane.
 import { kindDescriptors } from "../../appmesh/index.js";
 import { renameFromModel } from "../model-mapping.js";
-import { compareForApply, resourceKey, type ResourceIdentity, type WantedResource } from "../resource.js";
+import { compareForApply, referencesOf, resourceKey, type ResourceIdentity, type WantedResource } from "../resource.js";
 import { cloudFormationNaming } from "./naming.js";
 import { cloudFormationNameProperties, cloudFormationTypes } from "./property-names.js";
 
@@ -49,7 +49,7 @@ export function toCloudFormationTemplate(input: readonly WantedResource[]): Reco
     const needs: ResourceIdentity[] = [];
     if (resource.kind !== "mesh") needs.push({ kind: "mesh", meshName: resource.meshName, parentName: "", name: resource.meshName });
     if (descriptor.parent) needs.push({ kind: descriptor.parent.kind, meshName: resource.meshName, parentName: "", name: resource.parentName });
-    for (const reference of descriptor.references(resource.spec)) needs.push({ kind: reference.toKind as ResourceIdentity["kind"], meshName: resource.meshName, parentName: "", name: reference.toName });
+    needs.push(...referencesOf(resource));
     const dependsOn = [...new Set(needs.flatMap((identity) => idOf(identity) ?? []))].sort();
     body[ids.get(resourceKey(resource))!] = { Type: typeOfKind[resource.kind], ...(dependsOn.length > 0 ? { DependsOn: dependsOn } : {}), Properties: properties };
   }

@@ -4,7 +4,7 @@
 // referenced node, router or service that neither exists nor is wanted) so that such an input applies nothing.
 import { kindDescriptors } from "../../appmesh/index.js";
 import { MigrateError } from "../migrate-error.js";
-import { applyTier, compareForApply, describeResource, resourceKey, type ExistingLookup, type ResourceIdentity, type Tag, type WantedResource } from "../resource.js";
+import { applyTier, compareForApply, describeResource, referencesOf, resourceKey, type ExistingLookup, type ResourceIdentity, type Tag, type WantedResource } from "../resource.js";
 import { diffSpecs, type FieldChange } from "./spec-diff.js";
 
 /** A resource as the API describes it. */
@@ -107,8 +107,7 @@ export function planChanges(wanted: readonly WantedResource[], state: CurrentSta
     if (parent && !willExist({ kind: parent.kind, meshName: resource.meshName, parentName: "", name: resource.parentName })) {
       throw new MigrateError(`${describeResource(resource)} belongs to ${kindDescriptors[parent.kind].title.toLowerCase()} ${resource.parentName}, which does not exist and is not in the input`, resource.source);
     }
-    for (const reference of kindDescriptors[resource.kind].references(resource.spec)) {
-      const target: ResourceIdentity = { kind: reference.toKind as ResourceIdentity["kind"], meshName: resource.meshName, parentName: "", name: reference.toName };
+    for (const target of referencesOf(resource)) {
       if (!willExist(target)) {
         throw new MigrateError(`${describeResource(resource)} refers to ${describeResource(target)}, which does not exist and is not in the input`, resource.source);
       }
