@@ -1,0 +1,43 @@
+// Exit statuses and the CLI's one error: what failed, said once, in words a user acts on. Every command maps
+// whatever it catches through `describeFailure`, so input errors name file, document, line and field, and API
+// refusals name App Mesh's exception.
+import { MigrateError } from "../migrate/index.js";
+
+/** 0 success, 1 failure, 2 usage error, 3 `diff` found differences (as `terraform plan -detailed-exitcode`). */
+export const exitCodes = { success: 0, failure: 1, usage: 2, differences: 3 } as const;
+
+const brand = Symbol.for("meshplane.CliFailure");
+
+/** A failure the CLI reports as its message alone (no stack), with exit status 1 unless told otherwise. */
+export class CliFailure extends Error {
+  readonly [brand] = true;
+  override readonly name = "CliFailure";
+
+  constructor(
+    message: string,
+    readonly exitCode: number = exitCodes.failure,
+  ) {
+    super(message);
+  }
+
+  static is(value: unknown): value is CliFailure {
+    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+  }
+}
+
+/** An error of the App Mesh API as the SDK throws it: the exception's name and App Mesh's message. */
+export function isServiceError(error: unknown): error is Error & { $metadata?: { httpStatusCode?: number } } {
+  return error instanceof Error && typeof (error as { $metadata?: unknown }).$metadata === "object";
+}
+
+/** The one line a failure is reported as. */
+export function describeFailure(error: unknown): string {
+  if (MigrateError.is(error)) return error.describe();
+  if (CliFailure.is(error)) return error.message;
+  if (isServiceError(error)) return `${error.name}: ${error.message}`;
+  if (error instanceof Error && error.name === "CredentialsProviderError") {
+    return `no AWS credentials (${error.message}): set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or pass --profile; a meshplane without authentication accepts any values`;
+  }
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

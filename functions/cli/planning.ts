@@ -1,0 +1,89 @@
+// What `import` and `diff` share: their input options, and the step from files to a plan (load and check the
+// inputs, read what exists in the meshes they touch, resolve, plan), printed for people or as JSON.
+import type { AppMeshClient } from "@aws-sdk/client-app-mesh";
+import { Option, type Command } from "commander";
+import {
+  loadInputs,
+  lookupIn,
+  planChanges,
+  planToJson,
+  renderPlanText,
+  touchedMeshes,
+  formatLocation,
+  type CurrentState,
+  type ImportSettings,
+  type LoadedInputs,
+  type Notice,
+  type Plan,
+} from "../migrate/index.js";
+import type { CliIo } from "./io.js";
+import { choice, collectPairs } from "./options.js";
+import { discoverAccountId, readCurrentState } from "./current-state.js";
+import { readInputFiles } from "./read-inputs.js";
+
+export interface InputOptions {
+  parameter?: Map<string, string>;
+  importValue?: Map<string, string>;
+  attribute?: Map<string, string>;
+  stackName?: string;
+  accountId?: string;
+  mesh?: string;
+  namespace?: string;
+  prune?: boolean;
+  output: "text" | "json";
+}
+
+export function addInputOptions(command: Command): Command {
+  return command
+    .argument("<file...>", 'templates, manifests or exports: files, directories (e.g. cdk.out), or "-" for stdin')
+    .option("-p, --parameter <Key=Value>", "CloudFormation parameter value (repeatable)", collectPairs)
+    .option("--import-value <Name=Value>", "value of an export that Fn::ImportValue names (repeatable)", collectPairs)
+    .option("--attribute <Logical[.Attribute]=Value>", "Ref or Fn::GetAtt value of a resource meshplane does not create (repeatable)", collectPairs)
+    .option("--stack-name <name>", "AWS::StackName (the stack's name in CloudFormation); also prefixes generated names")
+    .option("--account-id <id>", "AWS::AccountId (default: meshplane's account, from its meshes)")
+    .option("--mesh <name>", "mesh of Kubernetes objects whose namespace no Mesh in the input selects")
+    .option("--namespace <namespace>", "namespace of Kubernetes objects written without one", "default")
+    .option("--prune", "also delete resources of the touched meshes that the input does not define")
+    .addOption(new Option("-o, --output <format>", "plan output").choices(["text", "json"]).default("text").argParser(choice(["text", "json"] as const)));
+}
+
+export interface PlannedInputs {
+  plan: Plan;
+  notices: Notice[];
+  inputs: LoadedInputs;
+  state: CurrentState;
+}
+
+/** Files → plan. Throws (with file, document, line and field) for inputs that cannot be applied. */
+export async function planFromInputs(files: readonly string[], options: InputOptions, client: AppMeshClient, region: string, io: CliIo): Promise<PlannedInputs> {
+  const inputFiles = await readInputFiles(files, io.stdin, io.cwd);
+  const accountId = options.accountId ?? (await discoverAccountId(client));
+  const settings: ImportSettings = {
+    cloudFormation: {
+      parameters: options.parameter ?? new Map(),
+      importValues: options.importValue ?? new Map(),
+      attributes: options.attribute ?? new Map(),
+      region,
+      ...(options.stackName !== undefined ? { stackName: options.stackName } : {}),
+      ...(accountId !== undefined ? { accountId } : {}),
+    },
+    kubernetes: { ...(options.mesh !== undefined ? { mesh: options.mesh } : {}), ...(options.namespace !== undefined ? { namespace: options.namespace } : {}) },
+  };
+  const inputs = loadInputs(inputFiles, settings);
+  const meshes = touchedMeshes(inputs.resolve().resources);
+  const state = await readCurrentState(client, meshes);
+  const { resources, notices } = inputs.resolve(lookupIn(state));
+  const plan = planChanges(resources, state, { prune: options.prune === true });
+  return { plan, notices, inputs, state };
+}
+
+const compareNotices = (a: Notice, b: Notice) =>
+  (a.location?.file ?? "").localeCompare(b.location?.file ?? "") || (a.location?.document ?? 0) - (b.location?.document ?? 0) || (a.location?.line ?? 0) - (b.location?.line ?? 0);
+
+/** Notices on stderr (one line each, in input order), the plan on stdout. */
+export function printPlan({ plan, notices }: PlannedInputs, options: InputOptions, io: CliIo): void {
+  const sorted = [...notices].sort(compareNotices);
+  for (const notice of sorted) io.stderr.write(`notice: ${notice.location ? `${formatLocation({ ...notice.location, field: undefined })}: ` : ""}${notice.message}\n`);
+  if (options.output === "json") io.stdout.write(`${JSON.stringify(planToJson(plan, sorted), null, 2)}\n`);
+  else io.stdout.write(renderPlanText(plan));
+}
