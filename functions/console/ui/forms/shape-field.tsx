@@ -1,0 +1,392 @@
+// One form field for any shape of the App Mesh model, recursively: text, number, enum and boolean inputs; structures
+// as fieldsets whose optional parts are added on demand; unions (and the route-type choice) as a select; lists with
+// Add and Remove buttons. Labels, bounds and required marks come from the model (model/shapes.ts, model/labels.ts).
+import type { ComponentChildren } from "preact";
+import { useContext } from "preact/hooks";
+import { constraintHint, exclusiveGroups, isRequired, orderedMembers, shapeOf } from "../model/shapes.js";
+import { labelFor, lowerFirst, singular } from "../model/labels.js";
+import { fieldId, formatPath, type PathSegment } from "./field-path.js";
+import { FormContext, referenceMembers } from "./form-context.js";
+import { weightTotalNote } from "./console-rules.js";
+
+type Value = unknown;
+type Structure = Record<string, Value>;
+
+export interface ShapeFieldProps {
+  shape: string;
+  path: readonly PathSegment[];
+  value: Value;
+  onChange(value: Value): void;
+  label: string;
+  required: boolean;
+  /** `Shape.member` of the member this field edits, for console labels and reference lists. */
+  memberKey?: string;
+  /** Draw a structure's members without a fieldset around them (the top of a form). */
+  bare?: boolean;
+}
+
+const asStructure = (value: Value): Structure => (typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Structure) : {});
+
+/** A new, empty value for a shape: what "Add …" puts in. */
+export function emptyValue(shapeName: string): Value {
+  const shape = shapeOf(shapeName);
+  if (shape.type === "structure") return {};
+  if (shape.type === "list") return [];
+  if (shape.type === "boolean") return false;
+  if (shape.type === "string") return shape.enum?.[0] ?? "";
+  return undefined;
+}
+
+function withMember(structure: Structure, member: string, value: Value): Structure {
+  const next = { ...structure };
+  if (value === undefined) delete next[member];
+  else next[member] = value;
+  return next;
+}
+
+interface FieldFrameProps {
+  id: string;
+  path: string;
+  label: string;
+  required: boolean;
+  hint: string | undefined;
+  children: ComponentChildren;
+  inline?: boolean;
+}
+
+/** Label, control, hint and the API's error for one input. */
+function FieldFrame({ id, path, label, required, hint, children, inline }: FieldFrameProps) {
+  const { error } = useContext(FormContext);
+  const message = error?.path === path ? error.message : undefined;
+  return (
+    <div class={`field${inline ? " field-inline" : ""}${message ? " field-invalid" : ""}`}>
+      <label for={id}>
+        {label}
+        {!required && <span class="optional"> – optional</span>}
+      </label>
+      {children}
+      {hint && (
+        <p class="hint" id={`${id}-hint`}>
+          {hint}
+        </p>
+      )}
+      {message && (
+        <p class="field-error" id={`${id}-error`} role="alert">
+          {message}
+        </p>
+      )}
+    </div>
+  );
+}
+
+function framed(id: string, path: string, props: ShapeFieldProps, hint: string | undefined, control: ComponentChildren, inline = false) {
+  return (
+    <FieldFrame id={id} path={path} label={props.label} required={props.required} hint={hint} inline={inline}>
+      {control}
+    </FieldFrame>
+  );
+}
+
+function describedBy(id: string, hint: string | undefined, path: string, errorPath: string | undefined): string | undefined {
+  const ids = [hint ? `${id}-hint` : "", errorPath === path ? `${id}-error` : ""].filter(Boolean);
+  return ids.length > 0 ? ids.join(" ") : undefined;
+}
+
+function ScalarField(props: ShapeFieldProps) {
+  const { error, references } = useContext(FormContext);
+  const shape = shapeOf(props.shape);
+  const path = formatPath(props.path);
+  const id = fieldId(path);
+  const hint = constraintHint(props.shape);
+  const aria = { "aria-describedby": describedBy(id, hint, path, error?.path), "aria-invalid": error?.path === path ? true : undefined, "aria-required": props.required || undefined };
+  const frame = (control: ComponentChildren, inline = false) => framed(id, path, props, hint, control, inline);
+
+  if (shape.type === "boolean") {
+    return frame(<input id={id} type="checkbox" checked={props.value === true} onChange={(event) => props.onChange(event.currentTarget.checked)} {...aria} />, true);
+  }
+  if (shape.type === "integer" || shape.type === "long") {
+    return frame(
+      <input
+        id={id}
+        type="number"
+        inputMode="numeric"
+        step={1}
+        {...(shape.min !== undefined ? { min: shape.min } : {})}
+        {...(shape.max !== undefined ? { max: shape.max } : {})}
+        value={typeof props.value === "number" ? String(props.value) : ""}
+        onInput={(event) => {
+          const text = event.currentTarget.value.trim();
+          props.onChange(text === "" ? undefined : Number(text));
+        }}
+        {...aria}
+      />,
+    );
+  }
+  const text = typeof props.value === "string" ? props.value : "";
+  if (shape.enum) {
+    return frame(
+      <select id={id} value={text} onChange={(event) => props.onChange(event.currentTarget.value === "" ? undefined : event.currentTarget.value)} {...aria}>
+        {!props.required && <option value="">Not set</option>}
+        {props.required && text === "" && <option value="">Choose…</option>}
+        {shape.enum.map((option) => (
+          <option value={option}>{option}</option>
+        ))}
+      </select>,
+    );
+  }
+  const reference = props.memberKey ? referenceMembers[props.memberKey] : undefined;
+  const names = reference ? references[reference.kind] : undefined;
+  if (reference?.mustExist && names && (names.includes(text) || text === "")) {
+    return framed(
+      id,
+      path,
+      props,
+      undefined,
+      <select id={id} value={text} onChange={(event) => props.onChange(event.currentTarget.value === "" ? undefined : event.currentTarget.value)} {...aria} aria-describedby={describedBy(id, undefined, path, error?.path)}>
+        <option value="">{`Choose a ${lowerFirst(labelFor("", reference.kind))}…`}</option>
+        {names.map((name) => (
+          <option value={name}>{name}</option>
+        ))}
+      </select>,
+    );
+  }
+  const listId = names ? `${id}-names` : undefined;
+  return frame(
+    <>
+      <input
+        id={id}
+        type="text"
+        value={text}
+        autoComplete="off"
+        spellcheck={false}
+        {...(listId ? { list: listId } : {})}
+        onInput={(event) => props.onChange(event.currentTarget.value === "" && !props.required ? undefined : event.currentTarget.value)}
+        {...aria}
+      />
+      {listId && (
+        <datalist id={listId}>
+          {names!.map((name) => (
+            <option value={name} />
+          ))}
+        </datalist>
+      )}
+    </>,
+  );
+}
+
+/** The API's error for a fieldset-level path (a structure or list as a whole). */
+function GroupError({ path }: { path: string }) {
+  const { error } = useContext(FormContext);
+  if (error?.path !== path) return null;
+  return (
+    <p class="field-error" id={`${fieldId(path)}-error`} role="alert">
+      {error.message}
+    </p>
+  );
+}
+
+/** How the select of a union is labelled, where App Mesh's console had a word for it. */
+const choiceLabels: Readonly<Record<string, string>> = { ServiceDiscovery: "Service discovery method" };
+
+interface ChoiceFieldProps {
+  shape: string;
+  path: readonly PathSegment[];
+  label: string;
+  required: boolean;
+  members: readonly string[];
+  value: Structure | undefined;
+  /** Receives undefined when "None" is chosen. */
+  onChange(value: Structure | undefined): void;
+}
+
+/** A choice among members (a union, or an exclusive group): a select, then the chosen member's field. */
+function ChoiceField(props: ChoiceFieldProps) {
+  const { error } = useContext(FormContext);
+  const value = props.value ?? {};
+  const chosen = props.members.find((member) => value[member] !== undefined);
+  const members = shapeOf(props.shape).members ?? {};
+  const choicePath = formatPath(props.path);
+  const id = `${fieldId(choicePath)}-choice`;
+  const clear = () => props.members.reduce((next, member) => withMember(next, member, undefined), value);
+  const choose = (member: string) => {
+    if (member === "") {
+      const rest = clear();
+      props.onChange(Object.keys(rest).length === 0 ? undefined : rest);
+    } else props.onChange(withMember(clear(), member, emptyValue(members[member]!.shape)));
+  };
+  return (
+    <>
+      <div class="field">
+        <label for={id}>
+          {props.label}
+          {!props.required && <span class="optional"> – optional</span>}
+        </label>
+        <select id={id} value={chosen ?? ""} aria-invalid={error?.path === choicePath ? true : undefined} onChange={(event) => choose(event.currentTarget.value)}>
+          <option value="">{props.required ? "Choose…" : "None"}</option>
+          {props.members.map((member) => (
+            <option value={member}>{labelFor(props.shape, member)}</option>
+          ))}
+        </select>
+        <GroupError path={choicePath} />
+      </div>
+      {chosen && (
+        <ShapeField
+          shape={members[chosen]!.shape}
+          path={[...props.path, chosen]}
+          value={value[chosen]}
+          onChange={(next) => props.onChange(withMember(value, chosen, next))}
+          label={labelFor(props.shape, chosen)}
+          required
+          memberKey={`${props.shape}.${chosen}`}
+        />
+      )}
+    </>
+  );
+}
+
+/** A union member: one member of several, or the only one (drawn directly). */
+function UnionField(props: ShapeFieldProps) {
+  const members = Object.keys(shapeOf(props.shape).members ?? {});
+  const value = props.value === undefined ? undefined : asStructure(props.value);
+  if (members.length === 1 && props.required) {
+    const [only] = members as [string];
+    return (
+      <ShapeField
+        shape={shapeOf(props.shape).members![only]!.shape}
+        path={[...props.path, only]}
+        value={value?.[only]}
+        onChange={(next) => props.onChange(withMember(value ?? {}, only, next))}
+        label={labelFor(props.shape, only)}
+        required
+        memberKey={`${props.shape}.${only}`}
+        {...(props.bare ? { bare: true } : {})}
+      />
+    );
+  }
+  const label = choiceLabels[props.shape] ?? props.label;
+  return <ChoiceField shape={props.shape} path={props.path} label={label} required={props.required} members={members} value={value} onChange={props.onChange} />;
+}
+
+function StructureMembers(props: ShapeFieldProps) {
+  const value = asStructure(props.value);
+  const group = exclusiveGroups[props.shape];
+  const entries = orderedMembers(props.shape).filter(([name]) => !group?.members.includes(name));
+  return (
+    <>
+      {entries.map(([name, member]) => (
+        <ShapeField
+          shape={member.shape}
+          path={[...props.path, name]}
+          value={value[name]}
+          onChange={(next) => props.onChange(withMember(value, name, next))}
+          label={labelFor(props.shape, name)}
+          required={isRequired(props.shape, name)}
+          memberKey={`${props.shape}.${name}`}
+        />
+      ))}
+      {group && <ChoiceField shape={props.shape} path={props.path} label={group.label} required members={group.members} value={value} onChange={(next) => props.onChange(next ?? {})} />}
+    </>
+  );
+}
+
+function StructureField(props: ShapeFieldProps) {
+  const path = formatPath(props.path);
+  if (shapeOf(props.shape).union) return <UnionField {...props} />;
+  if (props.bare) return <StructureMembers {...props} />;
+  const present = props.value !== undefined;
+  const lower = lowerFirst(props.label);
+  if (!props.required && !present) {
+    return (
+      <div class="add-section">
+        <button type="button" class="button-secondary" onClick={() => props.onChange({})}>
+          {`Add ${lower}`}
+        </button>
+        <GroupError path={path} />
+      </div>
+    );
+  }
+  return (
+    <fieldset class="group" id={fieldId(path)}>
+      <legend>{props.label}</legend>
+      {!props.required && (
+        <button type="button" class="button-link remove" onClick={() => props.onChange(undefined)}>
+          {`Remove ${lower}`}
+        </button>
+      )}
+      <GroupError path={path} />
+      <StructureMembers {...props} />
+    </fieldset>
+  );
+}
+
+function ListField(props: ShapeFieldProps) {
+  const shape = shapeOf(props.shape);
+  const itemShape = shape.member!.shape;
+  const items = Array.isArray(props.value) ? (props.value as Value[]) : [];
+  const path = formatPath(props.path);
+  const item = singular(props.label);
+  const hint = constraintHint(props.shape);
+  const update = (next: Value[]) => props.onChange(next.length === 0 && !props.required ? undefined : next);
+  const isScalar = shapeOf(itemShape).type !== "structure";
+  return (
+    <fieldset class="group list" id={fieldId(path)}>
+      <legend>
+        {props.label}
+        {!props.required && <span class="optional"> – optional</span>}
+      </legend>
+      {hint && <p class="hint">{hint}</p>}
+      <GroupError path={path} />
+      {props.shape === "WeightedTargets" && items.length > 0 && (
+        <p class="list-total" role="status">
+          {weightTotalNote(items)}
+        </p>
+      )}
+      {items.map((entry, index) => {
+        const label = `${item.charAt(0).toUpperCase()}${item.slice(1)} ${index + 1}`;
+        const remove = (
+          <button type="button" class="button-link remove" onClick={() => update(items.filter((_, i) => i !== index))}>
+            {`Remove ${item} ${index + 1}`}
+          </button>
+        );
+        const field = (
+          <ShapeField
+            shape={itemShape}
+            path={[...props.path, index]}
+            value={entry}
+            onChange={(next) => update(items.map((current, i) => (i === index ? next : current)))}
+            label={label}
+            required
+            {...(props.memberKey ? { memberKey: props.memberKey } : {})}
+            bare={!isScalar}
+          />
+        );
+        return isScalar ? (
+          <div class="list-item list-item-scalar">
+            {field}
+            {remove}
+          </div>
+        ) : (
+          <fieldset class="list-item" id={fieldId(formatPath([...props.path, index]))}>
+            <legend>{label}</legend>
+            {remove}
+            <GroupError path={formatPath([...props.path, index])} />
+            {field}
+          </fieldset>
+        );
+      })}
+      <button type="button" class="button-secondary" onClick={() => update([...items, emptyValue(itemShape)])}>
+        {`Add ${item}`}
+      </button>
+    </fieldset>
+  );
+}
+
+/** The field for `shape` at `path`, registered with the form so errors can find it. */
+export function ShapeField(props: ShapeFieldProps) {
+  const form = useContext(FormContext);
+  form.register(formatPath(props.path));
+  const type = shapeOf(props.shape).type;
+  if (type === "structure") return <StructureField {...props} />;
+  if (type === "list") return <ListField {...props} />;
+  return <ScalarField {...props} />;
+}
