@@ -57,7 +57,7 @@ function AuditTable({ entries, caption }: { entries: readonly AuditEntry[]; capt
       rows={entries}
       empty="No entries match."
       columns={[
-        { header: "Time", cell: (entry) => formatTime(entry.at, "ms") },
+        { header: "Time", cell: (entry) => <span class="nowrap">{formatTime(entry.at, "ms")}</span> },
         { header: "Principal", cell: (entry) => entry.principal || <span class="muted">none</span> },
         { header: "Action", cell: (entry) => <span class="mono">{entry.action}</span> },
         { header: "Resource", cell: (entry) => <span class="mono wrap">{entry.resource}</span> },
