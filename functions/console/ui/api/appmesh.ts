@@ -91,11 +91,28 @@ export interface MeshContents {
   gatewayRoutes: ResourceData[];
 }
 
+/** Runs `work` over `items` with at most `limit` calls in flight, keeping the order of the results. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** Describes in flight at once while loading a mesh: well within the default rate limit's burst. */
+const DESCRIBE_CONCURRENCY = 8;
+
 export async function loadMesh(meshName: string, signal?: AbortSignal): Promise<MeshContents> {
   const nameOf = (kind: ResourceKind, ref: ResourceRef) => ref[kindDescriptors[kind].nameMember] as string;
   const describeAll = async (kind: ResourceKind, scope: Record<string, string>) => {
     const refs = await listAll(kind, scope, signal);
-    return Promise.all(refs.map((ref) => describe(kind, { ...scope, [kindDescriptors[kind].nameMember]: nameOf(kind, ref) }, signal)));
+    return mapLimited(refs, DESCRIBE_CONCURRENCY, (ref) => describe(kind, { ...scope, [kindDescriptors[kind].nameMember]: nameOf(kind, ref) }, signal));
   };
   const scope = { meshName };
   const [mesh, virtualServices, virtualNodes, virtualRouters, virtualGateways] = await Promise.all([

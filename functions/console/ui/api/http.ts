@@ -56,8 +56,25 @@ async function errorOf(response: Response): Promise<ApiError> {
   return new ApiError((type ?? `HTTP${response.status}`).split(":")[0]!, message, response.status);
 }
 
-/** Sends one request and returns its JSON; throws ApiError for error answers. */
+const RETRIES_WHEN_THROTTLED = 4;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Sends one request and returns its JSON; throws ApiError for error answers. A TooManyRequestsException (the
+ * principal's rate limit, e.g. while the topology describes a large mesh) is retried with back-off, a few times.
+ */
 export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await requestOnce<T>(method, path, options);
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status !== 429 || attempt >= RETRIES_WHEN_THROTTLED || options.signal?.aborted) throw error;
+      await sleep(250 * 2 ** attempt);
+    }
+  }
+}
+
+async function requestOnce<T>(method: string, path: string, options: RequestOptions): Promise<T> {
   const url = new URL(path, location.origin);
   for (const [name, value] of Object.entries(options.query ?? {})) if (value !== undefined && value !== "") url.searchParams.set(name, String(value));
   const headers: Record<string, string> = { accept: "application/json" };

@@ -1,33 +1,9 @@
 // The App Mesh model as the console's forms read it: shapes, their members in a readable order, which members are
 // required, ranges and lengths for hints. Everything comes from functions/appmesh's generated model; the few
 // presentation choices the model cannot make (member order, route-type groups) are listed here.
-import { appMeshOperations, appMeshShapes } from "../../../appmesh/index.js";
+import { appMeshOperations, appMeshShapes, type ModelMember, type ModelOperation, type ModelShape } from "../../../appmesh/index.js";
 
-export interface ModelMember {
-  shape: string;
-  location?: string;
-  locationName?: string;
-  idempotencyToken?: boolean;
-}
-
-export interface ModelShape {
-  type: "structure" | "list" | "string" | "integer" | "long" | "boolean" | "timestamp" | "map" | "double" | "float";
-  required?: readonly string[];
-  union?: boolean;
-  min?: number;
-  max?: number;
-  pattern?: string;
-  enum?: readonly string[];
-  member?: { shape: string };
-  members?: Readonly<Record<string, ModelMember>>;
-}
-
-export interface ModelOperation {
-  method: string;
-  requestUri: string;
-  input?: string;
-  output?: string;
-}
+export type { ModelMember, ModelOperation, ModelShape };
 
 const shapes = appMeshShapes as unknown as Readonly<Record<string, ModelShape>>;
 export const operations = appMeshOperations as unknown as Readonly<Record<string, ModelOperation>>;

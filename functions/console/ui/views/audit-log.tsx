@@ -8,6 +8,7 @@ import { ErrorAlert, Loading, PageHeader, Section, formatTime } from "../compone
 import { useAsync } from "../components/use-async.js";
 import { pathOf } from "../router.js";
 
+/** One entry as GET /v1/audit answers it (the UI knows the HTTP API, not the store behind it). */
 export interface AuditEntry {
   seq: number;
   at: number;

@@ -1,21 +1,16 @@
 // The endpoint registry (meshplane's stand-in for AWS Cloud Map, /v1/endpoints): the instances virtual nodes with
 // awsCloudMap service discovery are sent, with Register and Deregister.
 import { useState } from "preact/hooks";
+import type { EndpointInstance } from "../../../appmesh/index.js";
 import { errorText, request } from "../api/http.js";
 import { ConfirmDialog } from "../components/confirm-dialog.js";
 import { DataTable } from "../components/data-table.js";
+import { KeyValueList, type KeyValue } from "../components/key-value-list.js";
 import { Alert, ErrorAlert, Loading, PageHeader, Section } from "../components/page.js";
 import { useAsync } from "../components/use-async.js";
 
-interface Instance {
-  namespaceName: string;
-  serviceName: string;
-  instanceId: string;
-  address: string;
-  port: number;
-  attributes: Record<string, string>;
-  health: string;
-}
+/** What GET /v1/endpoints lists. */
+type Instance = EndpointInstance;
 
 const pathFor = (instance: Pick<Instance, "namespaceName" | "serviceName" | "instanceId">) =>
   `/v1/endpoints/${[instance.namespaceName, instance.serviceName, instance.instanceId].map(encodeURIComponent).join("/")}`;
@@ -25,7 +20,7 @@ const HEALTH = ["HEALTHY", "UNHEALTHY", "UNKNOWN"];
 function RegisterForm({ onRegistered }: { onRegistered(): void }) {
   const empty = { namespaceName: "", serviceName: "", instanceId: "", address: "", port: "", health: "HEALTHY" };
   const [form, setForm] = useState(empty);
-  const [attributes, setAttributes] = useState<Array<{ key: string; value: string }>>([]);
+  const [attributes, setAttributes] = useState<KeyValue[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const text = (name: keyof typeof empty, label: string, type = "text") => (
@@ -68,29 +63,7 @@ function RegisterForm({ onRegistered }: { onRegistered(): void }) {
           </select>
         </div>
       </div>
-      <fieldset class="group list">
-        <legend>
-          Attributes<span class="optional"> – optional</span>
-        </legend>
-        {attributes.map((attribute, index) => (
-          <div class="header-row">
-            <div class="field">
-              <label for={`attribute-${index}-key`}>{`Attribute ${index + 1} key`}</label>
-              <input id={`attribute-${index}-key`} type="text" value={attribute.key} onInput={(event) => setAttributes(attributes.map((a, i) => (i === index ? { ...a, key: event.currentTarget.value } : a)))} />
-            </div>
-            <div class="field">
-              <label for={`attribute-${index}-value`}>{`Attribute ${index + 1} value`}</label>
-              <input id={`attribute-${index}-value`} type="text" value={attribute.value} onInput={(event) => setAttributes(attributes.map((a, i) => (i === index ? { ...a, value: event.currentTarget.value } : a)))} />
-            </div>
-            <button type="button" class="button-link remove" onClick={() => setAttributes(attributes.filter((_, i) => i !== index))}>
-              {`Remove attribute ${index + 1}`}
-            </button>
-          </div>
-        ))}
-        <button type="button" class="button-secondary" onClick={() => setAttributes([...attributes, { key: "", value: "" }])}>
-          Add attribute
-        </button>
-      </fieldset>
+      <KeyValueList legend="Attributes" item="attribute" keyWord="key" idPrefix="attribute" entries={attributes} onChange={setAttributes} />
       <div class="form-actions">
         <button type="submit" class="button-primary" disabled={busy}>
           Register instance

@@ -8,6 +8,7 @@ import { explainRequest, readConfigDump, type Explanation } from "../../../xds/e
 import { kindDescriptors, listAll } from "../api/appmesh.js";
 import { errorText } from "../api/http.js";
 import { DataTable } from "../components/data-table.js";
+import { KeyValueList, type KeyValue } from "../components/key-value-list.js";
 import { Alert, ErrorAlert, Loading, PageHeader, Section } from "../components/page.js";
 import { useAsync } from "../components/use-async.js";
 import { fetchConfigDump, type ConfigDump } from "./config-dump.js";
@@ -22,11 +23,6 @@ function loadCore(): Promise<Core> {
 }
 
 const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
-
-interface Header {
-  name: string;
-  value: string;
-}
 
 interface Answer {
   explanation: Explanation;
@@ -124,7 +120,7 @@ export function ExplainPage({ meshName }: { meshName: string }) {
   const [authority, setAuthority] = useState("");
   const [path, setPath] = useState("/");
   const [port, setPort] = useState("");
-  const [headers, setHeaders] = useState<Header[]>([]);
+  const [headers, setHeaders] = useState<KeyValue[]>([]);
   const [answer, setAnswer] = useState<Answer | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -146,7 +142,7 @@ export function ExplainPage({ meshName }: { meshName: string }) {
       // A fresh dump for every question: the answer is about what the node is served now.
       const [core, current] = await Promise.all([loadCore(), fetchConfigDump(nodeId)]);
       const headerRecord: Record<string, string[]> = {};
-      for (const header of headers) if (header.name.trim() !== "") (headerRecord[header.name.trim().toLowerCase()] ??= []).push(header.value);
+      for (const header of headers) if (header.key.trim() !== "") (headerRecord[header.key.trim().toLowerCase()] ??= []).push(header.value);
       const portNumber = port.trim() === "" ? undefined : Number(port);
       const explanation = explainRequest(current, { ...(listener ? { listener } : {}), ...(portNumber !== undefined ? { port: portNumber } : {}), request: { method, authority: authority.trim(), path, headers: headerRecord } }, core);
       setAnswer({ explanation, dump: current });
@@ -219,29 +215,7 @@ export function ExplainPage({ meshName }: { meshName: string }) {
             <p class="hint" id="explain-port-hint">Picks the filter chain; defaults to the authority's port.</p>
           </div>
         </div>
-        <fieldset class="group list">
-          <legend>
-            Headers<span class="optional"> – optional</span>
-          </legend>
-          {headers.map((entry, index) => (
-            <div class="header-row">
-              <div class="field">
-                <label for={`explain-header-${index}-name`}>{`Header ${index + 1} name`}</label>
-                <input id={`explain-header-${index}-name`} type="text" spellcheck={false} value={entry.name} onInput={(event) => setHeaders(headers.map((h, i) => (i === index ? { ...h, name: event.currentTarget.value } : h)))} />
-              </div>
-              <div class="field">
-                <label for={`explain-header-${index}-value`}>{`Header ${index + 1} value`}</label>
-                <input id={`explain-header-${index}-value`} type="text" spellcheck={false} value={entry.value} onInput={(event) => setHeaders(headers.map((h, i) => (i === index ? { ...h, value: event.currentTarget.value } : h)))} />
-              </div>
-              <button type="button" class="button-link remove" onClick={() => setHeaders(headers.filter((_, i) => i !== index))}>
-                {`Remove header ${index + 1}`}
-              </button>
-            </div>
-          ))}
-          <button type="button" class="button-secondary" onClick={() => setHeaders([...headers, { name: "", value: "" }])}>
-            Add header
-          </button>
-        </fieldset>
+        <KeyValueList legend="Headers" item="header" keyWord="name" idPrefix="explain-header" entries={headers} onChange={setHeaders} />
         <div class="form-actions">
           <button type="submit" class="button-primary" disabled={busy || nodeId === "" || authority.trim() === ""}>
             {busy ? "Explaining…" : "Explain"}

@@ -2,29 +2,11 @@
 // per xDS type the version last sent, the one the proxy accepted (ACK), and the last it rejected (NACK) with
 // Envoy's error text. The first question when a change "did not take".
 import { useEffect, useState } from "preact/hooks";
-import { request } from "../api/http.js";
+import type { ProxyStatus } from "../../../xds/index.js";
+import { ApiError, request } from "../api/http.js";
 import { ErrorAlert, Loading, PageHeader, formatTime } from "../components/page.js";
 import { Link, pathOf } from "../router.js";
 import { resourcePath } from "../resources.js";
-
-interface TypeStatus {
-  sentVersion: string | null;
-  ackedVersion: string | null;
-  nackedVersion: string | null;
-  lastNackError: string | null;
-  lastNackAt: string | null;
-}
-
-export interface ProxyStatus {
-  streamId: number;
-  protocol: "sotw" | "delta";
-  nodeId: string;
-  nodeCluster: string;
-  userAgent: string;
-  peerAddress: string;
-  connectedSince: string;
-  types: Record<string, TypeStatus>;
-}
 
 const REFRESH_MS = 2000;
 
@@ -139,7 +121,10 @@ export function ProxiesPage({ meshName }: { meshName: string }) {
         setError(undefined);
         setUpdatedAt(new Date());
       } catch (caught) {
-        if (!stopped) setError(caught);
+        if (stopped) return;
+        setError(caught);
+        // No status endpoint here (a Worker): asking again would only fail again.
+        if (caught instanceof ApiError && caught.status === 404) return;
       }
       if (!stopped) timer = setTimeout(poll, REFRESH_MS);
     };
@@ -168,7 +153,11 @@ export function ProxiesPage({ meshName }: { meshName: string }) {
         {paused ? "Updates paused" : `Live, every ${REFRESH_MS / 1000} s`}
         {updatedAt && <span class="muted">{` · updated ${updatedAt.toLocaleTimeString()}`}</span>}
       </p>
-      {error !== undefined && <ErrorAlert error={error} title="Reading the proxy status failed" />}
+      {error instanceof ApiError && error.status === 404 ? (
+        <p class="empty-state">This control plane serves no ADS (a Cloudflare Worker serves the App Mesh API and the console only): no Envoy connects to it.</p>
+      ) : (
+        error !== undefined && <ErrorAlert error={error} title="Reading the proxy status failed" />
+      )}
       {proxies === null ? (
         error === undefined && <Loading />
       ) : proxies.length === 0 ? (

@@ -164,9 +164,11 @@ export function WizardPage() {
     <section class="card review" aria-labelledby={`review-${index}`}>
       <div class="card-header">
         <h2 id={`review-${index}`}>{title}</h2>
-        <button type="button" class="button-secondary" onClick={() => { setStatuses(null); setStep(index); }} aria-label={`Edit ${title.toLowerCase()}`}>
-          Edit
-        </button>
+        <div class="actions">
+          <button type="button" class="button-secondary" onClick={() => { setStatuses(null); setStep(index); }} aria-label={`Edit ${title.toLowerCase()}`}>
+            Edit
+          </button>
+        </div>
       </div>
       <div class="card-body">{children}</div>
     </section>
