@@ -160,10 +160,10 @@ describe("console (open mode)", () => {
   });
 
   it("lays out serviceA → serviceb.apps.local → serviceB 75 / serviceBv2 25, each box opening its resource", async () => {
-    await createGuideMesh(client, "topology");
-    await open("/meshes/topology");
-    await page.getByRole("navigation", { name: "Mesh topology" }).getByRole("link", { name: "Topology" }).click();
-    const graph = page.getByRole("group", { name: "Topology of mesh topology" });
+    await createGuideMesh(client, "guide");
+    await open("/meshes/guide");
+    await page.getByRole("navigation", { name: "Mesh guide" }).getByRole("link", { name: "Topology" }).click();
+    const graph = page.getByRole("group", { name: "Topology of mesh guide" });
     await graph.waitFor();
     const edge = (from: string, to: string) => graph.locator(`[data-from="${from}"][data-to="${to}"]`);
     await expect.poll(() => edge("virtualNode:serviceA", "virtualService:serviceb.apps.local").count()).toBe(1);
@@ -185,7 +185,7 @@ describe("console (open mode)", () => {
     await graph.getByRole("link", { name: "Virtual node serviceBv2" }).focus();
     await page.keyboard.press("Enter");
     await page.getByRole("heading", { name: "serviceBv2", level: 1, exact: true }).waitFor();
-    expect(new URL(page.url()).pathname).toBe("/console/meshes/topology/virtual-nodes/serviceBv2");
+    expect(new URL(page.url()).pathname).toBe("/console/meshes/guide/virtual-nodes/serviceBv2");
   });
 
   it("pushes a weight changed in the form to a connected grpc-js ADS client, and shows its NACK in the proxies view", async () => {
