@@ -31,6 +31,8 @@ export interface ConsoleSessionsOptions {
 /** What the console learns about its session; never the cookie itself. */
 export interface SessionInfo {
   principal: string;
+  /** Whether the principal may use the admin API (audit log, keys): the page offers those views only then. */
+  admin: boolean;
   accessKeyId: string;
   csrfToken: string;
   /** Epoch milliseconds. */
@@ -131,7 +133,7 @@ export function createConsoleSessions(options: ConsoleSessionsOptions): ConsoleS
     if (parsed.expiresAt <= now()) return new AuthError("ExpiredTokenException", "The console session has expired; sign in again.");
     if (revoked.has(parsed.sessionId)) return new AuthError("ExpiredTokenException", "The console session was signed out; sign in again.");
     return {
-      info: { principal: accessKey.principal.name, accessKeyId: accessKey.accessKeyId, csrfToken: await csrfOf(parsed.sessionId), expiresAt: parsed.expiresAt },
+      info: { principal: accessKey.principal.name, admin: accessKey.principal.admin, accessKeyId: accessKey.accessKeyId, csrfToken: await csrfOf(parsed.sessionId), expiresAt: parsed.expiresAt },
       authenticated: { principal: accessKey.principal, credential: accessKey.accessKeyId },
     };
   }
@@ -153,7 +155,7 @@ export function createConsoleSessions(options: ConsoleSessionsOptions): ConsoleS
       const expiresAt = now() + ttlMs;
       const token = `${sessionId}.${expiresAt}.${toBase64Url(encoder.encode(accessKey.accessKeyId))}.${await macOf(sessionId, expiresAt, accessKey.accessKeyId, accessKey.secretAccessKey)}`;
       return {
-        info: { principal: accessKey.principal.name, accessKeyId: accessKey.accessKeyId, csrfToken: await csrfOf(sessionId), expiresAt },
+        info: { principal: accessKey.principal.name, admin: accessKey.principal.admin, accessKeyId: accessKey.accessKeyId, csrfToken: await csrfOf(sessionId), expiresAt },
         setCookie: cookieHeader(secure, token, Math.floor(ttlMs / 1000)),
       };
     },

@@ -1,5 +1,5 @@
 // The console's sign-in API (same origin as the console; JSON only, so another site cannot post it from a form):
-//   GET    /console/session   → { mode: "open" } | { mode: "signed-out" } | { mode: "signed-in", principal, accessKeyId, csrfToken, expiresAt }
+//   GET    /console/session   → { mode: "open" } | { mode: "signed-out" } | { mode: "signed-in", principal, admin, accessKeyId, csrfToken, expiresAt }
 //   POST   /console/session   { accessKeyId, secretAccessKey } → the signed-in answer and a session cookie
 //   DELETE /console/session   (CSRF header) → { mode: "signed-out" } and the cookie cleared
 // Sign-in and sign-out are audited (meshplane:ConsoleSignIn, meshplane:ConsoleSignOut).

@@ -30,7 +30,7 @@ describe("createConsoleSessions", () => {
   it("opens a session for a valid access key with an HttpOnly, SameSite=Strict cookie that stands for its principal", async () => {
     const sessions = createConsoleSessions({ directory: await directoryWith(), now: () => 1_000_000 });
     const { info, setCookie } = await signIn(sessions);
-    expect(info).toMatchObject({ principal: "ops", accessKeyId: key.accessKeyId, expiresAt: 1_000_000 + 3_600_000 });
+    expect(info).toMatchObject({ principal: "ops", admin: false, accessKeyId: key.accessKeyId, expiresAt: 1_000_000 + 3_600_000 });
     expect(setCookie).toMatch(/^meshplane-session=[^;]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=3600$/);
     const who = await sessions.authenticate(requestWith(setCookie));
     expect(who).toMatchObject({ principal: { name: "ops" }, credential: key.accessKeyId });

@@ -1,9 +1,9 @@
 // The console's shell: the session (open mode, sign-in, sign-out), the header and navigation, and which page a
 // URL shows. Views that need a large library (the layout engine, core-wasm) load when first opened.
 import type { ComponentChildren, FunctionComponent } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { onSessionLost } from "./api/http.js";
-import { loadSession, signOut, type Session } from "./api/session.js";
+import { canReadAudit, loadSession, SessionContext, signOut, type Session } from "./api/session.js";
 import { ErrorAlert, Loading, PageHeader } from "./components/page.js";
 import { useAsync } from "./components/use-async.js";
 import { Link, navigate, pathOf, segmentsOf, useLocationPath } from "./router.js";
@@ -95,7 +95,7 @@ function NavLink({ to, current, children, exact }: { to: string; current: string
   );
 }
 
-function Navigation({ path, meshName }: { path: string; meshName: string | undefined }) {
+function Navigation({ path, meshName, audit }: { path: string; meshName: string | undefined; audit: boolean }) {
   return (
     <>
       <nav aria-label="Console" class="nav-section">
@@ -109,9 +109,11 @@ function Navigation({ path, meshName }: { path: string; meshName: string | undef
           <NavLink to="/endpoints" current={path}>
             Endpoint registry
           </NavLink>
-          <NavLink to="/audit" current={path}>
-            Audit log
-          </NavLink>
+          {audit && (
+            <NavLink to="/audit" current={path}>
+              Audit log
+            </NavLink>
+          )}
         </ul>
       </nav>
       {meshName !== undefined && (
@@ -133,7 +135,7 @@ function Navigation({ path, meshName }: { path: string; meshName: string | undef
                 ["topology", "Topology"],
                 ["proxies", "Proxies"],
                 ["explain", "Explain"],
-                ["audit", "Audit log"],
+                ...(audit ? ([["audit", "Audit log"]] as const) : []),
               ] as const
             ).map(([segment, title]) => (
               <NavLink to={pathOf("meshes", meshName, segment)} current={path}>
@@ -184,7 +186,7 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut(): void }) 
       </header>
       <div class="body">
         <aside id="sidebar" class={`sidebar${menuOpen ? " open" : ""}`}>
-          <Navigation path={path} meshName={meshName} />
+          <Navigation path={path} meshName={meshName} audit={canReadAudit(session)} />
         </aside>
         <main id="main" class="content" tabIndex={-1}>
           {page}
@@ -198,14 +200,15 @@ export function App() {
   const [session, setSession] = useState<Session | null>(null);
   const [error, setError] = useState<unknown>(undefined);
   const [notice, setNotice] = useState<string | undefined>(undefined);
+  const current = useRef<Session | null>(null);
+  current.current = session;
   useEffect(() => {
     loadSession().then(setSession, setError);
+    // An expired or revoked session: ask for sign-in again, saying why.
     return onSessionLost((lost) => {
-      setSession((current) => {
-        if (current?.mode !== "signed-in") return current;
-        setNotice(`${lost.message}`);
-        return { mode: "signed-out" };
-      });
+      if (current.current?.mode !== "signed-in") return;
+      setNotice(lost.message);
+      setSession({ mode: "signed-out" });
     });
   }, []);
   if (error !== undefined) return <ErrorAlert error={error} title="The console could not reach meshplane" />;
@@ -221,18 +224,18 @@ export function App() {
       />
     );
   }
+  const onSignOut = () => {
+    signOut().then(
+      (next) => {
+        setSession(next);
+        navigate("/", { replace: true });
+      },
+      () => setSession({ mode: "signed-out" }),
+    );
+  };
   return (
-    <Shell
-      session={session}
-      onSignOut={() => {
-        signOut().then(
-          (next) => {
-            setSession(next);
-            navigate("/", { replace: true });
-          },
-          () => setSession({ mode: "signed-out" }),
-        );
-      }}
-    />
+    <SessionContext.Provider value={session}>
+      <Shell session={session} onSignOut={onSignOut} />
+    </SessionContext.Provider>
   );
 }

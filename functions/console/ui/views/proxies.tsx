@@ -123,8 +123,8 @@ export function ProxiesPage({ meshName }: { meshName: string }) {
       } catch (caught) {
         if (stopped) return;
         setError(caught);
-        // No status endpoint here (a Worker): asking again would only fail again.
-        if (caught instanceof ApiError && caught.status === 404) return;
+        // Refused (no permission) or absent (a Worker has no ADS): asking again would only fail again.
+        if (caught instanceof ApiError && caught.status >= 400 && caught.status < 500) return;
       }
       if (!stopped) timer = setTimeout(poll, REFRESH_MS);
     };

@@ -1,6 +1,7 @@
 // One resource: its metadata, its spec (read as a form would label it, or as JSON), what it contains (a router's
 // routes, a gateway's gateway routes, a mesh's resources), who changed it, and Edit and Delete.
-import { useState } from "preact/hooks";
+import { useContext, useState } from "preact/hooks";
+import { canReadAudit, SessionContext } from "../api/session.js";
 import { callOperation, describe, kindDescriptors, operationName, type ResourceData } from "../api/appmesh.js";
 import { ConfirmDialog } from "../components/confirm-dialog.js";
 import { JsonView } from "../components/json-view.js";
@@ -58,7 +59,7 @@ function SpecSection({ address, data }: { address: ResourceAddress; data: Resour
   );
 }
 
-function MeshContents({ meshName }: { meshName: string }) {
+function MeshContents({ meshName, audit }: { meshName: string; audit: boolean }) {
   return (
     <Section title="Resources">
       <ul class="tile-list">
@@ -74,7 +75,7 @@ function MeshContents({ meshName }: { meshName: string }) {
           ["topology", "Topology", "Gateways, services, routers, routes and nodes, laid out"],
           ["proxies", "Proxies", "Connected Envoys and what they accepted"],
           ["explain", "Explain", "Which route serves a request, and why"],
-          ["audit", "Audit log", "Who changed what in this mesh"],
+          ...(audit ? [["audit", "Audit log", "Who changed what in this mesh"]] : []),
         ].map(([segment, title, text]) => (
           <li>
             <Link class="tile" to={pathOf("meshes", meshName, segment!)}>
@@ -89,6 +90,7 @@ function MeshContents({ meshName }: { meshName: string }) {
 }
 
 export function ResourceDetailPage({ address }: { address: ResourceAddress }) {
+  const session = useContext(SessionContext);
   const resource = useAsync((signal) => describe(address.kind, operationKey(address), signal), [address.kind, address.meshName, address.parentName, address.name]);
   const [deleting, setDeleting] = useState(false);
   const noun = nounOf(address.kind);
@@ -143,7 +145,7 @@ export function ResourceDetailPage({ address }: { address: ResourceAddress }) {
       <Section title="Details">
         <Metadata data={data} />
       </Section>
-      {address.kind === "mesh" && <MeshContents meshName={address.meshName} />}
+      {address.kind === "mesh" && <MeshContents meshName={address.meshName} audit={canReadAudit(session)} />}
       {address.kind === "virtualRouter" && (
         <Section title="Routes" actions={<CreateLink collection={parentOf("route")} />}>
           <ResourceTable collection={parentOf("route")} caption={`Routes of ${address.name}`} />
@@ -155,7 +157,7 @@ export function ResourceDetailPage({ address }: { address: ResourceAddress }) {
         </Section>
       )}
       <SpecSection address={address} data={data} />
-      <RecentChanges arn={data.metadata.arn} />
+      {canReadAudit(session) && <RecentChanges arn={data.metadata.arn} />}
     </>
   );
 }
