@@ -3,7 +3,7 @@
 import { toJson } from "@bufbuild/protobuf";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { normalizePath as gatewayNormalizePath } from "../../functions/gateway/config/route-entries.js";
+import { normalizePath as gatewayNormalizePath } from "../../functions/gateway/core/config/route-entries.js";
 import { loadCore, normalizeRequestPath, RouteTable, routeTableSpecFromEnvoyJson, type RouteTableSpec } from "../../core-wasm/node.js";
 import { envoyRegistry, RouteConfigurationSchema } from "../../functions/envoy/index.js";
 import { resourceToJson } from "../../functions/xds/config-dump.js";

@@ -6,7 +6,7 @@ import { constraintHint, shapeOf } from "../model/shapes.js";
 import { labelFor, lowerFirst } from "../model/labels.js";
 import { fieldId, formatPath } from "./field-path.js";
 import { FormContext, referenceMembers } from "./form-context.js";
-import type { ShapeFieldProps } from "./shape-field.js";
+import type { ShapeFieldProps } from "./field-props.js";
 
 interface FieldFrameProps {
   id: string;

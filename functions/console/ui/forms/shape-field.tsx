@@ -8,22 +8,13 @@ import { fieldId, formatPath, type PathSegment } from "./field-path.js";
 import { FormContext } from "./form-context.js";
 import { weightTotalNote } from "./console-rules.js";
 import { GroupError, ScalarField } from "./scalar-field.js";
+import type { ShapeFieldProps } from "./field-props.js";
+
+export type { ShapeFieldProps };
 
 type Value = unknown;
 type Structure = Record<string, Value>;
 
-export interface ShapeFieldProps {
-  shape: string;
-  path: readonly PathSegment[];
-  value: Value;
-  onChange(value: Value): void;
-  label: string;
-  required: boolean;
-  /** `Shape.member` of the member this field edits, for console labels and reference lists. */
-  memberKey?: string;
-  /** Draw a structure's members without a fieldset around them (the top of a form). */
-  bare?: boolean;
-}
 
 const asStructure = (value: Value): Structure => (typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Structure) : {});
 

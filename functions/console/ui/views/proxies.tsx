@@ -2,11 +2,23 @@
 // per xDS type the version last sent, the one the proxy accepted (ACK), and the last it rejected (NACK) with
 // Envoy's error text. The first question when a change "did not take".
 import { useEffect, useState } from "preact/hooks";
-import type { ProxyStatus } from "../../../xds/index.js";
 import { ApiError, request } from "../api/http.js";
 import { ErrorAlert, Loading, PageHeader, formatTime } from "../components/page.js";
 import { Link, pathOf } from "../router.js";
 import { resourcePath } from "../resources.js";
+
+/** One connected Envoy as GET /v1/xds/proxies answers it (the UI knows the HTTP API, not the server's modules). */
+export interface ProxyStatus {
+  streamId: number;
+  protocol: "sotw" | "delta";
+  nodeId: string;
+  nodeCluster: string;
+  userAgent: string;
+  peerAddress: string;
+  connectedSince: string;
+  /** By type URL: the version last sent, the one ACKed, the last NACKed with Envoy's error. */
+  types: Record<string, { sentVersion: string | null; ackedVersion: string | null; nackedVersion: string | null; lastNackError: string | null; lastNackAt: string | null }>;
+}
 
 const REFRESH_MS = 2000;
 
