@@ -66,6 +66,8 @@ export type {
 } from "./spec.js";
 // Core and CompiledRegex are exported as types only: instances come from instantiateCore and Core#compileRegex.
 export type { Core, CompiledRegex };
+export { routeTableSpecFromEnvoyJson, normalizeRequestPath } from "./envoy-json.js";
+export type { PathNormalization } from "./envoy-json.js";
 
 /**
  * The default bound on a regex's compiled program, in VM instructions. It bounds matching work per input byte.

@@ -13,6 +13,7 @@ import { startAuth, type ControlPlaneAuth } from "./auth/node-auth.js";
 import { createAdsAuthInterceptor } from "./auth/ads-interceptor.js";
 import { readTlsMaterial, watchTlsMaterial } from "./auth/tls.js";
 import { configFromEnv, type ControlPlaneConfig } from "./config.js";
+import { consoleAssetFiles, createConsoleApp } from "./console/index.js";
 import { loadCore } from "../core-wasm/node.js";
 import { createRegexChecker } from "./regex-checker.js";
 import { startXdsServer } from "./xds/server/node-server.js";
@@ -62,6 +63,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Run
     observers: [auth.adsAudit],
   });
   app.route("/", xds.httpApp);
+  app.route("/", createConsoleApp({ files: consoleAssetFiles, sessions: auth.sessions, audit: auth.audit }));
   // Extra ADS listeners (MESHPLANE_XDS_TLS_PORT with TLS, MESHPLANE_XDS_SOCKET on a Unix socket), relayed to the ADS.
   const adsListeners = await auth.startAdsListeners({ host: config.host, port: xds.port });
 
@@ -75,6 +77,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Run
   const url = `${tls ? "https" : "http"}://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   console.log(`meshplane: App Mesh API on ${url} (${backend === "sqlite" ? `SQLite ${config.sqliteFile}` : "PostgreSQL"})`);
   console.log(`meshplane: ADS (gRPC, h2c) on ${config.host}:${xds.port}`);
+  console.log(`meshplane: console on ${url}/console/`);
   if (adsListeners.tlsPort !== undefined) console.log(`meshplane: ADS (gRPC, TLS) on ${config.host}:${adsListeners.tlsPort}`);
   if (adsListeners.socketPath !== undefined) console.log(`meshplane: ADS (gRPC, Unix socket) on ${adsListeners.socketPath}`);
   if (!auth.api.enforcing) {

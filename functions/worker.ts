@@ -1,5 +1,5 @@
-// meshplane on Cloudflare Workers: the same App Mesh API over D1 (binding DB). `npm run dev` runs it under
-// `wrangler dev`, offline, after applying db/migrations/sqlite to the local D1.
+// meshplane on Cloudflare Workers: the same App Mesh API and console over D1 (binding DB). `npm run dev` runs it
+// under `wrangler dev`, offline, after building the console and applying db/migrations/sqlite to the local D1.
 //
 // A deployed Worker is reachable by anyone, so it is secure by default: requests must be SigV4-signed by a
 // principal of MESHPLANE_AUTH (the JSON of an auth file, set with `wrangler secret put MESHPLANE_AUTH`);
@@ -12,9 +12,11 @@ import { createAppMeshService, createEndpointRegistry } from "./appmesh/index.js
 import { createAdminRoutes } from "./auth/admin-routes.js";
 import { createAuditLog } from "./auth/audit.js";
 import { createApiAuth } from "./auth/middleware.js";
+import { createConsoleSessions } from "./auth/console-sessions.js";
 import { MutablePrincipalDirectory, parseAuthFile } from "./auth/principals.js";
 import { importSecretKey } from "./auth/secret-box.js";
 import { configFromEnv } from "./config.js";
+import { consoleAssetFiles, createConsoleApp } from "./console/index.js";
 import { createRegexChecker } from "./regex-checker.js";
 import { instantiateCore, type Core } from "../core-wasm/index.js";
 import coreModule from "../core-wasm/build/core.wasm";
@@ -47,9 +49,13 @@ async function createWorkerApp(env: WorkerEnv): Promise<Hono> {
     directory.replaceFileContent(await parseAuthFile(variables.MESHPLANE_AUTH!, secretKey));
   }
   const audit = createAuditLog(store);
-  const api = createApiAuth({ directory, audit, tags: store, scope, rateLimits: directory ? config.auth.rateLimits : null, signingName: config.auth.signingName });
+  // Sessions verify in every isolate that shares MESHPLANE_AUTH_SECRET_KEY; without it, only in the isolate that signed in.
+  const sessions = directory ? createConsoleSessions({ directory, ...(config.auth.secretKey ? { secret: config.auth.secretKey } : {}), ttlMs: config.auth.consoleSessionTtlMs }) : null;
+  const api = createApiAuth({ directory, audit, tags: store, scope, rateLimits: directory ? config.auth.rateLimits : null, signingName: config.auth.signingName, sessions });
   const routes = createAdminRoutes({ auth: api, audit, scope });
-  return createApiApp({ service, endpoints: createEndpointRegistry(store), auth: { forOperation: api.forOperation, routes } });
+  const app = createApiApp({ service, endpoints: createEndpointRegistry(store), auth: { forOperation: api.forOperation, routes } });
+  app.route("/", createConsoleApp({ files: consoleAssetFiles, sessions, audit, encoding: "identity" }));
+  return app;
 }
 
 export default {

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suites drive for real: the AWS CLI and a PostgreSQL server.
-# Safe to run again; does nothing when both are present. Needs root (or sudo) only when something is missing.
+# Installs the Debian packages the test suites drive for real: the AWS CLI, a PostgreSQL server, and Chromium
+# (the console's browser tests drive /usr/bin/chromium with playwright-core, which never downloads a browser).
+# Safe to run again; does nothing when all are present. Needs root (or sudo) only when something is missing.
 set -euo pipefail
 missing=()
 command -v aws >/dev/null 2>&1 || missing+=(awscli)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if ((${#missing[@]})); then
   sudo_cmd=()
   [ "$(id -u)" = 0 ] || sudo_cmd=(sudo)

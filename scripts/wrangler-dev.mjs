@@ -1,5 +1,7 @@
-// `npm run dev`: applies the SQLite migrations to the local D1 database, then runs `wrangler dev` offline.
+// `npm run dev`: builds what the Worker bundles when it is missing or stale (core-wasm, the console), applies the
+// SQLite migrations to the local D1 database, then runs `wrangler dev` offline.
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 
 const offline = {
   ...process.env,
@@ -9,6 +11,10 @@ const offline = {
   CLOUDFLARE_CF_FETCH_ENABLED: "false",
 };
 const wrangler = (args) => spawnSync("npx", ["wrangler", ...args], { stdio: "inherit", env: offline });
+
+const node = (script, ...args) => spawnSync(process.execPath, [script, ...args], { stdio: "inherit" });
+if (!existsSync("core-wasm/build/core.wasm") && node("core-wasm/build.mjs").status !== 0) process.exit(1);
+if (node("functions/console/build.mjs", "--if-stale").status !== 0) process.exit(1);
 
 const migrated = wrangler(["d1", "migrations", "apply", "DB", "--local"]);
 if (migrated.status !== 0) process.exit(migrated.status ?? 1);

@@ -1,5 +1,6 @@
 // Runs once before every suite: makes sure the generated artefacts exist (a clone that skipped
-// `npm install`'s postinstall would otherwise fail with confusing import errors).
+// `npm install`'s postinstall would otherwise fail with confusing import errors), and that the console's build
+// is not older than its sources (the browser suites test what is built).
 import { existsSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 
@@ -13,4 +14,5 @@ export default function setup(): void {
     return existsSync(script) && !existsSync(output);
   });
   if (needsBuild) execFileSync(process.execPath, ["scripts/build.mjs"], { stdio: "inherit" });
+  else execFileSync(process.execPath, ["functions/console/build.mjs", "--if-stale"], { stdio: "inherit" });
 }

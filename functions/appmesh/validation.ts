@@ -36,13 +36,10 @@ const codePointLength = (text: string) => {
   return length;
 };
 
+/** AWS's wording: "Member must have length less than or equal to 255", "… value greater than or equal to 0". */
 function checkBounds(path: string, value: unknown, size: number, shape: ModelShape, what: string): void {
-  if (shape.min !== undefined && size < shape.min) {
-    throw fail(path, value, shape.max !== undefined ? `${what} must be between ${shape.min} and ${shape.max}` : `${what} must be at least ${shape.min}`);
-  }
-  if (shape.max !== undefined && size > shape.max) {
-    throw fail(path, value, shape.min !== undefined ? `${what} must be between ${shape.min} and ${shape.max}` : `${what} must be at most ${shape.max}`);
-  }
+  if (shape.min !== undefined && size < shape.min) throw fail(path, value, `${what} greater than or equal to ${shape.min}`);
+  if (shape.max !== undefined && size > shape.max) throw fail(path, value, `${what} less than or equal to ${shape.max}`);
 }
 
 /**

@@ -7,6 +7,7 @@
 //   POST /v3/…       (REST xDS) appmesh:StreamAggregatedResources on the ARN of the request's node.id, as ADS
 //   /v1/xds/proxies  appmesh:ListProxies on `*`
 //   /v1/xds/config_dump?node=<id>  appmesh:StreamAggregatedResources on that node's ARN (it shows what the node gets)
+//   POST /v1/xds/explain {node}    the same, on the node the body names
 // /metrics stays open (Prometheus scrapes without credentials; it carries counts, not configuration).
 // Errors use the App Mesh wire format. Key management answers 400 when no MESHPLANE_AUTH_SECRET_KEY is configured.
 import { Hono, type Context } from "hono";
@@ -46,26 +47,28 @@ export function createAdminRoutes(options: AdminRoutesOptions): Hono {
     if (refused) return refused;
     await next();
   }
-  app.use("/v3/*", async (c, next) => {
-    let nodeId = "";
+  /** The node a JSON body names (`node.id` for REST xDS, `node` for explain); "" when the body does not say. */
+  async function bodyNodeId(c: Context, read: (body: Record<string, unknown>) => unknown): Promise<string> {
     try {
       // Bytes first: a body cached as parsed JSON would be re-serialised for the signature check and no longer match.
       const bytes = new Uint8Array(await c.req.arrayBuffer());
-      nodeId = String((JSON.parse(new TextDecoder().decode(bytes)) as { node?: { id?: unknown } } | null)?.node?.id ?? "");
+      const body = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown> | null;
+      return body ? String(read(body) ?? "") : "";
     } catch {
-      // An unreadable body is the REST xDS handler's to refuse; authorisation needs a node it cannot name.
+      // An unreadable body is the handler's to refuse; authorisation needs a node it cannot name.
+      return "";
     }
+  }
+  async function guardNode(c: Context, next: () => Promise<void>, nodeId: string): Promise<Response | void> {
     const resource = nodeArn(nodeId, options.scope);
     const refused = await options.auth.checkAction(c, "appmesh:StreamAggregatedResources", typeof resource === "string" ? resource : "*");
     if (refused) return refused;
     await next();
-  });
-  app.use("/v1/xds/config_dump", async (c, next) => {
-    const resource = nodeArn(c.req.query("node") ?? "", options.scope);
-    const refused = await options.auth.checkAction(c, "appmesh:StreamAggregatedResources", typeof resource === "string" ? resource : "*");
-    if (refused) return refused;
-    await next();
-  });
+  }
+  app.use("/v3/*", async (c, next) => guardNode(c, next, await bodyNodeId(c, (body) => (body.node as { id?: unknown } | undefined)?.id)));
+  // Explaining a node's routes shows what it is served, as its config dump does.
+  app.use("/v1/xds/explain", async (c, next) => guardNode(c, next, await bodyNodeId(c, (body) => body.node)));
+  app.use("/v1/xds/config_dump", async (c, next) => guardNode(c, next, c.req.query("node") ?? ""));
   app.use("/v1/xds/proxies", async (c, next) => {
     const refused = await options.auth.checkAction(c, "appmesh:ListProxies", "*");
     if (refused) return refused;

@@ -12,6 +12,10 @@ export const authErrorStatus = {
   InvalidSignatureException: 403,
   /** The access key id (or session token) is unknown. */
   UnrecognizedClientException: 403,
+  /** A console session past its expiry, or signed out. */
+  ExpiredTokenException: 403,
+  /** A change sent with a console session but without its CSRF token, or from another origin. */
+  InvalidCsrfTokenException: 403,
 } as const satisfies Record<string, number>;
 
 export type AuthErrorName = keyof typeof authErrorStatus;

@@ -19,6 +19,8 @@ export interface AuthConfig {
   xdsTlsPort?: number;
   /** MESHPLANE_XDS_SOCKET: an ADS listener on this Unix socket path (plaintext, unsigned; APPMESH_XDS_ENDPOINT=unix://…). */
   xdsSocket?: string;
+  /** MESHPLANE_CONSOLE_SESSION_MINUTES: how long a console sign-in lasts (default 60). */
+  consoleSessionTtlMs: number;
 }
 
 /** True for addresses only this machine can reach. */
@@ -38,7 +40,13 @@ export function authConfigFromEnv(env: Record<string, string | undefined>): Auth
             mutating: env.MESHPLANE_RATE_LIMIT_MUTATING ? parseBucketLimit("MESHPLANE_RATE_LIMIT_MUTATING", env.MESHPLANE_RATE_LIMIT_MUTATING) : defaultRateLimits.mutating,
           },
     adsProxyQuota: 50,
+    consoleSessionTtlMs: 60 * 60 * 1000,
   };
+  if (env.MESHPLANE_CONSOLE_SESSION_MINUTES) {
+    const minutes = Number(env.MESHPLANE_CONSOLE_SESSION_MINUTES);
+    if (!Number.isInteger(minutes) || minutes < 1 || minutes > 24 * 60) throw new Error(`MESHPLANE_CONSOLE_SESSION_MINUTES must be a whole number of minutes from 1 to 1440, got "${env.MESHPLANE_CONSOLE_SESSION_MINUTES}"`);
+    config.consoleSessionTtlMs = minutes * 60 * 1000;
+  }
   if (env.MESHPLANE_ADS_PROXY_QUOTA) {
     const quota = Number(env.MESHPLANE_ADS_PROXY_QUOTA);
     if (!Number.isInteger(quota) || quota < 1) throw new Error(`MESHPLANE_ADS_PROXY_QUOTA must be a positive integer, got "${env.MESHPLANE_ADS_PROXY_QUOTA}"`);

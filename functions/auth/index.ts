@@ -18,3 +18,7 @@ export { MutablePrincipalDirectory, parseAuthFile } from "./principals.js";
 export type { Principal, PrincipalDirectory, AuthFile } from "./principals.js";
 export { importSecretKey, sealSecret, openSecret } from "./secret-box.js";
 export { generateAccessKey } from "./managed-keys.js";
+export { createConsoleSessions, CSRF_HEADER, SESSION_COOKIE, SECURE_SESSION_COOKIE, DEFAULT_SESSION_TTL_MS } from "./console-sessions.js";
+export type { ConsoleSessions, ConsoleSessionsOptions, SessionInfo } from "./console-sessions.js";
+export { AuthError, renderAuthError } from "./auth-error.js";
+export { sourceAddressOf } from "./middleware.js";

@@ -6,6 +6,7 @@ import { renderError } from "../api/errors.js";
 import { AuthError, renderAuthError } from "./auth-error.js";
 import { createAuthenticator, type Authenticated } from "./authenticator.js";
 import type { AuditLog } from "./audit.js";
+import type { ConsoleSessions } from "./console-sessions.js";
 import { authorize, forbidden, type TagSource } from "./authorizer.js";
 import { toOperationTarget, type ArnScope, type OperationInput } from "./operations.js";
 import type { Principal, PrincipalDirectory } from "./principals.js";
@@ -23,6 +24,8 @@ export interface ApiAuthOptions {
   /** Per-principal token buckets; `null` turns rate limiting off. */
   rateLimits: RateLimits | null;
   signingName?: string;
+  /** Console sessions: a request without a signature may carry a session cookie instead (functions/console). */
+  sessions?: ConsoleSessions | null;
   now?: () => number;
 }
 
@@ -74,7 +77,11 @@ export function createApiAuth(options: ApiAuthOptions): ApiAuth {
   /** Authenticates; an error Response when the caller is not who they claim (or claims nothing). */
   async function identify(c: Context, body: Uint8Array | undefined): Promise<Authenticated | AuthError> {
     if (!authenticator) return { principal: anonymousPrincipal, credential: "" };
-    const result = await authenticator.authenticate({ request: toSignableRequest(c.req.raw), body: body ?? new Uint8Array() });
+    // A signature (or bearer token) wins; only an unsigned request is looked at for a console session.
+    const result =
+      (await authenticator.authenticate({ request: toSignableRequest(c.req.raw), body: body ?? new Uint8Array() })) ??
+      (await options.sessions?.authenticate(c.req.raw)) ??
+      null;
     return result ?? new AuthError("MissingAuthenticationTokenException", "Missing Authentication Token: sign the request with SigV4 (service appmesh) using a meshplane access key.");
   }
 

@@ -14,6 +14,7 @@ import { createAuditLog, type AuditLog } from "./audit.js";
 import type { AuthConfig } from "./config.js";
 import { createManagedKeys, type ManagedKeys } from "./managed-keys.js";
 import { createApiAuth, type ApiAuth } from "./middleware.js";
+import { createConsoleSessions, type ConsoleSessions } from "./console-sessions.js";
 import type { ArnScope } from "./operations.js";
 import { MutablePrincipalDirectory, parseAuthFile } from "./principals.js";
 import { importSecretKey, type SecretKey } from "./secret-box.js";
@@ -28,6 +29,8 @@ export interface ControlPlaneAuth {
   adsAudit: XdsObserver;
   audit: AuditLog;
   directory: MutablePrincipalDirectory | null;
+  /** Console sign-in sessions; null in open mode (nobody signs in). */
+  sessions: ConsoleSessions | null;
   keys?: ManagedKeys;
   /** Starts the extra ADS listeners the configuration asks for (TLS port, Unix socket), relaying to the h2c ADS. */
   startAdsListeners(xds: { host: string; port: number }): Promise<{ tlsPort?: number; socketPath?: string; close(): Promise<void> }>;
@@ -75,7 +78,8 @@ export async function startAuth(options: StartAuthOptions): Promise<ControlPlane
   };
   if (file) watchFile(file, { interval: options.watchIntervalMs ?? 1000, persistent: false }, onChange);
 
-  const api = createApiAuth({ directory, audit, tags: store, scope: options.scope, rateLimits: directory ? config.rateLimits : null, signingName: config.signingName });
+  const sessions = directory ? createConsoleSessions({ directory, ...(config.secretKey ? { secret: config.secretKey } : {}), ttlMs: config.consoleSessionTtlMs }) : null;
+  const api = createApiAuth({ directory, audit, tags: store, scope: options.scope, rateLimits: directory ? config.rateLimits : null, signingName: config.signingName, sessions });
   const localToken = toHex(crypto.getRandomValues(new Uint8Array(32)));
   const ads = createAdsAuthorizer({ directory, scope: options.scope, proxyQuota: config.adsProxyQuota, audit, tags: store, signingName: config.signingName, localToken });
   const routes = createAdminRoutes({ auth: api, audit, scope: options.scope, ...(keys ? { keys } : {}) });
@@ -86,6 +90,7 @@ export async function startAuth(options: StartAuthOptions): Promise<ControlPlane
     adsAudit: createAdsAuditObserver({ audit, scope: options.scope }),
     audit,
     directory,
+    sessions,
     ...(keys ? { keys } : {}),
     reload,
     async startAdsListeners(xds) {

@@ -1,6 +1,6 @@
 // `GET /v1/xds/config_dump?node=<id>`: exactly what that node id receives from this control plane right now
 // (the xDS cache's resources and versions, not a second translation), shaped like Envoy's /config_dump.
-import { create, type Message } from "@bufbuild/protobuf";
+import { create, type JsonObject, type Message } from "@bufbuild/protobuf";
 import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import { Hono } from "hono";
 import { NodeSchema } from "../../proto/gen/envoy/config/core/v3/base_pb.js";
@@ -9,28 +9,38 @@ import { NodeIdError } from "./cache/types.js";
 import { configDumpFromTypes, type DumpedType } from "./config-dump.js";
 import { envoyRegistry, TypeUrl, type ResourceType } from "../envoy/index.js";
 
+export interface NodeConfigDump {
+  node: string;
+  meshRevision: number;
+  configs: JsonObject[];
+}
+
+/** The config dump of node `id` from the cache; rejects with NodeIdError for a malformed id or an unknown mesh. */
+export async function createNodeConfigDump(cache: XdsCache, id: string): Promise<NodeConfigDump> {
+  const snapshot = await cache.fetch(create(NodeSchema, { id, cluster: id }));
+  const dumped = (type: ResourceType): DumpedType => ({
+    version: snapshot.types[type].version,
+    resources: [...snapshot.types[type].resources.values()].map((resource) => ({
+      name: resource.name,
+      version: resource.version,
+      message: anyUnpack(resource.any, envoyRegistry) as Message,
+    })),
+  });
+  const types = Object.fromEntries((Object.keys(TypeUrl) as ResourceType[]).map((type) => [type, dumped(type)])) as Record<ResourceType, DumpedType>;
+  return { node: id, meshRevision: snapshot.meshRevision, ...configDumpFromTypes(types) };
+}
+
 export function createConfigDumpApp(options: { cache: XdsCache }): Hono {
   const app = new Hono();
   app.get("/v1/xds/config_dump", async (c) => {
     const id = c.req.query("node");
     if (!id) return c.json({ message: "Query parameter node (e.g. mesh/<mesh>/virtualNode/<name>) is required." }, 400);
-    let snapshot;
     try {
-      snapshot = await options.cache.fetch(create(NodeSchema, { id, cluster: id }));
+      return c.json(await createNodeConfigDump(options.cache, id));
     } catch (error) {
       if (error instanceof NodeIdError) return c.json({ message: error.message }, 404);
       throw error;
     }
-    const dumped = (type: ResourceType): DumpedType => ({
-      version: snapshot.types[type].version,
-      resources: [...snapshot.types[type].resources.values()].map((resource) => ({
-        name: resource.name,
-        version: resource.version,
-        message: anyUnpack(resource.any, envoyRegistry) as Message,
-      })),
-    });
-    const types = Object.fromEntries((Object.keys(TypeUrl) as ResourceType[]).map((type) => [type, dumped(type)])) as Record<ResourceType, DumpedType>;
-    return c.json({ node: id, meshRevision: snapshot.meshRevision, ...configDumpFromTypes(types) });
   });
   return app;
 }

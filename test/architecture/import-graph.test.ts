@@ -1,6 +1,6 @@
 // The layer rules of docs/architecture.md, checked on the real import graph: every relative import (static,
 // dynamic, `export … from`, and `import("…")` types) of every TypeScript file the project owns.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
@@ -28,7 +28,11 @@ function importsOf(file: string): string[] {
   for (const match of text.matchAll(/import\(\s*["']([^"']+)["']\s*\)/g)) specifiers.add(match[1]!);
   return [...specifiers]
     .filter((specifier) => specifier.startsWith("."))
-    .map((specifier) => path.relative(root, path.resolve(path.dirname(file), specifier)).replace(/\.(m?js|jsx)$/, ".ts"));
+    .map((specifier) => {
+      const target = path.relative(root, path.resolve(path.dirname(file), specifier)).replace(/\.(m?js|jsx)$/, ".ts");
+      // `./app.js` may name `app.tsx` (the console's JSX).
+      return target.endsWith(".ts") && !existsSync(path.join(root, target)) && existsSync(path.join(root, `${target}x`)) ? `${target}x` : target;
+    });
 }
 
 const files = sourceRoots.flatMap((dir) => listSources(path.join(root, dir))).map((file) => path.relative(root, file));
@@ -86,6 +90,15 @@ describe("the import graph", () => {
       .filter((file) => file.startsWith("functions/migrate/"))
       .filter((file) => /from\s+["']node:/.test(readFileSync(path.join(root, file), "utf8")));
     expect(nodeImports).toEqual([]);
+  });
+
+  it("keeps the console's browser code on the public HTTP API: none of the server, the stores or the gateway", () => {
+    const server = ["db/", "proto/", "functions/api/", "functions/auth/", "functions/gateway/", "functions/envoy/", "functions/xds/server/", "functions/xds/cache/", "functions/xds/translate/", "functions/xds/index.ts"];
+    expect(violations("functions/console/ui/", [...server, "functions/console/index.ts", "functions/console/console-app.ts", "functions/console/session-routes.ts"])).toEqual([]);
+  });
+
+  it("keeps route explain runnable in a browser: it imports core-wasm and nothing else of the project", () => {
+    expect(edgesFrom("functions/xds/explain/").filter(([, target]) => !target.startsWith("functions/xds/explain/") && !target.startsWith("core-wasm/")).map(([file, target]) => `${file} → ${target}`)).toEqual([]);
   });
 
   it("has no import cycle", () => {

@@ -77,6 +77,8 @@ describe("@meshplane/core-wasm package", () => {
       "README.md",
       "dist/build/core.wasm",
       "dist/core-wasm-module.d.ts",
+      "dist/envoy-json.d.ts",
+      "dist/envoy-json.js",
       "dist/index.d.ts",
       "dist/index.js",
       "dist/node.d.ts",

@@ -13,6 +13,9 @@ import { appMeshTranslation } from "../cache/translation.js";
 import type { XdsTranslation } from "../cache/types.js";
 import { createRestXdsApp } from "../rest-xds.js";
 import { createConfigDumpApp } from "../config-dump-app.js";
+import { createExplainApp } from "../explain-app.js";
+import { loadCore } from "../../../core-wasm/node.js";
+import type { Core } from "../../../core-wasm/index.js";
 import { createAdsService } from "./ads-service.js";
 import { XdsMetrics } from "./metrics.js";
 import type { XdsObserver } from "./observer.js";
@@ -41,6 +44,8 @@ export interface XdsServerOptions {
   interceptors?: Interceptor[];
   /** Told of ADS stream and REST xDS events after the server's own metrics and proxy registry. */
   observers?: readonly XdsObserver[];
+  /** The routing core `POST /v1/xds/explain` matches with (default: core-wasm's build, loaded once). */
+  core?: Core;
 }
 
 export interface RunningXdsServer {
@@ -48,7 +53,7 @@ export interface RunningXdsServer {
   cache: XdsCache;
   metrics: XdsMetrics;
   proxies: ProxyRegistry;
-  /** Status, metrics and REST xDS routes, for the REST API to mount at `/`. */
+  /** Status, metrics, config dump, explain and REST xDS routes, for the REST API to mount at `/`. */
   httpApp: Hono;
   close(): Promise<void>;
 }
@@ -126,6 +131,7 @@ export async function startXdsServer(options: XdsServerOptions): Promise<Running
   const restApp = createRestXdsApp({ cache, observers, ...controlPlaneId });
   statusApp.route("/", restApp);
   statusApp.route("/", createConfigDumpApp({ cache }));
+  statusApp.route("/", createExplainApp({ cache, core: options.core ?? loadCore() }));
 
   let closing: Promise<void> | null = null;
   return {
