@@ -3,8 +3,11 @@
 // refusals name App Mesh's exception.
 import { MigrateError } from "../migrate/index.js";
 
-/** 0 success, 1 failure, 2 usage error, 3 `diff` found differences (as `terraform plan -detailed-exitcode`). */
-export const exitCodes = { success: 0, failure: 1, usage: 2, differences: 3 } as const;
+/**
+ * 0 success, 1 failure, 2 usage error; 3 is the "detailed" answer a script branches on, as `terraform plan
+ * -detailed-exitcode` does: `diff` found differences, `explain` found nothing that serves the request.
+ */
+export const exitCodes = { success: 0, failure: 1, usage: 2, differences: 3, notServed: 3 } as const;
 
 const brand = Symbol.for("meshplane.CliFailure");
 

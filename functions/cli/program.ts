@@ -1,24 +1,25 @@
 // The `meshplane` program: its commands (each in its own file), failures reported once, and outcomes mapped to
-// exit statuses (0 success, 1 failure, 2 usage error, 3 diff found changes).
+// exit statuses (0 success, 1 failure, 2 usage error, 3 diff found changes or explain found no route).
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { CliFailure, describeFailure, exitCodes } from "./cli-error.js";
 import type { CliCommand } from "./command.js";
 import { diffCommand } from "./diff.js";
+import { explainCommand } from "./explain.js";
 import { exportCommand } from "./export.js";
 import { importCommand } from "./import.js";
 import type { CliIo } from "./io.js";
 import { addConnectionOptions } from "./options.js";
 
 /** Every command; a new one is a file and a line here. */
-const commands: CliCommand[] = [importCommand, diffCommand, exportCommand];
+const commands: CliCommand[] = [importCommand, diffCommand, exportCommand, explainCommand];
 
 const version = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   let exitCode: number = exitCodes.success;
   const program = new Command("meshplane")
-    .description("Bring App Mesh meshes into meshplane and out again: import CloudFormation/CDK templates and App Mesh controller manifests, export, diff.")
+    .description("Bring App Mesh meshes into meshplane and out again: import CloudFormation/CDK templates and App Mesh controller manifests, export, diff; explain how a proxy routes a request.")
     .version(version)
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })

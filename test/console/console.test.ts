@@ -4,11 +4,6 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import {
-  CreateMeshCommand,
-  CreateRouteCommand,
-  CreateVirtualNodeCommand,
-  CreateVirtualRouterCommand,
-  CreateVirtualServiceCommand,
   DescribeMeshCommand,
   DescribeRouteCommand,
   DescribeVirtualNodeCommand,
@@ -21,28 +16,12 @@ import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { RouteConfigurationSchema, TypeUrl } from "../../functions/envoy/index.js";
 import { createAppMeshClient } from "../support/control-plane.js";
+import { addExplainRoutes, createGuideMesh } from "../support/guide-mesh.js";
 import { repoRoot } from "../support/process.js";
 import { adsClient, decode, rdsNames, SotwClient, type WireResponse } from "../xds/server/support.js";
 import { launchBrowser, startConsoleServer, type ConsoleBrowser, type ConsoleServer, type ExpectedFailure } from "./support.js";
 
 const screenshots = path.join(repoRoot, "docs/images");
-
-/** The guide's mesh (serviceA → serviceb.apps.local → router serviceB → 75 serviceB / 25 serviceBv2), through the SDK. */
-async function createGuideMesh(client: AppMeshClient, meshName: string, protocol: "http" | "http2" = "http2"): Promise<void> {
-  const listeners = [{ portMapping: { port: 80, protocol } }];
-  await client.send(new CreateMeshCommand({ meshName }));
-  for (const [name, hostname] of [["serviceB", "serviceb.apps.local"], ["serviceBv2", "servicebv2.apps.local"]] as const) {
-    await client.send(new CreateVirtualNodeCommand({ meshName, virtualNodeName: name, spec: { listeners, serviceDiscovery: { dns: { hostname } } } }));
-  }
-  await client.send(new CreateVirtualRouterCommand({ meshName, virtualRouterName: "serviceB", spec: { listeners } }));
-  const route = { match: { prefix: "/" }, action: { weightedTargets: [{ virtualNode: "serviceB", weight: 75 }, { virtualNode: "serviceBv2", weight: 25 }] } };
-  await client.send(new CreateRouteCommand({ meshName, virtualRouterName: "serviceB", routeName: "serviceB", spec: protocol === "http2" ? { http2Route: route } : { httpRoute: route } }));
-  await client.send(new CreateVirtualServiceCommand({ meshName, virtualServiceName: "serviceb.apps.local", spec: { provider: { virtualRouter: { virtualRouterName: "serviceB" } } } }));
-  await client.send(
-    new CreateVirtualNodeCommand({ meshName, virtualNodeName: "serviceA", spec: { listeners, serviceDiscovery: { dns: { hostname: "servicea.apps.local" } }, backends: [{ virtualService: { virtualServiceName: "serviceb.apps.local" } }] } }),
-  );
-  await client.send(new CreateVirtualServiceCommand({ meshName, virtualServiceName: "servicea.apps.local", spec: { provider: { virtualNode: { virtualNodeName: "serviceA" } } } }));
-}
 
 describe("console (open mode)", () => {
   let server: ConsoleServer;
@@ -238,15 +217,7 @@ describe("console (open mode)", () => {
 
   it("explains a header-matched route and a request no route matches, in the browser", async () => {
     await createGuideMesh(client, "explained", "http");
-    await client.send(
-      new CreateRouteCommand({
-        meshName: "explained",
-        virtualRouterName: "serviceB",
-        routeName: "canary",
-        spec: { priority: 1, httpRoute: { match: { prefix: "/", headers: [{ name: "x-canary", match: { exact: "1" } }] }, action: { weightedTargets: [{ virtualNode: "serviceBv2", weight: 100 }] } } },
-      }),
-    );
-    await client.send(new CreateRouteCommand({ meshName: "explained", virtualRouterName: "serviceB", routeName: "api", spec: { priority: 0, httpRoute: { match: { prefix: "/api/" }, action: { weightedTargets: [{ virtualNode: "serviceB", weight: 1 }] } } } }));
+    await addExplainRoutes(client, "explained");
     await open("/meshes/explained/virtual-nodes/serviceA");
     await page.getByRole("link", { name: "Explain a request" }).click();
     await expect.poll(() => page.getByLabel("Proxy").inputValue()).toBe("virtualNode/serviceA");
