@@ -132,7 +132,7 @@ describe("AWS CLI against meshplane", () => {
     const missing = await aws("describe-mesh", "--mesh-name", "apps");
     expect([254, 255]).toContain(missing.code);
     expect(missing.stderr).toMatch(/An error occurred \(NotFoundException\) when calling the DescribeMesh operation: Mesh apps not found/);
-  });
+  }, 240_000); // ~30 invocations of the Python CLI, each a fresh interpreter: slow on a busy 2-core machine
 
   it("prints the validation error for a bad spec with a non-zero exit code", async () => {
     await ok("create-mesh", "--mesh-name", "bad");
