@@ -37,10 +37,29 @@ export function isServiceError(error: unknown): error is Error & { $metadata?: {
 export function describeFailure(error: unknown): string {
   if (MigrateError.is(error)) return error.describe();
   if (CliFailure.is(error)) return error.message;
+  const unreachable = unreachableEndpoint(error);
+  if (unreachable) return unreachable;
   if (isServiceError(error)) return `${error.name}: ${error.message}`;
   if (error instanceof Error && error.name === "CredentialsProviderError") {
     return `no AWS credentials (${error.message}): set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or pass --profile; a meshplane without authentication accepts any values`;
   }
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+const connectionFailures: Record<string, string> = {
+  ECONNREFUSED: "connection refused",
+  ENOTFOUND: "host not found",
+  EHOSTUNREACH: "host unreachable",
+  ETIMEDOUT: "connection timed out",
+};
+
+/** A socket that never connected says so with the address, and where the CLI took the endpoint from. */
+function unreachableEndpoint(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const { code, address, port, hostname } = error as Error & { code?: string; address?: string; port?: number; hostname?: string };
+  const reason = code ? connectionFailures[code] : undefined;
+  if (!reason) return undefined;
+  const where = [hostname ?? address, port].filter((part) => part !== undefined).join(":");
+  return `cannot reach meshplane${where ? ` at ${where}` : ""}: ${reason} (the endpoint comes from --endpoint, else AWS_ENDPOINT_URL_APP_MESH, else AWS_ENDPOINT_URL)`;
 }

@@ -4,13 +4,14 @@
 // tells Terraform and AWS CLI users.
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testKeys, writeAuthFile, type TestKey } from "../auth/support.js";
 import { testAccountId } from "../support/control-plane.js";
 import { runMeshplane } from "../support/meshplane-cli.js";
-import { startMeshplaneProcess, type MeshplaneProcess } from "../support/process.js";
+import { repoRoot, startMeshplaneProcess, type MeshplaneProcess } from "../support/process.js";
 
 const credentials = (key: TestKey) => ({ AWS_ACCESS_KEY_ID: key.accessKeyId, AWS_SECRET_ACCESS_KEY: key.secretAccessKey });
 const meshTemplate = (name: string) => `Resources:\n  Mesh:\n    Type: AWS::AppMesh::Mesh\n    Properties: { MeshName: ${name} }\n`;
@@ -81,6 +82,31 @@ describe("meshplane CLI connection", () => {
     expect(result.stderr).toBe(
       "meshplane: no meshplane endpoint is configured (the request would go to appmesh.us-east-1.amazonaws.com): pass --endpoint URL or set AWS_ENDPOINT_URL_APP_MESH\n",
     );
+  });
+
+  it("names the address and where the endpoint came from when nothing listens there", async () => {
+    const closedPort = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, "127.0.0.1", () => {
+        const { port } = probe.address() as net.AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const result = await runMeshplane(["export"], { endpoint: `http://127.0.0.1:${closedPort}`, env: { ...credentials(testKeys.full), AWS_MAX_ATTEMPTS: "1" } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `meshplane: cannot reach meshplane at 127.0.0.1:${closedPort}: connection refused (the endpoint comes from --endpoint, else AWS_ENDPOINT_URL_APP_MESH, else AWS_ENDPOINT_URL)\n`,
+    );
+  });
+
+  it("ends quietly when the reader of its output closes the pipe early", async () => {
+    const result = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile("sh", ["-c", "node bin/meshplane.js explain --help | head -n 1"], { cwd: repoRoot }, (error, stdout, stderr) =>
+        resolve({ code: error ? 1 : 0, stdout, stderr }),
+      );
+    });
+    expect(result.stdout).toBe("Usage: meshplane explain [options] <url>\n");
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
   });
 });
 
