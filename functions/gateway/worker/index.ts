@@ -44,6 +44,7 @@ interface IsolateState {
   subscription: GatewaySubscription | null;
   polledAt: number;
   polling: Promise<boolean> | null;
+  pollingSince: number;
   /** A signal arrived during a round: run one more. */
   again: boolean;
 }
@@ -59,18 +60,25 @@ function stateFor(env: GatewayWorkerEnv): IsolateState {
     core ??= instantiateCore(coreModule);
     const gateway = new WorkerGateway(core, createWorkerUpstreamTransport());
     const connection = { baseUrl: env.MESHPLANE_URL.replace(/\/$/, ""), nodeId: env.MESHPLANE_NODE_ID, ...(env.MESHPLANE_TOKEN ? { token: env.MESHPLANE_TOKEN } : {}), log: (message: string) => console.warn(`meshplane-gateway: ${message}`) };
-    const created: IsolateState = { gateway, client: createRestXdsClient(connection, gateway), subscription: null, polledAt: 0, polling: null, again: false };
-    // A signal's round runs in the subscription's own context (its message event), which the socket keeps alive.
-    if (env.XDS_SUBSCRIBE !== "off") created.subscription = createGatewaySubscription({ ...connection, onSignal: () => void poll(created, true) });
+    const created: IsolateState = { gateway, client: createRestXdsClient(connection, gateway), subscription: null, polledAt: 0, polling: null, pollingSince: 0, again: false };
+    // A signal's round runs in the subscription's own context (its message event), which stays alive until the
+    // socket closed and the rounds it started settled.
+    if (env.XDS_SUBSCRIBE !== "off") created.subscription = createGatewaySubscription({ ...connection, onSignal: () => poll(created, true) });
     state = created;
     isolates.set(key, state);
   }
   return state;
 }
 
+/**
+ * A round still unsettled after this long is given up: its request's context may have ended under it (the platform
+ * cancels a context's I/O when the context goes, and a promise of a dead context never settles).
+ */
+const ROUND_STALE_MS = 15_000;
+
 /** One REST xDS round; for a signal during a round, one more after it (the round may have read too early). */
 function poll(state: IsolateState, signalled = false): Promise<boolean> {
-  if (state.polling) {
+  if (state.polling && Date.now() - state.pollingSince < ROUND_STALE_MS) {
     if (signalled) state.again = true;
     return state.polling;
   }
@@ -82,11 +90,13 @@ function poll(state: IsolateState, signalled = false): Promise<boolean> {
     } while (state.again);
     return ok;
   };
-  state.polling = rounds().finally(() => {
+  const round: Promise<boolean> = rounds().finally(() => {
     state.polledAt = Date.now();
-    state.polling = null;
+    if (state.polling === round) state.polling = null;
   });
-  return state.polling;
+  state.polling = round;
+  state.pollingSince = Date.now();
+  return round;
 }
 
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", "host"]);

@@ -33,6 +33,8 @@ export interface RestXdsClientOptions {
   nodeId: string;
   token?: string;
   fetch?: typeof fetch;
+  /** Per request (default 10 s): a control plane that does not answer fails the round, which keeps the last config. */
+  timeoutMs?: number;
   log?: (message: string) => void;
 }
 
@@ -71,6 +73,7 @@ export function createRestXdsClient(options: RestXdsClientOptions, subscriber: X
             method: "POST",
             headers: { "content-type": "application/json", ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) },
             body: JSON.stringify(toJson(DiscoveryRequestSchema, request, { registry: envoyRegistry })),
+            signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
           });
         } catch {
           subscriber.onConnection(false);

@@ -24,8 +24,11 @@ export interface GatewaySubscriptionOptions {
   baseUrl: string;
   nodeId: string;
   token?: string;
-  /** A version signal arrived (or the subscription was just accepted): fetch the current configuration. */
-  onSignal(): void;
+  /**
+   * A version signal arrived (or the subscription was just accepted): fetch the current configuration. The work it
+   * returns keeps the subscription's context alive until it settles, even past the socket's close.
+   */
+  onSignal(): Promise<unknown>;
   fetch?: typeof fetch;
   log?: (message: string) => void;
   now?: () => number;
@@ -58,7 +61,7 @@ export function createGatewaySubscription(options: GatewaySubscriptionOptions): 
     retryAt = now() + Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (failures - 1));
   }
 
-  function onMessage(data: unknown): void {
+  function onMessage(data: unknown, started: Set<Promise<unknown>>): void {
     if (typeof data !== "string" || data === "pong") return;
     let signal: { type?: unknown };
     try {
@@ -66,7 +69,10 @@ export function createGatewaySubscription(options: GatewaySubscriptionOptions): 
     } catch {
       return;
     }
-    if (signal.type === "changed" || signal.type === "subscribed") options.onSignal();
+    if (signal.type !== "changed" && signal.type !== "subscribed") return;
+    const work = options.onSignal().catch(() => undefined);
+    started.add(work);
+    void work.finally(() => started.delete(work));
   }
 
   async function run(): Promise<void> {
@@ -88,6 +94,7 @@ export function createGatewaySubscription(options: GatewaySubscriptionOptions): 
     opening = false;
     if (failures > 0) log(`subscribed to ${url} again`);
     failures = 0;
+    const started = new Set<Promise<unknown>>();
     await new Promise<void>((resolve) => {
       const ping = setInterval(() => {
         try {
@@ -101,10 +108,11 @@ export function createGatewaySubscription(options: GatewaySubscriptionOptions): 
         if (socket === opened) socket = null;
         resolve();
       };
-      opened.addEventListener("message", (event) => onMessage(event.data));
+      opened.addEventListener("message", (event) => onMessage(event.data, started));
       opened.addEventListener("close", closed);
       opened.addEventListener("error", closed);
     });
+    await Promise.all([...started]);
   }
 
   return {
