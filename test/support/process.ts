@@ -70,8 +70,9 @@ export function spawnRuntime(command: ProcessCommand, env: Record<string, string
   };
 }
 
-export function startMeshplaneProcess(env: Record<string, string>, options: { cwd?: string; runtime?: Runtime } = {}): Promise<MeshplaneProcess> {
-  const command = runtimeCommand(options.runtime ?? testRuntime(), { entry: "functions/node.ts", denoTask: "start" });
+/** meshplane as `npm start` or `deno task start` runs it (or as `command`), once it announces its API's URL. */
+export function startMeshplaneProcess(env: Record<string, string>, options: { cwd?: string; runtime?: Runtime; command?: ProcessCommand } = {}): Promise<MeshplaneProcess> {
+  const command = options.command ?? runtimeCommand(options.runtime ?? testRuntime(), { entry: "functions/node.ts", denoTask: "start" });
   const { child, kill } = spawnRuntime(command, { PORT: "0", XDS_PORT: "0", ...env }, options.cwd ?? repoRoot);
   let output = "";
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
