@@ -3,7 +3,7 @@
 // node:http2), except that the REST API is served by `Deno.serve`, Deno's native HTTP server, which serves it
 // faster than Node compatibility's http module does (bench/deno.bench.ts measures both side by side). With
 // MESHPLANE_TLS_CERT/KEY the REST API stays on Node compatibility's https server, whose certificate is re-read when
-// its files change (Deno.serve cannot swap a certificate without a restart). Docs: docs/deno.md.
+// its files change (Deno.serve cannot swap a certificate without a restart). Docs: docs/serverless.md §6.
 import process from "node:process";
 import type { Hono } from "hono";
 import { main, serveWithNode, type ServeRest } from "./node.js";

@@ -5,7 +5,7 @@
 // signal is never fatal. The socket belongs to the request that opened it (a Worker's I/O lives in a request's
 // context): that request keeps it open with waitUntil, its message events run there, and what they fetch lands
 // in the isolate's shared config. While the socket is down the gateway polls (index.ts); reopening backs off after
-// failures (1 s doubling to 60 s). Protocol: docs/deploying-cloudflare.md §5. Workers-safe: no node: imports.
+// failures (1 s doubling to 60 s). Protocol: docs/serverless.md §5. Workers-safe: no node: imports.
 
 /** The Workers WebSocket surface this file uses (client end, after `fetch` with `Upgrade: websocket`). */
 interface WorkerSocket {

@@ -1,5 +1,5 @@
 // What the control-plane Worker, its mesh hubs (mesh-hub.ts) and subscribed gateways exchange. The signals are
-// meshplane's subscription protocol (docs/deploying-cloudflare.md §5); gateways parse them on their side, since the
+// meshplane's subscription protocol (docs/serverless.md §5); gateways parse them on their side, since the
 // gateway knows meshplane only through its wire protocols.
 
 /** Sent to a subscriber: `subscribed` once accepted, `changed` after each committed write that may concern it. */
