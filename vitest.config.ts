@@ -2,11 +2,12 @@ import { defineConfig } from "vitest/config";
 
 /**
  * Suites that run a second time with meshplane's processes on Deno (`deno task start`, `deno task gateway`): the
- * API conformance (AWS SDK), the AWS CLI, the grpc-js ADS suites and the gateway end to end. Their helpers read
+ * API conformance (AWS SDK) on SQLite and on PostgreSQL, the AWS CLI, the grpc-js ADS suites and the gateway end to end. Their helpers read
  * MESHPLANE_TEST_RUNTIME (test/support/process.ts); run one runtime with `npx vitest run --project node|deno`.
  */
 const denoSuites = [
   "test/api/conformance.sqlite.test.ts",
+  "test/api/conformance.postgres.test.ts",
   "test/api/awscli.test.ts",
   "test/xds/server/ads.test.ts",
   "test/xds/server/proxyless.test.ts",
