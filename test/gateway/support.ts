@@ -94,8 +94,9 @@ export interface GatewayProcess {
 
 /**
  * The runtime of gateway processes: Node unless MESHPLANE_TEST_GATEWAY_RUNTIME=deno. The Deno project of the suites
- * runs the control plane on Deno and keeps the gateway on Node: under Deno's node:http the gateway loses requests on
- * kept-alive upstream connections (docs/serverless.md §6); set the variable to reproduce it.
+ * runs the control plane on Deno and keeps the gateway on Node: under `deno task gateway` clients on kept-alive
+ * connections get "socket hang up" on about half of their requests (docs/serverless.md §6); set the variable to
+ * reproduce it.
  */
 function gatewayRuntime(): Runtime {
   return process.env.MESHPLANE_TEST_GATEWAY_RUNTIME === "deno" ? "deno" : "node";
