@@ -1,6 +1,7 @@
 // meshplane on Node: `npm start`. The App Mesh REST API on PORT and the ADS server on XDS_PORT, over the
 // embedded SQLite file by default or PostgreSQL when DATABASE_URL is set.
 import { serve, type ServerType } from "@hono/node-server";
+import type { Hono } from "hono";
 import https from "node:https";
 import { pathToFileURL } from "node:url";
 import { createLocalChangeFeed } from "../db/change-feed.js";
@@ -11,7 +12,7 @@ import { createAppMeshService, createEndpointRegistry } from "./appmesh/index.js
 import { checkSecureByDefault } from "./auth/index.js";
 import { startAuth, type ControlPlaneAuth } from "./auth/node-auth.js";
 import { createAdsAuthInterceptor } from "./auth/ads-interceptor.js";
-import { readTlsMaterial, watchTlsMaterial } from "./auth/tls.js";
+import { readTlsMaterial, watchTlsMaterial, type TlsFiles } from "./auth/tls.js";
 import { configFromEnv, type ControlPlaneConfig } from "./config.js";
 import { consoleAssetFiles, createConsoleApp } from "./console/index.js";
 import { loadCore } from "../core-wasm/node.js";
@@ -33,6 +34,20 @@ export interface RunningControlPlane {
   close(): Promise<void>;
 }
 
+/** The REST API's listener, as a runtime provides it: Node's http/https server here, `Deno.serve` in functions/deno.ts. */
+export interface RestListener {
+  port: number;
+  scheme: "http" | "https";
+  close(): Promise<void>;
+}
+
+export type ServeRest = (app: Hono, options: { host: string; port: number; tls: TlsFiles | undefined }) => Promise<RestListener>;
+
+export interface StartOptions {
+  /** Serves the REST API (default: `serveWithNode`). */
+  serveRest?: ServeRest;
+}
+
 function listen(server: ServerType): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
@@ -43,7 +58,24 @@ function listen(server: ServerType): Promise<number> {
   });
 }
 
-export async function startControlPlane(config: ControlPlaneConfig): Promise<RunningControlPlane> {
+/** Node's listener (@hono/node-server); with TLS files, HTTPS whose certificate is re-read when the files change. */
+export const serveWithNode: ServeRest = async (app, { host, port, tls: files }) => {
+  const tls = files ? await readTlsMaterial(files) : undefined;
+  const server = tls
+    ? serve({ fetch: app.fetch, hostname: host, port, createServer: https.createServer, serverOptions: tls })
+    : serve({ fetch: app.fetch, hostname: host, port });
+  const stopTlsWatch = files ? watchTlsMaterial(files, (material) => (server as https.Server).setSecureContext(material)) : undefined;
+  return {
+    port: await listen(server),
+    scheme: tls ? "https" : "http",
+    async close() {
+      stopTlsWatch?.();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+};
+
+export async function startControlPlane(config: ControlPlaneConfig, options: StartOptions = {}): Promise<RunningControlPlane> {
   checkSecureByDefault(config.host, config.auth);
   const { store, externalChanges, backend } = await openStore(config);
   const localChanges = createLocalChangeFeed();
@@ -67,14 +99,10 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Run
   // Extra ADS listeners (MESHPLANE_XDS_TLS_PORT with TLS, MESHPLANE_XDS_SOCKET on a Unix socket), relayed to the ADS.
   const adsListeners = await auth.startAdsListeners({ host: config.host, port: xds.port });
 
-  // TLS (MESHPLANE_TLS_CERT/KEY): HTTPS on PORT, the certificate re-read when its files change.
-  const tls = config.auth.tls ? await readTlsMaterial(config.auth.tls) : undefined;
-  const server = tls
-    ? serve({ fetch: app.fetch, hostname: config.host, port: config.port, createServer: https.createServer, serverOptions: tls })
-    : serve({ fetch: app.fetch, hostname: config.host, port: config.port });
-  const stopTlsWatch = config.auth.tls ? watchTlsMaterial(config.auth.tls, (material) => (server as https.Server).setSecureContext(material)) : undefined;
-  const port = await listen(server);
-  const url = `${tls ? "https" : "http"}://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  // TLS (MESHPLANE_TLS_CERT/KEY): HTTPS on PORT.
+  const rest = await (options.serveRest ?? serveWithNode)(app, { host: config.host, port: config.port, tls: config.auth.tls });
+  const port = rest.port;
+  const url = `${rest.scheme}://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   console.log(`meshplane: App Mesh API on ${url} (${backend === "sqlite" ? `SQLite ${config.sqliteFile}` : "PostgreSQL"})`);
   console.log(`meshplane: ADS (gRPC, h2c) on ${config.host}:${xds.port}`);
   console.log(`meshplane: console on ${url}/console/`);
@@ -95,10 +123,9 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Run
     auth,
     async close() {
       auth.close();
-      stopTlsWatch?.();
       await adsListeners.close();
       await xds.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await rest.close();
       await externalChanges.close();
       await localChanges.close();
       await store.close();
@@ -106,8 +133,9 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Run
   };
 }
 
-async function main(): Promise<void> {
-  const running = await startControlPlane(configFromEnv(process.env));
+/** The process entry: start from the environment, shut down on SIGINT/SIGTERM (also Deno's, functions/deno.ts). */
+export async function main(options: StartOptions = {}): Promise<void> {
+  const running = await startControlPlane(configFromEnv(process.env), options);
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;

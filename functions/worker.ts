@@ -1,34 +1,70 @@
-// meshplane on Cloudflare Workers: the same App Mesh API and console over D1 (binding DB). `npm run dev` runs it
-// under `wrangler dev`, offline, after building the console and applying db/migrations/sqlite to the local D1.
+// meshplane on Cloudflare Workers: the same App Mesh API and console over D1 (binding DB), REST xDS for Envoys and
+// gateway Workers, and a Durable Object per mesh (binding MESH_HUB, class MeshHub) that holds gateway subscriptions
+// and signals them when a write commits. `npm run dev` runs it under `wrangler dev`, offline, after building the
+// console and applying db/migrations/sqlite to the local D1. Deploying it: docs/serverless.md.
 //
 // A deployed Worker is reachable by anyone, so it is secure by default: requests must be SigV4-signed by a
 // principal of MESHPLANE_AUTH (the JSON of an auth file, set with `wrangler secret put MESHPLANE_AUTH`);
 // only MESHPLANE_AUTH_MODE=open (what `npm run dev` passes) runs it open.
-import type { D1Database } from "@cloudflare/workers-types";
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { D1Database, DurableObjectNamespace } from "@cloudflare/workers-types";
 import type { Hono } from "hono";
+import type { ScopeChange } from "../db/change-feed.js";
 import { openD1Store } from "../db/sqlite/d1.js";
+import type { Store } from "../db/store.js";
 import { createApiApp } from "./api/app.js";
 import { createAppMeshService, createEndpointRegistry } from "./appmesh/index.js";
 import { createAdminRoutes } from "./auth/admin-routes.js";
-import { createAuditLog } from "./auth/audit.js";
+import { createAuditLog, type AuditLog } from "./auth/audit.js";
 import { createApiAuth } from "./auth/middleware.js";
-import { createConsoleSessions } from "./auth/console-sessions.js";
+import { createConsoleSessions, type ConsoleSessions } from "./auth/console-sessions.js";
 import { MutablePrincipalDirectory, parseAuthFile } from "./auth/principals.js";
 import { importSecretKey } from "./auth/secret-box.js";
 import { configFromEnv } from "./config.js";
 import { consoleAssetFiles, createConsoleApp } from "./console/index.js";
 import { createRegexChecker } from "./regex-checker.js";
+import { appMeshTranslation } from "./xds/cache/translation.js";
+import { createMeshHubs, type MeshHubs } from "./xds/worker/mesh-hubs.js";
+import { createWorkerXdsApp } from "./xds/worker/worker-xds-app.js";
 import { instantiateCore, type Core } from "../core-wasm/index.js";
 import coreModule from "../core-wasm/build/core.wasm";
+
+export { MeshHub } from "./xds/worker/mesh-hub.js";
 
 const core: Core = instantiateCore(coreModule);
 
 export interface WorkerEnv {
   DB: D1Database;
+  /** The mesh hubs' Durable Object namespace (class MeshHub). */
+  MESH_HUB?: DurableObjectNamespace;
   [variable: string]: unknown;
 }
 
+interface ExecutionContextLike {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+/** The request being served: commits hand it the hub signals they start, so they finish after the response. */
+const requestContext = new AsyncLocalStorage<ExecutionContextLike>();
+
 const apps = new WeakMap<D1Database, Promise<Hono>>();
+
+async function listMeshes(store: Store): Promise<string[]> {
+  const names: string[] = [];
+  for (let afterSeq = 0; ; ) {
+    const page = await store.listResources({ kind: "mesh", afterSeq, limit: 100 });
+    names.push(...page.map((row) => row.name));
+    if (page.length < 100) return names;
+    afterSeq = page.at(-1)!.seq;
+  }
+}
+
+/** Everything the Worker serves besides the App Mesh API and the auth routes, mounted in one place. */
+function mountRouteGroups(app: Hono, parts: { store: Store; hubs: MeshHubs | null; sessions: ConsoleSessions | null; audit: AuditLog }): void {
+  const xds = createWorkerXdsApp({ store: parts.store, translation: appMeshTranslation(), hubs: parts.hubs, listMeshes: () => listMeshes(parts.store) });
+  app.route("/", xds.app);
+  app.route("/", createConsoleApp({ files: consoleAssetFiles, sessions: parts.sessions, audit: parts.audit, encoding: "identity" }));
+}
 
 /** One app per D1 binding, built on the first request of an isolate and reused after. */
 async function createWorkerApp(env: WorkerEnv): Promise<Hono> {
@@ -36,7 +72,13 @@ async function createWorkerApp(env: WorkerEnv): Promise<Hono> {
   const config = configFromEnv(variables);
   const store = openD1Store(env.DB);
   const scope = { region: config.region, accountId: config.accountId };
-  const service = createAppMeshService(store, { ...scope, quotas: config.quotas, checkRegex: createRegexChecker(core) });
+  const hubs = env.MESH_HUB ? createMeshHubs({ namespace: env.MESH_HUB, listMeshes: () => listMeshes(store) }) : null;
+  const onCommit = (changes: ScopeChange[]) => {
+    if (!hubs) return;
+    const signalled = hubs.notify(changes);
+    requestContext.getStore()?.waitUntil(signalled);
+  };
+  const service = createAppMeshService(store, { ...scope, quotas: config.quotas, checkRegex: createRegexChecker(core), onCommit });
 
   const open = variables.MESHPLANE_AUTH_MODE === "open";
   if (!open && !variables.MESHPLANE_AUTH) {
@@ -53,21 +95,22 @@ async function createWorkerApp(env: WorkerEnv): Promise<Hono> {
   const sessions = directory ? createConsoleSessions({ directory, ...(config.auth.secretKey ? { secret: config.auth.secretKey } : {}), ttlMs: config.auth.consoleSessionTtlMs }) : null;
   const api = createApiAuth({ directory, audit, tags: store, scope, rateLimits: directory ? config.auth.rateLimits : null, signingName: config.auth.signingName, sessions });
   const routes = createAdminRoutes({ auth: api, audit, scope });
-  const app = createApiApp({ service, endpoints: createEndpointRegistry(store), auth: { forOperation: api.forOperation, routes } });
-  app.route("/", createConsoleApp({ files: consoleAssetFiles, sessions, audit, encoding: "identity" }));
+  const app = createApiApp({ service, endpoints: createEndpointRegistry(store, { onCommit }), auth: { forOperation: api.forOperation, routes } });
+  mountRouteGroups(app, { store, hubs, sessions, audit });
   return app;
 }
 
 export default {
-  async fetch(request: Request, env: WorkerEnv): Promise<Response> {
+  async fetch(request: Request, env: WorkerEnv, context: ExecutionContextLike): Promise<Response> {
     let app = apps.get(env.DB);
     if (!app) {
       app = createWorkerApp(env);
       apps.set(env.DB, app);
       app.catch(() => apps.delete(env.DB));
     }
+    let ready: Hono;
     try {
-      return (await app).fetch(request, env);
+      ready = await app;
     } catch (error) {
       console.error("meshplane: the Worker is misconfigured:", error instanceof Error ? error.message : error);
       return new Response(JSON.stringify({ __type: "ServiceUnavailableException", message: "meshplane is not configured; see the Worker's logs." }), {
@@ -75,5 +118,6 @@ export default {
         headers: { "content-type": "application/json", "x-amzn-ErrorType": "ServiceUnavailableException" },
       });
     }
+    return requestContext.run(context, () => ready.fetch(request, env, context as never));
   },
 };

@@ -1,38 +1,19 @@
 // The Worker entry on D1 under wrangler's local runtime (workerd), offline: migrations applied the way
 // `npm run dev` applies them, then the AWS SDK creates, describes and lists through the Worker.
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { AppMeshClient, CreateMeshCommand, CreateVirtualNodeCommand, DescribeMeshCommand, ListMeshesCommand, ListVirtualNodesCommand, ConflictException } from "@aws-sdk/client-app-mesh";
-import { unstable_startWorker } from "wrangler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAppMeshClient } from "./support/control-plane.js";
-
-const offline = { WRANGLER_SEND_METRICS: "false", WRANGLER_SEND_ERROR_REPORTS: "false", DO_NOT_TRACK: "1", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
-Object.assign(process.env, offline);
+import { createMigratedD1, startControlPlaneWorker, type RunningWorker } from "./support/wrangler.js";
 
 describe("Worker entry on D1", () => {
-  const persist = mkdtempSync(path.join(os.tmpdir(), "meshplane-d1-"));
-  let worker: Awaited<ReturnType<typeof unstable_startWorker>>;
+  let worker: RunningWorker;
   let url: string;
 
   beforeAll(async () => {
-    execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], {
-      env: { ...process.env, ...offline, CI: "true" },
-      stdio: "pipe",
-    });
-    worker = await unstable_startWorker({
-      config: "wrangler.toml",
-      bindings: { MESHPLANE_AUTH_MODE: { type: "plain_text", value: "open" } },
-      dev: { persist, remote: false, watch: false, inspector: false, logLevel: "warn", server: { hostname: "127.0.0.1", port: 0 } },
-    });
-    url = (await worker.url).toString().replace(/\/$/, "");
+    worker = await startControlPlaneWorker();
+    url = worker.url;
   });
-  afterAll(async () => {
-    await worker?.dispose();
-    rmSync(persist, { recursive: true, force: true });
-  });
+  afterAll(async () => worker?.dispose());
 
   it("creates, describes and lists a mesh through the Worker with the AWS SDK", async () => {
     const client = createAppMeshClient(url);
@@ -81,31 +62,27 @@ describe("Worker entry on D1", () => {
 });
 
 describe("Worker entry with authentication (the default once deployed)", () => {
-  const persist = mkdtempSync(path.join(os.tmpdir(), "meshplane-d1-auth-"));
   const signer = { accessKeyId: "AKIDMESHPLANETEST", secretAccessKey: "meshplane-test-secret" };
   const authFile = { principals: { ops: { policies: ["AWSAppMeshFullAccess"], accessKeys: [signer] }, reader: { policies: ["AWSAppMeshReadOnly"], accessKeys: [{ accessKeyId: "AKIDREADERTEST", secretAccessKey: "reader-secret-0123456789" }] } } };
-  const workers: Array<Awaited<ReturnType<typeof unstable_startWorker>>> = [];
+  const workers: RunningWorker[] = [];
+  let database: ReturnType<typeof createMigratedD1>;
 
-  const start = async (bindings: Record<string, { type: "plain_text"; value: string }>) => {
-    const worker = await unstable_startWorker({
-      config: "wrangler.toml",
-      bindings,
-      dev: { persist, remote: false, watch: false, inspector: false, logLevel: "none", server: { hostname: "127.0.0.1", port: 0 } },
-    });
+  const start = async (variables: Record<string, string>) => {
+    const worker = await startControlPlaneWorker(variables, { persist: database.persist, logLevel: "none" });
     workers.push(worker);
-    return (await worker.url).toString().replace(/\/$/, "");
+    return worker.url;
   };
 
   beforeAll(() => {
-    execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], { env: { ...process.env, ...offline, CI: "true" }, stdio: "pipe" });
+    database = createMigratedD1();
   });
   afterAll(async () => {
     for (const worker of workers) await worker.dispose();
-    rmSync(persist, { recursive: true, force: true });
+    database?.remove();
   });
 
   it("serves signed requests of allowed principals and refuses unsigned or forbidden ones", async () => {
-    const url = await start({ MESHPLANE_AUTH: { type: "plain_text", value: JSON.stringify(authFile) } });
+    const url = await start({ MESHPLANE_AUTH: JSON.stringify(authFile) });
     const client = createAppMeshClient(url);
     expect((await client.send(new CreateMeshCommand({ meshName: "signed" }))).mesh?.meshName).toBe("signed");
     const reader = new AppMeshClient({ endpoint: url, region: "us-east-1", credentials: { accessKeyId: "AKIDREADERTEST", secretAccessKey: "reader-secret-0123456789" }, maxAttempts: 1 });

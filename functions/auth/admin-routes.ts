@@ -8,6 +8,7 @@
 //   /v1/xds/proxies  appmesh:ListProxies on `*`
 //   /v1/xds/config_dump?node=<id>  appmesh:StreamAggregatedResources on that node's ARN (it shows what the node gets)
 //   POST /v1/xds/explain {node}    the same, on the node the body names
+//   /v1/xds/subscribe?node=<id>    the same (a gateway Worker's subscription on the Worker's mesh hub)
 // /metrics stays open (Prometheus scrapes without credentials; it carries counts, not configuration).
 // Errors use the App Mesh wire format. Key management answers 400 when no MESHPLANE_AUTH_SECRET_KEY is configured.
 import { Hono, type Context } from "hono";
@@ -69,6 +70,8 @@ export function createAdminRoutes(options: AdminRoutesOptions): Hono {
   // Explaining a node's routes shows what it is served, as its config dump does.
   app.use("/v1/xds/explain", async (c, next) => guardNode(c, next, await bodyNodeId(c, (body) => body.node)));
   app.use("/v1/xds/config_dump", async (c, next) => guardNode(c, next, c.req.query("node") ?? ""));
+  // A gateway's subscription (the Worker's mesh hubs) is a way of receiving the node's configuration, as ADS is.
+  app.use("/v1/xds/subscribe", async (c, next) => guardNode(c, next, c.req.query("node") ?? ""));
   app.use("/v1/xds/proxies", async (c, next) => {
     const refused = await options.auth.checkAction(c, "appmesh:ListProxies", "*");
     if (refused) return refused;

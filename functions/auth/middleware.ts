@@ -43,10 +43,13 @@ export function toSignableRequest(request: Request): SignableRequest {
   };
 }
 
-/** The caller's address: the socket's on Node (@hono/node-server passes `incoming`), Cloudflare's header on Workers. */
+/**
+ * The caller's address: the socket's on Node (@hono/node-server passes `incoming`), the peer `Deno.serve` passes
+ * (`remoteAddr`), Cloudflare's header on Workers.
+ */
 export function sourceAddressOf(c: Context): string {
-  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
-  return incoming?.socket?.remoteAddress ?? c.req.header("cf-connecting-ip") ?? "unknown";
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } }; remoteAddr?: { hostname?: string } } | undefined;
+  return env?.incoming?.socket?.remoteAddress ?? env?.remoteAddr?.hostname ?? c.req.header("cf-connecting-ip") ?? "unknown";
 }
 
 function parseJsonObject(bytes: Uint8Array): Record<string, unknown> {

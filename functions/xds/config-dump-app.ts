@@ -16,7 +16,7 @@ export interface NodeConfigDump {
 }
 
 /** The config dump of node `id` from the cache; rejects with NodeIdError for a malformed id or an unknown mesh. */
-export async function createNodeConfigDump(cache: XdsCache, id: string): Promise<NodeConfigDump> {
+export async function createNodeConfigDump(cache: Pick<XdsCache, "fetch">, id: string): Promise<NodeConfigDump> {
   const snapshot = await cache.fetch(create(NodeSchema, { id, cluster: id }));
   const dumped = (type: ResourceType): DumpedType => ({
     version: snapshot.types[type].version,
@@ -30,7 +30,7 @@ export async function createNodeConfigDump(cache: XdsCache, id: string): Promise
   return { node: id, meshRevision: snapshot.meshRevision, ...configDumpFromTypes(types) };
 }
 
-export function createConfigDumpApp(options: { cache: XdsCache }): Hono {
+export function createConfigDumpApp(options: { cache: Pick<XdsCache, "fetch"> }): Hono {
   const app = new Hono();
   app.get("/v1/xds/config_dump", async (c) => {
     const id = c.req.query("node");

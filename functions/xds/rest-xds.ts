@@ -1,6 +1,10 @@
 // REST xDS (Envoy's `api_type: REST` config source): `POST /v3/discovery:{listeners,clusters,routes,endpoints,secrets}`
 // with a JSON DiscoveryRequest, answered with a JSON DiscoveryResponse of the node's current resources. Envoy polls
-// it; there is no stream, so no nonce bookkeeping. It reads the cache through the same public interface as the ADS
+// it; there is no stream, so no nonce bookkeeping. A poll whose version_info already is the current version is
+// answered 304 Not Modified with no body: Envoy's REST fetcher (envoyproxy/envoy source/common/http/
+// rest_api_fetcher.cc, `RestApiFetcher::onSuccess`) completes such a request without a config update and schedules
+// the next poll, so an unchanged poll costs neither side an encode, a decode or an update. Observers hear only
+// `onFetchRequest` of it. It reads the cache through the same public interface as the ADS
 // streams (`XdsCache.fetch` beside their `watch`), reads the request as a state-of-the-world Subscription and builds
 // the response where the streams build theirs, so any runtime with an XdsCache can serve it (Workers poll it).
 // Workers-safe: no node: imports.
@@ -9,7 +13,7 @@ import { Hono } from "hono";
 import { DiscoveryRequestSchema, DiscoveryResponseSchema } from "../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
 import type { XdsCache } from "./cache/cache.js";
 import { NodeIdError } from "./cache/types.js";
-import { envoyRegistry, type ResourceType } from "../envoy/index.js";
+import { envoyRegistry, TypeUrl, type ResourceType } from "../envoy/index.js";
 import { createDiscoveryResponse } from "./server/discovery-response.js";
 import { createObserverList, type XdsObserver } from "./server/observer.js";
 import { Subscription } from "./server/subscription.js";
@@ -24,6 +28,7 @@ const paths: Record<string, ResourceType> = {
 };
 
 export interface RestXdsOptions {
+  /** Any source of node snapshots: the Node cache, or the Worker's per-isolate revision cache. */
   cache: Pick<XdsCache, "fetch">;
   /** Told of each fetch (`onFetchRequest`, `onFetchResponse`): the metrics count them as pushes with protocol "rest". */
   observers?: readonly XdsObserver[];
@@ -50,6 +55,8 @@ export function createRestXdsApp(options: RestXdsOptions): Hono {
       return status(3, `invalid DiscoveryRequest: ${error instanceof Error ? error.message : String(error)}`);
     }
     if (!request.node?.id) return status(3, "DiscoveryRequest.node.id is required");
+    // The path names the type; a request may leave type_url out (Envoy sends it), observers see it filled in.
+    request.typeUrl ||= TypeUrl[type];
     observer.onFetchRequest(request);
     // A poll is a first request every time: naming nothing asks for everything.
     const subscription = new Subscription(type);
@@ -63,6 +70,7 @@ export function createRestXdsApp(options: RestXdsOptions): Hono {
     }
     const resources = snapshot.types[type];
     const version = subscriptionVersion(resources, subscription.wildcard, subscription.names);
+    if (request.versionInfo === version) return c.body(null, 304);
     const response = createDiscoveryResponse({ subscription, resources, version, controlPlaneId });
     observer.onFetchResponse(request, response);
     return c.json(toJson(DiscoveryResponseSchema, response, { registry: envoyRegistry }) as object);

@@ -1,9 +1,9 @@
 // Pieces of the gateway acceptance tests: real HTTP backends on loopback, the gateway as a child process
-// (`tsx functions/gateway/main.ts`, what `npm run gateway` runs), meshplane's ADS port, and bounded load loops.
-import { spawn, type ChildProcess } from "node:child_process";
+// (`tsx functions/gateway/main.ts`, what `npm run gateway` runs, or `deno task gateway`), meshplane's ADS port, and
+// bounded load loops.
+import type { ChildProcess } from "node:child_process";
 import http from "node:http";
 import net from "node:net";
-import path from "node:path";
 import {
   CreateGatewayRouteCommand,
   CreateRouteCommand,
@@ -15,7 +15,7 @@ import {
   type RouteSpec,
 } from "@aws-sdk/client-app-mesh";
 import { MakeGatewayRouteSpec, MakeHttpRouteSpec, MakeVirtualRouterSpec } from "../support/fixtures.js";
-import { repoRoot, type MeshplaneProcess } from "../support/process.js";
+import { announcedXdsPort, repoRoot, runtimeCommand, spawnRuntime, type Runtime } from "../support/process.js";
 
 export interface Backend {
   name: string;
@@ -81,14 +81,8 @@ export function freePort(host = "127.0.0.1"): Promise<number> {
   });
 }
 
-/** The ADS port a meshplane child process announced (it prints the line just after the API's). */
-export async function xdsPortOf(meshplane: MeshplaneProcess): Promise<number> {
-  const pattern = /ADS \(gRPC, h2c\) on \S+:(\d+)/;
-  await waitFor(() => pattern.test(meshplane.output()), 10_000);
-  const match = pattern.exec(meshplane.output());
-  if (!match) throw new Error(`meshplane did not announce its ADS port:\n${meshplane.output()}`);
-  return Number(match[1]);
-}
+/** The ADS port a meshplane child process announced. */
+export const xdsPortOf = announcedXdsPort;
 
 export interface GatewayProcess {
   child: ChildProcess;
@@ -98,13 +92,23 @@ export interface GatewayProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `node --import tsx functions/gateway/main.ts` (as `npm run gateway` does) and waits for its admin port. */
+/**
+ * The runtime of gateway processes: Node unless MESHPLANE_TEST_GATEWAY_RUNTIME=deno. The Deno project of the suites
+ * runs the control plane on Deno and keeps the gateway on Node: under `deno task gateway` clients on kept-alive
+ * connections get "socket hang up" on about half of their requests (docs/serverless.md §6); set the variable to
+ * reproduce it.
+ */
+function gatewayRuntime(): Runtime {
+  return process.env.MESHPLANE_TEST_GATEWAY_RUNTIME === "deno" ? "deno" : "node";
+}
+
+/**
+ * Starts the gateway as `npm run gateway` does (`node --import tsx functions/gateway/main.ts`), or as `deno task
+ * gateway`, and waits for its admin port.
+ */
 export function startGatewayProcess(args: string[]): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "functions/gateway/main.ts"), "--admin", "127.0.0.1:0", ...args], {
-    cwd: repoRoot,
-    env: { PATH: process.env.PATH },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const command = runtimeCommand(gatewayRuntime(), { entry: "functions/gateway/main.ts", denoTask: "gateway" });
+  const { child, kill } = spawnRuntime({ ...command, args: [...command.args, "--admin", "127.0.0.1:0", ...args] }, {}, repoRoot);
   let output = "";
   child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -122,13 +126,13 @@ export function startGatewayProcess(args: string[]): Promise<GatewayProcess> {
           output: () => output,
           metrics: async () => (await fetch(`${adminUrl}/stats/prometheus`)).text(),
           async stop() {
-            if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+            kill("SIGTERM");
             await exited;
           },
         });
       } else if (child.exitCode !== null || Date.now() > deadline) {
         clearInterval(poll);
-        child.kill("SIGKILL");
+        kill("SIGKILL");
         reject(new Error(`gateway did not start:\n${output}`));
       }
     }, 50);

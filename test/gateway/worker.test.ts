@@ -4,31 +4,16 @@ import type { JsonValue } from "@bufbuild/protobuf";
 import http from "node:http";
 import type net from "node:net";
 import { CreateMeshCommand, CreateVirtualGatewayCommand } from "@aws-sdk/client-app-mesh";
-import { unstable_startWorker } from "wrangler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TypeUrl } from "../../functions/envoy/index.js";
 import { startTestControlPlane, type TestControlPlane } from "../support/control-plane.js";
+import { startGatewayWorker, type Worker } from "../support/wrangler.js";
 import { MakeAny, MakeListener, MakeRouteConfig, MakeStaticCluster } from "./envoy-fixtures.js";
 import { createLocalhostNodes, createRoutedService, MakeWeightedRouteSpec, startBackend, waitFor, type Backend } from "./support.js";
 
-const offline = { WRANGLER_SEND_METRICS: "false", WRANGLER_SEND_ERROR_REPORTS: "false", DO_NOT_TRACK: "1", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
-Object.assign(process.env, offline);
-
-type Worker = Awaited<ReturnType<typeof unstable_startWorker>>;
-
 /** The gateway Worker (wrangler.gateway.toml) polling `meshplaneUrl` every 200 ms for `nodeId`. */
-async function startGatewayWorker(meshplaneUrl: string, nodeId: string): Promise<{ worker: Worker; url: string }> {
-  const worker = await unstable_startWorker({
-    config: "wrangler.gateway.toml",
-    bindings: {
-      MESHPLANE_URL: { type: "plain_text", value: meshplaneUrl },
-      MESHPLANE_NODE_ID: { type: "plain_text", value: nodeId },
-      XDS_POLL_MS: { type: "plain_text", value: "200" },
-    },
-    dev: { remote: false, watch: false, inspector: false, logLevel: "warn", server: { hostname: "127.0.0.1", port: 0 } },
-  });
-  return { worker, url: (await worker.url).toString().replace(/\/$/, "") };
-}
+const startPollingGatewayWorker = async (meshplaneUrl: string, nodeId: string): Promise<{ worker: Worker; url: string }> =>
+  startGatewayWorker(meshplaneUrl, nodeId, { XDS_POLL_MS: "200" });
 
 const backendOf = async (response: Response) => ((await response.json()) as { backend?: string }).backend;
 
@@ -47,7 +32,7 @@ describe("gateway Worker build", () => {
     await createLocalhostNodes(client, mesh, [["one", one], ["two", two]] as const);
     await client.send(new CreateVirtualGatewayCommand({ meshName: mesh, virtualGatewayName: "gw", spec: { listeners: [{ portMapping: { port: 8080, protocol: "http" } }] } }));
     await createRoutedService(client, mesh, { service: "svc.local", gateway: "gw", prefix: "/chapter", routes: { r: MakeWeightedRouteSpec([["one", 100], ["two", 0]]) } });
-    ({ worker, url } = await startGatewayWorker(controlPlane.url, `mesh/${mesh}/virtualGateway/gw`));
+    ({ worker, url } = await startPollingGatewayWorker(controlPlane.url, `mesh/${mesh}/virtualGateway/gw`));
   });
 
   afterAll(async () => {
@@ -158,7 +143,7 @@ describe("gateway Worker build on the shared gateway core", () => {
     xds.serve("cluster", "c1", [MakeStaticCluster("plain", [plain.port]), MakeStaticCluster("conflicted", [conflictedPort])]);
     xds.serve("listener", "l1", [MakeListener("ingress", 8080, "rc")]);
     xds.serve("route", "r1", [MakeRouteConfig("rc", routes)]);
-    ({ worker, url } = await startGatewayWorker(xds.url, "mesh/scripted/virtualGateway/gw"));
+    ({ worker, url } = await startPollingGatewayWorker(xds.url, "mesh/scripted/virtualGateway/gw"));
     expect(await waitFor(async () => (await backendOf(await fetch(`${url}/`))) === "plain", 10_000)).toBe(true);
   });
 

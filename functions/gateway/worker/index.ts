@@ -1,20 +1,27 @@
 // meshplane's gateway as a Cloudflare Worker (`wrangler.gateway.toml`): routes come from meshplane over REST xDS
-// (polled with fetch) and run on the same gateway core as the Node gateway (../core/): the same validation and
+// (fetched with fetch) and run on the same gateway core as the Node gateway (../core/): the same validation and
 // NACKs, core-wasm matching, retry policy and back-off, host choice, outlier ejection, circuit breakers and
 // timeouts; requests go upstream with fetch. What the platform does not allow is listed in upstream-transport.ts
 // (no active health checks, no TCP, no TLS origination with the cluster's own trust, no HTTP/2 prior knowledge);
 // besides, one Worker serves one HTTP listener (no TCP proxy listeners, no websocket upgrades, no TLS termination:
 // Cloudflare terminates TLS), and circuit-breaker and outlier state is per isolate, not shared between isolates.
 //
+// How config arrives: the first request of an isolate fetches it; then the isolate subscribes to meshplane's mesh
+// hub (subscription.ts) and fetches again on each version signal. While the subscription is down it polls, on
+// requests (an isolate runs no timers between them), at most every XDS_POLL_MS.
+//
 // Environment: MESHPLANE_URL (meshplane's REST API base, which also serves REST xDS), MESHPLANE_NODE_ID
 // (`mesh/<mesh>/virtualGateway/<name>`), optionally GATEWAY_LISTENER (listener name or port; default the first
-// inbound listener), XDS_POLL_MS (default 1000) and MESHPLANE_TOKEN (bearer token when meshplane runs with auth).
+// inbound listener), XDS_POLL_MS (default 1000; 0: never poll, only the first fetch and the subscription's
+// signals), XDS_SUBSCRIBE (`off`: poll only, e.g. against a Node control plane, which has no mesh hub) and
+// MESHPLANE_TOKEN (bearer token when meshplane runs with auth).
 import { instantiateCore, type Core } from "../../../core-wasm/index.js";
 import coreModule from "../../../core-wasm/build/core.wasm";
 import { ResponseFlag, routeRequest, type ProxyRequest } from "../core/index.js";
 import { forwardWithFetch, localReply } from "./forward.js";
 import { WorkerGateway } from "./gateway.js";
 import { createRestXdsClient, type RestXdsClient } from "./rest-xds-client.js";
+import { createGatewaySubscription, type GatewaySubscription } from "./subscription.js";
 import { createWorkerUpstreamTransport } from "./upstream-transport.js";
 
 export interface GatewayWorkerEnv {
@@ -22,6 +29,7 @@ export interface GatewayWorkerEnv {
   MESHPLANE_NODE_ID: string;
   GATEWAY_LISTENER?: string;
   XDS_POLL_MS?: string;
+  XDS_SUBSCRIBE?: string;
   /** Bearer token for meshplane with authentication (a secret binding). */
   MESHPLANE_TOKEN?: string;
 }
@@ -33,8 +41,12 @@ interface ExecutionContextLike {
 interface IsolateState {
   gateway: WorkerGateway;
   client: RestXdsClient;
+  subscription: GatewaySubscription | null;
   polledAt: number;
   polling: Promise<boolean> | null;
+  pollingSince: number;
+  /** A signal arrived during a round: run one more. */
+  again: boolean;
 }
 
 // Per isolate: Workers keep module state between requests, which is exactly the config cache wanted here.
@@ -47,22 +59,44 @@ function stateFor(env: GatewayWorkerEnv): IsolateState {
   if (!state) {
     core ??= instantiateCore(coreModule);
     const gateway = new WorkerGateway(core, createWorkerUpstreamTransport());
-    const client = createRestXdsClient(
-      { baseUrl: env.MESHPLANE_URL.replace(/\/$/, ""), nodeId: env.MESHPLANE_NODE_ID, ...(env.MESHPLANE_TOKEN ? { token: env.MESHPLANE_TOKEN } : {}), log: (message) => console.warn(`meshplane-gateway: ${message}`) },
-      gateway,
-    );
-    state = { gateway, client, polledAt: 0, polling: null };
+    const connection = { baseUrl: env.MESHPLANE_URL.replace(/\/$/, ""), nodeId: env.MESHPLANE_NODE_ID, ...(env.MESHPLANE_TOKEN ? { token: env.MESHPLANE_TOKEN } : {}), log: (message: string) => console.warn(`meshplane-gateway: ${message}`) };
+    const created: IsolateState = { gateway, client: createRestXdsClient(connection, gateway), subscription: null, polledAt: 0, polling: null, pollingSince: 0, again: false };
+    // A signal's round runs in the subscription's own context (its message event), which stays alive until the
+    // socket closed and the rounds it started settled.
+    if (env.XDS_SUBSCRIBE !== "off") created.subscription = createGatewaySubscription({ ...connection, onSignal: () => poll(created, true) });
+    state = created;
     isolates.set(key, state);
   }
   return state;
 }
 
-function poll(state: IsolateState): Promise<boolean> {
-  state.polling ??= state.client.poll().finally(() => {
+/**
+ * A round still unsettled after this long is given up: its request's context may have ended under it (the platform
+ * cancels a context's I/O when the context goes, and a promise of a dead context never settles).
+ */
+const ROUND_STALE_MS = 15_000;
+
+/** One REST xDS round; for a signal during a round, one more after it (the round may have read too early). */
+function poll(state: IsolateState, signalled = false): Promise<boolean> {
+  if (state.polling && Date.now() - state.pollingSince < ROUND_STALE_MS) {
+    if (signalled) state.again = true;
+    return state.polling;
+  }
+  const rounds = async (): Promise<boolean> => {
+    let ok: boolean;
+    do {
+      state.again = false;
+      ok = await state.client.poll();
+    } while (state.again);
+    return ok;
+  };
+  const round: Promise<boolean> = rounds().finally(() => {
     state.polledAt = Date.now();
-    state.polling = null;
+    if (state.polling === round) state.polling = null;
   });
-  return state.polling;
+  state.polling = round;
+  state.pollingSince = Date.now();
+  return round;
 }
 
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", "host"]);
@@ -83,7 +117,8 @@ export default {
     const state = stateFor(env);
     const interval = Number(env.XDS_POLL_MS ?? "1000");
     if (state.polledAt === 0) await poll(state);
-    else if (Date.now() - state.polledAt > interval) context.waitUntil(poll(state));
+    state.subscription?.ensure(context);
+    if (!state.subscription?.open && interval > 0 && Date.now() - state.polledAt > interval) context.waitUntil(poll(state));
     const listener = state.gateway.servedListener(env.GATEWAY_LISTENER);
     if (!listener) return localReply(503, ResponseFlag.noRoute, "no listener received from meshplane yet\n");
     const decision = routeRequest(state.gateway.snapshot, listener, toProxyRequest(request));

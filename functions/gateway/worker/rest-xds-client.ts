@@ -1,8 +1,9 @@
 // xDS for the Worker build: polls meshplane's REST xDS (`POST /v3/discovery:<type>`, JSON DiscoveryRequest) with
 // fetch, type by type in make-before-break order, and hands each changed type to the runtime as state of the
-// world. A refused version is NACKed as Envoy does over REST: the next request of that type carries the last
-// accepted version_info and an error_detail with the reason; the refused version is not applied again. A failed
-// poll keeps the last accepted config. Workers-safe: no node: imports.
+// world; a type that did not change answers 304 Not Modified (nothing to decode). A refused version is NACKed as
+// Envoy does over REST: the next request of that type carries the last accepted version_info and an error_detail
+// with the reason; the refused version is not applied again. A failed poll keeps the last accepted config.
+// Workers-safe: no node: imports.
 // https://www.envoyproxy.io/docs/envoy/latest/api-docs/xds_protocol#rest-json-polling-subscriptions
 import { create, fromJson, toJson, type JsonValue } from "@bufbuild/protobuf";
 import { DiscoveryRequestSchema, DiscoveryResponseSchema } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
@@ -32,6 +33,8 @@ export interface RestXdsClientOptions {
   nodeId: string;
   token?: string;
   fetch?: typeof fetch;
+  /** Per request (default 10 s): a control plane that does not answer fails the round, which keeps the last config. */
+  timeoutMs?: number;
   log?: (message: string) => void;
 }
 
@@ -70,10 +73,17 @@ export function createRestXdsClient(options: RestXdsClientOptions, subscriber: X
             method: "POST",
             headers: { "content-type": "application/json", ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) },
             body: JSON.stringify(toJson(DiscoveryRequestSchema, request, { registry: envoyRegistry })),
+            signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
           });
         } catch {
           subscriber.onConnection(false);
           return false;
+        }
+        if (response.status === 304) {
+          // Not Modified: the version this request carried is still current (for these names).
+          subscriber.onConnection(true);
+          typeState.names = names;
+          continue;
         }
         if (!response.ok) {
           await response.body?.cancel();

@@ -54,6 +54,19 @@ describe("REST xDS", () => {
     expect((await discover(meshplane, "listeners", { node })).json.versionInfo).toBe(listeners.json.versionInfo);
   });
 
+  it("answers 304 Not Modified with no body to a poll that holds the current version, as Envoy's REST fetcher expects", async () => {
+    const routeNames = ["rds_egress_http_8080"];
+    const current = await discover(meshplane, "routes", { node, resourceNames: routeNames });
+    const unchanged = await fetch(`${meshplane.url}/v3/discovery:routes`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ node, resourceNames: routeNames, versionInfo: current.json.versionInfo }),
+    });
+    expect([unchanged.status, await unchanged.text()]).toEqual([304, ""]);
+    // Other names, other version: the held version is not current for them.
+    expect((await discover(meshplane, "routes", { node, resourceNames: ["rds_ingress_http_9001"], versionInfo: current.json.versionInfo })).status).toBe(200);
+  });
+
   it("refuses unknown meshes and malformed ids with status 3 (HTTP 400)", async () => {
     for (const id of ["mesh/none/virtualNode/front", "front"]) {
       const answer = await discover(meshplane, "clusters", { node: { id } });

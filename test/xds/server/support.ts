@@ -13,23 +13,45 @@ import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import { configFromEnv } from "../../../functions/config.js";
 import { startControlPlane, type RunningControlPlane } from "../../../functions/node.js";
 import { envoyRegistry, ListenerSchema, TypeUrl } from "../../../functions/envoy/index.js";
+import { announcedXdsPort, startMeshplaneProcess, testRuntime } from "../../support/process.js";
 import type { HttpConnectionManager } from "../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
 export interface Meshplane {
-  running: RunningControlPlane;
+  /** The in-process control plane (Node runs only; under Deno this throws). */
+  readonly running: RunningControlPlane;
   url: string;
   xdsAddress: string;
   appMesh: AppMeshClient;
   close(): Promise<void>;
 }
 
+/** meshplane on a fresh SQLite file: in this process, or as `deno task start` when the suite runs under Deno. */
 export async function startMeshplane(env: Record<string, string> = {}): Promise<Meshplane> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "meshplane-xds-"));
-  const config = configFromEnv({ PORT: "0", XDS_PORT: "0", MESHPLANE_DB: path.join(dir, "meshplane.db"), ...env });
-  const running = await startControlPlane(config);
-  const appMesh = new AppMeshClient({ endpoint: running.url, region: "us-east-1", credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" } });
+  const settings = { PORT: "0", XDS_PORT: "0", MESHPLANE_DB: path.join(dir, "meshplane.db"), ...env };
+  const credentials = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" };
+  if (testRuntime() === "deno") {
+    const meshplane = await startMeshplaneProcess(settings);
+    const xdsPort = await announcedXdsPort(meshplane);
+    const appMesh = new AppMeshClient({ endpoint: meshplane.url, region: "us-east-1", credentials });
+    return {
+      get running(): RunningControlPlane {
+        throw new Error("this suite reaches into the in-process control plane; under Deno meshplane runs as a separate process");
+      },
+      url: meshplane.url,
+      xdsAddress: `127.0.0.1:${xdsPort}`,
+      appMesh,
+      async close() {
+        appMesh.destroy();
+        await meshplane.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const running = await startControlPlane(configFromEnv(settings));
+  const appMesh = new AppMeshClient({ endpoint: running.url, region: "us-east-1", credentials });
   return {
     running,
     url: running.url,
