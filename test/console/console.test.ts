@@ -10,54 +10,26 @@ import {
   DescribeVirtualRouterCommand,
   DescribeVirtualServiceCommand,
   ListVirtualNodesCommand,
-  type AppMeshClient,
 } from "@aws-sdk/client-app-mesh";
 import type { Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { RouteConfigurationSchema, TypeUrl } from "../../functions/envoy/index.js";
-import { createAppMeshClient } from "../support/control-plane.js";
 import { addExplainRoutes, createGuideMesh } from "../support/guide-mesh.js";
 import { repoRoot } from "../support/process.js";
 import { adsClient, decode, rdsNames, SotwClient, type WireResponse } from "../xds/server/support.js";
-import { launchBrowser, startConsoleServer, type ConsoleBrowser, type ConsoleServer, type ExpectedFailure } from "./support.js";
+import { useOpenModeConsole } from "./support.js";
 
 const screenshots = path.join(repoRoot, "docs/images");
 
 describe("console (open mode)", () => {
-  let server: ConsoleServer;
-  let browser: ConsoleBrowser;
-  let client: AppMeshClient;
+  const suite = useOpenModeConsole();
   let page: Page;
-  /** The API errors the current test provokes on purpose; anything else the page logs fails it. */
-  let expectedFailures: ExpectedFailure[] = [];
-
-  beforeAll(async () => {
-    server = await startConsoleServer();
-    browser = await launchBrowser();
-    client = createAppMeshClient(server.url);
-  });
-  afterAll(async () => {
-    client?.destroy();
-    await browser?.close();
-    await server?.stop();
-  });
-  afterEach(async () => {
-    await page?.close();
-    const unexpected = browser.takeUnexpectedErrors(expectedFailures);
-    expectedFailures = [];
-    expect(unexpected, "the page logged errors").toEqual([]);
-  });
-
-  const open = async (consolePath: string) => {
-    page = await browser.newPage();
-    await page.goto(`${server.url}/console${consolePath}`);
-    return page;
-  };
+  const open = async (consolePath: string) => (page = await suite.open(consolePath));
   const group = (name: string) => page.getByRole("group", { name, exact: true });
 
   it("creates the guide's getting-started mesh through the wizard and forms alone, as the AWS SDK then describes it", async () => {
-    page = await browser.newPage();
-    await page.goto(`${server.url}/`);
+    page = await suite.browser.newPage();
+    await page.goto(`${suite.server.url}/`);
     expect(new URL(page.url()).pathname).toBe("/console/");
     await page.getByRole("link", { name: "Get started" }).first().click();
 
@@ -122,24 +94,24 @@ describe("console (open mode)", () => {
 
     const meshName = "apps";
     const http2 = [{ portMapping: { port: 80, protocol: "http2" } }];
-    expect((await client.send(new DescribeMeshCommand({ meshName }))).mesh?.status?.status).toBe("ACTIVE");
-    expect((await client.send(new DescribeVirtualServiceCommand({ meshName, virtualServiceName: "serviceb.apps.local" }))).virtualService?.spec).toEqual({ provider: { virtualRouter: { virtualRouterName: "serviceB" } } });
-    expect((await client.send(new DescribeVirtualServiceCommand({ meshName, virtualServiceName: "servicea.apps.local" }))).virtualService?.spec).toEqual({ provider: { virtualNode: { virtualNodeName: "serviceA" } } });
-    expect((await client.send(new DescribeVirtualNodeCommand({ meshName, virtualNodeName: "serviceB" }))).virtualNode?.spec).toEqual({ listeners: http2, serviceDiscovery: { dns: { hostname: "serviceb.apps.local" } } });
-    expect((await client.send(new DescribeVirtualNodeCommand({ meshName, virtualNodeName: "serviceBv2" }))).virtualNode?.spec).toEqual({ listeners: http2, serviceDiscovery: { dns: { hostname: "servicebv2.apps.local" } } });
-    expect((await client.send(new DescribeVirtualNodeCommand({ meshName, virtualNodeName: "serviceA" }))).virtualNode?.spec).toEqual({
+    expect((await suite.client.send(new DescribeMeshCommand({ meshName }))).mesh?.status?.status).toBe("ACTIVE");
+    expect((await suite.client.send(new DescribeVirtualServiceCommand({ meshName, virtualServiceName: "serviceb.apps.local" }))).virtualService?.spec).toEqual({ provider: { virtualRouter: { virtualRouterName: "serviceB" } } });
+    expect((await suite.client.send(new DescribeVirtualServiceCommand({ meshName, virtualServiceName: "servicea.apps.local" }))).virtualService?.spec).toEqual({ provider: { virtualNode: { virtualNodeName: "serviceA" } } });
+    expect((await suite.client.send(new DescribeVirtualNodeCommand({ meshName, virtualNodeName: "serviceB" }))).virtualNode?.spec).toEqual({ listeners: http2, serviceDiscovery: { dns: { hostname: "serviceb.apps.local" } } });
+    expect((await suite.client.send(new DescribeVirtualNodeCommand({ meshName, virtualNodeName: "serviceBv2" }))).virtualNode?.spec).toEqual({ listeners: http2, serviceDiscovery: { dns: { hostname: "servicebv2.apps.local" } } });
+    expect((await suite.client.send(new DescribeVirtualNodeCommand({ meshName, virtualNodeName: "serviceA" }))).virtualNode?.spec).toEqual({
       listeners: http2,
       serviceDiscovery: { dns: { hostname: "servicea.apps.local" } },
       backends: [{ virtualService: { virtualServiceName: "serviceb.apps.local" } }],
     });
-    expect((await client.send(new DescribeVirtualRouterCommand({ meshName, virtualRouterName: "serviceB" }))).virtualRouter?.spec).toEqual({ listeners: http2 });
-    expect((await client.send(new DescribeRouteCommand({ meshName, virtualRouterName: "serviceB", routeName: "serviceB" }))).route?.spec).toEqual({
+    expect((await suite.client.send(new DescribeVirtualRouterCommand({ meshName, virtualRouterName: "serviceB" }))).virtualRouter?.spec).toEqual({ listeners: http2 });
+    expect((await suite.client.send(new DescribeRouteCommand({ meshName, virtualRouterName: "serviceB", routeName: "serviceB" }))).route?.spec).toEqual({
       http2Route: { match: { prefix: "/" }, action: { weightedTargets: [{ virtualNode: "serviceB", weight: 75 }, { virtualNode: "serviceBv2", weight: 25 }] } },
     });
   });
 
   it("lays out serviceA → serviceb.apps.local → serviceB 75 / serviceBv2 25, each box opening its resource", async () => {
-    await createGuideMesh(client, "guide");
+    await createGuideMesh(suite.client, "guide");
     await open("/meshes/guide");
     await page.getByRole("navigation", { name: "Mesh guide" }).getByRole("link", { name: "Topology" }).click();
     const graph = page.getByRole("group", { name: "Topology of mesh guide" });
@@ -168,8 +140,8 @@ describe("console (open mode)", () => {
   });
 
   it("pushes a weight changed in the form to a connected grpc-js ADS client, and shows its NACK in the proxies view", async () => {
-    await createGuideMesh(client, "live", "http");
-    const ads = adsClient(server.xdsAddress);
+    await createGuideMesh(suite.client, "live", "http");
+    const ads = adsClient(suite.server.xdsAddress);
     const stream = new SotwClient(ads, { id: "mesh/live/virtualNode/serviceA", userAgentName: "grpc-js-console-test" });
     try {
       stream.send({ typeUrl: TypeUrl.listener });
@@ -216,8 +188,8 @@ describe("console (open mode)", () => {
   });
 
   it("explains a header-matched route and a request no route matches, in the browser", async () => {
-    await createGuideMesh(client, "explained", "http");
-    await addExplainRoutes(client, "explained");
+    await createGuideMesh(suite.client, "explained", "http");
+    await addExplainRoutes(suite.client, "explained");
     await open("/meshes/explained/virtual-nodes/serviceA");
     await page.getByRole("link", { name: "Explain a request" }).click();
     await expect.poll(() => page.getByLabel("Proxy").inputValue()).toBe("virtualNode/serviceA");
@@ -247,12 +219,12 @@ describe("console (open mode)", () => {
   });
 
   it("shows App Mesh's message at the field for a weight of 150 and a too-long name, and writes nothing", async () => {
-    await createGuideMesh(client, "errors", "http");
-    expectedFailures = [
+    await createGuideMesh(suite.client, "errors", "http");
+    suite.expectedFailures = [
       { status: 400, path: /^\/v20190125\/meshes\/errors\/virtualRouter\/serviceB\/routes\/serviceB$/ },
       { status: 400, path: /^\/v20190125\/meshes\/errors\/virtualNodes$/ },
     ];
-    const before = await client.send(new DescribeRouteCommand({ meshName: "errors", virtualRouterName: "serviceB", routeName: "serviceB" }));
+    const before = await suite.client.send(new DescribeRouteCommand({ meshName: "errors", virtualRouterName: "serviceB", routeName: "serviceB" }));
     await open("/meshes/errors/virtual-routers/serviceB/routes/serviceB/edit");
     const weight = group("Weighted target 1").getByLabel("Weight");
     await weight.fill("150");
@@ -261,23 +233,23 @@ describe("console (open mode)", () => {
     await group("Weighted target 1").getByRole("alert").getByText(message).waitFor();
     expect(await weight.getAttribute("aria-invalid")).toBe("true");
     expect(await page.evaluate<string | undefined>(`document.activeElement?.closest("fieldset")?.querySelector("legend")?.textContent`)).toBe("Weighted target 1");
-    const after = await client.send(new DescribeRouteCommand({ meshName: "errors", virtualRouterName: "serviceB", routeName: "serviceB" }));
+    const after = await suite.client.send(new DescribeRouteCommand({ meshName: "errors", virtualRouterName: "serviceB", routeName: "serviceB" }));
     expect(after.route?.metadata?.version).toBe(before.route?.metadata?.version);
     expect(after.route?.spec).toEqual(before.route?.spec);
 
-    await page.goto(`${server.url}/console/meshes/errors/virtual-nodes/new`);
+    await page.goto(`${suite.server.url}/console/meshes/errors/virtual-nodes/new`);
     const name = page.getByLabel("Virtual node name");
     await name.fill("n".repeat(256));
     await page.getByRole("button", { name: "Create virtual node" }).click();
     await page.getByRole("alert").filter({ hasText: "at 'virtualNodeName' failed to satisfy constraint: Member must have length less than or equal to 255" }).first().waitFor();
     expect(await name.getAttribute("aria-invalid")).toBe("true");
     expect(await page.evaluate<string | undefined>("document.activeElement?.id")).toBe(await name.getAttribute("id"));
-    const nodes = await client.send(new ListVirtualNodesCommand({ meshName: "errors" }));
+    const nodes = await suite.client.send(new ListVirtualNodesCommand({ meshName: "errors" }));
     expect(nodes.virtualNodes?.map((node) => node.virtualNodeName).sort()).toEqual(["serviceA", "serviceB", "serviceBv2"]);
   });
 
   it("edits a spec as JSON and shows it back in both views", async () => {
-    await createGuideMesh(client, "json", "http");
+    await createGuideMesh(suite.client, "json", "http");
     await open("/meshes/json/virtual-nodes/serviceB/edit");
     await page.getByRole("button", { name: "JSON" }).click();
     const editor = page.getByLabel("JSON (spec)");
@@ -289,7 +261,7 @@ describe("console (open mode)", () => {
     await page.getByRole("button", { name: "Save" }).click();
     await page.getByRole("heading", { name: "serviceB", level: 1, exact: true }).waitFor();
     await page.getByText("Access log path").waitFor();
-    const described = await client.send(new DescribeVirtualNodeCommand({ meshName: "json", virtualNodeName: "serviceB" }));
+    const described = await suite.client.send(new DescribeVirtualNodeCommand({ meshName: "json", virtualNodeName: "serviceB" }));
     expect(described.virtualNode?.spec?.logging).toEqual({ accessLog: { file: { path: "/dev/stdout" } } });
     await page.getByRole("group", { name: "Show spec as" }).getByRole("button", { name: "JSON" }).click();
     expect(await page.getByLabel("Virtual node serviceB as JSON").textContent()).toContain('"path": "/dev/stdout"');
@@ -306,7 +278,7 @@ describe("console (open mode)", () => {
     await page.keyboard.type("keyboard");
     await page.keyboard.press("Enter");
     await page.getByRole("heading", { name: "keyboard", level: 1, exact: true }).waitFor();
-    expect((await client.send(new DescribeMeshCommand({ meshName: "keyboard" }))).mesh?.meshName).toBe("keyboard");
+    expect((await suite.client.send(new DescribeMeshCommand({ meshName: "keyboard" }))).mesh?.meshName).toBe("keyboard");
   });
 
   it("fits a phone's width: the navigation opens from the Menu button", async () => {

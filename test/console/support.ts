@@ -4,7 +4,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import type { AppMeshClient } from "@aws-sdk/client-app-mesh";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, expect } from "vitest";
+import { createAppMeshClient } from "../support/control-plane.js";
 import { startMeshplaneProcess, type MeshplaneProcess } from "../support/process.js";
 
 export const CHROMIUM = "/usr/bin/chromium";
@@ -101,4 +104,47 @@ export async function eventually<T>(check: () => Promise<T>, attempts = 100, int
     }
   }
   throw lastError;
+}
+
+/** A browser suite against one open-mode server; the fields are set once the suite's beforeAll has run. */
+export interface OpenModeConsole {
+  server: ConsoleServer;
+  browser: ConsoleBrowser;
+  client: AppMeshClient;
+  /** The API errors the current test provokes on purpose; anything else the page logs fails it. */
+  expectedFailures: ExpectedFailure[];
+  /** A new tab on a console path such as `/meshes/apps`. */
+  open(consolePath: string): Promise<Page>;
+}
+
+/**
+ * Registers the suite's hooks: one server, browser and SDK client for the file; after each test its tabs are
+ * closed and it fails if a page logged an error it did not expect.
+ */
+export function useOpenModeConsole(): OpenModeConsole {
+  const suite = {
+    expectedFailures: [],
+    async open(consolePath: string) {
+      const page = await suite.browser.newPage();
+      await page.goto(`${suite.server.url}/console${consolePath}`);
+      return page;
+    },
+  } as unknown as OpenModeConsole;
+  beforeAll(async () => {
+    suite.server = await startConsoleServer();
+    suite.browser = await launchBrowser();
+    suite.client = createAppMeshClient(suite.server.url);
+  });
+  afterAll(async () => {
+    suite.client?.destroy();
+    await suite.browser?.close();
+    await suite.server?.stop();
+  });
+  afterEach(async () => {
+    for (const page of suite.browser.context.pages()) await page.close();
+    const unexpected = suite.browser.takeUnexpectedErrors(suite.expectedFailures);
+    suite.expectedFailures = [];
+    expect(unexpected, "the page logged errors").toEqual([]);
+  });
+  return suite;
 }
