@@ -28,6 +28,8 @@ export { createSnapshotBuilder, type SnapshotBuilder, type SnapshotBuilderOption
 export { validateSnapshot, type SnapshotCandidate } from "./snapshot-validation.js";
 export type { GatewaySnapshot } from "./snapshot.js";
 export { routeRequest, type ForwardDecision, type LocalReply, type ProxyRequest, type RoutingDecision } from "./router.js";
+export type { HeaderChange, HeaderChanges, OperationReply, RequestOperation, ResponseOperation } from "./route-operations.js";
+export type { RoutePlan, RouteTarget } from "./route-plan.js";
 export { UpstreamExchange, type ExchangeOptions, type ExchangeVerdict } from "./upstream-exchange.js";
 export { downstreamResponseHeaders, RESPONSE_HOP_BY_HOP } from "./response-headers.js";
 export { RESPONSE_FLAG_HEADER, ResponseFlag, type ResponseFlagCode } from "./response-flags.js";

@@ -79,11 +79,10 @@ class NodeGateway implements Gateway {
     this.#context = { snapshot: () => this.#builder.snapshot(), metrics: this.metrics, observer: this.#observer, transport: this.#transport, accessLog: new AccessLogWriter() };
     this.metrics.beforeRender = () => {
       for (const [name, cluster] of this.#builder.snapshot().clusters) {
-        const labels = { envoy_cluster_name: name };
-        this.metrics.membershipTotal.set(labels, cluster.hosts.length);
-        this.metrics.membershipHealthy.set(labels, cluster.healthyCount);
-        this.metrics.ejectionsActive.set(labels, cluster.ejectedCount);
-        this.metrics.activeRequests.set(labels, cluster.active);
+        this.metrics.membershipTotal.root.at(name).set(cluster.hosts.length);
+        this.metrics.membershipHealthy.root.at(name).set(cluster.healthyCount);
+        this.metrics.ejectionsActive.root.at(name).set(cluster.ejectedCount);
+        this.metrics.activeRequests.root.at(name).set(cluster.active);
       }
     };
   }
@@ -119,21 +118,17 @@ class NodeGateway implements Gateway {
   }
 
   onConnection(connected: boolean): void {
-    this.metrics.connectedState.set({}, connected ? 1 : 0);
+    this.metrics.connectedState.root.set(connected ? 1 : 0);
     this.#log(connected ? "xds: connected" : "xds: disconnected; serving the last accepted config");
   }
 
   apply(type: ResourceType, resources: XdsResources, version: string): XdsUpdateResult {
     const result = this.#builder.apply(type, resources);
+    this.metrics.countUpdate(type, result.ok);
     if (result.ok) {
       this.#versions.set(type, version);
-      this.metrics.updateSuccess.inc({ type });
-      if (type in this.metrics.envoyUpdateSuccess) this.metrics.envoyUpdateSuccess[type as keyof GatewayMetrics["envoyUpdateSuccess"]].inc();
       if (type === "secret") this.#secureContexts.clear();
       this.#reconcileServers(this.#builder.snapshot().listeners);
-    } else {
-      this.metrics.updateRejected.inc({ type });
-      if (type in this.metrics.envoyUpdateRejected) this.metrics.envoyUpdateRejected[type as keyof GatewayMetrics["envoyUpdateRejected"]].inc();
     }
     return result;
   }
