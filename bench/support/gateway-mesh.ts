@@ -69,12 +69,16 @@ export interface BenchGateway {
  * `node [nodeFlags] --import tsx functions/gateway/main.ts --workers N` for the bench mesh's virtual gateway, once
  * it answers on `probePort`. `cpus` pins it (taskset list).
  */
-export async function startBenchGateway(mesh: BenchMesh, options: { workers: number; probePort: number; nodeFlags?: string[]; cpus?: string; env?: Record<string, string> }): Promise<BenchGateway> {
+export async function startBenchGateway(
+  mesh: BenchMesh,
+  options: { workers: number; probePort: number; nodeFlags?: string[]; cpus?: string; env?: Record<string, string>; root?: string },
+): Promise<BenchGateway> {
+  const root = options.root ?? repoRoot;
   const argv = [
     ...(options.nodeFlags ?? []),
     "--import",
     "tsx",
-    path.join(repoRoot, "functions/gateway/main.ts"),
+    path.join(root, "functions/gateway/main.ts"),
     "--node",
     "mesh/bench/virtualGateway/gw",
     "--xds",
@@ -84,7 +88,7 @@ export async function startBenchGateway(mesh: BenchMesh, options: { workers: num
     ...(options.workers > 0 ? ["--workers", String(options.workers)] : []),
   ];
   const [command, args] = options.cpus ? ["taskset", ["-c", options.cpus, process.execPath, ...argv]] : [process.execPath, argv];
-  const child = spawn(command, args, { cwd: repoRoot, env: { PATH: process.env.PATH, ...options.env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const child = spawn(command, args, { cwd: root, env: { PATH: process.env.PATH, ...options.env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let output = "";
   child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
