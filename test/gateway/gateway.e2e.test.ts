@@ -1,7 +1,9 @@
 // Issue 6 acceptance, end to end with real processes and sockets on loopback: meshplane (`npm start`) ← AWS SDK
 // writes a mesh; the gateway (`npm run gateway`) takes its config over ADS; real HTTP backends receive the traffic.
 // The meshplane process, the virtual gateway and its gateway process are shared; every case creates its own
-// backends, virtual nodes, router and gateway route (its own path prefix), so no case depends on another's.
+// backends, virtual nodes, router and gateway route (its own path prefix), so no case depends on another's. The
+// suite runs against a single-process gateway and against `--workers 2` (one xDS stream fanned out to two
+// processes sharing the listener).
 import {
   CreateGatewayRouteCommand,
   CreateMeshCommand,
@@ -53,14 +55,14 @@ async function startControlPlane(dir: string): Promise<{ meshplane: MeshplanePro
   return { meshplane, env, xdsPort };
 }
 
-/** A mesh with virtual gateway `gw` listening on `port`, and `npm run gateway` serving it. */
-async function startMeshWithGateway(appMesh: AppMeshClient, xdsPort: number, port: number): Promise<GatewayProcess> {
+/** A mesh with virtual gateway `gw` listening on `port`, and `npm run gateway -- --workers <workers>` serving it. */
+async function startMeshWithGateway(appMesh: AppMeshClient, xdsPort: number, port: number, workers: number): Promise<GatewayProcess> {
   await appMesh.send(new CreateMeshCommand({ meshName: mesh }));
   await appMesh.send(new CreateVirtualGatewayCommand({ meshName: mesh, virtualGatewayName: "gw", spec: { listeners: [{ portMapping: { port, protocol: "http" } }] } }));
-  return startGatewayProcess(["--node", `mesh/${mesh}/virtualGateway/gw`, "--xds", `127.0.0.1:${xdsPort}`]);
+  return startGatewayProcess(["--node", `mesh/${mesh}/virtualGateway/gw`, "--xds", `127.0.0.1:${xdsPort}`, "--workers", String(workers)]);
 }
 
-describe("meshplane gateway, end to end", () => {
+describe.each([1, 2])("meshplane gateway, end to end (%i worker process(es))", (workers) => {
   let dir: string;
   let meshplane: MeshplaneProcess;
   let appMesh: AppMeshClient;
@@ -89,7 +91,7 @@ describe("meshplane gateway, end to end", () => {
     const started = await startControlPlane(dir);
     meshplane = started.meshplane;
     appMesh = createAppMeshClient(meshplane.url);
-    gateway = await startMeshWithGateway(appMesh, started.xdsPort, gatewayPort);
+    gateway = await startMeshWithGateway(appMesh, started.xdsPort, gatewayPort, workers);
   });
 
   afterAll(async () => {
@@ -235,7 +237,7 @@ describe("meshplane gateway, end to end", () => {
   });
 });
 
-describe("meshplane gateway, end to end, while the control plane is away", () => {
+describe("meshplane gateway, end to end, while the control plane is away (2 workers)", () => {
   let dir: string;
   let meshplane: MeshplaneProcess | undefined;
   let gateway: GatewayProcess;
@@ -257,7 +259,7 @@ describe("meshplane gateway, end to end, while the control plane is away", () =>
     const started = await startControlPlane(dir);
     meshplane = started.meshplane;
     let appMesh = createAppMeshClient(meshplane.url);
-    gateway = await startMeshWithGateway(appMesh, started.xdsPort, gatewayPort);
+    gateway = await startMeshWithGateway(appMesh, started.xdsPort, gatewayPort, 2);
     backends = await Promise.all([startBackend("steady"), startBackend("later")]);
     await createLocalhostNodes(appMesh, mesh, backends.map((backend) => [backend.name, backend] as const));
     const service = await createRoutedService(appMesh, mesh, { service: "outage.local", gateway: "gw", prefix: "/", routes: { split: MakeWeightedRouteSpec([["steady", 100], ["later", 0]]) } });

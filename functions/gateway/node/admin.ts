@@ -27,6 +27,8 @@ export interface WorkerStatus {
   ready: boolean;
   /** Requests in flight on that worker, over every cluster. */
   activeRequests: number;
+  /** Downstream requests that worker has answered. */
+  requests: number;
 }
 
 /** What the admin port reads. */
@@ -60,6 +62,10 @@ export function hostHealthOf(gateway: Gateway): HostHealth[] {
   return hosts;
 }
 
+export function requestsOf(gateway: Gateway): number {
+  return gateway.metrics.downstreamRq.state().series.reduce((sum, [, value]) => sum + (value as number), 0);
+}
+
 export function activeRequestsOf(gateway: Gateway): number {
   let active = 0;
   for (const cluster of gateway.snapshot().clusters.values()) active += cluster.active;
@@ -74,7 +80,7 @@ export function gatewayAdminView(gateway: Gateway): AdminView {
     configDump: () => configDumpOf(gateway.versions(), gateway.accepted()),
     hostHealth: async () => hostHealthOf(gateway),
     listeners: async () => Object.fromEntries(gateway.boundPorts()),
-    workers: async () => [{ id: 0, pid: process.pid, ready: gateway.ready(), activeRequests: activeRequestsOf(gateway) }],
+    workers: async () => [{ id: 0, pid: process.pid, ready: gateway.ready(), activeRequests: activeRequestsOf(gateway), requests: requestsOf(gateway) }],
   };
 }
 

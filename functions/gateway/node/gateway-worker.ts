@@ -3,7 +3,7 @@
 // instead of one of its own. It answers the primary's report requests (admin, metrics) and drains on request or on
 // SIGTERM/SIGINT: listeners stop accepting, in-flight requests finish, then it exits.
 import { loadCore } from "../../../core-wasm/node.js";
-import { activeRequestsOf, hostHealthOf } from "./admin.js";
+import { activeRequestsOf, hostHealthOf, requestsOf } from "./admin.js";
 import { createGateway } from "./gateway.js";
 import type { PrimaryMessage, WorkerMessage, WorkerOptions } from "./worker-messages.js";
 import { decodeUpdate } from "./xds-fan-out.js";
@@ -46,6 +46,7 @@ export function runGatewayWorker(): void {
           report: {
             ready: gateway.ready(),
             activeRequests: activeRequestsOf(gateway),
+            requests: requestsOf(gateway),
             metrics: gateway.metrics.state(),
             hosts: hostHealthOf(gateway),
             listeners: Object.fromEntries(gateway.boundPorts()),

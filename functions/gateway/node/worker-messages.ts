@@ -8,6 +8,7 @@ import type { EncodedUpdate } from "./xds-fan-out.js";
 export interface WorkerReport {
   ready: boolean;
   activeRequests: number;
+  requests: number;
   metrics: MetricFamilyState[];
   hosts: HostHealth[];
   listeners: Record<string, number>;

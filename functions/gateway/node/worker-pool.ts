@@ -129,7 +129,7 @@ export async function startWorkerPool(options: StartGatewayOptions & { workers: 
     async workers() {
       const live = [...slots.values()].filter((slot) => slot.live);
       const all = await Promise.all(live.map(async (slot) => ({ slot, report: await reportOf(slot) })));
-      return all.map(({ slot, report }) => ({ id: slot.id, pid: slot.worker.process.pid ?? 0, ready: report?.ready ?? false, activeRequests: report?.activeRequests ?? 0 }));
+      return all.map(({ slot, report }) => ({ id: slot.id, pid: slot.worker.process.pid ?? 0, ready: report?.ready ?? false, activeRequests: report?.activeRequests ?? 0, requests: report?.requests ?? 0 }));
     },
   };
   const admin = options.admin ? await startAdminServer(view, options.admin.host, options.admin.port) : undefined;
