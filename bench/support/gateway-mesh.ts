@@ -29,20 +29,20 @@ export async function startBenchMesh(upstreamPort: number, options: { grpcUpstre
   await put("/bench/virtualNodes", { virtualNodeName: "upstream", spec: { listeners: [{ portMapping: { port: upstreamPort, protocol: "http" } }], serviceDiscovery: { dns: { hostname: "localhost" } } } });
   await put("/bench/virtualServices", { virtualServiceName: "upstream.bench", spec: { provider: { virtualNode: { virtualNodeName: "upstream" } } } });
   let grpcGatewayPort: number | undefined;
-  const listeners: unknown[] = [{ portMapping: { port: gatewayPort, protocol: "http" } }];
+  await put("/bench/virtualGateways", { virtualGatewayName: "gw", spec: { listeners: [{ portMapping: { port: gatewayPort, protocol: "http" } }] } });
   if (options.grpcUpstreamPort !== undefined) {
+    // A virtual gateway of its own (gateway "grpc-gw"), served by a gateway process of its own.
     grpcGatewayPort = await freePort();
-    listeners.push({ portMapping: { port: grpcGatewayPort, protocol: "grpc" } });
     await put("/bench/virtualNodes", { virtualNodeName: "grpc", spec: { listeners: [{ portMapping: { port: options.grpcUpstreamPort, protocol: "grpc" } }], serviceDiscovery: { dns: { hostname: "localhost" } } } });
     await put("/bench/virtualServices", { virtualServiceName: "grpc.bench", spec: { provider: { virtualNode: { virtualNodeName: "grpc" } } } });
+    await put("/bench/virtualGateways", { virtualGatewayName: "grpc-gw", spec: { listeners: [{ portMapping: { port: grpcGatewayPort, protocol: "grpc" } }] } });
   }
-  await put("/bench/virtualGateways", { virtualGatewayName: "gw", spec: { listeners } });
   await put("/bench/virtualGateway/gw/gatewayRoutes", {
     gatewayRouteName: "all",
     spec: { httpRoute: { match: { prefix: "/" }, action: { target: { virtualService: { virtualServiceName: "upstream.bench" } } } } },
   });
   if (grpcGatewayPort !== undefined) {
-    await put("/bench/virtualGateway/gw/gatewayRoutes", {
+    await put("/bench/virtualGateway/grpc-gw/gatewayRoutes", {
       gatewayRouteName: "grpc",
       spec: { grpcRoute: { match: { serviceName: "bench.Echo" }, action: { target: { virtualService: { virtualServiceName: "grpc.bench" } } } } },
     });
@@ -71,7 +71,7 @@ export interface BenchGateway {
  */
 export async function startBenchGateway(
   mesh: BenchMesh,
-  options: { workers: number; probePort: number; nodeFlags?: string[]; cpus?: string; env?: Record<string, string>; root?: string },
+  options: { workers: number; probePort: number; virtualGateway?: string; nodeFlags?: string[]; cpus?: string; env?: Record<string, string>; root?: string },
 ): Promise<BenchGateway> {
   const root = options.root ?? repoRoot;
   const argv = [
@@ -80,7 +80,7 @@ export async function startBenchGateway(
     "tsx",
     path.join(root, "functions/gateway/main.ts"),
     "--node",
-    "mesh/bench/virtualGateway/gw",
+    `mesh/bench/virtualGateway/${options.virtualGateway ?? "gw"}`,
     "--xds",
     `127.0.0.1:${mesh.xdsPort}`,
     "--admin",
@@ -97,10 +97,11 @@ export async function startBenchGateway(
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
     await exited;
   };
+  // The gRPC gateway is ready once its port accepts (any HTTP/1.1 answer will do); the HTTP one once it routes.
   const routing = await waitFor(async () => {
     const response = await fetch(`http://127.0.0.1:${options.probePort}/`);
     await response.arrayBuffer();
-    return response.status === 200;
+    return options.virtualGateway === undefined ? response.status === 200 : true;
   }, 30_000);
   if (!routing) {
     await stop();

@@ -161,7 +161,10 @@ export function compileRouteConfig(config: RouteConfiguration, core: Core): Comp
       }
     }),
   );
-  const table = RouteTableClass.compile({ name: config.name, virtualHosts: json.virtualHosts ?? [] }, { core });
+  // Protobuf JSON leaves out empty lists: a virtual host without routes (a gRPC listener's host before its first
+  // route) has no `routes` member at all.
+  const virtualHosts = (json.virtualHosts ?? []).map((host) => ({ ...host, domains: host.domains ?? [], routes: host.routes ?? [] }));
+  const table = RouteTableClass.compile({ name: config.name, virtualHosts }, { core });
   return { name: config.name, table, entries, routes: entries.flat(), clusters: clustersNamed(config), validateClusters: config.validateClusters ?? false, source: JSON.stringify(json) };
 }
 
