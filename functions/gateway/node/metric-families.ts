@@ -28,6 +28,11 @@ export class Series {
     return child;
   }
 
+  /** The series one label further down, if it was ever recorded. */
+  find(labelValue: string): Series | undefined {
+    return this.#children?.get(labelValue);
+  }
+
   inc(by = 1): void {
     this.value += by;
   }
@@ -128,9 +133,11 @@ export class CounterFamily implements Family {
     return series;
   }
 
-  /** A series' value by its labels (0 when never recorded). */
+  /** A series' value by its labels (0 when never recorded; reading records nothing). */
   get(labels: Readonly<Record<string, string>> = {}): number {
-    return this.series(labels).value;
+    let series: Series | undefined = this.root;
+    for (const name of this.labelNames) series = series?.find(labels[name] ?? "");
+    return series?.value ?? 0;
   }
 
   state(): MetricFamilyState {
