@@ -74,7 +74,9 @@ export async function startBenchGateway(
   options: { workers: number; probePort: number; virtualGateway?: string; nodeFlags?: string[]; cpus?: string; env?: Record<string, string>; root?: string },
 ): Promise<BenchGateway> {
   const root = options.root ?? repoRoot;
+  // What `npm run gateway` runs (package.json), plus the caller's flags.
   const argv = [
+    "--max-semi-space-size=32",
     ...(options.nodeFlags ?? []),
     "--import",
     "tsx",
