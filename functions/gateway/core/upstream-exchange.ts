@@ -184,7 +184,11 @@ export class UpstreamExchange<Body, Response extends UpstreamResponseHead> {
       observer.attemptStarted(name);
       const started = performance.now();
       const running = transport.startAttempt({ cluster, host, request: prepareAttempt(decision, attempt), body: options.body });
-      const outcome = await this.#settle(running, retry?.perTryTimeoutMs ?? 0);
+      this.#current = running;
+      const perTryTimeoutMs = retry?.perTryTimeoutMs ?? 0;
+      // Most routes have no per-try timeout: then the attempt's own promise, with no wrapper.
+      const outcome: Finished<Response> = perTryTimeoutMs > 0 ? await this.#settleWithin(running, perTryTimeoutMs) : await running.outcome;
+      this.#current = null;
       this.#releaseRetry();
       if (this.#cancelled || this.#expired !== undefined) {
         if (outcome.kind === "response") outcome.response.discard();
@@ -242,19 +246,14 @@ export class UpstreamExchange<Body, Response extends UpstreamResponseHead> {
   }
 
   /** Waits for the attempt, cancelling it when its per-try timeout passes first (reported as `timeout`). */
-  async #settle(running: RunningAttempt<Response>, perTryTimeoutMs: number): Promise<Finished<Response>> {
-    this.#current = running;
+  async #settleWithin(running: RunningAttempt<Response>, perTryTimeoutMs: number): Promise<Finished<Response>> {
     let timedOut = false;
-    const timer =
-      perTryTimeoutMs > 0
-        ? setTimeout(() => {
-            timedOut = true;
-            running.cancel();
-          }, perTryTimeoutMs)
-        : null;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      running.cancel();
+    }, perTryTimeoutMs);
     const outcome = await running.outcome;
-    if (timer !== null) clearTimeout(timer);
-    this.#current = null;
+    clearTimeout(timer);
     return timedOut && outcome.kind !== "response" ? { kind: "timeout" } : outcome;
   }
 
@@ -272,12 +271,9 @@ export class UpstreamExchange<Body, Response extends UpstreamResponseHead> {
     });
   }
 
-  /** From the response headers on, the idle timeout restarts and is re-armed by body activity. */
+  /** From the response headers on, the idle timeout restarts (in place where the runtime can) and is re-armed by body activity. */
   #startStreaming(): void {
     this.#streaming = true;
-    if (this.#idleTimer !== null) {
-      clearTimeout(this.#idleTimer);
-      this.#idleTimer = setTimeout(() => this.#expire("idle"), this.#idleMs);
-    }
+    if (this.#idleTimer !== null) this.#idleTimer = rearm(this.#idleTimer, this.#idleMs, () => this.#expire("idle"));
   }
 }
