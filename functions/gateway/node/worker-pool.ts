@@ -24,6 +24,8 @@ const REPORT_TIMEOUT_MS = 2_000;
  * times in the issue 16 measurements. `npm run gateway` passes the same flag to a single-process gateway.
  */
 export const YOUNG_GENERATION_FLAG = "--max-semi-space-size=32";
+/** A worker that died is restarted after this (a worker failing at start must not spin). */
+const RESTART_DELAY_MS = 1_000;
 /** How long workers get to finish in-flight requests on shutdown before they are killed. */
 const DRAIN_TIMEOUT_MS = 15_000;
 
@@ -82,8 +84,8 @@ export async function startWorkerPool(options: StartGatewayOptions & { workers: 
     worker.on("exit", (code, signal) => {
       if (slots.get(id) === slot) slots.delete(id);
       if (closing) return;
-      log(`worker ${id} exited (${signal ?? code}); starting another`);
-      fork(id);
+      log(`worker ${id} exited (${signal ?? code}); starting another in ${RESTART_DELAY_MS} ms`);
+      setTimeout(() => closing || fork(id), RESTART_DELAY_MS);
     });
   };
   for (let id = 1; id <= options.workers; id++) fork(id);
