@@ -42,3 +42,4 @@ export { unrefTimer } from "./timers.js";
 export type { ClusterConfig, EndpointConfig, HealthCheckConfig, OutlierConfig } from "./config/cluster-config.js";
 export type { AccessLogConfig, ListenerConfig, TcpProxyConfig } from "./config/listener-config.js";
 export type { DataRef, UpstreamTlsConfig } from "./config/tls-config.js";
+export { aggregateStatsTags, AGGREGATE_STATS_FILTER, type AggregateStatsTags, type StatsTarget } from "./config/aggregate-stats.js";

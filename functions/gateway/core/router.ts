@@ -6,6 +6,7 @@
 // indices (route-plan.ts): no names are looked up again per request.
 import type { RouteEntry } from "./config/route-entries.js";
 import { normalizePath, rewritePath } from "./config/route-entries.js";
+import type { StatsTarget } from "./config/aggregate-stats.js";
 import { routeConfigNameFor, type ListenerConfig } from "./config/listener-config.js";
 import { ResponseFlag, type ResponseFlagCode } from "./response-flags.js";
 import type { ProxyRequest } from "./proxy-request.js";
@@ -46,6 +47,8 @@ export interface ForwardDecision {
    * still apply, as App Mesh applies a gateway listener's connectionPool there.
    */
   via: readonly UpstreamCluster[];
+  /** App Mesh's metrics extension dimensions of the target (TargetVirtualService, TargetVirtualNode), if tagged. */
+  stats: StatsTarget | undefined;
 }
 
 export type RoutingDecision = LocalReply | ForwardDecision;
@@ -123,6 +126,7 @@ export function routeRequest(snapshot: GatewaySnapshot, listener: ListenerConfig
       idleTimeoutMs: idleTimeoutMs || listener.streamIdleTimeoutMs,
       responseOperations,
       via,
+      stats: target.stats,
     };
   }
   return local(508, ResponseFlag.noRoute, "too many internal hops\n");

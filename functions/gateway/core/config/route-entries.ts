@@ -9,6 +9,7 @@ import { HeaderValueOption_HeaderAppendAction, type HeaderValueOption } from "..
 import type { Route, RouteAction, VirtualHost } from "../../../../proto/gen/envoy/config/route/v3/route_components_pb.js";
 import { RouteConfigurationSchema, type RouteConfiguration } from "../../../../proto/gen/envoy/config/route/v3/route_pb.js";
 import { envoyRegistry } from "../../../envoy/index.js";
+import { aggregateStatsTags, type AggregateStatsTags } from "./aggregate-stats.js";
 import { parseRetryPolicy, type RetryPolicy } from "../retry-policy.js";
 import { headerOperations, type HeaderChanges, type RequestOperation, type ResponseOperation } from "../route-operations.js";
 
@@ -38,6 +39,8 @@ export interface RouteEntry {
   responseOperations: readonly ResponseOperation[];
   /** x-envoy-expected-rq-timeout-ms for this route alone (String(timeoutMs)), made once. */
   timeoutHeader: string;
+  /** App Mesh's metrics extension tags (TargetVirtualService), from the route's aggregate_stats metadata. */
+  aggregateStats: AggregateStatsTags | undefined;
 }
 
 /** A compiled route configuration: the core-wasm table plus entries by [virtualHost][route]. */
@@ -118,6 +121,7 @@ function routeEntry(config: RouteConfiguration, host: VirtualHost, route: Route)
     response,
     requestOperations: headerOperations(request),
     responseOperations: headerOperations(response),
+    aggregateStats: aggregateStatsTags(route.metadata),
   };
 }
 
