@@ -31,11 +31,14 @@ import {
   loadUntil,
   MakeWeightedRouteSpec,
   startBackend,
+  parsePrometheus,
+  sampleValue,
   startGatewayProcess,
   waitFor,
   xdsPortOf,
   type Backend,
   type GatewayProcess,
+  type Reply,
 } from "./support.js";
 
 const mesh = "gateway-e2e";
@@ -234,6 +237,48 @@ describe.each([1, 2])("meshplane gateway, end to end (%i worker process(es))", (
     expect(metrics).toMatch(/meshplane_gateway_xds_update_success\{type="route"\} [1-9]\d*/);
     expect(metrics).toMatch(/envoy_listener_manager_lds_update_success [1-9]\d*/);
     expect(metrics).toMatch(/meshplane_gateway_requests_total\{[^}]*route="metered"[^}]*status="200"[^}]*\} [1-9]\d*/);
+  });
+
+  it("exports App Mesh's metrics extension series (envoy_appmesh_*) with its dimensions, split by TargetVirtualNode on a 75/25 route", async () => {
+    await startNodes("statsA", "statsB");
+    await createRoutedService(appMesh, mesh, { service: "stats.local", gateway: "gw", prefix: "/appmesh", routes: { split: MakeWeightedRouteSpec([["statsA", 75], ["statsB", 25]]) } });
+    await served("/appmesh", "statsA");
+    const node = { Mesh: mesh, VirtualGateway: "gw" };
+    const target = (virtualNode: string) => ({ ...node, TargetVirtualService: "stats.local", TargetVirtualNode: virtualNode });
+    const before = parsePrometheus(await gateway.metrics());
+
+    const ok = await load(gatewayPort, 2000, 16, "/appmesh");
+    const notFound = await load(gatewayPort, 40, 4, "/appmesh/status/404");
+    const unrouted = await load(gatewayPort, 10, 2, "/no-such-prefix");
+    expect(countBy(ok, (r) => String(r.status))).toEqual({ "200": 2000 });
+    expect(countBy(notFound, (r) => String(r.status))).toEqual({ "404": 40 });
+    expect(countBy(unrouted, (r) => `${r.status} ${r.flags}`)).toEqual({ "404 NR": 10 });
+
+    const after = parsePrometheus(await gateway.metrics());
+    const delta = (name: string, labels: Record<string, string>) => sampleValue(after, name, labels) - sampleValue(before, name, labels);
+    // Inbound: every downstream request on the tagged listener, routed or not; none of them gRPC.
+    expect(delta("envoy_appmesh_RequestCount", node)).toBe(2050);
+    expect(delta("envoy_appmesh_GrpcRequestCount", node)).toBe(0);
+    expect(sampleValue(after, "envoy_appmesh_NewConnectionCount", node)).toBeGreaterThan(0);
+    expect(delta("envoy_appmesh_ProcessedBytes", node)).toBeGreaterThan(0);
+    expect(after.some((s) => s.name === "envoy_appmesh_ActiveConnectionCount" && Object.keys(s.labels).join() === "Mesh,VirtualGateway")).toBe(true);
+
+    // Outbound, per target: exactly what each virtual node's backend answered.
+    const byBackend = (replies: Reply[]) => countBy(replies, (r) => r.backend ?? "none");
+    const ok2xx = byBackend(ok);
+    const target4xx = byBackend(notFound);
+    for (const virtualNode of ["statsA", "statsB"]) {
+      expect(delta("envoy_appmesh_RequestCountPerTarget", target(virtualNode))).toBe((ok2xx[virtualNode] ?? 0) + (target4xx[virtualNode] ?? 0));
+      expect(delta("envoy_appmesh_HTTPCode_Target_2XX_Count", target(virtualNode))).toBe(ok2xx[virtualNode] ?? 0);
+      expect(delta("envoy_appmesh_HTTPCode_Target_4XX_Count", target(virtualNode))).toBe(target4xx[virtualNode] ?? 0);
+      expect(delta("envoy_appmesh_HTTPCode_Target_5XX_Count", target(virtualNode))).toBe(0);
+      expect(delta("envoy_appmesh_TargetResponseTime_count", target(virtualNode))).toBe((ok2xx[virtualNode] ?? 0) + (target4xx[virtualNode] ?? 0));
+    }
+    // The 75/25 split shows in the per-target counters: Binomial(2040, 0.75), σ ≈ 19.6; 5σ.
+    const toA = delta("envoy_appmesh_RequestCountPerTarget", target("statsA"));
+    expect(Math.abs(toA - 2040 * 0.75)).toBeLessThan(5 * Math.sqrt(2040 * 0.75 * 0.25));
+    // Unrouted requests reach no target: no series names a target for them.
+    expect(after.filter((s) => s.name === "envoy_appmesh_RequestCountPerTarget" && s.labels.TargetVirtualService === "")).toEqual([]);
   });
 });
 

@@ -35,8 +35,8 @@ export interface ForwardContext {
   observer: UpstreamObserver;
   /** Filled in for access logs when given. */
   details: ForwardDetails | undefined;
-  /** Called once with the final status and flag (for access metrics). */
-  done(status: number, flag: ResponseFlagCode | ""): void;
+  /** Called once with the final status and flag, and whether the status was the upstream's own (for metrics). */
+  done(status: number, flag: ResponseFlagCode | "", fromUpstream: boolean): void;
 }
 
 export function sendLocalReply(downstream: DownstreamResponse, status: number, flags: string, body: string): void {
@@ -61,6 +61,8 @@ class Forwarding implements ResponseSink {
   #status = 0;
   #flag: ResponseFlagCode | "" = "";
   #finished = false;
+  /** The status sent (or due) downstream is the upstream response's. */
+  #fromUpstream = false;
   /** The downstream closed before the response completed. */
   #gone = false;
 
@@ -85,6 +87,7 @@ class Forwarding implements ResponseSink {
     }
     const { response, flags } = verdict;
     if (this.#gone) {
+      this.#fromUpstream = true;
       response.abort();
       return this.#finish(response.status, ResponseFlag.upstreamConnectionTermination);
     }
@@ -98,6 +101,7 @@ class Forwarding implements ResponseSink {
         details.responseHeaders = headers;
       }
       downstream.writeHead(response.status, headers);
+      this.#fromUpstream = true;
     } catch (error) {
       // Headers Node refuses to send (an invalid upstream header value): Envoy answers 503 UC too.
       response.abort();
@@ -150,7 +154,7 @@ class Forwarding implements ResponseSink {
     if (this.#finished) return;
     this.#finished = true;
     this.#exchange.end();
-    this.#context.done(status, flag);
+    this.#context.done(status, flag, this.#fromUpstream);
   }
 }
 

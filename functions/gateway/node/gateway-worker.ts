@@ -14,6 +14,7 @@ export function runGatewayWorker(): void {
   const log = (message: string) => console.log(`meshplane-gateway[${id}]: ${message}`);
   const gateway = createGateway({
     core: loadCore(),
+    ...(options.nodeId !== undefined ? { nodeId: options.nodeId } : {}),
     bindHost: options.bindHost ?? "127.0.0.1",
     bindOutbound: options.bindOutbound ?? false,
     portOverrides: options.portOverrides ?? {},

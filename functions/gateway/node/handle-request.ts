@@ -12,6 +12,7 @@ import { formatAccessLog, type AccessLogWriter } from "./access-log.js";
 import { forward, sendLocalReply, type DownstreamResponse, type ForwardDetails } from "./forward.js";
 import { statusClassText, statusText, type GatewayMetrics } from "./metrics.js";
 import { RequestBody } from "./request-body.js";
+import type { RequestObserver } from "./request-observer.js";
 import { forwardUpgrade, rejectUpgrade } from "./upgrade.js";
 import type { NodeUpstreamTransport } from "./upstream-transport.js";
 
@@ -77,11 +78,19 @@ function hasBody(request: IncomingRequest, proxied: ProxyRequest): boolean {
   return false;
 }
 
+/** gRPC requests (application/grpc, +proto, +json, …), counted apart by App Mesh's GrpcRequestCount. */
+function isGrpc(request: ProxyRequest): boolean {
+  const type = request.headers["content-type"];
+  return typeof type === "string" && type.startsWith("application/grpc");
+}
+
 export interface RequestContext {
   snapshot(): GatewaySnapshot;
   metrics: GatewayMetrics;
   /** The core's upstream events, counted in `metrics`. */
   observer: UpstreamObserver;
+  /** Told of every connection and answered request (the App Mesh metrics extension's series). */
+  requests: RequestObserver;
   transport: NodeUpstreamTransport;
   accessLog: AccessLogWriter;
 }
@@ -130,14 +139,17 @@ export function handleRequest(context: RequestContext, listener: ListenerConfig,
   const snapshot = context.snapshot();
   const current = snapshot.listeners.get(listener.name) ?? listener;
   const arrival: Arrival | undefined = current.accessLogs.length > 0 ? { request, startTime: new Date(), started: performance.now(), body: undefined } : undefined;
+  const started = arrival?.started ?? performance.now();
   const proxied = toProxyRequest(request);
   const withBody = hasBody(request, proxied);
+  const grpc = isGrpc(proxied);
   const decision = routeRequest(snapshot, current, proxied);
   const downstream = response as unknown as DownstreamResponse;
   if (decision.kind === "local") {
     request.resume();
     sendLocalReply(downstream, decision.status, decision.flag, decision.body);
     record(context, current, decision.routeName, decision.clusterName, decision.status, decision.flag, arrival, arrival && { upstreamHost: "", bytesSent: Buffer.byteLength(decision.body), responseHeaders: {} });
+    context.requests.requestCompleted(current, undefined, decision.status, false, grpc, performance.now() - started);
     return;
   }
   const body = new RequestBody(request, withBody);
@@ -150,7 +162,10 @@ export function handleRequest(context: RequestContext, listener: ListenerConfig,
     transport: context.transport,
     observer: context.observer,
     details,
-    done: (status, flag) => record(context, current, decision.routeName, decision.clusterName, status, flag, arrival, details),
+    done(status, flag, fromTarget) {
+      record(context, current, decision.routeName, decision.clusterName, status, flag, arrival, details);
+      context.requests.requestCompleted(current, decision.stats, status, fromTarget, grpc, performance.now() - started);
+    },
   });
 }
 
@@ -167,7 +182,13 @@ export function handleUpgrade(context: RequestContext, listener: ListenerConfig,
   if (decision.kind === "local") {
     rejectUpgrade(socket, decision.status, decision.flag, decision.body.trim());
     record(context, current, decision.routeName, decision.clusterName, decision.status, decision.flag);
+    context.requests.requestCompleted(current, undefined, decision.status, false, false, 0);
     return;
   }
-  void forwardUpgrade(decision, socket, head, upgrade).then(({ status, flag }) => record(context, current, decision.routeName, decision.clusterName, status, flag));
+  const started = performance.now();
+  void forwardUpgrade(decision, socket, head, upgrade).then(({ status, flag }) => {
+    record(context, current, decision.routeName, decision.clusterName, status, flag);
+    // 101 is the gateway's once the upstream connects (upgrade.ts): the target is reached, its answer not read.
+    context.requests.requestCompleted(current, decision.stats, status, false, false, performance.now() - started);
+  });
 }

@@ -61,6 +61,7 @@ export async function startListenerServer(
   onRequest: RequestHandler,
   onUpgrade: UpgradeHandler,
   tlsSettings: () => ListenerTlsSettings | undefined = () => undefined,
+  onSocket: (socket: net.Socket) => void = () => {},
 ): Promise<ListenerServer> {
   const h1 = http.createServer({ keepAliveTimeout: 60_000 }, onRequest);
   h1.on("upgrade", onUpgrade);
@@ -80,6 +81,7 @@ export async function startListenerServer(
   const server = net.createServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
+    onSocket(socket);
     socket.once("data", (chunk: Buffer) => {
       socket.pause();
       const settings = tlsSettings();

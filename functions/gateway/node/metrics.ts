@@ -3,9 +3,11 @@
 // envoy_listener_manager_lds_update_success, …) plus meshplane_gateway_requests_total by route, cluster and status.
 // Recording allocates nothing (metric-families.ts): label values are strings the request already carries, status
 // codes come from a table of their texts. Every family here is registered, so it is exported and merged across
-// workers like the others; a new one only has to be made through `this.registry`.
-import type { ResourceType } from "../../envoy/index.js";
+// workers like the others; a new one only has to be made through `this.registry`. A gateway whose node id names an
+// App Mesh virtual gateway or virtual node also exports the App Mesh metrics extension's series (appmesh-metrics.ts).
+import { parseNodeId, type ResourceType } from "../../envoy/index.js";
 import type { UpstreamObserver } from "../core/index.js";
+import { AppMeshMetrics } from "./appmesh-metrics.js";
 import { MetricRegistry, renderMetricStates, type CounterFamily, type MetricFamilyState } from "./metric-families.js";
 
 /** "100" … "599" without String() per request. */
@@ -54,11 +56,17 @@ export class GatewayMetrics {
   readonly ejectionsActive = this.registry.gauge("envoy_cluster_outlier_detection_ejections_active", "Hosts ejected now, by cluster.", CLUSTER);
   readonly activeRequests = this.registry.gauge("envoy_cluster_upstream_rq_active", "Requests in flight, by cluster.", CLUSTER, "sum");
 
+  /** The App Mesh extension's envoy_appmesh_* families; undefined when the node id is not an App Mesh one. */
+  readonly appMesh: AppMeshMetrics | undefined;
+
   /** Refreshes gauges that are read from live state just before exporting. */
   beforeRender: () => void = () => {};
 
-  constructor() {
+  /** `nodeId` gives the App Mesh dimensions Mesh and VirtualGateway/VirtualNode; every worker must get the same. */
+  constructor(nodeId?: string) {
     this.connectedState.root.set(0);
+    const node = nodeId === undefined ? undefined : parseNodeId(nodeId);
+    this.appMesh = node && !("error" in node) ? new AppMeshMetrics(this.registry, node) : undefined;
   }
 
   /** Counts an xDS update under the gateway's and Envoy's names. */
@@ -70,6 +78,7 @@ export class GatewayMetrics {
   /** Every family's state, for rendering here or merging with other workers'. */
   state(): MetricFamilyState[] {
     this.beforeRender();
+    this.appMesh?.refresh();
     return this.registry.state();
   }
 

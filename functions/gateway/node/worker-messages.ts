@@ -30,6 +30,8 @@ export type WorkerMessage =
 
 /** The worker's settings, passed in its environment (GATEWAY_WORKER_OPTIONS) as JSON. */
 export interface WorkerOptions {
+  /** The gateway's node id (the App Mesh metrics' Mesh and VirtualGateway/VirtualNode dimensions). */
+  nodeId: string;
   bindHost: string;
   bindOutbound: boolean;
   portOverrides: Record<string, number>;

@@ -47,7 +47,8 @@ interface WorkerSlot {
 
 export async function startWorkerPool(options: StartGatewayOptions & { workers: number }): Promise<RunningWorkerPool> {
   const log = options.log ?? (() => {});
-  const metrics = new GatewayMetrics();
+  // Built with the same node id as the workers' own, so the App Mesh families merge label for label.
+  const metrics = new GatewayMetrics(options.nodeId);
   const slots = new Map<number, WorkerSlot>();
   let closing = false;
   let nextReport = 1;
@@ -64,7 +65,7 @@ export async function startWorkerPool(options: StartGatewayOptions & { workers: 
     log,
   });
 
-  const workerOptions: WorkerOptions = { bindHost: options.bindHost ?? "127.0.0.1", bindOutbound: options.bindOutbound ?? false, portOverrides: options.portOverrides ?? {} };
+  const workerOptions: WorkerOptions = { nodeId: options.nodeId, bindHost: options.bindHost ?? "127.0.0.1", bindOutbound: options.bindOutbound ?? false, portOverrides: options.portOverrides ?? {} };
   cluster.schedulingPolicy = cluster.SCHED_RR;
   const execArgv = process.execArgv.some((flag) => flag.startsWith("--max-semi-space-size")) ? process.execArgv : [YOUNG_GENERATION_FLAG, ...process.execArgv];
   cluster.setupPrimary({ serialization: "advanced", execArgv });
