@@ -98,6 +98,8 @@ export default async function gatewayBenchmark(): Promise<string> {
     const gatewayPort = mesh.gatewayPort;
     const grpcGatewayPort = mesh.grpcGatewayPort!;
 
+    // Other tenants of the machine are not controlled; their load is stated with the figures.
+    const loadBefore = os.loadavg()[0]!;
     const rows: Row[] = [];
     rows.push(await measure("upstream directly (nginx, from memory; baseline)", upstreamPort));
     rows.push(await measure(`${nginxVersion().replace("nginx version: ", "")} as reverse proxy (1 worker, keep-alive upstream)`, nginxProxyPort));
@@ -141,10 +143,11 @@ export default async function gatewayBenchmark(): Promise<string> {
     const ratio = (a: number, b: number) => (a / b).toFixed(2);
     const added = (row: Row, field: "p50" | "p99") => micro(at(row, 1)[field] - at(direct, 1)[field]);
     const cores = os.cpus().length;
+    const loadAfter = os.loadavg()[0]!;
     return [
       `${wrkVersion()}, one thread, keep-alive connections, ${SECONDS} s per cell after a ${WARM_UP_SECONDS} s warm-up, GET / answered 200 "ok" by nginx from memory. The gateway routes it through the virtual gateway's two hops (ingress gateway route → in-process self-redirect → egress virtual host → LOGICAL_DNS cluster at localhost) with App Mesh's default retry policy.`,
       "",
-      `How the ${cores} cores were shared (taskset): wrk, the upstream nginx and the gRPC echo server and client on core ${LOAD_CPU}; nginx as proxy, the minimal Node proxy and the 1-worker gateway on core ${PROXY_CPU}; the 2-worker gateway on both cores, so its second worker shares core ${LOAD_CPU} with the load generator and the upstream. meshplane (idle during the runs) is not pinned. Other tenants of the machine are not controlled.`,
+      `How the ${cores} cores were shared (taskset): wrk, the upstream nginx and the gRPC echo server and client on core ${LOAD_CPU}; nginx as proxy, the minimal Node proxy and the 1-worker gateway on core ${PROXY_CPU}; the 2-worker gateway on both cores, so its second worker shares core ${LOAD_CPU} with the load generator and the upstream. meshplane (idle during the runs) is not pinned. Other tenants of the machine are not controlled: 1-minute load average ${loadBefore.toFixed(1)} before the runs, ${loadAfter.toFixed(1)} after.`,
       "",
       "| target | c=1 req/s | c=1 p50 / p99 | c=32 req/s | c=32 p50 / p99 | errors + non-2xx |",
       "|---|---:|---|---:|---|---:|",
