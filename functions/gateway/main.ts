@@ -1,8 +1,14 @@
-// `npm run gateway -- --node mesh/<mesh>/virtualGateway/<name> --xds 127.0.0.1:18000 [--admin 127.0.0.1:9901]`
+// `npm run gateway -- --node mesh/<mesh>/virtualGateway/<name> --xds 127.0.0.1:18000 [--admin 127.0.0.1:9901] [--workers N]`
 // Runs meshplane's lightweight gateway on Node: listener ports come from the Listener resources meshplane sends.
+// With more than one worker this process is the primary (one xDS stream, the admin port) and forks the workers,
+// which run this same file (node/worker-pool.ts).
+import cluster from "node:cluster";
+import os from "node:os";
 import { parseArgs } from "node:util";
 import { parseNodeId } from "../envoy/index.js";
+import { runGatewayWorker } from "./node/gateway-worker.js";
 import { startGateway } from "./node/start.js";
+import { startWorkerPool } from "./node/worker-pool.js";
 
 const USAGE = `usage: npm run gateway -- --node mesh/<mesh>/virtualGateway/<name> --xds <host:port>
   [--admin <host:port>]        admin interface (Prometheus metrics at /stats/prometheus); default 127.0.0.1:9901, "off" for none
@@ -10,7 +16,16 @@ const USAGE = `usage: npm run gateway -- --node mesh/<mesh>/virtualGateway/<name
   [--token <bearer token>]     for meshplane with authentication (default: $MESHPLANE_XDS_TOKEN)
   [--delta]                    incremental xDS (DeltaAggregatedResources) instead of state of the world
   [--outbound]                 also bind OUTBOUND listeners (a virtual node's egress on 15001)
-  [--listener-port <name>=<port>]  bind a listener on another port (repeatable)`;
+  [--listener-port <name>=<port>]  bind a listener on another port (repeatable)
+  [--workers <N>]              processes sharing the listeners (default: $GATEWAY_WORKERS, else one per core); 1 = this process alone`;
+
+/** --workers, else GATEWAY_WORKERS, else one per core. */
+function parseWorkers(value: string | undefined): number {
+  const text = value ?? process.env.GATEWAY_WORKERS;
+  if (text === undefined || text === "") return os.availableParallelism();
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new Error(`--workers must be a whole number ≥ 1, got "${text}"`);
+  return Number(text);
+}
 
 function parseHostPort(value: string, flag: string): { host: string; port: number } {
   const match = /^\[?([^\]]*?)\]?:(\d+)$/.exec(value);
@@ -29,6 +44,7 @@ async function main(): Promise<void> {
       delta: { type: "boolean", default: false },
       token: { type: "string" },
       "listener-port": { type: "string", multiple: true },
+      workers: { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
@@ -46,7 +62,8 @@ async function main(): Promise<void> {
     portOverrides[name] = Number(port);
   }
   const admin = values.admin === "off" ? undefined : parseHostPort(values.admin!, "--admin");
-  const running = await startGateway({
+  const workers = parseWorkers(values.workers);
+  const options = {
     nodeId: values.node,
     xdsAddress: values.xds,
     ...(admin ? { admin } : {}),
@@ -55,10 +72,11 @@ async function main(): Promise<void> {
     delta: values.delta!,
     ...((values.token ?? process.env.MESHPLANE_XDS_TOKEN) ? { token: (values.token ?? process.env.MESHPLANE_XDS_TOKEN)! } : {}),
     portOverrides,
-    log: (message) => console.log(`meshplane-gateway: ${message}`),
-  });
+    log: (message: string) => console.log(`meshplane-gateway: ${message}`),
+  };
+  const running = workers === 1 ? await startGateway(options) : await startWorkerPool({ ...options, workers });
   if (running.admin) console.log(`meshplane-gateway: admin on http://${admin!.host}:${running.admin.port}`);
-  console.log(`meshplane-gateway: node ${values.node}, ADS ${values.xds} (${values.delta ? "delta" : "state of the world"})`);
+  console.log(`meshplane-gateway: node ${values.node}, ADS ${values.xds} (${values.delta ? "delta" : "state of the world"}), ${workers} worker${workers === 1 ? "" : "s"}`);
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
@@ -73,7 +91,8 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => shutdown("SIGTERM"));
 }
 
-main().catch((error) => {
+if (cluster.isWorker) runGatewayWorker();
+else main().catch((error) => {
   console.error("meshplane-gateway: failed to start:", error instanceof Error ? error.message : error);
   process.exit(1);
 });

@@ -1,7 +1,9 @@
 // Issue 6 acceptance, end to end with real processes and sockets on loopback: meshplane (`npm start`) ← AWS SDK
 // writes a mesh; the gateway (`npm run gateway`) takes its config over ADS; real HTTP backends receive the traffic.
 // The meshplane process, the virtual gateway and its gateway process are shared; every case creates its own
-// backends, virtual nodes, router and gateway route (its own path prefix), so no case depends on another's.
+// backends, virtual nodes, router and gateway route (its own path prefix), so no case depends on another's. The
+// suite runs against a single-process gateway and against `--workers 2` (one xDS stream fanned out to two
+// processes sharing the listener).
 import {
   CreateGatewayRouteCommand,
   CreateMeshCommand,
@@ -29,11 +31,14 @@ import {
   loadUntil,
   MakeWeightedRouteSpec,
   startBackend,
+  parsePrometheus,
+  sampleValue,
   startGatewayProcess,
   waitFor,
   xdsPortOf,
   type Backend,
   type GatewayProcess,
+  type Reply,
 } from "./support.js";
 
 const mesh = "gateway-e2e";
@@ -53,14 +58,14 @@ async function startControlPlane(dir: string): Promise<{ meshplane: MeshplanePro
   return { meshplane, env, xdsPort };
 }
 
-/** A mesh with virtual gateway `gw` listening on `port`, and `npm run gateway` serving it. */
-async function startMeshWithGateway(appMesh: AppMeshClient, xdsPort: number, port: number): Promise<GatewayProcess> {
+/** A mesh with virtual gateway `gw` listening on `port`, and `npm run gateway -- --workers <workers>` serving it. */
+async function startMeshWithGateway(appMesh: AppMeshClient, xdsPort: number, port: number, workers: number): Promise<GatewayProcess> {
   await appMesh.send(new CreateMeshCommand({ meshName: mesh }));
   await appMesh.send(new CreateVirtualGatewayCommand({ meshName: mesh, virtualGatewayName: "gw", spec: { listeners: [{ portMapping: { port, protocol: "http" } }] } }));
-  return startGatewayProcess(["--node", `mesh/${mesh}/virtualGateway/gw`, "--xds", `127.0.0.1:${xdsPort}`]);
+  return startGatewayProcess(["--node", `mesh/${mesh}/virtualGateway/gw`, "--xds", `127.0.0.1:${xdsPort}`, "--workers", String(workers)]);
 }
 
-describe("meshplane gateway, end to end", () => {
+describe.each([1, 2])("meshplane gateway, end to end (%i worker process(es))", (workers) => {
   let dir: string;
   let meshplane: MeshplaneProcess;
   let appMesh: AppMeshClient;
@@ -89,7 +94,7 @@ describe("meshplane gateway, end to end", () => {
     const started = await startControlPlane(dir);
     meshplane = started.meshplane;
     appMesh = createAppMeshClient(meshplane.url);
-    gateway = await startMeshWithGateway(appMesh, started.xdsPort, gatewayPort);
+    gateway = await startMeshWithGateway(appMesh, started.xdsPort, gatewayPort, workers);
   });
 
   afterAll(async () => {
@@ -233,9 +238,51 @@ describe("meshplane gateway, end to end", () => {
     expect(metrics).toMatch(/envoy_listener_manager_lds_update_success [1-9]\d*/);
     expect(metrics).toMatch(/meshplane_gateway_requests_total\{[^}]*route="metered"[^}]*status="200"[^}]*\} [1-9]\d*/);
   });
+
+  it("exports App Mesh's metrics extension series (envoy_appmesh_*) with its dimensions, split by TargetVirtualNode on a 75/25 route", async () => {
+    await startNodes("statsA", "statsB");
+    await createRoutedService(appMesh, mesh, { service: "stats.local", gateway: "gw", prefix: "/appmesh", routes: { split: MakeWeightedRouteSpec([["statsA", 75], ["statsB", 25]]) } });
+    await served("/appmesh", "statsA");
+    const node = { Mesh: mesh, VirtualGateway: "gw" };
+    const target = (virtualNode: string) => ({ ...node, TargetVirtualService: "stats.local", TargetVirtualNode: virtualNode });
+    const before = parsePrometheus(await gateway.metrics());
+
+    const ok = await load(gatewayPort, 2000, 16, "/appmesh");
+    const notFound = await load(gatewayPort, 40, 4, "/appmesh/status/404");
+    const unrouted = await load(gatewayPort, 10, 2, "/no-such-prefix");
+    expect(countBy(ok, (r) => String(r.status))).toEqual({ "200": 2000 });
+    expect(countBy(notFound, (r) => String(r.status))).toEqual({ "404": 40 });
+    expect(countBy(unrouted, (r) => `${r.status} ${r.flags}`)).toEqual({ "404 NR": 10 });
+
+    const after = parsePrometheus(await gateway.metrics());
+    const delta = (name: string, labels: Record<string, string>) => sampleValue(after, name, labels) - sampleValue(before, name, labels);
+    // Inbound: every downstream request on the tagged listener, routed or not; none of them gRPC.
+    expect(delta("envoy_appmesh_RequestCount", node)).toBe(2050);
+    expect(delta("envoy_appmesh_GrpcRequestCount", node)).toBe(0);
+    expect(sampleValue(after, "envoy_appmesh_NewConnectionCount", node)).toBeGreaterThan(0);
+    expect(delta("envoy_appmesh_ProcessedBytes", node)).toBeGreaterThan(0);
+    expect(after.some((s) => s.name === "envoy_appmesh_ActiveConnectionCount" && Object.keys(s.labels).join() === "Mesh,VirtualGateway")).toBe(true);
+
+    // Outbound, per target: exactly what each virtual node's backend answered.
+    const byBackend = (replies: Reply[]) => countBy(replies, (r) => r.backend ?? "none");
+    const ok2xx = byBackend(ok);
+    const target4xx = byBackend(notFound);
+    for (const virtualNode of ["statsA", "statsB"]) {
+      expect(delta("envoy_appmesh_RequestCountPerTarget", target(virtualNode))).toBe((ok2xx[virtualNode] ?? 0) + (target4xx[virtualNode] ?? 0));
+      expect(delta("envoy_appmesh_HTTPCode_Target_2XX_Count", target(virtualNode))).toBe(ok2xx[virtualNode] ?? 0);
+      expect(delta("envoy_appmesh_HTTPCode_Target_4XX_Count", target(virtualNode))).toBe(target4xx[virtualNode] ?? 0);
+      expect(delta("envoy_appmesh_HTTPCode_Target_5XX_Count", target(virtualNode))).toBe(0);
+      expect(delta("envoy_appmesh_TargetResponseTime_count", target(virtualNode))).toBe((ok2xx[virtualNode] ?? 0) + (target4xx[virtualNode] ?? 0));
+    }
+    // The 75/25 split shows in the per-target counters: Binomial(2040, 0.75), σ ≈ 19.6; 5σ.
+    const toA = delta("envoy_appmesh_RequestCountPerTarget", target("statsA"));
+    expect(Math.abs(toA - 2040 * 0.75)).toBeLessThan(5 * Math.sqrt(2040 * 0.75 * 0.25));
+    // Unrouted requests reach no target: no series names a target for them.
+    expect(after.filter((s) => s.name === "envoy_appmesh_RequestCountPerTarget" && s.labels.TargetVirtualService === "")).toEqual([]);
+  });
 });
 
-describe("meshplane gateway, end to end, while the control plane is away", () => {
+describe("meshplane gateway, end to end, while the control plane is away (2 workers)", () => {
   let dir: string;
   let meshplane: MeshplaneProcess | undefined;
   let gateway: GatewayProcess;
@@ -257,7 +304,7 @@ describe("meshplane gateway, end to end, while the control plane is away", () =>
     const started = await startControlPlane(dir);
     meshplane = started.meshplane;
     let appMesh = createAppMeshClient(meshplane.url);
-    gateway = await startMeshWithGateway(appMesh, started.xdsPort, gatewayPort);
+    gateway = await startMeshWithGateway(appMesh, started.xdsPort, gatewayPort, 2);
     backends = await Promise.all([startBackend("steady"), startBackend("later")]);
     await createLocalhostNodes(appMesh, mesh, backends.map((backend) => [backend.name, backend] as const));
     const service = await createRoutedService(appMesh, mesh, { service: "outage.local", gateway: "gw", prefix: "/", routes: { split: MakeWeightedRouteSpec([["steady", 100], ["later", 0]]) } });

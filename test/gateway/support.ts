@@ -269,3 +269,30 @@ export async function createRoutedService(
     },
   };
 }
+
+/** One sample of a Prometheus text exposition. */
+export interface PrometheusSample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** The samples of `/stats/prometheus` output (comments skipped; label values unescaped). */
+export function parsePrometheus(text: string): PrometheusSample[] {
+  const samples: PrometheusSample[] = [];
+  for (const line of text.split("\n")) {
+    const match = /^([A-Za-z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match) continue;
+    const labels: Record<string, string> = {};
+    for (const [, name, value] of (match[2] ?? "").matchAll(/([A-Za-z_]\w*)="((?:[^"\\]|\\.)*)"/g)) labels[name!] = value!.replace(/\\(.)/g, (_, c: string) => (c === "n" ? "\n" : c));
+    samples.push({ name: match[1]!, labels, value: Number(match[3]) });
+  }
+  return samples;
+}
+
+/** The value of the sample named `name` whose label set is exactly `labels`; 0 when there is none. */
+export function sampleValue(samples: readonly PrometheusSample[], name: string, labels: Readonly<Record<string, string>>): number {
+  const wanted = Object.entries(labels);
+  const found = samples.find((s) => s.name === name && Object.keys(s.labels).length === wanted.length && wanted.every(([key, value]) => s.labels[key] === value));
+  return found?.value ?? 0;
+}

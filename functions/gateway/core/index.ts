@@ -28,6 +28,8 @@ export { createSnapshotBuilder, type SnapshotBuilder, type SnapshotBuilderOption
 export { validateSnapshot, type SnapshotCandidate } from "./snapshot-validation.js";
 export type { GatewaySnapshot } from "./snapshot.js";
 export { routeRequest, type ForwardDecision, type LocalReply, type ProxyRequest, type RoutingDecision } from "./router.js";
+export type { HeaderChange, HeaderChanges, OperationReply, RequestOperation, ResponseOperation } from "./route-operations.js";
+export type { RoutePlan, RouteTarget } from "./route-plan.js";
 export { UpstreamExchange, type ExchangeOptions, type ExchangeVerdict } from "./upstream-exchange.js";
 export { downstreamResponseHeaders, RESPONSE_HOP_BY_HOP } from "./response-headers.js";
 export { RESPONSE_FLAG_HEADER, ResponseFlag, type ResponseFlagCode } from "./response-flags.js";
@@ -40,3 +42,4 @@ export { unrefTimer } from "./timers.js";
 export type { ClusterConfig, EndpointConfig, HealthCheckConfig, OutlierConfig } from "./config/cluster-config.js";
 export type { AccessLogConfig, ListenerConfig, TcpProxyConfig } from "./config/listener-config.js";
 export type { DataRef, UpstreamTlsConfig } from "./config/tls-config.js";
+export { aggregateStatsTags, AGGREGATE_STATS_FILTER, type AggregateStatsTags, type StatsTarget } from "./config/aggregate-stats.js";

@@ -2,7 +2,7 @@
 // x-envoy-upstream-service-time, the routes' response header changes (innermost hop first) and the gateway's
 // response flags.
 import { RESPONSE_FLAG_HEADER, type ResponseFlagCode } from "./response-flags.js";
-import { applyHeaderChanges, type ForwardDecision } from "./router.js";
+import type { ForwardDecision } from "./router.js";
 import type { UpstreamResponseHead } from "./upstream-transport.js";
 
 /** Response headers never forwarded (RFC 9110 §7.6.1 connection-specific, plus HTTP/2-illegal ones). */
@@ -17,13 +17,13 @@ export function downstreamResponseHeaders(
   dropped: ReadonlySet<string> = RESPONSE_HOP_BY_HOP,
 ): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of response.headers()) {
-    if (value === undefined || dropped.has(name) || name.startsWith(":")) continue;
+  response.forEachHeader((name, value) => {
     // Arrays are only ever replaced, never changed in place (applyHeaderChanges), so they need no copy.
-    headers[name] = value as string | string[];
-  }
+    if (!dropped.has(name) && name.charCodeAt(0) !== 58 /* ":" */) headers[name] = value;
+  });
   headers["x-envoy-upstream-service-time"] = String(Math.round(upstreamMs));
-  for (const changes of decision.responseChanges) applyHeaderChanges(headers, changes);
+  const operations = decision.responseOperations;
+  for (let i = 0; i < operations.length; i++) operations[i]!.applyToResponse(headers);
   if (flags.length > 0) headers[RESPONSE_FLAG_HEADER] = flags.join(",");
   return headers;
 }

@@ -1,12 +1,16 @@
 // Routing one request the way Envoy would with meshplane's resources: normalise the path, match in core-wasm
-// (virtual host, route, weighted target), apply the route's rewrites and header changes, find the cluster. A
-// cluster that points back at one of this gateway's own listeners (the virtual gateway's self-redirect to its
-// egress listener on 15001, docs/envoy-translation.md §13) is followed in-process instead of over a socket.
-import type { HeaderChanges, RouteEntry } from "./config/route-entries.js";
+// (virtual host, route, weighted target), run the route's precomputed operations (header changes), apply its
+// rewrites, find the cluster. A cluster that points back at one of this gateway's own listeners (the virtual
+// gateway's self-redirect to its egress listener on 15001, docs/envoy-translation.md §13) is followed in-process
+// instead of over a socket. What the match decided is looked up in the snapshot's route plans by core-wasm's
+// indices (route-plan.ts): no names are looked up again per request.
+import type { RouteEntry } from "./config/route-entries.js";
 import { normalizePath, rewritePath } from "./config/route-entries.js";
+import type { StatsTarget } from "./config/aggregate-stats.js";
 import { routeConfigNameFor, type ListenerConfig } from "./config/listener-config.js";
 import { ResponseFlag, type ResponseFlagCode } from "./response-flags.js";
 import type { ProxyRequest } from "./proxy-request.js";
+import type { ResponseOperation } from "./route-operations.js";
 import type { GatewaySnapshot } from "./snapshot.js";
 import type { UpstreamCluster } from "./upstream-cluster.js";
 
@@ -27,20 +31,24 @@ export interface ForwardDecision {
   cluster: UpstreamCluster;
   clusterName: string;
   routeName: string;
-  /** The request as the upstream must see it. */
+  /** The request as the upstream must see it (the object routeRequest was given, changed in place). */
   request: ProxyRequest;
   /** The innermost route (its retry policy applies). */
   entry: RouteEntry;
   /** Smallest non-zero route timeout along the hops; 0 = none. */
   timeoutMs: number;
+  /** String(timeoutMs), for x-envoy-expected-rq-timeout-ms. */
+  timeoutHeader: string;
   idleTimeoutMs: number;
-  /** Response header changes, innermost hop first. */
-  responseChanges: HeaderChanges[];
+  /** Response operations of every hop, innermost hop first (empty for most routes). */
+  responseOperations: readonly ResponseOperation[];
   /**
    * Clusters of the in-process hops on the way (a virtual gateway's self-redirect cluster): their circuit breakers
    * still apply, as App Mesh applies a gateway listener's connectionPool there.
    */
-  via: UpstreamCluster[];
+  via: readonly UpstreamCluster[];
+  /** App Mesh's metrics extension dimensions of the target (TargetVirtualService, TargetVirtualNode), if tagged. */
+  stats: StatsTarget | undefined;
 }
 
 export type RoutingDecision = LocalReply | ForwardDecision;
@@ -48,16 +56,8 @@ export type RoutingDecision = LocalReply | ForwardDecision;
 /** Hops followed in-process at most (gateway: ingress → egress). */
 const MAX_INTERNAL_HOPS = 3;
 
-const minTimeout = (a: number, b: number): number => (a === 0 ? b : b === 0 ? a : Math.min(a, b));
-
-export function applyHeaderChanges(headers: Record<string, string | string[]>, changes: HeaderChanges): void {
-  for (const name of changes.remove) delete headers[name];
-  for (const { name, value, append } of changes.add) {
-    const existing = headers[name];
-    if (append && existing !== undefined) headers[name] = [...(Array.isArray(existing) ? existing : [existing]), value];
-    else headers[name] = value;
-  }
-}
+const NO_RESPONSE_OPERATIONS: readonly ResponseOperation[] = Object.freeze([]);
+const NO_CLUSTERS: readonly UpstreamCluster[] = Object.freeze([]);
 
 const local = (status: number, flag: ResponseFlagCode, body: string, routeName = "", clusterName = ""): LocalReply => ({
   kind: "local",
@@ -68,53 +68,65 @@ const local = (status: number, flag: ResponseFlagCode, body: string, routeName =
   clusterName,
 });
 
-/** Decides what to do with `request` arriving on `listener`; `request` is not modified. */
+/**
+ * Decides what to do with `request` arriving on `listener`. `request` is the gateway's own copy of what arrived:
+ * routing changes it in place (path normalisation and rewrites, host rewrite, header operations) and the forward
+ * decision carries it on.
+ */
 export function routeRequest(snapshot: GatewaySnapshot, listener: ListenerConfig, request: ProxyRequest): RoutingDecision {
   let current = listener;
-  let headers = { ...request.headers };
-  let path = request.path;
-  let authority = request.authority;
   let timeoutMs = 0;
+  let timeoutHeader = "";
   let idleTimeoutMs = 0;
-  const responseChanges: HeaderChanges[] = [];
-  const via: UpstreamCluster[] = [];
+  let responseOperations = NO_RESPONSE_OPERATIONS;
+  let via = NO_CLUSTERS;
   for (let hop = 0; hop < MAX_INTERNAL_HOPS; hop++) {
-    const routeConfigName = routeConfigNameFor(current, authority);
+    const routeConfigName = routeConfigNameFor(current, request.authority);
     const config = routeConfigName === undefined ? undefined : snapshot.routes.get(routeConfigName);
-    if (!config) return local(404, ResponseFlag.noRoute, "no route configuration\n");
-    if (current.normalizePath || current.mergeSlashes) path = normalizePath(path, current.mergeSlashes);
-    const match = config.table.match({ method: request.method, authority, path, scheme: request.scheme, headers });
-    if (!match) return local(404, ResponseFlag.noRoute, "no route matched\n");
-    const entry = config.entries[match.virtualHost]![match.route]!;
+    const plans = routeConfigName === undefined ? undefined : snapshot.plans.get(routeConfigName);
+    if (!config || !plans) return local(404, ResponseFlag.noRoute, "no route configuration\n");
+    if (current.normalizePath || current.mergeSlashes) request.path = normalizePath(request.path, current.mergeSlashes);
+    const index = config.table.matchIndex(request);
+    if (index < 0) return local(404, ResponseFlag.noRoute, "no route matched\n");
+    const plan = plans[index]!;
+    const entry = plan.entry;
     if (!entry.forward) return local(404, ResponseFlag.noRoute, "route has no forwarding action\n", entry.name);
-    if (match.cluster === null) return local(503, ResponseFlag.noClusterFound, "route has no cluster with weight above 0\n", entry.name);
-    applyHeaderChanges(headers, entry.request);
-    path = rewritePath(entry, path);
-    if (entry.hostRewrite !== undefined) authority = entry.hostRewrite;
-    timeoutMs = minTimeout(timeoutMs, entry.timeoutMs);
-    idleTimeoutMs = minTimeout(idleTimeoutMs, entry.idleTimeoutMs);
-    responseChanges.unshift(entry.response);
-    const cluster = snapshot.clusters.get(match.cluster);
-    if (!cluster) return local(503, ResponseFlag.noClusterFound, `cluster ${match.cluster} not found\n`, entry.name, match.cluster);
-    const next = snapshot.internalListeners.get(match.cluster);
-    if (next) {
-      via.push(cluster);
-      current = next;
-      headers = { ...headers };
+    const targetIndex = config.table.pickTarget(index, Math.random());
+    if (targetIndex < 0) return local(503, ResponseFlag.noClusterFound, "route has no cluster with weight above 0\n", entry.name);
+    const operations = entry.requestOperations;
+    for (let i = 0; i < operations.length; i++) {
+      const reply = operations[i]!.applyToRequest(request);
+      if (reply) return local(reply.status, reply.flag, reply.body, entry.name);
+    }
+    request.path = rewritePath(entry, request.path);
+    if (entry.hostRewrite !== undefined) request.authority = entry.hostRewrite;
+    if (entry.timeoutMs !== 0 && (timeoutMs === 0 || entry.timeoutMs < timeoutMs)) {
+      timeoutMs = entry.timeoutMs;
+      timeoutHeader = entry.timeoutHeader;
+    }
+    if (entry.idleTimeoutMs !== 0 && (idleTimeoutMs === 0 || entry.idleTimeoutMs < idleTimeoutMs)) idleTimeoutMs = entry.idleTimeoutMs;
+    if (entry.responseOperations.length > 0) responseOperations = [...entry.responseOperations, ...responseOperations];
+    const target = plan.targets[targetIndex]!;
+    if (!target.cluster) return local(503, ResponseFlag.noClusterFound, `cluster ${target.clusterName} not found\n`, entry.name, target.clusterName);
+    if (target.internal) {
+      via = [...via, target.cluster];
+      current = target.internal;
       continue;
     }
     return {
       kind: "forward",
-      cluster,
-      clusterName: match.cluster,
+      cluster: target.cluster,
+      clusterName: target.clusterName,
       routeName: entry.name,
-      request: { method: request.method, authority, path, scheme: request.scheme, headers },
+      request,
       entry,
       timeoutMs,
+      timeoutHeader,
       // The route's idle timeout, else the downstream listener's stream_idle_timeout (Envoy's default 5 min).
       idleTimeoutMs: idleTimeoutMs || listener.streamIdleTimeoutMs,
-      responseChanges,
+      responseOperations,
       via,
+      stats: target.stats,
     };
   }
   return local(508, ResponseFlag.noRoute, "too many internal hops\n");

@@ -14,6 +14,7 @@ import { parseClusterConfig, type ClusterConfig } from "./config/cluster-config.
 import { parseListenerConfig, type ListenerConfig } from "./config/listener-config.js";
 import { compileRouteConfig, type CompiledRouteConfig } from "./config/route-entries.js";
 import { secretNamesOf } from "./config/tls-config.js";
+import { planRoutes, type RoutePlan } from "./route-plan.js";
 import { emptySnapshot, findInternalListener, type GatewaySnapshot } from "./snapshot.js";
 import { isWarm, validateSnapshot } from "./snapshot-validation.js";
 import { UpstreamCluster } from "./upstream-cluster.js";
@@ -190,7 +191,9 @@ class Builder implements SnapshotBuilder {
       cluster.close();
       this.#upstreams.delete(name);
     }
-    this.#snapshot = { generation: previous.generation + 1, listeners, routes: new Map(this.#routes), clusters, internalListeners: internal };
+    const plans = new Map<string, readonly RoutePlan[]>();
+    for (const [name, compiled] of this.#routes) plans.set(name, planRoutes(compiled, clusters, internal));
+    this.#snapshot = { generation: previous.generation + 1, listeners, routes: new Map(this.#routes), clusters, internalListeners: internal, plans };
   }
 
   wantedNames(): WantedNames {

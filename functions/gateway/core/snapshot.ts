@@ -3,6 +3,7 @@
 import type { ClusterConfig } from "./config/cluster-config.js";
 import type { ListenerConfig } from "./config/listener-config.js";
 import type { CompiledRouteConfig } from "./config/route-entries.js";
+import type { RoutePlan } from "./route-plan.js";
 import type { UpstreamCluster } from "./upstream-cluster.js";
 
 export interface GatewaySnapshot {
@@ -15,6 +16,8 @@ export interface GatewaySnapshot {
   readonly clusters: ReadonlyMap<string, UpstreamCluster>;
   /** Clusters whose only endpoint is one of this gateway's own listeners (followed in-process), by cluster name. */
   readonly internalListeners: ReadonlyMap<string, ListenerConfig>;
+  /** Per route configuration, its routes' plans in core-wasm's table order, clusters resolved on this snapshot. */
+  readonly plans: ReadonlyMap<string, readonly RoutePlan[]>;
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost", "0.0.0.0", "::"]);
@@ -34,4 +37,5 @@ export const emptySnapshot: GatewaySnapshot = {
   routes: new Map(),
   clusters: new Map(),
   internalListeners: new Map(),
+  plans: new Map(),
 };

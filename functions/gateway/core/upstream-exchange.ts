@@ -51,13 +51,15 @@ const FAILURE_REPLIES: Record<AttemptFailure, { status: number; flag: ResponseFl
   timeout: { status: 504, flag: ResponseFlag.upstreamRequestTimeout, body: "upstream request timeout\n" },
 };
 
-/** The request one attempt sends: Envoy's x-envoy-attempt-count on retries and x-envoy-expected-rq-timeout-ms. */
-function attemptRequest(decision: ForwardDecision, attempt: number): ProxyRequest {
-  if (attempt === 1 && decision.timeoutMs <= 0) return decision.request;
-  const headers = { ...decision.request.headers };
-  if (attempt > 1) headers["x-envoy-attempt-count"] = String(attempt);
-  if (decision.timeoutMs > 0) headers["x-envoy-expected-rq-timeout-ms"] = String(decision.timeoutMs);
-  return { ...decision.request, headers };
+/**
+ * Marks the request for attempt `attempt` (in place: attempts run one after another) with Envoy's
+ * x-envoy-expected-rq-timeout-ms and, on retries, x-envoy-attempt-count.
+ */
+function prepareAttempt(decision: ForwardDecision, attempt: number): ProxyRequest {
+  const request = decision.request;
+  if (attempt > 1) request.headers["x-envoy-attempt-count"] = String(attempt);
+  if (decision.timeoutMs > 0) request.headers["x-envoy-expected-rq-timeout-ms"] = decision.timeoutHeader;
+  return request;
 }
 
 /** Re-arms a timer in place where the runtime can (Node), else replaces it. */
@@ -93,8 +95,8 @@ export class UpstreamExchange<Body, Response extends UpstreamResponseHead> {
   #ended = false;
   #current: RunningAttempt<Response> | null = null;
   #wake: (() => void) | null = null;
-  /** Clusters whose in-flight count this exchange holds. */
-  #holding: readonly UpstreamCluster[] = [];
+  /** The cluster (and hops on the way: decision.via) whose in-flight counts this exchange holds; null once released. */
+  #holding: ForwardDecision | null = null;
   #retryHeld: UpstreamCluster | null = null;
 
   constructor(options: ExchangeOptions<Body, Response>) {
@@ -122,8 +124,12 @@ export class UpstreamExchange<Body, Response extends UpstreamResponseHead> {
     if (this.#routeTimer !== null) clearTimeout(this.#routeTimer);
     if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
     this.#routeTimer = this.#idleTimer = null;
-    for (const cluster of this.#holding) cluster.active--;
-    this.#holding = [];
+    const holding = this.#holding;
+    if (holding !== null) {
+      holding.cluster.active--;
+      for (let i = 0; i < holding.via.length; i++) holding.via[i]!.active--;
+      this.#holding = null;
+    }
     this.#releaseRetry();
   }
 
@@ -148,8 +154,7 @@ export class UpstreamExchange<Body, Response extends UpstreamResponseHead> {
     const { decision, transport, observer } = options;
     const cluster = decision.cluster;
     const name = decision.clusterName;
-    const hops = decision.via.length === 0 ? [cluster] : [...decision.via, cluster];
-    const overflowing = hops.find((hop) => hop.overflowing);
+    const overflowing = cluster.overflowing ? cluster : decision.via.find((hop) => hop.overflowing);
     if (overflowing) {
       observer.overflowed(overflowing.name);
       return this.#local(503, [ResponseFlag.upstreamOverflow], "upstream overflow\n", "");
@@ -157,27 +162,33 @@ export class UpstreamExchange<Body, Response extends UpstreamResponseHead> {
     const tls = cluster.config.tls;
     const unreachable = tls && "unsupported" in tls ? `upstream TLS: ${tls.unsupported}` : transport.unreachable(cluster);
     if (unreachable !== undefined) return this.#local(503, [ResponseFlag.upstreamConnectionFailure], `${unreachable}\n`, "");
-    this.#holding = hops;
-    for (const hop of this.#holding) hop.active++;
+    this.#holding = decision;
+    cluster.active++;
+    for (let i = 0; i < decision.via.length; i++) decision.via[i]!.active++;
     if (decision.timeoutMs > 0) this.#routeTimer = setTimeout(() => this.#expire("route"), decision.timeoutMs);
     // Before the response headers the idle timeout ends the request with 408; upload activity does not re-arm it.
     if (this.#idleMs > 0) this.#idleTimer = setTimeout(() => this.#expire("idle"), this.#idleMs);
 
     const retry = decision.entry.retry;
     const maxAttempts = 1 + (retry ? Math.max(0, retry.numRetries) : 0);
-    const tried = new Set<string>();
+    // Hosts tried so far, for previous-host avoidance: made on the first retry only.
+    let tried: Set<string> | undefined;
     let flags: ResponseFlagCode[] = [];
     let failure: AttemptFailure | undefined;
     let upstreamHost = "";
     for (let attempt = 1; this.#expired === undefined && !this.#cancelled; attempt++) {
+      if (attempt > 1) tried = tried ? tried.add(upstreamHost) : new Set([upstreamHost]);
       const host = cluster.pick(retry?.avoidPreviousHosts ? tried : undefined, retry?.hostSelectionAttempts ?? 1);
       if (!host) return this.#local(503, [ResponseFlag.noHealthyUpstream], "no healthy upstream\n", upstreamHost);
-      tried.add(host.key);
       upstreamHost = host.key;
       observer.attemptStarted(name);
       const started = performance.now();
-      const running = transport.startAttempt({ cluster, host, request: attemptRequest(decision, attempt), body: options.body });
-      const outcome = await this.#settle(running, retry?.perTryTimeoutMs ?? 0);
+      const running = transport.startAttempt({ cluster, host, request: prepareAttempt(decision, attempt), body: options.body });
+      this.#current = running;
+      const perTryTimeoutMs = retry?.perTryTimeoutMs ?? 0;
+      // Most routes have no per-try timeout: then the attempt's own promise, with no wrapper.
+      const outcome: Finished<Response> = perTryTimeoutMs > 0 ? await this.#settleWithin(running, perTryTimeoutMs) : await running.outcome;
+      this.#current = null;
       this.#releaseRetry();
       if (this.#cancelled || this.#expired !== undefined) {
         if (outcome.kind === "response") outcome.response.discard();
@@ -235,19 +246,14 @@ export class UpstreamExchange<Body, Response extends UpstreamResponseHead> {
   }
 
   /** Waits for the attempt, cancelling it when its per-try timeout passes first (reported as `timeout`). */
-  async #settle(running: RunningAttempt<Response>, perTryTimeoutMs: number): Promise<Finished<Response>> {
-    this.#current = running;
+  async #settleWithin(running: RunningAttempt<Response>, perTryTimeoutMs: number): Promise<Finished<Response>> {
     let timedOut = false;
-    const timer =
-      perTryTimeoutMs > 0
-        ? setTimeout(() => {
-            timedOut = true;
-            running.cancel();
-          }, perTryTimeoutMs)
-        : null;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      running.cancel();
+    }, perTryTimeoutMs);
     const outcome = await running.outcome;
-    if (timer !== null) clearTimeout(timer);
-    this.#current = null;
+    clearTimeout(timer);
     return timedOut && outcome.kind !== "response" ? { kind: "timeout" } : outcome;
   }
 
@@ -265,12 +271,9 @@ export class UpstreamExchange<Body, Response extends UpstreamResponseHead> {
     });
   }
 
-  /** From the response headers on, the idle timeout restarts and is re-armed by body activity. */
+  /** From the response headers on, the idle timeout restarts (in place where the runtime can) and is re-armed by body activity. */
   #startStreaming(): void {
     this.#streaming = true;
-    if (this.#idleTimer !== null) {
-      clearTimeout(this.#idleTimer);
-      this.#idleTimer = setTimeout(() => this.#expire("idle"), this.#idleMs);
-    }
+    if (this.#idleTimer !== null) this.#idleTimer = rearm(this.#idleTimer, this.#idleMs, () => this.#expire("idle"));
   }
 }

@@ -21,8 +21,8 @@ export interface UpstreamResponseHead {
   readonly status: number;
   /** A response header by lower-case name (several values joined with ","); undefined when absent. */
   header(name: string): string | undefined;
-  /** The response headers as received (lower-case names); undefined values and pseudo-headers are skipped by readers. */
-  headers(): Iterable<readonly [string, string | readonly string[] | undefined]>;
+  /** Calls `visit` for each response header as received (lower-case names; pseudo-headers are skipped by readers). */
+  forEachHeader(visit: (name: string, value: string | string[]) => void): void;
   /** Drops the response and its connection's claim on it (a retried attempt, a late answer). */
   discard(): void;
 }

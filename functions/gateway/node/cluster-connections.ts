@@ -1,12 +1,12 @@
-// One cluster's connections on Node: a keep-alive agent for HTTP/1.1 (an https.Agent when the cluster originates
-// TLS), one HTTP/2 session per host for clusters that speak HTTP/2, and the TLS client options of its
+// One cluster's connections on Node: an undici Pool per host for HTTP/1.1 (keep-alive, TLS when the cluster
+// originates it), one HTTP/2 session per host for clusters that speak HTTP/2, and the TLS client options of its
 // UpstreamTlsContext (SNI, client certificate, trusted CA, exact SAN matching). A change of settings, TLS material
 // included (a rotated Secret), makes new ones; the old ones finish what they carry.
-import http from "node:http";
 import http2 from "node:http2";
-import https from "node:https";
 import type { ConnectionOptions, PeerCertificate } from "node:tls";
+import { Pool } from "undici";
 import type { ClusterConfig, UpstreamHost, UpstreamTlsConfig } from "../core/index.js";
+import { Http2Connection } from "./http2-attempt.js";
 import type { MaterialReader } from "./tls-material.js";
 
 /** Node TLS client options for an UpstreamTlsContext: SNI, client certificate, CA and exact SAN matching. */
@@ -30,36 +30,37 @@ export function upstreamTlsOptions(config: UpstreamTlsConfig, readRef: MaterialR
   return options;
 }
 
-/** Idle keep-alive sockets and sessions of replaced settings linger this long for requests still using them. */
+/** Connections of replaced settings linger this long for requests still using them. */
 const RETIRE_AFTER_MS = 60_000;
+/** Idle upstream keep-alive connections close after this (lower when the upstream's Keep-Alive header says so). */
+const KEEP_ALIVE_MS = 60_000;
+/** Envoy's default max_connections is 1,024 per cluster; a pool never holds more than this many per host. */
+const MAX_POOL_CONNECTIONS = 4096;
+
+const bracketed = (address: string): string => (address.includes(":") ? `[${address}]` : address);
 
 export class ClusterConnections {
   readonly #readMaterial: MaterialReader;
   #config: ClusterConfig;
-  #agent: http.Agent;
   #settings = "";
   #tlsOptions: ConnectionOptions | undefined;
   #tlsError: string | undefined;
-  readonly #sessions = new Map<string, http2.ClientHttp2Session>();
+  #pools = new Map<string, Pool>();
+  #sessions = new Map<string, Http2Connection>();
 
   constructor(config: ClusterConfig, readMaterial: MaterialReader) {
     this.#config = config;
     this.#readMaterial = readMaterial;
-    this.#agent = this.#createAgent(config);
+    this.#applySettings(config);
   }
 
   get config(): ClusterConfig {
     return this.#config;
   }
 
-  /** Keep-alive agent for HTTP/1.1 attempts. */
-  get agent(): http.Agent {
-    return this.#agent;
-  }
-
-  /** TLS options for this cluster's connections; undefined for plaintext. */
-  get tlsOptions(): ConnectionOptions | undefined {
-    return this.#tlsOptions;
+  /** Whether connections originate TLS. */
+  get secure(): boolean {
+    return this.#tlsOptions !== undefined;
   }
 
   /** Why the cluster's TLS material cannot be used (a Secret not yet received, an unreadable file). */
@@ -71,7 +72,7 @@ export class ClusterConnections {
     return config.tls && !("unsupported" in config.tls) ? config.tls : undefined;
   }
 
-  /** Identifies the agent's settings, TLS material included. */
+  /** Identifies the connection settings, TLS material included. */
   #settingsOf(config: ClusterConfig): string {
     const tls = this.#tls(config);
     let material: unknown = null;
@@ -82,61 +83,86 @@ export class ClusterConnections {
         material = String(error);
       }
     }
-    return JSON.stringify([config.limits.maxConnections, tls ?? null, material]);
+    return JSON.stringify([config.limits.maxConnections, config.connectTimeoutMs, config.dnsFamily, config.http2, tls ?? null, material]);
   }
 
-  #createAgent(config: ClusterConfig): http.Agent {
+  #applySettings(config: ClusterConfig): void {
     const tls = this.#tls(config);
     this.#settings = this.#settingsOf(config);
     this.#tlsError = undefined;
     this.#tlsOptions = undefined;
-    if (tls) {
-      try {
-        this.#tlsOptions = upstreamTlsOptions(tls, this.#readMaterial);
-      } catch (error) {
-        this.#tlsError = error instanceof Error ? error.message : String(error);
-      }
+    if (!tls) return;
+    try {
+      this.#tlsOptions = upstreamTlsOptions(tls, this.#readMaterial);
+    } catch (error) {
+      this.#tlsError = error instanceof Error ? error.message : String(error);
     }
-    const common = { keepAlive: true, keepAliveMsecs: 1000, maxSockets: Math.min(config.limits.maxConnections, 4096), maxFreeSockets: 256, scheduling: "lifo" as const };
-    return this.#tlsOptions ? new https.Agent({ ...common, ...this.#tlsOptions }) : new http.Agent(common);
   }
 
-  /** Follows a config change: new settings get a new agent and new sessions. */
+  /** Follows a config change: new settings get new pools and sessions; the old ones finish their requests. */
   update(config: ClusterConfig): void {
     this.#config = config;
     if (this.#settingsOf(config) === this.#settings) return;
-    const old = this.#agent;
-    setTimeout(() => old.destroy(), RETIRE_AFTER_MS).unref();
-    this.#agent = this.#createAgent(config);
-    for (const session of this.#sessions.values()) session.close();
-    this.#sessions.clear();
+    this.#retire();
+    this.#applySettings(config);
   }
 
-  /** The HTTP/2 session to `host` (prior knowledge; TLS when the cluster originates it), opened on first use and dropped when it ends. */
-  http2Session(host: UpstreamHost): http2.ClientHttp2Session {
+  /** The HTTP/1.1 pool to `host`, made on first use. */
+  pool(host: UpstreamHost): Pool {
+    const existing = this.#pools.get(host.key);
+    if (existing) return existing;
+    const config = this.#config;
+    const family = config.dnsFamily;
+    const pool = new Pool(`${this.#tlsOptions ? "https" : "http"}://${bracketed(host.address)}:${host.port}`, {
+      connections: Math.min(config.limits.maxConnections, MAX_POOL_CONNECTIONS),
+      pipelining: 1,
+      keepAliveTimeout: KEEP_ALIVE_MS,
+      // Route, per-try and idle timeouts are the core's (upstream-exchange.ts).
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      connect: { timeout: config.connectTimeoutMs, ...(family !== 0 ? { family } : {}), ...(this.#tlsOptions ?? {}) },
+    });
+    // A pool reports connection trouble through the requests it fails; nothing else listens.
+    pool.on("connectionError", () => {});
+    this.#pools.set(host.key, pool);
+    return pool;
+  }
+
+  /** The HTTP/2 connection to `host` (prior knowledge; TLS when the cluster originates it), opened on first use and dropped when it ends. */
+  http2Connection(host: UpstreamHost): Http2Connection {
     const existing = this.#sessions.get(host.key);
-    if (existing && !existing.closed && !existing.destroyed) return existing;
-    const address = host.address.includes(":") ? `[${host.address}]` : host.address;
+    if (existing?.usable) return existing;
     const family = this.#config.dnsFamily;
     const scheme = this.#tlsOptions ? "https" : "http";
     const options = { ...(family !== 0 ? { family } : {}), ...(this.#tlsOptions ?? {}) } as http2.SecureClientSessionOptions;
-    const session = http2.connect(`${scheme}://${address}:${host.port}`, options);
+    const session = http2.connect(`${scheme}://${bracketed(host.address)}:${host.port}`, options);
+    const connection = new Http2Connection(session, this.#config.connectTimeoutMs);
     const forget = () => {
-      if (this.#sessions.get(host.key) === session) this.#sessions.delete(host.key);
+      if (this.#sessions.get(host.key) === connection) this.#sessions.delete(host.key);
     };
     session.on("error", forget);
     session.on("close", forget);
     session.on("goaway", forget);
     session.unref();
-    this.#sessions.set(host.key, session);
-    return session;
+    this.#sessions.set(host.key, connection);
+    return connection;
   }
 
-  /** The cluster left: in-flight requests finish on their sockets; idle keep-alive sockets and sessions go later. */
-  close(): void {
+  /** Pools and sessions of the settings just replaced finish their requests; their idle connections go later. */
+  #retire(): void {
+    const pools = [...this.#pools.values()];
+    const sessions = [...this.#sessions.values()];
+    this.#pools = new Map();
+    this.#sessions = new Map();
+    for (const pool of pools) void pool.close().catch(() => {});
+    for (const { session } of sessions) session.close();
     setTimeout(() => {
-      this.#agent.destroy();
-      for (const session of this.#sessions.values()) session.close();
+      for (const pool of pools) void pool.destroy().catch(() => {});
     }, RETIRE_AFTER_MS).unref();
+  }
+
+  /** The cluster left: in-flight requests finish on their connections; idle ones go. */
+  close(): void {
+    this.#retire();
   }
 }

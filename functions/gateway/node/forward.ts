@@ -1,9 +1,10 @@
 // Sending one routed request's exchange on Node: the core decides (attempts, retries, timeouts, verdict:
-// core/upstream-exchange.ts); this writes the verdict to the downstream response, streaming the upstream body with
-// backpressure and relaying trailers (gRPC), and reports the final status and flag.
-import { downstreamResponseHeaders, RESPONSE_FLAG_HEADER, ResponseFlag, UpstreamExchange, type ForwardDecision, type ResponseFlagCode, type UpstreamObserver } from "../core/index.js";
+// core/upstream-exchange.ts); this writes the verdict to the downstream response, takes the upstream body as it is
+// pushed (upstream-response.ts) with backpressure, relays trailers (gRPC), and reports the final status and flag.
+// One Forwarding object per request holds all of it.
+import { downstreamResponseHeaders, RESPONSE_FLAG_HEADER, ResponseFlag, UpstreamExchange, type ExchangeVerdict, type ForwardDecision, type ResponseFlagCode, type UpstreamObserver } from "../core/index.js";
 import type { RequestBody } from "./request-body.js";
-import type { NodeUpstreamResponse } from "./upstream-attempt.js";
+import type { NodeUpstreamResponse, ResponseHeaders, ResponseSink } from "./upstream-response.js";
 import type { NodeUpstreamTransport } from "./upstream-transport.js";
 
 /** The downstream response: Node's http.ServerResponse and http2's compatibility Http2ServerResponse both fit. */
@@ -32,9 +33,10 @@ export interface ForwardContext {
   downstream: DownstreamResponse;
   transport: NodeUpstreamTransport;
   observer: UpstreamObserver;
-  details: ForwardDetails;
-  /** Called once with the final status and flag (for access metrics). */
-  done(status: number, flag: ResponseFlagCode | ""): void;
+  /** Filled in for access logs when given. */
+  details: ForwardDetails | undefined;
+  /** Called once with the final status and flag, and whether the status was the upstream's own (for metrics). */
+  done(status: number, flag: ResponseFlagCode | "", fromUpstream: boolean): void;
 }
 
 export function sendLocalReply(downstream: DownstreamResponse, status: number, flags: string, body: string): void {
@@ -46,98 +48,117 @@ export function sendLocalReply(downstream: DownstreamResponse, status: number, f
   downstream.end(body);
 }
 
-function withoutPseudoHeaders(trailers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
+function withoutPseudoHeaders(trailers: ResponseHeaders): Record<string, string | string[]> {
   const plain: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(trailers)) if (value !== undefined && !name.startsWith(":")) plain[name] = value;
+  for (const name in trailers) if (trailers[name] !== undefined && !name.startsWith(":")) plain[name] = trailers[name]!;
   return plain;
 }
 
-/** Streams the upstream body downstream with backpressure until it ends, fails, or the exchange expires. */
-function streamResponse(
-  upstream: NodeUpstreamResponse,
-  downstream: DownstreamResponse,
-  exchange: UpstreamExchange<RequestBody, NodeUpstreamResponse>,
-  details: ForwardDetails,
-): Promise<"complete" | "idle" | "reset"> {
-  const response = upstream.body;
-  return new Promise((resolve) => {
-    let settled = false;
-    const settle = (how: "complete" | "idle" | "reset") => {
-      if (settled) return;
-      settled = true;
-      resolve(how);
-    };
+class Forwarding implements ResponseSink {
+  readonly #context: ForwardContext;
+  readonly #exchange: UpstreamExchange<RequestBody, NodeUpstreamResponse>;
+  #response: NodeUpstreamResponse | null = null;
+  #status = 0;
+  #flag: ResponseFlagCode | "" = "";
+  #finished = false;
+  /** The status sent (or due) downstream is the upstream response's. */
+  #fromUpstream = false;
+  /** The downstream closed before the response completed. */
+  #gone = false;
+
+  constructor(context: ForwardContext) {
+    this.#context = context;
+    const { decision, body } = context;
+    this.#exchange = new UpstreamExchange({ decision, body, replayable: () => body.replayable, transport: context.transport, observer: context.observer });
+    context.downstream.once("close", () => this.#downstreamClosed());
+    void this.#exchange.verdict.then((verdict) => this.#send(verdict));
+  }
+
+  #send(verdict: ExchangeVerdict<NodeUpstreamResponse>): void {
+    const { downstream, details } = this.#context;
+    if (verdict.kind === "cancelled") {
+      if (details) details.upstreamHost = verdict.upstreamHost;
+      return this.#finish(499, ResponseFlag.downstreamConnectionTermination);
+    }
+    if (verdict.kind === "local") {
+      if (details) details.upstreamHost = verdict.upstreamHost;
+      sendLocalReply(downstream, verdict.status, verdict.flags.join(","), verdict.body);
+      return this.#finish(verdict.status, verdict.flags[0] ?? "");
+    }
+    const { response, flags } = verdict;
+    if (this.#gone) {
+      this.#fromUpstream = true;
+      response.abort();
+      return this.#finish(response.status, ResponseFlag.upstreamConnectionTermination);
+    }
+    this.#response = response;
+    this.#status = response.status;
+    this.#flag = flags[0] ?? "";
+    try {
+      const headers = downstreamResponseHeaders(this.#context.decision, response, flags, verdict.upstreamMs);
+      if (details) {
+        details.upstreamHost = verdict.host.key;
+        details.responseHeaders = headers;
+      }
+      downstream.writeHead(response.status, headers);
+      this.#fromUpstream = true;
+    } catch (error) {
+      // Headers Node refuses to send (an invalid upstream header value): Envoy answers 503 UC too.
+      response.abort();
+      sendLocalReply(downstream, 503, ResponseFlag.upstreamConnectionTermination, `${error instanceof Error ? error.message : String(error)}\n`);
+      return this.#finish(503, ResponseFlag.upstreamConnectionTermination);
+    }
     // The route timeout covers the whole response, as Envoy's does: past the headers it can only reset.
-    exchange.onExpired = (reason) => {
-      response.destroy();
+    this.#exchange.onExpired = (reason) => {
+      response.abort();
       downstream.destroy();
-      settle(reason === "idle" ? "idle" : "reset");
+      this.#finish(this.#status, reason === "idle" ? ResponseFlag.streamIdleTimeout : ResponseFlag.upstreamConnectionTermination);
     };
-    response.on("data", (chunk: Buffer) => {
-      exchange.touch();
-      details.bytesSent += chunk.length;
-      if (!downstream.write(chunk)) {
-        response.pause();
-        downstream.once("drain", () => response.resume());
-      }
-    });
-    response.on("end", () => {
-      const trailers = upstream.trailers();
-      if (trailers && downstream.addTrailers) downstream.addTrailers(withoutPseudoHeaders(trailers));
-      downstream.end();
-      settle("complete");
-    });
-    const reset = () => {
-      downstream.destroy();
-      settle("reset");
-    };
-    response.on("error", reset);
-    response.on("aborted", reset);
-    response.on("close", () => {
-      if (!settled && !response.readableEnded) reset();
-    });
-    downstream.once("close", () => {
-      if (!downstream.writableFinished) {
-        response.destroy();
-        settle("reset");
-      }
-    });
-  });
+    response.stream(this);
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.#finished) return true;
+    this.#exchange.touch();
+    const details = this.#context.details;
+    if (details) details.bytesSent += chunk.length;
+    if (this.#context.downstream.write(chunk)) return true;
+    this.#context.downstream.once("drain", () => this.#response?.resume());
+    return false;
+  }
+
+  onEnd(trailers: ResponseHeaders | undefined): void {
+    if (this.#finished) return;
+    const downstream = this.#context.downstream;
+    if (trailers && downstream.addTrailers) downstream.addTrailers(withoutPseudoHeaders(trailers));
+    downstream.end();
+    this.#finish(this.#status, this.#flag);
+  }
+
+  onReset(): void {
+    if (this.#finished) return;
+    this.#context.downstream.destroy();
+    this.#finish(this.#status, ResponseFlag.upstreamConnectionTermination);
+  }
+
+  #downstreamClosed(): void {
+    if (this.#finished || this.#context.downstream.writableFinished) return;
+    this.#gone = true;
+    if (this.#response) {
+      this.#response.abort();
+      this.#finish(this.#status, ResponseFlag.upstreamConnectionTermination);
+    } else this.#exchange.cancel();
+  }
+
+  #finish(status: number, flag: ResponseFlagCode | ""): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#exchange.end();
+    this.#context.done(status, flag, this.#fromUpstream);
+  }
 }
 
 /** Runs the whole upstream exchange for one routed request and answers downstream. Never throws. */
-export async function forward(context: ForwardContext): Promise<void> {
-  const { decision, body, downstream, details } = context;
-  const exchange = new UpstreamExchange({ decision, body, replayable: () => body.replayable, transport: context.transport, observer: context.observer });
-  downstream.once("close", () => {
-    if (!downstream.writableFinished) exchange.cancel();
-  });
-  const done = (status: number, flag: ResponseFlagCode | "") => {
-    exchange.end();
-    context.done(status, flag);
-  };
-  try {
-    const verdict = await exchange.verdict;
-    if (verdict.kind === "cancelled") {
-      details.upstreamHost = verdict.upstreamHost;
-      return done(499, ResponseFlag.downstreamConnectionTermination);
-    }
-    if (verdict.kind === "local") {
-      details.upstreamHost = verdict.upstreamHost;
-      sendLocalReply(downstream, verdict.status, verdict.flags.join(","), verdict.body);
-      return done(verdict.status, verdict.flags[0] ?? "");
-    }
-    const { response, flags } = verdict;
-    details.upstreamHost = verdict.host.key;
-    const headers = downstreamResponseHeaders(decision, response, flags, verdict.upstreamMs);
-    details.responseHeaders = headers;
-    downstream.writeHead(response.status, headers);
-    const how = await streamResponse(response, downstream, exchange, details);
-    done(response.status, how === "idle" ? ResponseFlag.streamIdleTimeout : how === "reset" ? ResponseFlag.upstreamConnectionTermination : (flags[0] ?? ""));
-  } catch (error) {
-    sendLocalReply(downstream, 503, ResponseFlag.upstreamConnectionTermination, `${error instanceof Error ? error.message : String(error)}\n`);
-    done(503, ResponseFlag.upstreamConnectionTermination);
-  } finally {
-    exchange.end();
-  }
+export function forward(context: ForwardContext): void {
+  new Forwarding(context);
 }

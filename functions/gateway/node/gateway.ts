@@ -1,6 +1,7 @@
 // The gateway runtime on Node: the ADS client's subscriber. The core's SnapshotBuilder validates and compiles each
 // update into a new GatewaySnapshot and publishes it atomically; this keeps one listening socket per served
 // Listener, terminates TLS on them, and reaches upstreams through the Node UpstreamTransport (sockets).
+import type { Socket } from "node:net";
 import { createSecureContext, type SecureContext } from "node:tls";
 import type { Core, RouteTable } from "../../../core-wasm/index.js";
 import type { ResourceType } from "../../envoy/index.js";
@@ -10,6 +11,7 @@ import { AccessLogWriter } from "./access-log.js";
 import { handleRequest, handleUpgrade, type RequestContext } from "./handle-request.js";
 import { startListenerServer, startTcpListenerServer, type ListenerServer, type ListenerTlsSettings } from "./listener-server.js";
 import { createUpstreamObserver, GatewayMetrics } from "./metrics.js";
+import { noRequestObserver } from "./request-observer.js";
 import { handleTcpConnection } from "./tcp-proxy.js";
 import { createMaterialReader, type MaterialReader } from "./tls-material.js";
 import { createNodeUpstreamTransport, type NodeUpstreamTransport } from "./upstream-transport.js";
@@ -25,6 +27,8 @@ export interface GatewayOptions {
   bindOutbound?: boolean;
   /** Listener name → port to bind instead of the resource's port (tests, several gateways on one host). */
   portOverrides?: Readonly<Record<string, number>>;
+  /** Envoy node id (`mesh/<mesh>/virtualGateway/<name>`): names the App Mesh metrics' Mesh and VirtualGateway/VirtualNode. */
+  nodeId?: string;
   metrics?: GatewayMetrics;
   log?: (message: string) => void;
 }
@@ -65,7 +69,7 @@ class NodeGateway implements Gateway {
 
   constructor(options: GatewayOptions) {
     this.#options = options;
-    this.metrics = options.metrics ?? new GatewayMetrics();
+    this.metrics = options.metrics ?? new GatewayMetrics(options.nodeId);
     this.#log = options.log ?? (() => {});
     this.#readMaterial = createMaterialReader(() => this.#builder.secrets());
     this.#transport = createNodeUpstreamTransport(this.#readMaterial);
@@ -76,14 +80,20 @@ class NodeGateway implements Gateway {
       observer: this.#observer,
       retireTables: (tables: RouteTable[]) => unrefTimer(setTimeout(() => tables.forEach((table) => table.dispose()), RETIRED_TABLE_GRACE_MS)),
     });
-    this.#context = { snapshot: () => this.#builder.snapshot(), metrics: this.metrics, observer: this.#observer, transport: this.#transport, accessLog: new AccessLogWriter() };
+    this.#context = {
+      snapshot: () => this.#builder.snapshot(),
+      metrics: this.metrics,
+      observer: this.#observer,
+      requests: this.metrics.appMesh ?? noRequestObserver,
+      transport: this.#transport,
+      accessLog: new AccessLogWriter(),
+    };
     this.metrics.beforeRender = () => {
       for (const [name, cluster] of this.#builder.snapshot().clusters) {
-        const labels = { envoy_cluster_name: name };
-        this.metrics.membershipTotal.set(labels, cluster.hosts.length);
-        this.metrics.membershipHealthy.set(labels, cluster.healthyCount);
-        this.metrics.ejectionsActive.set(labels, cluster.ejectedCount);
-        this.metrics.activeRequests.set(labels, cluster.active);
+        this.metrics.membershipTotal.root.at(name).set(cluster.hosts.length);
+        this.metrics.membershipHealthy.root.at(name).set(cluster.healthyCount);
+        this.metrics.ejectionsActive.root.at(name).set(cluster.ejectedCount);
+        this.metrics.activeRequests.root.at(name).set(cluster.active);
       }
     };
   }
@@ -119,21 +129,17 @@ class NodeGateway implements Gateway {
   }
 
   onConnection(connected: boolean): void {
-    this.metrics.connectedState.set({}, connected ? 1 : 0);
+    this.metrics.connectedState.root.set(connected ? 1 : 0);
     this.#log(connected ? "xds: connected" : "xds: disconnected; serving the last accepted config");
   }
 
   apply(type: ResourceType, resources: XdsResources, version: string): XdsUpdateResult {
     const result = this.#builder.apply(type, resources);
+    this.metrics.countUpdate(type, result.ok);
     if (result.ok) {
       this.#versions.set(type, version);
-      this.metrics.updateSuccess.inc({ type });
-      if (type in this.metrics.envoyUpdateSuccess) this.metrics.envoyUpdateSuccess[type as keyof GatewayMetrics["envoyUpdateSuccess"]].inc();
       if (type === "secret") this.#secureContexts.clear();
       this.#reconcileServers(this.#builder.snapshot().listeners);
-    } else {
-      this.metrics.updateRejected.inc({ type });
-      if (type in this.metrics.envoyUpdateRejected) this.metrics.envoyUpdateRejected[type as keyof GatewayMetrics["envoyUpdateRejected"]].inc();
     }
     return result;
   }
@@ -167,8 +173,13 @@ class NodeGateway implements Gateway {
   /** A TCP proxy socket for listeners with only tcp_proxy chains, else the HTTP/1.1 + h2c (+ TLS) one. */
   #startServer(host: string, port: number, listener: ListenerConfig): Promise<ListenerServer> {
     const name = listener.name;
+    const accepted = (socket: Socket) => {
+      const current = this.#builder.snapshot().listeners.get(name);
+      if (current) this.#context.requests.connectionAccepted(current, socket);
+    };
     if (listener.tcpProxy && listener.routeConfigName === undefined) {
       return startTcpListenerServer(host, port, (socket) => {
+        accepted(socket);
         const snapshot = this.#builder.snapshot();
         const proxy = snapshot.listeners.get(name)?.tcpProxy;
         if (proxy) handleTcpConnection(snapshot, proxy, this.#options.core, this.metrics, socket);
@@ -181,6 +192,7 @@ class NodeGateway implements Gateway {
       (request, response) => handleRequest(this.#context, listener, request, response),
       (request, socket, head) => handleUpgrade(this.#context, listener, request, socket, head),
       () => this.#tlsSettings(name),
+      accepted,
     );
   }
 

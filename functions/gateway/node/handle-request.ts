@@ -1,5 +1,8 @@
 // The Node adapter between a listener's sockets and the routing/forwarding core: turns an incoming HTTP/1.1 or
 // HTTP/2 request into a ProxyRequest, routes it on the snapshot current at arrival, and forwards or answers it.
+// Per request it builds one header record (from the raw header list, without Node's parsed `headers` object),
+// counts into metric series it looks up without allocating, and formats access logs only for listeners that have
+// them.
 import type http from "node:http";
 import type http2 from "node:http2";
 import type { Duplex } from "node:stream";
@@ -7,32 +10,78 @@ import { randomUUID } from "node:crypto";
 import { routeRequest, type GatewaySnapshot, type ListenerConfig, type ProxyRequest, type ResponseFlagCode, type UpstreamObserver } from "../core/index.js";
 import { formatAccessLog, type AccessLogWriter } from "./access-log.js";
 import { forward, sendLocalReply, type DownstreamResponse, type ForwardDetails } from "./forward.js";
-import type { GatewayMetrics } from "./metrics.js";
+import { statusClassText, statusText, type GatewayMetrics } from "./metrics.js";
 import { RequestBody } from "./request-body.js";
+import type { RequestObserver } from "./request-observer.js";
 import { forwardUpgrade, rejectUpgrade } from "./upgrade.js";
 import type { NodeUpstreamTransport } from "./upstream-transport.js";
 
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", "http2-settings", "host"]);
+/**
+ * Not forwarded: hop-by-hop headers (RFC 9110 §7.6.1), the HTTP/2 upgrade ones, `host` (it travels as the
+ * authority) and `expect` (Node's server answers 100-continue itself, as Envoy does by default).
+ */
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", "http2-settings", "host", "expect"]);
 
-export function toProxyRequest(request: http.IncomingMessage | http2.Http2ServerRequest): ProxyRequest {
-  const raw = request.headers as Record<string, string | string[] | undefined>;
-  const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(raw)) {
-    if (value === undefined || name.startsWith(":") || HOP_BY_HOP.has(name)) continue;
-    headers[name] = value;
-  }
-  // gRPC needs `te: trailers` end to end; it is the one TE value HTTP/2 allows.
-  if (raw.te === "trailers") headers.te = "trailers";
-  headers["x-forwarded-proto"] ??= "http";
-  headers["x-request-id"] ??= randomUUID();
-  const authority = (raw[":authority"] as string | undefined) ?? (raw.host as string | undefined) ?? "";
-  return { method: request.method ?? "GET", authority, path: request.url || "/", scheme: "http", headers };
+type IncomingRequest = http.IncomingMessage | http2.Http2ServerRequest;
+
+function addHeader(headers: Record<string, string | string[]>, name: string, value: string): void {
+  const existing = headers[name];
+  if (existing === undefined) headers[name] = value;
+  else if (Array.isArray(existing)) existing.push(value);
+  else headers[name] = [existing, value];
 }
 
-function hasBody(request: http.IncomingMessage | http2.Http2ServerRequest): boolean {
+/** The gateway's own copy of the request: lower-case header names, no pseudo or hop-by-hop headers. */
+export function toProxyRequest(request: IncomingRequest): ProxyRequest {
+  const headers: Record<string, string | string[]> = {};
+  let authority: string | undefined;
+  let te: string | string[] | undefined;
+  if (request.httpVersionMajor === 2) {
+    const raw = request.headers as Record<string, string | string[] | undefined>;
+    for (const name in raw) {
+      const value = raw[name];
+      if (value === undefined || name.charCodeAt(0) === 58 /* ":" */) continue;
+      if (HOP_BY_HOP.has(name)) {
+        if (name === "te") te = value;
+        continue;
+      }
+      headers[name] = value;
+    }
+    authority = (raw[":authority"] as string | undefined) ?? (raw.host as string | undefined);
+  } else {
+    const raw = request.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i]!.toLowerCase();
+      const value = raw[i + 1]!;
+      if (HOP_BY_HOP.has(name)) {
+        if (name === "host") authority ??= value;
+        else if (name === "te") te = value;
+        continue;
+      }
+      addHeader(headers, name, value);
+    }
+  }
+  // gRPC needs `te: trailers` end to end; it is the one TE value HTTP/2 allows.
+  if (te === "trailers") headers.te = "trailers";
+  headers["x-forwarded-proto"] ??= "http";
+  headers["x-request-id"] ??= randomUUID();
+  return { method: request.method ?? "GET", authority: authority ?? "", path: request.url || "/", scheme: "http", headers };
+}
+
+/** Whether a body follows: HTTP/2 knows from its stream; HTTP/1.1 from content-length or chunked framing. */
+function hasBody(request: IncomingRequest, proxied: ProxyRequest): boolean {
   if ("stream" in request && request.stream) return !request.stream.readableEnded && !(request.stream as { endAfterHeaders?: boolean }).endAfterHeaders;
-  const length = request.headers["content-length"];
-  return (length !== undefined && length !== "0") || request.headers["transfer-encoding"] !== undefined;
+  const length = proxied.headers["content-length"];
+  if (length !== undefined && length !== "0") return true;
+  const raw = request.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 17 && raw[i]!.toLowerCase() === "transfer-encoding") return true;
+  return false;
+}
+
+/** gRPC requests (application/grpc, +proto, +json, …), counted apart by App Mesh's GrpcRequestCount. */
+function isGrpc(request: ProxyRequest): boolean {
+  const type = request.headers["content-type"];
+  return typeof type === "string" && type.startsWith("application/grpc");
 }
 
 export interface RequestContext {
@@ -40,85 +89,83 @@ export interface RequestContext {
   metrics: GatewayMetrics;
   /** The core's upstream events, counted in `metrics`. */
   observer: UpstreamObserver;
+  /** Told of every connection and answered request (the App Mesh metrics extension's series). */
+  requests: RequestObserver;
   transport: NodeUpstreamTransport;
   accessLog: AccessLogWriter;
 }
 
-/** The request as it arrived, for the access log. */
+/** The request as it arrived, kept for the access log (only where the listener has one). */
 interface Arrival {
-  request: http.IncomingMessage | http2.Http2ServerRequest;
+  request: IncomingRequest;
   startTime: Date;
   started: number;
-  bytesReceived: () => number;
+  body: RequestBody | undefined;
 }
 
-function record(
-  context: RequestContext,
-  listener: ListenerConfig,
-  route: string,
-  cluster: string,
-  status: number,
-  flag: ResponseFlagCode | "",
-  arrival?: Arrival,
-  details?: ForwardDetails,
-): void {
+function writeAccessLogs(context: RequestContext, listener: ListenerConfig, route: string, cluster: string, status: number, flag: string, arrival: Arrival, details?: ForwardDetails): void {
+  const { request } = arrival;
+  const headers = request.headers as Record<string, string | string[] | undefined>;
+  const entry = {
+    startTime: arrival.startTime,
+    durationMs: performance.now() - arrival.started,
+    method: request.method ?? "GET",
+    path: request.url ?? "/",
+    protocol: `HTTP/${request.httpVersion}`,
+    authority: (headers[":authority"] as string | undefined) ?? (headers.host as string | undefined) ?? "",
+    requestHeaders: headers,
+    responseHeaders: details?.responseHeaders ?? {},
+    status,
+    flags: flag,
+    bytesReceived: arrival.body?.received ?? 0,
+    bytesSent: details?.bytesSent ?? 0,
+    upstreamHost: details?.upstreamHost ?? "",
+    upstreamCluster: cluster,
+    routeName: route,
+    downstreamRemoteAddress: request.socket?.remoteAddress ? `${request.socket.remoteAddress}:${request.socket.remotePort}` : "",
+  };
+  for (const log of listener.accessLogs) context.accessLog.write(log.path, formatAccessLog(log, entry));
+}
+
+function record(context: RequestContext, listener: ListenerConfig, route: string, cluster: string, status: number, flag: ResponseFlagCode | "", arrival?: Arrival, details?: ForwardDetails): void {
+  if (arrival) writeAccessLogs(context, listener, route, cluster, status, flag, arrival, details);
   const metrics = context.metrics;
-  if (arrival && listener.accessLogs.length > 0) {
-    const { request } = arrival;
-    const headers = request.headers as Record<string, string | string[] | undefined>;
-    const entry = {
-      startTime: arrival.startTime,
-      durationMs: performance.now() - arrival.started,
-      method: request.method ?? "GET",
-      path: request.url ?? "/",
-      protocol: `HTTP/${request.httpVersion}`,
-      authority: (headers[":authority"] as string | undefined) ?? (headers.host as string | undefined) ?? "",
-      requestHeaders: headers,
-      responseHeaders: details?.responseHeaders ?? {},
-      status,
-      flags: flag,
-      bytesReceived: arrival.bytesReceived(),
-      bytesSent: details?.bytesSent ?? 0,
-      upstreamHost: details?.upstreamHost ?? "",
-      upstreamCluster: cluster,
-      routeName: route,
-      downstreamRemoteAddress: request.socket?.remoteAddress ? `${request.socket.remoteAddress}:${request.socket.remotePort}` : "",
-    };
-    for (const log of listener.accessLogs) context.accessLog.write(log.path, formatAccessLog(log, entry));
-  }
-  metrics.requests.inc({ listener: listener.name, route, cluster, status: String(status), flags: flag });
-  metrics.downstreamRq.inc({ envoy_http_conn_manager_prefix: listener.statPrefix });
-  metrics.downstreamRqXx.inc({ envoy_http_conn_manager_prefix: listener.statPrefix, envoy_response_code_class: String(Math.floor(status / 100)) });
+  metrics.requests.root.at(listener.name).at(route).at(cluster).at(statusText(status)).at(flag).inc();
+  metrics.downstreamRq.root.at(listener.statPrefix).inc();
+  metrics.downstreamRqXx.root.at(listener.statPrefix).at(statusClassText(status)).inc();
 }
 
-export function handleRequest(
-  context: RequestContext,
-  listener: ListenerConfig,
-  request: http.IncomingMessage | http2.Http2ServerRequest,
-  response: http.ServerResponse | http2.Http2ServerResponse,
-): void {
+export function handleRequest(context: RequestContext, listener: ListenerConfig, request: IncomingRequest, response: http.ServerResponse | http2.Http2ServerResponse): void {
   const snapshot = context.snapshot();
   const current = snapshot.listeners.get(listener.name) ?? listener;
-  const arrival: Arrival | undefined = current.accessLogs.length > 0 ? { request, startTime: new Date(), started: performance.now(), bytesReceived: () => 0 } : undefined;
-  const decision = routeRequest(snapshot, current, toProxyRequest(request));
+  const arrival: Arrival | undefined = current.accessLogs.length > 0 ? { request, startTime: new Date(), started: performance.now(), body: undefined } : undefined;
+  const started = arrival?.started ?? performance.now();
+  const proxied = toProxyRequest(request);
+  const withBody = hasBody(request, proxied);
+  const grpc = isGrpc(proxied);
+  const decision = routeRequest(snapshot, current, proxied);
   const downstream = response as unknown as DownstreamResponse;
   if (decision.kind === "local") {
     request.resume();
     sendLocalReply(downstream, decision.status, decision.flag, decision.body);
-    record(context, current, decision.routeName, decision.clusterName, decision.status, decision.flag, arrival, { upstreamHost: "", bytesSent: Buffer.byteLength(decision.body), responseHeaders: {} });
+    record(context, current, decision.routeName, decision.clusterName, decision.status, decision.flag, arrival, arrival && { upstreamHost: "", bytesSent: Buffer.byteLength(decision.body), responseHeaders: {} });
+    context.requests.requestCompleted(current, undefined, decision.status, false, grpc, performance.now() - started);
     return;
   }
-  const body = new RequestBody(request, hasBody(request));
-  if (arrival) arrival.bytesReceived = () => body.received;
-  const details: ForwardDetails = { upstreamHost: "", bytesSent: 0, responseHeaders: {} };
-  void forward({
+  const body = new RequestBody(request, withBody);
+  const details: ForwardDetails | undefined = arrival ? { upstreamHost: "", bytesSent: 0, responseHeaders: {} } : undefined;
+  if (arrival) arrival.body = body;
+  forward({
     decision,
     body,
     downstream,
     transport: context.transport,
     observer: context.observer,
     details,
-    done: (status, flag) => record(context, current, decision.routeName, decision.clusterName, status, flag, arrival, details),
+    done(status, flag, fromTarget) {
+      record(context, current, decision.routeName, decision.clusterName, status, flag, arrival, details);
+      context.requests.requestCompleted(current, decision.stats, status, fromTarget, grpc, performance.now() - started);
+    },
   });
 }
 
@@ -135,7 +182,13 @@ export function handleUpgrade(context: RequestContext, listener: ListenerConfig,
   if (decision.kind === "local") {
     rejectUpgrade(socket, decision.status, decision.flag, decision.body.trim());
     record(context, current, decision.routeName, decision.clusterName, decision.status, decision.flag);
+    context.requests.requestCompleted(current, undefined, decision.status, false, false, 0);
     return;
   }
-  void forwardUpgrade(decision, socket, head, upgrade).then(({ status, flag }) => record(context, current, decision.routeName, decision.clusterName, status, flag));
+  const started = performance.now();
+  void forwardUpgrade(decision, socket, head, upgrade).then(({ status, flag }) => {
+    record(context, current, decision.routeName, decision.clusterName, status, flag);
+    // 101 is the gateway's once the upstream connects (upgrade.ts): the target is reached, its answer not read.
+    context.requests.requestCompleted(current, decision.stats, status, false, false, performance.now() - started);
+  });
 }

@@ -61,6 +61,7 @@ export async function startListenerServer(
   onRequest: RequestHandler,
   onUpgrade: UpgradeHandler,
   tlsSettings: () => ListenerTlsSettings | undefined = () => undefined,
+  onSocket: (socket: net.Socket) => void = () => {},
 ): Promise<ListenerServer> {
   const h1 = http.createServer({ keepAliveTimeout: 60_000 }, onRequest);
   h1.on("upgrade", onUpgrade);
@@ -70,10 +71,17 @@ export async function startListenerServer(
   });
   const h2 = http2.createServer({ settings: { maxConcurrentStreams: 1000 } }, onRequest);
   h2.on("sessionError", () => {});
+  const sessions = new Set<http2.ServerHttp2Session>();
+  h2.on("session", (session: http2.ServerHttp2Session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+  });
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
+  // The sockets are accepted here, not by the http servers: Nagle is turned off here (as Envoy and node:http do).
+  const server = net.createServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
+    onSocket(socket);
     socket.once("data", (chunk: Buffer) => {
       socket.pause();
       const settings = tlsSettings();
@@ -105,7 +113,12 @@ export async function startListenerServer(
     socket.on("error", () => socket.destroy());
   });
   const bound = await listenOn(server, host, port);
-  return { port: bound, close: () => closeServer(server, sockets, () => h1.closeIdleConnections()) };
+  const drainIdle = () => {
+    h1.closeIdleConnections();
+    // GOAWAY: streams in flight finish, no new ones start.
+    for (const session of sessions) session.close();
+  };
+  return { port: bound, close: () => closeServer(server, sockets, drainIdle) };
 }
 
 /** A plain TCP listener (tcp_proxy chains). */
@@ -120,12 +133,22 @@ export async function startTcpListenerServer(host: string, port: number, onConne
   return { port: bound, close: () => closeServer(server, sockets) };
 }
 
-/** Stops accepting; in-flight requests get a moment to finish, then the remaining sockets go. */
+/** How long in-flight requests get to finish once a listener closes (drain on shutdown, listener removed). */
+const DRAIN_MS = 5_000;
+/** While draining, keep-alive connections are closed as soon as their request is answered. */
+const DRAIN_POLL_MS = 20;
+
+/** Stops accepting; in-flight requests get DRAIN_MS to finish (connections close as they go idle), then the rest go. */
 function closeServer(server: net.Server, sockets: ReadonlySet<net.Socket>, closeIdle: () => void = () => {}): Promise<void> {
   return new Promise<void>((resolve) => {
-    server.close(() => resolve());
+    const poll = setInterval(closeIdle, DRAIN_POLL_MS);
+    const force = setTimeout(() => sockets.forEach((socket) => socket.destroy()), DRAIN_MS);
+    server.close(() => {
+      clearInterval(poll);
+      clearTimeout(force);
+      resolve();
+    });
     closeIdle();
-    setTimeout(() => sockets.forEach((socket) => socket.destroy()), 5_000).unref();
   });
 }
 

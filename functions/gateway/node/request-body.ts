@@ -13,10 +13,12 @@ export class RequestBody {
   #ended: boolean;
   #sink: Writable | null = null;
   #sent = false;
+  readonly #empty: boolean;
 
   constructor(source: Readable, hasBody: boolean) {
     this.#source = source;
     this.#ended = !hasBody;
+    this.#empty = !hasBody;
     if (!hasBody) {
       source.resume();
       return;
@@ -40,6 +42,11 @@ export class RequestBody {
       this.#sink?.end();
     });
     source.pause();
+  }
+
+  /** The request has no body at all (nothing to attach). */
+  get empty(): boolean {
+    return this.#empty;
   }
 
   /** Body bytes read from downstream so far. */

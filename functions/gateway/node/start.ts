@@ -32,6 +32,7 @@ export interface RunningGateway {
 export async function startGateway(options: StartGatewayOptions): Promise<RunningGateway> {
   const gateway = createGateway({
     core: loadCore(),
+    nodeId: options.nodeId,
     ...(options.bindHost !== undefined ? { bindHost: options.bindHost } : {}),
     ...(options.bindOutbound !== undefined ? { bindOutbound: options.bindOutbound } : {}),
     ...(options.portOverrides !== undefined ? { portOverrides: options.portOverrides } : {}),

@@ -26,7 +26,7 @@ export function handleTcpConnection(snapshot: GatewaySnapshot, proxy: TcpProxyCo
       return;
     }
     tried.add(host.key);
-    metrics.upstreamRqTotal.inc({ envoy_cluster_name: cluster.name });
+    metrics.upstreamRqTotal.root.at(cluster.name).inc();
     const upstream = net.connect({ host: host.address, port: host.port });
     const timer = setTimeout(() => upstream.destroy(new Error("connect timeout")), target.config.connectTimeoutMs);
     upstream.once("connect", () => {
@@ -50,7 +50,7 @@ export function handleTcpConnection(snapshot: GatewaySnapshot, proxy: TcpProxyCo
       clearTimeout(timer);
       if (upstream.connecting || !upstream.remoteAddress) {
         target.recordOutcome(host, true);
-        metrics.upstreamCxConnectFail.inc({ envoy_cluster_name: cluster.name });
+        metrics.upstreamCxConnectFail.root.at(cluster.name).inc();
         if (attempt < MAX_CONNECT_ATTEMPTS) return connect(attempt + 1);
       }
       downstream.destroy();

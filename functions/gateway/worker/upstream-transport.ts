@@ -27,7 +27,7 @@ function fetchResponse(response: Response, controller: AbortController): FetchUp
     response,
     status: response.status,
     header: (name) => response.headers.get(name) ?? undefined,
-    headers: () => response.headers.entries(),
+    forEachHeader: (visit) => response.headers.forEach((value, name) => visit(name, value)),
     discard: () => void response.body?.cancel().catch(() => {}),
     abort: () => controller.abort(),
   };

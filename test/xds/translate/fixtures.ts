@@ -101,3 +101,20 @@ export function MakeSnapshot(parts: Partial<Omit<MeshSnapshot, "mesh" | "revisio
     endpoints: parts.endpoints ?? [],
   };
 }
+
+/**
+ * The guide's weighted-routing shape: node `client` backs onto svc.app.local, served by router `svc` (port 80) whose
+ * `routes` send to nodes `blue` and `green`.
+ */
+export function MakeBlueGreenSnapshot(routes: RouteData[]): MeshSnapshot {
+  return MakeSnapshot({
+    virtualNodes: [
+      MakeDnsNode("client", 8080, "http", { backends: [{ virtualService: { virtualServiceName: "svc.app.local" } }] }),
+      MakeDnsNode("blue", 80, "http"),
+      MakeDnsNode("green", 80, "http"),
+    ],
+    virtualServices: [MakeVirtualService("svc.app.local", { provider: { virtualRouter: { virtualRouterName: "svc" } } })],
+    virtualRouters: [MakeVirtualRouter("svc", { listeners: [{ portMapping: { port: 80, protocol: "http" } }] })],
+    routes,
+  });
+}

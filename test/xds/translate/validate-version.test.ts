@@ -4,7 +4,7 @@ import { parseEnvoyVersion, RouteConfigurationSchema } from "../../../functions/
 import { createMeshTranslator, type NodeResources } from "../../../functions/xds/translate/index.js";
 import { validateForEnvoyVersion, validateNodeResourcesForEnvoy } from "../../../functions/xds/translate/validate-envoy.js";
 import type { WeightedCluster } from "../../../proto/gen/envoy/config/route/v3/route_components_pb.js";
-import { MakeDnsNode, MakeRoute, MakeSnapshot, MakeVirtualRouter, MakeVirtualService, MESH } from "./fixtures.js";
+import { MakeBlueGreenSnapshot, MakeRoute, MESH } from "./fixtures.js";
 
 const ENVOY_1_20 = parseEnvoyVersion("1.20.0")!;
 const ENVOY_1_24 = parseEnvoyVersion("1.24.0")!;
@@ -12,15 +12,8 @@ const ENVOY_1_24 = parseEnvoyVersion("1.24.0")!;
 /** One route per weight list on prefixes /w0, /w1, … (a router listener per route keeps them apart). */
 const WEIGHTS: number[][] = [[1], [1, 1], [99], [60, 40], [100, 1], [0, 0]];
 
-const snapshot = MakeSnapshot({
-  virtualNodes: [
-    MakeDnsNode("client", 8080, "http", { backends: [{ virtualService: { virtualServiceName: "svc.app.local" } }] }),
-    MakeDnsNode("blue", 80, "http"),
-    MakeDnsNode("green", 80, "http"),
-  ],
-  virtualServices: [MakeVirtualService("svc.app.local", { provider: { virtualRouter: { virtualRouterName: "svc" } } })],
-  virtualRouters: [MakeVirtualRouter("svc", { listeners: [{ portMapping: { port: 80, protocol: "http" } }] })],
-  routes: WEIGHTS.map((weights, i) =>
+const snapshot = MakeBlueGreenSnapshot(
+  WEIGHTS.map((weights, i) =>
     MakeRoute("svc", `w${i}`, {
       httpRoute: {
         match: { prefix: `/w${i}` },
@@ -28,7 +21,7 @@ const snapshot = MakeSnapshot({
       },
     }),
   ),
-});
+);
 
 const weightedOf = (resources: NodeResources): Map<string, WeightedCluster> => {
   const found = new Map<string, WeightedCluster>();

@@ -5,6 +5,7 @@ import { durationMs, type Duration } from "@bufbuild/protobuf/wkt";
 import { Cluster_DiscoveryType, Cluster_DnsLookupFamily, type Cluster } from "../../../../proto/gen/envoy/config/cluster/v3/cluster_pb.js";
 import { HealthStatus } from "../../../../proto/gen/envoy/config/core/v3/health_check_pb.js";
 import type { ClusterLoadAssignment } from "../../../../proto/gen/envoy/config/endpoint/v3/endpoint_pb.js";
+import { aggregateStatsTags, type AggregateStatsTags } from "./aggregate-stats.js";
 import { parseUpstreamTls, type UpstreamTlsConfig } from "./tls-config.js";
 
 export const DISCOVERY_TYPES = ["STATIC", "STRICT_DNS", "LOGICAL_DNS", "EDS", "ORIGINAL_DST"] as const;
@@ -75,6 +76,8 @@ export interface ClusterConfig {
   /** TLS origination; `unsupported` (SDS material) makes the cluster answer 503 UF. */
   tls: UpstreamTlsConfig | { unsupported: string } | undefined;
   endpoints: EndpointConfig[];
+  /** App Mesh's metrics extension tags (TargetVirtualNode), from the cluster's aggregate_stats metadata. */
+  aggregateStats: AggregateStatsTags | undefined;
 }
 
 const durationOr = (duration: Duration | undefined, fallback: number): number => (duration ? durationMs(duration) : fallback);
@@ -192,5 +195,6 @@ export function parseClusterConfig(cluster: Cluster, assignment: ClusterLoadAssi
         : undefined,
     tls: cluster.transportSocket ? parseUpstreamTls(cluster.transportSocket) : undefined,
     endpoints,
+    aggregateStats: aggregateStatsTags(cluster.metadata),
   };
 }

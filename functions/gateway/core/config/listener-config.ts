@@ -4,6 +4,7 @@ import { anyUnpack, durationMs } from "@bufbuild/protobuf/wkt";
 import { TrafficDirection } from "../../../../proto/gen/envoy/config/core/v3/base_pb.js";
 import type { AccessLog } from "../../../../proto/gen/envoy/config/accesslog/v3/accesslog_pb.js";
 import { FileAccessLogSchema } from "../../../../proto/gen/envoy/extensions/access_loggers/file/v3/file_pb.js";
+import { aggregateStatsTags, type AggregateStatsTags } from "./aggregate-stats.js";
 import { parseDownstreamTls, type DownstreamTlsConfig } from "./tls-config.js";
 import { TcpProxySchema } from "../../../../proto/gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy_pb.js";
 
@@ -66,6 +67,8 @@ export interface ListenerConfig {
   tls: { mode: "strict" | "permissive"; context: DownstreamTlsConfig | { unsupported: string } } | undefined;
   /** The TCP proxy of a listener without HTTP chains (served only then: without iptables there is no telling chains apart). */
   tcpProxy: TcpProxyConfig | undefined;
+  /** App Mesh's metrics extension counts this listener's traffic (aggregate_stats metadata present). */
+  aggregateStats: AggregateStatsTags | undefined;
 }
 
 const directions: Record<TrafficDirection, ListenerDirection> = {
@@ -169,5 +172,6 @@ export function parseListenerConfig(listener: Listener): ListenerConfig {
     accessLogs: parseAccessLogs(manager?.accessLog ?? []),
     tcpProxy: managers.length === 0 ? parseTcpProxy(listener) : undefined,
     tls: tlsChain?.transportSocket ? { mode: plainChain ? "permissive" : "strict", context: parseDownstreamTls(tlsChain.transportSocket) } : undefined,
+    aggregateStats: aggregateStatsTags(listener.metadata),
   };
 }

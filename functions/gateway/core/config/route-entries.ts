@@ -9,20 +9,12 @@ import { HeaderValueOption_HeaderAppendAction, type HeaderValueOption } from "..
 import type { Route, RouteAction, VirtualHost } from "../../../../proto/gen/envoy/config/route/v3/route_components_pb.js";
 import { RouteConfigurationSchema, type RouteConfiguration } from "../../../../proto/gen/envoy/config/route/v3/route_pb.js";
 import { envoyRegistry } from "../../../envoy/index.js";
+import { aggregateStatsTags, type AggregateStatsTags } from "./aggregate-stats.js";
 import { parseRetryPolicy, type RetryPolicy } from "../retry-policy.js";
+import { headerOperations, type HeaderChanges, type RequestOperation, type ResponseOperation } from "../route-operations.js";
 
-/** A header to set or append on a request or response. */
-export interface HeaderChange {
-  name: string;
-  value: string;
-  /** true: add another value; false: replace any existing value. */
-  append: boolean;
-}
+export type { HeaderChange, HeaderChanges } from "../route-operations.js";
 
-export interface HeaderChanges {
-  add: readonly HeaderChange[];
-  remove: readonly string[];
-}
 
 export interface RouteEntry {
   name: string;
@@ -41,6 +33,14 @@ export interface RouteEntry {
   /** Route, then virtual host, then route configuration: Envoy applies the most specific last for requests. */
   request: HeaderChanges;
   response: HeaderChanges;
+  /** What the route does to the request before it goes upstream, in order (empty: nothing). */
+  requestOperations: readonly RequestOperation[];
+  /** What it does to the response headers going downstream, in order (empty: nothing). */
+  responseOperations: readonly ResponseOperation[];
+  /** x-envoy-expected-rq-timeout-ms for this route alone (String(timeoutMs)), made once. */
+  timeoutHeader: string;
+  /** App Mesh's metrics extension tags (TargetVirtualService), from the route's aggregate_stats metadata. */
+  aggregateStats: AggregateStatsTags | undefined;
 }
 
 /** A compiled route configuration: the core-wasm table plus entries by [virtualHost][route]. */
@@ -48,6 +48,8 @@ export interface CompiledRouteConfig {
   name: string;
   table: RouteTable;
   entries: RouteEntry[][];
+  /** The same entries in core-wasm's table order (virtual hosts in order, their routes in order): `matchIndex` indexes it. */
+  routes: readonly RouteEntry[];
   /** Every cluster a route names (cluster or weighted clusters). */
   clusters: ReadonlySet<string>;
   /** validate_clusters: Envoy refuses the configuration while a named cluster is unknown (default off for RDS). */
@@ -103,6 +105,7 @@ function routeEntry(config: RouteConfiguration, host: VirtualHost, route: Route)
     headerChanges(host.responseHeadersToAdd, host.responseHeadersToRemove),
     headerChanges(config.responseHeadersToAdd, config.responseHeadersToRemove),
   );
+  const timeoutMs = (action && ms(action.timeout)) ?? DEFAULT_ROUTE_TIMEOUT_MS;
   return {
     name: route.name,
     forward: action !== undefined,
@@ -110,11 +113,15 @@ function routeEntry(config: RouteConfiguration, host: VirtualHost, route: Route)
     prefixRewrite: action && action.prefixRewrite !== "" ? action.prefixRewrite : undefined,
     regexRewrite: action ? parseRegexRewrite(action) : undefined,
     hostRewrite: action?.hostRewriteSpecifier.case === "hostRewriteLiteral" ? action.hostRewriteSpecifier.value : undefined,
-    timeoutMs: (action && ms(action.timeout)) ?? DEFAULT_ROUTE_TIMEOUT_MS,
+    timeoutMs,
+    timeoutHeader: String(timeoutMs),
     idleTimeoutMs: (action && ms(action.idleTimeout)) ?? 0,
     retry: parseRetryPolicy(action?.retryPolicy ?? host.retryPolicy),
     request,
     response,
+    requestOperations: headerOperations(request),
+    responseOperations: headerOperations(response),
+    aggregateStats: aggregateStatsTags(route.metadata),
   };
 }
 
@@ -158,8 +165,11 @@ export function compileRouteConfig(config: RouteConfiguration, core: Core): Comp
       }
     }),
   );
-  const table = RouteTableClass.compile({ name: config.name, virtualHosts: json.virtualHosts ?? [] }, { core });
-  return { name: config.name, table, entries, clusters: clustersNamed(config), validateClusters: config.validateClusters ?? false, source: JSON.stringify(json) };
+  // Protobuf JSON leaves out empty lists: a virtual host without routes (a gRPC listener's host before its first
+  // route) has no `routes` member at all.
+  const virtualHosts = (json.virtualHosts ?? []).map((host) => ({ ...host, domains: host.domains ?? [], routes: host.routes ?? [] }));
+  const table = RouteTableClass.compile({ name: config.name, virtualHosts }, { core });
+  return { name: config.name, table, entries, routes: entries.flat(), clusters: clustersNamed(config), validateClusters: config.validateClusters ?? false, source: JSON.stringify(json) };
 }
 
 /** The path a route sends upstream: prefix_rewrite replaces the matched prefix; regex_rewrite the matches. */

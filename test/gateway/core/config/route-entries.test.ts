@@ -5,25 +5,16 @@ import { loadCore } from "../../../../core-wasm/node.js";
 import { compileRouteConfig } from "../../../../functions/gateway/core/config/route-entries.js";
 import { parseEnvoyVersion } from "../../../../functions/envoy/index.js";
 import { createMeshTranslator } from "../../../../functions/xds/translate/index.js";
-import { MakeDnsNode, MakeRoute, MakeSnapshot, MakeVirtualRouter, MakeVirtualService, MESH } from "../../../xds/translate/fixtures.js";
+import { MakeBlueGreenSnapshot, MakeRoute, MESH } from "../../../xds/translate/fixtures.js";
 
-const snapshot = MakeSnapshot({
-  virtualNodes: [
-    MakeDnsNode("client", 8080, "http", { backends: [{ virtualService: { virtualServiceName: "svc.app.local" } }] }),
-    MakeDnsNode("blue", 80, "http"),
-    MakeDnsNode("green", 80, "http"),
-  ],
-  virtualServices: [MakeVirtualService("svc.app.local", { provider: { virtualRouter: { virtualRouterName: "svc" } } })],
-  virtualRouters: [MakeVirtualRouter("svc", { listeners: [{ portMapping: { port: 80, protocol: "http" } }] })],
-  routes: [
-    MakeRoute("svc", "canary", {
-      httpRoute: {
-        match: { prefix: "/", headers: [{ name: "x-user", match: { regex: "[a-z]+" } }] },
-        action: { weightedTargets: [{ virtualNode: "blue", weight: 75 }, { virtualNode: "green", weight: 25 }] },
-      },
-    }),
-  ],
-});
+const snapshot = MakeBlueGreenSnapshot([
+  MakeRoute("svc", "canary", {
+    httpRoute: {
+      match: { prefix: "/", headers: [{ name: "x-user", match: { regex: "[a-z]+" } }] },
+      action: { weightedTargets: [{ virtualNode: "blue", weight: 75 }, { virtualNode: "green", weight: 25 }] },
+    },
+  }),
+]);
 
 describe("compileRouteConfig", () => {
   it.each(["1.20.0", "1.34.13"])("splits a 75/25 route 75/25 from the output for Envoy %s", (release) => {

@@ -1,0 +1,60 @@
+// Where a process's CPU went, from a `node --cpu-prof` profile: self time by layer (syscalls, GC, Node's HTTP
+// and stream internals, undici, the gateway's own code, core-wasm), leaving out idle time and module loading.
+import { readFileSync } from "node:fs";
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string };
+  children?: number[];
+}
+
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+export type Layer = "syscalls and other native code" | "garbage collection" | "V8 runtime" | "Node HTTP, streams and sockets" | "undici (upstream client)" | "gateway (routing, exchange, metrics)" | "core-wasm (route matching)" | "other JavaScript";
+
+function layerOf(frame: ProfileNode["callFrame"]): Layer {
+  const { functionName, url } = frame;
+  if (functionName === "(garbage collector)") return "garbage collection";
+  if (functionName === "(program)") return "V8 runtime";
+  if (url.includes("/undici/")) return "undici (upstream client)";
+  if (url.includes("core-wasm") || url.startsWith("wasm")) return "core-wasm (route matching)";
+  if (url.includes("/functions/gateway/")) return "gateway (routing, exchange, metrics)";
+  if (url.startsWith("node:")) return "Node HTTP, streams and sockets";
+  if (url === "") return "syscalls and other native code";
+  return "other JavaScript";
+}
+
+/** Shares of busy (non-idle) time by layer, plus the heaviest native functions (the syscalls). */
+export function summarizeProfile(file: string): { busyMs: number; layers: [Layer, number][]; native: [string, number][] } {
+  const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const loading = new Map<number, boolean>();
+  const isLoading = (id: number): boolean => {
+    const known = loading.get(id);
+    if (known !== undefined) return known;
+    const url = byId.get(id)!.callFrame.url;
+    const result = url.includes("internal/modules") || url.includes("/tsx/") || (parent.has(id) && isLoading(parent.get(id)!));
+    loading.set(id, result);
+    return result;
+  };
+  const layers = new Map<Layer, number>();
+  const native = new Map<string, number>();
+  let busy = 0;
+  profile.samples.forEach((id, i) => {
+    const node = byId.get(id)!;
+    const delta = profile.timeDeltas[i] ?? 0;
+    if (["(idle)", "(root)"].includes(node.callFrame.functionName) || isLoading(id)) return;
+    busy += delta;
+    const layer = layerOf(node.callFrame);
+    layers.set(layer, (layers.get(layer) ?? 0) + delta);
+    if (layer === "syscalls and other native code") native.set(node.callFrame.functionName, (native.get(node.callFrame.functionName) ?? 0) + delta);
+  });
+  const share = (entries: Map<string, number>) => [...entries].sort((a, b) => b[1] - a[1]).map(([name, time]) => [name, time / busy] as [string, number]);
+  return { busyMs: busy / 1000, layers: share(layers) as [Layer, number][], native: share(native).slice(0, 4) };
+}

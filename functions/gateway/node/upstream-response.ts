@@ -1,0 +1,80 @@
+// A Node upstream response as the forwarding code consumes it, whatever the protocol: the head the core decides on
+// (status, headers), then the body pushed to one sink with backpressure, then the trailers (gRPC's grpc-status).
+// Body chunks that arrive before the sink is attached (the core decides between the headers and the body) wait in
+// a small queue. Pushing instead of a Readable stream saves a stream, its buffering and its events per request.
+import type { UpstreamResponseHead } from "../core/index.js";
+
+export type ResponseHeaders = Record<string, string | string[]>;
+
+/** Where the body goes (forward.ts's downstream writer). */
+export interface ResponseSink {
+  /** A body chunk; returns false to pause the upstream until `resume()`. */
+  onData(chunk: Buffer): boolean;
+  /** The body ended, with the trailers when there were any. */
+  onEnd(trailers: ResponseHeaders | undefined): void;
+  /** The upstream reset the stream or connection before the body ended. */
+  onReset(): void;
+}
+
+export abstract class NodeUpstreamResponse implements UpstreamResponseHead {
+  status = 0;
+  #sink: ResponseSink | null = null;
+  #queued: Buffer[] | null = null;
+  #ended = false;
+  #reset = false;
+  #trailers: ResponseHeaders | undefined;
+
+  abstract header(name: string): string | undefined;
+  abstract forEachHeader(visit: (name: string, value: string | string[]) => void): void;
+  /** Drops the response (a retried attempt, a late answer): the body is read and thrown away, or the stream reset. */
+  abstract discard(): void;
+  /** Resets the upstream stream (route or idle timeout, downstream gone). */
+  abstract abort(): void;
+  /** Lets a paused upstream deliver again (the downstream drained). */
+  abstract resume(): void;
+
+  /** Starts delivering the body to `sink`, first what arrived meanwhile. Called at most once. */
+  stream(sink: ResponseSink): void {
+    this.#sink = sink;
+    const queued = this.#queued;
+    this.#queued = null;
+    if (queued) for (const chunk of queued) sink.onData(chunk);
+    if (this.#reset) sink.onReset();
+    else if (this.#ended) sink.onEnd(this.#trailers);
+  }
+
+  /** For the protocol code: a body chunk arrived; returns false to pause. */
+  protected deliver(chunk: Buffer): boolean {
+    const sink = this.#sink;
+    if (sink) return sink.onData(chunk);
+    (this.#queued ??= []).push(chunk);
+    return true;
+  }
+
+  protected deliverEnd(trailers: ResponseHeaders | undefined): void {
+    if (this.#ended || this.#reset) return;
+    this.#ended = true;
+    this.#trailers = trailers;
+    this.#sink?.onEnd(trailers);
+  }
+
+  protected deliverReset(): void {
+    if (this.#ended || this.#reset) return;
+    this.#reset = true;
+    this.#sink?.onReset();
+  }
+}
+
+/** Response headers from undici's raw list (name, value, … as Latin-1 bytes), lower-case names, repeats as arrays. */
+export function parseRawHeaders(raw: readonly Buffer[]): ResponseHeaders {
+  const headers: ResponseHeaders = {};
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toString("latin1").toLowerCase();
+    const value = raw[i + 1]!.toString("latin1");
+    const existing = headers[name];
+    if (existing === undefined) headers[name] = value;
+    else if (Array.isArray(existing)) existing.push(value);
+    else headers[name] = [existing, value];
+  }
+  return headers;
+}
