@@ -3,6 +3,7 @@
 export { createAppMeshService } from "./service.js";
 export type { AppMeshService, AppMeshServiceConfig } from "./service.js";
 export { AppMeshError, appMeshErrorStatus } from "./errors.js";
+export type { WriteAudit, WriteContext } from "./commit-retry.js";
 export type { AppMeshErrorName } from "./errors.js";
 export { defaultQuotas, quotasFromEnv, quotaVariable } from "./quotas.js";
 export type { Quotas, QuotaName } from "./quotas.js";

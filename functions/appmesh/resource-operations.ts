@@ -3,7 +3,7 @@
 // exist, in-use resources stay, versions, quotas, idempotency) and decide the batch each write commits.
 import type { ResourceKey, ResourceRow, Store, WriteBatch } from "../../db/store.js";
 import { toArn, type ArnContext } from "./arn.js";
-import type { CommitWithRetry } from "./commit-retry.js";
+import type { CommitWithRetry, WriteContext } from "./commit-retry.js";
 import { conflict, limitExceeded, notFound, resourceInUse } from "./errors.js";
 import { commitIdempotent, type Idempotency } from "./idempotency.js";
 import { kindDescriptors, resourceKinds, type KindDescriptor, type KindNames, type ResourceKind, type SpecShapeName } from "./kinds.js";
@@ -141,6 +141,7 @@ export function createResourceOperations(
     operation: string,
     descriptor: Descriptor<S, N, P>,
     input: NoInfer<CreateInput<AppMeshShapeTypes[S], N, P>>,
+    context?: WriteContext,
   ): Promise<ResourceData<AppMeshShapeTypes[S], N, P>> {
     requireOwnMesh(input, config.accountId);
     const key = keyOf(descriptor, input);
@@ -186,7 +187,7 @@ export function createResourceOperations(
       // A new mesh also starts its own scope, so xDS watchers of the mesh see it.
       if (descriptor.kind === "mesh") batch.bump = [meshScope(key.meshName)];
       return { batch, response, at };
-    });
+    }, context);
   }
 
   async function describe<S extends SpecShapeName, N extends string, P extends string = never>(
@@ -202,6 +203,7 @@ export function createResourceOperations(
     operation: string,
     descriptor: Descriptor<S, N, P>,
     input: NoInfer<UpdateInput<AppMeshShapeTypes[S], N, P>>,
+    context?: WriteContext,
   ): Promise<ResourceData<AppMeshShapeTypes[S], N, P>> {
     requireOwnMesh(input, config.accountId);
     const key = keyOf(descriptor, input);
@@ -223,23 +225,28 @@ export function createResourceOperations(
         changes: [toChangeEntry(scope, "update", key, now())],
       };
       return { batch, response, at };
-    });
+    }, context);
   }
 
   /** Delete…: refused while children or referrers exist; answers with the resource as DELETED. */
   async function remove<S extends SpecShapeName, N extends string, P extends string = never>(
     descriptor: Descriptor<S, N, P>,
     input: NoInfer<ResourceInput<N, P>>,
+    context?: WriteContext,
   ): Promise<ResourceData<AppMeshShapeTypes[S], N, P>> {
     requireOwnMesh(input, config.accountId);
     const key = keyOf(descriptor, input);
     const scopes = descriptor.kind === "mesh" ? [accountScope, meshScope(key.meshName)] : [meshScope(key.meshName)];
-    return commit(scopes, async () => {
-      const current = await requireRow(key);
-      await requireNotInUse(descriptor, key);
-      const response = toResourceData(descriptor, { ...current, status: "DELETED" });
-      return { batch: { expect: [], delete: [current.uid], changes: scopes.map((scope) => toChangeEntry(scope, "delete", key, now())) }, response };
-    });
+    return commit(
+      scopes,
+      async () => {
+        const current = await requireRow(key);
+        await requireNotInUse(descriptor, key);
+        const response = toResourceData(descriptor, { ...current, status: "DELETED" });
+        return { batch: { expect: [], delete: [current.uid], changes: scopes.map((scope) => toChangeEntry(scope, "delete", key, now())) }, response };
+      },
+      context,
+    );
   }
 
   /** List…: one page in creation order, with a cursor that survives creates and deletes between pages. */
