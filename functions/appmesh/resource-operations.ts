@@ -12,7 +12,7 @@ import { decodeNextToken, encodeNextToken } from "./pagination.js";
 import type { Quotas } from "./quotas.js";
 import { toResourceData, toResourceRef, type ResourceData, type ResourceNames, type ResourceRefData } from "./render.js";
 import { accountScope, meshScope, toChangeEntry } from "./scopes.js";
-import { checkSpec, type RegexChecker } from "./spec-rules.js";
+import { checkSpec, checkSpecInMesh, type MeshReader, type RegexChecker } from "./spec-rules.js";
 import { checkTagList } from "./tagging.js";
 import { validateShape } from "./validation.js";
 
@@ -115,6 +115,18 @@ export function createResourceOperations(
     }
   }
 
+  /** The mesh as the rules between resources read it: the current spec of a resource by kind and name. */
+  function meshReader(meshName: string): MeshReader {
+    const specOf = async <T>(kind: ResourceKind, name: string): Promise<T | undefined> =>
+      (await store.getResource({ kind, meshName, parentName: "", name }))?.spec as T | undefined;
+    return {
+      virtualRouter: (name) => specOf("virtualRouter", name),
+      virtualGateway: (name) => specOf("virtualGateway", name),
+      virtualNode: (name) => specOf("virtualNode", name),
+      virtualService: (name) => specOf("virtualService", name),
+    };
+  }
+
   /** Model validation has run on the whole input; this adds the prose rules. An absent spec is the empty spec. */
   function validateSpec<S extends SpecShapeName>(descriptor: Descriptor<S, string, string>, spec: AppMeshShapeTypes[S] | undefined): AppMeshShapeTypes[S] {
     const value = spec ?? validateShape(descriptor.specShape, {}, "spec");
@@ -160,6 +172,7 @@ export function createResourceOperations(
       );
       if (existing >= quota) throw limitExceeded(`The ${descriptor.title.toLowerCase()} quota (${quota}) is reached; delete some or raise ${descriptor.quota}.`);
       await requireReferences(descriptor, key.meshName, spec);
+      await checkSpecInMesh(descriptor.specShape, spec, { parentName: key.parentName, mesh: meshReader(key.meshName) });
 
       const at = now();
       const row: ResourceRow = {
@@ -215,6 +228,7 @@ export function createResourceOperations(
       await requireParents(descriptor, key.meshName, key.parentName);
       const current = await requireRow(key);
       await requireReferences(descriptor, key.meshName, spec);
+      await checkSpecInMesh(descriptor.specShape, spec, { parentName: key.parentName, mesh: meshReader(key.meshName) });
       const at = now();
       const row: ResourceRow = { ...current, spec, version: current.version + 1, lastUpdatedAt: at };
       const response = toResourceData(descriptor, row);

@@ -13,7 +13,7 @@ import type {
   DiscoveryResponse,
 } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
 import type { NodeWatch, XdsCache } from "../cache/cache.js";
-import { NodeIdError, type NodeRequest, type NodeSnapshot } from "../cache/types.js";
+import { MeshUnavailableError, NodeIdError, type NodeRequest, type NodeSnapshot } from "../cache/types.js";
 import { TypeUrl, type ResourceType } from "../../envoy/index.js";
 import type { StreamInfo, StreamProtocol, XdsObserver } from "./observer.js";
 import type { StreamIdentity } from "./stream-identity.js";
@@ -44,6 +44,7 @@ export class Signal {
 /** Anything thrown while serving a stream, as the status the stream ends with. */
 export function toConnectError(error: unknown): ConnectError {
   if (error instanceof NodeIdError) return new ConnectError(error.message, Code.InvalidArgument);
+  if (error instanceof MeshUnavailableError) return new ConnectError(error.message, Code.Unavailable);
   if (error instanceof ConnectError) return error;
   return new ConnectError(error instanceof Error ? error.message : String(error), Code.Internal);
 }
