@@ -5,7 +5,8 @@ import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import { Hono } from "hono";
 import { NodeSchema } from "../../proto/gen/envoy/config/core/v3/base_pb.js";
 import type { XdsCache } from "./cache/cache.js";
-import { MeshUnavailableError, NodeIdError, type UnservableSpecWarning } from "./cache/types.js";
+import { MeshUnavailableError, NodeIdError } from "./cache/types.js";
+import type { UnservableSpecWarning } from "../appmesh/index.js";
 import { configDumpFromTypes, type DumpedType } from "./config-dump.js";
 import { envoyRegistry, TypeUrl, type ResourceType } from "../envoy/index.js";
 

@@ -15,9 +15,10 @@ export interface TestPostgres {
   createDatabase(name: string): Promise<string>;
   /**
    * Stops the server (clients are disconnected, as in a failover), keeps it down for `downMs`, and starts it again
-   * on the same port and data. Resolves once it accepts queries.
+   * on the same port and data. Resolves once it accepts queries. `whileDown` runs once the server is gone, before
+   * the wait (e.g. to let a paused client see the outage).
    */
-  restart(downMs?: number): Promise<void>;
+  restart(downMs?: number, whileDown?: () => unknown): Promise<void>;
   /** Stops the server and removes its data directory. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -166,8 +167,9 @@ export async function startPostgres(): Promise<TestPostgres> {
   return {
     url,
     createDatabase,
-    async restart(downMs = 0) {
+    async restart(downMs = 0, whileDown) {
       await halt(server!);
+      await whileDown?.();
       if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
       server = await launch(port);
     },
