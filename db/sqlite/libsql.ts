@@ -29,11 +29,71 @@ export async function openLibsqlClient(file: string): Promise<Client> {
   return client;
 }
 
+/** The calls of a Client that reach the connection (the rest are properties or `close`). */
+const CONNECTION_CALLS = new Set(["execute", "batch", "migrate", "transaction", "executeMultiple", "sync"]);
+
+/**
+ * `first`, replaced by a fresh connection from `open` after a call fails because the file was unavailable (locked by
+ * another process past busy_timeout, full, unreadable). libSQL leaves the statement that failed with SQLITE_BUSY
+ * un-reset, so the connection's next COMMIT fails too ("cannot commit transaction - SQL statements in progress"):
+ * without the new connection the first write after the lock is gone would be refused as well. Closing finalizes
+ * the statement; the calls under way on the old connection have already ended (one connection, calls in turn).
+ */
+function reopeningClient(first: Client, open: () => Promise<Client>): Client {
+  let current: Promise<Client> = Promise.resolve(first);
+  let closed = false;
+  /** Calls under way per connection; a replaced connection is closed once its last call has ended. */
+  const calls = new Map<Client, number>();
+  const replaced = new Set<Client>();
+  const closeIfIdle = (client: Client) => {
+    if (!replaced.has(client) || (calls.get(client) ?? 0) > 0) return;
+    replaced.delete(client);
+    calls.delete(client);
+    client.close();
+  };
+  async function call(name: string, args: unknown[]): Promise<unknown> {
+    const used = current;
+    const client = await used;
+    calls.set(client, (calls.get(client) ?? 0) + 1);
+    try {
+      return await (client[name as keyof Client] as (...a: unknown[]) => Promise<unknown>).apply(client, args);
+    } catch (error) {
+      if (!closed && current === used && classifySqliteFailure(error) === "unavailable") {
+        current = open().then(
+          (fresh) => {
+            replaced.add(client);
+            closeIfIdle(client);
+            return fresh;
+          },
+          () => client, // the file cannot even be opened now: keep this connection; the next failure tries again
+        );
+      }
+      throw error;
+    } finally {
+      calls.set(client, calls.get(client)! - 1);
+      closeIfIdle(client);
+    }
+  }
+  return new Proxy(first, {
+    get(target, property) {
+      if (property === "close") {
+        return () => {
+          closed = true;
+          void current.then((client) => client.close());
+          for (const client of replaced) client.close();
+        };
+      }
+      if (typeof property === "string" && CONNECTION_CALLS.has(property)) return (...args: unknown[]) => call(property, args);
+      return Reflect.get(target, property);
+    },
+  });
+}
+
 /** Opens (creating if needed) the SQLite file at `file` and applies pending migrations. */
 export async function openLibsqlStore(file: string): Promise<Store> {
   let client: Client;
   try {
-    client = await openLibsqlClient(file);
+    client = reopeningClient(await openLibsqlClient(file), () => openLibsqlClient(file));
   } catch (error) {
     throw toStoreError(error, classifySqliteFailure);
   }

@@ -22,7 +22,6 @@ const twoHttpListeners = [{ portMapping: { port: 80, protocol: "http" as const }
 
 describe("checkSpecInMesh", () => {
   let controlPlane: TestControlPlane;
-  const send = <T>(command: Parameters<TestControlPlane["client"]["send"]>[0]) => controlPlane.client.send(command) as Promise<T>;
   const refusal = async (write: () => Promise<unknown>) => {
     try {
       await write();
@@ -33,16 +32,16 @@ describe("checkSpecInMesh", () => {
   };
   beforeAll(async () => {
     controlPlane = await startTestControlPlane();
-    await send(new CreateMeshCommand({ meshName }));
+    await controlPlane.client.send(new CreateMeshCommand({ meshName }));
     const dns = (name: string) => ({ dns: { hostname: `${name}.local` } });
-    await send(new CreateVirtualNodeCommand({ meshName, virtualNodeName: "one-port", spec: { listeners: [twoHttpListeners[0]!], serviceDiscovery: dns("one-port") } }));
-    await send(new CreateVirtualNodeCommand({ meshName, virtualNodeName: "two-ports", spec: { listeners: twoHttpListeners, serviceDiscovery: dns("two-ports") } }));
-    await send(new CreateVirtualRouterCommand({ meshName, virtualRouterName: "one-listener", spec: { listeners: [twoHttpListeners[0]!] } }));
-    await send(new CreateVirtualRouterCommand({ meshName, virtualRouterName: "two-listeners", spec: { listeners: twoHttpListeners } }));
-    await send(new CreateVirtualServiceCommand({ meshName, virtualServiceName: "two-ports.local", spec: { provider: { virtualNode: { virtualNodeName: "two-ports" } } } }));
-    await send(new CreateVirtualServiceCommand({ meshName, virtualServiceName: "one-port.local", spec: { provider: { virtualNode: { virtualNodeName: "one-port" } } } }));
-    await send(new CreateVirtualGatewayCommand({ meshName, virtualGatewayName: "two-listeners", spec: { listeners: twoHttpListeners } }));
-    await send(new CreateVirtualGatewayCommand({ meshName, virtualGatewayName: "one-listener", spec: { listeners: [twoHttpListeners[0]!] } }));
+    await controlPlane.client.send(new CreateVirtualNodeCommand({ meshName, virtualNodeName: "one-port", spec: { listeners: [twoHttpListeners[0]!], serviceDiscovery: dns("one-port") } }));
+    await controlPlane.client.send(new CreateVirtualNodeCommand({ meshName, virtualNodeName: "two-ports", spec: { listeners: twoHttpListeners, serviceDiscovery: dns("two-ports") } }));
+    await controlPlane.client.send(new CreateVirtualRouterCommand({ meshName, virtualRouterName: "one-listener", spec: { listeners: [twoHttpListeners[0]!] } }));
+    await controlPlane.client.send(new CreateVirtualRouterCommand({ meshName, virtualRouterName: "two-listeners", spec: { listeners: twoHttpListeners } }));
+    await controlPlane.client.send(new CreateVirtualServiceCommand({ meshName, virtualServiceName: "two-ports.local", spec: { provider: { virtualNode: { virtualNodeName: "two-ports" } } } }));
+    await controlPlane.client.send(new CreateVirtualServiceCommand({ meshName, virtualServiceName: "one-port.local", spec: { provider: { virtualNode: { virtualNodeName: "one-port" } } } }));
+    await controlPlane.client.send(new CreateVirtualGatewayCommand({ meshName, virtualGatewayName: "two-listeners", spec: { listeners: twoHttpListeners } }));
+    await controlPlane.client.send(new CreateVirtualGatewayCommand({ meshName, virtualGatewayName: "one-listener", spec: { listeners: [twoHttpListeners[0]!] } }));
   });
   afterAll(async () => {
     await controlPlane?.stop();
@@ -53,21 +52,21 @@ describe("checkSpecInMesh", () => {
   });
 
   it("refuses a route without match.port on a router with several listeners (guide: \"Port match is required if this virtual router has multiple listeners\")", async () => {
-    const refused = await refusal(() => send(new CreateRouteCommand({ meshName, virtualRouterName: "two-listeners", routeName: "no-port", spec: httpRoute({ virtualNode: "one-port" }) })));
+    const refused = await refusal(() => controlPlane.client.send(new CreateRouteCommand({ meshName, virtualRouterName: "two-listeners", routeName: "no-port", spec: httpRoute({ virtualNode: "one-port" }) })));
     expect(refused).toEqual({ name: "BadRequestException", status: 400, message: expect.stringContaining("'spec.httpRoute.match.port' is required: virtual router two-listeners has 2 listeners") });
-    expect(await refusal(() => send(new DescribeRouteCommand({ meshName, virtualRouterName: "two-listeners", routeName: "no-port" })))).toMatchObject({ name: "NotFoundException" });
-    await send(new CreateRouteCommand({ meshName, virtualRouterName: "two-listeners", routeName: "with-port", spec: httpRoute({ virtualNode: "one-port" }, 81) }));
-    expect(await refusal(() => send(new UpdateRouteCommand({ meshName, virtualRouterName: "two-listeners", routeName: "with-port", spec: httpRoute({ virtualNode: "one-port" }) })))).toMatchObject({
+    expect(await refusal(() => controlPlane.client.send(new DescribeRouteCommand({ meshName, virtualRouterName: "two-listeners", routeName: "no-port" })))).toMatchObject({ name: "NotFoundException" });
+    await controlPlane.client.send(new CreateRouteCommand({ meshName, virtualRouterName: "two-listeners", routeName: "with-port", spec: httpRoute({ virtualNode: "one-port" }, 81) }));
+    expect(await refusal(() => controlPlane.client.send(new UpdateRouteCommand({ meshName, virtualRouterName: "two-listeners", routeName: "with-port", spec: httpRoute({ virtualNode: "one-port" }) })))).toMatchObject({
       name: "BadRequestException",
       message: expect.stringContaining("'spec.httpRoute.match.port' is required"),
     });
-    await send(new CreateRouteCommand({ meshName, virtualRouterName: "one-listener", routeName: "no-port-needed", spec: httpRoute({ virtualNode: "one-port" }) }));
+    await controlPlane.client.send(new CreateRouteCommand({ meshName, virtualRouterName: "one-listener", routeName: "no-port-needed", spec: httpRoute({ virtualNode: "one-port" }) }));
   });
 
   it("refuses a weighted target without port when its node has several listeners (guide: \"If the selected virtual node has multiple listeners, Target port is required\")", async () => {
-    const refused = await refusal(() => send(new CreateRouteCommand({ meshName, virtualRouterName: "one-listener", routeName: "no-target-port", spec: httpRoute({ virtualNode: "two-ports" }) })));
+    const refused = await refusal(() => controlPlane.client.send(new CreateRouteCommand({ meshName, virtualRouterName: "one-listener", routeName: "no-target-port", spec: httpRoute({ virtualNode: "two-ports" }) })));
     expect(refused).toEqual({ name: "BadRequestException", status: 400, message: expect.stringContaining("'spec.httpRoute.action.weightedTargets[0].port' is required: virtual node two-ports has 2 listeners") });
-    await send(new CreateRouteCommand({ meshName, virtualRouterName: "one-listener", routeName: "target-port", spec: httpRoute({ virtualNode: "two-ports", port: 81 }) }));
+    await controlPlane.client.send(new CreateRouteCommand({ meshName, virtualRouterName: "one-listener", routeName: "target-port", spec: httpRoute({ virtualNode: "two-ports", port: 81 }) }));
   });
 
   const gatewayRoute = (service: string, options: { matchPort?: number; targetPort?: number } = {}) => ({
@@ -77,23 +76,23 @@ describe("checkSpecInMesh", () => {
     },
   });
   const gatewayRouteNames = async (gateway: string) =>
-    ((await send<{ gatewayRoutes: Array<{ gatewayRouteName: string }> }>(new ListGatewayRoutesCommand({ meshName, virtualGatewayName: gateway }))).gatewayRoutes ?? []).map((r) => r.gatewayRouteName);
+    ((await controlPlane.client.send(new ListGatewayRoutesCommand({ meshName, virtualGatewayName: gateway }))).gatewayRoutes ?? []).map((r) => r.gatewayRouteName!);
 
   it("refuses a gateway route without match.port on a gateway with several listeners (guide: \"Port match is required if this virtual gateway has multiple listeners\")", async () => {
-    const refused = await refusal(() => send(new CreateGatewayRouteCommand({ meshName, virtualGatewayName: "two-listeners", gatewayRouteName: "no-port", spec: gatewayRoute("one-port.local") })));
+    const refused = await refusal(() => controlPlane.client.send(new CreateGatewayRouteCommand({ meshName, virtualGatewayName: "two-listeners", gatewayRouteName: "no-port", spec: gatewayRoute("one-port.local") })));
     expect(refused).toEqual({ name: "BadRequestException", status: 400, message: expect.stringContaining("'spec.httpRoute.match.port' is required: virtual gateway two-listeners has 2 listeners") });
     expect(await gatewayRouteNames("two-listeners")).not.toContain("no-port");
-    await send(new CreateGatewayRouteCommand({ meshName, virtualGatewayName: "two-listeners", gatewayRouteName: "with-port", spec: gatewayRoute("one-port.local", { matchPort: 80 }) }));
+    await controlPlane.client.send(new CreateGatewayRouteCommand({ meshName, virtualGatewayName: "two-listeners", gatewayRouteName: "with-port", spec: gatewayRoute("one-port.local", { matchPort: 80 }) }));
   });
 
   it("refuses a gateway route target without port when the service's provider has several listeners (guide: \"Virtual service provider port is required\")", async () => {
-    const refused = await refusal(() => send(new CreateGatewayRouteCommand({ meshName, virtualGatewayName: "one-listener", gatewayRouteName: "no-target-port", spec: gatewayRoute("two-ports.local") })));
+    const refused = await refusal(() => controlPlane.client.send(new CreateGatewayRouteCommand({ meshName, virtualGatewayName: "one-listener", gatewayRouteName: "no-target-port", spec: gatewayRoute("two-ports.local") })));
     expect(refused).toEqual({
       name: "BadRequestException",
       status: 400,
       message: expect.stringContaining("'spec.httpRoute.action.target.port' is required: virtual node two-ports, the provider of virtual service two-ports.local, has 2 listeners"),
     });
     expect(await gatewayRouteNames("one-listener")).not.toContain("no-target-port");
-    await send(new CreateGatewayRouteCommand({ meshName, virtualGatewayName: "one-listener", gatewayRouteName: "target-port", spec: gatewayRoute("two-ports.local", { targetPort: 81 }) }));
+    await controlPlane.client.send(new CreateGatewayRouteCommand({ meshName, virtualGatewayName: "one-listener", gatewayRouteName: "target-port", spec: gatewayRoute("two-ports.local", { targetPort: 81 }) }));
   });
 });
