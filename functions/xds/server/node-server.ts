@@ -17,6 +17,7 @@ import { createExplainApp } from "../explain-app.js";
 import { loadCore } from "../../../core-wasm/node.js";
 import type { Core } from "../../../core-wasm/index.js";
 import { createLintApp } from "../lint-app.js";
+import { MAX_DISCOVERY_REQUEST_BYTES } from "./request-limits.js";
 import { createAdsService } from "./ads-service.js";
 import { XdsMetrics } from "./metrics.js";
 import type { XdsObserver } from "./observer.js";
@@ -93,6 +94,7 @@ export async function startXdsServer(options: XdsServerOptions): Promise<Running
     grpc: true,
     connect: false,
     grpcWeb: false,
+    readMaxBytes: MAX_DISCOVERY_REQUEST_BYTES,
     interceptors: options.interceptors ?? [],
     routes: (router) => router.service(AggregatedDiscoveryService, ads.impl),
     contextValues: (request) => {
