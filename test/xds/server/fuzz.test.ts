@@ -10,6 +10,7 @@ import { TypeUrl } from "../../../functions/envoy/index.js";
 import { MAX_DISCOVERY_REQUEST_BYTES } from "../../../functions/xds/server/request-limits.js";
 import { DeltaDiscoveryRequestSchema, DiscoveryRequestSchema } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
 import { openEnvoyStream, routeWeights, type EnvoyStream } from "../../replicas/envoy-stream.js";
+import { seededRandom } from "../../support/seeded-random.js";
 import { createDemoMesh, setWeights } from "./fixtures.js";
 import { startMeshplane, type Meshplane } from "./support.js";
 
@@ -28,17 +29,6 @@ const discoveryRequest = (nodeId: string) => toBinary(DiscoveryRequestSchema, cr
 const deltaDiscoveryRequest = (nodeId: string) =>
   toBinary(DeltaDiscoveryRequestSchema, create(DeltaDiscoveryRequestSchema, { typeUrl: TypeUrl.cluster, node: { id: nodeId, cluster: nodeId } }));
 
-/** mulberry32: a small seeded generator, so the fuzz is the same on every run. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface StreamEnd {
   /** grpc-status of the trailers (or of a trailers-only response); undefined when the stream ended without one. */
@@ -142,7 +132,7 @@ describe("ADS and REST xDS under hostile input", () => {
   });
 
   it("gives each of 200 streams of random bytes a gRPC status, and the Envoy stream opened before still gets pushes", async () => {
-    const random = seeded(20);
+    const random = seededRandom(20);
     const ends: StreamEnd[] = [];
     for (let i = 0; i < 200; i++) {
       const payload = Buffer.from(Array.from({ length: 1 + Math.floor(random() * 300) }, () => Math.floor(random() * 256)));
@@ -164,7 +154,7 @@ describe("ADS and REST xDS under hostile input", () => {
   it("answers REST xDS bodies that are not DiscoveryRequests with 4xx and a google.rpc.Status, and still serves a good poll", async () => {
     const post = (body: string | Uint8Array, type = "clusters") =>
       fetch(`${meshplane.url}/v3/discovery:${type}`, { method: "POST", headers: { "content-type": "application/json" }, body });
-    const random = seeded(7);
+    const random = seededRandom(7);
     const bodies: Array<string | Uint8Array> = [
       "",
       "{",
