@@ -88,7 +88,7 @@ describe("policy translation over ADS", () => {
     const listeners = lds.resources.map((any) => decode(ListenerSchema, any));
     const routes = rds.resources.map((any) => decode(RouteConfigurationSchema, any));
     const endpoints = eds.resources.map((any) => decode(ClusterLoadAssignmentSchema, any));
-    expect(validateNodeResources({ listeners, clusters, routes, endpoints, secrets: [] })).toEqual([]);
+    expect(validateNodeResources({ listeners, clusters, routes, endpoints, secrets: [], warnings: [] })).toEqual([]);
     received = { listeners, routes, clusters, lds, rds, stream };
   }, 60_000);
 
