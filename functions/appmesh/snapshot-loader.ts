@@ -1,5 +1,5 @@
 // Builds the MeshSnapshot the xDS side translates: one consistent read of a mesh, rendered in the API's
-// Describe shapes, plus the registered endpoints its awsCloudMap virtual nodes discover.
+// Describe shapes, plus the registered endpoints its awsCloudMap virtual nodes discover and the mesh's policies.
 import type { ResourceRow, Store } from "../../db/store.js";
 import { kindDescriptors, type ResourceKind } from "./kinds.js";
 import { toInstance } from "./endpoint-registry.js";
@@ -16,6 +16,9 @@ const addRow: { [Kind in Exclude<ResourceKind, "mesh">]: (snapshot: MeshSnapshot
   virtualGateway: (snapshot, row) => snapshot.virtualGateways.push(toResourceData(kindDescriptors.virtualGateway, row)),
   gatewayRoute: (snapshot, row) => snapshot.gatewayRoutes.push(toResourceData(kindDescriptors.gatewayRoute, row)),
 };
+
+/** The kind meshplane's policies are stored under (functions/policies writes them; translation reads them from here). */
+export const POLICY_KIND = "policy";
 
 const hasSnapshotList = (kind: string): kind is keyof typeof addRow => Object.hasOwn(addRow, kind);
 
@@ -34,8 +37,12 @@ export async function loadMeshSnapshot(store: Store, meshName: string): Promise<
     virtualGateways: [],
     gatewayRoutes: [],
     endpoints: [],
+    policies: [],
   };
-  for (const row of rows) if (hasSnapshotList(row.kind)) addRow[row.kind](snapshot, row);
+  for (const row of rows) {
+    if (hasSnapshotList(row.kind)) addRow[row.kind](snapshot, row);
+    else if (row.kind === POLICY_KIND) snapshot.policies!.push({ name: row.name, uid: row.uid, arn: row.arn, version: row.version, document: row.spec });
+  }
   snapshot.endpoints = await loadDiscoveredEndpoints(store, snapshot.virtualNodes);
   return snapshot;
 }
