@@ -6,15 +6,16 @@
 // gRPC whatever the subscription and is left alone.
 import { clone, type DescMessage, type Message } from "@bufbuild/protobuf";
 import type { ConfigSource } from "../../../proto/gen/envoy/config/core/v3/config_source_pb.js";
-import { resourceSchemas, xdsSubscriptionKey, type XdsSubscription } from "../../envoy/index.js";
+import { xdsSubscriptionKey, type XdsSubscription } from "../../envoy/index.js";
 import { restConfigSource } from "./common.js";
 import { walkMessage } from "./message-walk.js";
-import { NODE_RESOURCE_LISTS, type NodeResources } from "./translator.js";
+import { rewriteResources, type ResourceCopies } from "./resource-copies.js";
+import type { NodeResources } from "./translator.js";
 
 const CONFIG_SOURCE = "envoy.config.core.v3.ConfigSource";
 
 /** Rewritten copies by subscription key, so nodes of one subscription keep sharing what they share. */
-export type SubscriptionMemo = Map<string, WeakMap<Message, Message>>;
+export type SubscriptionMemo = ResourceCopies;
 
 function rewrite<T extends Message>(schema: DescMessage, message: T, subscription: Extract<XdsSubscription, { apiType: "REST" }>): T {
   let changed = false;
@@ -40,17 +41,5 @@ function rewrite<T extends Message>(schema: DescMessage, message: T, subscriptio
  */
 export function adaptToSubscription(resources: NodeResources, subscription: XdsSubscription | undefined, memo: SubscriptionMemo = new Map()): NodeResources {
   if (subscription === undefined || subscription.apiType === "ADS") return resources;
-  const key = xdsSubscriptionKey(subscription);
-  let copies = memo.get(key);
-  if (!copies) memo.set(key, (copies = new WeakMap()));
-  const adapted = { ...resources };
-  for (const [type, list] of NODE_RESOURCE_LISTS) {
-    const schema = resourceSchemas[type] as DescMessage;
-    adapted[list] = resources[list].map((message: Message) => {
-      let copy = copies.get(message);
-      if (!copy) copies.set(message, (copy = rewrite(schema, message, subscription)));
-      return copy;
-    }) as never;
-  }
-  return adapted;
+  return rewriteResources(resources, xdsSubscriptionKey(subscription), memo, (schema, message) => rewrite(schema, message, subscription));
 }
