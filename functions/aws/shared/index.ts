@@ -1,0 +1,14 @@
+// What every AWS-compatible API of meshplane shares, the App Mesh API included: validation driven by a botocore
+// model, the error of the stand-ins and the one place it is rendered, the JSON 1.1 protocol, list tokens, and the
+// guarded write loop of docs/architecture.md §4.
+export { createShapeValidator, joinPath } from "./shape-validator.js";
+export type { ShapeValidator } from "./shape-validator.js";
+export type { ModelMember, ModelOperation, ModelShape, ServiceModel } from "./model.js";
+export { AwsServiceError, createErrorFactory, protocolError } from "./aws-error.js";
+export { createJsonProtocolApp, renderAwsError, JSON_1_1 } from "./json-protocol-app.js";
+export type { JsonProtocolOptions, JsonService, OperationHandler } from "./json-protocol-app.js";
+export { decodePageToken, encodePageToken } from "./page-token.js";
+export { createCommitWithRetry } from "./commit-retry.js";
+export type { CommitRetryOptions, CommitWithRetry, WriteDecision } from "./commit-retry.js";
+export { createKeyedMutex } from "./keyed-mutex.js";
+export type { KeyedMutex } from "./keyed-mutex.js";
