@@ -8,7 +8,8 @@ import { createLocalChangeFeed } from "../db/change-feed.js";
 import { openStore } from "../db/open.js";
 import type { Store } from "../db/store.js";
 import { createApiApp } from "./api/app.js";
-import { createAppMeshService, createEndpointRegistry } from "./appmesh/index.js";
+import { createAppMeshService } from "./appmesh/index.js";
+import { createAwsApp, createAwsStandIns } from "./aws/index.js";
 import { checkSecureByDefault } from "./auth/index.js";
 import { startAuth, type ControlPlaneAuth } from "./auth/node-auth.js";
 import { createAdsAuthInterceptor } from "./auth/ads-interceptor.js";
@@ -81,9 +82,11 @@ export async function startControlPlane(config: ControlPlaneConfig, options: Sta
   const localChanges = createLocalChangeFeed();
   const onCommit = (changes: Array<{ scope: string; revision: number }>) => changes.forEach((change) => localChanges.publish(change));
   const service = createAppMeshService(store, { region: config.region, accountId: config.accountId, quotas: config.quotas, checkRegex: createRegexChecker(loadCore()), onCommit });
-  const endpoints = createEndpointRegistry(store, { onCommit });
   const auth = await startAuth({ config: config.auth, store, scope: { region: config.region, accountId: config.accountId } });
-  const app = createApiApp({ service, endpoints, auth: { forOperation: auth.api.forOperation, routes: auth.routes } });
+  const app = createApiApp({ service, auth: { forOperation: auth.api.forOperation, routes: auth.routes } });
+  // Cloud Map, ACM and ACM Private CA on the same port (POST / with X-Amz-Target), and /v1/endpoints.
+  const standIns = createAwsStandIns({ store, region: config.region, accountId: config.accountId, onCommit });
+  app.route("/", createAwsApp(standIns, { authorize: (aws, operation) => auth.api.forAwsOperation(aws.name, operation) }));
   const xds = await startXdsServer({
     host: config.host,
     port: config.xdsPort,

@@ -13,7 +13,8 @@ import type { ScopeChange } from "../db/change-feed.js";
 import { openD1Store } from "../db/sqlite/d1.js";
 import type { Store } from "../db/store.js";
 import { createApiApp } from "./api/app.js";
-import { createAppMeshService, createEndpointRegistry } from "./appmesh/index.js";
+import { createAppMeshService } from "./appmesh/index.js";
+import { createAwsApp, createAwsStandIns } from "./aws/index.js";
 import { createAdminRoutes } from "./auth/admin-routes.js";
 import { createAuditLog, type AuditLog } from "./auth/audit.js";
 import { createApiAuth } from "./auth/middleware.js";
@@ -95,7 +96,10 @@ async function createWorkerApp(env: WorkerEnv): Promise<Hono> {
   const sessions = directory ? createConsoleSessions({ directory, ...(config.auth.secretKey ? { secret: config.auth.secretKey } : {}), ttlMs: config.auth.consoleSessionTtlMs }) : null;
   const api = createApiAuth({ directory, audit, tags: store, scope, rateLimits: directory ? config.auth.rateLimits : null, signingName: config.auth.signingName, sessions });
   const routes = createAdminRoutes({ auth: api, audit, scope });
-  const app = createApiApp({ service, endpoints: createEndpointRegistry(store, { onCommit }), auth: { forOperation: api.forOperation, routes } });
+  const app = createApiApp({ service, auth: { forOperation: api.forOperation, routes } });
+  // Cloud Map, ACM and ACM Private CA (POST / with X-Amz-Target), and /v1/endpoints; their commits reach the mesh hubs.
+  const standIns = createAwsStandIns({ store, ...scope, onCommit });
+  app.route("/", createAwsApp(standIns, { authorize: (aws, operation) => api.forAwsOperation(aws.name, operation) }));
   mountRouteGroups(app, { store, hubs, sessions, audit });
   return app;
 }

@@ -15,7 +15,5 @@ export type { AppMeshOperationName, AppMeshOperations } from "./model/operations
 export type { AppMeshShapeName, AppMeshShapeTypes } from "./model/types.generated.js";
 export { validateOperationInput, validateShape } from "./validation.js";
 export type { RegexChecker } from "./spec-rules.js";
-export { loadMeshSnapshot } from "./snapshot-loader.js";
+export { loadMeshSnapshot, toEndpointInstance } from "./snapshot-loader.js";
 export type { MeshSnapshot, EndpointInstance } from "./snapshot.js";
-export { createEndpointRegistry, endpointsScope } from "./endpoint-registry.js";
-export type { EndpointRegistry, EndpointRegistration } from "./endpoint-registry.js";

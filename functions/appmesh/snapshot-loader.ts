@@ -1,8 +1,7 @@
 // Builds the MeshSnapshot the xDS side translates: one consistent read of a mesh, rendered in the API's
-// Describe shapes, plus the registered endpoints its awsCloudMap virtual nodes discover.
-import type { ResourceRow, Store } from "../../db/store.js";
+// Describe shapes, plus the Cloud Map instances its awsCloudMap virtual nodes discover.
+import type { EndpointRow, ResourceRow, Store } from "../../db/store.js";
 import { kindDescriptors, type ResourceKind } from "./kinds.js";
-import { toInstance } from "./endpoint-registry.js";
 import type { VirtualNodeData } from "./model/types.generated.js";
 import { toResourceData } from "./render.js";
 import type { EndpointInstance, MeshSnapshot } from "./snapshot.js";
@@ -40,6 +39,28 @@ export async function loadMeshSnapshot(store: Store, meshName: string): Promise<
   return snapshot;
 }
 
+/**
+ * A Cloud Map instance as App Mesh's EDS used it: its AWS_INSTANCE_IPV4 and AWS_INSTANCE_IPV6 addresses, unless a
+ * custom health check reports it UNHEALTHY (App Mesh served only healthy instances); undefined when it has no address.
+ */
+export function toEndpointInstance(row: EndpointRow): EndpointInstance | undefined {
+  const ipv4 = row.attributes.AWS_INSTANCE_IPV4;
+  const ipv6 = row.attributes.AWS_INSTANCE_IPV6;
+  const address = ipv4 ?? ipv6;
+  if (address === undefined || row.health === "UNHEALTHY") return undefined;
+  const health = row.health === "HEALTHY" ? "HEALTHY" : "UNKNOWN";
+  return {
+    namespaceName: row.namespaceName,
+    serviceName: row.serviceName,
+    instanceId: row.instanceId,
+    address,
+    ...(ipv4 !== undefined && ipv6 !== undefined ? { ipv6 } : {}),
+    port: row.port,
+    attributes: row.attributes,
+    health,
+  };
+}
+
 async function loadDiscoveredEndpoints(store: Store, virtualNodes: VirtualNodeData[]): Promise<EndpointInstance[]> {
   const services = new Map<string, { namespaceName: string; serviceName: string }>();
   for (const node of virtualNodes) {
@@ -48,7 +69,10 @@ async function loadDiscoveredEndpoints(store: Store, virtualNodes: VirtualNodeDa
   }
   const endpoints: EndpointInstance[] = [];
   for (const service of services.values()) {
-    for (const row of await store.listEndpoints(service)) endpoints.push(toInstance(row));
+    for (const row of await store.listEndpoints(service)) {
+      const instance = toEndpointInstance(row);
+      if (instance) endpoints.push(instance);
+    }
   }
   return endpoints;
 }

@@ -20,6 +20,25 @@ export interface JsonService {
   readonly handlers: Readonly<Partial<Record<string, OperationHandler>>>;
 }
 
+/** Handlers typed by a service's generated operation map: each takes its validated input and returns its output. */
+export type TypedHandlers<Operations extends { [Operation in keyof Operations]: { input: unknown; output: unknown } }> = {
+  [Operation in keyof Operations]?: (input: Operations[Operation]["input"]) => Promise<Operations[Operation]["output"]>;
+};
+
+/**
+ * A JsonService from typed handlers. The shared protocol validates each input against the same model the types were
+ * generated from, so the value a handler receives is of its input type.
+ */
+export function createJsonService<Operations extends { [Operation in keyof Operations]: { input: unknown; output: unknown } }>(definition: {
+  name: string;
+  targetPrefix: string;
+  modelOperations: readonly string[];
+  validator: ShapeValidator;
+  handlers: TypedHandlers<Operations>;
+}): JsonService {
+  return { ...definition, handlers: definition.handlers as Readonly<Partial<Record<string, OperationHandler>>> };
+}
+
 export interface JsonProtocolOptions {
   services: readonly JsonService[];
   /**

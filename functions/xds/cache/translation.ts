@@ -84,7 +84,7 @@ function dependencyFingerprint(snapshot: MeshSnapshot): (node: Node, request: No
   const endpointsByService = new Map<string, string[]>();
   for (const e of snapshot.endpoints) {
     const key = `${e.namespaceName}/${e.serviceName}`;
-    endpointsByService.set(key, [...(endpointsByService.get(key) ?? []), `${e.instanceId}|${e.address}|${e.port}|${e.health}|${JSON.stringify(e.attributes)}`]);
+    endpointsByService.set(key, [...(endpointsByService.get(key) ?? []), `${e.instanceId}|${e.address}|${e.ipv6 ?? ""}|${e.port}|${e.health}|${JSON.stringify(e.attributes)}`]);
   }
   const whole = `${snapshot.revision}|${hashString(JSON.stringify(snapshot.endpoints))}`;
   const serviceParts = new Map<string, string>();
