@@ -14,13 +14,13 @@ import { openD1Store } from "../db/sqlite/d1.js";
 import type { Store } from "../db/store.js";
 import { createApiApp } from "./api/app.js";
 import { createAppMeshService } from "./appmesh/index.js";
-import { createAwsApp, createAwsStandIns } from "./aws/index.js";
+import { chooseKeyVault, createAwsApp, createAwsStandIns } from "./aws/index.js";
 import { createAdminRoutes } from "./auth/admin-routes.js";
 import { createAuditLog, type AuditLog } from "./auth/audit.js";
 import { createApiAuth } from "./auth/middleware.js";
 import { createConsoleSessions, type ConsoleSessions } from "./auth/console-sessions.js";
 import { MutablePrincipalDirectory, parseAuthFile } from "./auth/principals.js";
-import { importSecretKey } from "./auth/secret-box.js";
+import { createSecretBox, importSecretKey } from "./auth/secret-box.js";
 import { configFromEnv } from "./config.js";
 import { consoleAssetFiles, createConsoleApp } from "./console/index.js";
 import { createRegexChecker } from "./regex-checker.js";
@@ -98,7 +98,9 @@ async function createWorkerApp(env: WorkerEnv): Promise<Hono> {
   const routes = createAdminRoutes({ auth: api, audit, scope });
   const app = createApiApp({ service, auth: { forOperation: api.forOperation, routes } });
   // Cloud Map, ACM and ACM Private CA (POST / with X-Amz-Target), and /v1/endpoints; their commits reach the mesh hubs.
-  const standIns = createAwsStandIns({ store, ...scope, onCommit });
+  // Private keys (ACM, Private CA) are sealed with MESHPLANE_AUTH_SECRET_KEY; kept unsealed only in open mode.
+  const box = config.auth.secretKey ? await createSecretBox(config.auth.secretKey) : undefined;
+  const standIns = createAwsStandIns({ store, ...scope, onCommit, keyVault: chooseKeyVault({ ...(box ? { box } : {}), open }) });
   app.route("/", createAwsApp(standIns, { authorize: (aws, operation) => api.forAwsOperation(aws.name, operation) }));
   mountRouteGroups(app, { store, hubs, sessions, audit });
   return app;

@@ -2,13 +2,26 @@
 // CA, wire-compatible subsets on the AWS JSON 1.1 protocol, driven by their botocore models (docs/cloud-map.md,
 // docs/acm.md). Entries build them once over the store and mount one app:
 //
+//   const keyVault = chooseKeyVault({ box: sealing functions of functions/auth/secret-box.ts, or none; open: !enforcing });
 //   const standIns = createAwsStandIns({ store, region, accountId, onCommit, keyVault });
 //   app.route("/", createAwsApp(standIns, { authorize: (service, operation) => auth.api.forAwsOperation(service.name, operation) }));
 import { Hono, type MiddlewareHandler } from "hono";
 import type { ScopeChange } from "../../db/change-feed.js";
 import type { Store } from "../../db/store.js";
+import { createCertificateManager, type TlsMaterial } from "./acm/index.js";
+import { createPrivateCa } from "./acm-pca/index.js";
 import { createCloudMapService, createEndpointsView } from "./servicediscovery/index.js";
-import { createCommitWithRetry, createJsonProtocolApp, AwsServiceError, type JsonService, type StandInContext } from "./shared/index.js";
+import {
+  AwsServiceError,
+  createCommitWithRetry,
+  createJsonProtocolApp,
+  createPlainKeyVault,
+  createRefusingKeyVault,
+  createSealingKeyVault,
+  type JsonService,
+  type KeyVault,
+  type StandInContext,
+} from "./shared/index.js";
 
 export interface AwsStandInsOptions {
   store: Store;
@@ -19,13 +32,28 @@ export interface AwsStandInsOptions {
   onCommit?: (changes: ScopeChange[]) => void;
   /** Epoch milliseconds (tests pass a clock). */
   now?: () => number;
+  /** Where private keys are sealed (see `chooseKeyVault`). */
+  keyVault: KeyVault;
+}
+
+/**
+ * The key vault an entry runs with: sealing by `box` (functions/auth/secret-box.ts under MESHPLANE_AUTH_SECRET_KEY)
+ * when it has one; keys kept as they are when meshplane runs open for local development; otherwise refusing.
+ */
+export function chooseKeyVault(options: { box?: { seal(text: string): Promise<string>; open(sealed: string): Promise<string> }; open: boolean }): KeyVault {
+  if (options.box) return createSealingKeyVault(options.box);
+  return options.open ? createPlainKeyVault() : createRefusingKeyVault();
 }
 
 export interface AwsStandIns {
-  /** The JSON services, for the protocol app: Cloud Map. */
+  /** The JSON services, for the protocol app: Cloud Map, ACM, ACM Private CA. */
   readonly services: readonly JsonService[];
   /** `/v1/endpoints`, the earlier endpoint registry as a view over Cloud Map. */
   readonly endpointsView: Hono;
+  /** The PEMs of the ACM certificates and Private CAs a mesh's TLS names (for the xDS snapshot), and what is missing. */
+  tlsMaterial(references: { certificates: readonly string[]; authorities: readonly string[] }): Promise<TlsMaterial>;
+  /** ACM's managed renewal: re-issues private certificates within 60 days of expiry. Returns how many it renewed. */
+  renewDue(): Promise<number>;
 }
 
 export function createAwsStandIns(options: AwsStandInsOptions): AwsStandIns {
@@ -42,7 +70,14 @@ export function createAwsStandIns(options: AwsStandInsOptions): AwsStandIns {
     now: options.now ?? Date.now,
   };
   const cloudMap = createCloudMapService(context);
-  return { services: [cloudMap], endpointsView: createEndpointsView(context, cloudMap) };
+  const privateCa = createPrivateCa(context, options.keyVault);
+  const certificateManager = createCertificateManager(context, options.keyVault, privateCa.issuer);
+  return {
+    services: [cloudMap, certificateManager.service, privateCa.service],
+    endpointsView: createEndpointsView(context, cloudMap),
+    tlsMaterial: certificateManager.tlsMaterial,
+    renewDue: certificateManager.renewDue,
+  };
 }
 
 /**
@@ -57,4 +92,5 @@ export function createAwsApp(standIns: AwsStandIns, options: { authorize?: (serv
   return app;
 }
 
-export type { JsonService } from "./shared/index.js";
+export type { JsonService, KeyVault } from "./shared/index.js";
+export type { TlsMaterial } from "./acm/index.js";

@@ -16,3 +16,5 @@ export { createCommitWithRetry } from "./commit-retry.js";
 export type { CommitRetryOptions, CommitWithRetry, WriteDecision } from "./commit-retry.js";
 export { createKeyedMutex } from "./keyed-mutex.js";
 export type { KeyedMutex } from "./keyed-mutex.js";
+export { createPlainKeyVault, createRefusingKeyVault, createSealingKeyVault } from "./key-vault.js";
+export type { KeyVault } from "./key-vault.js";
