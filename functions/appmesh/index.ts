@@ -15,5 +15,6 @@ export type { AppMeshOperationName, AppMeshOperations } from "./model/operations
 export type { AppMeshShapeName, AppMeshShapeTypes } from "./model/types.generated.js";
 export { validateOperationInput, validateShape } from "./validation.js";
 export type { RegexChecker } from "./spec-rules.js";
-export { loadMeshSnapshot, toEndpointInstance } from "./snapshot-loader.js";
-export type { MeshSnapshot, EndpointInstance } from "./snapshot.js";
+export { acmReferencesOf, loadMeshSnapshot, toEndpointInstance } from "./snapshot-loader.js";
+export type { AcmReferences, SnapshotLoadOptions } from "./snapshot-loader.js";
+export type { MeshSnapshot, MeshTlsMaterial, EndpointInstance } from "./snapshot.js";

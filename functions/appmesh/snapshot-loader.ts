@@ -4,7 +4,37 @@ import type { EndpointRow, ResourceRow, Store } from "../../db/store.js";
 import { kindDescriptors, type ResourceKind } from "./kinds.js";
 import type { VirtualNodeData } from "./model/types.generated.js";
 import { toResourceData } from "./render.js";
-import type { EndpointInstance, MeshSnapshot } from "./snapshot.js";
+import type { EndpointInstance, MeshSnapshot, MeshTlsMaterial } from "./snapshot.js";
+
+/** ARNs a mesh's TLS names: ACM certificates (listener `certificate.acm`) and Private CAs (`trust.acm`). */
+export interface AcmReferences {
+  certificates: string[];
+  authorities: string[];
+}
+
+export interface SnapshotLoadOptions {
+  /** Reads the material of the ACM and Private CA ARNs the mesh names (functions/aws's stand-ins). */
+  tlsMaterial?: (references: AcmReferences) => Promise<MeshTlsMaterial>;
+}
+
+/** Every `acm` member of the specs, wherever App Mesh allows one (listener TLS, client policies, backend defaults). */
+export function acmReferencesOf(specs: readonly unknown[]): AcmReferences {
+  const certificates = new Set<string>();
+  const authorities = new Set<string>();
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) return value.forEach(visit);
+    if (typeof value !== "object" || value === null) return;
+    for (const [key, member] of Object.entries(value)) {
+      if (key === "acm" && typeof member === "object" && member !== null) {
+        const acm = member as { certificateArn?: unknown; certificateAuthorityArns?: unknown };
+        if (typeof acm.certificateArn === "string") certificates.add(acm.certificateArn);
+        if (Array.isArray(acm.certificateAuthorityArns)) for (const arn of acm.certificateAuthorityArns) if (typeof arn === "string") authorities.add(arn);
+      } else visit(member);
+    }
+  };
+  specs.forEach(visit);
+  return { certificates: [...certificates].sort(), authorities: [...authorities].sort() };
+}
 
 /** Adds a row to the snapshot's list of its kind, rendered in that kind's Describe shape. */
 const addRow: { [Kind in Exclude<ResourceKind, "mesh">]: (snapshot: MeshSnapshot, row: ResourceRow) => void } = {
@@ -19,7 +49,7 @@ const addRow: { [Kind in Exclude<ResourceKind, "mesh">]: (snapshot: MeshSnapshot
 const hasSnapshotList = (kind: string): kind is keyof typeof addRow => Object.hasOwn(addRow, kind);
 
 /** The mesh's snapshot at its current revision, or null when the mesh does not exist. */
-export async function loadMeshSnapshot(store: Store, meshName: string): Promise<MeshSnapshot | null> {
+export async function loadMeshSnapshot(store: Store, meshName: string, options: SnapshotLoadOptions = {}): Promise<MeshSnapshot | null> {
   const { revision, rows } = await store.readMesh(meshName);
   const meshRow = rows.find((row) => row.kind === "mesh");
   if (!meshRow) return null;
@@ -36,6 +66,13 @@ export async function loadMeshSnapshot(store: Store, meshName: string): Promise<
   };
   for (const row of rows) if (hasSnapshotList(row.kind)) addRow[row.kind](snapshot, row);
   snapshot.endpoints = await loadDiscoveredEndpoints(store, snapshot.virtualNodes);
+  const references = acmReferencesOf([...snapshot.virtualNodes, ...snapshot.virtualGateways].map((resource) => resource.spec));
+  if (references.certificates.length + references.authorities.length > 0) {
+    const unknown = [...references.certificates.map((arn) => `ACM certificate ${arn}`), ...references.authorities.map((arn) => `Private CA ${arn}`)];
+    snapshot.tls = options.tlsMaterial
+      ? await options.tlsMaterial(references)
+      : { certificates: {}, certificateAuthorities: {}, problems: unknown.map((what) => `${what}: no ACM is configured to serve it`) };
+  }
   return snapshot;
 }
 

@@ -32,6 +32,16 @@ export interface EndpointInstance {
 }
 
 /**
+ * The TLS material a mesh's specs name in ACM and ACM Private CA, as meshplane's stand-ins hold it: certificate chains
+ * and keys by certificate ARN, CA certificates by CA ARN, and a sentence for each ARN that cannot be served.
+ */
+export interface MeshTlsMaterial {
+  certificates: Readonly<Record<string, { certificateChain: string; privateKey: string }>>;
+  certificateAuthorities: Readonly<Record<string, string>>;
+  problems: readonly string[];
+}
+
+/**
  * Every resource of one mesh at one revision. Lists are in creation order. Immutable once built:
  * consumers may cache anything derived from it by `(meshName, revision)`.
  *
@@ -52,4 +62,6 @@ export interface MeshSnapshot {
   gatewayRoutes: GatewayRouteData[];
   /** The instances, healthy or without health checks, of every Cloud Map service a virtual node of this mesh discovers through `awsCloudMap`. */
   endpoints: EndpointInstance[];
+  /** Present when the mesh's TLS names ACM certificates or Private CAs (`acm` certificates and trusts). */
+  tls?: MeshTlsMaterial;
 }

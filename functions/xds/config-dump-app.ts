@@ -7,11 +7,25 @@ import { NodeSchema } from "../../proto/gen/envoy/config/core/v3/base_pb.js";
 import type { XdsCache } from "./cache/cache.js";
 import { NodeIdError } from "./cache/types.js";
 import { configDumpFromTypes, type DumpedType } from "./config-dump.js";
-import { envoyRegistry, TypeUrl, type ResourceType } from "../envoy/index.js";
+import { envoyRegistry, TypeUrl, type Cluster, type Listener, type ResourceType } from "../envoy/index.js";
+import { adsSecretNames } from "./translate/index.js";
+
+/**
+ * The mesh's unservable ACM material that this node's listeners and clusters name (an SDS secret over ADS whose
+ * name is, or lists, the ARN): the listener or cluster waits for a Secret that never comes.
+ */
+function tlsWarnings(problems: readonly string[], listeners: readonly Listener[], clusters: readonly Cluster[]): string[] {
+  if (problems.length === 0) return [];
+  const sockets = [...listeners.flatMap((listener) => listener.filterChains.map((chain) => chain.transportSocket)), ...clusters.map((cluster) => cluster.transportSocket)];
+  const arns = new Set(sockets.flatMap((socket) => adsSecretNames(socket)).flatMap((name) => name.split(",")));
+  return problems.filter((problem) => [...arns].some((arn) => problem.includes(arn)));
+}
 
 export interface NodeConfigDump {
   node: string;
   meshRevision: number;
+  /** ACM material this node's listeners or clusters name that cannot be served (the TLS lint). */
+  warnings?: string[];
   configs: JsonObject[];
 }
 
@@ -27,7 +41,9 @@ export async function createNodeConfigDump(cache: Pick<XdsCache, "fetch">, id: s
     })),
   });
   const types = Object.fromEntries((Object.keys(TypeUrl) as ResourceType[]).map((type) => [type, dumped(type)])) as Record<ResourceType, DumpedType>;
-  return { node: id, meshRevision: snapshot.meshRevision, ...configDumpFromTypes(types) };
+  const messages = <T>(type: ResourceType) => types[type].resources.map((resource) => resource.message as unknown as T);
+  const warnings = tlsWarnings(snapshot.tlsProblems, messages<Listener>("listener"), messages<Cluster>("cluster"));
+  return { node: id, meshRevision: snapshot.meshRevision, ...(warnings.length > 0 ? { warnings } : {}), ...configDumpFromTypes(types) };
 }
 
 export function createConfigDumpApp(options: { cache: Pick<XdsCache, "fetch"> }): Hono {

@@ -6,6 +6,7 @@ import { ClusterLoadAssignmentSchema, type ClusterLoadAssignment } from "../../e
 import { createMeshTranslator, type NodeResources, type TranslateOptions } from "../translate/index.js";
 import type { MeshSnapshot } from "../../appmesh/snapshot.js";
 import type { RouteData, VirtualNodeData } from "../../appmesh/model/types.generated.js";
+import { tlsKey } from "./tls-key.js";
 import { hashString } from "./hash.js";
 import { NodeIdError, type Node, type NodeRequest, type XdsTranslation } from "./types.js";
 
@@ -86,7 +87,8 @@ function dependencyFingerprint(snapshot: MeshSnapshot): (node: Node, request: No
     const key = `${e.namespaceName}/${e.serviceName}`;
     endpointsByService.set(key, [...(endpointsByService.get(key) ?? []), `${e.instanceId}|${e.address}|${e.ipv6 ?? ""}|${e.port}|${e.health}|${JSON.stringify(e.attributes)}`]);
   }
-  const whole = `${snapshot.revision}|${hashString(JSON.stringify(snapshot.endpoints))}`;
+  const tls = hashString(tlsKey(snapshot));
+  const whole = `${snapshot.revision}|${hashString(JSON.stringify(snapshot.endpoints))}|${tls}`;
   const serviceParts = new Map<string, string>();
   const nodeParts = new Map<string, string>();
 
@@ -125,7 +127,7 @@ function dependencyFingerprint(snapshot: MeshSnapshot): (node: Node, request: No
     const identity = parse(node);
     if (identity.kind !== "virtualNode") return `gateway:${whole}`;
     const vn = nodes.get(identity.name);
-    const parts = [`mesh=${stamp(snapshot.mesh)}`, nodePart(identity.name), `api=${(request.apiListeners ?? []).join(",")}`];
+    const parts = [`mesh=${stamp(snapshot.mesh)}`, nodePart(identity.name), `api=${(request.apiListeners ?? []).join(",")}`, `tls=${tls}`];
     for (const backend of vn?.spec.backends ?? []) if (backend.virtualService) parts.push(servicePart(backend.virtualService.virtualServiceName));
     return hashString(parts.join("\n"));
   };

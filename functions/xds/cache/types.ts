@@ -31,6 +31,8 @@ export interface NodeSnapshot {
   readonly types: Readonly<Record<ResourceType, TypeResources>>;
   /** `performance.now()` when the change that produced this snapshot was observed (for push latency). */
   readonly changedAt: number;
+  /** The mesh's ACM material that cannot be served (MeshSnapshot.tls.problems): listeners and clusters naming it get no Secret. */
+  readonly tlsProblems: readonly string[];
 }
 
 /** The resources translation produced for one node, per type (protobuf-es messages). */

@@ -102,3 +102,4 @@ export function translateApiListener(
 export { createSharedResources } from "./translator.js";
 export { adaptMessage, adaptToEnvoyVersion, missingFeatures } from "./version-compat.js";
 export { walkMessage, usedNames } from "./message-walk.js";
+export { adsSecretNames } from "./validate-envoy.js";

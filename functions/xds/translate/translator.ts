@@ -34,7 +34,7 @@ export interface TranslateOptions {
    * before 2020-07-29, which App Mesh never migrated.
    */
   defaultRetryPolicy?: boolean;
-  /** PEM material for ACM certificate / CA ARNs referenced by listener TLS or client policies. */
+  /** PEM material for ACM certificate / CA ARNs referenced by listener TLS or client policies, beside the snapshot's own (`MeshSnapshot.tls`). */
   acm?: AcmMaterial;
 }
 
@@ -59,6 +59,13 @@ export interface SharedResources {
   readonly builds: { servicePorts: number; virtualHosts: number; egressClusters: number };
 }
 
+function mergeAcmMaterial(held: AcmMaterial, given: AcmMaterial | undefined): AcmMaterial {
+  return {
+    certificates: { ...held.certificates, ...given?.certificates },
+    certificateAuthorities: { ...held.certificateAuthorities, ...given?.certificateAuthorities },
+  };
+}
+
 function memoised<V>(cache: Map<string, V>, key: string, build: () => V): V {
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
@@ -69,7 +76,8 @@ function memoised<V>(cache: Map<string, V>, key: string, build: () => V): V {
 
 export function createSharedResources(snapshot: MeshSnapshot, options: TranslateOptions = {}): SharedResources {
   const index = createMeshIndex(snapshot);
-  const resolved = resolveOptions(options);
+  // The ACM material meshplane's stand-ins hold for this mesh, beside any the caller passes.
+  const resolved = resolveOptions(snapshot.tls ? { ...options, acm: mergeAcmMaterial(snapshot.tls, options.acm) } : options);
   const ports = new Map<string, readonly ServicePort[]>();
   const hosts = new Map<string, VirtualHost>();
   const clusters = new Map<string, EgressClusterResult>();
