@@ -1,5 +1,7 @@
 // X.509 for the Private CA and ACM, on Web Crypto through @peculiar/x509 (Node and Workers alike): key pairs of the
 // algorithms both services name, PKCS#8 PEM in and out, subjects from ASN1Subject, certificates signed by a CA key.
+// @peculiar/x509 needs the Reflect metadata API (its dependency injection, tsyringe); the polyfill comes first.
+import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 
 // The Web Crypto types, named from the global `crypto` (the project's `lib` has no DOM).
