@@ -147,7 +147,8 @@ export function createIssuer(context: StandInContext, vault: KeyVault) {
       const signingAlgorithm = input.SigningAlgorithm;
       if (!isSigningAlgorithm(signingAlgorithm)) throw pcaError("InvalidArgsException", `meshplane does not sign with ${signingAlgorithm}.`);
       const csr = await parseCsr(input.Csr);
-      const csrNames = csr.getExtension(x509.SubjectAlternativeNameExtension.NAME) as x509.SubjectAlternativeNameExtension | null;
+      // The CSR's requested subject alternative names (getExtension by class does not find a CSR's extension).
+      const csrNames = csr.extensions.find((extension) => extension instanceof x509.SubjectAlternativeNameExtension);
       const passthrough = (input.ApiPassthrough?.Extensions?.SubjectAlternativeNames ?? []).flatMap((name): x509.JsonGeneralName[] =>
         name.DnsName ? [{ type: "dns", value: name.DnsName }] : name.IpAddress ? [{ type: "ip", value: name.IpAddress }] : name.UniformResourceIdentifier ? [{ type: "url", value: name.UniformResourceIdentifier }] : name.Rfc822Name ? [{ type: "email", value: name.Rfc822Name }] : [],
       );

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsCli, awsEnvironment, type CliResult } from "../../support/aws-cli.js";
 import { startTestControlPlane, testAccountId, type TestControlPlane } from "../../support/control-plane.js";
 
-describe("Cloud Map through the AWS CLI", () => {
+// Each AWS CLI call starts a Python interpreter (about a second, more on a loaded machine): cases get three minutes.
+describe("Cloud Map through the AWS CLI", { timeout: 180_000 }, () => {
   let plane: TestControlPlane;
   // DiscoverInstances has the host prefix `data-`; the CLI would dial data-127.0.0.1 without this setting.
   const env = awsEnvironment({ AWS_DISABLE_HOST_PREFIX_INJECTION: "true" });

@@ -16,7 +16,8 @@ import { adsClient, decode, SotwClient } from "../../xds/server/support.js";
 const mesh = "cloud-map";
 const namespace = "apps.local";
 
-describe("Cloud Map instances in the mesh", () => {
+// Each AWS CLI call starts a Python interpreter (about a second, more on a loaded machine): cases get three minutes.
+describe("Cloud Map instances in the mesh", { timeout: 180_000 }, () => {
   let plane: TestControlPlane;
   let gateway: GatewayProcess;
   let gatewayPort: number;
