@@ -1,10 +1,11 @@
 // `/v1/endpoints`: meshplane's earlier endpoint registry, kept as a thin view over Cloud Map. Listing reads the
-// instances of Cloud Map services; a PUT registers an instance with the service of that namespace and name (both
-// must exist: create them with `aws servicediscovery create-http-namespace` and `create-service`), its address and
-// port becoming AWS_INSTANCE_IPV4/IPV6 and AWS_INSTANCE_PORT; a DELETE deregisters it. Errors are Cloud Map's.
+// instances of Cloud Map services; a PUT registers an instance with the service of that namespace and name, its
+// address and port becoming AWS_INSTANCE_IPV4/IPV6 and AWS_INSTANCE_PORT. As the earlier registry took any names, a
+// PUT creates a missing HTTP namespace and a missing service (with a custom health check, so `health` can be set);
+// a DELETE deregisters. Errors are Cloud Map's.
 import { Hono, type Context } from "hono";
 import type { EndpointRow } from "../../../db/store.js";
-import { renderAwsError, type JsonService, type StandInContext } from "../shared/index.js";
+import { AwsServiceError, renderAwsError, type JsonService, type StandInContext } from "../shared/index.js";
 import { cloudMapError, invalidInput } from "./errors.js";
 import { isIpv4, isIpv6 } from "./instance-attributes.js";
 import { SERVICE, type NamespaceRow, type ServiceRow } from "./records.js";
@@ -44,6 +45,20 @@ export function createEndpointsView(context: StandInContext, cloudMap: JsonServi
   const app = new Hono();
   const call = (operation: string, input: Record<string, unknown>) => cloudMap.handlers[operation]!(cloudMap.validator.validateOperationInput(operation, input));
 
+  /** The service, creating its HTTP namespace and itself when missing (a concurrent PUT may create them first). */
+  async function ensureService(namespaceName: string, serviceName: string): Promise<ServiceRow> {
+    const exists = (name: string) => (error: unknown) => {
+      if (!(AwsServiceError.is(error) && error.code === name)) throw error;
+    };
+    const find = (kind: string, parentId: string, name: string) => context.store.findAwsResourceByName({ service: SERVICE, kind, parentId, name });
+    if (!(await find("namespace", "", namespaceName))) await call("CreateHttpNamespace", { Name: namespaceName }).catch(exists("NamespaceAlreadyExists"));
+    const namespace = (await find("namespace", "", namespaceName)) as NamespaceRow | null;
+    if (namespace && !(await find("service", namespace.id, serviceName))) {
+      await call("CreateService", { Name: serviceName, NamespaceId: namespace.id, HealthCheckCustomConfig: { FailureThreshold: 1 } }).catch(exists("ServiceAlreadyExists"));
+    }
+    return serviceOf(namespaceName, serviceName);
+  }
+
   async function serviceOf(namespaceName: string, serviceName: string): Promise<ServiceRow> {
     const namespace = (await context.store.findAwsResourceByName({ service: SERVICE, kind: "namespace", parentId: "", name: namespaceName })) as NamespaceRow | null;
     if (!namespace) throw cloudMapError("NamespaceNotFound", `No Cloud Map namespace named ${namespaceName} exists; create it with aws servicediscovery create-http-namespace.`);
@@ -63,10 +78,10 @@ export function createEndpointsView(context: StandInContext, cloudMap: JsonServi
 
   app.put("/v1/endpoints/:namespace/:service/:instanceId", async (c) => {
     const body = await readBody(c);
-    const service = await serviceOf(c.req.param("namespace"), c.req.param("service"));
     const { address, port } = body;
     if (typeof address !== "string" || !(isIpv4(address) || isIpv6(address))) throw invalidInput("'address' must be an IPv4 or IPv6 address.");
     if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > 65535) throw invalidInput("'port' must be an integer from 1 to 65535.");
+    const service = await ensureService(c.req.param("namespace"), c.req.param("service"));
     const attributes: Record<string, unknown> = { ...(typeof body.attributes === "object" && body.attributes !== null ? body.attributes : {}) };
     attributes[isIpv4(address) ? "AWS_INSTANCE_IPV4" : "AWS_INSTANCE_IPV6"] = address;
     attributes.AWS_INSTANCE_PORT = String(port);
