@@ -23,7 +23,7 @@ export interface EndpointInstance {
   address: string;
   /** AWS_INSTANCE_IPV6 when the instance has both addresses (IP preference picks one per instance). */
   ipv6?: string;
-  /** AWS_INSTANCE_PORT (0 when none). Envoys dial the target listener's port, not this one (docs/cloud-map.md). */
+  /** AWS_INSTANCE_PORT (0 when none). Envoys dial the target listener's port, not this one (docs/aws-services.md). */
   port: number;
   /** All the instance's attributes, matched against a virtual node's `awsCloudMap.attributes` filters (every filter must be equal). */
   attributes: Record<string, string>;

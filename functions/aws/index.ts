@@ -1,6 +1,5 @@
 // meshplane's stand-ins for the AWS services App Mesh specs name: Cloud Map (servicediscovery), ACM and ACM Private
-// CA, wire-compatible subsets on the AWS JSON 1.1 protocol, driven by their botocore models (docs/cloud-map.md,
-// docs/acm.md). Entries build them once over the store and mount one app:
+// CA, wire-compatible subsets on the AWS JSON 1.1 protocol, driven by their botocore models (docs/aws-services.md). Entries build them once over the store and mount one app:
 //
 //   const keyVault = chooseKeyVault({ box: sealing functions of functions/auth/secret-box.ts, or none; open: !enforcing });
 //   const standIns = createAwsStandIns({ store, region, accountId, onCommit, keyVault });

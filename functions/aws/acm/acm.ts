@@ -1,6 +1,6 @@
 // AWS Certificate Manager (acm 2015-12-08) as a JSON 1.1 service. Not implemented (UnknownOperationException):
 // ExportCertificate, RevokeCertificate, SearchCertificates, UpdateCertificateOptions, ResendValidationEmail and the
-// account configuration operations; public certificates cannot be requested (docs/acm.md).
+// account configuration operations; public certificates cannot be requested (docs/aws-services.md).
 import type { Issuer } from "../acm-pca/index.js";
 import { createJsonService, createShapeValidator, type JsonService, type KeyVault, type StandInContext } from "../shared/index.js";
 import { certificateHandlers } from "./certificates.js";

@@ -1,5 +1,5 @@
 // Endpoints: inline single-host assignments (STATIC / DNS clusters) and the EDS ClusterLoadAssignments of Cloud Map
-// virtual nodes, filled from the instances of meshplane's Cloud Map (docs/envoy-translation.md §6, docs/cloud-map.md).
+// virtual nodes, filled from the instances of meshplane's Cloud Map (docs/envoy-translation.md §6, docs/aws-services.md).
 import { create } from "@bufbuild/protobuf";
 import type { AwsCloudMapServiceDiscovery, IpPreference } from "../../appmesh/model/types.generated.js";
 import type { EndpointInstance } from "../../appmesh/snapshot.js";
@@ -68,7 +68,7 @@ const healthStatuses: Record<EndpointInstance["health"], HealthStatus> = {
 
 /**
  * The Cloud Map instances of the node's namespace/service whose attributes match every filter of the node (the
- * snapshot holds only instances Cloud Map would report healthy, as App Mesh served them). docs/cloud-map.md: Envoy
+ * snapshot holds only instances Cloud Map would report healthy, as App Mesh served them). docs/aws-services.md: Envoy
  * dials the target *listener* port (the cluster is per listener port, as App Mesh's were), not the instance's
  * AWS_INSTANCE_PORT; a custom health check's HEALTHY is passed on as Envoy health status, other instances are UNKNOWN.
  */
