@@ -7,8 +7,7 @@ import { AcmErrorStatus } from "../../../functions/aws/acm/model/errors.generate
 import { AcmPcaErrorStatus } from "../../../functions/aws/acm-pca/model/errors.generated.js";
 import { ServiceDiscoveryErrorStatus } from "../../../functions/aws/servicediscovery/model/errors.generated.js";
 import { startTestControlPlane, type TestControlPlane } from "../../support/control-plane.js";
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+import { mutate, pathsOf, type Json } from "../../support/json-mutation.js";
 
 interface Target {
   target: string;
@@ -44,26 +43,6 @@ const targets: Target[] = [
   pca("IssueCertificate", { CertificateAuthorityArn: caArn, Csr: "LS0t", SigningAlgorithm: "SHA256WITHRSA", Validity: { Value: 10, Type: "DAYS" } }),
   pca("DeleteCertificateAuthority", { CertificateAuthorityArn: caArn, PermanentDeletionTimeInDays: 7 }),
 ];
-
-function pathsOf(value: Json, prefix: Array<string | number> = []): Array<Array<string | number>> {
-  const paths: Array<Array<string | number>> = [prefix];
-  if (Array.isArray(value)) value.forEach((item, index) => paths.push(...pathsOf(item, [...prefix, index])));
-  else if (value && typeof value === "object") for (const [key, item] of Object.entries(value)) paths.push(...pathsOf(item, [...prefix, key]));
-  return paths;
-}
-
-function mutate(body: Json, path: Array<string | number>, replacement: Json | undefined): Json {
-  if (path.length === 0) return replacement ?? null;
-  const copy: any = structuredClone(body);
-  let parent = copy;
-  for (const key of path.slice(0, -1)) parent = parent[key];
-  const last = path[path.length - 1]!;
-  if (replacement === undefined) {
-    if (Array.isArray(parent)) parent.splice(last as number, 1);
-    else delete parent[last];
-  } else parent[last] = replacement;
-  return copy;
-}
 
 const edgeValues: Json[] = ["", "x".repeat(2000), "ns-\u0000", "arn:aws:acm:::certificate/", -1, 0, 65536, 2 ** 53, 1.5, 1e308, true, [], {}, null, "DELETED", "../../etc"];
 const arbitraryJson = fc.oneof(fc.constantFrom(...edgeValues), fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<Json>);
