@@ -13,8 +13,8 @@ import type { ScopeChange } from "../db/change-feed.js";
 import { openD1Store } from "../db/sqlite/d1.js";
 import type { Store } from "../db/store.js";
 import { createApiApp } from "./api/app.js";
-import { createAppMeshService } from "./appmesh/index.js";
-import { chooseKeyVault, createAwsApp, createAwsStandIns } from "./aws/index.js";
+import { createAppMeshService, loadMeshSnapshot } from "./appmesh/index.js";
+import { chooseKeyVault, createAwsApp, createAwsStandIns, type AwsStandIns } from "./aws/index.js";
 import { createAdminRoutes } from "./auth/admin-routes.js";
 import { createAuditLog, type AuditLog } from "./auth/audit.js";
 import { createApiAuth } from "./auth/middleware.js";
@@ -61,8 +61,15 @@ async function listMeshes(store: Store): Promise<string[]> {
 }
 
 /** Everything the Worker serves besides the App Mesh API and the auth routes, mounted in one place. */
-function mountRouteGroups(app: Hono, parts: { store: Store; hubs: MeshHubs | null; sessions: ConsoleSessions | null; audit: AuditLog }): void {
-  const xds = createWorkerXdsApp({ store: parts.store, translation: appMeshTranslation(), hubs: parts.hubs, listMeshes: () => listMeshes(parts.store) });
+function mountRouteGroups(app: Hono, parts: { store: Store; hubs: MeshHubs | null; sessions: ConsoleSessions | null; audit: AuditLog; standIns: AwsStandIns }): void {
+  const xds = createWorkerXdsApp({
+    store: parts.store,
+    translation: appMeshTranslation(),
+    hubs: parts.hubs,
+    listMeshes: () => listMeshes(parts.store),
+    // Snapshots carry the ACM certificates and Private CAs their TLS names, served as Secrets.
+    loadSnapshot: (meshName) => loadMeshSnapshot(parts.store, meshName, { tlsMaterial: parts.standIns.tlsMaterial }),
+  });
   app.route("/", xds.app);
   app.route("/", createConsoleApp({ files: consoleAssetFiles, sessions: parts.sessions, audit: parts.audit, encoding: "identity" }));
 }
@@ -102,7 +109,7 @@ async function createWorkerApp(env: WorkerEnv): Promise<Hono> {
   const box = config.auth.secretKey ? await createSecretBox(config.auth.secretKey) : undefined;
   const standIns = createAwsStandIns({ store, ...scope, onCommit, keyVault: chooseKeyVault({ ...(box ? { box } : {}), open }) });
   app.route("/", createAwsApp(standIns, { authorize: (aws, operation) => api.forAwsOperation(aws.name, operation) }));
-  mountRouteGroups(app, { store, hubs, sessions, audit });
+  mountRouteGroups(app, { store, hubs, sessions, audit, standIns });
   return app;
 }
 
