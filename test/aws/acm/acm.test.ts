@@ -150,4 +150,14 @@ describe("ACM and ACM Private CA through the AWS CLI", { timeout: 180_000 }, () 
     const refused = await awsCli(plane.url, env, "acm", "request-certificate", "--domain-name", "late.apps.local", "--certificate-authority-arn", arn);
     expect(refused.code).not.toBe(0);
   });
+
+  it("reaches meshplane through AWS_ENDPOINT_URL_ACM and AWS_ENDPOINT_URL_ACM_PCA without --endpoint-url", async () => {
+    const viaEnv = { ...env, AWS_ENDPOINT_URL_ACM: plane.url, AWS_ENDPOINT_URL_ACM_PCA: plane.url };
+    const authorities = await awsCli(undefined, viaEnv, "acm-pca", "list-certificate-authorities");
+    expect(authorities.code, authorities.stderr).toBe(0);
+    expect(Array.isArray(authorities.json.CertificateAuthorities)).toBe(true);
+    const certificates = await awsCli(undefined, viaEnv, "acm", "list-certificates");
+    expect(certificates.code, certificates.stderr).toBe(0);
+    expect(Array.isArray(certificates.json.CertificateSummaryList)).toBe(true);
+  });
 });
