@@ -5,7 +5,7 @@ import type { Store } from "../../db/store.js";
 import { createCommitWithRetry as createSharedCommitWithRetry, type CommitWithRetry } from "../aws/shared/index.js";
 import { AppMeshError } from "./errors.js";
 
-export type { CommitWithRetry, WriteDecision } from "../aws/shared/index.js";
+export type { CommitWithRetry, WriteAudit, WriteContext, WriteDecision } from "../aws/shared/index.js";
 
 export interface CommitRetryOptions {
   /** Told, after each committed write, which scopes reached which revision (wakes the xDS cache). */

@@ -3,6 +3,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { AppMeshError } from "../appmesh/index.js";
 import { renderError } from "../api/errors.js";
+import { setWriteAudit } from "../api/write-context.js";
 import { AuthError, renderAuthError } from "./auth-error.js";
 import { createAuthenticator, type Authenticated } from "./authenticator.js";
 import type { AuditLog } from "./audit.js";
@@ -13,6 +14,7 @@ import { toOperationTarget, type ArnScope, type OperationInput, type OperationTa
 import type { Principal, PrincipalDirectory } from "./principals.js";
 import { createRateLimiter, type RateLimits } from "./rate-limit.js";
 import type { SignableRequest } from "./sigv4.js";
+import type { AuditEntry } from "../../db/store.js";
 
 export interface ApiAuthOptions {
   /** Who may call. `null` runs open (loopback development only): every call is anonymous and allowed, and still audited. */
@@ -117,20 +119,21 @@ export function createApiAuth(options: ApiAuthOptions): ApiAuth {
 
   /** Authenticate, rate-limit and authorise `target`, run the handler, audit a mutating call's outcome. */
   async function guard(c: Context, next: () => Promise<void>, target: OperationTarget, body: Uint8Array | undefined, style: RefusalStyle, signingName?: string) {
+    const entryOf = (who: Authenticated | null, errorCode: string): AuditEntry => ({
+      at: now(),
+      requestId: c.res.headers.get("x-amzn-RequestId") ?? "",
+      principal: who?.principal.name ?? "",
+      credential: who?.credential ?? "",
+      sourceAddress: sourceAddressOf(c),
+      action: target.action,
+      resource: target.resource,
+      outcome: errorCode === "" ? "allowed" : errorCode === "ForbiddenException" || errorCode === "AccessDeniedException" ? "denied" : errorCode,
+      errorCode,
+    });
+    /** Audits a call that made no change (a refusal, a failure, a replayed clientToken): nothing to commit it with. */
     const audit = async (who: Authenticated | null, response: Response) => {
       if (!target.mutating) return;
-      const errorCode = response.status >= 400 ? (response.headers.get("x-amzn-ErrorType") ?? String(response.status)) : "";
-      await options.audit.record({
-        at: now(),
-        requestId: response.headers.get("x-amzn-RequestId") ?? "",
-        principal: who?.principal.name ?? "",
-        credential: who?.credential ?? "",
-        sourceAddress: sourceAddressOf(c),
-        action: target.action,
-        resource: target.resource,
-        outcome: errorCode === "" ? "allowed" : errorCode === "ForbiddenException" || errorCode === "AccessDeniedException" ? "denied" : errorCode,
-        errorCode,
-      });
+      await options.audit.record(entryOf(who, response.status >= 400 ? (response.headers.get("x-amzn-ErrorType") ?? String(response.status)) : ""));
     };
 
     const who = await identify(c, body, signingName);
@@ -156,8 +159,11 @@ export function createApiAuth(options: ApiAuthOptions): ApiAuth {
         }
       }
     }
+    // A change commits its own entry in its batch (so an acknowledged change always has one); the handler marks it.
+    const pending = target.mutating ? { entry: entryOf(who, ""), committed: false } : undefined;
+    if (pending) setWriteAudit(c, pending);
     await next();
-    await audit(who, c.res);
+    if (!pending?.committed) await audit(who, c.res);
     return undefined;
   }
 

@@ -5,28 +5,17 @@ import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import { Hono } from "hono";
 import { NodeSchema } from "../../proto/gen/envoy/config/core/v3/base_pb.js";
 import type { XdsCache } from "./cache/cache.js";
-import { NodeIdError } from "./cache/types.js";
+import { MeshUnavailableError, NodeIdError } from "./cache/types.js";
+import type { UnservableSpecWarning } from "../appmesh/index.js";
 import { configDumpFromTypes, type DumpedType } from "./config-dump.js";
-import { envoyRegistry, TypeUrl, type Cluster, type Listener, type ResourceType } from "../envoy/index.js";
-import { adsSecretNames } from "./translate/index.js";
-
-/**
- * The mesh's unservable ACM material that this node's listeners and clusters name (an SDS secret over ADS whose
- * name is, or lists, the ARN): the listener or cluster waits for a Secret that never comes.
- */
-function tlsWarnings(problems: readonly string[], listeners: readonly Listener[], clusters: readonly Cluster[]): string[] {
-  if (problems.length === 0) return [];
-  const sockets = [...listeners.flatMap((listener) => listener.filterChains.map((chain) => chain.transportSocket)), ...clusters.map((cluster) => cluster.transportSocket)];
-  const arns = new Set(sockets.flatMap((socket) => adsSecretNames(socket)).flatMap((name) => name.split(",")));
-  return problems.filter((problem) => [...arns].some((arn) => problem.includes(arn)));
-}
+import { envoyRegistry, TypeUrl, type ResourceType } from "../envoy/index.js";
 
 export interface NodeConfigDump {
   node: string;
   meshRevision: number;
-  /** ACM material this node's listeners or clusters name that cannot be served (the TLS lint). */
-  warnings?: string[];
   configs: JsonObject[];
+  /** What the translation left out of this node's configuration, and why (see XdsTranslation warnings). */
+  warnings: readonly UnservableSpecWarning[];
 }
 
 /** The config dump of node `id` from the cache; rejects with NodeIdError for a malformed id or an unknown mesh. */
@@ -41,9 +30,7 @@ export async function createNodeConfigDump(cache: Pick<XdsCache, "fetch">, id: s
     })),
   });
   const types = Object.fromEntries((Object.keys(TypeUrl) as ResourceType[]).map((type) => [type, dumped(type)])) as Record<ResourceType, DumpedType>;
-  const messages = <T>(type: ResourceType) => types[type].resources.map((resource) => resource.message as unknown as T);
-  const warnings = tlsWarnings(snapshot.tlsProblems, messages<Listener>("listener"), messages<Cluster>("cluster"));
-  return { node: id, meshRevision: snapshot.meshRevision, ...(warnings.length > 0 ? { warnings } : {}), ...configDumpFromTypes(types) };
+  return { node: id, meshRevision: snapshot.meshRevision, ...configDumpFromTypes(types), warnings: snapshot.warnings };
 }
 
 export function createConfigDumpApp(options: { cache: Pick<XdsCache, "fetch"> }): Hono {
@@ -55,6 +42,7 @@ export function createConfigDumpApp(options: { cache: Pick<XdsCache, "fetch"> })
       return c.json(await createNodeConfigDump(options.cache, id));
     } catch (error) {
       if (error instanceof NodeIdError) return c.json({ message: error.message }, 404);
+      if (error instanceof MeshUnavailableError) return c.json({ message: error.message }, 503, { "retry-after": "2" });
       throw error;
     }
   });

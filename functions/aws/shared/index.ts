@@ -13,7 +13,7 @@ export { decodeKeyPageToken, decodePageToken, encodePageToken } from "./page-tok
 export { readFilteredPage } from "./filtered-page.js";
 export type { FilteredPage } from "./filtered-page.js";
 export { createCommitWithRetry } from "./commit-retry.js";
-export type { CommitRetryOptions, CommitWithRetry, WriteDecision } from "./commit-retry.js";
+export type { CommitRetryOptions, CommitWithRetry, WriteAudit, WriteContext, WriteDecision } from "./commit-retry.js";
 export { createKeyedMutex } from "./keyed-mutex.js";
 export type { KeyedMutex } from "./keyed-mutex.js";
 export { createPlainKeyVault, createRefusingKeyVault, createSealingKeyVault } from "./key-vault.js";

@@ -3,7 +3,7 @@ import { clone, create } from "@bufbuild/protobuf";
 import { LocalitySchema } from "../../../proto/gen/envoy/config/core/v3/base_pb.js";
 import { envoyBandKey, envoyVersionOfNode, isNewestBand, parseNodeId, type NodeIdentity as AppMeshNodeIdentity } from "../../envoy/index.js";
 import { ClusterLoadAssignmentSchema, type ClusterLoadAssignment } from "../../envoy/index.js";
-import { createMeshTranslator, type NodeResources, type TranslateOptions } from "../translate/index.js";
+import { createMeshTranslator, lintMesh, type NodeResources, type TranslateOptions, type UnservableSpecWarning } from "../translate/index.js";
 import type { MeshSnapshot } from "../../appmesh/snapshot.js";
 import type { RouteData, VirtualNodeData } from "../../appmesh/model/types.generated.js";
 import { tlsKey } from "./tls-key.js";
@@ -42,7 +42,9 @@ export function appMeshTranslation(options?: TranslateOptions): XdsTranslation {
     },
     forSnapshot(snapshot) {
       const translator = createMeshTranslator(snapshot, options);
+      let lint: readonly UnservableSpecWarning[] | undefined;
       return {
+        lint: () => (lint ??= lintMesh(snapshot, options)),
         translate(node, request) {
           const envoyVersion = envoyVersionOfNode(node);
           if (!request.apiListeners || request.apiListeners.length === 0) return translator.translateNode(parse(node), { envoyVersion });

@@ -13,7 +13,7 @@ import type {
   DiscoveryResponse,
 } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
 import type { NodeWatch, XdsCache } from "../cache/cache.js";
-import { NodeIdError, type NodeRequest, type NodeSnapshot } from "../cache/types.js";
+import { MeshUnavailableError, NodeIdError, type NodeRequest, type NodeSnapshot } from "../cache/types.js";
 import { TypeUrl, type ResourceType } from "../../envoy/index.js";
 import type { StreamInfo, StreamProtocol, XdsObserver } from "./observer.js";
 import type { StreamIdentity } from "./stream-identity.js";
@@ -41,11 +41,20 @@ export class Signal {
   }
 }
 
+/**
+ * The longest grpc-message a stream ends with. Messages quote what the client sent (its node id); unbounded, a
+ * 100 KB node id made a trailer larger than the HTTP/2 frame size, and the session, with every stream the client
+ * multiplexes on it, ended in FRAME_SIZE_ERROR instead of the one stream in INVALID_ARGUMENT.
+ */
+const MAX_STATUS_MESSAGE = 1024;
+const bounded = (message: string) => (message.length <= MAX_STATUS_MESSAGE ? message : `${message.slice(0, MAX_STATUS_MESSAGE - 1)}…`);
+
 /** Anything thrown while serving a stream, as the status the stream ends with. */
 export function toConnectError(error: unknown): ConnectError {
-  if (error instanceof NodeIdError) return new ConnectError(error.message, Code.InvalidArgument);
-  if (error instanceof ConnectError) return error;
-  return new ConnectError(error instanceof Error ? error.message : String(error), Code.Internal);
+  if (error instanceof NodeIdError) return new ConnectError(bounded(error.message), Code.InvalidArgument);
+  if (error instanceof MeshUnavailableError) return new ConnectError(bounded(error.message), Code.Unavailable);
+  if (error instanceof ConnectError) return error.rawMessage.length <= MAX_STATUS_MESSAGE ? error : new ConnectError(bounded(error.rawMessage), error.code);
+  return new ConnectError(bounded(error instanceof Error ? error.message : String(error)), Code.Internal);
 }
 
 export interface AdsStreamOptions {

@@ -27,6 +27,8 @@ import { translateVirtualNode } from "./virtual-node.js";
 import { adaptToEnvoyVersion, type AdaptationMemo } from "./version-compat.js";
 
 export type { NodeResources, TranslateOptions } from "./translator.js";
+export type { UnservableSpecWarning } from "./warnings.js";
+export { lintMesh } from "./lint.js";
 export type { AcmMaterial } from "./tls.js";
 export type { NodeIdentity } from "../../envoy/index.js";
 
@@ -102,4 +104,3 @@ export function translateApiListener(
 export { createSharedResources } from "./translator.js";
 export { adaptMessage, adaptToEnvoyVersion, missingFeatures } from "./version-compat.js";
 export { walkMessage, usedNames } from "./message-walk.js";
-export { adsSecretNames } from "./validate-envoy.js";

@@ -9,6 +9,7 @@ import { translateEgressCluster, type EgressClusterResult } from "./clusters.js"
 import { compareStrings, createMeshIndex, type MeshIndex } from "./mesh-index.js";
 import { translateServicePorts, type ClusterRef, type RouteOptions, type ServicePort } from "./service-routes.js";
 import type { AcmMaterial } from "./tls.js";
+import { sortWarnings, type UnservableSpecWarning } from "./warnings.js";
 
 /** Everything one Envoy (or proxyless client) receives. Each list is sorted by resource name. */
 export interface NodeResources {
@@ -17,10 +18,12 @@ export interface NodeResources {
   routes: RouteConfiguration[];
   endpoints: ClusterLoadAssignment[];
   secrets: Secret[];
+  /** What the node's resources leave out although the API accepted it (sorted, each once); not sent to the proxy. */
+  warnings: UnservableSpecWarning[];
 }
 
 /** Which xDS type each list of NodeResources holds. */
-export const NODE_RESOURCE_LISTS: readonly (readonly [ResourceType, keyof NodeResources])[] = [
+export const NODE_RESOURCE_LISTS: readonly (readonly [ResourceType, Exclude<keyof NodeResources, "warnings">])[] = [
   ["listener", "listeners"],
   ["cluster", "clusters"],
   ["route", "routes"],
@@ -52,6 +55,8 @@ export interface SharedResources {
   readonly index: MeshIndex;
   readonly options: ResolvedOptions;
   servicePorts(virtualServiceName: string): readonly ServicePort[];
+  /** What translating the service's ports left out (its provider router's routes and targets). */
+  serviceWarnings(virtualServiceName: string): readonly UnservableSpecWarning[];
   /** The virtual host of a service port as seen by clients that reach it on `domainPort`. */
   virtualHost(servicePort: ServicePort, domainPort: number): VirtualHost;
   egressCluster(ref: ClusterRef, clientTls: ClientPolicyTls | VirtualGatewayClientPolicyTls | undefined, proxyless: boolean): EgressClusterResult;
@@ -63,6 +68,7 @@ function mergeAcmMaterial(held: AcmMaterial, given: AcmMaterial | undefined): Ac
   return {
     certificates: { ...held.certificates, ...given?.certificates },
     certificateAuthorities: { ...held.certificateAuthorities, ...given?.certificateAuthorities },
+    problems: [...(held.problems ?? []), ...(given?.problems ?? [])],
   };
 }
 
@@ -78,7 +84,13 @@ export function createSharedResources(snapshot: MeshSnapshot, options: Translate
   const index = createMeshIndex(snapshot);
   // The ACM material meshplane's stand-ins hold for this mesh, beside any the caller passes.
   const resolved = resolveOptions(snapshot.tls ? { ...options, acm: mergeAcmMaterial(snapshot.tls, options.acm) } : options);
-  const ports = new Map<string, readonly ServicePort[]>();
+  const services = new Map<string, { ports: readonly ServicePort[]; warnings: readonly UnservableSpecWarning[] }>();
+  const service = (name: string) =>
+    memoised(services, name, () => {
+      builds.servicePorts++;
+      const warnings: UnservableSpecWarning[] = [];
+      return { ports: translateServicePorts(index, name, resolved.routes, warnings), warnings };
+    });
   const hosts = new Map<string, VirtualHost>();
   const clusters = new Map<string, EgressClusterResult>();
   const builds = { servicePorts: 0, virtualHosts: 0, egressClusters: 0 };
@@ -86,11 +98,8 @@ export function createSharedResources(snapshot: MeshSnapshot, options: Translate
     index,
     options: resolved,
     builds,
-    servicePorts: (name) =>
-      memoised(ports, name, () => {
-        builds.servicePorts++;
-        return translateServicePorts(index, name, resolved.routes);
-      }),
+    servicePorts: (name) => service(name).ports,
+    serviceWarnings: (name) => service(name).warnings,
     virtualHost: (servicePort, domainPort) =>
       memoised(hosts, `${servicePort.virtualServiceName}\u0000${servicePort.port}\u0000${domainPort}`, () => {
         builds.virtualHosts++;
@@ -120,6 +129,7 @@ export class NodeResourcesBuilder {
   readonly #routes = new Map<string, RouteConfiguration>();
   readonly #endpoints = new Map<string, ClusterLoadAssignment>();
   readonly secrets = new Map<string, Secret>();
+  readonly #warnings: UnservableSpecWarning[] = [];
 
   listener(listener: Listener): void {
     if (!this.#listeners.has(listener.name)) this.#listeners.set(listener.name, listener);
@@ -139,6 +149,9 @@ export class NodeResourcesBuilder {
   hasCluster(name: string): boolean {
     return this.#clusters.has(name);
   }
+  warn(warnings: Iterable<UnservableSpecWarning>): void {
+    this.#warnings.push(...warnings);
+  }
 
   build(): NodeResources {
     const sorted = <T>(map: Map<string, T>): T[] => [...map.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([, v]) => v);
@@ -148,6 +161,7 @@ export class NodeResourcesBuilder {
       routes: sorted(this.#routes),
       endpoints: sorted(this.#endpoints),
       secrets: sorted(this.secrets),
+      warnings: sortWarnings(this.#warnings),
     };
   }
 }

@@ -27,7 +27,7 @@ const unpackHcm = (any: Any | undefined): HttpConnectionManager | undefined => (
 const unpackTcpProxy = (any: Any | undefined): TcpProxy | undefined => (any ? anyUnpack(any, TcpProxySchema) : undefined);
 
 /** Secrets a transport socket expects over ADS (SDS from the unix-socket cluster is the user's business). */
-export function adsSecretNames(socket: TransportSocket | undefined): string[] {
+function adsSecretNames(socket: TransportSocket | undefined): string[] {
   const any = socket?.configType.case === "typedConfig" ? socket.configType.value : undefined;
   if (!any) return [];
   const common: CommonTlsContext | undefined =

@@ -11,6 +11,7 @@ import path from "node:path";
 import tls from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SecretSchema, TypeUrl } from "../../../functions/envoy/index.js";
+import type { UnservableSpecWarning } from "../../../functions/appmesh/index.js";
 import { awsCli, awsEnvironment } from "../../support/aws-cli.js";
 import { startTestControlPlane, type TestControlPlane } from "../../support/control-plane.js";
 import { MakeGatewayRouteSpec } from "../../support/fixtures.js";
@@ -202,7 +203,7 @@ describe("ACM certificates served to the mesh", { timeout: 180_000 }, () => {
     expect(await waitFor(async () => (await requestThroughGateway(client).catch(() => undefined))?.serial.toUpperCase() === newSerial, 30_000), gateway.output()).toBe(true);
   });
 
-  it("warns in the config dump of a listener naming an ACM certificate meshplane does not have", async () => {
+  it("warns in the config dump and the mesh lint of a listener naming an ACM certificate meshplane does not have, with its field", async () => {
     const missing = "arn:aws:acm:us-east-1:111122223333:certificate/00000000-0000-0000-0000-000000000000";
     await plane.client.send(
       new CreateVirtualGatewayCommand({
@@ -211,9 +212,18 @@ describe("ACM certificates served to the mesh", { timeout: 180_000 }, () => {
         spec: { listeners: [{ portMapping: { port: 8443, protocol: "http" }, tls: { mode: "STRICT", certificate: { acm: { certificateArn: missing } } } }] },
       }),
     );
-    const dump = (await (await plane.request("GET", `/v1/xds/config_dump?node=${encodeURIComponent(`mesh/${mesh}/virtualGateway/gw-missing`)}`)).json()) as { warnings?: string[] };
-    expect(dump.warnings).toEqual([`ACM certificate ${missing} does not exist in meshplane's ACM`]);
-    const healthy = (await (await plane.request("GET", `/v1/xds/config_dump?node=${encodeURIComponent(`mesh/${mesh}/virtualGateway/gw`)}`)).json()) as { warnings?: string[] };
-    expect(healthy.warnings).toBeUndefined();
+    const dump = (await (await plane.request("GET", `/v1/xds/config_dump?node=${encodeURIComponent(`mesh/${mesh}/virtualGateway/gw-missing`)}`)).json()) as { warnings: UnservableSpecWarning[] };
+    const expected = {
+      code: "AcmCertificateUnavailable",
+      resource: { kind: "virtualGateway", name: "gw-missing", arn: expect.stringContaining(`:mesh/${mesh}/virtualGateway/gw-missing`) },
+      field: "spec.listeners[0].tls.certificate.acm.certificateArn",
+      message: expect.stringContaining(`ACM certificate ${missing} does not exist in meshplane's ACM`),
+    };
+    expect(dump.warnings).toEqual([expected]);
+    const healthy = (await (await plane.request("GET", `/v1/xds/config_dump?node=${encodeURIComponent(`mesh/${mesh}/virtualGateway/gw`)}`)).json()) as { warnings: UnservableSpecWarning[] };
+    expect(healthy.warnings).toEqual([]);
+    // The same warning, in the one list of the mesh's lint.
+    const lint = (await (await plane.request("GET", `/v1/xds/lint?mesh=${mesh}`)).json()) as { warnings: UnservableSpecWarning[] };
+    expect(lint.warnings.filter((w) => w.code === "AcmCertificateUnavailable")).toEqual([expected]);
   });
 });
