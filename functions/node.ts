@@ -9,9 +9,11 @@ import { openStore } from "../db/open.js";
 import { createRetention } from "../db/retention.js";
 import type { Store } from "../db/store.js";
 import { createApiApp } from "./api/app.js";
-import { createAppMeshService, loadMeshSnapshot } from "./appmesh/index.js";
+import { createAppMeshService, createCommitWithRetry, loadMeshSnapshot } from "./appmesh/index.js";
 import { chooseKeyVault, createAwsApp, createAwsStandIns } from "./aws/index.js";
 import { checkSecureByDefault, createSecretBox } from "./auth/index.js";
+import { createPolicyService } from "./policies/index.js";
+import { checkEnvoyPatch } from "./xds/translate/index.js";
 import { startAuth, type ControlPlaneAuth } from "./auth/node-auth.js";
 import { createAdsAuthInterceptor } from "./auth/ads-interceptor.js";
 import { readTlsMaterial, watchTlsMaterial, type TlsFiles } from "./auth/tls.js";
@@ -85,9 +87,13 @@ export async function startControlPlane(config: ControlPlaneConfig, options: Sta
   const stopRetention = createRetention(store, config.retention).start();
   const localChanges = createLocalChangeFeed();
   const onCommit = (changes: Array<{ scope: string; revision: number }>) => changes.forEach((change) => localChanges.publish(change));
-  const service = createAppMeshService(store, { region: config.region, accountId: config.accountId, quotas: config.quotas, checkRegex: createRegexChecker(loadCore()), onCommit });
+  const checkRegex = createRegexChecker(loadCore());
+  // One write loop for App Mesh resources and policies: writers of one mesh queue on one lock.
+  const commit = createCommitWithRetry(store, { onCommit });
+  const service = createAppMeshService(store, { region: config.region, accountId: config.accountId, quotas: config.quotas, checkRegex, commit });
+  const policies = createPolicyService(store, { region: config.region, accountId: config.accountId, quotas: config.quotas, checkRegex, checkEnvoyPatch, commit });
   const auth = await startAuth({ config: config.auth, store, scope: { region: config.region, accountId: config.accountId } });
-  const app = createApiApp({ service, auth: { forOperation: auth.api.forOperation, routes: auth.routes } });
+  const app = createApiApp({ service, policies, auth: { forOperation: auth.api.forOperation, forPolicy: auth.api.forPolicy, routes: auth.routes } });
   // Cloud Map, ACM and ACM Private CA on the same port (POST / with X-Amz-Target), and /v1/endpoints.
   // Private keys (ACM, Private CA) are sealed with MESHPLANE_AUTH_SECRET_KEY; kept unsealed only when running open.
   const box = config.auth.secretKey ? await createSecretBox(config.auth.secretKey) : undefined;

@@ -20,3 +20,16 @@ export { acceptedUnservableSpecs } from "./spec-rules.js";
 export { acmReferencesOf, loadMeshSnapshot, toEndpointInstance } from "./snapshot-loader.js";
 export type { AcmReferences, SnapshotLoadOptions } from "./snapshot-loader.js";
 export type { MeshSnapshot, MeshTlsMaterial, EndpointInstance } from "./snapshot.js";
+
+// For meshplane's own resources (functions/policies), which share the write path, tags, cursors and errors.
+export { createCommitWithRetry } from "./commit-retry.js";
+export type { CommitWithRetry } from "./commit-retry.js";
+export { commitIdempotent, createIdempotency } from "./idempotency.js";
+export type { Idempotency } from "./idempotency.js";
+export { checkTagList, maxTagsPerResource } from "./tagging.js";
+export { decodeNextToken, encodeNextToken } from "./pagination.js";
+export { meshScope, toChangeEntry } from "./scopes.js";
+export { resourcePath } from "./arn.js";
+export { ATTACHMENT_REF_KIND, attachmentRef } from "./attachments.js";
+export { POLICY_KIND } from "./snapshot-loader.js";
+export type { StoredPolicy } from "./snapshot.js";

@@ -1,5 +1,5 @@
 // Builds the MeshSnapshot the xDS side translates: one consistent read of a mesh, rendered in the API's
-// Describe shapes, plus the Cloud Map instances its awsCloudMap virtual nodes discover.
+// Describe shapes, plus the Cloud Map instances its awsCloudMap virtual nodes discover and the mesh's policies.
 import type { EndpointRow, ResourceRow, Store } from "../../db/store.js";
 import { kindDescriptors, type ResourceKind } from "./kinds.js";
 import type { VirtualNodeData } from "./model/types.generated.js";
@@ -46,6 +46,9 @@ const addRow: { [Kind in Exclude<ResourceKind, "mesh">]: (snapshot: MeshSnapshot
   gatewayRoute: (snapshot, row) => snapshot.gatewayRoutes.push(toResourceData(kindDescriptors.gatewayRoute, row)),
 };
 
+/** The kind meshplane's policies are stored under (functions/policies writes them; translation reads them from here). */
+export const POLICY_KIND = "policy";
+
 const hasSnapshotList = (kind: string): kind is keyof typeof addRow => Object.hasOwn(addRow, kind);
 
 /** The mesh's snapshot at its current revision, or null when the mesh does not exist. */
@@ -63,8 +66,12 @@ export async function loadMeshSnapshot(store: Store, meshName: string, options: 
     virtualGateways: [],
     gatewayRoutes: [],
     endpoints: [],
+    policies: [],
   };
-  for (const row of rows) if (hasSnapshotList(row.kind)) addRow[row.kind](snapshot, row);
+  for (const row of rows) {
+    if (hasSnapshotList(row.kind)) addRow[row.kind](snapshot, row);
+    else if (row.kind === POLICY_KIND) snapshot.policies!.push({ name: row.name, uid: row.uid, arn: row.arn, version: row.version, document: row.spec });
+  }
   snapshot.endpoints = await loadDiscoveredEndpoints(store, snapshot.virtualNodes);
   const references = acmReferencesOf([...snapshot.virtualNodes, ...snapshot.virtualGateways].map((resource) => resource.spec));
   if (references.certificates.length + references.authorities.length > 0) {

@@ -11,6 +11,18 @@ import type {
   VirtualServiceData,
 } from "./model/types.generated.js";
 
+/**
+ * A meshplane policy of the mesh as stored: its `document` (targetRef and spec) passed the policy model's validation
+ * when it was written; functions/policies reads it.
+ */
+export interface StoredPolicy {
+  name: string;
+  uid: string;
+  arn: string;
+  version: number;
+  document: unknown;
+}
+
 /** One instance of a Cloud Map service (functions/aws/servicediscovery), as App Mesh's EDS reads it. */
 export interface EndpointInstance {
   /** The Cloud Map namespace, matched against `awsCloudMap.namespaceName` of a virtual node. */
@@ -64,4 +76,6 @@ export interface MeshSnapshot {
   endpoints: EndpointInstance[];
   /** Present when the mesh's TLS names ACM certificates or Private CAs (`acm` certificates and trusts). */
   tls?: MeshTlsMaterial;
+  /** meshplane's policies of the mesh (functions/policies), in creation order; absent means none. */
+  policies?: StoredPolicy[];
 }

@@ -10,7 +10,7 @@ import type { AuditLog } from "./audit.js";
 import type { ConsoleSessions } from "./console-sessions.js";
 import { authorize, forbidden, type TagSource } from "./authorizer.js";
 import { toAwsOperationTarget } from "./aws-operations.js";
-import { toOperationTarget, type ArnScope, type OperationInput, type OperationTarget } from "./operations.js";
+import { toOperationTarget, toPolicyTarget, type ArnScope, type OperationInput, type OperationTarget, type PolicyAction } from "./operations.js";
 import type { Principal, PrincipalDirectory } from "./principals.js";
 import { createRateLimiter, type RateLimits } from "./rate-limit.js";
 import type { SignableRequest } from "./sigv4.js";
@@ -79,6 +79,8 @@ export interface ApiAuth {
    * servicediscovery, acm, acm-pca). Refusals use those services' names: AccessDeniedException, ThrottlingException.
    */
   forAwsOperation(service: string, operation: string): MiddlewareHandler;
+  /** The same for one route of meshplane's policy API (`meshplane:PutPolicy`, …; functions/auth/operations.ts). */
+  forPolicy(action: PolicyAction): MiddlewareHandler;
   /** Authenticates and authorises one action on one resource for meshplane's own routes; an error response when refused. */
   checkAction(c: Context, action: string, resource: string): Promise<Response | null>;
   /** Authenticates a request for meshplane's own admin routes; returns the principal or an error response. */
@@ -167,17 +169,21 @@ export function createApiAuth(options: ApiAuthOptions): ApiAuth {
     return undefined;
   }
 
+  /** The guard of an App Mesh-style REST route (the App Mesh API, meshplane's policy API): `targetOf` reads its input. */
+  function restRoute(targetOf: (input: OperationInput) => OperationTarget): MiddlewareHandler {
+    return async (c, next) => {
+      const hasBody = c.req.method !== "GET" && c.req.method !== "DELETE" && c.req.method !== "HEAD";
+      const body = hasBody ? new Uint8Array(await c.req.arrayBuffer()) : undefined;
+      const input: OperationInput = { params: c.req.param() as Record<string, string>, query: c.req.query(), body: body ? parseJsonObject(body) : {} };
+      return guard(c, next, targetOf(input), body, appMeshStyle);
+    };
+  }
+
   return {
     enforcing: authenticator !== null,
 
-    forOperation(operation) {
-      return async (c, next) => {
-        const hasBody = c.req.method !== "GET" && c.req.method !== "DELETE" && c.req.method !== "HEAD";
-        const body = hasBody ? new Uint8Array(await c.req.arrayBuffer()) : undefined;
-        const input: OperationInput = { params: c.req.param() as Record<string, string>, query: c.req.query(), body: body ? parseJsonObject(body) : {} };
-        return guard(c, next, toOperationTarget(operation, input, options.scope), body, appMeshStyle);
-      };
-    },
+    forOperation: (operation) => restRoute((input) => toOperationTarget(operation, input, options.scope)),
+    forPolicy: (action) => restRoute((input) => toPolicyTarget(action, input, options.scope)),
 
     forAwsOperation(service, operation) {
       return async (c, next) => {

@@ -8,6 +8,7 @@ import type { MeshSnapshot } from "../../appmesh/snapshot.js";
 import type { RouteData, VirtualNodeData } from "../../appmesh/model/types.generated.js";
 import { tlsKey } from "./tls-key.js";
 import { hashString } from "./hash.js";
+import { backendReferences, createPolicyIndex, type AttachedPolicy } from "../../policies/index.js";
 import { NodeIdError, type Node, type NodeRequest, type XdsTranslation } from "./types.js";
 
 function parse(node: Node): AppMeshNodeIdentity {
@@ -38,7 +39,9 @@ export function appMeshTranslation(options?: TranslateOptions): XdsTranslation {
       // Envoys of different version bands receive different resources, so they must not share a cache entry.
       const version = envoyVersionOfNode(node);
       const band = isNewestBand(version) ? "" : `@envoy-${envoyBandKey(version)}`;
-      return { meshName: identity.meshName, key: `${identity.kind}/${identity.name}${band}` };
+      // A loadBalancing policy may prefer the caller's zone: Envoys of one node in different zones differ then.
+      const zone = node.locality?.zone ? `@zone-${node.locality.zone}` : "";
+      return { meshName: identity.meshName, key: `${identity.kind}/${identity.name}${band}${zone}` };
     },
     forSnapshot(snapshot) {
       const translator = createMeshTranslator(snapshot, options);
@@ -47,8 +50,9 @@ export function appMeshTranslation(options?: TranslateOptions): XdsTranslation {
         lint: () => (lint ??= lintMesh(snapshot, options)),
         translate(node, request) {
           const envoyVersion = envoyVersionOfNode(node);
-          if (!request.apiListeners || request.apiListeners.length === 0) return translator.translateNode(parse(node), { envoyVersion });
-          const resources: NodeResources = translator.translateNode(parse(node), { apiListeners: request.apiListeners, envoyVersion });
+          const zone = node.locality?.zone ? { zone: node.locality.zone } : {};
+          if (!request.apiListeners || request.apiListeners.length === 0) return translator.translateNode(parse(node), { envoyVersion, ...zone });
+          const resources: NodeResources = translator.translateNode(parse(node), { apiListeners: request.apiListeners, envoyVersion, ...zone });
           return { ...resources, endpoints: resources.endpoints.map(proxylessAssignment) };
         },
         exists: (node) => translator.nodeExists(parse(node)),
@@ -75,8 +79,9 @@ function routeTargets(spec: RouteSpecs): string[] {
 /**
  * What a virtual node's translation can read, summarised: the mesh, the node, and transitively each backend virtual
  * service, its provider (a node, or a router with its routes and their target nodes) and the registered endpoints of
- * every node reached. Equal fingerprints ⇒ equal translation, so the cache skips re-translating nodes a change
- * cannot affect. Virtual gateways (few, and reaching far) fingerprint the whole snapshot.
+ * every node reached; with the policies attached to each of those (and to the mesh), and the backends those policies
+ * send to. Equal fingerprints ⇒ equal translation, so the cache skips re-translating nodes a change cannot affect.
+ * Virtual gateways (few, and reaching far) fingerprint the whole snapshot.
  */
 function dependencyFingerprint(snapshot: MeshSnapshot): (node: Node, request: NodeRequest) => string {
   const nodes = new Map(snapshot.virtualNodes.map((vn) => [vn.virtualNodeName, vn]));
@@ -93,6 +98,14 @@ function dependencyFingerprint(snapshot: MeshSnapshot): (node: Node, request: No
   const whole = `${snapshot.revision}|${hashString(JSON.stringify(snapshot.endpoints))}|${tls}`;
   const serviceParts = new Map<string, string>();
   const nodeParts = new Map<string, string>();
+  const policies = createPolicyIndex(snapshot);
+  /** Policies attached to a place, with what their backends' translation reads; `visiting` breaks cycles of backends. */
+  const visiting = new Set<string>();
+  const policyParts = (attached: readonly AttachedPolicy[]): string[] =>
+    attached.flatMap((policy) => [
+      `p:${policy.name}=${policy.uid}@${policy.version}`,
+      ...backendReferences({ [policy.type]: policy.spec }).map((ref) => (ref.toKind === "virtualNode" ? nodePart(ref.toName) : servicePart(ref.toName))),
+    ]);
 
   const nodePart = (name: string): string => {
     const memo = nodeParts.get(name);
@@ -100,13 +113,19 @@ function dependencyFingerprint(snapshot: MeshSnapshot): (node: Node, request: No
     const vn: VirtualNodeData | undefined = nodes.get(name);
     const cloudMap = vn?.spec.serviceDiscovery?.awsCloudMap;
     const endpoints = cloudMap ? (endpointsByService.get(`${cloudMap.namespaceName}/${cloudMap.serviceName}`) ?? []).sort().join(",") : "";
-    const part = `n:${name}=${stamp(vn)}[${endpoints.length > 64 ? hashString(endpoints) : endpoints}]`;
+    if (visiting.has(`n:${name}`)) return `n:${name}`;
+    visiting.add(`n:${name}`);
+    const attached = policyParts(policies.attachedTo({ kind: "virtualNode", name }));
+    visiting.delete(`n:${name}`);
+    const part = `n:${name}=${stamp(vn)}[${endpoints.length > 64 ? hashString(endpoints) : endpoints}]${attached.length > 0 ? `{${hashString(attached.join(";"))}}` : ""}`;
     nodeParts.set(name, part);
     return part;
   };
   const servicePart = (name: string): string => {
     const memo = serviceParts.get(name);
     if (memo !== undefined) return memo;
+    if (visiting.has(`s:${name}`)) return `s:${name}`;
+    visiting.add(`s:${name}`);
     const vs = services.get(name);
     const parts = [`s:${name}=${stamp(vs)}`];
     const provider = vs?.spec.provider;
@@ -116,20 +135,24 @@ function dependencyFingerprint(snapshot: MeshSnapshot): (node: Node, request: No
       parts.push(`r:${routerName}=${stamp(routers.get(routerName))}`);
       const routes = [...(routesByRouter.get(routerName) ?? [])].sort((a, b) => (a.routeName < b.routeName ? -1 : 1));
       for (const route of routes) {
-        parts.push(`rt:${route.routeName}=${stamp(route)}`);
+        parts.push(`rt:${route.routeName}=${stamp(route)}`, ...policyParts(policies.attachedTo({ kind: "route", parentName: routerName, name: route.routeName })));
         for (const target of routeTargets(route.spec)) parts.push(nodePart(target));
       }
     }
+    visiting.delete(`s:${name}`);
     const part = hashString(parts.join(";"));
     serviceParts.set(name, part);
     return part;
   };
 
+  let meshPolicyParts: string[] | undefined;
+  const meshPolicies = (): string[] => (meshPolicyParts ??= policyParts(policies.attachedTo({ kind: "mesh", name: snapshot.mesh.meshName })));
+
   return (node, request) => {
     const identity = parse(node);
     if (identity.kind !== "virtualNode") return `gateway:${whole}`;
     const vn = nodes.get(identity.name);
-    const parts = [`mesh=${stamp(snapshot.mesh)}`, nodePart(identity.name), `api=${(request.apiListeners ?? []).join(",")}`, `tls=${tls}`];
+    const parts = [`mesh=${stamp(snapshot.mesh)}`, ...meshPolicies(), nodePart(identity.name), `api=${(request.apiListeners ?? []).join(",")}`, `tls=${tls}`];
     for (const backend of vn?.spec.backends ?? []) if (backend.virtualService) parts.push(servicePart(backend.virtualService.virtualServiceName));
     return hashString(parts.join("\n"));
   };

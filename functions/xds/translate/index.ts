@@ -25,6 +25,7 @@ import { createSharedResources, NodeResourcesBuilder, type NodeResources, type S
 import { translateVirtualGateway } from "./virtual-gateway.js";
 import { translateVirtualNode } from "./virtual-node.js";
 import { adaptToEnvoyVersion, type AdaptationMemo } from "./version-compat.js";
+import { applyEnvoyPatches } from "./policies/envoy-patch.js";
 
 export type { NodeResources, TranslateOptions } from "./translator.js";
 export type { UnservableSpecWarning } from "./warnings.js";
@@ -37,6 +38,8 @@ export interface NodeRequest {
   apiListeners?: readonly string[];
   /** The node's Envoy release; undefined (not an Envoy, or it did not say) ⇒ the newest form. */
   envoyVersion?: EnvoyVersion;
+  /** The zone the node's Envoy reports (node.locality.zone), for loadBalancing policies that prefer the caller's zone. */
+  zone?: string;
 }
 
 /** A translator bound to one snapshot; reuse it for every node of that (mesh, revision). */
@@ -68,7 +71,7 @@ export function createMeshTranslator(snapshot: MeshSnapshot, options?: Translate
     builds: shared.builds,
     nodeExists: (node) => existsIn(shared, node),
     translateNode(node, request = {}) {
-      const out = new NodeResourcesBuilder();
+      const out = new NodeResourcesBuilder(request.zone);
       if (!existsIn(shared, node)) return out.build();
       const apiListeners = [...new Set(request.apiListeners ?? [])].sort();
       if (apiListeners.length > 0) {
@@ -78,7 +81,10 @@ export function createMeshTranslator(snapshot: MeshSnapshot, options?: Translate
       } else {
         translateVirtualGateway(shared, shared.index.virtualGateways.get(node.name)!, out);
       }
-      return adaptToEnvoyVersion(out.build(), request.envoyVersion, adapted);
+      // Patches apply to an Envoy's own resources; a proxyless client gets none.
+      const patch = apiListeners.length > 0 ? undefined : shared.policies.index.atListener({ kind: node.kind, name: node.name }, "envoyPatch");
+      const built = patch ? applyEnvoyPatches(out.build(), patch.spec.patches) : out.build();
+      return adaptToEnvoyVersion(built, request.envoyVersion, adapted);
     },
   };
 }
@@ -104,3 +110,4 @@ export function translateApiListener(
 export { createSharedResources } from "./translator.js";
 export { adaptMessage, adaptToEnvoyVersion, missingFeatures } from "./version-compat.js";
 export { walkMessage, usedNames } from "./message-walk.js";
+export { checkEnvoyPatch } from "./policies/envoy-patch.js";

@@ -8,6 +8,7 @@ import type { Cluster, ClusterLoadAssignment, Listener, ResourceType, RouteConfi
 import { translateEgressCluster, type EgressClusterResult } from "./clusters.js";
 import { compareStrings, createMeshIndex, type MeshIndex } from "./mesh-index.js";
 import { translateServicePorts, type ClusterRef, type RouteOptions, type ServicePort } from "./service-routes.js";
+import { createPolicyTranslation, type PolicyTranslation } from "./policies/policy-translation.js";
 import type { AcmMaterial } from "./tls.js";
 import { sortWarnings, type UnservableSpecWarning } from "./warnings.js";
 
@@ -59,7 +60,10 @@ export interface SharedResources {
   serviceWarnings(virtualServiceName: string): readonly UnservableSpecWarning[];
   /** The virtual host of a service port as seen by clients that reach it on `domainPort`. */
   virtualHost(servicePort: ServicePort, domainPort: number): VirtualHost;
-  egressCluster(ref: ClusterRef, clientTls: ClientPolicyTls | VirtualGatewayClientPolicyTls | undefined, proxyless: boolean): EgressClusterResult;
+  /** `callerZone`: the zone the calling Envoy reports (node.locality.zone), for loadBalancing policies that prefer it. */
+  egressCluster(ref: ClusterRef, clientTls: ClientPolicyTls | VirtualGatewayClientPolicyTls | undefined, proxyless: boolean, callerZone?: string): EgressClusterResult;
+  /** meshplane's policies of the snapshot in Envoy's terms. */
+  readonly policies: PolicyTranslation;
   /** How many times each kind of shared piece was built (not fetched from the memo): for tests and benchmarks. */
   readonly builds: { servicePorts: number; virtualHosts: number; egressClusters: number };
 }
@@ -82,14 +86,16 @@ function memoised<V>(cache: Map<string, V>, key: string, build: () => V): V {
 
 export function createSharedResources(snapshot: MeshSnapshot, options: TranslateOptions = {}): SharedResources {
   const index = createMeshIndex(snapshot);
+  const policies = createPolicyTranslation(snapshot, index);
   // The ACM material meshplane's stand-ins hold for this mesh, beside any the caller passes.
   const resolved = resolveOptions(snapshot.tls ? { ...options, acm: mergeAcmMaterial(snapshot.tls, options.acm) } : options);
+  const routeOptions: RouteOptions = { ...resolved.routes, policies };
   const services = new Map<string, { ports: readonly ServicePort[]; warnings: readonly UnservableSpecWarning[] }>();
   const service = (name: string) =>
     memoised(services, name, () => {
       builds.servicePorts++;
       const warnings: UnservableSpecWarning[] = [];
-      return { ports: translateServicePorts(index, name, resolved.routes, warnings), warnings };
+      return { ports: translateServicePorts(index, name, routeOptions, warnings), warnings };
     });
   const hosts = new Map<string, VirtualHost>();
   const clusters = new Map<string, EgressClusterResult>();
@@ -105,11 +111,16 @@ export function createSharedResources(snapshot: MeshSnapshot, options: Translate
         builds.virtualHosts++;
         return translateServiceVirtualHost(servicePort.virtualServiceName, domainPort, servicePort.routes);
       }),
-    egressCluster: (ref, clientTls, proxyless) =>
-      memoised(clusters, `${ref.name}\u0000${proxyless}\u0000${clientTls ? JSON.stringify(clientTls) : ""}`, () => {
+    policies,
+    egressCluster: (ref, clientTls, proxyless, callerZone) => {
+      const loadBalancing = policies.loadBalancing(ref.node.virtualNodeName);
+      // Only a policy that prefers the caller's zone makes the cluster depend on who calls.
+      const zone = loadBalancing?.locality?.preferLocalZone ? callerZone : undefined;
+      return memoised(clusters, `${ref.name}\u0000${proxyless}\u0000${clientTls ? JSON.stringify(clientTls) : ""}\u0000${zone ?? ""}`, () => {
         builds.egressClusters++;
-        return translateEgressCluster(index, ref, { clientTls, acm: resolved.acm, proxyless });
-      }),
+        return translateEgressCluster(index, ref, { clientTls, acm: resolved.acm, proxyless, ...(loadBalancing ? { loadBalancing } : {}), ...(zone !== undefined ? { callerZone: zone } : {}) });
+      });
+    },
   };
 }
 
@@ -124,6 +135,13 @@ export function translateServiceVirtualHost(virtualServiceName: string, domainPo
 
 /** Collects one node's resources; duplicates by name keep the first; output sorted by name for stable hashing. */
 export class NodeResourcesBuilder {
+  /** The zone the node's Envoy reports (node.locality.zone); undefined when it names none. */
+  readonly zone: string | undefined;
+
+  constructor(zone?: string) {
+    this.zone = zone;
+  }
+
   readonly #listeners = new Map<string, Listener>();
   readonly #clusters = new Map<string, Cluster>();
   readonly #routes = new Map<string, RouteConfiguration>();

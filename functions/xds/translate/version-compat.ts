@@ -9,7 +9,8 @@ import { Cluster_DnsLookupFamily, type Cluster } from "../../../proto/gen/envoy/
 import { HeaderValueOption_HeaderAppendAction, type HeaderValueOption } from "../../../proto/gen/envoy/config/core/v3/base_pb.js";
 import { Http2ProtocolOptionsSchema } from "../../../proto/gen/envoy/config/core/v3/protocol_pb.js";
 import type { SubstitutionFormatString } from "../../../proto/gen/envoy/config/core/v3/substitution_format_string_pb.js";
-import type { HeaderMatcher, WeightedCluster } from "../../../proto/gen/envoy/config/route/v3/route_components_pb.js";
+import type { HeaderMatcher, Route, VirtualHost, WeightedCluster } from "../../../proto/gen/envoy/config/route/v3/route_components_pb.js";
+import type { JwtProvider } from "../../../proto/gen/envoy/extensions/filters/http/jwt_authn/v3/config_pb.js";
 import type { HttpConnectionManager } from "../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
 import type { CertificateValidationContext } from "../../../proto/gen/envoy/extensions/transport_sockets/tls/v3/common_pb.js";
 import { HttpProtocolOptionsSchema } from "../../../proto/gen/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js";
@@ -24,6 +25,7 @@ import {
   type EnvoyVersion,
 } from "../../envoy/index.js";
 import { HTTP_PROTOCOL_OPTIONS_KEY } from "./common.js";
+import { LOCAL_RATE_LIMIT_FILTER } from "./policies/http-filters.js";
 import { walkMessage } from "./message-walk.js";
 import { NODE_RESOURCE_LISTS, type NodeResources } from "./translator.js";
 
@@ -124,6 +126,16 @@ const adaptations: Record<EnvoyFeatureName, Adaptation> = {
     const weighted = is<WeightedCluster>(message, "envoy.config.route.v3.WeightedCluster");
     if (!weighted) return;
     weighted.totalWeight = weighted.clusters.reduce((sum, cluster) => sum + (cluster.weight ?? 0), 0);
+  },
+  httpLocalRateLimit(message) {
+    const manager = is<HttpConnectionManager>(message, "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager");
+    if (manager) manager.httpFilters = manager.httpFilters.filter((filter) => filter.name !== LOCAL_RATE_LIMIT_FILTER);
+    const scoped = is<Route>(message, "envoy.config.route.v3.Route") ?? is<VirtualHost>(message, "envoy.config.route.v3.VirtualHost");
+    if (scoped) delete scoped.typedPerFilterConfig[LOCAL_RATE_LIMIT_FILTER];
+  },
+  jwtClaimToHeaders(message) {
+    const provider = is<JwtProvider>(message, "envoy.extensions.filters.http.jwt_authn.v3.JwtProvider");
+    if (provider) provider.claimToHeaders = [];
   },
   regexEngineOptional(message) {
     const regex = is<RegexMatcher>(message, "envoy.type.matcher.v3.RegexMatcher");

@@ -32,7 +32,9 @@ import {
   INGRESS_PORT,
 } from "./names.js";
 import { translateHttpConnectionManager, translateTcpProxy } from "./network-filters.js";
-import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_TCP_IDLE_TIMEOUT_MS, type ServicePort } from "./service-routes.js";
+import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_TCP_IDLE_TIMEOUT_MS, type ClusterRef, type ServicePort } from "./service-routes.js";
+import { translateConnectionManagerPolicies } from "./policies/connection-manager.js";
+import { translateJwtAuthentication } from "./policies/jwt.js";
 import type { NodeResourcesBuilder, SharedResources } from "./translator.js";
 import { virtualNodeAcmWarnings } from "./acm-warnings.js";
 import { virtualNodeResource, warning, type UnservableSpecWarning } from "./warnings.js";
@@ -88,6 +90,8 @@ export function translateIngressListener(
   const accessLog = translateAccessLogs(node.spec.logging);
   const chains: FilterChain[] = [];
   const seenPorts = new Set<number>();
+  const policies = shared.policies.listener({ kind: "virtualNode", name: node.virtualNodeName });
+  const policyClusters: ClusterRef[] = [...policies.clusters];
   for (const listener of listeners) {
     const { port, protocol } = listener.portMapping;
     if (seenPorts.has(port)) continue;
@@ -97,14 +101,19 @@ export function translateIngressListener(
     out.cluster(translateIngressCluster(clusterName, listener, preference));
     let filter;
     if (isHttpFamily(protocol)) {
-      out.route(translateIngressRouteConfig(listener, clusterName));
-      filter = translateHttpConnectionManager(statPrefix, ingressRouteConfigName(protocol, port), accessLog);
+      const routeConfig = translateIngressRouteConfig(listener, clusterName);
+      for (const route of routeConfig.virtualHosts[0]!.routes) shared.policies.decorateListenerRoute(route, policies);
+      out.route(routeConfig);
+      const jwt = translateJwtAuthentication(shared.index, policies.jwt, [], policyClusters);
+      filter = translateHttpConnectionManager(statPrefix, ingressRouteConfigName(protocol, port), accessLog, translateConnectionManagerPolicies(shared.policies, policies, [routeConfig], jwt));
     } else {
       const idleMs = listenerTimeouts(listener).idleMs ?? DEFAULT_TCP_IDLE_TIMEOUT_MS;
       filter = translateTcpProxy(statPrefix, [{ cluster: clusterName, weight: 1 }], ms(idleMs), accessLog);
     }
     chains.push(...translateListenerFilterChains(`ingress_${protocol}_${port}`, port, [filter], listener.tls, shared.options.acm, out.secrets));
   }
+  const clientTls = node.spec.backendDefaults?.clientPolicy?.tls;
+  for (const ref of policyClusters) out.egressCluster(shared.egressCluster(ref, clientTls, false, out.zone));
   return create(ListenerSchema, {
     name: ingressListenerName(),
     address: listenerBindAddress(INGRESS_PORT, preference),
@@ -236,14 +245,16 @@ export function translateEgressListener(
   for (const [port, group] of groupEgressPorts(backendDestinations(shared, node), (left, kept) => out.warn([portConflict(node, left, kept)]))) {
     const members = group.members;
     for (const { servicePort, clientTls } of members) {
-      for (const ref of servicePort.clusters) out.egressCluster(shared.egressCluster(ref, clientTls, false));
+      for (const ref of servicePort.clusters) out.egressCluster(shared.egressCluster(ref, clientTls, false, out.zone));
     }
     if (isHttpFamily(group.protocol)) {
       const routeConfigName = egressRouteConfigName(group.protocol, port);
       const virtualHosts = members.map((m) => shared.virtualHost(m.servicePort, port));
       if (allowAll) virtualHosts.push(allowAllVirtualHost(mesh));
-      out.route(create(RouteConfigurationSchema, { name: routeConfigName, virtualHosts }));
-      chains.push(create(FilterChainSchema, { name: `egress_${group.protocol}_${port}`, filterChainMatch: { destinationPort: port }, filters: [translateHttpConnectionManager("egress", routeConfigName, accessLog)] }));
+      const routeConfig = create(RouteConfigurationSchema, { name: routeConfigName, virtualHosts });
+      out.route(routeConfig);
+      const manager = translateHttpConnectionManager("egress", routeConfigName, accessLog, translateConnectionManagerPolicies(shared.policies, undefined, [routeConfig]));
+      chains.push(create(FilterChainSchema, { name: `egress_${group.protocol}_${port}`, filterChainMatch: { destinationPort: port }, filters: [manager] }));
     } else {
       const servicePort = members[0]!.servicePort;
       if (servicePort.tcpTargets.length === 0) continue;
