@@ -1,5 +1,6 @@
 // Issue 6 acceptance, end to end with real processes and sockets on loopback: meshplane (`npm start`) ← AWS SDK
-// writes a mesh; the gateway (`npm run gateway`) takes its config over ADS; real HTTP backends receive the traffic.
+// writes a mesh; the gateway (`npm run gateway`; in the deno project `deno task gateway`) takes its config over
+// ADS; real HTTP backends receive the traffic.
 // The meshplane process, the virtual gateway and its gateway process are shared; every case creates its own
 // backends, virtual nodes, router and gateway route (its own path prefix), so no case depends on another's. The
 // suite runs against a single-process gateway and against `--workers 2` (one xDS stream fanned out to two
@@ -33,6 +34,7 @@ import {
   startBackend,
   parsePrometheus,
   sampleValue,
+  gatewayWorkerCounts,
   startGatewayProcess,
   waitFor,
   xdsPortOf,
@@ -65,7 +67,7 @@ async function startMeshWithGateway(appMesh: AppMeshClient, xdsPort: number, por
   return startGatewayProcess(["--node", `mesh/${mesh}/virtualGateway/gw`, "--xds", `127.0.0.1:${xdsPort}`, "--workers", String(workers)]);
 }
 
-describe.each([1, 2])("meshplane gateway, end to end (%i worker process(es))", (workers) => {
+describe.each(gatewayWorkerCounts())("meshplane gateway, end to end (%i worker process(es))", (workers) => {
   let dir: string;
   let meshplane: MeshplaneProcess;
   let appMesh: AppMeshClient;
@@ -282,7 +284,9 @@ describe.each([1, 2])("meshplane gateway, end to end (%i worker process(es))", (
   });
 });
 
-describe("meshplane gateway, end to end, while the control plane is away (2 workers)", () => {
+const outageWorkers = Math.max(...gatewayWorkerCounts());
+
+describe(`meshplane gateway, end to end, while the control plane is away (${outageWorkers} worker process(es))`, () => {
   let dir: string;
   let meshplane: MeshplaneProcess | undefined;
   let gateway: GatewayProcess;
@@ -304,7 +308,7 @@ describe("meshplane gateway, end to end, while the control plane is away (2 work
     const started = await startControlPlane(dir);
     meshplane = started.meshplane;
     let appMesh = createAppMeshClient(meshplane.url);
-    gateway = await startMeshWithGateway(appMesh, started.xdsPort, gatewayPort, 2);
+    gateway = await startMeshWithGateway(appMesh, started.xdsPort, gatewayPort, outageWorkers);
     backends = await Promise.all([startBackend("steady"), startBackend("later")]);
     await createLocalhostNodes(appMesh, mesh, backends.map((backend) => [backend.name, backend] as const));
     const service = await createRoutedService(appMesh, mesh, { service: "outage.local", gateway: "gw", prefix: "/", routes: { split: MakeWeightedRouteSpec([["steady", 100], ["later", 0]]) } });

@@ -1,7 +1,16 @@
 // The cache's translation seam wired to meshplane's App Mesh translator (functions/xds/translate).
 import { clone, create } from "@bufbuild/protobuf";
 import { LocalitySchema } from "../../../proto/gen/envoy/config/core/v3/base_pb.js";
-import { envoyBandKey, envoyVersionOfNode, isNewestBand, parseNodeId, type NodeIdentity as AppMeshNodeIdentity } from "../../envoy/index.js";
+import {
+  envoyBandKey,
+  envoyVersionOfNode,
+  isNewestBand,
+  parseNodeId,
+  xdsSubscriptionKey,
+  xdsSubscriptionOfNode,
+  type NodeIdentity as AppMeshNodeIdentity,
+  type XdsSubscription,
+} from "../../envoy/index.js";
 import { ClusterLoadAssignmentSchema, type ClusterLoadAssignment } from "../../envoy/index.js";
 import { createMeshTranslator, lintMesh, type NodeResources, type TranslateOptions, type UnservableSpecWarning } from "../translate/index.js";
 import type { MeshSnapshot } from "../../appmesh/snapshot.js";
@@ -15,6 +24,12 @@ function parse(node: Node): AppMeshNodeIdentity {
   const identity = parseNodeId(node.id);
   if ("error" in identity) throw new NodeIdError(identity.error);
   return identity;
+}
+
+function subscriptionOf(node: Node): XdsSubscription {
+  const subscription = xdsSubscriptionOfNode(node);
+  if ("error" in subscription) throw new NodeIdError(subscription.error);
+  return subscription;
 }
 
 // gRPC's xDS client rejects a ClusterLoadAssignment whose localities are unset ("endpoints[0].locality unset");
@@ -36,12 +51,12 @@ export function appMeshTranslation(options?: TranslateOptions): XdsTranslation {
   return {
     identify(node) {
       const identity = parse(node);
-      // Envoys of different version bands receive different resources, so they must not share a cache entry.
+      // Envoys of different version bands or subscriptions receive different resources: they must not share a cache entry.
       const version = envoyVersionOfNode(node);
       const band = isNewestBand(version) ? "" : `@envoy-${envoyBandKey(version)}`;
       // A loadBalancing policy may prefer the caller's zone: Envoys of one node in different zones differ then.
       const zone = node.locality?.zone ? `@zone-${node.locality.zone}` : "";
-      return { meshName: identity.meshName, key: `${identity.kind}/${identity.name}${band}${zone}` };
+      return { meshName: identity.meshName, key: `${identity.kind}/${identity.name}${band}${zone}${xdsSubscriptionKey(subscriptionOf(node))}` };
     },
     forSnapshot(snapshot) {
       const translator = createMeshTranslator(snapshot, options);
@@ -51,8 +66,9 @@ export function appMeshTranslation(options?: TranslateOptions): XdsTranslation {
         translate(node, request) {
           const envoyVersion = envoyVersionOfNode(node);
           const zone = node.locality?.zone ? { zone: node.locality.zone } : {};
-          if (!request.apiListeners || request.apiListeners.length === 0) return translator.translateNode(parse(node), { envoyVersion, ...zone });
-          const resources: NodeResources = translator.translateNode(parse(node), { apiListeners: request.apiListeners, envoyVersion, ...zone });
+          const xdsSubscription = subscriptionOf(node);
+          if (!request.apiListeners || request.apiListeners.length === 0) return translator.translateNode(parse(node), { envoyVersion, xdsSubscription, ...zone });
+          const resources: NodeResources = translator.translateNode(parse(node), { apiListeners: request.apiListeners, envoyVersion, xdsSubscription, ...zone });
           return { ...resources, endpoints: resources.endpoints.map(proxylessAssignment) };
         },
         exists: (node) => translator.nodeExists(parse(node)),

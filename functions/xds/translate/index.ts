@@ -18,8 +18,12 @@
 // - Envoy versions: pass the node's version (`envoyVersionOfNode(node)`, functions/envoy) as `envoyVersion`; the
 //   result then uses only fields that version understands (version-compat.ts). Nodes of one version band
 //   (`envoyBandKey`) receive identical resources; without a version the newest form is served.
+// - Subscriptions: pass the node's `xdsSubscriptionOfNode(node)` (functions/envoy) as `xdsSubscription`; a REST
+//   node's RDS, EDS and SDS references then name its REST config source instead of ADS (config-sources.ts). Nodes of
+//   one subscription (`xdsSubscriptionKey`) and band receive identical resources; without one, ADS.
 import type { MeshSnapshot } from "../../appmesh/snapshot.js";
-import type { EnvoyVersion, NodeIdentity } from "../../envoy/index.js";
+import type { EnvoyVersion, NodeIdentity, XdsSubscription } from "../../envoy/index.js";
+import { adaptToSubscription, type SubscriptionMemo } from "./config-sources.js";
 import { addApiListener } from "./proxyless-grpc.js";
 import { createSharedResources, NodeResourcesBuilder, type NodeResources, type SharedResources, type TranslateOptions } from "./translator.js";
 import { translateVirtualGateway } from "./virtual-gateway.js";
@@ -40,6 +44,8 @@ export interface NodeRequest {
   envoyVersion?: EnvoyVersion;
   /** The zone the node's Envoy reports (node.locality.zone), for loadBalancing policies that prefer the caller's zone. */
   zone?: string;
+  /** How the node subscribes; undefined ⇒ ADS. */
+  xdsSubscription?: XdsSubscription;
 }
 
 /** A translator bound to one snapshot; reuse it for every node of that (mesh, revision). */
@@ -66,6 +72,7 @@ function existsIn(shared: SharedResources, node: NodeIdentity): boolean {
 export function createMeshTranslator(snapshot: MeshSnapshot, options?: TranslateOptions): MeshTranslator {
   const shared = createSharedResources(snapshot, options);
   const adapted: AdaptationMemo = new Map();
+  const subscribed: SubscriptionMemo = new Map();
   return {
     snapshot,
     builds: shared.builds,
@@ -84,7 +91,7 @@ export function createMeshTranslator(snapshot: MeshSnapshot, options?: Translate
       // Patches apply to an Envoy's own resources; a proxyless client gets none.
       const patch = apiListeners.length > 0 ? undefined : shared.policies.index.atListener({ kind: node.kind, name: node.name }, "envoyPatch");
       const built = patch ? applyEnvoyPatches(out.build(), patch.spec.patches) : out.build();
-      return adaptToEnvoyVersion(built, request.envoyVersion, adapted);
+      return adaptToSubscription(adaptToEnvoyVersion(built, request.envoyVersion, adapted), request.xdsSubscription, subscribed);
     },
   };
 }
@@ -99,15 +106,16 @@ export function translateApiListener(
   snapshot: MeshSnapshot,
   node: NodeIdentity,
   listenerName: string,
-  options?: TranslateOptions & Pick<NodeRequest, "envoyVersion">,
+  options?: TranslateOptions & Pick<NodeRequest, "envoyVersion" | "xdsSubscription">,
 ): NodeResources | undefined {
   const shared = createSharedResources(snapshot, options);
   const out = new NodeResourcesBuilder();
-  return addApiListener(shared, node, listenerName, out) ? adaptToEnvoyVersion(out.build(), options?.envoyVersion) : undefined;
+  return addApiListener(shared, node, listenerName, out) ? adaptToSubscription(adaptToEnvoyVersion(out.build(), options?.envoyVersion), options?.xdsSubscription) : undefined;
 }
 
 // Internal callers (config dump, validator) use the pieces below; they are not part of the ADS contract.
 export { createSharedResources } from "./translator.js";
 export { adaptMessage, adaptToEnvoyVersion, missingFeatures } from "./version-compat.js";
+export { adaptToSubscription } from "./config-sources.js";
 export { walkMessage, usedNames } from "./message-walk.js";
 export { checkEnvoyPatch } from "./policies/envoy-patch.js";

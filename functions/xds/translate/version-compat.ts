@@ -19,7 +19,6 @@ import { StringMatcherSchema, type StringMatcher } from "../../../proto/gen/envo
 import {
   ENVOY_FEATURE_NAMES,
   envoyBandKey,
-  resourceSchemas,
   supports,
   type EnvoyFeatureName,
   type EnvoyVersion,
@@ -27,7 +26,8 @@ import {
 import { HTTP_PROTOCOL_OPTIONS_KEY } from "./common.js";
 import { LOCAL_RATE_LIMIT_FILTER } from "./policies/http-filters.js";
 import { walkMessage } from "./message-walk.js";
-import { NODE_RESOURCE_LISTS, type NodeResources } from "./translator.js";
+import type { NodeResources } from "./translator.js";
+import { rewriteResources, type ResourceCopies } from "./resource-copies.js";
 
 /** Rewrites one message (in place) into the form an Envoy without the feature understands; ignores other types. */
 type Adaptation = (message: ReflectMessage) => void;
@@ -158,7 +158,7 @@ export function adaptMessage<T extends Message>(schema: DescMessage, message: T,
 }
 
 /** Adapted copies by band, so nodes of one band keep sharing (and the cache keeps packing once) what they share. */
-export type AdaptationMemo = Map<string, WeakMap<Message, Message>>;
+export type AdaptationMemo = ResourceCopies;
 
 /**
  * One node's resources in the form its Envoy understands.
@@ -166,17 +166,5 @@ export type AdaptationMemo = Map<string, WeakMap<Message, Message>>;
  */
 export function adaptToEnvoyVersion(resources: NodeResources, version: EnvoyVersion | undefined, memo: AdaptationMemo = new Map()): NodeResources {
   if (missingFeatures(version).length === 0) return resources;
-  const key = envoyBandKey(version);
-  let copies = memo.get(key);
-  if (!copies) memo.set(key, (copies = new WeakMap()));
-  const adapted = { ...resources };
-  for (const [type, list] of NODE_RESOURCE_LISTS) {
-    const schema = resourceSchemas[type] as DescMessage;
-    adapted[list] = resources[list].map((message: Message) => {
-      let copy = copies.get(message);
-      if (!copy) copies.set(message, (copy = adaptMessage(schema, message, version)));
-      return copy;
-    }) as never;
-  }
-  return adapted;
+  return rewriteResources(resources, envoyBandKey(version), memo, (schema, message) => adaptMessage(schema, message, version));
 }
