@@ -1,6 +1,7 @@
 // The xDS snapshot cache: per mesh the latest MeshSnapshot and its translator; per node (of a watched mesh) the
 // packed resources and content versions per type. Store changes arrive through ChangeFeeds; a change of mesh M
-// re-translates only M's nodes (an endpoint-registry change only meshes that discover through it), and a node's
+// re-translates only M's nodes (a Cloud Map instance change only meshes that discover through Cloud Map, an ACM or
+// Private CA change only meshes whose TLS names ACM), and a node's
 // watchers hear about it only when one of its type versions changed. Runs on Node and on Workers (no node: imports).
 import type { DescMessage, Message } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
@@ -10,6 +11,7 @@ import { loadMeshSnapshot, type UnservableSpecWarning } from "../../appmesh/inde
 import type { MeshSnapshot } from "../../appmesh/snapshot.js";
 import { pushOrder, resourceSchemas, type ResourceType } from "../../envoy/index.js";
 import { hashBytes, hashString } from "./hash.js";
+import { tlsKey } from "./tls-key.js";
 import {
   MeshUnavailableError,
   NodeIdError,
@@ -124,7 +126,7 @@ interface NodeEntry {
 interface MeshEntry {
   readonly name: string;
   snapshot: MeshSnapshot | null;
-  /** Fingerprint of the snapshot's endpoints (the mesh revision does not move when only endpoints do). */
+  /** Fingerprint of the snapshot's endpoints and TLS material (the mesh revision does not move when only they do). */
   endpointsKey: string;
   translate: SnapshotTranslator | null;
   /** Highest revision any feed reported for this mesh. */
@@ -163,6 +165,7 @@ const emptyType: TypeResources = { version: hashString(""), resources: new Map()
 
 const now = (): number => performance.now();
 
+
 function resourceName(type: ResourceType, message: Message): string {
   const fields = message as unknown as { name?: string; clusterName?: string };
   return (type === "endpoint" ? fields.clusterName : fields.name) ?? "";
@@ -174,7 +177,6 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
   const meshes = new Map<string, MeshEntry>();
   /** Resources already packed: translation shares message objects between nodes, so each is packed once. */
   const packed = new WeakMap<Message, CachedResource>();
-  let endpointsRevision = -1;
   let accountRevision = -1;
   let closed = false;
 
@@ -204,12 +206,21 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
   }
 
   function endpointsKey(snapshot: MeshSnapshot | null): string {
-    return snapshot ? hashString(JSON.stringify(snapshot.endpoints)) : "";
+    return snapshot ? hashString(JSON.stringify(snapshot.endpoints) + tlsKey(snapshot)) : "";
   }
 
   function usesRegistry(mesh: MeshEntry): boolean {
     return mesh.snapshot?.virtualNodes.some((node) => node.spec.serviceDiscovery?.awsCloudMap !== undefined) ?? false;
   }
+
+  /** Whether the mesh's TLS names ACM certificates or Private CAs: their changes reach it through the `acm` scopes. */
+  function usesAcm(mesh: MeshEntry): boolean {
+    return mesh.snapshot?.tls !== undefined;
+  }
+
+  /** The scopes outside any mesh whose changes some meshes depend on, and which meshes. */
+  const externalScopes: Record<string, (mesh: MeshEntry) => boolean> = { endpoints: usesRegistry, acm: usesAcm, "acm-pca": usesAcm };
+  const externalRevisions = new Map<string, number>();
 
   function meshEntry(name: string): MeshEntry {
     let mesh = meshes.get(name);
@@ -372,14 +383,15 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
     }
     if (change.scope === RESYNC_SCOPE) {
       // The feed missed changes it cannot read back: everything held may be out of date.
-      endpointsRevision = -1;
+      externalRevisions.clear();
       accountRevision = -1;
       return Promise.all([...meshes.values()].map((mesh) => forceReread(mesh, changedAt))).then(() => undefined);
     }
-    if (change.scope === "endpoints") {
-      if (change.revision <= endpointsRevision) return Promise.resolve();
-      endpointsRevision = change.revision;
-      return Promise.all([...meshes.values()].filter(usesRegistry).map((mesh) => touch(mesh, changedAt))).then(() => undefined);
+    const dependents = externalScopes[change.scope];
+    if (dependents) {
+      if (change.revision <= (externalRevisions.get(change.scope) ?? -1)) return Promise.resolve();
+      externalRevisions.set(change.scope, change.revision);
+      return Promise.all([...meshes.values()].filter(dependents).map((mesh) => touch(mesh, changedAt))).then(() => undefined);
     }
     if (change.scope === "account") {
       if (change.revision <= accountRevision) return Promise.resolve();
@@ -411,9 +423,11 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
     if (options.revalidateOnFetch && !mesh.stale && !mesh.loading) {
       const scope = `mesh/${mesh.name}`;
       try {
-        const revisions = await options.store.getRevisions([scope, "endpoints"]);
-        if ((revisions[scope] ?? 0) !== (mesh.snapshot?.revision ?? 0) || (usesRegistry(mesh) && (revisions.endpoints ?? 0) !== endpointsRevision)) {
-          endpointsRevision = revisions.endpoints ?? endpointsRevision;
+        const external = Object.keys(externalScopes);
+        const revisions = await options.store.getRevisions([scope, ...external]);
+        const moved = external.filter((name) => externalScopes[name]!(mesh) && (revisions[name] ?? 0) !== (externalRevisions.get(name) ?? -1));
+        if ((revisions[scope] ?? 0) !== (mesh.snapshot?.revision ?? 0) || moved.length > 0) {
+          for (const name of external) externalRevisions.set(name, revisions[name] ?? 0);
           mesh.stale = true;
         }
       } catch (error) {

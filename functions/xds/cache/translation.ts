@@ -15,6 +15,7 @@ import { ClusterLoadAssignmentSchema, type ClusterLoadAssignment } from "../../e
 import { createMeshTranslator, lintMesh, type NodeResources, type TranslateOptions, type UnservableSpecWarning } from "../translate/index.js";
 import type { MeshSnapshot } from "../../appmesh/snapshot.js";
 import type { RouteData, VirtualNodeData } from "../../appmesh/model/types.generated.js";
+import { tlsKey } from "./tls-key.js";
 import { hashString } from "./hash.js";
 import { backendReferences, createPolicyIndex, type AttachedPolicy } from "../../policies/index.js";
 import { NodeIdError, type Node, type NodeRequest, type XdsTranslation } from "./types.js";
@@ -107,9 +108,10 @@ function dependencyFingerprint(snapshot: MeshSnapshot): (node: Node, request: No
   const endpointsByService = new Map<string, string[]>();
   for (const e of snapshot.endpoints) {
     const key = `${e.namespaceName}/${e.serviceName}`;
-    endpointsByService.set(key, [...(endpointsByService.get(key) ?? []), `${e.instanceId}|${e.address}|${e.port}|${e.health}|${JSON.stringify(e.attributes)}`]);
+    endpointsByService.set(key, [...(endpointsByService.get(key) ?? []), `${e.instanceId}|${e.address}|${e.ipv6 ?? ""}|${e.port}|${e.health}|${JSON.stringify(e.attributes)}`]);
   }
-  const whole = `${snapshot.revision}|${hashString(JSON.stringify(snapshot.endpoints))}`;
+  const tls = hashString(tlsKey(snapshot));
+  const whole = `${snapshot.revision}|${hashString(JSON.stringify(snapshot.endpoints))}|${tls}`;
   const serviceParts = new Map<string, string>();
   const nodeParts = new Map<string, string>();
   const policies = createPolicyIndex(snapshot);
@@ -166,7 +168,7 @@ function dependencyFingerprint(snapshot: MeshSnapshot): (node: Node, request: No
     const identity = parse(node);
     if (identity.kind !== "virtualNode") return `gateway:${whole}`;
     const vn = nodes.get(identity.name);
-    const parts = [`mesh=${stamp(snapshot.mesh)}`, ...meshPolicies(), nodePart(identity.name), `api=${(request.apiListeners ?? []).join(",")}`];
+    const parts = [`mesh=${stamp(snapshot.mesh)}`, ...meshPolicies(), nodePart(identity.name), `api=${(request.apiListeners ?? []).join(",")}`, `tls=${tls}`];
     for (const backend of vn?.spec.backends ?? []) if (backend.virtualService) parts.push(servicePart(backend.virtualService.virtualServiceName));
     return hashString(parts.join("\n"));
   };

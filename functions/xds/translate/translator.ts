@@ -38,7 +38,7 @@ export interface TranslateOptions {
    * before 2020-07-29, which App Mesh never migrated.
    */
   defaultRetryPolicy?: boolean;
-  /** PEM material for ACM certificate / CA ARNs referenced by listener TLS or client policies. */
+  /** PEM material for ACM certificate / CA ARNs referenced by listener TLS or client policies, beside the snapshot's own (`MeshSnapshot.tls`). */
   acm?: AcmMaterial;
 }
 
@@ -68,6 +68,14 @@ export interface SharedResources {
   readonly builds: { servicePorts: number; virtualHosts: number; egressClusters: number };
 }
 
+function mergeAcmMaterial(held: AcmMaterial, given: AcmMaterial | undefined): AcmMaterial {
+  return {
+    certificates: { ...held.certificates, ...given?.certificates },
+    certificateAuthorities: { ...held.certificateAuthorities, ...given?.certificateAuthorities },
+    problems: [...(held.problems ?? []), ...(given?.problems ?? [])],
+  };
+}
+
 function memoised<V>(cache: Map<string, V>, key: string, build: () => V): V {
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
@@ -79,7 +87,8 @@ function memoised<V>(cache: Map<string, V>, key: string, build: () => V): V {
 export function createSharedResources(snapshot: MeshSnapshot, options: TranslateOptions = {}): SharedResources {
   const index = createMeshIndex(snapshot);
   const policies = createPolicyTranslation(snapshot, index);
-  const resolved = resolveOptions(options);
+  // The ACM material meshplane's stand-ins hold for this mesh, beside any the caller passes.
+  const resolved = resolveOptions(snapshot.tls ? { ...options, acm: mergeAcmMaterial(snapshot.tls, options.acm) } : options);
   const routeOptions: RouteOptions = { ...resolved.routes, policies };
   const services = new Map<string, { ports: readonly ServicePort[]; warnings: readonly UnservableSpecWarning[] }>();
   const service = (name: string) =>

@@ -36,6 +36,7 @@ import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_TCP_IDLE_TIMEOUT_MS, type ClusterRe
 import { translateConnectionManagerPolicies } from "./policies/connection-manager.js";
 import { translateJwtAuthentication } from "./policies/jwt.js";
 import type { NodeResourcesBuilder, SharedResources } from "./translator.js";
+import { virtualNodeAcmWarnings } from "./acm-warnings.js";
 import { virtualNodeResource, warning, type UnservableSpecWarning } from "./warnings.js";
 
 const listenerTimeouts = (listener: AppMeshListener) => {
@@ -182,6 +183,7 @@ function portConflict(node: VirtualNodeData, left: EgressDestination, kept: Egre
  */
 export function virtualNodeWarnings(shared: SharedResources, node: VirtualNodeData): UnservableSpecWarning[] {
   const warnings = (node.spec.backends ?? []).flatMap((backend) => (backend.virtualService ? shared.serviceWarnings(backend.virtualService.virtualServiceName) : []));
+  warnings.push(...virtualNodeAcmWarnings(node, shared.options.acm));
   groupEgressPorts(backendDestinations(shared, node), (left, kept) => warnings.push(portConflict(node, left, kept)));
   return warnings;
 }
@@ -286,6 +288,7 @@ export function translateEgressListener(
 
 export function translateVirtualNode(shared: SharedResources, node: VirtualNodeData, out: NodeResourcesBuilder): void {
   const preference = effectiveIpPreference(shared.index, node);
+  out.warn(virtualNodeAcmWarnings(node, shared.options.acm));
   const ingress = translateIngressListener(shared, node, preference, out);
   if (ingress) out.listener(ingress);
   out.listener(translateEgressListener(shared, node, preference, out));
