@@ -10,6 +10,7 @@ import { listPolicies } from "./policy-api.js";
 import { CliFailure } from "./cli-error.js";
 import type { CliCommand } from "./command.js";
 import { connect } from "./connection.js";
+import type { CliIo } from "./io.js";
 import { listMeshNames, readCurrentState } from "./current-state.js";
 import { collectList, connectionOptions } from "./options.js";
 
@@ -69,7 +70,7 @@ export const exportCommand: CliCommand = {
             ...(resource.kind === "mesh" ? { arn: resource.arn } : {}),
           }));
           // Policies are meshplane's own: the meshplane format carries them; CloudFormation and the controller cannot.
-          const policies = (await Promise.all(meshes.map((mesh) => listPolicies(client, mesh)))).flat();
+          const policies = (await Promise.all(meshes.map((mesh) => readablePolicies(client, mesh, io)))).flat();
           if (policies.length > 0 && options.format !== "meshplane") {
             io.stderr.write(`notice: ${policies.length} meshplane ${policies.length === 1 ? "policy is" : "policies are"} not in the ${options.format} output (only --format meshplane carries policies)\n`);
           }
@@ -82,3 +83,17 @@ export const exportCommand: CliCommand = {
       });
   },
 };
+
+/**
+ * A mesh's policies, or none with a notice when the principal may not read them: App Mesh's managed policies grant
+ * `appmesh:*` only, and such a user's export of the App Mesh resources must still work.
+ */
+async function readablePolicies(client: Parameters<typeof listPolicies>[0], mesh: string, io: CliIo): Promise<Awaited<ReturnType<typeof listPolicies>>> {
+  try {
+    return await listPolicies(client, mesh);
+  } catch (error) {
+    if (!(CliFailure.is(error) && error.message.startsWith("ForbiddenException"))) throw error;
+    io.stderr.write(`notice: the policies of mesh ${mesh} are not exported (${error.message}); grant meshplane:ListPolicies and meshplane:GetPolicy to export them\n`);
+    return [];
+  }
+}

@@ -65,14 +65,15 @@ describe("meshplane CLI connection", () => {
   it("takes --endpoint over AWS_ENDPOINT_URL_APP_MESH, that over AWS_ENDPOINT_URL, and reads the config file's services section", async () => {
     const dead = "http://127.0.0.1:9";
     const env = credentials(testKeys.full);
-    const flag = await runMeshplane(["--endpoint", server.url, "export", "--mesh", "signed"], { endpoint: dead, env });
+    expect((await runMeshplane(["import", template("precedence")], { endpoint: server.url, env })).code).toBe(0);
+    const flag = await runMeshplane(["--endpoint", server.url, "export", "--mesh", "precedence"], { endpoint: dead, env });
     expect(flag.code).toBe(0);
-    const specific = await runMeshplane(["export", "--mesh", "signed"], { env: { ...env, AWS_ENDPOINT_URL_APP_MESH: server.url, AWS_ENDPOINT_URL: dead } });
+    const specific = await runMeshplane(["export", "--mesh", "precedence"], { env: { ...env, AWS_ENDPOINT_URL_APP_MESH: server.url, AWS_ENDPOINT_URL: dead } });
     expect(specific.code).toBe(0);
-    const general = await runMeshplane(["export", "--mesh", "signed"], { env: { ...env, AWS_ENDPOINT_URL: server.url } });
+    const general = await runMeshplane(["export", "--mesh", "precedence"], { env: { ...env, AWS_ENDPOINT_URL: server.url } });
     expect(general.code).toBe(0);
-    expect(JSON.parse(general.stdout).resources[0]).toMatchObject({ kind: "mesh", meshName: "signed" });
-    const config = await runMeshplane(["export", "--mesh", "signed"], { env: { ...env, AWS_CONFIG_FILE: servicesConfig() } });
+    expect(JSON.parse(general.stdout).resources[0]).toMatchObject({ kind: "mesh", meshName: "precedence" });
+    const config = await runMeshplane(["export", "--mesh", "precedence"], { env: { ...env, AWS_CONFIG_FILE: servicesConfig() } });
     expect(config.code).toBe(0);
   });
 
