@@ -3,11 +3,11 @@ import { clone, create } from "@bufbuild/protobuf";
 import { LocalitySchema } from "../../../proto/gen/envoy/config/core/v3/base_pb.js";
 import { envoyBandKey, envoyVersionOfNode, isNewestBand, parseNodeId, type NodeIdentity as AppMeshNodeIdentity } from "../../envoy/index.js";
 import { ClusterLoadAssignmentSchema, type ClusterLoadAssignment } from "../../envoy/index.js";
-import { createMeshTranslator, type NodeResources, type TranslateOptions } from "../translate/index.js";
+import { createMeshTranslator, createTranslationMemo, type NodeResources, type TranslateOptions, type TranslationMemo } from "../translate/index.js";
+import { createDependencyStamps } from "../translate/dependency-stamps.js";
 import type { MeshSnapshot } from "../../appmesh/snapshot.js";
-import type { RouteData, VirtualNodeData } from "../../appmesh/model/types.generated.js";
 import { hashString } from "./hash.js";
-import { NodeIdError, type Node, type NodeRequest, type XdsTranslation } from "./types.js";
+import { NodeIdError, type Node, type NodeRequest, type SnapshotTranslator, type XdsTranslation } from "./types.js";
 
 function parse(node: Node): AppMeshNodeIdentity {
   const identity = parseNodeId(node.id);
@@ -31,6 +31,7 @@ function proxylessAssignment(assignment: ClusterLoadAssignment): ClusterLoadAssi
 }
 
 export function appMeshTranslation(options?: TranslateOptions): XdsTranslation {
+  const memos = new WeakMap<SnapshotTranslator, TranslationMemo>();
   return {
     identify(node) {
       const identity = parse(node);
@@ -39,9 +40,11 @@ export function appMeshTranslation(options?: TranslateOptions): XdsTranslation {
       const band = isNewestBand(version) ? "" : `@envoy-${envoyBandKey(version)}`;
       return { meshName: identity.meshName, key: `${identity.kind}/${identity.name}${band}` };
     },
-    forSnapshot(snapshot) {
-      const translator = createMeshTranslator(snapshot, options);
-      return {
+    forSnapshot(snapshot, previous) {
+      // The memo of the mesh's earlier translators: pieces a change did not reach come back as the same objects.
+      const memo = (previous && memos.get(previous)) ?? createTranslationMemo();
+      const translator = createMeshTranslator(snapshot, options, memo);
+      const snapshotTranslator: SnapshotTranslator = {
         translate(node, request) {
           const envoyVersion = envoyVersionOfNode(node);
           if (!request.apiListeners || request.apiListeners.length === 0) return translator.translateNode(parse(node), { envoyVersion });
@@ -51,82 +54,26 @@ export function appMeshTranslation(options?: TranslateOptions): XdsTranslation {
         exists: (node) => translator.nodeExists(parse(node)),
         fingerprint: dependencyFingerprint(snapshot),
       };
+      memos.set(snapshotTranslator, memo);
+      return snapshotTranslator;
     },
   };
 }
 
 /**
- * A resource's identity and version as App Mesh tracks them: every update bumps `metadata.version` (the API's
- * contract), a delete and re-create changes `uid`; the status covers deletion in progress.
- */
-function stamp(resource: { metadata: { uid: string; version: number }; status: { status?: string } } | undefined): string {
-  return resource ? `${resource.metadata.uid}@${resource.metadata.version}/${resource.status.status ?? ""}` : "-";
-}
-
-type RouteSpecs = RouteData["spec"];
-function routeTargets(spec: RouteSpecs): string[] {
-  const actions = [spec.httpRoute?.action, spec.http2Route?.action, spec.grpcRoute?.action, spec.tcpRoute?.action];
-  return actions.flatMap((action) => action?.weightedTargets.map((target) => target.virtualNode) ?? []);
-}
-
-/**
- * What a virtual node's translation can read, summarised: the mesh, the node, and transitively each backend virtual
- * service, its provider (a node, or a router with its routes and their target nodes) and the registered endpoints of
- * every node reached. Equal fingerprints ⇒ equal translation, so the cache skips re-translating nodes a change
- * cannot affect. Virtual gateways (few, and reaching far) fingerprint the whole snapshot.
+ * What a virtual node's translation can read, summarised from the dependency stamps (translate/dependency-stamps.ts):
+ * the mesh, the node, and transitively each backend virtual service with its provider and targets. Equal
+ * fingerprints ⇒ equal translation, so the cache skips re-translating nodes a change cannot affect. Virtual gateways
+ * (few, and reaching far) fingerprint the whole snapshot.
  */
 function dependencyFingerprint(snapshot: MeshSnapshot): (node: Node, request: NodeRequest) => string {
+  const stamps = createDependencyStamps(snapshot);
   const nodes = new Map(snapshot.virtualNodes.map((vn) => [vn.virtualNodeName, vn]));
-  const services = new Map(snapshot.virtualServices.map((vs) => [vs.virtualServiceName, vs]));
-  const routers = new Map(snapshot.virtualRouters.map((vr) => [vr.virtualRouterName, vr]));
-  const routesByRouter = new Map<string, RouteData[]>();
-  for (const route of snapshot.routes) routesByRouter.set(route.virtualRouterName, [...(routesByRouter.get(route.virtualRouterName) ?? []), route]);
-  const endpointsByService = new Map<string, string[]>();
-  for (const e of snapshot.endpoints) {
-    const key = `${e.namespaceName}/${e.serviceName}`;
-    endpointsByService.set(key, [...(endpointsByService.get(key) ?? []), `${e.instanceId}|${e.address}|${e.port}|${e.health}|${JSON.stringify(e.attributes)}`]);
-  }
-  const whole = `${snapshot.revision}|${hashString(JSON.stringify(snapshot.endpoints))}`;
-  const serviceParts = new Map<string, string>();
-  const nodeParts = new Map<string, string>();
-
-  const nodePart = (name: string): string => {
-    const memo = nodeParts.get(name);
-    if (memo !== undefined) return memo;
-    const vn: VirtualNodeData | undefined = nodes.get(name);
-    const cloudMap = vn?.spec.serviceDiscovery?.awsCloudMap;
-    const endpoints = cloudMap ? (endpointsByService.get(`${cloudMap.namespaceName}/${cloudMap.serviceName}`) ?? []).sort().join(",") : "";
-    const part = `n:${name}=${stamp(vn)}[${endpoints.length > 64 ? hashString(endpoints) : endpoints}]`;
-    nodeParts.set(name, part);
-    return part;
-  };
-  const servicePart = (name: string): string => {
-    const memo = serviceParts.get(name);
-    if (memo !== undefined) return memo;
-    const vs = services.get(name);
-    const parts = [`s:${name}=${stamp(vs)}`];
-    const provider = vs?.spec.provider;
-    if (provider?.virtualNode) parts.push(nodePart(provider.virtualNode.virtualNodeName));
-    if (provider?.virtualRouter) {
-      const routerName = provider.virtualRouter.virtualRouterName;
-      parts.push(`r:${routerName}=${stamp(routers.get(routerName))}`);
-      const routes = [...(routesByRouter.get(routerName) ?? [])].sort((a, b) => (a.routeName < b.routeName ? -1 : 1));
-      for (const route of routes) {
-        parts.push(`rt:${route.routeName}=${stamp(route)}`);
-        for (const target of routeTargets(route.spec)) parts.push(nodePart(target));
-      }
-    }
-    const part = hashString(parts.join(";"));
-    serviceParts.set(name, part);
-    return part;
-  };
-
   return (node, request) => {
     const identity = parse(node);
-    if (identity.kind !== "virtualNode") return `gateway:${whole}`;
-    const vn = nodes.get(identity.name);
-    const parts = [`mesh=${stamp(snapshot.mesh)}`, nodePart(identity.name), `api=${(request.apiListeners ?? []).join(",")}`];
-    for (const backend of vn?.spec.backends ?? []) if (backend.virtualService) parts.push(servicePart(backend.virtualService.virtualServiceName));
+    if (identity.kind !== "virtualNode") return `gateway:${stamps.whole}`;
+    const parts = [stamps.mesh, stamps.node(identity.name), `api=${(request.apiListeners ?? []).join(",")}`];
+    for (const backend of nodes.get(identity.name)?.spec.backends ?? []) if (backend.virtualService) parts.push(stamps.service(backend.virtualService.virtualServiceName));
     return hashString(parts.join("\n"));
   };
 }

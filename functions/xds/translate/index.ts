@@ -21,12 +21,20 @@
 import type { MeshSnapshot } from "../../appmesh/snapshot.js";
 import type { EnvoyVersion, NodeIdentity } from "../../envoy/index.js";
 import { addApiListener } from "./proxyless-grpc.js";
-import { createSharedResources, NodeResourcesBuilder, type NodeResources, type SharedResources, type TranslateOptions } from "./translator.js";
+import {
+  createSharedResources,
+  NodeResourcesBuilder,
+  type NodeResources,
+  type SharedResources,
+  type TranslateOptions,
+  type TranslationMemo,
+} from "./translator.js";
 import { translateVirtualGateway } from "./virtual-gateway.js";
 import { translateVirtualNode } from "./virtual-node.js";
-import { adaptToEnvoyVersion, type AdaptationMemo } from "./version-compat.js";
+import { adaptToEnvoyVersion } from "./version-compat.js";
 
-export type { NodeResources, TranslateOptions } from "./translator.js";
+export type { NodeResources, TranslateOptions, TranslationMemo } from "./translator.js";
+export { createTranslationMemo } from "./translator.js";
 export type { AcmMaterial } from "./tls.js";
 export type { NodeIdentity } from "../../envoy/index.js";
 
@@ -58,9 +66,9 @@ function existsIn(shared: SharedResources, node: NodeIdentity): boolean {
  * const resources = translator.translateNode({ meshName: "app", kind: "virtualNode", name: "serviceA" });
  * resources.listeners.map((l) => l.name); // ["lds_egress_0.0.0.0_15001", "lds_ingress_0.0.0.0_15000"]
  */
-export function createMeshTranslator(snapshot: MeshSnapshot, options?: TranslateOptions): MeshTranslator {
-  const shared = createSharedResources(snapshot, options);
-  const adapted: AdaptationMemo = new Map();
+export function createMeshTranslator(snapshot: MeshSnapshot, options?: TranslateOptions, memo?: TranslationMemo): MeshTranslator {
+  const shared = createSharedResources(snapshot, options, memo);
+  const adapted = shared.memo.adapted;
   return {
     snapshot,
     builds: shared.builds,

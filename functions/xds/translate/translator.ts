@@ -1,11 +1,17 @@
 // The per-snapshot translator: resources that many nodes share (a service's routes and virtual hosts, the egress
-// cluster of a target) are built once per (mesh, revision) and reused by every node's translation.
+// cluster of a target, a route configuration of the same virtual hosts) are built once per (mesh, revision) and reused
+// by every node's translation; with a TranslationMemo they are also kept for later snapshots while what they are built
+// from does not change, so a change re-builds only what it reaches.
 import { create } from "@bufbuild/protobuf";
 import type { MeshSnapshot } from "../../appmesh/snapshot.js";
 import type { ClientPolicyTls, VirtualGatewayClientPolicyTls } from "../../appmesh/model/types.generated.js";
 import { VirtualHostSchema, type Route, type VirtualHost } from "../../../proto/gen/envoy/config/route/v3/route_components_pb.js";
 import type { Cluster, ClusterLoadAssignment, Listener, ResourceType, RouteConfiguration, Secret } from "../../envoy/index.js";
-import { translateEgressCluster, type EgressClusterResult } from "./clusters.js";
+import { RouteConfigurationSchema } from "../../../proto/gen/envoy/config/route/v3/route_pb.js";
+import { translateEgressCluster, translatePassthroughCluster, type EgressClusterResult } from "./clusters.js";
+import { createDependencyStamps, type DependencyStamps } from "./dependency-stamps.js";
+import { objectId, StampedPieces } from "./translation-memo.js";
+import type { AdaptationMemo } from "./version-compat.js";
 import { compareStrings, createMeshIndex, type MeshIndex } from "./mesh-index.js";
 import { translateServicePorts, type ClusterRef, type RouteOptions, type ServicePort } from "./service-routes.js";
 import type { AcmMaterial } from "./tls.js";
@@ -47,52 +53,97 @@ export function resolveOptions(options: TranslateOptions = {}): ResolvedOptions 
   return { routes: { defaultRetryPolicy: options.defaultRetryPolicy ?? true }, acm: options.acm ?? {} };
 }
 
+/**
+ * The pieces a translator keeps between the snapshots of one mesh (translation-memo.ts): pass the same memo to the
+ * translator of each new snapshot, and pieces whose inputs did not change come back as the same objects.
+ */
+export interface TranslationMemo {
+  readonly servicePorts: StampedPieces<readonly ServicePort[]>;
+  readonly virtualHosts: StampedPieces<VirtualHost>;
+  readonly egressClusters: StampedPieces<EgressClusterResult>;
+  readonly routeConfigurations: StampedPieces<RouteConfiguration>;
+  readonly passthroughClusters: StampedPieces<Cluster>;
+  /** A virtual node's ingress listener with what it names (its cluster, route configuration, secrets). */
+  readonly ingressParts: StampedPieces<NodePart>;
+  readonly egressListeners: StampedPieces<Listener>;
+  readonly adapted: AdaptationMemo;
+}
+
+/** Resources one builder collected, with the listener they came with, to be added again to another node's builder. */
+export interface NodePart {
+  listener: Listener | undefined;
+  resources: NodeResources;
+}
+
+export function createTranslationMemo(): TranslationMemo {
+  return {
+    servicePorts: new StampedPieces(),
+    virtualHosts: new StampedPieces(),
+    egressClusters: new StampedPieces(),
+    routeConfigurations: new StampedPieces(),
+    passthroughClusters: new StampedPieces(),
+    ingressParts: new StampedPieces(),
+    egressListeners: new StampedPieces(),
+    adapted: new Map(),
+  };
+}
+
 /** Memoised shared pieces of one snapshot. Values are shared between nodes: callers must not mutate them. */
 export interface SharedResources {
   readonly index: MeshIndex;
   readonly options: ResolvedOptions;
+  readonly stamps: DependencyStamps;
+  readonly memo: TranslationMemo;
   servicePorts(virtualServiceName: string): readonly ServicePort[];
   /** The virtual host of a service port as seen by clients that reach it on `domainPort`. */
   virtualHost(servicePort: ServicePort, domainPort: number): VirtualHost;
   egressCluster(ref: ClusterRef, clientTls: ClientPolicyTls | VirtualGatewayClientPolicyTls | undefined, proxyless: boolean): EgressClusterResult;
+  /** A route configuration of these very virtual hosts: every client with the same ones shares one object. */
+  routeConfiguration(name: string, virtualHosts: readonly VirtualHost[]): RouteConfiguration;
+  /** An ORIGINAL_DST passthrough cluster (`amazonaws`, `mesh-allow-all`), one object per name. */
+  passthroughCluster(name: string): Cluster;
   /** How many times each kind of shared piece was built (not fetched from the memo): for tests and benchmarks. */
   readonly builds: { servicePorts: number; virtualHosts: number; egressClusters: number };
 }
 
-function memoised<V>(cache: Map<string, V>, key: string, build: () => V): V {
-  const hit = cache.get(key);
-  if (hit !== undefined) return hit;
-  const value = build();
-  cache.set(key, value);
-  return value;
-}
-
-export function createSharedResources(snapshot: MeshSnapshot, options: TranslateOptions = {}): SharedResources {
+/**
+ * The shared pieces of one snapshot. With a `memo` carried over from the mesh's previous snapshots, pieces whose
+ * stamps did not move are the previous objects; without one, everything is built for this snapshot alone.
+ */
+export function createSharedResources(snapshot: MeshSnapshot, options: TranslateOptions = {}, memo: TranslationMemo = createTranslationMemo()): SharedResources {
   const index = createMeshIndex(snapshot);
   const resolved = resolveOptions(options);
-  const ports = new Map<string, readonly ServicePort[]>();
-  const hosts = new Map<string, VirtualHost>();
-  const clusters = new Map<string, EgressClusterResult>();
+  const stamps = createDependencyStamps(snapshot);
+  for (const pieces of [memo.servicePorts, memo.virtualHosts, memo.egressClusters, memo.routeConfigurations, memo.passthroughClusters, memo.ingressParts, memo.egressListeners]) {
+    pieces.nextGeneration();
+  }
   const builds = { servicePorts: 0, virtualHosts: 0, egressClusters: 0 };
   return {
     index,
     options: resolved,
+    stamps,
+    memo,
     builds,
     servicePorts: (name) =>
-      memoised(ports, name, () => {
+      memo.servicePorts.get(name, `${stamps.mesh};${stamps.service(name)}`, () => {
         builds.servicePorts++;
         return translateServicePorts(index, name, resolved.routes);
       }),
     virtualHost: (servicePort, domainPort) =>
-      memoised(hosts, `${servicePort.virtualServiceName}\u0000${servicePort.port}\u0000${domainPort}`, () => {
+      memo.virtualHosts.get(`${servicePort.virtualServiceName}\u0000${servicePort.port}\u0000${domainPort}`, String(objectId(servicePort)), () => {
         builds.virtualHosts++;
         return translateServiceVirtualHost(servicePort.virtualServiceName, domainPort, servicePort.routes);
       }),
     egressCluster: (ref, clientTls, proxyless) =>
-      memoised(clusters, `${ref.name}\u0000${proxyless}\u0000${clientTls ? JSON.stringify(clientTls) : ""}`, () => {
+      memo.egressClusters.get(`${ref.name}\u0000${proxyless}\u0000${clientTls ? JSON.stringify(clientTls) : ""}`, `${stamps.mesh};${stamps.node(ref.node.virtualNodeName)}`, () => {
         builds.egressClusters++;
         return translateEgressCluster(index, ref, { clientTls, acm: resolved.acm, proxyless });
       }),
+    routeConfiguration: (name, virtualHosts) =>
+      memo.routeConfigurations.get(`${name}\u0000${virtualHosts.map(objectId).join(",")}`, "", () =>
+        create(RouteConfigurationSchema, { name, virtualHosts: [...virtualHosts] }),
+      ),
+    passthroughCluster: (name) => memo.passthroughClusters.get(name, "", () => translatePassthroughCluster(name)),
   };
 }
 
@@ -130,6 +181,14 @@ export class NodeResourcesBuilder {
   }
   hasCluster(name: string): boolean {
     return this.#clusters.has(name);
+  }
+  /** Adds what another builder collected (a memoised NodePart). */
+  add(resources: NodeResources): void {
+    resources.listeners.forEach((listener) => this.listener(listener));
+    resources.clusters.forEach((cluster) => this.cluster(cluster));
+    resources.routes.forEach((route) => this.route(route));
+    for (const assignment of resources.endpoints) if (!this.#endpoints.has(assignment.clusterName)) this.#endpoints.set(assignment.clusterName, assignment);
+    for (const secret of resources.secrets) if (!this.secrets.has(secret.name)) this.secrets.set(secret.name, secret);
   }
 
   build(): NodeResources {

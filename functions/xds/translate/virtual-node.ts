@@ -16,7 +16,7 @@ import { RouteSchema, VirtualHostSchema, type VirtualHost } from "../../../proto
 import { TrafficDirection } from "../../../proto/gen/envoy/config/core/v3/base_pb.js";
 import type { AccessLog } from "../../../proto/gen/envoy/config/accesslog/v3/accesslog_pb.js";
 import { translateAccessLogs } from "./access-log.js";
-import { translateAllowAllCluster, translateAmazonAwsCluster, translateIngressCluster } from "./clusters.js";
+import { translateIngressCluster } from "./clusters.js";
 import { aggregateStatsMetadata, appMeshDurationMs, listenerBindAddress, ms } from "./common.js";
 import { translateListenerFilterChains, translateListenerFilters } from "./listeners.js";
 import { compareStrings, effectiveIpPreference, isHttpFamily } from "./mesh-index.js";
@@ -33,7 +33,7 @@ import {
 } from "./names.js";
 import { translateHttpConnectionManager, translateTcpProxy } from "./network-filters.js";
 import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_TCP_IDLE_TIMEOUT_MS, type ServicePort } from "./service-routes.js";
-import type { NodeResourcesBuilder, SharedResources } from "./translator.js";
+import { NodeResourcesBuilder, type SharedResources } from "./translator.js";
 
 const listenerTimeouts = (listener: AppMeshListener) => {
   const t = listener.timeout;
@@ -189,9 +189,16 @@ function allowAllVirtualHost(mesh: string): VirtualHost {
   });
 }
 
+/** What one egress chain is made of; equal chains ⇒ equal listeners, whichever node they belong to. */
+type EgressChain =
+  | { kind: "http"; port: number; protocol: PortProtocol; routeConfigName: string }
+  | { kind: "tcp"; port: number; servicePort: ServicePort };
+
 /**
  * `lds_egress_0.0.0.0_15001`. DROP_ALL has no catch-all, so Envoy closes unmatched connections; ALLOW_ALL passes
  * them through via `default_filter_chain`, and HTTP to unknown hosts on a backend's port through `mesh_allow_all`.
+ * The clusters and route configurations go to `out`; the listener itself is shared by every node whose chains,
+ * logging and IP preference are the same (it names route configurations, it does not contain them).
  */
 export function translateEgressListener(
   shared: SharedResources,
@@ -200,10 +207,8 @@ export function translateEgressListener(
   out: NodeResourcesBuilder,
 ): Listener {
   const mesh = shared.index.meshName;
-  const accessLog = translateAccessLogs(node.spec.logging);
   const allowAll = shared.index.snapshot.mesh.spec.egressFilter?.type === "ALLOW_ALL";
-  const chains: FilterChain[] = [];
-  const claimed = new Set<number>();
+  const chains: EgressChain[] = [];
   for (const [port, group] of groupEgressPorts(backendDestinations(shared, node))) {
     const members = isHttpFamily(group.protocol) ? group.members : group.members.slice(0, 1);
     for (const { servicePort, clientTls } of members) {
@@ -212,25 +217,45 @@ export function translateEgressListener(
     if (isHttpFamily(group.protocol)) {
       const routeConfigName = egressRouteConfigName(group.protocol, port);
       const virtualHosts = members.map((m) => shared.virtualHost(m.servicePort, port));
-      if (allowAll) virtualHosts.push(allowAllVirtualHost(mesh));
-      out.route(create(RouteConfigurationSchema, { name: routeConfigName, virtualHosts }));
-      chains.push(create(FilterChainSchema, { name: `egress_${group.protocol}_${port}`, filterChainMatch: { destinationPort: port }, filters: [translateHttpConnectionManager("egress", routeConfigName, accessLog)] }));
+      if (allowAll) virtualHosts.push(shared.memo.virtualHosts.get(`${mesh}\u0000mesh_allow_all`, "", () => allowAllVirtualHost(mesh)));
+      out.route(shared.routeConfiguration(routeConfigName, virtualHosts));
+      chains.push({ kind: "http", port, protocol: group.protocol, routeConfigName });
     } else {
       const servicePort = members[0]!.servicePort;
       if (servicePort.tcpTargets.length === 0) continue;
-      chains.push(
-        create(FilterChainSchema, {
-          name: `egress_tcp_${port}`,
-          filterChainMatch: { destinationPort: port },
-          filters: [translateTcpProxy("egress", servicePort.tcpTargets, ms(servicePort.tcpIdleTimeoutMs), accessLog)],
-        }),
-      );
+      chains.push({ kind: "tcp", port, servicePort });
     }
-    claimed.add(port);
   }
-  chains.push(...egressPassthroughChains(mesh, allowAll, claimed, accessLog));
-  out.cluster(translateAmazonAwsCluster(mesh));
-  if (allowAll) out.cluster(translateAllowAllCluster(mesh));
+  out.cluster(shared.passthroughCluster(amazonAwsClusterName(mesh)));
+  if (allowAll) out.cluster(shared.passthroughCluster(allowAllClusterName(mesh)));
+  const signature = [
+    mesh,
+    allowAll,
+    preference ?? "",
+    JSON.stringify(node.spec.logging ?? null),
+    ...chains.map((chain) =>
+      chain.kind === "http" ? `h${chain.port}/${chain.protocol}` : `t${chain.port}/${chain.servicePort.tcpIdleTimeoutMs}/${JSON.stringify(chain.servicePort.tcpTargets)}`,
+    ),
+  ].join("\u0000");
+  return shared.memo.egressListeners.get(signature, "", () => buildEgressListener(mesh, node, preference, allowAll, chains));
+}
+
+function buildEgressListener(mesh: string, node: VirtualNodeData, preference: IpPreference | undefined, allowAll: boolean, egressChains: readonly EgressChain[]): Listener {
+  const accessLog = translateAccessLogs(node.spec.logging);
+  const chains: FilterChain[] = egressChains.map((chain) =>
+    chain.kind === "http"
+      ? create(FilterChainSchema, {
+          name: `egress_${chain.protocol}_${chain.port}`,
+          filterChainMatch: { destinationPort: chain.port },
+          filters: [translateHttpConnectionManager("egress", chain.routeConfigName, accessLog)],
+        })
+      : create(FilterChainSchema, {
+          name: `egress_tcp_${chain.port}`,
+          filterChainMatch: { destinationPort: chain.port },
+          filters: [translateTcpProxy("egress", chain.servicePort.tcpTargets, ms(chain.servicePort.tcpIdleTimeoutMs), accessLog)],
+        }),
+  );
+  chains.push(...egressPassthroughChains(mesh, allowAll, new Set(egressChains.map((chain) => chain.port)), accessLog));
   return create(ListenerSchema, {
     name: egressListenerName(),
     address: listenerBindAddress(EGRESS_PORT, preference),
@@ -248,7 +273,13 @@ export function translateEgressListener(
 
 export function translateVirtualNode(shared: SharedResources, node: VirtualNodeData, out: NodeResourcesBuilder): void {
   const preference = effectiveIpPreference(shared.index, node);
-  const ingress = translateIngressListener(shared, node, preference, out);
-  if (ingress) out.listener(ingress);
+  // The ingress side depends on the node and the mesh only: kept between snapshots while neither changes.
+  const ingress = shared.memo.ingressParts.get(node.virtualNodeName, `${shared.stamps.mesh};${shared.stamps.node(node.virtualNodeName)}`, () => {
+    const part = new NodeResourcesBuilder();
+    const listener = translateIngressListener(shared, node, preference, part);
+    return { listener, resources: part.build() };
+  });
+  out.add(ingress.resources);
+  if (ingress.listener) out.listener(ingress.listener);
   out.listener(translateEgressListener(shared, node, preference, out));
 }
