@@ -90,6 +90,19 @@ export function createStoreQueries(dialect: StoreDialect): StoreQueries {
       return { revision: revisionRows[0]?.revision ?? 0, rows };
     },
 
+    async readMeshChanges(meshName, afterRevision, limit) {
+      const scope = `mesh/${meshName}`;
+      const changed = and(eq(changeLog.scope, scope), gt(changeLog.revision, afterRevision));
+      // Row values name the changed resources; the unique key (kind, mesh, parent, name) finds each row.
+      const named = sql`(${resources.kind}, ${resources.parentName}, ${resources.name}) in (select ${changeLog.kind}, ${changeLog.parentName}, ${changeLog.name} from ${changeLog} where ${changed})`;
+      const [revisionRows, changes, rows] = await dialect.selectInOneSnapshot([
+        { from: revisions, where: eq(revisions.scope, scope) },
+        { from: changeLog, where: changed, orderBy: [asc(changeLog.seq)], limit },
+        { from: resources, where: and(eq(resources.meshName, meshName), named), orderBy: [asc(resources.seq)] },
+      ]);
+      return { revision: revisionRows[0]?.revision ?? 0, changes: changes as ChangeRecord[], rows };
+    },
+
     async listEndpoints(filter = {}) {
       const conditions: SQL[] = [];
       if (filter.namespaceName !== undefined) conditions.push(eq(endpoints.namespaceName, filter.namespaceName));

@@ -177,6 +177,13 @@ export interface Store {
   getIdempotencyRecord(token: string): Promise<IdempotencyRecord | null>;
   /** Every resource of a mesh (mesh row included) and its revision, read consistently. Empty when no such mesh. */
   readMesh(meshName: string): Promise<{ revision: number; rows: ResourceRow[] }>;
+  /**
+   * What changed in a mesh since `afterRevision`, read consistently: the scope's revision now, the change-log entries
+   * of scope `mesh/<meshName>` with a higher revision (oldest first, at most `limit`), and the current row of every
+   * resource those entries name (a named resource without a row was deleted). Lets a follower update its copy of the
+   * mesh instead of reading all of it (db/change-log-cursor.ts follows scopes; this follows one mesh's rows).
+   */
+  readMeshChanges(meshName: string, afterRevision: number, limit: number): Promise<{ revision: number; changes: ChangeRecord[]; rows: ResourceRow[] }>;
   /** Registered endpoints, optionally of one namespace and service. */
   listEndpoints(filter?: { namespaceName?: string; serviceName?: string }): Promise<EndpointRow[]>;
   /** Committed changes with seq greater than `afterSeq`, oldest first, at most `limit`. */

@@ -16,6 +16,8 @@ export type { AppMeshShapeName, AppMeshShapeTypes } from "./model/types.generate
 export { validateOperationInput, validateShape } from "./validation.js";
 export type { RegexChecker } from "./spec-rules.js";
 export { loadMeshSnapshot } from "./snapshot-loader.js";
+export { applyMeshChanges, updateMeshSnapshot } from "./snapshot-updates.js";
+export type { MeshSnapshotUpdate } from "./snapshot-updates.js";
 export type { MeshSnapshot, EndpointInstance } from "./snapshot.js";
 export { createEndpointRegistry, endpointsScope } from "./endpoint-registry.js";
 export type { EndpointRegistry, EndpointRegistration } from "./endpoint-registry.js";

@@ -1,15 +1,19 @@
 // The xDS snapshot cache: per mesh the latest MeshSnapshot and its translator; per node (of a watched mesh) the
 // packed resources and content versions per type. Store changes arrive through ChangeFeeds; a change of mesh M
-// re-translates only M's nodes (an endpoint-registry change only meshes that discover through it), and a node's
-// watchers hear about it only when one of its type versions changed. Runs on Node and on Workers (no node: imports).
+// updates M's snapshot from the change log (the rows that changed, not the whole mesh) and re-translates only the
+// nodes it can reach (an endpoint-registry change only meshes that discover through it), with the translator of the
+// previous snapshot handing its unchanged pieces on, so only changed resources are packed and encoded again. A node's
+// watchers hear about it only when one of its type versions changed. Re-translation runs in time slices, so the API
+// sharing the event loop stays responsive. Runs on Node and on Workers (no node: imports).
 import type { DescMessage, Message } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
 import type { ChangeFeed, ScopeChange } from "../../../db/change-feed.js";
 import type { Store } from "../../../db/store.js";
-import { loadMeshSnapshot } from "../../appmesh/index.js";
+import { loadMeshSnapshot, updateMeshSnapshot } from "../../appmesh/index.js";
 import type { MeshSnapshot } from "../../appmesh/snapshot.js";
 import { pushOrder, resourceSchemas, type ResourceType } from "../../envoy/index.js";
 import { hashBytes, hashString } from "./hash.js";
+import { createTimeSlicer, type TimeSlicerOptions } from "./time-slicer.js";
 import {
   NodeIdError,
   type CachedResource,
@@ -23,9 +27,15 @@ import {
 } from "./types.js";
 
 export interface XdsCacheOptions {
-  /** Reads one mesh; defaults to `loadMeshSnapshot(store, name)`. */
+  /** Reads one mesh whole; defaults to `loadMeshSnapshot(store, name)`. */
   loadSnapshot?: (meshName: string) => Promise<MeshSnapshot | null>;
-  store: Pick<Store, "readMesh" | "listEndpoints" | "getRevisions">;
+  /**
+   * Brings a snapshot up to date; defaults to `updateMeshSnapshot(store, snapshot)` (from the change log) unless
+   * `loadSnapshot` is given, in which case every change reads the mesh whole through it.
+   */
+  updateSnapshot?: (snapshot: MeshSnapshot) => Promise<{ snapshot: MeshSnapshot | null; incremental: boolean }>;
+  /** `readMeshChanges` is what lets a change be applied from the change log. */
+  store: Pick<Store, "readMesh" | "listEndpoints" | "getRevisions"> & Partial<Pick<Store, "readMeshChanges">>;
   translation: XdsTranslation;
   /** Feeds of committed changes (in-process and cross-process); duplicates across feeds are dropped by revision. */
   feeds?: readonly ChangeFeed[];
@@ -38,6 +48,8 @@ export interface XdsCacheOptions {
   onTranslate?: (event: { meshName: string; nodes: number; durationMs: number }) => void;
   /** Called when loading a mesh fails (the previous snapshot stays in force). */
   onError?: (error: unknown, meshName: string) => void;
+  /** How re-translation yields to the event loop (tests inject a clock). */
+  timeSlicing?: TimeSlicerOptions;
 }
 
 export type NodeListener = (snapshot: NodeSnapshot) => void;
@@ -52,6 +64,10 @@ export interface XdsCacheStats {
   meshes: number;
   nodes: number;
   watchers: number;
+  /** Mesh reads since the cache started: updated from the change log, or read whole. */
+  reads: { incremental: number; full: number };
+  /** Resources packed (encoded and hashed) since the cache started; pieces translation handed on are not packed again. */
+  packed: number;
 }
 
 export interface XdsCache {
@@ -90,6 +106,8 @@ interface MeshEntry {
   heard: number;
   /** A change arrived while nobody watched: reload before serving. */
   stale: boolean;
+  /** The next read must be a whole one (a mesh may have been re-created, or registry endpoints moved). */
+  readWhole: boolean;
   loading: Promise<void> | null;
   again: boolean;
   pendingChangedAt: number;
@@ -108,6 +126,18 @@ const emptyType: TypeResources = { version: hashString(""), resources: new Map()
 
 const now = (): number => performance.now();
 
+function isSortedByName(list: readonly CachedResource[]): boolean {
+  for (let i = 1; i < list.length; i++) if (list[i - 1]!.name > list[i]!.name) return false;
+  return true;
+}
+
+function sameResources(previous: TypeResources, list: readonly CachedResource[]): boolean {
+  if (previous.resources.size !== list.length) return false;
+  let i = 0;
+  for (const resource of previous.resources.values()) if (resource !== list[i++]) return false;
+  return true;
+}
+
 function resourceName(type: ResourceType, message: Message): string {
   const fields = message as unknown as { name?: string; clusterName?: string };
   return (type === "endpoint" ? fields.clusterName : fields.name) ?? "";
@@ -115,7 +145,13 @@ function resourceName(type: ResourceType, message: Message): string {
 
 export function createXdsCache(options: XdsCacheOptions): XdsCache {
   const { translation } = options;
-  const loadSnapshot = options.loadSnapshot ?? ((name: string) => loadMeshSnapshot(options.store as Store, name));
+  const { store } = options;
+  const loadSnapshot = options.loadSnapshot ?? ((name: string) => loadMeshSnapshot(store, name));
+  const { readMeshChanges } = store;
+  const updateSnapshot =
+    options.updateSnapshot ?? (options.loadSnapshot || !readMeshChanges ? undefined : (snapshot: MeshSnapshot) => updateMeshSnapshot({ ...store, readMeshChanges }, snapshot));
+  const reads = { incremental: 0, full: 0 };
+  let packedCount = 0;
   const meshes = new Map<string, MeshEntry>();
   /** Resources already packed: translation shares message objects between nodes, so each is packed once. */
   const packed = new WeakMap<Message, CachedResource>();
@@ -130,12 +166,16 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
     const any = anyPack(schema, message as never);
     const resource: CachedResource = { name: resourceName(type, message), any, version: hashBytes(any.value) };
     packed.set(message, resource);
+    packedCount++;
     return resource;
   }
 
   function buildType(type: ResourceType, messages: readonly Message[], previous: TypeResources | undefined): TypeResources {
     if (messages.length === 0) return emptyType;
-    const list = messages.map((message) => pack(type, message)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const list = messages.map((message) => pack(type, message));
+    if (!isSortedByName(list)) list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    // The translator handed on the very resources of the previous snapshot: nothing to hash.
+    if (previous && sameResources(previous, list)) return previous;
     const version = hashString(list.map((resource) => `${resource.name}\u0000${resource.version}`).join("\n"));
     if (previous && previous.version === version) return previous;
     return { version, resources: new Map(list.map((resource) => [resource.name, resource])) };
@@ -159,14 +199,17 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
   function meshEntry(name: string): MeshEntry {
     let mesh = meshes.get(name);
     if (!mesh) {
-      mesh = { name, snapshot: null, endpointsKey: "", translate: null, heard: -1, stale: true, loading: null, again: false, pendingChangedAt: Infinity, nodes: new Map() };
+      mesh = { name, snapshot: null, endpointsKey: "", translate: null, heard: -1, stale: true, readWhole: true, loading: null, again: false, pendingChangedAt: Infinity, nodes: new Map() };
       meshes.set(name, mesh);
     }
     return mesh;
   }
 
-  /** Installs a freshly read snapshot and re-translates the mesh's watched nodes when it differs from the last one. */
-  function install(mesh: MeshEntry, snapshot: MeshSnapshot | null, changedAt: number): void {
+  /**
+   * Installs a freshly read snapshot and re-translates the mesh's watched nodes when it differs from the last one,
+   * in time slices; the watchers of each slice's nodes hear of their new snapshots before the next slice starts.
+   */
+  async function install(mesh: MeshEntry, snapshot: MeshSnapshot | null, changedAt: number): Promise<void> {
     const key = endpointsKey(snapshot);
     const sameRevision = (snapshot === null) === (mesh.snapshot === null) && (snapshot?.revision ?? 0) === (mesh.snapshot?.revision ?? 0);
     mesh.stale = false;
@@ -174,16 +217,23 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
     mesh.snapshot = snapshot;
     mesh.endpointsKey = key;
     if (snapshot) mesh.heard = Math.max(mesh.heard, snapshot.revision);
-    mesh.translate = snapshot ? translation.forSnapshot(snapshot) : null;
+    const translate = snapshot ? translation.forSnapshot(snapshot, mesh.translate ?? undefined) : null;
+    mesh.translate = translate;
+    const slicer = createTimeSlicer(options.timeSlicing);
     const started = now();
     let translatedNodes = 0;
-    const notify: Array<[NodeEntry, NodeSnapshot]> = [];
-    for (const [nodeKey, entry] of mesh.nodes) {
+    let notify: Array<[NodeEntry, NodeSnapshot]> = [];
+    const tell = () => {
+      for (const [entry, next] of notify) for (const listener of [...entry.watchers]) listener(next);
+      notify = [];
+    };
+    for (const [nodeKey, entry] of [...mesh.nodes]) {
+      if (closed || mesh.translate !== translate) return;
       if (entry.watchers.size === 0) {
-        mesh.nodes.delete(nodeKey);
+        if (mesh.nodes.get(nodeKey) === entry) mesh.nodes.delete(nodeKey);
         continue;
       }
-      const fingerprint = mesh.translate?.fingerprint?.(entry.node, entry.request);
+      const fingerprint = translate?.fingerprint?.(entry.node, entry.request);
       if (fingerprint !== undefined && fingerprint === entry.fingerprint) continue;
       entry.fingerprint = fingerprint;
       const next = buildNodeSnapshot(mesh, entry.node, entry.request, entry.snapshot, changedAt);
@@ -192,9 +242,28 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
         entry.snapshot = next;
         notify.push([entry, next]);
       }
+      const pause = slicer.pause();
+      if (pause) {
+        tell();
+        await pause;
+      }
     }
     if (translatedNodes > 0) options.onTranslate?.({ meshName: mesh.name, nodes: translatedNodes, durationMs: now() - started });
-    for (const [entry, next] of notify) for (const listener of [...entry.watchers]) listener(next);
+    tell();
+  }
+
+  /** The mesh at its current revision: from the change log when possible, read whole otherwise. */
+  async function read(mesh: MeshEntry): Promise<MeshSnapshot | null> {
+    const previous = mesh.snapshot;
+    if (!previous || mesh.readWhole || !updateSnapshot) {
+      mesh.readWhole = false;
+      reads.full++;
+      return loadSnapshot(mesh.name);
+    }
+    const update = await updateSnapshot(previous);
+    if (update.incremental) reads.incremental++;
+    else reads.full++;
+    return update.snapshot;
   }
 
   /** Re-reads the mesh (coalescing: changes arriving during a read cause exactly one more read). */
@@ -210,9 +279,9 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
         const at = mesh.pendingChangedAt;
         mesh.pendingChangedAt = Infinity;
         try {
-          const snapshot = await loadSnapshot(mesh.name);
+          const snapshot = await read(mesh);
           if (closed) return;
-          install(mesh, snapshot, at);
+          await install(mesh, snapshot, at);
         } catch (error) {
           options.onError?.(error, mesh.name);
         }
@@ -248,7 +317,13 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
     if (change.scope === "endpoints") {
       if (change.revision <= endpointsRevision) return Promise.resolve();
       endpointsRevision = change.revision;
-      return Promise.all([...meshes.values()].filter(usesRegistry).map((mesh) => touch(mesh, changedAt))).then(() => undefined);
+      // The registry writes no change-log entry: its meshes are read whole.
+      return Promise.all(
+        [...meshes.values()].filter(usesRegistry).map((mesh) => {
+          mesh.readWhole = true;
+          return touch(mesh, changedAt);
+        }),
+      ).then(() => undefined);
     }
     if (change.scope === "account") {
       if (change.revision <= accountRevision) return Promise.resolve();
@@ -256,6 +331,7 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
       // A mesh was created or deleted (possibly re-created under the same name, with its revision restarted).
       return Promise.all([...meshes.values()].map((mesh) => {
         mesh.heard = -1;
+        mesh.readWhole = true;
         return touch(mesh, changedAt);
       })).then(() => undefined);
     }
@@ -332,7 +408,7 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
         nodes += mesh.nodes.size;
         for (const entry of mesh.nodes.values()) watchers += entry.watchers.size;
       }
-      return { meshes: meshes.size, nodes, watchers };
+      return { meshes: meshes.size, nodes, watchers, reads: { ...reads }, packed: packedCount };
     },
     close() {
       closed = true;
