@@ -225,6 +225,10 @@ interface ScenarioResult {
   heapPerStreamKiB: number;
   rssPerStreamKiB: number;
   peakRssMiB: number;
+  /** Server process CPU (user + system) from each write to its last delivery, per change. */
+  cpuPerChange: number[];
+  /** Per measured change: resources packed, responses encoded, responses sent from an earlier encoding, whole mesh reads. */
+  perChange: { packed: number; encoded: number; reused: number; wholeReads: number; incrementalReads: number };
   connectMs: number;
   coldStartMs: number;
   coldListenMs: number;
@@ -240,7 +244,7 @@ async function runScenario(nodes: number, changes: number): Promise<ScenarioResu
   const env = controlPlaneEnv(dbFile, totalStreams, nodes + unaffected);
   let running: RunningControlPlane | null = await startControlPlane(configFromEnv(env));
   let peakRss = process.memoryUsage().rss;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 100);
   const fleet = new ClientFleet(CLIENT_PROCESSES);
   let coldServer: ChildProcess | null = null;
   try {
@@ -293,14 +297,23 @@ async function runScenario(nodes: number, changes: number): Promise<ScenarioResu
     const lastPerChange: number[] = [];
     const triggerWrites: number[] = [];
     const probeStorm: number[] = [];
+    const cpuPerChange: number[] = [];
+    const counters = () => {
+      const stats = running!.xds.cache.stats();
+      const encodings = running!.xds.ads.encodings;
+      return { packed: stats.packed, encoded: encodings.built, reused: encodings.reused, wholeReads: stats.reads.full, incrementalReads: stats.reads.incremental };
+    };
+    let countersBefore = counters();
     for (let change = 0; change < changes + WARMUP; change++) {
       if (change === WARMUP) {
         // The first changes warm up the JIT and the caches; they are not measured.
         fleet.broadcast({ kind: "count" });
         await fleet.collect("counting");
+        countersBefore = counters();
       }
       affectedLocal.forEach((list, index) => fleet.send(index, { kind: "expect", id: change, streams: list }));
       await fleet.collect("armed");
+      const cpuStarted = process.cpuUsage();
       const started = now();
       await api(url, "PUT", "/v20190125/meshes/bench/virtualRouter/r/routes/split", { spec: routeSpec(flip, ["n0", "n1"]) });
       const written = now() - started;
@@ -308,14 +321,20 @@ async function runScenario(nodes: number, changes: number): Promise<ScenarioResu
       // An unrelated write while the change is being translated and pushed.
       const probe = await timed(() => probeWrite(url, IDLE_WRITES + change));
       const arrived = await fleet.collect("arrived");
+      const cpu = process.cpuUsage(cpuStarted);
       const latencies = arrived.flatMap((message) => message.arrivals.map((at) => at - started));
       progress(`change ${change}: write ${written.toFixed(1)} ms, last stream ${Math.max(...latencies).toFixed(1)} ms, probe ${probe.toFixed(1)} ms`);
       if (change < WARMUP) continue;
       triggerWrites.push(written);
       probeStorm.push(probe);
+      cpuPerChange.push((cpu.user + cpu.system) / 1000);
       deliveries.push(...latencies);
       lastPerChange.push(Math.max(...latencies));
     }
+    const countersAfter = counters();
+    const perChange = Object.fromEntries(
+      Object.entries(countersAfter).map(([key, value]) => [key, (value - countersBefore[key as keyof typeof countersBefore]) / changes]),
+    ) as ScenarioResult["perChange"];
     if (profiler) {
       const { profile } = await profiler.post("Profiler.stop");
       writeFileSync(`${CPU_PROFILE}.${nodes}.cpuprofile`, JSON.stringify(profile));
@@ -371,6 +390,8 @@ async function runScenario(nodes: number, changes: number): Promise<ScenarioResu
       heapPerStreamKiB: (open.heap - before.heap) / totalStreams / 1024,
       rssPerStreamKiB: (open.rss - before.rss) / totalStreams / 1024,
       peakRssMiB: peakRss / 2 ** 20,
+      cpuPerChange,
+      perChange,
       connectMs,
       coldStartMs,
       coldListenMs,
@@ -405,6 +426,9 @@ function describeResult(r: ScenarioResult): string[] {
     `| the UpdateRoute itself, p50: idle (no stream) / with streams | ${ms(p50(r.triggerWritesIdle))} / ${ms(p50(r.triggerWrites))} |`,
     `| unrelated API write (UpdateVirtualNode, other mesh), p50: idle / during the storm (ratio) | ${ms(p50(r.probeIdle))} / ${ms(p50(r.probeStorm))} (${stormRatio.toFixed(2)}×) |`,
     `| … p99: idle / during the storm | ${ms(percentile(sortedCopy(r.probeIdle), 99))} / ${ms(percentile(sortedCopy(r.probeStorm), 99))} |`,
+    `| server CPU (user + system) per change, p50 / max — includes the REST write and the probe write | ${ms(p50(r.cpuPerChange))} / ${ms(Math.max(...r.cpuPerChange))} |`,
+    `| per change: resources packed / responses encoded / responses sent from an earlier encoding | ${r.perChange.packed.toFixed(1)} / ${r.perChange.encoded.toFixed(1)} / ${r.perChange.reused.toFixed(1)} |`,
+    `| per change: mesh updated from the change log / read whole | ${r.perChange.incrementalReads.toFixed(2)} / ${r.perChange.wholeReads.toFixed(2)} |`,
     `| server heap per open stream (after GC) | ${r.heapPerStreamKiB.toFixed(1)} KiB |`,
     `| server RSS per open stream / peak RSS of the bench process | ${r.rssPerStreamKiB.toFixed(1)} KiB / ${r.peakRssMiB.toFixed(0)} MiB |`,
     `| all ${(r.streams + r.unaffectedStreams).toLocaleString("en-US")} streams connected and served CDS, LDS, RDS | ${r.connectMs.toFixed(0)} ms |`,

@@ -11,13 +11,13 @@ import { createApiApp } from "./api/app.js";
 import { createAppMeshService, createEndpointRegistry } from "./appmesh/index.js";
 import { checkSecureByDefault } from "./auth/index.js";
 import { startAuth, type ControlPlaneAuth } from "./auth/node-auth.js";
-import { createAdsAuthInterceptor } from "./auth/ads-interceptor.js";
+import { createAdsAdmission } from "./auth/ads-admission.js";
 import { readTlsMaterial, watchTlsMaterial, type TlsFiles } from "./auth/tls.js";
 import { configFromEnv, type ControlPlaneConfig } from "./config.js";
 import { consoleAssetFiles, createConsoleApp } from "./console/index.js";
 import { loadCore } from "../core-wasm/node.js";
 import { createRegexChecker } from "./regex-checker.js";
-import { startXdsServer } from "./xds/server/node-server.js";
+import { startXdsServer, type RunningXdsServer } from "./xds/server/node-server.js";
 
 export interface RunningControlPlane {
   config: ControlPlaneConfig;
@@ -31,6 +31,8 @@ export interface RunningControlPlane {
   xdsTlsPort?: number;
   /** Authentication and audit (functions/auth); `auth.ads` admits ADS streams, `auth.adsAudit` audits them. */
   auth: ControlPlaneAuth;
+  /** The xDS side's cache and ADS service, for their counters (tests, benchmarks). */
+  xds: Pick<RunningXdsServer, "cache" | "ads">;
   close(): Promise<void>;
 }
 
@@ -89,9 +91,9 @@ export async function startControlPlane(config: ControlPlaneConfig, options: Sta
     port: config.xdsPort,
     store,
     feeds: [localChanges, externalChanges],
-    // The interceptor admits each stream (and audits refusals); the observer audits the admitted streams' connects
+    // The admission admits each stream (and audits refusals); the observer audits the admitted streams' connects
     // and disconnects. The relays of startAdsListeners below forward to this server, so they go through both.
-    interceptors: [createAdsAuthInterceptor(auth.ads)],
+    admission: createAdsAdmission(auth.ads),
     observers: [auth.adsAudit],
   });
   app.route("/", xds.httpApp);
@@ -121,6 +123,7 @@ export async function startControlPlane(config: ControlPlaneConfig, options: Sta
     store,
     url,
     auth,
+    xds: { cache: xds.cache, ads: xds.ads },
     async close() {
       auth.close();
       await adsListeners.close();

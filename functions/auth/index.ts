@@ -3,7 +3,7 @@
 export { createApiAuth, anonymousPrincipal } from "./middleware.js";
 export type { ApiAuth, ApiAuthOptions } from "./middleware.js";
 export { createAdsAuthorizer, grpcStatus, ADS_METHOD_PATH } from "./ads-authorizer.js";
-export { createAdsAuthInterceptor } from "./ads-interceptor.js";
+export { createAdsAdmission } from "./ads-admission.js";
 export { createAdsAuditObserver } from "./ads-audit-observer.js";
 export type { AdsAuditObserverOptions } from "./ads-audit-observer.js";
 export type { AdsAuthorizer, StreamAuthorization, StreamHeaders, StreamContext } from "./ads-authorizer.js";

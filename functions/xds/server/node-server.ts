@@ -1,13 +1,10 @@
-// The ADS server on Node: Connect's gRPC protocol over HTTP/2 cleartext on XDS_PORT, HTTP/2 keepalive pings, and
-// a graceful shutdown that ends every stream with status 0 (OK) before closing the sessions.
+// The ADS server on Node: gRPC over HTTP/2 cleartext on XDS_PORT (ads-http2.ts), HTTP/2 keepalive pings, and a
+// graceful shutdown that ends every stream with status 0 (OK) before closing the sessions.
 import http2 from "node:http2";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
-import { createContextValues, type Interceptor } from "@connectrpc/connect";
 import type { Hono } from "hono";
 import type { ChangeFeed } from "../../../db/change-feed.js";
 import type { Store } from "../../../db/store.js";
 import type { MeshSnapshot } from "../../appmesh/snapshot.js";
-import { AggregatedDiscoveryService } from "../../../proto/gen/envoy/service/discovery/v3/ads_pb.js";
 import { createXdsCache, type XdsCache } from "../cache/cache.js";
 import { appMeshTranslation } from "../cache/translation.js";
 import type { XdsTranslation } from "../cache/types.js";
@@ -16,10 +13,10 @@ import { createConfigDumpApp } from "../config-dump-app.js";
 import { createExplainApp } from "../explain-app.js";
 import { loadCore } from "../../../core-wasm/node.js";
 import type { Core } from "../../../core-wasm/index.js";
-import { createAdsService } from "./ads-service.js";
+import { createAdsHttp2Handler } from "./ads-http2.js";
+import { createAdsService, type AdsAdmission, type AdsService } from "./ads-service.js";
 import { XdsMetrics } from "./metrics.js";
 import type { XdsObserver } from "./observer.js";
-import { peerAddressKey } from "./peer-address.js";
 import { ProxyRegistry } from "./proxies.js";
 import { createXdsStatusApp } from "./status.js";
 
@@ -40,8 +37,8 @@ export interface XdsServerOptions {
   /** How long `close()` waits for streams to flush their final status before destroying sessions (default 5 s). */
   shutdownGraceMs?: number;
   controlPlaneId?: string;
-  /** Connect interceptors around both ADS methods (e.g. functions/auth's stream authorization). */
-  interceptors?: Interceptor[];
+  /** Admits each ADS stream on its first request (e.g. functions/auth's stream authorization); without it all are served. */
+  admission?: AdsAdmission;
   /** Told of ADS stream and REST xDS events after the server's own metrics and proxy registry. */
   observers?: readonly XdsObserver[];
   /** The routing core `POST /v1/xds/explain` matches with (default: core-wasm's build, loaded once). */
@@ -51,6 +48,8 @@ export interface XdsServerOptions {
 export interface RunningXdsServer {
   port: number;
   cache: XdsCache;
+  /** The ADS service: open streams, and how often responses were encoded and reused. */
+  ads: Pick<AdsService, "size" | "encodings">;
   metrics: XdsMetrics;
   proxies: ProxyRegistry;
   /** Status, metrics, config dump, explain and REST xDS routes, for the REST API to mount at `/`. */
@@ -74,24 +73,14 @@ export async function startXdsServer(options: XdsServerOptions): Promise<Running
   });
   const observers = [metrics, proxies, ...(options.observers ?? [])];
   const controlPlaneId = options.controlPlaneId ? { controlPlaneId: options.controlPlaneId } : {};
-  const ads = createAdsService({ cache, observers, ...controlPlaneId });
+  const ads = createAdsService({ cache, observers, ...controlPlaneId, ...(options.admission ? { admission: options.admission } : {}) });
   metrics.gauges = () => {
     const stats = cache.stats();
     return { connectedProxies: proxies.size, cachedNodes: stats.nodes, meshes: stats.meshes };
   };
 
-  const handler = connectNodeAdapter({
-    grpc: true,
-    connect: false,
-    grpcWeb: false,
-    interceptors: options.interceptors ?? [],
-    routes: (router) => router.service(AggregatedDiscoveryService, ads.impl),
-    contextValues: (request) => {
-      const socket = request.socket;
-      return createContextValues().set(peerAddressKey, socket?.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : "unknown");
-    },
-  });
-  const server = http2.createServer({ settings: { maxConcurrentStreams: 100_000 } }, handler);
+  const server = http2.createServer({ settings: { maxConcurrentStreams: 100_000 } });
+  server.on("stream", createAdsHttp2Handler(ads));
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on("session", (session) => {
     sessions.add(session);
@@ -137,6 +126,7 @@ export async function startXdsServer(options: XdsServerOptions): Promise<Running
   return {
     port,
     cache,
+    ads,
     metrics,
     proxies,
     httpApp: statusApp,
