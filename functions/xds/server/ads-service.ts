@@ -129,8 +129,9 @@ export function createAdsService(options: AdsServiceOptions): AdsService {
     const { stream } = call;
     try {
       if (stream.failure) return close(call, stream.failure, true);
-      if (stream.ended) return close(call, null, true);
+      if (stream.ended && !stream.halfClosed) return close(call, null, true);
       for (let response = stream.nextResponse(); response; response = stream.nextResponse()) call.sink.write(response.parts);
+      if (stream.ended) close(call, null, true);
     } catch (error) {
       close(call, toConnectError(error), true);
     }

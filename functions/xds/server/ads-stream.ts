@@ -109,10 +109,18 @@ export abstract class AdsStream<Req extends DiscoveryRequest | DeltaDiscoveryReq
     this.#end();
   }
 
-  /** The client will send nothing more: the stream ends (OK) once what it sent is applied. */
+  /**
+   * The client will send nothing more: once what it sent is applied, the stream sends what that calls for and ends
+   * (OK). Nothing it sends afterwards could be acknowledged.
+   */
   finish(): void {
     this.#finished = true;
     if (!this.#applying) this.#end();
+  }
+
+  /** The client half-closed: the service sends what is owed before ending the stream. */
+  get halfClosed(): boolean {
+    return this.#finished;
   }
 
 
