@@ -45,6 +45,34 @@ export function createStoreQueries(dialect: StoreDialect): StoreQueries {
     where: eq(tags.resourceUid, sql.placeholder("uid")),
     orderBy: [asc(tags.position)],
   });
+  const refFields = {
+    ...resourceKeyFields,
+    seq: decoded(resources.seq),
+    arn: decoded(resources.arn),
+    version: decoded(resources.version),
+    createdAt: decoded(resources.createdAt),
+    lastUpdatedAt: decoded(resources.lastUpdatedAt),
+    meshOwner: decoded(resources.meshOwner),
+    resourceOwner: decoded(resources.resourceOwner),
+  };
+  const afterCursor = { orderBy: [asc(resources.seq)], limit: sql.placeholder("limit") };
+  const refsOfCollection = dialect.prepare("refs_of_collection", {
+    fields: refFields,
+    from: resources,
+    where: and(
+      eq(resources.kind, sql.placeholder("kind")),
+      eq(resources.meshName, sql.placeholder("meshName")),
+      eq(resources.parentName, sql.placeholder("parentName")),
+      gt(resources.seq, sql.placeholder("afterSeq")),
+    ),
+    ...afterCursor,
+  });
+  const refsOfMeshes = dialect.prepare("refs_of_meshes", {
+    fields: refFields,
+    from: resources,
+    where: and(eq(resources.kind, sql.placeholder("kind")), gt(resources.seq, sql.placeholder("afterSeq"))),
+    ...afterCursor,
+  });
   const idempotencyByToken = dialect.prepare("idempotency_by_token", { from: idempotency, where: eq(idempotency.token, sql.placeholder("token")), limit: 1 });
 
   return {
@@ -66,6 +94,9 @@ export function createStoreQueries(dialect: StoreDialect): StoreQueries {
       const where = and(...resourceFilter(query), gt(resources.seq, query.afterSeq));
       return dialect.select({ from: resources, where, orderBy: [asc(resources.seq)], limit: query.limit });
     },
+
+    listResourceRefs: ({ kind, meshName, parentName, afterSeq, limit }) =>
+      meshName === undefined ? refsOfMeshes({ kind, afterSeq, limit }) : refsOfCollection({ kind, meshName, parentName, afterSeq, limit }),
 
     async countResources(query) {
       const [row] = await dialect.select({ fields: { n: count() }, from: resources, where: and(...resourceFilter(query)) });

@@ -255,12 +255,12 @@ export function createResourceOperations(
     const collection = `${descriptor.kind}/${meshName ?? ""}/${parentName}`;
     const afterSeq = decodeNextToken(collection, input.nextToken);
     const limit = input.limit ?? 100;
-    const rows = await store.listResources({
+    const rows = await store.listResourceRefs({
       kind: descriptor.kind,
+      parentName,
       afterSeq,
       limit: limit + 1,
       ...(descriptor.kind === "mesh" ? {} : { meshName }),
-      ...(descriptor.parent ? { parentName } : {}),
     });
     const page = rows.slice(0, limit);
     const refs = listEntry(descriptor.listKey, page.map((row) => toResourceRef(descriptor, row)));
