@@ -73,6 +73,16 @@ export function createStoreQueries(dialect: StoreDialect): StoreQueries {
     where: and(eq(resources.kind, sql.placeholder("kind")), gt(resources.seq, sql.placeholder("afterSeq"))),
     ...afterCursor,
   });
+  // The quota read of every Create.
+  const countOfCollection = dialect.prepare("count_of_collection", {
+    fields: { n: count() },
+    from: resources,
+    where: and(
+      eq(resources.kind, sql.placeholder("kind")),
+      eq(resources.meshName, sql.placeholder("meshName")),
+      eq(resources.parentName, sql.placeholder("parentName")),
+    ),
+  });
   const idempotencyByToken = dialect.prepare("idempotency_by_token", { from: idempotency, where: eq(idempotency.token, sql.placeholder("token")), limit: 1 });
 
   return {
@@ -99,7 +109,11 @@ export function createStoreQueries(dialect: StoreDialect): StoreQueries {
       meshName === undefined ? refsOfMeshes({ kind, afterSeq, limit }) : refsOfCollection({ kind, meshName, parentName, afterSeq, limit }),
 
     async countResources(query) {
-      const [row] = await dialect.select({ fields: { n: count() }, from: resources, where: and(...resourceFilter(query)) });
+      const { kind, meshName, parentName } = query;
+      const [row] =
+        kind !== undefined && meshName !== undefined && parentName !== undefined
+          ? await countOfCollection({ kind, meshName, parentName })
+          : await dialect.select({ fields: { n: count() }, from: resources, where: and(...resourceFilter(query)) });
       return row?.n ?? 0;
     },
 

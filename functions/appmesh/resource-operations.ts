@@ -155,7 +155,7 @@ export function createResourceOperations(
       if (await store.getResource(key)) throw conflict(`${describeKey(key)} already exists.`);
       const quota = config.quotas[descriptor.quota];
       const existing = await store.countResources(
-        descriptor.kind === "mesh" ? { kind: "mesh" } : { kind: descriptor.kind, meshName: key.meshName, ...(descriptor.parent ? { parentName: key.parentName } : {}) },
+        descriptor.kind === "mesh" ? { kind: "mesh" } : { kind: descriptor.kind, meshName: key.meshName, parentName: key.parentName },
       );
       if (existing >= quota) throw limitExceeded(`The ${descriptor.title.toLowerCase()} quota (${quota}) is reached; delete some or raise ${descriptor.quota}.`);
       await requireReferences(descriptor, key.meshName, spec);
