@@ -27,14 +27,16 @@ export function createStoreQueries(dialect: StoreDialect): StoreQueries {
   };
 
   // The reads every request makes are prepared once: building a Drizzle query costs more than running it.
-  const resourceByKey = dialect.prepare("resource_by_key", {
-    from: resources,
-    where: and(
+  /** The rows of one collection: a kind in a mesh under one parent ("" for none), all three placeholders. */
+  const inCollection = () =>
+    and(
       eq(resources.kind, sql.placeholder("kind")),
       eq(resources.meshName, sql.placeholder("meshName")),
       eq(resources.parentName, sql.placeholder("parentName")),
-      eq(resources.name, sql.placeholder("name")),
-    ),
+    );
+  const resourceByKey = dialect.prepare("resource_by_key", {
+    from: resources,
+    where: and(inCollection(), eq(resources.name, sql.placeholder("name"))),
     limit: 1,
   });
   const resourceByArn = dialect.prepare("resource_by_arn", { from: resources, where: eq(resources.arn, sql.placeholder("arn")), limit: 1 });
@@ -59,12 +61,7 @@ export function createStoreQueries(dialect: StoreDialect): StoreQueries {
   const refsOfCollection = dialect.prepare("refs_of_collection", {
     fields: refFields,
     from: resources,
-    where: and(
-      eq(resources.kind, sql.placeholder("kind")),
-      eq(resources.meshName, sql.placeholder("meshName")),
-      eq(resources.parentName, sql.placeholder("parentName")),
-      gt(resources.seq, sql.placeholder("afterSeq")),
-    ),
+    where: and(inCollection(), gt(resources.seq, sql.placeholder("afterSeq"))),
     ...afterCursor,
   });
   const refsOfMeshes = dialect.prepare("refs_of_meshes", {
@@ -77,11 +74,7 @@ export function createStoreQueries(dialect: StoreDialect): StoreQueries {
   const countOfCollection = dialect.prepare("count_of_collection", {
     fields: { n: count() },
     from: resources,
-    where: and(
-      eq(resources.kind, sql.placeholder("kind")),
-      eq(resources.meshName, sql.placeholder("meshName")),
-      eq(resources.parentName, sql.placeholder("parentName")),
-    ),
+    where: inCollection(),
   });
   const idempotencyByToken = dialect.prepare("idempotency_by_token", { from: idempotency, where: eq(idempotency.token, sql.placeholder("token")), limit: 1 });
 

@@ -14,27 +14,11 @@ import * as schema from "../../db/schema.sqlite.js";
 import type { BatchingSqliteDatabase } from "../../db/sqlite/dialect.js";
 import { createSqliteStore } from "../../db/sqlite/store.js";
 import type { NewResourceRow, Store } from "../../db/store.js";
+import { makeResource } from "./store.contract.js";
 
 const migrationsFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../db/migrations/sqlite");
 
-function row(kind: string, name: string, parentName = ""): NewResourceRow {
-  const arnPath = `mesh/m/${kind}/${parentName ? `${parentName}/` : ""}${name}`;
-  return {
-    kind,
-    meshName: "m",
-    parentName,
-    name,
-    uid: `uid-${kind}-${parentName}-${name}`,
-    arn: `arn:aws:appmesh:us-east-1:111122223333:${arnPath}`,
-    spec: { note: "x".repeat(200) },
-    status: "ACTIVE",
-    version: 1,
-    createdAt: 1_700_000_000_000,
-    lastUpdatedAt: 1_700_000_000_000,
-    meshOwner: "111122223333",
-    resourceOwner: "111122223333",
-  };
-}
+const row = (kind: string, name: string, parentName = ""): NewResourceRow => makeResource({ kind, name, parentName, spec: { note: "x".repeat(200) } });
 
 describe("createStoreQueries listResourceRefs (SQLite)", () => {
   let dir: string;
