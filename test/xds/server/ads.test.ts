@@ -377,7 +377,13 @@ describe("ADS delta: subscriptions, reconnects, NACKs (grpc-js client)", () => {
       expect(changed.resources.map((resource) => resource.name)).toEqual([green]);
       expect(changed.removedResources).toEqual([]);
       second.ack(changed);
-      second.send({ typeUrl: TypeUrl.endpoint, resourceNamesUnsubscribe: [green] });
+      // The unsubscribe travels with a subscription to a name that does not exist, so that its answer (that name
+      // removed) shows the server applied it before the writes below, which reach it over another connection.
+      second.send({ typeUrl: TypeUrl.endpoint, resourceNamesUnsubscribe: [green], resourceNamesSubscribe: ["no-such-cluster"] });
+      const unsubscribed = await second.next();
+      expect(unsubscribed.resources).toEqual([]);
+      expect(unsubscribed.removedResources).toEqual(["no-such-cluster"]);
+      second.ack(unsubscribed);
       await registerEndpoint(meshplane.url, mesh, "green", "green-3", "127.0.0.1", 9013);
       await registerEndpoint(meshplane.url, mesh, "blue", "blue-3", "127.0.0.1", 9014);
       // Green is no longer subscribed: the next push carries blue only.
