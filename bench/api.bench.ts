@@ -36,6 +36,7 @@ interface Request {
 
 const durationSeconds = Number(process.env.BENCH_API_SECONDS ?? 6);
 const connections = 16;
+const warmupSeconds = Math.min(2, durationSeconds);
 const listedNodes = 100;
 // moto routes a request to its service by the credential scope of a SigV4 Authorization header; it checks no
 // signature. meshplane in open mode (loopback, no MESHPLANE_AUTH_FILE) ignores it. Both get the same header.
@@ -54,15 +55,15 @@ function milliseconds(text: string): number {
   return Number(match[1]) * scale;
 }
 
-async function measure(request: Request, dir: string): Promise<Measured> {
-  const args = ["-t", "2", "-c", String(connections), "-d", `${durationSeconds}s`, "--latency"];
+async function measure(request: Request, dir: string, seconds = durationSeconds): Promise<Measured> {
+  const args = ["-t", "2", "-c", String(connections), "-d", `${seconds}s`, "--latency"];
   for (const [name, value] of Object.entries(headers)) args.push("-H", `${name}: ${value}`);
   if (request.script) {
     const file = path.join(dir, `request-${Math.random().toString(36).slice(2)}.lua`);
     writeFileSync(file, request.script);
     args.push("-s", file);
   }
-  const { stdout } = await run("wrk", [...args, request.url], { timeout: (durationSeconds + 60) * 1000 });
+  const { stdout } = await run("wrk", [...args, request.url], { timeout: (seconds + 60) * 1000 });
   const number = (pattern: RegExp) => Number(pattern.exec(stdout)?.[1] ?? 0);
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
   return {
@@ -126,8 +127,9 @@ async function seed(target: Target): Promise<void> {
   }
 }
 
-/** Each wrk thread names its nodes `new-<thread>-<n>`: unique across the run. */
-const createScript = `
+/** Each wrk thread of run `run` names its nodes `new-<run>-<thread>-<n>`: unique across the bench. */
+let runs = 0;
+const createScript = (run = ++runs) => `
 local threads = 0
 function setup(thread)
   threads = threads + 1
@@ -136,7 +138,7 @@ end
 local counter = 0
 function request()
   counter = counter + 1
-  local body = string.format('{"virtualNodeName":"new-%d-%d","spec":${JSON.stringify(nodeSpec)}}', tid, counter)
+  local body = string.format('{"virtualNodeName":"new-${run}-%d-%d","spec":${JSON.stringify(nodeSpec)}}', tid, counter)
   return wrk.format("PUT", nil, nil, body)
 end
 `;
@@ -145,7 +147,7 @@ const operations: { name: string; request: (target: Target) => Request }[] = [
   { name: "DescribeVirtualNode", request: (target) => ({ url: `${target.url}/v20190125/meshes/bench/virtualNodes/node-7` }) },
   { name: `ListVirtualNodes (limit 100, ${listedNodes} nodes)`, request: (target) => ({ url: `${target.url}/v20190125/meshes/bench/virtualNodes?limit=100` }) },
   // Last: it adds nodes, and List above pages over exactly `listedNodes`.
-  { name: "CreateVirtualNode (unique names)", request: (target) => ({ url: `${target.url}/v20190125/meshes/bench/virtualNodes`, script: createScript }) },
+  { name: "CreateVirtualNode (unique names)", request: (target) => ({ url: `${target.url}/v20190125/meshes/bench/virtualNodes`, script: createScript() }) },
 ];
 
 export default async function apiBenchmark(): Promise<string> {
@@ -161,7 +163,10 @@ export default async function apiBenchmark(): Promise<string> {
     const rows: string[] = [];
     const missed: string[] = [];
     for (const operation of operations) {
-      // The reference first, then meshplane, one right after the other.
+      // Each server warms up on the requests first (JIT, caches, Python's imports), unmeasured; then the reference
+      // and meshplane are measured one right after the other.
+      await measure(operation.request(reference), dir, warmupSeconds);
+      await measure(operation.request(meshplane), dir, warmupSeconds);
       const baseline = await measure(operation.request(reference), dir);
       const ours = await measure(operation.request(meshplane), dir);
       const ratio = ours.requestsPerSecond / baseline.requestsPerSecond;
@@ -173,7 +178,7 @@ export default async function apiBenchmark(): Promise<string> {
     }
     const load = os.loadavg()[0]!.toFixed(1);
     return [
-      `wrk, 2 threads, ${connections} connections, ${durationSeconds} s per row. meshplane: one \`npm start\` process on an`,
+      `wrk, 2 threads, ${connections} connections, ${durationSeconds} s per row after ${warmupSeconds} s of warm-up. meshplane: one \`npm start\` process on an`,
       `embedded SQLite file (WAL), authentication off (loopback). Reference: moto_server (moto's in-memory App Mesh) in`,
       `its own process, measured right before meshplane on the same requests and the same mesh (${listedNodes} virtual nodes).`,
       `meshplane's GET /healthz (HTTP stack only): ${healthz.requestsPerSecond.toFixed(0)} req/s. 1-minute load average ${load} on ${os.cpus().length} cores at the end.`,
