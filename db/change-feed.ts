@@ -9,6 +9,12 @@ export interface ScopeChange {
   revision: number;
 }
 
+/**
+ * The scope of a change that stands for any number of changes a feed could not read (retention deleted them while
+ * this process was away): whatever a watcher holds may be out of date and must be read again. Its revision is 0.
+ */
+export const RESYNC_SCOPE = "*";
+
 export interface ChangeFeed {
   /** Calls `listener` for every change from now on; returns the unsubscribe function. */
   subscribe(listener: (change: ScopeChange) => void): () => void;
@@ -36,16 +42,27 @@ export function createLocalChangeFeed(): LocalChangeFeed {
   };
 }
 
+export interface PollingChangeFeedOptions {
+  /** How often the change log is read (default 250 ms). */
+  intervalMs?: number;
+  /** This process's id among the log's followers (default: a random one); retention keeps what it has not read. */
+  followerId?: string;
+}
+
 /**
  * Follows the store's change log every `intervalMs`, so writes made by other processes sharing the same
  * database are seen. Starts from the log's current end: only changes after creation are delivered.
  */
-export function createPollingChangeFeed(store: Store, options: { intervalMs?: number } = {}): ChangeFeed {
+export function createPollingChangeFeed(store: Store, options: PollingChangeFeedOptions = {}): ChangeFeed {
   const intervalMs = options.intervalMs ?? 250;
   const local = createLocalChangeFeed();
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const cursor = createChangeLogCursor(store, { isStopped: () => stopped });
+  const cursor = createChangeLogCursor(store, {
+    isStopped: () => stopped,
+    followerId: options.followerId ?? crypto.randomUUID(),
+    onGap: () => local.publish({ scope: RESYNC_SCOPE, revision: 0 }),
+  });
 
   async function poll(): Promise<void> {
     try {
@@ -62,6 +79,7 @@ export function createPollingChangeFeed(store: Store, options: { intervalMs?: nu
     async close() {
       stopped = true;
       if (timer) clearTimeout(timer);
+      await cursor.close();
       await local.close();
     },
   };

@@ -11,10 +11,10 @@ export interface OpenedStore {
   backend: "sqlite" | "postgres";
 }
 
-export async function openStore(options: { databaseUrl?: string; sqliteFile: string }): Promise<OpenedStore> {
+export async function openStore(options: { databaseUrl?: string; sqliteFile: string; databaseTimeoutMs?: number }): Promise<OpenedStore> {
   if (options.databaseUrl) {
     const { openPostgresStore, createPgNotifyChangeFeed } = await import("./postgres/index.js");
-    const store = await openPostgresStore(options.databaseUrl);
+    const store = await openPostgresStore(options.databaseUrl, options.databaseTimeoutMs !== undefined ? { operationTimeoutMs: options.databaseTimeoutMs } : {});
     return { store, externalChanges: createPgNotifyChangeFeed(options.databaseUrl, store), backend: "postgres" };
   }
   const { openLibsqlStore } = await import("./sqlite/libsql.js");

@@ -2,7 +2,8 @@
 // same TypeScript row types: JSON columns are jsonb, epoch-millisecond times and sequence numbers are bigint
 // read as JS numbers (`mode: "number"`; safe below 2^53, which epoch milliseconds and counters stay under).
 
-import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { bigint, boolean, check, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from "drizzle-orm/pg-core";
 
 /**
  * Every App Mesh resource of every kind, one row each. `seq` orders rows by creation and never changes, which
@@ -89,8 +90,28 @@ export const changeLog = pgTable(
     name: text("name").notNull(),
     at: bigint("at", { mode: "number" }).notNull(),
   },
-  (table) => [index("change_log_scope").on(table.scope, table.revision)],
+  (table) => [index("change_log_scope").on(table.scope, table.revision), index("change_log_at").on(table.at)],
 );
+
+/**
+ * How far each process following the change log has read (db/change-log-cursor.ts), refreshed while it runs:
+ * retention (db/retention.ts) never deletes an entry a live follower has not read yet.
+ */
+export const changeLogFollowers = pgTable("change_log_followers", {
+  followerId: text("follower_id").primaryKey(),
+  /** Seq of the last change the follower is past. */
+  position: bigint("position", { mode: "number" }).notNull(),
+  /** Epoch milliseconds of its last report. */
+  reportedAt: bigint("reported_at", { mode: "number" }).notNull(),
+});
+
+/**
+ * The SQLite schema's revision-guard table, kept here so both schemas have the same tables. PostgreSQL's guards are
+ * compare-and-set updates (db/postgres/apply-batch.ts) and never touch it.
+ */
+export const commitGuards = pgTable("commit_guards", { stale: integer("stale").notNull() }, (table) => [
+  check("meshplane_stale_revision", sql`${table.stale} = 0`),
+]);
 
 /** The first response to a request carrying a clientToken, replayed for retries of the same request. */
 export const idempotency = pgTable(

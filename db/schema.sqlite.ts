@@ -1,7 +1,8 @@
 // SQLite schema (libSQL file on Node, D1 on Workers). The PostgreSQL schema mirrors these table and column
 // names exactly so that one Store contract holds for both.
 
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { sql } from "drizzle-orm";
+import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /**
  * Every App Mesh resource of every kind, one row each. `seq` orders rows by creation and never changes, which
@@ -84,8 +85,29 @@ export const changeLog = sqliteTable(
     name: text("name").notNull(),
     at: integer("at").notNull(),
   },
-  (table) => [index("change_log_scope").on(table.scope, table.revision)],
+  (table) => [index("change_log_scope").on(table.scope, table.revision), index("change_log_at").on(table.at)],
 );
+
+/**
+ * How far each process following the change log has read (db/change-log-cursor.ts), refreshed while it runs:
+ * retention (db/retention.ts) never deletes an entry a live follower has not read yet.
+ */
+export const changeLogFollowers = sqliteTable("change_log_followers", {
+  followerId: text("follower_id").primaryKey(),
+  /** Seq of the last change the follower is past. */
+  position: integer("position").notNull(),
+  /** Epoch milliseconds of its last report. */
+  reportedAt: integer("reported_at").notNull(),
+});
+
+/**
+ * Never holds a row: a commit's revision guard inserts one only when the revision moved, and this CHECK refuses it,
+ * aborting the whole batch with an error that names the constraint (db/sqlite/store.ts). SQLite has no RAISE
+ * outside triggers; a named constraint is the one failure nothing else can produce.
+ */
+export const commitGuards = sqliteTable("commit_guards", { stale: integer("stale").notNull() }, (table) => [
+  check("meshplane_stale_revision", sql`${table.stale} = 0`),
+]);
 
 /** The first response to a request carrying a clientToken, replayed for retries of the same request. */
 export const idempotency = sqliteTable(

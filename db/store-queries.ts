@@ -1,7 +1,7 @@
 // The Store methods whose SQL is the same on every backend (libSQL file, D1, PostgreSQL), written once against
 // db/dialect.ts. A backend adds what truly differs: its commit (atomic batch or transaction), close, and locks.
 // New tables get their reads here, next to these.
-import { and, asc, count, eq, gt, gte, inArray, lte, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, gt, gte, inArray, lt, lte, sql, type SQL } from "drizzle-orm";
 import type { StoreDialect } from "./dialect.js";
 import { decoded, insertInto, upsertInto } from "./statements.js";
 import type { ChangeRecord, EndpointRow, Store } from "./store.js";
@@ -9,11 +9,12 @@ import type { ChangeRecord, EndpointRow, Store } from "./store.js";
 /** Everything in Store but the writes of a batch and the lifecycle. */
 export type StoreQueries = Omit<Store, "commit" | "close" | "withScopeLocks">;
 
-const auditEntryKeys = ["at", "requestId", "principal", "credential", "sourceAddress", "action", "resource", "outcome", "errorCode"] as const;
+export const auditEntryKeys = ["at", "requestId", "principal", "credential", "sourceAddress", "action", "resource", "outcome", "errorCode"] as const;
+const followerKeys = ["followerId", "position", "reportedAt"] as const;
 const accessKeyKeys = ["accessKeyId", "principal", "sealedSecret", "policies", "admin", "createdAt"] as const;
 
 export function createStoreQueries(dialect: StoreDialect): StoreQueries {
-  const { resources, tags, refs, revisions, changeLog, idempotency, endpoints, auditLog, accessKeys } = dialect.tables;
+  const { resources, tags, refs, revisions, changeLog, changeLogFollowers, idempotency, endpoints, auditLog, accessKeys } = dialect.tables;
   const resourceKeyFields = { kind: decoded(resources.kind), meshName: decoded(resources.meshName), parentName: decoded(resources.parentName), name: decoded(resources.name) };
 
   const first = async <T>(rows: Promise<T[]>): Promise<T | null> => (await rows)[0] ?? null;
@@ -77,6 +78,10 @@ export function createStoreQueries(dialect: StoreDialect): StoreQueries {
     where: inCollection(),
   });
   const idempotencyByToken = dialect.prepare("idempotency_by_token", { from: idempotency, where: eq(idempotency.token, sql.placeholder("token")), limit: 1 });
+  const newestChangeSeq = sql`(select max(${changeLog.seq}) from ${changeLog})`;
+  /** Deletes the rows of `table` whose seq `chosen` selects (a bounded subquery); returns how many went. */
+  const deleteBySeq = async (table: typeof changeLog | typeof auditLog, chosen: SQL): Promise<number> =>
+    (await dialect.execute(sql`delete from ${table} where ${table.seq} in (${chosen}) returning ${sql.identifier(table.seq.name)}`)).length;
 
   return {
     async getRevisions(scopes) {
@@ -153,6 +158,40 @@ export function createStoreQueries(dialect: StoreDialect): StoreQueries {
     async listChanges(afterSeq, limit) {
       const rows = await dialect.select({ from: changeLog, where: gt(changeLog.seq, afterSeq), orderBy: [asc(changeLog.seq)], limit });
       return rows as ChangeRecord[]; // `action` is text to the column, one of ChangeEntry's actions to us
+    },
+
+    async changeLogEnd() {
+      const [row] = await dialect.select({ fields: { end: sql<number>`coalesce(${newestChangeSeq}, 0)`.mapWith(Number) }, from: sql`(select 1) as one` });
+      return row?.end ?? 0;
+    },
+
+    async reportFollower(followerId, position, at) {
+      await dialect.execute(upsertInto(changeLogFollowers, "followerId", followerKeys, { followerId, position, reportedAt: at }));
+    },
+
+    async removeFollower(followerId) {
+      await dialect.execute(sql`delete from ${changeLogFollowers} where ${eq(changeLogFollowers.followerId, followerId)}`);
+    },
+
+    async pruneChangeLog(rule) {
+      await dialect.execute(sql`delete from ${changeLogFollowers} where ${lt(changeLogFollowers.reportedAt, rule.followersAliveSince)}`);
+      // The slowest live follower's position bounds what may go; without followers, only the newest entry stays.
+      const slowest = sql`coalesce((select min(${changeLogFollowers.position}) from ${changeLogFollowers}), ${newestChangeSeq})`;
+      return deleteBySeq(
+        changeLog,
+        sql`select ${changeLog.seq} from ${changeLog} where ${and(lt(changeLog.at, rule.before), sql`${changeLog.seq} < ${newestChangeSeq}`, sql`${changeLog.seq} <= ${slowest}`)} order by ${changeLog.seq} limit ${rule.limit}`,
+      );
+    },
+
+    async pruneAudit(rule) {
+      const conditions: SQL[] = [];
+      if (rule.before !== undefined) conditions.push(lt(auditLog.at, rule.before));
+      if (rule.keep !== undefined) {
+        // Below the seq of the keep-th newest entry; null (nothing older) while fewer are stored.
+        conditions.push(sql`${auditLog.seq} < (select ${auditLog.seq} from ${auditLog} order by ${auditLog.seq} desc limit 1 offset ${Math.max(0, rule.keep - 1)})`);
+      }
+      if (conditions.length === 0) return 0;
+      return deleteBySeq(auditLog, sql`select ${auditLog.seq} from ${auditLog} where ${sql.join(conditions, sql` or `)} order by ${auditLog.seq} limit ${rule.limit}`);
     },
 
     async appendAudit(entries) {

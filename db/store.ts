@@ -82,7 +82,7 @@ export interface ChangeRecord extends ChangeEntry {
 
 /**
  * Everything one write does, applied all or nothing. Order of application: guards, deletes, inserts,
- * updates, tags, refs, endpoints, idempotency record, revision bumps, change log.
+ * updates, tags, refs, endpoints, idempotency record, revision bumps, change log, audit entries.
  */
 export interface WriteBatch {
   /** Each scope's revision must still equal `revision` (0 when the scope was never written); each is bumped. */
@@ -104,9 +104,14 @@ export interface WriteBatch {
   /** Deletes idempotency records created before this time (epoch ms), before `idempotency` is inserted. */
   expireIdempotencyBefore?: number;
   changes?: ChangeEntry[];
+  /** The audit entries of the call that makes this change: committed with it or not at all. */
+  audit?: AuditEntry[];
 }
 
-/** `stale`: a guarded revision moved, or a unique key was taken meanwhile; nothing was written. */
+/**
+ * `stale`: a guarded revision moved, or another writer took an account-wide key (a clientToken) meanwhile; nothing
+ * was written and the caller decides again. Every other failure rejects with a StoreError (db/store-errors.ts).
+ */
 export type CommitResult = { ok: true; revisions: Record<string, number> } | { ok: false; reason: "stale" };
 
 export interface ListQuery {
@@ -178,6 +183,25 @@ export interface AccessKeyRow {
   createdAt: number;
 }
 
+/** Which change-log entries retention may delete (db/retention.ts); every condition must hold. */
+export interface ChangeLogPruning {
+  /** Entries committed before this time (epoch ms). */
+  before: number;
+  /** Followers that reported at or after this time are alive: an entry goes only once every live follower is past it. Others are forgotten. */
+  followersAliveSince: number;
+  /** At most this many rows per call (a bounded statement, also on D1). */
+  limit: number;
+}
+
+/** Which audit entries retention may delete; at least one of `before` and `keep` is given. */
+export interface AuditPruning {
+  /** Entries recorded before this time (epoch ms). */
+  before?: number;
+  /** Keep only the newest `keep` entries. */
+  keep?: number;
+  limit: number;
+}
+
 export interface Store {
   /** Current revisions; a scope never written is 0. */
   getRevisions(scopes: string[]): Promise<Record<string, number>>;
@@ -208,6 +232,16 @@ export interface Store {
   listEndpoints(filter?: { namespaceName?: string; serviceName?: string }): Promise<EndpointRow[]>;
   /** Committed changes with seq greater than `afterSeq`, oldest first, at most `limit`. */
   listChanges(afterSeq: number, limit: number): Promise<ChangeRecord[]>;
+  /** Seq of the newest change-log entry, 0 for an empty log: read from the key's index, not by a scan. */
+  changeLogEnd(): Promise<number>;
+  /** Records that follower `followerId` has read the log up to `position` (upsert); retention keeps what it has not read. */
+  reportFollower(followerId: string, position: number, at: number): Promise<void>;
+  /** Forgets a follower that stopped (a clean shutdown); one that dies is forgotten once it stops reporting. */
+  removeFollower(followerId: string): Promise<void>;
+  /** Deletes change-log entries per `rule`, never the newest one (it marks where the log ends); returns how many. */
+  pruneChangeLog(rule: ChangeLogPruning): Promise<number>;
+  /** Deletes audit entries per `rule`; returns how many. */
+  pruneAudit(rule: AuditPruning): Promise<number>;
   commit(batch: WriteBatch): Promise<CommitResult>;
   /**
    * Optional, for stores shared by several processes (PostgreSQL): runs `fn` (read revisions → decide → commit)

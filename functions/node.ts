@@ -6,6 +6,7 @@ import https from "node:https";
 import { pathToFileURL } from "node:url";
 import { createLocalChangeFeed } from "../db/change-feed.js";
 import { openStore } from "../db/open.js";
+import { createRetention } from "../db/retention.js";
 import type { Store } from "../db/store.js";
 import { createApiApp } from "./api/app.js";
 import { createAppMeshService, createEndpointRegistry } from "./appmesh/index.js";
@@ -29,6 +30,8 @@ export interface RunningControlPlane {
   xdsPort: number;
   /** The ADS TLS port (MESHPLANE_XDS_TLS_PORT; the actual one when 0), when configured. */
   xdsTlsPort?: number;
+  /** Base URL of the anonymous metrics listener (METRICS_PORT), when configured. */
+  metricsUrl?: string;
   /** Authentication and audit (functions/auth); `auth.ads` admits ADS streams, `auth.adsAudit` audits them. */
   auth: ControlPlaneAuth;
   /** The xDS side's cache and ADS service, for their counters (tests, benchmarks). */
@@ -80,6 +83,7 @@ export const serveWithNode: ServeRest = async (app, { host, port, tls: files }) 
 export async function startControlPlane(config: ControlPlaneConfig, options: StartOptions = {}): Promise<RunningControlPlane> {
   checkSecureByDefault(config.host, config.auth);
   const { store, externalChanges, backend } = await openStore(config);
+  const stopRetention = createRetention(store, config.retention).start();
   const localChanges = createLocalChangeFeed();
   const onCommit = (changes: Array<{ scope: string; revision: number }>) => changes.forEach((change) => localChanges.publish(change));
   const service = createAppMeshService(store, { region: config.region, accountId: config.accountId, quotas: config.quotas, checkRegex: createRegexChecker(loadCore()), onCommit });
@@ -98,11 +102,15 @@ export async function startControlPlane(config: ControlPlaneConfig, options: Sta
   });
   app.route("/", xds.httpApp);
   app.route("/", createConsoleApp({ files: consoleAssetFiles, sessions: auth.sessions, audit: auth.audit }));
+  // Behind the API's authentication when it is on (appmesh:ListMetrics); METRICS_PORT serves scrapers without it.
+  app.route("/", xds.metricsApp);
+  const serveRest = options.serveRest ?? serveWithNode;
+  const metricsListener = config.metrics ? await serveRest(xds.metricsApp, { host: config.metrics.host, port: config.metrics.port, tls: undefined }) : undefined;
   // Extra ADS listeners (MESHPLANE_XDS_TLS_PORT with TLS, MESHPLANE_XDS_SOCKET on a Unix socket), relayed to the ADS.
   const adsListeners = await auth.startAdsListeners({ host: config.host, port: xds.port });
 
   // TLS (MESHPLANE_TLS_CERT/KEY): HTTPS on PORT.
-  const rest = await (options.serveRest ?? serveWithNode)(app, { host: config.host, port: config.port, tls: config.auth.tls });
+  const rest = await serveRest(app, { host: config.host, port: config.port, tls: config.auth.tls });
   const port = rest.port;
   const url = `${rest.scheme}://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   console.log(`meshplane: App Mesh API on ${url} (${backend === "sqlite" ? `SQLite ${config.sqliteFile}` : "PostgreSQL"})`);
@@ -110,6 +118,8 @@ export async function startControlPlane(config: ControlPlaneConfig, options: Sta
   console.log(`meshplane: console on ${url}/console/`);
   if (adsListeners.tlsPort !== undefined) console.log(`meshplane: ADS (gRPC, TLS) on ${config.host}:${adsListeners.tlsPort}`);
   if (adsListeners.socketPath !== undefined) console.log(`meshplane: ADS (gRPC, Unix socket) on ${adsListeners.socketPath}`);
+  const metricsUrl = config.metrics && metricsListener ? `http://${config.metrics.host.includes(":") ? `[${config.metrics.host}]` : config.metrics.host}:${metricsListener.port}` : undefined;
+  if (metricsUrl) console.log(`meshplane: metrics (no authentication) on ${metricsUrl}/metrics`);
   if (!auth.api.enforcing) {
     console.warn(
       `meshplane: WARNING: authentication is OFF. Anyone who can reach ${config.host} may change every mesh. This is allowed on loopback for local development only; set MESHPLANE_AUTH_FILE to require signed requests.`,
@@ -120,6 +130,7 @@ export async function startControlPlane(config: ControlPlaneConfig, options: Sta
     config: { ...config, port, xdsPort: xds.port },
     xdsPort: xds.port,
     ...(adsListeners.tlsPort !== undefined ? { xdsTlsPort: adsListeners.tlsPort } : {}),
+    ...(metricsUrl ? { metricsUrl } : {}),
     store,
     url,
     auth,
@@ -129,6 +140,8 @@ export async function startControlPlane(config: ControlPlaneConfig, options: Sta
       await adsListeners.close();
       await xds.close();
       await rest.close();
+      await metricsListener?.close();
+      await stopRetention();
       await externalChanges.close();
       await localChanges.close();
       await store.close();

@@ -10,6 +10,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import type { D1Database, DurableObjectNamespace } from "@cloudflare/workers-types";
 import type { Hono } from "hono";
 import type { ScopeChange } from "../db/change-feed.js";
+import { createRetention, type Retention } from "../db/retention.js";
 import { openD1Store } from "../db/sqlite/d1.js";
 import type { Store } from "../db/store.js";
 import { createApiApp } from "./api/app.js";
@@ -47,7 +48,13 @@ interface ExecutionContextLike {
 /** The request being served: commits hand it the hub signals they start, so they finish after the response. */
 const requestContext = new AsyncLocalStorage<ExecutionContextLike>();
 
-const apps = new WeakMap<D1Database, Promise<Hono>>();
+interface WorkerApp {
+  app: Hono;
+  /** Workers have no timers between requests: the logs are pruned after a request, at most once a minute per isolate. */
+  retention: Retention;
+}
+
+const apps = new WeakMap<D1Database, Promise<WorkerApp>>();
 
 async function listMeshes(store: Store): Promise<string[]> {
   const names: string[] = [];
@@ -67,7 +74,7 @@ function mountRouteGroups(app: Hono, parts: { store: Store; hubs: MeshHubs | nul
 }
 
 /** One app per D1 binding, built on the first request of an isolate and reused after. */
-async function createWorkerApp(env: WorkerEnv): Promise<Hono> {
+async function createWorkerApp(env: WorkerEnv): Promise<WorkerApp> {
   const variables = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
   const config = configFromEnv(variables);
   const store = openD1Store(env.DB);
@@ -97,7 +104,7 @@ async function createWorkerApp(env: WorkerEnv): Promise<Hono> {
   const routes = createAdminRoutes({ auth: api, audit, scope });
   const app = createApiApp({ service, endpoints: createEndpointRegistry(store, { onCommit }), auth: { forOperation: api.forOperation, routes } });
   mountRouteGroups(app, { store, hubs, sessions, audit });
-  return app;
+  return { app, retention: createRetention(store, config.retention) };
 }
 
 export default {
@@ -108,9 +115,9 @@ export default {
       apps.set(env.DB, app);
       app.catch(() => apps.delete(env.DB));
     }
-    let ready: Hono;
+    let worker: WorkerApp;
     try {
-      ready = await app;
+      worker = await app;
     } catch (error) {
       console.error("meshplane: the Worker is misconfigured:", error instanceof Error ? error.message : error);
       return new Response(JSON.stringify({ __type: "ServiceUnavailableException", message: "meshplane is not configured; see the Worker's logs." }), {
@@ -118,6 +125,9 @@ export default {
         headers: { "content-type": "application/json", "x-amzn-ErrorType": "ServiceUnavailableException" },
       });
     }
-    return requestContext.run(context, () => ready.fetch(request, env, context as never));
+    const response = await requestContext.run(context, () => worker.app.fetch(request, env, context as never));
+    const pruning = worker.retention.runIfDue();
+    if (pruning) context.waitUntil(pruning.catch((error: unknown) => console.error("meshplane: pruning the change and audit logs failed:", error instanceof Error ? error.message : error)));
+    return response;
   },
 };

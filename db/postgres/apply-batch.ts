@@ -4,8 +4,9 @@
 //   DO NOTHING for a scope never written). Row locks make a concurrent writer of the same scope wait, re-check
 //   the new row version and find 0 rows: exactly one of two racing batches on a scope applies, the other is
 //   `stale` with nothing written. Plain SELECT-then-UPDATE would lose that race under READ COMMITTED.
-// - Unique keys (resource key/uid/arn, tag key, clientToken) settle the rest: any integrity violation aborts the
-//   transaction and is reported as `stale`, as SQLite does.
+// - Unique keys back the guards up: a clientToken taken by another mesh's write (tokens are account-wide, guards
+//   per mesh) aborts the transaction and is reported as `stale`, as on SQLite; any other integrity violation is a
+//   bug upstream and rejects as a StoreError of kind `constraint` (db/store-errors.ts).
 // - Deadlocks and serialization failures are retried inside (bounded), then reported as `stale`.
 // - Change-log rows are appended under a transaction-scoped advisory lock, so their seq order is commit order,
 //   and NOTIFY is sent in the same transaction (delivered only if it commits).
@@ -18,7 +19,7 @@ import type { PostgresDatabase } from "./database.js";
 
 type Transaction = Parameters<Parameters<PostgresDatabase["transaction"]>[0]>[0];
 
-const { resources, tags, refs, revisions, changeLog, idempotency, endpoints } = schema;
+const { resources, tags, refs, revisions, changeLog, idempotency, endpoints, auditLog } = schema;
 
 /** Thrown inside the transaction to roll it back when a guard fails. */
 export class StaleBatch extends Error {}
@@ -32,8 +33,6 @@ export function sqlState(error: unknown): string | undefined {
   return undefined;
 }
 
-/** Integrity constraint violations (class 23: unique, not-null, …): SQLite reports these as `stale` too. */
-export const isConstraintViolation = (state: string | undefined) => state?.startsWith("23") ?? false;
 /** serialization_failure, deadlock_detected: nothing was written; the same batch may simply run again. */
 export const isRetryable = (state: string | undefined) => state === "40001" || state === "40P01";
 
@@ -167,6 +166,12 @@ export async function applyBatch(tx: Transaction, batch: WriteBatch): Promise<Re
       .returning({ seq: changeLog.seq });
     const seqs = inserted.map((r) => r.seq);
     seq = [Math.min(...seqs), Math.max(...seqs)];
+  }
+  const audit = batch.audit ?? [];
+  if (audit.length > 0) {
+    await tx.insert(auditLog).values(
+      audit.map(({ at, requestId, principal, credential, sourceAddress, action, resource, outcome, errorCode }) => ({ at, requestId, principal, credential, sourceAddress, action, resource, outcome, errorCode })),
+    );
   }
   if (seq !== null || Object.keys(bumpedTo).length > 0) {
     let payload = JSON.stringify({ seq, revisions: bumpedTo } satisfies ChangeNotification);

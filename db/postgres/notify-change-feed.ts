@@ -3,7 +3,7 @@
 // Notifications are lost while that connection is down, so the feed then follows the change log by polling,
 // reconnects, catches up from the log, and returns to notifications.
 import postgres from "postgres";
-import { createLocalChangeFeed, type ChangeFeed } from "../change-feed.js";
+import { createLocalChangeFeed, RESYNC_SCOPE, type ChangeFeed } from "../change-feed.js";
 import { createChangeLogCursor } from "../change-log-cursor.js";
 import type { Store } from "../store.js";
 import { CHANGE_CHANNEL, type ChangeNotification } from "./constants.js";
@@ -15,6 +15,8 @@ export interface PgNotifyChangeFeedOptions {
   safetyIntervalMs?: number;
   /** application_name of the listening connection, to find it in pg_stat_activity (default "meshplane-change-feed"). */
   applicationName?: string;
+  /** This replica's id among the log's followers (default: a random one); retention keeps what it has not read. */
+  followerId?: string;
 }
 
 export interface PgNotifyChangeFeed extends ChangeFeed {
@@ -43,7 +45,11 @@ export function createPgNotifyChangeFeed(url: string, store: Store, options: PgN
   let mode: "notify" | "polling" = "polling";
   let stopped = false;
   /** Past the last change delivered; positioned at the log's end by the first catch-up after the first LISTEN. */
-  const cursor = createChangeLogCursor(store, { isStopped: () => stopped });
+  const cursor = createChangeLogCursor(store, {
+    isStopped: () => stopped,
+    followerId: options.followerId ?? crypto.randomUUID(),
+    onGap: () => local.publish({ scope: RESYNC_SCOPE, revision: 0 }),
+  });
   let timer: ReturnType<typeof setTimeout> | undefined;
   /** Notifications and catch-ups run one after another, so a scope's revisions are delivered in order. */
   let queue: Promise<void> = Promise.resolve();
@@ -140,6 +146,7 @@ export function createPgNotifyChangeFeed(url: string, store: Store, options: PgN
       markReady();
       await listener.end({ timeout: 1 });
       await queue;
+      await cursor.close();
       await local.close();
     },
   };

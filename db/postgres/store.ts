@@ -5,9 +5,10 @@
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import * as schema from "../schema.pg.js";
+import { classifyPostgresFailure, StoreError, toStoreError, withClassifiedErrors } from "../store-errors.js";
 import type { CommitResult, Store, WriteBatch } from "../store.js";
 import { createStoreQueries } from "../store-queries.js";
-import { applyBatch, isConstraintViolation, isRetryable, sqlState, StaleBatch } from "./apply-batch.js";
+import { applyBatch, isRetryable, sqlState, StaleBatch } from "./apply-batch.js";
 import { SCOPE_LOCK_CLASS } from "./constants.js";
 import type { PostgresDatabase } from "./database.js";
 import { createPostgresDialect } from "./dialect.js";
@@ -33,12 +34,19 @@ export interface PostgresStoreOptions {
   prepare?: boolean;
   /** Connections reserved for `withScopeLocks` (default 4): at most this many scopes are locked at once. */
   scopeLockConnections?: number;
+  /**
+   * How long one store call may take before it fails as `unavailable` (default 10 000 ms; MESHPLANE_DB_TIMEOUT).
+   * A partitioned network drops packets without an answer, and TCP would wait minutes: past the deadline the pools
+   * are replaced (their sockets destroyed, so a write cut off mid-way never reaches the server late) and the server
+   * ends the abandoned session's transaction by `idle_in_transaction_session_timeout`, releasing its row locks.
+   */
+  operationTimeoutMs?: number;
 }
 
 /** The Store over an existing Drizzle database (postgres.js driver) whose schema is migrated. */
 export function createPostgresStore(db: PostgresDatabase, options: Pick<PostgresStoreOptions, "commitAttempts"> = {}): Store {
   const commitAttempts = options.commitAttempts ?? 8;
-  const queries = createStoreQueries(createPostgresDialect(db));
+  const queries = withClassifiedErrors(createStoreQueries(createPostgresDialect(db)), classifyPostgresFailure);
 
   async function commit(batch: WriteBatch): Promise<CommitResult> {
     const empty =
@@ -53,7 +61,8 @@ export function createPostgresStore(db: PostgresDatabase, options: Pick<Postgres
       !batch.deleteEndpoints?.length &&
       !batch.idempotency &&
       batch.expireIdempotencyBefore === undefined &&
-      !batch.changes?.length;
+      !batch.changes?.length &&
+      !batch.audit?.length;
     if (empty) return { ok: true, revisions: {} };
     for (let attempt = 1; ; attempt++) {
       try {
@@ -61,14 +70,13 @@ export function createPostgresStore(db: PostgresDatabase, options: Pick<Postgres
         return { ok: true, revisions: bumped };
       } catch (error) {
         if (error instanceof StaleBatch) return { ok: false, reason: "stale" };
-        const state = sqlState(error);
-        if (isConstraintViolation(state)) return { ok: false, reason: "stale" };
-        if (isRetryable(state)) {
+        if (isRetryable(sqlState(error))) {
           if (attempt >= commitAttempts) return { ok: false, reason: "stale" };
           await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
           continue;
         }
-        throw error;
+        if (classifyPostgresFailure(error) === "stale") return { ok: false, reason: "stale" };
+        throw toStoreError(error, classifyPostgresFailure);
       }
     }
   }
@@ -85,10 +93,35 @@ export interface PostgresStore extends Store {
    * The commit guards still decide; the locks only make their races rare. Locks are transaction-scoped on a
    * connection of a small separate pool (`scopeLockConnections`), so they are released when `fn` settles or
    * when the process dies. Call it inside any in-process lock on the same scopes, never around another call.
+   * Taking the locks is bounded by the operation timeout (StoreError `unavailable` past it); `fn`'s outcome is the
+   * call's outcome whatever happens to the lock transaction afterwards.
    * @example
    *   await store.withScopeLocks(["mesh/m"], async () => { const r = await store.getRevisions(["mesh/m"]); …; return store.commit(batch); });
    */
   withScopeLocks<T>(scopes: string[], fn: () => Promise<T>): Promise<T>;
+}
+
+/** One generation of connection pools; replaced whole when a call outlives the deadline. */
+interface Pools {
+  client: postgres.Sql;
+  lockClient: postgres.Sql;
+  store: Store;
+}
+
+/** Rejects with StoreError `unavailable` after `ms`, unless `work` settles first. */
+async function withinDeadline<T>(work: Promise<T>, ms: number, onExpired: () => void): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      onExpired();
+      reject(new StoreError("unavailable", `the database is unavailable: PostgreSQL did not answer within ${ms} ms`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -98,7 +131,14 @@ export interface PostgresStore extends Store {
  *   const store = await openPostgresStore(process.env.DATABASE_URL!, { maxConnections: 10 });
  */
 export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
-  if (!options.skipMigrations) await migratePostgres(url);
+  if (!options.skipMigrations) {
+    try {
+      await migratePostgres(url);
+    } catch (error) {
+      throw toStoreError(error, classifyPostgresFailure);
+    }
+  }
+  const deadlineMs = options.operationTimeoutMs ?? 10_000;
   const common = {
     idle_timeout: options.idleTimeoutSeconds ?? 30,
     connect_timeout: options.connectTimeoutSeconds ?? 10,
@@ -107,23 +147,63 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     prepare: options.prepare ?? true,
     onnotice: () => {},
   };
-  const client = postgres(url, { ...common, max: options.maxConnections ?? 10 });
-  // Apart from the main pool: a lock holder's own reads and commit must never wait for its lock connection.
-  const lockClient = postgres(url, { ...common, max: options.scopeLockConnections ?? 4 });
-  const store = createPostgresStore(drizzle({ client, schema }), options);
+  // A transaction is idle only while its client cannot reach the server; the server then rolls it back. The lock
+  // pool's transactions stay open while `fn` runs, so they get longer.
+  const idleInTransaction = (ms: number) => ({ connection: { idle_in_transaction_session_timeout: ms } });
+  const connect = (): Pools => {
+    const client = postgres(url, { ...common, max: options.maxConnections ?? 10, ...idleInTransaction(Math.max(2 * deadlineMs, 5_000)) });
+    // Apart from the main pool: a lock holder's own reads and commit must never wait for its lock connection.
+    const lockClient = postgres(url, { ...common, max: options.scopeLockConnections ?? 4, ...idleInTransaction(Math.max(12 * deadlineMs, 60_000)) });
+    return { client, lockClient, store: createPostgresStore(drizzle({ client, schema }), options) };
+  };
+  let pools = connect();
+  let closed = false;
+  /** Replaces the pools `stale` (unless that happened already): their sockets are destroyed, calls on them fail. */
+  const replace = (stale: Pools) => {
+    if (closed || pools !== stale) return;
+    pools = connect();
+    void stale.client.end({ timeout: 0 });
+    void stale.lockClient.end({ timeout: 0 });
+  };
+  const bounded = <T>(call: (store: Store) => Promise<T>): Promise<T> => {
+    const current = pools;
+    return withinDeadline(call(current.store), deadlineMs, () => replace(current));
+  };
+
+  const store = {} as Store;
+  for (const name of Object.keys(pools.store) as (keyof Store)[]) {
+    if (name === "close" || name === "withScopeLocks") continue;
+    (store as unknown as Record<string, unknown>)[name] = (...args: unknown[]) =>
+      bounded((current) => (current[name] as (...a: unknown[]) => Promise<unknown>)(...args));
+  }
+
   return {
     ...store,
     async withScopeLocks<T>(scopes: string[], fn: () => Promise<T>): Promise<T> {
       if (scopes.length === 0) return fn();
       // Sorted: two replicas locking overlapping sets cannot deadlock.
       const ordered = [...new Set(scopes)].sort();
-      return (await lockClient.begin(async (tx) => {
+      const current = pools;
+      let markLocked!: () => void;
+      const locked = new Promise<void>((resolve) => (markLocked = resolve));
+      let settle!: { resolve: (value: T) => void; reject: (error: unknown) => void };
+      const outcome = new Promise<T>((resolve, reject) => (settle = { resolve, reject }));
+      const transaction = current.lockClient.begin(async (tx) => {
         for (const scope of ordered) await tx`select pg_advisory_xact_lock(${SCOPE_LOCK_CLASS}::int, hashtext(${scope}))`;
-        return { value: await fn() };
-      })).value as T;
+        markLocked();
+        await fn().then(settle.resolve, settle.reject);
+      });
+      // Failing to take the locks is the caller's failure; how the transaction ends once `fn` ran is not.
+      const failedToLock = transaction.then(
+        () => new Promise<never>(() => {}),
+        (error: unknown) => Promise.reject(toStoreError(error, classifyPostgresFailure)),
+      );
+      await withinDeadline(Promise.race([locked, failedToLock]), deadlineMs, () => replace(current));
+      return outcome;
     },
     async close() {
-      await Promise.all([client.end({ timeout: 5 }), lockClient.end({ timeout: 5 })]);
+      closed = true;
+      await Promise.all([pools.client.end({ timeout: 5 }), pools.lockClient.end({ timeout: 5 })]);
     },
   };
 }

@@ -1,36 +1,33 @@
 // The Store on SQLite through Drizzle: one implementation for a libSQL file (Node) and D1 (Workers). Both run
 // a batch atomically, which is all the write path needs (D1 has no interactive transactions). The reads and the
 // statements outside a batch are the shared ones (db/store-queries.ts); this file holds the commit.
-import { and, eq, lt, sql, type SQL } from "drizzle-orm";
+import { and, eq, inArray, lt, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import * as schema from "../schema.sqlite.js";
 import type { CommitResult, Store, WriteBatch } from "../store.js";
 import { changeLogRow } from "../statements.js";
-import { createStoreQueries } from "../store-queries.js";
+import { classifySqliteFailure, toStoreError, withClassifiedErrors } from "../store-errors.js";
+import { auditEntryKeys, createStoreQueries } from "../store-queries.js";
 import { createSqliteDialect, type BatchingSqliteDatabase } from "./dialect.js";
 
-const { resources, tags, refs, revisions, changeLog, idempotency, endpoints } = schema;
+const { resources, tags, refs, revisions, changeLog, idempotency, endpoints, auditLog, commitGuards } = schema;
 
-/** Raised inside a batch to abort it when a guarded revision moved; SQLite has no RAISE outside triggers. */
-const abortUnless = (condition: SQL) => sql<number>`CASE WHEN ${condition} THEN 1 ELSE json_extract('stale revision', '$') END`;
-
-function isStaleError(error: unknown): boolean {
-  for (let e: unknown = error; e instanceof Error; e = e.cause) {
-    if (/malformed JSON|UNIQUE constraint failed|SQLITE_CONSTRAINT/i.test(e.message)) return true;
-  }
-  return false;
+/**
+ * The guard of one scope: inserts a row into `commit_guards` only when the revision moved, which the table's named
+ * CHECK refuses, aborting the batch (db/schema.sqlite.ts). A query builder rather than db.run(): drizzle's D1 batch
+ * can only bind builder statements.
+ */
+function revisionGuard(db: BatchingSqliteDatabase, scope: string, revision: number) {
+  const current = sql`COALESCE((SELECT ${revisions.revision} FROM ${revisions} WHERE ${revisions.scope} = ${scope}), 0)`;
+  return db.insert(commitGuards).select(db.select({ stale: sql<number>`1`.as("stale") }).from(sql`(SELECT 1)`).where(sql`${current} <> ${revision}`));
 }
 
 export function createSqliteStore(db: BatchingSqliteDatabase): Store {
-  const queries = createStoreQueries(createSqliteDialect(db));
+  const queries = withClassifiedErrors(createStoreQueries(createSqliteDialect(db)), classifySqliteFailure);
 
   async function commit(batch: WriteBatch): Promise<CommitResult> {
     const statements: BatchItem<"sqlite">[] = [];
-    for (const { scope, revision } of batch.expect) {
-      // A query-builder select rather than db.run(): drizzle's D1 batch can only bind builder statements.
-      const condition = sql`COALESCE((SELECT ${revisions.revision} FROM ${revisions} WHERE ${revisions.scope} = ${scope}), 0) = ${revision}`;
-      statements.push(db.select({ guard: abortUnless(condition) }).from(sql`(SELECT 1)`));
-    }
+    for (const { scope, revision } of batch.expect) statements.push(revisionGuard(db, scope, revision));
     for (const uid of batch.delete ?? []) {
       statements.push(db.delete(tags).where(eq(tags.resourceUid, uid)));
       statements.push(db.delete(refs).where(eq(refs.fromUid, uid)));
@@ -75,15 +72,25 @@ export function createSqliteStore(db: BatchingSqliteDatabase): Store {
       );
     }
     for (const change of batch.changes ?? []) statements.push(db.insert(changeLog).values(changeLogRow(revisions, change)));
+    for (const entry of batch.audit ?? []) statements.push(db.insert(auditLog).values(pick(entry, auditEntryKeys)));
     if (statements.length === 0) return { ok: true, revisions: {} };
+    // The new revisions are read inside the batch: a read after it could fail although the write is committed.
+    if (bumped.length > 0) statements.push(db.select({ scope: revisions.scope, revision: revisions.revision }).from(revisions).where(inArray(revisions.scope, bumped)));
+    let results: unknown[];
     try {
-      await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+      results = (await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]])) as unknown[];
     } catch (error) {
-      if (isStaleError(error)) return { ok: false, reason: "stale" };
-      throw error;
+      if (classifySqliteFailure(error) === "stale") return { ok: false, reason: "stale" };
+      throw toStoreError(error, classifySqliteFailure);
     }
-    return { ok: true, revisions: await queries.getRevisions(bumped) };
+    const bumpedTo = bumped.length > 0 ? (results[results.length - 1] as Array<{ scope: string; revision: number }>) : [];
+    return { ok: true, revisions: Object.fromEntries(bumpedTo.map((row) => [row.scope, row.revision])) };
   }
 
   return { ...queries, commit, async close() {} } satisfies Store;
+}
+
+/** The `keys` fields of `row` only: callers may pass richer objects. */
+function pick<T extends object, K extends keyof T>(row: T, keys: readonly K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((key) => [key, row[key]])) as Pick<T, K>;
 }

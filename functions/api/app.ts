@@ -12,6 +12,7 @@ import {
 } from "../appmesh/index.js";
 import { limitBody } from "./body-limit.js";
 import { renderError } from "./errors.js";
+import { writeContextOf } from "./write-context.js";
 
 export const maxBodyBytes = 1024 * 1024;
 
@@ -105,7 +106,7 @@ export function createApiApp(options: ApiOptions): Hono {
         const body = await readJsonObject(c);
         for (const [name] of bodyMembers) if (body[name] !== undefined) input[name] = body[name];
       }
-      return c.json(await options.service.execute(operation, input));
+      return c.json(await options.service.execute(operation, input, writeContextOf(c)));
     });
   }
 

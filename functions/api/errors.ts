@@ -7,7 +7,10 @@ export function renderError(c: Context, error: unknown): Response {
   const appMeshError = AppMeshError.from(error);
   if (appMeshError.name === "InternalServerErrorException") {
     console.error("meshplane: internal error", appMeshError.cause ?? appMeshError);
+  } else if (appMeshError.name === "ServiceUnavailableException" && appMeshError.cause) {
+    console.warn(`meshplane: answered 503: ${appMeshError.cause instanceof Error ? appMeshError.cause.message : String(appMeshError.cause)}`);
   }
   c.header("x-amzn-ErrorType", appMeshError.name);
+  if (appMeshError.retryAfterSeconds !== undefined) c.header("Retry-After", String(appMeshError.retryAfterSeconds));
   return c.json({ __type: appMeshError.name, message: appMeshError.message }, appMeshError.status as 400);
 }

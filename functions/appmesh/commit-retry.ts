@@ -2,7 +2,7 @@
 // decide, commit one batch guarded by those revisions, and start over when another writer committed first.
 // Writers inside one process queue per scope; across processes the store's guard (and its scope locks) decide.
 import type { ScopeChange } from "../../db/change-feed.js";
-import type { Store, WriteBatch } from "../../db/store.js";
+import type { AuditEntry, Store, WriteBatch } from "../../db/store.js";
 import { AppMeshError } from "./errors.js";
 import { createKeyedMutex } from "./keyed-mutex.js";
 
@@ -13,13 +13,31 @@ export interface WriteDecision<Response> {
 }
 
 /**
+ * The audit entry of one mutating call, committed in the same atomic batch as the change it describes, so an
+ * acknowledged change always has its record and a failed one none (functions/auth prepares it per request).
+ */
+export interface WriteAudit {
+  /** The entry as it reads when the call succeeds (outcome "allowed", no error code). */
+  readonly entry: AuditEntry;
+  /** Set once a batch carrying `entry` committed: whoever audits the call must not append it again. */
+  committed: boolean;
+}
+
+/** What a caller adds to one write beyond its input. */
+export interface WriteContext {
+  audit?: WriteAudit;
+}
+
+/**
  * Runs `decide` on the revisions of `scopes` read first, and commits its batch guarded by them; on a stale commit,
  * reads and decides again (bounded). `decide` may throw AppMeshError to refuse; the refusal stands only when the
- * scopes did not move meanwhile. Its batch's `expect` is filled in here.
+ * scopes did not move meanwhile. Its batch's `expect` is filled in here, and the context's audit entry joins it.
+ * Store failures other than a lost race (StoreError: unavailable, constraint, malformed) end the write at once.
  */
 export type CommitWithRetry = <Response>(
   scopes: string[],
   decide: (revisions: Record<string, number>) => Promise<WriteDecision<Response>>,
+  context?: WriteContext,
 ) => Promise<Response>;
 
 export interface CommitRetryOptions {
@@ -41,6 +59,7 @@ export function createCommitWithRetry(store: Store, options: CommitRetryOptions 
   return async function commitWithRetry<Response>(
     scopes: string[],
     decide: (revisions: Record<string, number>) => Promise<WriteDecision<Response>>,
+    context: WriteContext = {},
   ): Promise<Response> {
     const attempts = async (): Promise<Response> => {
       for (let attempt = 1; ; attempt++) {
@@ -57,8 +76,10 @@ export function createCommitWithRetry(store: Store, options: CommitRetryOptions 
         const { batch, response } = decision;
         if (batch === null) return response;
         batch.expect = scopes.map((scope) => ({ scope, revision: revisions[scope]! }));
+        if (context.audit) batch.audit = [...(batch.audit ?? []), context.audit.entry];
         const result = await store.commit(batch);
         if (result.ok) {
+          if (context.audit) context.audit.committed = true;
           options.onCommit?.(Object.entries(result.revisions).map(([scope, revision]) => ({ scope, revision })));
           return response;
         }

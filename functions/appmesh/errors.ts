@@ -1,5 +1,6 @@
 // The App Mesh error model: one error class named by one of the API's ten exception shapes, whose name alone
 // picks the HTTP status (the status each shape has in the model).
+import { StoreError } from "../../db/store-errors.js";
 
 export const appMeshErrorStatus = {
   BadRequestException: 400,
@@ -18,13 +19,20 @@ export type AppMeshErrorName = keyof typeof appMeshErrorStatus;
 
 const brand = Symbol.for("meshplane.AppMeshError");
 
+/** The retry hint of a 503: long enough for a PostgreSQL failover or a busy SQLite file, short for a person waiting. */
+export const SERVICE_UNAVAILABLE_RETRY_SECONDS = 2;
+
 export class AppMeshError extends Error {
   readonly [brand] = true;
   override readonly name: AppMeshErrorName;
 
-  constructor(name: AppMeshErrorName, message: string, options?: { cause?: unknown }) {
+  /** Seconds after which a retry may succeed (the `Retry-After` header); set for ServiceUnavailableException. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(name: AppMeshErrorName, message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
     super(message, options);
     this.name = name;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 
   get status(): number {
@@ -36,9 +44,19 @@ export class AppMeshError extends Error {
     return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[brand] === true;
   }
 
-  /** Any thrown value as an AppMeshError; unknown failures become a generic internal error, the original kept as `cause`. */
+  /**
+   * Any thrown value as an AppMeshError. A database that cannot answer now is App Mesh's ServiceUnavailableException
+   * with a retry hint (the SDKs retry 503s by themselves); every other unknown failure becomes a generic internal
+   * error, the original kept as `cause`.
+   */
   static from(value: unknown): AppMeshError {
     if (AppMeshError.is(value)) return value;
+    if (StoreError.is(value) && value.kind === "unavailable") {
+      return new AppMeshError("ServiceUnavailableException", "The database is unavailable right now. Retry the request in a few seconds; a write retried with the same clientToken is applied at most once.", {
+        cause: value,
+        retryAfterSeconds: SERVICE_UNAVAILABLE_RETRY_SECONDS,
+      });
+    }
     return new AppMeshError("InternalServerErrorException", "The request processing has failed because of an unknown error.", { cause: value });
   }
 }

@@ -2,7 +2,7 @@
 // instead of running twice; the same token with another input is a conflict. Records live `retentionMs` (24 h by
 // default) and are written in the same batch as the change they answer for, so a replay never sees half a write.
 import type { Store, WriteBatch } from "../../db/store.js";
-import type { CommitWithRetry } from "./commit-retry.js";
+import type { CommitWithRetry, WriteContext } from "./commit-retry.js";
 import { conflict } from "./errors.js";
 
 export interface IdempotencyOptions {
@@ -52,14 +52,19 @@ export function commitIdempotent<Response>(
   scopes: string[],
   request: IdempotentRequest,
   decide: () => Promise<FirstWrite<Response>>,
+  context?: WriteContext,
 ): Promise<Response> {
-  return commit(scopes, async () => {
-    const replay = await idempotency.replay<Response>(request);
-    if (replay.state === "replayed") return { batch: null, response: replay.response };
-    const { batch, response, at } = await decide();
-    idempotency.record(batch, request, response, at, replay);
-    return { batch, response };
-  });
+  return commit(
+    scopes,
+    async () => {
+      const replay = await idempotency.replay<Response>(request);
+      if (replay.state === "replayed") return { batch: null, response: replay.response };
+      const { batch, response, at } = await decide();
+      idempotency.record(batch, request, response, at, replay);
+      return { batch, response };
+    },
+    context,
+  );
 }
 
 /** Canonical JSON (sorted keys) so that equal inputs hash equally whatever their key order. */

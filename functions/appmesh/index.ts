@@ -3,6 +3,7 @@
 export { createAppMeshService } from "./service.js";
 export type { AppMeshService, AppMeshServiceConfig } from "./service.js";
 export { AppMeshError, appMeshErrorStatus } from "./errors.js";
+export type { WriteAudit, WriteContext } from "./commit-retry.js";
 export type { AppMeshErrorName } from "./errors.js";
 export { defaultQuotas, quotasFromEnv, quotaVariable } from "./quotas.js";
 export type { Quotas, QuotaName } from "./quotas.js";
@@ -14,7 +15,8 @@ export type { ModelMember, ModelOperation, ModelShape } from "./model/model.gene
 export type { AppMeshOperationName, AppMeshOperations } from "./model/operations.generated.js";
 export type { AppMeshShapeName, AppMeshShapeTypes } from "./model/types.generated.js";
 export { validateOperationInput, validateShape } from "./validation.js";
-export type { RegexChecker } from "./spec-rules.js";
+export type { RegexChecker, UnservableSpecCode, UnservableSpecWarning } from "./spec-rules.js";
+export { acceptedUnservableSpecs } from "./spec-rules.js";
 export { loadMeshSnapshot } from "./snapshot-loader.js";
 export { applyMeshChanges, updateMeshSnapshot } from "./snapshot-updates.js";
 export type { MeshSnapshotUpdate } from "./snapshot-updates.js";

@@ -3,7 +3,7 @@
 // exist, in-use resources stay, versions, quotas, idempotency) and decide the batch each write commits.
 import type { ResourceKey, ResourceRow, Store, WriteBatch } from "../../db/store.js";
 import { toArn, type ArnContext } from "./arn.js";
-import type { CommitWithRetry } from "./commit-retry.js";
+import type { CommitWithRetry, WriteContext } from "./commit-retry.js";
 import { conflict, limitExceeded, notFound, resourceInUse } from "./errors.js";
 import { commitIdempotent, type Idempotency } from "./idempotency.js";
 import { kindDescriptors, resourceKinds, type KindDescriptor, type KindNames, type ResourceKind, type SpecShapeName } from "./kinds.js";
@@ -12,7 +12,7 @@ import { decodeNextToken, encodeNextToken } from "./pagination.js";
 import type { Quotas } from "./quotas.js";
 import { toResourceData, toResourceRef, type ResourceData, type ResourceNames, type ResourceRefData } from "./render.js";
 import { accountScope, meshScope, toChangeEntry } from "./scopes.js";
-import { checkSpec, type RegexChecker } from "./spec-rules.js";
+import { checkSpec, checkSpecInMesh, type MeshReader, type RegexChecker } from "./spec-rules.js";
 import { checkTagList } from "./tagging.js";
 import { validateShape } from "./validation.js";
 
@@ -115,6 +115,18 @@ export function createResourceOperations(
     }
   }
 
+  /** The mesh as the rules between resources read it: the current spec of a resource by kind and name. */
+  function meshReader(meshName: string): MeshReader {
+    const specOf = async <T>(kind: ResourceKind, name: string): Promise<T | undefined> =>
+      (await store.getResource({ kind, meshName, parentName: "", name }))?.spec as T | undefined;
+    return {
+      virtualRouter: (name) => specOf("virtualRouter", name),
+      virtualGateway: (name) => specOf("virtualGateway", name),
+      virtualNode: (name) => specOf("virtualNode", name),
+      virtualService: (name) => specOf("virtualService", name),
+    };
+  }
+
   /** Model validation has run on the whole input; this adds the prose rules. An absent spec is the empty spec. */
   function validateSpec<S extends SpecShapeName>(descriptor: Descriptor<S, string, string>, spec: AppMeshShapeTypes[S] | undefined): AppMeshShapeTypes[S] {
     const value = spec ?? validateShape(descriptor.specShape, {}, "spec");
@@ -141,6 +153,7 @@ export function createResourceOperations(
     operation: string,
     descriptor: Descriptor<S, N, P>,
     input: NoInfer<CreateInput<AppMeshShapeTypes[S], N, P>>,
+    context?: WriteContext,
   ): Promise<ResourceData<AppMeshShapeTypes[S], N, P>> {
     requireOwnMesh(input, config.accountId);
     const key = keyOf(descriptor, input);
@@ -159,6 +172,7 @@ export function createResourceOperations(
       );
       if (existing >= quota) throw limitExceeded(`The ${descriptor.title.toLowerCase()} quota (${quota}) is reached; delete some or raise ${descriptor.quota}.`);
       await requireReferences(descriptor, key.meshName, spec);
+      await checkSpecInMesh(descriptor.specShape, spec, { parentName: key.parentName, mesh: meshReader(key.meshName) });
 
       const at = now();
       const row: ResourceRow = {
@@ -186,7 +200,7 @@ export function createResourceOperations(
       // A new mesh also starts its own scope, so xDS watchers of the mesh see it.
       if (descriptor.kind === "mesh") batch.bump = [meshScope(key.meshName)];
       return { batch, response, at };
-    });
+    }, context);
   }
 
   async function describe<S extends SpecShapeName, N extends string, P extends string = never>(
@@ -202,6 +216,7 @@ export function createResourceOperations(
     operation: string,
     descriptor: Descriptor<S, N, P>,
     input: NoInfer<UpdateInput<AppMeshShapeTypes[S], N, P>>,
+    context?: WriteContext,
   ): Promise<ResourceData<AppMeshShapeTypes[S], N, P>> {
     requireOwnMesh(input, config.accountId);
     const key = keyOf(descriptor, input);
@@ -213,6 +228,7 @@ export function createResourceOperations(
       await requireParents(descriptor, key.meshName, key.parentName);
       const current = await requireRow(key);
       await requireReferences(descriptor, key.meshName, spec);
+      await checkSpecInMesh(descriptor.specShape, spec, { parentName: key.parentName, mesh: meshReader(key.meshName) });
       const at = now();
       const row: ResourceRow = { ...current, spec, version: current.version + 1, lastUpdatedAt: at };
       const response = toResourceData(descriptor, row);
@@ -223,23 +239,28 @@ export function createResourceOperations(
         changes: [toChangeEntry(scope, "update", key, now())],
       };
       return { batch, response, at };
-    });
+    }, context);
   }
 
   /** Delete…: refused while children or referrers exist; answers with the resource as DELETED. */
   async function remove<S extends SpecShapeName, N extends string, P extends string = never>(
     descriptor: Descriptor<S, N, P>,
     input: NoInfer<ResourceInput<N, P>>,
+    context?: WriteContext,
   ): Promise<ResourceData<AppMeshShapeTypes[S], N, P>> {
     requireOwnMesh(input, config.accountId);
     const key = keyOf(descriptor, input);
     const scopes = descriptor.kind === "mesh" ? [accountScope, meshScope(key.meshName)] : [meshScope(key.meshName)];
-    return commit(scopes, async () => {
-      const current = await requireRow(key);
-      await requireNotInUse(descriptor, key);
-      const response = toResourceData(descriptor, { ...current, status: "DELETED" });
-      return { batch: { expect: [], delete: [current.uid], changes: scopes.map((scope) => toChangeEntry(scope, "delete", key, now())) }, response };
-    });
+    return commit(
+      scopes,
+      async () => {
+        const current = await requireRow(key);
+        await requireNotInUse(descriptor, key);
+        const response = toResourceData(descriptor, { ...current, status: "DELETED" });
+        return { batch: { expect: [], delete: [current.uid], changes: scopes.map((scope) => toChangeEntry(scope, "delete", key, now())) }, response };
+      },
+      context,
+    );
   }
 
   /** List…: one page in creation order, with a cursor that survives creates and deletes between pages. */

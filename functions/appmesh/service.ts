@@ -4,8 +4,8 @@
 import type { ScopeChange } from "../../db/change-feed.js";
 import type { Store } from "../../db/store.js";
 import type { ArnContext } from "./arn.js";
-import { createCommitWithRetry } from "./commit-retry.js";
-import { badRequest } from "./errors.js";
+import { createCommitWithRetry, type WriteContext } from "./commit-retry.js";
+import { AppMeshError, badRequest } from "./errors.js";
 import { createIdempotency } from "./idempotency.js";
 import { kindDescriptors } from "./kinds.js";
 import { operations } from "./model/model.generated.js";
@@ -34,14 +34,19 @@ export interface AppMeshService {
    * already decoded into the same object as the body members. The input is untrusted: it is validated against the
    * operation's input shape before anything reads it. Returns the HTTP response body (the output's payload member,
    * e.g. VirtualNodeData, or the whole output for List operations).
-   * Throws AppMeshError for every client-visible failure.
+   * Throws AppMeshError for every client-visible failure. `context.audit`, for a mutating operation, is committed
+   * in the batch of the change it makes (and marked `committed`).
    */
-  execute<Operation extends AppMeshOperationName>(operation: Operation, input: Readonly<Record<string, unknown>>): Promise<AppMeshOperations[Operation]["body"]>;
+  execute<Operation extends AppMeshOperationName>(
+    operation: Operation,
+    input: Readonly<Record<string, unknown>>,
+    context?: WriteContext,
+  ): Promise<AppMeshOperations[Operation]["body"]>;
 }
 
 /** One handler per operation of the model, each taking its validated input and returning its response body. */
 type OperationHandlers = {
-  [Operation in AppMeshOperationName]: (input: AppMeshOperations[Operation]["input"]) => Promise<AppMeshOperations[Operation]["body"]>;
+  [Operation in AppMeshOperationName]: (input: AppMeshOperations[Operation]["input"], context?: WriteContext) => Promise<AppMeshOperations[Operation]["body"]>;
 };
 
 export function createAppMeshService(store: Store, config: AppMeshServiceConfig): AppMeshService {
@@ -56,50 +61,55 @@ export function createAppMeshService(store: Store, config: AppMeshServiceConfig)
   const { mesh, virtualService, virtualNode, virtualRouter, route, virtualGateway, gatewayRoute } = kindDescriptors;
 
   const handlers: OperationHandlers = {
-    CreateMesh: (input) => resources.create("CreateMesh", mesh, input),
+    CreateMesh: (input, context) => resources.create("CreateMesh", mesh, input, context),
     DescribeMesh: (input) => resources.describe(mesh, input),
-    UpdateMesh: (input) => resources.update("UpdateMesh", mesh, input),
-    DeleteMesh: (input) => resources.remove(mesh, input),
+    UpdateMesh: (input, context) => resources.update("UpdateMesh", mesh, input, context),
+    DeleteMesh: (input, context) => resources.remove(mesh, input, context),
     ListMeshes: (input) => resources.list(mesh, input),
-    CreateVirtualService: (input) => resources.create("CreateVirtualService", virtualService, input),
+    CreateVirtualService: (input, context) => resources.create("CreateVirtualService", virtualService, input, context),
     DescribeVirtualService: (input) => resources.describe(virtualService, input),
-    UpdateVirtualService: (input) => resources.update("UpdateVirtualService", virtualService, input),
-    DeleteVirtualService: (input) => resources.remove(virtualService, input),
+    UpdateVirtualService: (input, context) => resources.update("UpdateVirtualService", virtualService, input, context),
+    DeleteVirtualService: (input, context) => resources.remove(virtualService, input, context),
     ListVirtualServices: (input) => resources.list(virtualService, input),
-    CreateVirtualNode: (input) => resources.create("CreateVirtualNode", virtualNode, input),
+    CreateVirtualNode: (input, context) => resources.create("CreateVirtualNode", virtualNode, input, context),
     DescribeVirtualNode: (input) => resources.describe(virtualNode, input),
-    UpdateVirtualNode: (input) => resources.update("UpdateVirtualNode", virtualNode, input),
-    DeleteVirtualNode: (input) => resources.remove(virtualNode, input),
+    UpdateVirtualNode: (input, context) => resources.update("UpdateVirtualNode", virtualNode, input, context),
+    DeleteVirtualNode: (input, context) => resources.remove(virtualNode, input, context),
     ListVirtualNodes: (input) => resources.list(virtualNode, input),
-    CreateVirtualRouter: (input) => resources.create("CreateVirtualRouter", virtualRouter, input),
+    CreateVirtualRouter: (input, context) => resources.create("CreateVirtualRouter", virtualRouter, input, context),
     DescribeVirtualRouter: (input) => resources.describe(virtualRouter, input),
-    UpdateVirtualRouter: (input) => resources.update("UpdateVirtualRouter", virtualRouter, input),
-    DeleteVirtualRouter: (input) => resources.remove(virtualRouter, input),
+    UpdateVirtualRouter: (input, context) => resources.update("UpdateVirtualRouter", virtualRouter, input, context),
+    DeleteVirtualRouter: (input, context) => resources.remove(virtualRouter, input, context),
     ListVirtualRouters: (input) => resources.list(virtualRouter, input),
-    CreateRoute: (input) => resources.create("CreateRoute", route, input),
+    CreateRoute: (input, context) => resources.create("CreateRoute", route, input, context),
     DescribeRoute: (input) => resources.describe(route, input),
-    UpdateRoute: (input) => resources.update("UpdateRoute", route, input),
-    DeleteRoute: (input) => resources.remove(route, input),
+    UpdateRoute: (input, context) => resources.update("UpdateRoute", route, input, context),
+    DeleteRoute: (input, context) => resources.remove(route, input, context),
     ListRoutes: (input) => resources.list(route, input),
-    CreateVirtualGateway: (input) => resources.create("CreateVirtualGateway", virtualGateway, input),
+    CreateVirtualGateway: (input, context) => resources.create("CreateVirtualGateway", virtualGateway, input, context),
     DescribeVirtualGateway: (input) => resources.describe(virtualGateway, input),
-    UpdateVirtualGateway: (input) => resources.update("UpdateVirtualGateway", virtualGateway, input),
-    DeleteVirtualGateway: (input) => resources.remove(virtualGateway, input),
+    UpdateVirtualGateway: (input, context) => resources.update("UpdateVirtualGateway", virtualGateway, input, context),
+    DeleteVirtualGateway: (input, context) => resources.remove(virtualGateway, input, context),
     ListVirtualGateways: (input) => resources.list(virtualGateway, input),
-    CreateGatewayRoute: (input) => resources.create("CreateGatewayRoute", gatewayRoute, input),
+    CreateGatewayRoute: (input, context) => resources.create("CreateGatewayRoute", gatewayRoute, input, context),
     DescribeGatewayRoute: (input) => resources.describe(gatewayRoute, input),
-    UpdateGatewayRoute: (input) => resources.update("UpdateGatewayRoute", gatewayRoute, input),
-    DeleteGatewayRoute: (input) => resources.remove(gatewayRoute, input),
+    UpdateGatewayRoute: (input, context) => resources.update("UpdateGatewayRoute", gatewayRoute, input, context),
+    DeleteGatewayRoute: (input, context) => resources.remove(gatewayRoute, input, context),
     ListGatewayRoutes: (input) => resources.list(gatewayRoute, input),
     ...createTaggingOperations(store, { commit, now }),
   };
 
   return {
-    async execute(operation, rawInput) {
+    async execute(operation, rawInput, context) {
       // Callers outside TypeScript may name anything; the model decides what exists.
       if (!Object.hasOwn(operations, operation)) throw badRequest(`Unknown operation ${operation}.`);
       checkTagCount(rawInput);
-      return handlers[operation](validateOperationInput(operation, rawInput));
+      try {
+        return await handlers[operation](validateOperationInput(operation, rawInput), context);
+      } catch (error) {
+        // Store failures (an unavailable database above all) become their App Mesh error here, in the domain.
+        throw AppMeshError.from(error);
+      }
     },
   };
 }

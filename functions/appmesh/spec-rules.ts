@@ -1,5 +1,12 @@
-// The rules App Mesh enforces that its model states only in prose. Model constraints (types, lengths, ranges,
-// enums, unions) are checked before these run, so these see well-typed specs.
+// The rules App Mesh enforces that its model states only in prose, each with its evidence. Model constraints (types,
+// lengths, ranges, enums, unions) are checked before these run, so these see well-typed specs. Two kinds:
+// - rules on one spec (`checkSpec`), and rules between a spec and the resources it names (`checkSpecInMesh`: a
+//   route and its router's listeners, a target and its node's listeners), both refused with BadRequestException;
+// - specs App Mesh evidently accepted although no proxy can serve them (`acceptedUnservableSpecs`): accepted here
+//   too, and reported by the translation as warnings (config_dump, /v1/xds/lint, metrics) instead of dropped silently.
+//
+// Evidence: "guide" is the App Mesh User Guide (/work/shared/reference/appmesh-user-guide.txt, section › step),
+// "API reference" the App Mesh API Reference's shape pages.
 import { badRequest, limitExceeded } from "./errors.js";
 import { kindDescriptors, type ResourceKind, type SpecShapeName } from "./kinds.js";
 import type {
@@ -14,6 +21,7 @@ import type {
   VirtualGatewaySpec,
   VirtualNodeSpec,
   VirtualRouterSpec,
+  VirtualServiceSpec,
   HeaderMatchMethod,
   Duration,
   HttpPathMatch,
@@ -84,6 +92,9 @@ function checkWeightedTargets(targets: Array<{ weight: number }>, path: string, 
   if (targets.length > context.quotas.weightedTargetsPerRoute) {
     throw limitExceeded(`'${path}' has ${targets.length} weighted targets; the limit is ${context.quotas.weightedTargetsPerRoute}.`);
   }
+  // API reference, WeightedTarget: "The total weight for all targets combined must be less than or equal to 100."
+  const total = targets.reduce((sum, target) => sum + target.weight, 0);
+  if (total > 100) throw badRequest(`'${path}' weights add up to ${total}; the weights of all targets together must be at most 100.`);
 }
 
 function checkHttpRoute(route: HttpRoute, path: string, context: SpecRuleContext): void {
@@ -204,8 +215,29 @@ function checkListeners(listeners: AnyListener[] | undefined, path: string): voi
   });
 }
 
+interface AnyClientPolicyTls {
+  enforce?: boolean;
+  validation: { subjectAlternativeNames?: { match: { exact: string[] } } };
+}
+
+/**
+ * Guide › Transport Layer Security › Subject alternative names: "You can only use wildcard SANs if the client policy for TLS is
+ * set to not enforced. If the client policy … is configured to enforce TLS, then it can't accept a wildcard SAN."
+ * `enforce` defaults to true (API reference, ClientPolicyTls).
+ */
+function checkClientPolicyTls(tls: AnyClientPolicyTls | undefined, path: string): void {
+  if (!tls || tls.enforce === false) return;
+  tls.validation.subjectAlternativeNames?.match.exact.forEach((san, index) => {
+    if (san.includes("*")) {
+      throw badRequest(`'${path}.validation.subjectAlternativeNames.match.exact[${index}]' is the wildcard SAN "${san}": wildcard SANs need a client policy with enforce set to false.`);
+    }
+  });
+}
+
 const checkVirtualNode: Rule<VirtualNodeSpec> = (spec, context) => {
   checkListeners(spec.listeners as AnyListener[] | undefined, "spec.listeners");
+  checkClientPolicyTls(spec.backendDefaults?.clientPolicy?.tls, "spec.backendDefaults.clientPolicy.tls");
+  spec.backends?.forEach((backend, index) => checkClientPolicyTls(backend.virtualService?.clientPolicy?.tls, `spec.backends[${index}].virtualService.clientPolicy.tls`));
   if ((spec.listeners?.length ?? 0) > 0 && spec.serviceDiscovery === undefined) {
     throw badRequest("'spec.serviceDiscovery' is required when the virtual node has listeners.");
   }
@@ -234,6 +266,7 @@ const checkVirtualRouter: Rule<VirtualRouterSpec> = (spec) => {
 const checkVirtualGateway: Rule<VirtualGatewaySpec> = (spec) => {
   if (spec.listeners.length === 0) throw badRequest("'spec.listeners' must have at least one listener.");
   checkListeners(spec.listeners as AnyListener[], "spec.listeners");
+  checkClientPolicyTls(spec.backendDefaults?.clientPolicy?.tls, "spec.backendDefaults.clientPolicy.tls");
 };
 
 const noRules: Rule<object> = () => {};
@@ -258,4 +291,156 @@ export function checkSpec<Shape extends SpecShapeName>(specShape: Shape, spec: A
 export function checkSpecRules(kind: ResourceKind, spec: unknown, context: SpecRuleContext): void {
   const specShape = kindDescriptors[kind].specShape;
   checkSpec(specShape, validateShape(specShape, spec, "spec"), context);
+}
+
+/** The current specs of the resources a spec names, read in the write's decision (undefined: no such resource). */
+export interface MeshReader {
+  virtualRouter(name: string): Promise<VirtualRouterSpec | undefined>;
+  virtualGateway(name: string): Promise<VirtualGatewaySpec | undefined>;
+  virtualNode(name: string): Promise<VirtualNodeSpec | undefined>;
+  virtualService(name: string): Promise<VirtualServiceSpec | undefined>;
+}
+
+/** Where a spec sits: its parent (the router of a route, the gateway of a gateway route) and the rest of its mesh. */
+export interface MeshPlacement {
+  parentName: string;
+  mesh: MeshReader;
+}
+
+type MeshRule<Spec> = (spec: Spec, placement: MeshPlacement) => Promise<void>;
+
+const routeTypes = ["httpRoute", "http2Route", "grpcRoute", "tcpRoute"] as const;
+const gatewayRouteTypes = ["httpRoute", "http2Route", "grpcRoute"] as const;
+
+const listenerCount = (spec: { listeners?: readonly unknown[] } | undefined): number => spec?.listeners?.length ?? 0;
+
+/**
+ * Guide › Routes › Creating a route, step 11: "Port match is required if this virtual router has multiple
+ * listeners" (the API has `match.port` on all four route types; without it a route on such a router sits on no
+ * listener). Step 10: "If the selected virtual node has multiple listeners, Target port is required" (without it
+ * the target resolves to no listener of the node).
+ */
+const checkRouteInMesh: MeshRule<RouteSpec> = async (spec, { parentName, mesh }) => {
+  const type = routeTypes.find((member) => spec[member] !== undefined);
+  if (!type) return;
+  const route = spec[type]!;
+  const router = await mesh.virtualRouter(parentName);
+  const listeners = listenerCount(router);
+  if (listeners > 1 && route.match?.port === undefined) {
+    throw badRequest(`'spec.${type}.match.port' is required: virtual router ${parentName} has ${listeners} listeners, and a route without a port match sits on none of them.`);
+  }
+  for (const [index, target] of route.action.weightedTargets.entries()) {
+    if (target.port !== undefined) continue;
+    const nodeListeners = listenerCount(await mesh.virtualNode(target.virtualNode));
+    if (nodeListeners > 1) {
+      throw badRequest(`'spec.${type}.action.weightedTargets[${index}].port' is required: virtual node ${target.virtualNode} has ${nodeListeners} listeners.`);
+    }
+  }
+};
+
+/** The listeners of a virtual service's provider (router or node); 0 when it has none or no provider. */
+async function providerListeners(mesh: MeshReader, serviceName: string): Promise<{ count: number; provider: string }> {
+  const provider = (await mesh.virtualService(serviceName))?.provider;
+  if (provider?.virtualRouter) {
+    const name = provider.virtualRouter.virtualRouterName;
+    return { count: listenerCount(await mesh.virtualRouter(name)), provider: `virtual router ${name}` };
+  }
+  if (provider?.virtualNode) {
+    const name = provider.virtualNode.virtualNodeName;
+    return { count: listenerCount(await mesh.virtualNode(name)), provider: `virtual node ${name}` };
+  }
+  return { count: 0, provider: "" };
+}
+
+/**
+ * Guide › Gateway routes › Creating a gateway route, step 11: "Port match is required if this virtual gateway has
+ * multiple listeners"; step 9: "Virtual service provider port is required when the provider (router or node) of the
+ * selected virtual service has multiple listeners".
+ */
+const checkGatewayRouteInMesh: MeshRule<GatewayRouteSpec> = async (spec, { parentName, mesh }) => {
+  const type = gatewayRouteTypes.find((member) => spec[member] !== undefined);
+  if (!type) return;
+  const route = spec[type]!;
+  const listeners = listenerCount(await mesh.virtualGateway(parentName));
+  if (listeners > 1 && route.match.port === undefined) {
+    throw badRequest(`'spec.${type}.match.port' is required: virtual gateway ${parentName} has ${listeners} listeners, and a gateway route without a port match sits on none of them.`);
+  }
+  const target = route.action.target;
+  if (target.port !== undefined) return;
+  const { count, provider } = await providerListeners(mesh, target.virtualService.virtualServiceName);
+  if (count > 1) {
+    throw badRequest(`'spec.${type}.action.target.port' is required: ${provider}, the provider of virtual service ${target.virtualService.virtualServiceName}, has ${count} listeners.`);
+  }
+};
+
+const noMeshRules: MeshRule<object> = async () => {};
+
+/** The rules between each kind's spec and the resources it names, by the spec's model shape. */
+const meshRules: { [Shape in SpecShapeName]: MeshRule<AppMeshShapeTypes[Shape]> } = {
+  MeshSpec: noMeshRules,
+  VirtualServiceSpec: noMeshRules,
+  VirtualNodeSpec: noMeshRules,
+  VirtualRouterSpec: noMeshRules,
+  RouteSpec: checkRouteInMesh,
+  VirtualGatewaySpec: noMeshRules,
+  GatewayRouteSpec: checkGatewayRouteInMesh,
+};
+
+/**
+ * Throws a BadRequestException when a spec breaks a rule between it and the resources of its mesh, as they are now.
+ * Runs inside the write's decision, so the reads are guarded by the mesh's revision like the rest of the write.
+ */
+export function checkSpecInMesh<Shape extends SpecShapeName>(specShape: Shape, spec: AppMeshShapeTypes[Shape], placement: MeshPlacement): Promise<void> {
+  return meshRules[specShape](spec, placement);
+}
+
+/**
+ * Specs App Mesh's API accepted although no proxy can serve them, and which meshplane accepts too, each with the
+ * evidence for accepting rather than refusing. Refusing would break templates and scripts that worked against App
+ * Mesh; the case is instead reported by the translation (functions/xds/translate/warnings.ts) under this code: per
+ * node in `config_dump` (`warnings`), per mesh in `GET /v1/xds/lint?mesh=`, and as `meshplane_xds_lint_warnings`.
+ */
+export const acceptedUnservableSpecs = {
+  RouteProtocolMismatch:
+    "A route whose type is not its router listener's protocol (an httpRoute on an http2 listener). The guide says the type \"must match the listener protocol\" (Routes › Creating a route, step 7), but its own CLI walkthrough (Getting started › Step 3) creates an httpRoute for the http2 router of that step, which App Mesh answered as created, and changes it to an http2Route with update-route in Step 5 (Create additional resources); the console steps of the same walkthrough choose http2. The API accepted it.",
+  RoutePortNotListened:
+    "A route whose match.port is no listener of its router. The API reference documents match.port only as the port to match; no rule ties it to the router's listeners, and a router update that changes its listeners comes before the route updates in a CloudFormation stack update.",
+  RoutePortMissing:
+    "A route without match.port on a router with several listeners. Refused on CreateRoute/UpdateRoute (checkRouteInMesh); it exists when the router gained a listener later: UpdateVirtualRouter is accepted, since CloudFormation updates a router before the routes that depend on it.",
+  TargetUnresolved:
+    "A weighted target that resolves to no listener: its node has no listener or no service discovery, its port is none of the node's listeners, or it has no port while the node gained a second listener. Node listeners are optional in the model and nodes are updated independently of the routes naming them.",
+  RouteWeightsZero:
+    "A route whose targets' weights add up to 0. Each weight may be 0 (API reference, WeightedTarget: 0 to 100), and templates set weights from parameters that allow 0 (aws-app-mesh-examples, tls-file-conditions.yaml). Envoy refuses a route whose weights add up to 0, so the translation leaves the route out and its requests fall through to the next route.",
+  RouteWithoutTargets: "A route none of whose targets resolves (see TargetUnresolved): it is left out, and its requests fall through to the next route.",
+  GatewayListenerReservedPort:
+    "A virtual gateway listener on 15000 or 15001, the ports the gateway's Envoy itself uses (the egress hop, and the sidecar convention of the guide's Envoy configuration). The model allows any port and the guide states no rule for gateways.",
+  GatewayRouteProtocolMismatch: "A gateway route whose type is not its gateway listener's protocol; as for routes, no rule refusing it is documented for gateway routes.",
+  GatewayRoutePortNotListened: "A gateway route whose match.port is no listener of its gateway (as RoutePortNotListened).",
+  GatewayRoutePortMissing: "A gateway route without match.port on a gateway with several listeners: refused on write (checkGatewayRouteInMesh), possible after UpdateVirtualGateway added a listener.",
+  GatewayRouteTargetUnresolved:
+    "A gateway route whose target virtual service has no port to send to: no provider, a provider without listeners, target.port none of the provider's ports, or no target.port while the provider has several. Services and providers change independently of the gateway routes naming them.",
+  TcpRouteShadowed:
+    "A second TCP route on one router listener. TCP has nothing to match on, so the first route by priority and name serves the port (docs/envoy-translation.md §7); the others are accepted, as App Mesh accepted them, and serve nothing.",
+  BackendPortConflict:
+    "Two backends of one virtual node reachable on the same port with protocols of different families (TCP vs HTTP), or two TCP backends on one port: one egress port can carry one TCP service (RM#175, RM#195). App Mesh accepted such backends.",
+} as const;
+
+/** The codes of the translation's warnings. */
+export type UnservableSpecCode = keyof typeof acceptedUnservableSpecs;
+
+/**
+ * One accepted-but-unservable case as the translation reports it (the JSON of `config_dump`'s and the lint report's
+ * `warnings`, docs/operations.md §3).
+ * @example
+ *   { code: "RouteProtocolMismatch", resource: { kind: "route", name: "serviceB", parentName: "serviceB", arn: "arn:aws:appmesh:…" },
+ *     field: "spec.httpRoute", message: "an httpRoute is served only on http listeners; virtual router serviceB listens on 80 with http2: use http2Route" }
+ */
+export interface UnservableSpecWarning {
+  code: UnservableSpecCode;
+  /** The resource whose spec it is; `parentName` for routes (the router) and gateway routes (the gateway). */
+  resource: { kind: ResourceKind; name: string; parentName?: string; arn: string };
+  /** The spec field at fault, as in API error messages (`spec.httpRoute.action.weightedTargets[1].port`). */
+  field: string;
+  /** What is not served and why, for people. */
+  message: string;
 }

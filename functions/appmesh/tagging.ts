@@ -2,7 +2,7 @@
 // operations, which find their resource by ARN and change its tags under the mesh's scope.
 import type { ResourceRow, Store, TagRow } from "../../db/store.js";
 import { parseArn } from "./arn.js";
-import type { CommitWithRetry } from "./commit-retry.js";
+import type { CommitWithRetry, WriteContext } from "./commit-retry.js";
 import { AppMeshError, badRequest, notFound } from "./errors.js";
 import type { AppMeshOperations } from "./model/operations.generated.js";
 import type { TagRef } from "./model/types.generated.js";
@@ -13,7 +13,7 @@ type TaggingOperation = "TagResource" | "UntagResource" | "ListTagsForResource";
 
 /** The tagging operations, typed by the operation map. */
 export type TaggingOperations = {
-  [Operation in TaggingOperation]: (input: AppMeshOperations[Operation]["input"]) => Promise<AppMeshOperations[Operation]["body"]>;
+  [Operation in TaggingOperation]: (input: AppMeshOperations[Operation]["input"], context?: WriteContext) => Promise<AppMeshOperations[Operation]["body"]>;
 };
 
 export const maxTagsPerResource = 50;
@@ -47,18 +47,22 @@ export function createTaggingOperations(store: Store, options: { commit: CommitW
     return row;
   }
 
-  async function changeTags(resourceArn: string, change: (current: TagRow[]) => TagRow[]): Promise<Record<string, never>> {
+  async function changeTags(resourceArn: string, change: (current: TagRow[]) => TagRow[], context: WriteContext | undefined): Promise<Record<string, never>> {
     const target = await requireTaggable(resourceArn);
     const scope = meshScope(target.meshName);
-    return options.commit([scope], async () => {
-      const row = await requireTaggable(resourceArn);
-      const tags = change(await store.getTags(row.uid));
-      return { batch: { expect: [], setTags: [{ uid: row.uid, tags }], changes: [toChangeEntry(scope, "tag", row, options.now())] }, response: {} };
-    });
+    return options.commit(
+      [scope],
+      async () => {
+        const row = await requireTaggable(resourceArn);
+        const tags = change(await store.getTags(row.uid));
+        return { batch: { expect: [], setTags: [{ uid: row.uid, tags }], changes: [toChangeEntry(scope, "tag", row, options.now())] }, response: {} };
+      },
+      context,
+    );
   }
 
   return {
-    async TagResource(input) {
+    async TagResource(input, context) {
       const added = input.tags;
       checkTagList(added, "tags");
       return changeTags(input.resourceArn, (current) => {
@@ -66,12 +70,12 @@ export function createTaggingOperations(store: Store, options: { commit: CommitW
         for (const tag of added) if (!current.some((c) => c.key === tag.key)) merged.push(tag);
         if (merged.length > maxTagsPerResource) throw tooManyTags(`this request would make ${merged.length}`);
         return merged;
-      });
+      }, context);
     },
 
-    async UntagResource(input) {
+    async UntagResource(input, context) {
       const removed = new Set(input.tagKeys);
-      return changeTags(input.resourceArn, (current) => current.filter((tag) => !removed.has(tag.key)));
+      return changeTags(input.resourceArn, (current) => current.filter((tag) => !removed.has(tag.key)), context);
     },
 
     async ListTagsForResource(input) {

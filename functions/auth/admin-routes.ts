@@ -5,11 +5,12 @@
 // It also guards meshplane's own non-App Mesh paths with the same policies as the App Mesh API:
 //   /v1/endpoints…   appmesh:ListEndpoints, appmesh:RegisterEndpoint, appmesh:DeregisterEndpoint on `*`
 //   POST /v3/…       (REST xDS) appmesh:StreamAggregatedResources on the ARN of the request's node.id, as ADS
-//   /v1/xds/proxies  appmesh:ListProxies on `*`
+//   /v1/xds/proxies, /v1/xds/status  appmesh:ListProxies on `*`
 //   /v1/xds/config_dump?node=<id>  appmesh:StreamAggregatedResources on that node's ARN (it shows what the node gets)
 //   POST /v1/xds/explain {node}    the same, on the node the body names
 //   /v1/xds/subscribe?node=<id>    the same (a gateway Worker's subscription on the Worker's mesh hub)
-// /metrics stays open (Prometheus scrapes without credentials; it carries counts, not configuration).
+//   /v1/xds/lint?mesh=<name>       appmesh:DescribeMesh on that mesh's ARN (it describes the mesh's specs)
+//   /metrics         appmesh:ListMetrics on `*` (its series name meshes; anonymous scrapes go to METRICS_PORT)
 // Errors use the App Mesh wire format. Key management answers 400 when no MESHPLANE_AUTH_SECRET_KEY is configured.
 import { Hono, type Context } from "hono";
 import { AppMeshError } from "../appmesh/index.js";
@@ -72,8 +73,21 @@ export function createAdminRoutes(options: AdminRoutesOptions): Hono {
   app.use("/v1/xds/config_dump", async (c, next) => guardNode(c, next, c.req.query("node") ?? ""));
   // A gateway's subscription (the Worker's mesh hubs) is a way of receiving the node's configuration, as ADS is.
   app.use("/v1/xds/subscribe", async (c, next) => guardNode(c, next, c.req.query("node") ?? ""));
-  app.use("/v1/xds/proxies", async (c, next) => {
-    const refused = await options.auth.checkAction(c, "appmesh:ListProxies", "*");
+  for (const path of ["/v1/xds/proxies", "/v1/xds/status"]) {
+    app.use(path, async (c, next) => {
+      const refused = await options.auth.checkAction(c, "appmesh:ListProxies", "*");
+      if (refused) return refused;
+      await next();
+    });
+  }
+  app.use("/v1/xds/lint", async (c, next) => {
+    const mesh = c.req.query("mesh") ?? "";
+    const refused = await options.auth.checkAction(c, "appmesh:DescribeMesh", mesh ? `arn:aws:appmesh:${options.scope.region}:${options.scope.accountId}:mesh/${mesh}` : "*");
+    if (refused) return refused;
+    await next();
+  });
+  app.use("/metrics", async (c, next) => {
+    const refused = await options.auth.checkAction(c, "appmesh:ListMetrics", "*");
     if (refused) return refused;
     await next();
   });

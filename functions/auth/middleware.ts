@@ -3,6 +3,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { AppMeshError } from "../appmesh/index.js";
 import { renderError } from "../api/errors.js";
+import { setWriteAudit } from "../api/write-context.js";
 import { AuthError, renderAuthError } from "./auth-error.js";
 import { createAuthenticator, type Authenticated } from "./authenticator.js";
 import type { AuditLog } from "./audit.js";
@@ -12,6 +13,7 @@ import { toOperationTarget, type ArnScope, type OperationInput } from "./operati
 import type { Principal, PrincipalDirectory } from "./principals.js";
 import { createRateLimiter, type RateLimits } from "./rate-limit.js";
 import type { SignableRequest } from "./sigv4.js";
+import type { AuditEntry } from "../../db/store.js";
 
 export interface ApiAuthOptions {
   /** Who may call. `null` runs open (loopback development only): every call is anonymous and allowed, and still audited. */
@@ -97,20 +99,22 @@ export function createApiAuth(options: ApiAuthOptions): ApiAuth {
         const body = hasBody ? new Uint8Array(await c.req.arrayBuffer()) : undefined;
         const input: OperationInput = { params: c.req.param() as Record<string, string>, query: c.req.query(), body: body ? parseJsonObject(body) : {} };
         const target = toOperationTarget(operation, input, options.scope);
+        const requestId = () => c.res.headers.get("x-amzn-RequestId") ?? "";
+        const entryOf = (who: Authenticated | null, errorCode: string): AuditEntry => ({
+          at: now(),
+          requestId: requestId(),
+          principal: who?.principal.name ?? "",
+          credential: who?.credential ?? "",
+          sourceAddress: sourceAddressOf(c),
+          action: target.action,
+          resource: target.resource,
+          outcome: errorCode === "" ? "allowed" : errorCode === "ForbiddenException" ? "denied" : errorCode,
+          errorCode,
+        });
+        /** Audits a call that made no change (a refusal, a failure, a replayed clientToken): nothing to commit it with. */
         const audit = async (who: Authenticated | null, response: Response) => {
           if (!target.mutating) return;
-          const errorCode = response.status >= 400 ? (response.headers.get("x-amzn-ErrorType") ?? String(response.status)) : "";
-          await options.audit.record({
-            at: now(),
-            requestId: response.headers.get("x-amzn-RequestId") ?? "",
-            principal: who?.principal.name ?? "",
-            credential: who?.credential ?? "",
-            sourceAddress: sourceAddressOf(c),
-            action: target.action,
-            resource: target.resource,
-            outcome: errorCode === "" ? "allowed" : errorCode === "ForbiddenException" ? "denied" : errorCode,
-            errorCode,
-          });
+          await options.audit.record(entryOf(who, response.status >= 400 ? (response.headers.get("x-amzn-ErrorType") ?? String(response.status)) : ""));
         };
 
         const who = await identify(c, body);
@@ -136,8 +140,11 @@ export function createApiAuth(options: ApiAuthOptions): ApiAuth {
             }
           }
         }
+        // A change commits its own entry in its batch (so an acknowledged change always has one); the handler marks it.
+        const pending = target.mutating ? { entry: entryOf(who, ""), committed: false } : undefined;
+        if (pending) setWriteAudit(c, pending);
         await next();
-        await audit(who, c.res);
+        if (!pending?.committed) await audit(who, c.res);
         return undefined;
       };
     },

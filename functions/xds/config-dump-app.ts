@@ -5,7 +5,8 @@ import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import { Hono } from "hono";
 import { NodeSchema } from "../../proto/gen/envoy/config/core/v3/base_pb.js";
 import type { XdsCache } from "./cache/cache.js";
-import { NodeIdError } from "./cache/types.js";
+import { MeshUnavailableError, NodeIdError } from "./cache/types.js";
+import type { UnservableSpecWarning } from "../appmesh/index.js";
 import { configDumpFromTypes, type DumpedType } from "./config-dump.js";
 import { envoyRegistry, TypeUrl, type ResourceType } from "../envoy/index.js";
 
@@ -13,6 +14,8 @@ export interface NodeConfigDump {
   node: string;
   meshRevision: number;
   configs: JsonObject[];
+  /** What the translation left out of this node's configuration, and why (see XdsTranslation warnings). */
+  warnings: readonly UnservableSpecWarning[];
 }
 
 /** The config dump of node `id` from the cache; rejects with NodeIdError for a malformed id or an unknown mesh. */
@@ -27,7 +30,7 @@ export async function createNodeConfigDump(cache: Pick<XdsCache, "fetch">, id: s
     })),
   });
   const types = Object.fromEntries((Object.keys(TypeUrl) as ResourceType[]).map((type) => [type, dumped(type)])) as Record<ResourceType, DumpedType>;
-  return { node: id, meshRevision: snapshot.meshRevision, ...configDumpFromTypes(types) };
+  return { node: id, meshRevision: snapshot.meshRevision, ...configDumpFromTypes(types), warnings: snapshot.warnings };
 }
 
 export function createConfigDumpApp(options: { cache: Pick<XdsCache, "fetch"> }): Hono {
@@ -39,6 +42,7 @@ export function createConfigDumpApp(options: { cache: Pick<XdsCache, "fetch"> })
       return c.json(await createNodeConfigDump(options.cache, id));
     } catch (error) {
       if (error instanceof NodeIdError) return c.json({ message: error.message }, 404);
+      if (error instanceof MeshUnavailableError) return c.json({ message: error.message }, 503, { "retry-after": "2" });
       throw error;
     }
   });

@@ -2,9 +2,9 @@
 // ./server/ads-http2.ts) and the observers of its streams, REST xDS, status and metrics.
 // Everything exported here is Workers-safe; the Node ADS server (node:http2) is `./server/node-server.js`.
 export { createXdsCache } from "./cache/cache.js";
-export type { XdsCache, XdsCacheOptions, NodeWatch, NodeListener, XdsCacheStats } from "./cache/cache.js";
+export type { XdsCache, XdsCacheOptions, NodeWatch, NodeListener, XdsCacheStats, MeshStatus, MeshLint } from "./cache/cache.js";
 export { appMeshTranslation } from "./cache/translation.js";
-export { NodeIdError } from "./cache/types.js";
+export { MeshUnavailableError, NodeIdError } from "./cache/types.js";
 export type { CachedResource, NodeSnapshot, TypeResources, XdsTranslation, SnapshotTranslator, NodeRequest, TranslatedResources } from "./cache/types.js";
 export { createAdsService } from "./server/ads-service.js";
 export type { AdsAdmission, AdsAdmissionRequest, AdsAdmissionVerdict, AdsCall, AdsCallInfo, AdsCallSink, AdsService, AdsServiceOptions } from "./server/ads-service.js";
@@ -15,7 +15,8 @@ export { Subscription } from "./server/subscription.js";
 export { XdsMetrics } from "./server/metrics.js";
 export { ProxyRegistry } from "./server/proxies.js";
 export type { ProxyStatus, TypeStatus } from "./server/proxies.js";
-export { createXdsStatusApp } from "./server/status.js";
+export { createMetricsApp, createXdsStatusApp } from "./server/status.js";
+export { createLintApp } from "./lint-app.js";
 export { createRestXdsApp } from "./rest-xds.js";
 export type { RestXdsOptions } from "./rest-xds.js";
 export { subscriptionVersion } from "./server/versions.js";

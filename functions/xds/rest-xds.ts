@@ -12,7 +12,7 @@ import { fromJson, toJson, type JsonValue } from "@bufbuild/protobuf";
 import { Hono } from "hono";
 import { DiscoveryRequestSchema, DiscoveryResponseSchema } from "../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
 import type { XdsCache } from "./cache/cache.js";
-import { NodeIdError } from "./cache/types.js";
+import { MeshUnavailableError, NodeIdError } from "./cache/types.js";
 import { envoyRegistry, TypeUrl, type ResourceType } from "../envoy/index.js";
 import { createDiscoveryResponse } from "./server/discovery-response.js";
 import { createObserverList, type XdsObserver } from "./server/observer.js";
@@ -36,8 +36,10 @@ export interface RestXdsOptions {
   controlPlaneId?: string;
 }
 
+/** A google.rpc.Status as JSON, with the HTTP status gRPC-HTTP transcoding gives its code. */
 function status(code: number, message: string): Response {
-  return new Response(JSON.stringify({ code, message }), { status: code === 3 ? 400 : code === 5 ? 404 : 500, headers: { "content-type": "application/json" } });
+  const http = code === 3 ? 400 : code === 5 ? 404 : code === 14 ? 503 : 500;
+  return new Response(JSON.stringify({ code, message }), { status: http, headers: { "content-type": "application/json", ...(code === 14 ? { "retry-after": "2" } : {}) } });
 }
 
 export function createRestXdsApp(options: RestXdsOptions): Hono {
@@ -66,6 +68,7 @@ export function createRestXdsApp(options: RestXdsOptions): Hono {
       snapshot = await options.cache.fetch(request.node, subscription.nodeRequest());
     } catch (error) {
       if (error instanceof NodeIdError) return status(3, error.message);
+      if (error instanceof MeshUnavailableError) return status(14, error.message);
       throw error;
     }
     const resources = snapshot.types[type];

@@ -98,4 +98,58 @@ describe("createCommitWithRetry", () => {
     expect(await Promise.all([writer("a"), writer("b")])).toEqual(["a", "b"]);
     expect(order).toEqual(["a decides at 0", "a commits", "b decides at 1", "b commits"]);
   });
+
+  const auditEntry = (requestId: string) => ({
+    at: 1,
+    requestId,
+    principal: "ops",
+    credential: "AKID",
+    sourceAddress: "127.0.0.1",
+    action: "appmesh:UpdateMesh",
+    resource: "arn:aws:appmesh:us-east-1:111122223333:mesh/m",
+    outcome: "allowed",
+    errorCode: "",
+  });
+  const audited = async (requestId: string) => (await store.listAudit({ afterSeq: 0, limit: 1000 })).filter((e) => e.requestId === requestId);
+
+  it("commits the call's audit entry in the batch of its change, once, even when an attempt went stale first", async () => {
+    const commit = createCommitWithRetry(store);
+    const audit = { entry: auditEntry("in-batch"), committed: false };
+    let attempts = 0;
+    await commit(
+      ["audited"],
+      async () => {
+        if (++attempts === 1) await competingWrite("audited");
+        return { batch: { expect: [], changes: [{ scope: "audited", action: "update", kind: "mesh", meshName: "m", parentName: "", name: "m", at: 1 }] }, response: null };
+      },
+      { audit },
+    );
+    expect(attempts).toBe(2);
+    expect(audit.committed).toBe(true);
+    expect(await audited("in-batch")).toHaveLength(1);
+  });
+
+  it("leaves the audit entry uncommitted when the write is refused or has nothing to write (the caller audits it then)", async () => {
+    const commit = createCommitWithRetry(store);
+    const refused = { entry: auditEntry("refused"), committed: false };
+    await expect(commit(["refusing"], async () => Promise.reject(new AppMeshError("NotFoundException", "no")), { audit: refused })).rejects.toMatchObject({ name: "NotFoundException" });
+    const replayed = { entry: auditEntry("replayed"), committed: false };
+    expect(await commit(["replaying"], async () => ({ batch: null, response: "first answer" }), { audit: replayed })).toBe("first answer");
+    expect([refused.committed, replayed.committed]).toEqual([false, false]);
+    expect([...(await audited("refused")), ...(await audited("replayed"))]).toEqual([]);
+  });
+
+  it("does not retry a constraint violation: the store's error ends the write after one attempt", async () => {
+    const commit = createCommitWithRetry(store);
+    let attempts = 0;
+    const uid = `dup-${Date.now()}`;
+    const row = { kind: "virtualNode", meshName: "m", parentName: "", name: "dup", uid, arn: `arn:dup:${uid}`, spec: {}, status: "ACTIVE", version: 1, createdAt: 1, lastUpdatedAt: 1, meshOwner: "a", resourceOwner: "a" };
+    expect((await store.commit({ expect: [], insert: [row] })).ok).toBe(true);
+    const write = commit(["constrained"], async () => {
+      attempts++;
+      return { batch: { expect: [], insert: [{ ...row, uid: `${uid}-2`, arn: `arn:dup:${uid}-2` }] }, response: null };
+    });
+    await expect(write).rejects.toMatchObject({ name: "StoreError", kind: "constraint" });
+    expect(attempts).toBe(1);
+  });
 });

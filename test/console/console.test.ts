@@ -4,12 +4,18 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import {
+  CreateMeshCommand,
+  CreateRouteCommand,
+  CreateVirtualNodeCommand,
+  CreateVirtualRouterCommand,
+  CreateVirtualServiceCommand,
   DescribeMeshCommand,
   DescribeRouteCommand,
   DescribeVirtualNodeCommand,
   DescribeVirtualRouterCommand,
   DescribeVirtualServiceCommand,
   ListVirtualNodesCommand,
+  UpdateRouteCommand,
 } from "@aws-sdk/client-app-mesh";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
@@ -185,6 +191,32 @@ describe("console (open mode)", () => {
       stream.end();
       ads.close();
     }
+  });
+
+  it("lists the specs no proxy can serve, with the field and why, and links each to its resource", async () => {
+    // The guide's CLI walkthrough: an httpRoute on the http2 router, which App Mesh accepted and no Envoy serves.
+    const meshName = "unserved";
+    await suite.client.send(new CreateMeshCommand({ meshName }));
+    await suite.client.send(new CreateVirtualNodeCommand({ meshName, virtualNodeName: "serviceB", spec: { listeners: [{ portMapping: { port: 80, protocol: "http2" } }], serviceDiscovery: { dns: { hostname: "serviceb.unserved.local" } } } }));
+    await suite.client.send(new CreateVirtualRouterCommand({ meshName, virtualRouterName: "serviceB", spec: { listeners: [{ portMapping: { port: 80, protocol: "http2" } }] } }));
+    await suite.client.send(new CreateVirtualServiceCommand({ meshName, virtualServiceName: "serviceb.unserved.local", spec: { provider: { virtualRouter: { virtualRouterName: "serviceB" } } } }));
+    await suite.client.send(new CreateRouteCommand({ meshName, virtualRouterName: "serviceB", routeName: "serviceB", spec: { httpRoute: { match: { prefix: "/" }, action: { weightedTargets: [{ virtualNode: "serviceB", weight: 100 }] } } } }));
+
+    await open(`/meshes/${meshName}`);
+    await page.getByRole("navigation", { name: `Mesh ${meshName}` }).getByRole("link", { name: "Unserved specs" }).click();
+    const row = page.getByRole("region", { name: "Unserved specs" }).getByRole("row", { name: /serviceB \/ serviceB/ });
+    await row.waitFor();
+    expect(await row.getByRole("cell").nth(0).textContent()).toBe("spec.httpRoute");
+    expect(await row.getByRole("cell").nth(1).textContent()).toBe("Route protocol mismatch");
+    expect(await row.getByRole("cell").nth(2).textContent()).toMatch(/http2/);
+    await row.getByRole("link", { name: "serviceB / serviceB" }).click();
+    await page.getByRole("heading", { name: "serviceB", level: 1, exact: true }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/console/meshes/${meshName}/virtual-routers/serviceB/routes/serviceB`);
+
+    // Fixed as the guide fixes it (update-route to an http2Route), the list is empty.
+    await suite.client.send(new UpdateRouteCommand({ meshName, virtualRouterName: "serviceB", routeName: "serviceB", spec: { http2Route: { match: { prefix: "/" }, action: { weightedTargets: [{ virtualNode: "serviceB", weight: 100 }] } } } }));
+    await page.goBack();
+    await page.getByText(`Every spec of mesh ${meshName} is served`).waitFor();
   });
 
   it("explains a header-matched route and a request no route matches, in the browser", async () => {

@@ -13,17 +13,7 @@ export const re2Factory: FullMatchFactory = (pattern) => {
   return (input) => compiled.test(input);
 };
 
-/** mulberry32: a tiny deterministic PRNG returning numbers in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from "../support/seeded-random.js";
 
 export function pickOne<T>(random: () => number, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)]!;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { StoreError } from "../../db/store-errors.js";
 import { migratePostgres } from "../../db/postgres/migrate.js";
 import { openPostgresStore, type PostgresStore } from "../../db/postgres/store.js";
 import { startPostgres, type TestPostgres } from "../support/postgres.js";
@@ -78,8 +79,8 @@ describe("PostgreSQL store under concurrent writers", () => {
     expect(log.map((c) => c.revision)).toEqual(Array.from({ length: total }, (_, i) => i + 2));
   });
 
-  it("lets exactly one of many concurrent creates of the same name win, whatever scopes they guard", async () => {
-    const results = await Promise.all(
+  it("lets exactly one of many concurrent creates of the same name win when no guard tells them apart; the others fail as constraint violations, writing nothing", async () => {
+    const results = await Promise.allSettled(
       Array.from({ length: 30 }, (_, i) =>
         stores[i % stores.length]!.commit({
           expect: [{ scope: `unrelated/${i}`, revision: 0 }],
@@ -87,7 +88,10 @@ describe("PostgreSQL store under concurrent writers", () => {
         }),
       ),
     );
-    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    expect(results.filter((r) => r.status === "fulfilled" && r.value.ok)).toHaveLength(1);
+    const losers = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    expect(losers).toHaveLength(29);
+    expect(losers.every((r) => StoreError.is(r.reason) && r.reason.kind === "constraint")).toBe(true);
     expect(await stores[0]!.countResources({ kind: "virtualService", meshName: "dup" })).toBe(1);
     // The losers wrote nothing, not even their revision bump.
     const revisions = await stores[0]!.getRevisions(Array.from({ length: 30 }, (_, i) => `unrelated/${i}`));

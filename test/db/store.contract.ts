@@ -1,7 +1,7 @@
 // The Store contract: one set of cases every backend must pass (libSQL file, PostgreSQL). Each backend's test
 // file calls `describeStoreContract` with a function that opens a fresh, empty, migrated store.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { AccessKeyRow, AuditEntry, ChangeEntry, NewResourceRow, Store, WriteBatch } from "../../db/index.js";
+import { StoreError, type AccessKeyRow, type AuditEntry, type ChangeEntry, type NewResourceRow, type Store, type WriteBatch } from "../../db/index.js";
 
 let uidCounter = 0;
 
@@ -36,6 +36,15 @@ async function commitOk(store: Store, batch: WriteBatch): Promise<Record<string,
   const result = await store.commit(batch);
   if (!result.ok) throw new Error(`setup batch was stale: ${JSON.stringify(batch)}`);
   return result.revisions;
+}
+
+/** Awaits a commit that must reject with a StoreError of `kind`. */
+async function expectStoreError(commit: Promise<unknown>, kind: StoreError["kind"]): Promise<void> {
+  const error = await commit.then(
+    () => new Error("the commit succeeded"),
+    (failure: unknown) => failure,
+  );
+  expect(StoreError.is(error) ? error.kind : error).toBe(kind);
 }
 
 /** Creates mesh `name` the way the domain does: guarded on the account scope, bumping the mesh scope. */
@@ -133,18 +142,20 @@ export function describeStoreContract(backend: string, openFresh: () => Promise<
     });
 
     describe("unique keys", () => {
-      it("reports a second resource with the same kind, mesh, parent and name as stale, writing nothing", async () => {
+      it("refuses a second resource with the same kind, mesh, parent and name as a constraint violation (no race can cause it), writing nothing", async () => {
         await createMesh(store, "m");
         const before = await store.getRevisions(["mesh/m"]);
         await commitOk(store, { expect: [{ scope: "mesh/m", revision: before["mesh/m"]! }], insert: [makeResource({ kind: "virtualNode", name: "n" })] });
         const after = await store.getRevisions(["mesh/m"]);
-        // A batch guarded on another scope, so only the key can stop it.
-        const duplicate = await store.commit({
-          expect: [{ scope: "other", revision: 0 }],
-          insert: [makeResource({ kind: "virtualNode", name: "n" })],
-          changes: [change("other", "create", "virtualNode", "m", "n")],
-        });
-        expect(duplicate).toEqual({ ok: false, reason: "stale" });
+        // A batch guarded on another scope, so only the key can stop it: the mesh's guard catches every real race.
+        await expectStoreError(
+          store.commit({
+            expect: [{ scope: "other", revision: 0 }],
+            insert: [makeResource({ kind: "virtualNode", name: "n" })],
+            changes: [change("other", "create", "virtualNode", "m", "n")],
+          }),
+          "constraint",
+        );
         expect(await store.getRevisions(["mesh/m", "other"])).toEqual({ ...after, other: 0 });
         expect(await store.countResources({ kind: "virtualNode", meshName: "m" })).toBe(1);
         expect((await store.listChanges(0, 10)).map((c) => c.scope)).toEqual(["mesh/m"]);
@@ -163,15 +174,15 @@ export function describeStoreContract(backend: string, openFresh: () => Promise<
         expect(await store.countResources({})).toBe(4);
       });
 
-      it("reports a duplicate uid or ARN as stale", async () => {
+      it("refuses a duplicate uid or ARN as a constraint violation", async () => {
         const first = makeResource({ kind: "virtualNode", name: "a" });
         await commitOk(store, { expect: [], insert: [first] });
-        expect(await store.commit({ expect: [], insert: [makeResource({ kind: "virtualNode", name: "b", uid: first.uid })] })).toEqual({ ok: false, reason: "stale" });
-        expect(await store.commit({ expect: [], insert: [makeResource({ kind: "virtualNode", name: "c", arn: first.arn })] })).toEqual({ ok: false, reason: "stale" });
+        await expectStoreError(store.commit({ expect: [], insert: [makeResource({ kind: "virtualNode", name: "b", uid: first.uid })] }), "constraint");
+        await expectStoreError(store.commit({ expect: [], insert: [makeResource({ kind: "virtualNode", name: "c", arn: first.arn })] }), "constraint");
         expect(await store.countResources({})).toBe(1);
       });
 
-      it("reports an idempotency token already recorded as stale and keeps the first record", async () => {
+      it("reports an idempotency token already recorded as stale (tokens are account-wide, guards per mesh) and keeps the first record", async () => {
         await commitOk(store, { expect: [{ scope: "account", revision: 0 }], idempotency: { token: "tok", requestHash: "h1", response: { mesh: { meshName: "a" } }, createdAt: 5 } });
         const second = await store.commit({
           expect: [{ scope: "mesh/b", revision: 0 }],
@@ -332,11 +343,10 @@ export function describeStoreContract(backend: string, openFresh: () => Promise<
         expect(await store.getTags(row.uid)).toEqual([]);
       });
 
-      it("reports a tag list with a repeated key as stale and keeps the old list", async () => {
+      it("refuses a tag list with a repeated key as a constraint violation and keeps the old list", async () => {
         const row = makeResource({ kind: "mesh", name: "m" });
         await commitOk(store, { expect: [], insert: [row], setTags: [{ uid: row.uid, tags: [{ key: "a", value: "1" }] }] });
-        const result = await store.commit({ expect: [], setTags: [{ uid: row.uid, tags: [{ key: "k", value: "1" }, { key: "k", value: "2" }] }] });
-        expect(result).toEqual({ ok: false, reason: "stale" });
+        await expectStoreError(store.commit({ expect: [], setTags: [{ uid: row.uid, tags: [{ key: "k", value: "1" }, { key: "k", value: "2" }] }] }), "constraint");
         expect(await store.getTags(row.uid)).toEqual([{ key: "a", value: "1" }]);
       });
     });
@@ -510,6 +520,36 @@ export function describeStoreContract(backend: string, openFresh: () => Promise<
         expect(await store.listChanges(seqs[4]!, 10)).toEqual([]);
       });
 
+      it("finds the log's end: 0 when empty, then the newest seq", async () => {
+        expect(await store.changeLogEnd()).toBe(0);
+        await createMesh(store, "m");
+        await createMesh(store, "n");
+        const log = await store.listChanges(0, 10);
+        expect(await store.changeLogEnd()).toBe(log[log.length - 1]!.seq);
+      });
+
+      it("prunes entries older than the cut-off up to the slowest live follower, never the newest, and forgets followers that stopped reporting", async () => {
+        for (let i = 0; i < 6; i++) await commitOk(store, { expect: [], bump: ["s"], changes: [{ ...change("s", "update", "virtualNode", "m", `n${i}`), at: 100 + i }] });
+        const seqs = (await store.listChanges(0, 10)).map((c) => c.seq);
+        await store.reportFollower("lagging", seqs[1]!, 1000);
+        await store.reportFollower("gone", seqs[0]!, 10);
+        await store.reportFollower("caught-up", seqs[5]!, 1000);
+        // "gone" reported before followersAliveSince: forgotten, so it holds nothing back.
+        expect(await store.pruneChangeLog({ before: 1_000_000, followersAliveSince: 500, limit: 100 })).toBe(2);
+        expect((await store.listChanges(0, 10)).map((c) => c.seq)).toEqual(seqs.slice(2));
+        await store.reportFollower("lagging", seqs[5]!, 2000);
+        // Only entries before the cut-off (at < 104) go, and the limit bounds one call.
+        expect(await store.pruneChangeLog({ before: 104, followersAliveSince: 500, limit: 1 })).toBe(1);
+        expect(await store.pruneChangeLog({ before: 104, followersAliveSince: 500, limit: 100 })).toBe(1);
+        expect((await store.listChanges(0, 10)).map((c) => c.seq)).toEqual(seqs.slice(4));
+        await store.removeFollower("lagging");
+        await store.removeFollower("caught-up");
+        // Without followers everything old may go but the newest entry, which marks the log's end.
+        expect(await store.pruneChangeLog({ before: 1_000_000, followersAliveSince: 0, limit: 100 })).toBe(1);
+        expect((await store.listChanges(0, 10)).map((c) => c.seq)).toEqual([seqs[5]]);
+        expect(await store.changeLogEnd()).toBe(seqs[5]);
+      });
+
       it("records only the change fields when given a richer object, such as a change spread from a whole row", async () => {
         const row = makeResource({ kind: "virtualNode", name: "n" });
         await commitOk(store, { expect: [], insert: [row] });
@@ -548,6 +588,27 @@ export function describeStoreContract(backend: string, openFresh: () => Promise<
         expect((await store.listAudit({ afterSeq: 0, limit: 10, outcome: "denied" })).map((e) => e.requestId)).toEqual(["3"]);
         expect((await store.listAudit({ afterSeq: 0, limit: 10, since: 2000, until: 2999 })).map((e) => e.requestId)).toEqual(["2"]);
         expect((await store.listAudit({ afterSeq: all[0]!.seq, limit: 1 })).map((e) => e.requestId)).toEqual(["2"]);
+      });
+
+      it("commits a batch's audit entries with its change, and neither when the batch is stale or breaks a constraint", async () => {
+        const row = makeResource({ kind: "virtualNode", name: "a" });
+        await commitOk(store, { expect: [{ scope: "mesh/m", revision: 0 }], insert: [row], changes: [change("mesh/m", "create", "virtualNode", "m", "a")], audit: [entry({ requestId: "ok", action: "appmesh:CreateVirtualNode" })] });
+        expect(await store.commit({ expect: [{ scope: "mesh/m", revision: 0 }], changes: [change("mesh/m", "update", "virtualNode", "m", "a")], audit: [entry({ requestId: "stale" })] })).toEqual({ ok: false, reason: "stale" });
+        await expectStoreError(store.commit({ expect: [{ scope: "mesh/m", revision: 1 }], insert: [makeResource({ kind: "virtualNode", name: "a" })], audit: [entry({ requestId: "broken" })] }), "constraint");
+        const audit = await store.listAudit({ afterSeq: 0, limit: 10 });
+        expect(audit.map((e) => [e.requestId, e.action])).toEqual([["ok", "appmesh:CreateVirtualNode"]]);
+        expect(await store.getRevisions(["mesh/m"])).toEqual({ "mesh/m": 1 });
+      });
+
+      it("prunes audit entries by age and by count, oldest first, within the limit", async () => {
+        await store.appendAudit(Array.from({ length: 8 }, (_, i) => entry({ requestId: String(i), at: 100 * (i + 1) })));
+        expect(await store.pruneAudit({ before: 250, limit: 100 })).toBe(2);
+        expect(await store.pruneAudit({ keep: 4, limit: 1 })).toBe(1);
+        expect(await store.pruneAudit({ keep: 4, limit: 100 })).toBe(1);
+        expect((await store.listAudit({ afterSeq: 0, limit: 10 })).map((e) => e.requestId)).toEqual(["4", "5", "6", "7"]);
+        expect(await store.pruneAudit({ keep: 10, limit: 100 })).toBe(0);
+        expect(await store.pruneAudit({ before: 650, keep: 3, limit: 100 })).toBe(2);
+        expect((await store.listAudit({ afterSeq: 0, limit: 10 })).map((e) => e.requestId)).toEqual(["6", "7"]);
       });
 
       it("stores, replaces, lists and deletes admin-issued access keys", async () => {

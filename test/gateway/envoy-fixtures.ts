@@ -51,3 +51,35 @@ export function decodeResources(type: ResourceType, resources: object[]): Map<st
   const schema = resourceSchemas[type] as DescMessage;
   return new Map(resources.map((json) => [(json as { name?: string; clusterName?: string }).name ?? (json as { clusterName: string }).clusterName, fromJson(schema, json as JsonValue, { registry: envoyRegistry })]));
 }
+
+const SDS_SOCKET = { apiConfigSource: { apiType: "GRPC", transportApiVersion: "V3", grpcServices: [{ envoyGrpc: { clusterName: "static_cluster_sds_unix_socket" } }] } };
+
+/** `MakeListener` with TLS whose certificate comes from an SDS socket (SPIRE), as App Mesh's `sds` certificates do. */
+export const MakeSdsSocketTlsListener = (name: string, port: number, routeConfigName: string) => {
+  const listener = MakeListener(name, port, routeConfigName);
+  return {
+    ...listener,
+    filterChains: listener.filterChains.map((chain) => ({
+      ...chain,
+      transportSocket: {
+        name: "envoy.transport_sockets.tls",
+        typedConfig: {
+          "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext",
+          commonTlsContext: { tlsCertificateSdsSecretConfigs: [{ name: "spiffe://mesh.local/gw", sdsConfig: SDS_SOCKET }] },
+        },
+      },
+    })),
+  };
+};
+
+/** `MakeStaticCluster` originating TLS with a client certificate from an SDS socket. */
+export const MakeSdsSocketTlsCluster = (name: string, ports: number[]) =>
+  MakeStaticCluster(name, ports, {
+    transportSocket: {
+      name: "envoy.transport_sockets.tls",
+      typedConfig: {
+        "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext",
+        commonTlsContext: { tlsCertificateSdsSecretConfigs: [{ name: "spiffe://mesh.local/client", sdsConfig: SDS_SOCKET }] },
+      },
+    },
+  });

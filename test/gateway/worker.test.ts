@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TypeUrl } from "../../functions/envoy/index.js";
 import { startTestControlPlane, type TestControlPlane } from "../support/control-plane.js";
 import { startGatewayWorker, type Worker } from "../support/wrangler.js";
-import { MakeAny, MakeListener, MakeRouteConfig, MakeStaticCluster } from "./envoy-fixtures.js";
+import { MakeAny, MakeListener, MakeRouteConfig, MakeSdsSocketTlsListener, MakeStaticCluster } from "./envoy-fixtures.js";
 import { createLocalhostNodes, createRoutedService, MakeWeightedRouteSpec, startBackend, waitFor, type Backend } from "./support.js";
 
 /** The gateway Worker (wrangler.gateway.toml) polling `meshplaneUrl` every 200 ms for `nodeId`. */
@@ -182,5 +182,32 @@ describe("gateway Worker build on the shared gateway core", () => {
     xds.serve("cluster", "c3", [MakeStaticCluster("plain", [plain.port]), MakeStaticCluster("conflicted", [conflictedPort])]);
     const acceptedAgain = () => xds.requests.slice(before).some((request) => request.typeUrl === TypeUrl.cluster && request.versionInfo === "c3" && request.errorDetail === undefined);
     expect(await pollUntil(acceptedAgain)).toBe(true);
+  });
+
+  /** The refusal of `version` of `typeUrl` the Worker reported, once a request after `from` carries one. */
+  const nackOf = (from: number, typeUrl: string) => xds.requests.slice(from).find((request) => request.typeUrl === typeUrl && request.errorDetail !== undefined);
+  /** A Worker polls only while it serves requests (an isolate runs no timers between them). */
+  const pollUntil = (done: () => boolean) => waitFor(async () => (await fetch(`${url}/`).then((r) => r.arrayBuffer()), done()), 10_000);
+  const acceptedAgain = (from: number, typeUrl: string, version: string) => () =>
+    xds.requests.slice(from).some((request) => request.typeUrl === typeUrl && request.versionInfo === version && request.errorDetail === undefined);
+
+  it("NACKs a cluster it cannot even decode as a Cluster, with the reason, instead of failing its requests, and keeps serving the accepted clusters", async () => {
+    const before = xds.requests.length;
+    xds.serve("cluster", "undecodable", [MakeStaticCluster("plain", [plain.port]), MakeStaticCluster("conflicted", [conflictedPort]), MakeStaticCluster("odd", [plain.port], { connectTimeout: "soon" })]);
+    expect(await pollUntil(() => nackOf(before, TypeUrl.cluster) !== undefined)).toBe(true);
+    expect(nackOf(before, TypeUrl.cluster)).toMatchObject({ errorDetail: { code: 3, message: expect.stringMatching(/^cannot decode the cluster response: .*Duration from JSON: "soon"/) } });
+    expect(await backendOf(await fetch(`${url}/`))).toBe("plain");
+    xds.serve("cluster", "decodable", [MakeStaticCluster("plain", [plain.port]), MakeStaticCluster("conflicted", [conflictedPort])]);
+    expect(await pollUntil(acceptedAgain(before, TypeUrl.cluster, "decodable"))).toBe(true);
+  });
+
+  it("NACKs a listener whose TLS comes from an SDS socket, with the reason, and keeps serving the listener it had", async () => {
+    const before = xds.requests.length;
+    xds.serve("listener", "spire", [MakeListener("ingress", 8080, "rc"), MakeSdsSocketTlsListener("spire", 8443, "rc")]);
+    expect(await pollUntil(() => nackOf(before, TypeUrl.listener) !== undefined)).toBe(true);
+    expect(nackOf(before, TypeUrl.listener)).toMatchObject({ errorDetail: { code: 3, message: "listener spire: this gateway cannot terminate its TLS: certificates from an SDS socket are not served by this gateway" } });
+    expect(await backendOf(await fetch(`${url}/`))).toBe("plain");
+    xds.serve("listener", "plain-again", [MakeListener("ingress", 8080, "rc")]);
+    expect(await pollUntil(acceptedAgain(before, TypeUrl.listener, "plain-again"))).toBe(true);
   });
 });

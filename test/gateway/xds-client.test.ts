@@ -8,6 +8,7 @@ import {
   CreateVirtualGatewayCommand,
   CreateVirtualNodeCommand,
   CreateVirtualServiceCommand,
+  UpdateVirtualGatewayCommand,
 } from "@aws-sdk/client-app-mesh";
 import { Code } from "@connectrpc/connect";
 import { createHash } from "node:crypto";
@@ -87,6 +88,36 @@ describe.each([
     expect(metrics).not.toMatch(/meshplane_xds_nacks_total\{[^}]*\} [1-9]/);
     expect(gateway.gateway.metrics.updateRejected.get({ type: "route" })).toBe(0);
     expect(gateway.gateway.metrics.updateSuccess.get({ type: "route" })).toBeGreaterThanOrEqual(routeUpdates + 2);
+  });
+
+  it("NACKs a listener whose TLS comes from an SDS socket, with the reason on the server's proxy status, and keeps serving the listener it had", async () => {
+    const { client } = controlPlane;
+    const name = `spire-${delta ? "delta" : "sotw"}`;
+    const nodeId = `mesh/${mesh}/virtualGateway/${name}`;
+    const spirePort = await freePort();
+    await client.send(new CreateVirtualGatewayCommand({ meshName: mesh, virtualGatewayName: name, spec: { listeners: [{ portMapping: { port: spirePort, protocol: "http" } }] } }));
+    await createRoutedService(client, mesh, { service: `${name}.local`, gateway: name, prefix: "/", routes: { r: MakeWeightedRouteSpec([["one", 100], ["two", 0]]) } });
+    const spire = await startGateway({ nodeId, xdsAddress: `127.0.0.1:${controlPlane.running.xdsPort}`, delta });
+    try {
+      expect(await waitFor(async () => (await get(spirePort, "/")).backend === "one", 15_000)).toBe(true);
+      await client.send(
+        new UpdateVirtualGatewayCommand({
+          meshName: mesh,
+          virtualGatewayName: name,
+          spec: { listeners: [{ portMapping: { port: spirePort, protocol: "http" }, tls: { mode: "PERMISSIVE", certificate: { sds: { secretName: "spiffe://mesh.local/gw" } } } }] },
+        }),
+      );
+      const listenerNack = async () => {
+        const { proxies } = (await (await fetch(`${controlPlane.url}/v1/xds/proxies?nodeId=${encodeURIComponent(nodeId)}`)).json()) as { proxies: Array<{ types: Record<string, { lastNackError: string | null }> }> };
+        return proxies[0]?.types["type.googleapis.com/envoy.config.listener.v3.Listener"]?.lastNackError ?? null;
+      };
+      expect(await waitFor(async () => (await listenerNack()) !== null, 15_000)).toBe(true);
+      expect(await listenerNack()).toMatch(/listener lds_ingress_0\.0\.0\.0_\d+: this gateway cannot terminate its TLS: certificates from an SDS socket/);
+      expect(spire.gateway.metrics.updateRejected.get({ type: "listener" })).toBeGreaterThanOrEqual(1);
+      expect((await get(spirePort, "/")).backend).toBe("one");
+    } finally {
+      await spire.close();
+    }
   });
 });
 

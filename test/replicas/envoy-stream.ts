@@ -8,8 +8,8 @@ export interface EnvoyStream {
   stream: SotwClient;
   /** The RouteConfiguration response of the startup. */
   routes: WireResponse;
-  /** ACKs it and waits for the next response (any type); ACKs that one too. */
-  next(): Promise<WireResponse>;
+  /** ACKs it and waits for the next response (any type; at most `timeoutMs`, 20 s by default); ACKs that one too. */
+  next(timeoutMs?: number): Promise<WireResponse>;
   close(): void;
 }
 
@@ -51,8 +51,8 @@ export async function openEnvoyStream(xdsAddress: string, nodeId: string): Promi
   return {
     stream,
     routes,
-    async next() {
-      const response = await stream.next();
+    async next(timeoutMs?: number) {
+      const response = await stream.next(timeoutMs);
       stream.ack(response, names[response.typeUrl]);
       return response;
     },

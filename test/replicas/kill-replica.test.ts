@@ -1,5 +1,6 @@
 // `kill -9` of a replica in the middle of a write burst: every write it acknowledged survives, and nothing it
 // was in the middle of is left half-written (a row without its tags or change-log entry, a revision without a row).
+// Envoys connected to it, pushed route changes meanwhile, reconnect to the other replica and converge there.
 import {
   CreateMeshCommand,
   CreateVirtualServiceCommand,
@@ -11,6 +12,8 @@ import {
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPostgres, type TestPostgres } from "../support/postgres.js";
+import { createDemoMesh, setWeights } from "../xds/server/fixtures.js";
+import { openEnvoyStream, routeWeights, type EnvoyStream } from "./envoy-stream.js";
 import { startReplica, type ReplicaProcess } from "./replica-process.js";
 
 describe("kill -9 of a replica during a write burst", () => {
@@ -30,14 +33,26 @@ describe("kill -9 of a replica during a write burst", () => {
     await pg?.stop();
   });
 
-  it("loses no acknowledged write and leaves no half-written resource", async () => {
+  it("loses no acknowledged write, leaves no half-written resource nor a gap in the change log, and its Envoys converge on the other replica", async () => {
     await a.client.send(new CreateMeshCommand({ meshName: "burst" }));
+    await createDemoMesh(a.client, a.url, { meshName: "demo" });
+    const envoys: EnvoyStream[] = [];
+    for (let i = 0; i < 3; i++) envoys.push(await openEnvoyStream(a.xdsAddress, "mesh/demo/virtualNode/front"));
     const acknowledged = new Map<string, VirtualServiceData>();
     let failed = 0;
     let next = 0;
     let killing: Promise<void> | undefined;
     const killAfter = 60;
     const maxWrites = 600; // bounds the burst even if the kill never lands
+    // Push load on A's Envoys while the burst runs: weight changes through B, which A pushes until it dies.
+    let lastWeights = { blue: 50, green: 50 };
+    const pushLoad = (async () => {
+      for (let i = 0; i < 30 && !killing; i++) {
+        const weights = { blue: 10 + (i % 9) * 10, green: 90 - (i % 9) * 10 };
+        await setWeights(b.client, "demo", weights);
+        lastWeights = weights;
+      }
+    })();
     const worker = async () => {
       while (next < maxWrites && !killing) {
         const name = `burst-${next++}.local`;
@@ -71,6 +86,8 @@ describe("kill -9 of a replica during a write burst", () => {
     await Promise.all(Array.from({ length: 16 }, worker));
     await killing;
     await other;
+    await pushLoad;
+    for (const envoy of envoys) envoy.close();
     expect(a.child.signalCode).toBe("SIGKILL");
     expect(acknowledged.size).toBeGreaterThanOrEqual(killAfter);
 
@@ -96,6 +113,24 @@ describe("kill -9 of a replica during a write burst", () => {
     expect(untagged).toBe(0);
     expect(logged).toBe(services);
     expect(revision).toBe(1 + services);
+    // No gap: each mesh's change-log revisions run 2, 3, 4… up to the mesh's revision (revision 1, the mesh's
+    // creation, is logged under the account scope).
+    const scopes = await sql<Array<{ scope: string; revisions: number[]; revision: number }>>`
+      select c.scope, array_agg(c.revision::int order by c.revision) as revisions, (select revision::int from revisions r where r.scope = c.scope) as revision
+      from change_log c where c.scope in ('mesh/burst', 'mesh/demo') group by c.scope`;
+    expect(scopes).toHaveLength(2);
+    for (const { revisions, revision } of scopes) expect(revisions).toEqual(Array.from({ length: revision - 1 }, (_, i) => i + 2));
+
+    // A's Envoys reconnect to B, as Envoy does to the next address of its xDS cluster, and get the last weights.
+    for (let i = 0; i < 3; i++) {
+      const envoy = await openEnvoyStream(b.xdsAddress, "mesh/demo/virtualNode/front");
+      try {
+        expect(Object.values(routeWeights(envoy.routes)).sort((x, y) => x - y)).toEqual([lastWeights.blue, lastWeights.green].sort((x, y) => x - y));
+      } finally {
+        envoy.close();
+      }
+    }
+
     const [{ open }] = await sql<[{ open: number }]>`select count(*)::int as open from pg_stat_activity where datname = current_database() and state like 'idle in transaction%'`;
     expect(open).toBe(0);
 

@@ -36,9 +36,14 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once("exit", () => resolve()));
 }
 
-/** Starts a replica on `databaseUrl` and resolves once its API listens (it prints its URL). */
-export async function startReplica(databaseUrl: string, env: Record<string, string> = {}): Promise<ReplicaProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "functions/node.ts"], {
+/**
+ * Starts a replica on `databaseUrl` and resolves once its API listens (it prints its URL). With `netns`, it runs in
+ * that network namespace (`ip netns exec`); give it a HOST of that namespace the test can reach.
+ */
+export async function startReplica(databaseUrl: string, env: Record<string, string> = {}, options: { netns?: string } = {}): Promise<ReplicaProcess> {
+  const node = [process.execPath, "--import", "tsx", "functions/node.ts"];
+  const [command, ...args] = options.netns ? ["ip", "netns", "exec", options.netns, ...node] : node;
+  const child = spawn(command!, args, {
     cwd: repoRoot,
     env: { ...process.env, PORT: "0", XDS_PORT: "0", HOST: "127.0.0.1", DATABASE_URL: databaseUrl, ...env },
     stdio: ["ignore", "pipe", "pipe"],

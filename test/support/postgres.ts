@@ -2,7 +2,7 @@
 // a fresh data dir under the OS temp dir, 127.0.0.1 on a free port, trust auth. Runs the server as the `postgres`
 // user when we are root (initdb refuses root; CI runs as root), as ourselves otherwise.
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { appendFileSync, chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -15,9 +15,10 @@ export interface TestPostgres {
   createDatabase(name: string): Promise<string>;
   /**
    * Stops the server (clients are disconnected, as in a failover), keeps it down for `downMs`, and starts it again
-   * on the same port and data. Resolves once it accepts queries.
+   * on the same port and data. Resolves once it accepts queries. `whileDown` runs once the server is gone, before
+   * the wait (e.g. to let a paused client see the outage).
    */
-  restart(downMs?: number): Promise<void>;
+  restart(downMs?: number, whileDown?: () => unknown): Promise<void>;
   /** Stops the server and removes its data directory. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -93,7 +94,15 @@ async function waitReady(child: ChildProcess, port: number, log: () => string): 
  *   …
  *   await pg.stop();
  */
-export async function startPostgres(): Promise<TestPostgres> {
+export interface TestPostgresOptions {
+  /**
+   * Addresses to listen on besides 127.0.0.1, each trusted for its /24 (a veth of a test's network namespace: on
+   * this machine only). The `url` stays on 127.0.0.1.
+   */
+  extraAddresses?: string[];
+}
+
+export async function startPostgres(options: TestPostgresOptions = {}): Promise<TestPostgres> {
   const bin = findServerBin();
   const identity = serverIdentity();
   // The server user must reach the data dir: a root-only TMPDIR (e.g. /root/tmp) would not do.
@@ -103,6 +112,12 @@ export async function startPostgres(): Promise<TestPostgres> {
   if (identity) chownSync(dir, identity.uid, identity.gid);
   const data = path.join(dir, "data");
   await run(path.join(bin, "initdb"), ["-D", data, "-U", USER, "--auth=trust", "-E", "UTF8", "--locale=C", "-N"], identity);
+  const extra = options.extraAddresses ?? [];
+  if (extra.length > 0) {
+    const networks = extra.map((address) => `host all all ${address.split(".").slice(0, 3).join(".")}.0/24 trust\n`).join("");
+    appendFileSync(path.join(data, "pg_hba.conf"), networks);
+  }
+  const listen = ["127.0.0.1", ...extra].join(",");
 
   let log = "";
   /** Starts the server on `port`; rejects if it exits first (e.g. the port was taken meanwhile). */
@@ -112,7 +127,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     // (restart() stops it cleanly).
     const started = spawn(
       path.join(bin, "postgres"),
-      ["-D", data, "-h", "127.0.0.1", "-p", String(port), "-k", dir, "-c", "fsync=off", "-c", "synchronous_commit=off",
+      ["-D", data, "-h", listen, "-p", String(port), "-k", dir, "-c", "fsync=off", "-c", "synchronous_commit=off",
         "-c", "full_page_writes=off", "-c", "max_connections=200", "-c", "shared_buffers=32MB"],
       { ...identity, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, LC_ALL: "C" } },
     );
@@ -166,8 +181,9 @@ export async function startPostgres(): Promise<TestPostgres> {
   return {
     url,
     createDatabase,
-    async restart(downMs = 0) {
+    async restart(downMs = 0, whileDown) {
       await halt(server!);
+      await whileDown?.();
       if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
       server = await launch(port);
     },

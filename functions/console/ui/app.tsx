@@ -13,6 +13,7 @@ import { ConfigDumpPage } from "./views/config-dump.js";
 import { EndpointsPage } from "./views/endpoints.js";
 import { MeshesPage } from "./views/meshes.js";
 import { ProxiesPage } from "./views/proxies.js";
+import { LintPage } from "./views/lint.js";
 import { ResourceDetailPage } from "./views/resource-detail.js";
 import { CreateResourcePage, EditResourcePage } from "./views/resource-editor.js";
 import { ResourceListPage } from "./views/resource-list.js";
@@ -60,6 +61,7 @@ function pageFor(segments: string[]): { page: ComponentChildren; meshName?: stri
   if (third === undefined) {
     if (second === "topology") return { page: <TopologyPage meshName={meshName} />, meshName };
     if (second === "proxies") return { page: <ProxiesPage meshName={meshName} />, meshName };
+    if (second === "lint") return { page: <LintPage meshName={meshName} />, meshName };
     if (second === "explain") return { page: <ExplainPage meshName={meshName} />, meshName };
     if (second === "audit") return { page: <AuditLogPage meshName={meshName} />, meshName };
   }
@@ -134,6 +136,7 @@ function Navigation({ path, meshName, audit }: { path: string; meshName: string 
               [
                 ["topology", "Topology"],
                 ["proxies", "Proxies"],
+                ["lint", "Unserved specs"],
                 ["explain", "Explain"],
                 ...(audit ? ([["audit", "Audit log"]] as const) : []),
               ] as const

@@ -3,6 +3,8 @@
 // gateway cannot honour throws there); these are the rules between resources that Envoy also refuses an update for.
 // Route configurations a listener names but that have not arrived are not an error: the listener warms until they
 // do (the builder keeps serving the listener's previous version meanwhile), as Envoy's listeners warm on RDS.
+// What this gateway cannot serve at all is refused here too, with the reason, rather than accepted and then failed
+// request by request: TLS whose certificates or trust come from an SDS socket (SPIRE), which only Envoy can reach.
 import type { ClusterConfig } from "./config/cluster-config.js";
 import type { ListenerConfig } from "./config/listener-config.js";
 import type { CompiledRouteConfig } from "./config/route-entries.js";
@@ -21,6 +23,13 @@ export interface SnapshotCandidate {
  */
 export function validateSnapshot(candidate: SnapshotCandidate): string[] {
   const problems: string[] = [];
+  for (const listener of candidate.listeners.values()) {
+    const context = listener.tls?.context;
+    if (context && "unsupported" in context) problems.push(`listener ${listener.name}: this gateway cannot terminate its TLS: ${context.unsupported}`);
+  }
+  for (const cluster of candidate.clusters.values()) {
+    if (cluster.tls && "unsupported" in cluster.tls) problems.push(`cluster ${cluster.name}: this gateway cannot originate its TLS: ${cluster.tls.unsupported}`);
+  }
   const addresses = new Map<string, string>();
   for (const listener of candidate.listeners.values()) {
     const address = `${listener.address}:${listener.port}`;

@@ -47,6 +47,26 @@ interface TypeState {
   refused: { version: string; names: string; message: string } | undefined;
 }
 
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Hands one response's resources to the runtime. A resource that does not even decode as its type is refused as
+ * one the core refuses: the version is NACKed with why, and polling goes on (it never throws).
+ */
+function decodeAndApply(subscriber: XdsSubscriber, type: ResourceType, body: JsonValue, version: string): XdsUpdateResult {
+  let resources: ReturnType<typeof unpackResources>;
+  try {
+    resources = unpackResources(fromJson(DiscoveryResponseSchema, body, { registry: envoyRegistry, ignoreUnknownFields: true }).resources);
+  } catch (error) {
+    return { ok: false, message: `cannot decode the ${type} response: ${messageOf(error)}` };
+  }
+  try {
+    return subscriber.apply(type, resources, version);
+  } catch (error) {
+    return { ok: false, message: messageOf(error) };
+  }
+}
+
 export function createRestXdsClient(options: RestXdsClientOptions, subscriber: XdsSubscriber): RestXdsClient {
   const doFetch = options.fetch ?? fetch;
   const log = options.log ?? (() => {});
@@ -90,20 +110,21 @@ export function createRestXdsClient(options: RestXdsClientOptions, subscriber: X
           ok = false;
           continue;
         }
-        const discovery = fromJson(DiscoveryResponseSchema, (await response.json()) as JsonValue, { registry: envoyRegistry, ignoreUnknownFields: true });
+        let body: { versionInfo?: unknown; version_info?: unknown };
+        try {
+          body = (await response.json()) as typeof body;
+        } catch {
+          ok = false; // not JSON at all: no version to answer for; the next poll asks again
+          continue;
+        }
         subscriber.onConnection(true);
-        const version = discovery.versionInfo;
+        const version = String(body?.versionInfo ?? body?.version_info ?? "");
         if (version === typeState.accepted && names === typeState.names) continue;
         if (refused && version === refused.version && names === refused.names) {
           ok = false;
           continue;
         }
-        let result: XdsUpdateResult;
-        try {
-          result = subscriber.apply(type, unpackResources(discovery.resources), version);
-        } catch (error) {
-          result = { ok: false, message: error instanceof Error ? error.message : String(error) };
-        }
+        const result = decodeAndApply(subscriber, type, body as JsonValue, version);
         if (result.ok) {
           typeState.accepted = version;
           typeState.names = names;

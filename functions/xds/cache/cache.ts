@@ -7,14 +7,15 @@
 // sharing the event loop stays responsive. Runs on Node and on Workers (no node: imports).
 import type { DescMessage, Message } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
-import type { ChangeFeed, ScopeChange } from "../../../db/change-feed.js";
+import { RESYNC_SCOPE, type ChangeFeed, type ScopeChange } from "../../../db/change-feed.js";
 import type { Store } from "../../../db/store.js";
-import { loadMeshSnapshot, updateMeshSnapshot } from "../../appmesh/index.js";
+import { loadMeshSnapshot, updateMeshSnapshot, type UnservableSpecWarning } from "../../appmesh/index.js";
 import type { MeshSnapshot } from "../../appmesh/snapshot.js";
 import { pushOrder, resourceSchemas, type ResourceType } from "../../envoy/index.js";
 import { hashBytes, hashString } from "./hash.js";
 import { createTimeSlicer, type TimeSlicerOptions } from "./time-slicer.js";
 import {
+  MeshUnavailableError,
   NodeIdError,
   type CachedResource,
   type Node,
@@ -46,10 +47,12 @@ export interface XdsCacheOptions {
   revalidateOnFetch?: boolean;
   /** Called after each batch of translations of one mesh (for metrics). */
   onTranslate?: (event: { meshName: string; nodes: number; durationMs: number }) => void;
-  /** Called when loading a mesh fails (the previous snapshot stays in force). */
+  /** Called when loading a mesh fails (the previous snapshot stays in force, and the load is retried with back-off). */
   onError?: (error: unknown, meshName: string) => void;
   /** How re-translation yields to the event loop (tests inject a clock). */
   timeSlicing?: TimeSlicerOptions;
+  /** Retries of a failed load wait `initialMs`, doubling up to `maxMs` (defaults 100 ms and 30 s), with jitter. */
+  reloadBackoff?: { initialMs?: number; maxMs?: number };
 }
 
 export type NodeListener = (snapshot: NodeSnapshot) => void;
@@ -68,6 +71,35 @@ export interface XdsCacheStats {
   reads: { incremental: number; full: number };
   /** Resources packed (encoded and hashed) since the cache started; pieces translation handed on are not packed again. */
   packed: number;
+  /** Seconds since the oldest change not yet installed in a watched mesh was observed; 0 when every mesh is current. */
+  oldestPendingChangeSeconds: number;
+}
+
+/** Where one mesh of the cache stands (`GET /v1/xds/status`). */
+export interface MeshStatus {
+  meshName: string;
+  /** Revision of the snapshot in force; null before the first successful load. */
+  installedRevision: number | null;
+  /** Highest revision a feed reported. */
+  heardRevision: number | null;
+  /** A change is not installed yet (a load is under way, failing, or waits for its retry). */
+  behind: boolean;
+  /** Seconds since the oldest change not installed yet was observed; null when current. */
+  pendingSeconds: number | null;
+  /** Loads that failed in a row since the last success. */
+  failedLoads: number;
+  lastError: string | null;
+  /** Milliseconds until the next retry of a failed load; null when none is scheduled. */
+  retryInMs: number | null;
+  /** Nodes of this mesh with at least one watcher. */
+  watchedNodes: number;
+}
+
+/** A mesh's lint: its warnings at the revision in force. */
+export interface MeshLint {
+  meshName: string;
+  meshRevision: number;
+  warnings: readonly UnservableSpecWarning[];
 }
 
 export interface XdsCache {
@@ -80,9 +112,18 @@ export interface XdsCache {
   fetch(node: Node, request?: NodeRequest): Promise<NodeSnapshot>;
   /** Handles one change as a feed would deliver it; resolves when affected nodes are re-translated. */
   applyChange(change: ScopeChange): Promise<void>;
-  /** Resolves when every reload under way has finished (tests, benchmarks). */
+  /** Resolves when every reload under way has finished (tests, benchmarks); a retry waiting for its time is not under way. */
   idle(): Promise<void>;
   stats(): XdsCacheStats;
+  /** Every mesh the cache holds, by name. */
+  status(): MeshStatus[];
+  /**
+   * The warnings of a whole mesh at its current revision (the translation's `lint`); loads the mesh when the cache
+   * does not hold it. Null for a mesh that does not exist; rejects with MeshUnavailableError when it cannot be read.
+   */
+  lint(meshName: string): Promise<MeshLint | null>;
+  /** Warnings per mesh the cache holds, by code, without loading anything (metrics). */
+  lintCounts(): Array<{ meshName: string; code: string; count: number }>;
   close(): void;
 }
 
@@ -104,6 +145,12 @@ interface MeshEntry {
   translate: SnapshotTranslator | null;
   /** Highest revision any feed reported for this mesh. */
   heard: number;
+  /**
+   * Revision of the snapshot in force (-1 before the first load, or when a re-read is forced). A change counts as
+   * heard only once installed: until then every delivery of it, the PostgreSQL feed's safety re-poll included, may
+   * start the load again.
+   */
+  installed: number;
   /** A change arrived while nobody watched: reload before serving. */
   stale: boolean;
   /** The next read must be a whole one (a mesh may have been re-created, or registry endpoints moved). */
@@ -111,10 +158,18 @@ interface MeshEntry {
   loading: Promise<void> | null;
   again: boolean;
   pendingChangedAt: number;
+  /** `now()` when the oldest change not installed yet was observed; Infinity when current. */
+  pendingSince: number;
+  /** Loads failed in a row, the last one's message, and the retry waiting for its time. */
+  failures: number;
+  lastError: string | null;
+  retry: { timer: ReturnType<typeof setTimeout>; at: number } | null;
+  /** The snapshot's lint, computed when first asked. */
+  lint: { revision: number; warnings: MeshLint["warnings"] } | null;
   readonly nodes: Map<string, NodeEntry>;
 }
 
-const typeFields: Record<ResourceType, keyof TranslatedResources> = {
+const typeFields: Record<ResourceType, Exclude<keyof TranslatedResources, "warnings">> = {
   listener: "listeners",
   cluster: "clusters",
   route: "routes",
@@ -185,7 +240,7 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
     const translated = mesh.translate && mesh.snapshot ? mesh.translate.translate(node, request) : null;
     const types = {} as Record<ResourceType, TypeResources>;
     for (const type of pushOrder) types[type] = translated ? buildType(type, translated[typeFields[type]], previous?.types[type]) : emptyType;
-    return { meshName: mesh.name, meshRevision: mesh.snapshot?.revision ?? 0, types, changedAt };
+    return { meshName: mesh.name, meshRevision: mesh.snapshot?.revision ?? 0, types, changedAt, warnings: translated?.warnings ?? [] };
   }
 
   function endpointsKey(snapshot: MeshSnapshot | null): string {
@@ -199,7 +254,25 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
   function meshEntry(name: string): MeshEntry {
     let mesh = meshes.get(name);
     if (!mesh) {
-      mesh = { name, snapshot: null, endpointsKey: "", translate: null, heard: -1, stale: true, readWhole: true, loading: null, again: false, pendingChangedAt: Infinity, nodes: new Map() };
+      mesh = {
+        name,
+        snapshot: null,
+        endpointsKey: "",
+        translate: null,
+        heard: -1,
+        installed: -1,
+        stale: true,
+        readWhole: true,
+        loading: null,
+        again: false,
+        pendingChangedAt: Infinity,
+        pendingSince: Infinity,
+        failures: 0,
+        lastError: null,
+        retry: null,
+        lint: null,
+        nodes: new Map(),
+      };
       meshes.set(name, mesh);
     }
     return mesh;
@@ -213,7 +286,10 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
     const key = endpointsKey(snapshot);
     const sameRevision = (snapshot === null) === (mesh.snapshot === null) && (snapshot?.revision ?? 0) === (mesh.snapshot?.revision ?? 0);
     mesh.stale = false;
+    mesh.installed = snapshot?.revision ?? 0;
+    if (mesh.installed >= mesh.heard) mesh.pendingSince = Infinity;
     if (sameRevision && key === mesh.endpointsKey && (snapshot === null || mesh.translate !== null)) return;
+    mesh.lint = null;
     mesh.snapshot = snapshot;
     mesh.endpointsKey = key;
     if (snapshot) mesh.heard = Math.max(mesh.heard, snapshot.revision);
@@ -256,9 +332,11 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
   async function read(mesh: MeshEntry): Promise<MeshSnapshot | null> {
     const previous = mesh.snapshot;
     if (!previous || mesh.readWhole || !updateSnapshot) {
+      const snapshot = await loadSnapshot(mesh.name);
+      // Only a read that succeeded settles it: a failed one is retried whole.
       mesh.readWhole = false;
       reads.full++;
-      return loadSnapshot(mesh.name);
+      return snapshot;
     }
     const update = await updateSnapshot(previous);
     if (update.incremental) reads.incremental++;
@@ -266,9 +344,41 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
     return update.snapshot;
   }
 
-  /** Re-reads the mesh (coalescing: changes arriving during a read cause exactly one more read). */
+  /** The wait before retry number `failures` of a failed load: doubling, capped, with jitter so replicas spread out. */
+  function backoffMs(failures: number): number {
+    const initial = options.reloadBackoff?.initialMs ?? 100;
+    const max = options.reloadBackoff?.maxMs ?? 30_000;
+    const exact = Math.min(max, initial * 2 ** Math.min(failures - 1, 30));
+    return exact / 2 + Math.random() * (exact / 2);
+  }
+
+  /** Retries a failed load after its back-off, while someone watches the mesh; otherwise the next watch loads it. */
+  function scheduleRetry(mesh: MeshEntry): void {
+    if (closed || mesh.retry) return;
+    if (!watched(mesh)) {
+      mesh.stale = true;
+      return;
+    }
+    const delay = backoffMs(mesh.failures);
+    const timer = setTimeout(() => {
+      mesh.retry = null;
+      void refresh(mesh, Infinity);
+    }, delay);
+    (timer as { unref?: () => void }).unref?.();
+    mesh.retry = { timer, at: now() + delay };
+  }
+
+  /**
+   * Re-reads the mesh (coalescing: changes arriving during a read cause exactly one more read). A failed read keeps
+   * the snapshot in force and is retried with back-off until one succeeds; a change arriving meanwhile retries at once.
+   */
   function refresh(mesh: MeshEntry, changedAt: number): Promise<void> {
     mesh.pendingChangedAt = Math.min(mesh.pendingChangedAt, changedAt);
+    if (changedAt !== Infinity) mesh.pendingSince = Math.min(mesh.pendingSince, changedAt);
+    if (mesh.retry) {
+      clearTimeout(mesh.retry.timer);
+      mesh.retry = null;
+    }
     if (mesh.loading) {
       mesh.again = true;
       return mesh.loading;
@@ -282,8 +392,16 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
           const snapshot = await read(mesh);
           if (closed) return;
           await install(mesh, snapshot, at);
+          mesh.failures = 0;
+          mesh.lastError = null;
         } catch (error) {
+          if (closed) return;
+          // Still owed: the retry (or the next change) reads again and pushes it with its original observation time.
+          mesh.pendingChangedAt = Math.min(mesh.pendingChangedAt, at);
+          mesh.failures++;
+          mesh.lastError = error instanceof Error ? error.message : String(error);
           options.onError?.(error, mesh.name);
+          if (!mesh.again) scheduleRetry(mesh);
         }
       } while (mesh.again && !closed);
     };
@@ -302,7 +420,16 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
   function touch(mesh: MeshEntry, changedAt: number): Promise<void> {
     if (watched(mesh)) return refresh(mesh, changedAt);
     mesh.stale = true;
+    mesh.pendingSince = Infinity; // nobody is served from it: it is not behind anyone
     return Promise.resolve();
+  }
+
+  /** Forgets what the mesh's snapshot covers, so that the next read installs whatever the store holds, read whole. */
+  function forceReread(mesh: MeshEntry, changedAt: number): Promise<void> {
+    mesh.heard = -1;
+    mesh.installed = -1;
+    mesh.readWhole = true;
+    return touch(mesh, changedAt);
   }
 
   function applyChange(change: ScopeChange): Promise<void> {
@@ -310,9 +437,17 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
     const changedAt = now();
     if (change.scope.startsWith("mesh/")) {
       const mesh = meshes.get(change.scope.slice("mesh/".length));
-      if (!mesh || change.revision <= mesh.heard) return Promise.resolve();
-      mesh.heard = change.revision;
+      if (!mesh || change.revision <= mesh.installed) return Promise.resolve();
+      // Heard before and already on its way: the load under way (or its retry) reads it, or a later one does.
+      if (change.revision <= mesh.heard && (mesh.loading !== null || mesh.retry !== null)) return Promise.resolve();
+      mesh.heard = Math.max(mesh.heard, change.revision);
       return touch(mesh, changedAt);
+    }
+    if (change.scope === RESYNC_SCOPE) {
+      // The feed missed changes it cannot read back: everything held may be out of date.
+      endpointsRevision = -1;
+      accountRevision = -1;
+      return Promise.all([...meshes.values()].map((mesh) => forceReread(mesh, changedAt))).then(() => undefined);
     }
     if (change.scope === "endpoints") {
       if (change.revision <= endpointsRevision) return Promise.resolve();
@@ -329,11 +464,7 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
       if (change.revision <= accountRevision) return Promise.resolve();
       accountRevision = change.revision;
       // A mesh was created or deleted (possibly re-created under the same name, with its revision restarted).
-      return Promise.all([...meshes.values()].map((mesh) => {
-        mesh.heard = -1;
-        mesh.readWhole = true;
-        return touch(mesh, changedAt);
-      })).then(() => undefined);
+      return Promise.all([...meshes.values()].map((mesh) => forceReread(mesh, changedAt))).then(() => undefined);
     }
     return Promise.resolve();
   }
@@ -343,25 +474,45 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
   async function ready(node: Node, request: NodeRequest): Promise<{ mesh: MeshEntry; key: string }> {
     if (closed) throw new Error("xDS cache is closed");
     const identity = translation.identify(node);
-    const mesh = meshEntry(identity.meshName);
+    const mesh = await loaded(identity.meshName);
+    if (!mesh.snapshot || !mesh.translate) throw new NodeIdError(`mesh "${identity.meshName}" does not exist`);
+    if (!mesh.translate.exists(node)) throw new NodeIdError(`node "${node.id}" does not exist in mesh "${identity.meshName}"`);
+    const listeners = [...new Set(request.apiListeners ?? [])].sort();
+    return { mesh, key: listeners.length > 0 ? `${identity.key}\u0000${listeners.join("\u0000")}` : identity.key };
+  }
+
+  /**
+   * The mesh's entry once it holds the store's current snapshot, or the last good one when the store cannot be read
+   * now (proxies keep being served). Without any snapshot, an unreadable store rejects with MeshUnavailableError.
+   */
+  async function loaded(meshName: string): Promise<MeshEntry> {
+    const mesh = meshEntry(meshName);
     if (options.revalidateOnFetch && !mesh.stale && !mesh.loading) {
       const scope = `mesh/${mesh.name}`;
-      const revisions = await options.store.getRevisions([scope, "endpoints"]);
-      if ((revisions[scope] ?? 0) !== (mesh.snapshot?.revision ?? 0) || (usesRegistry(mesh) && (revisions.endpoints ?? 0) !== endpointsRevision)) {
-        endpointsRevision = revisions.endpoints ?? endpointsRevision;
-        mesh.stale = true;
+      try {
+        const revisions = await options.store.getRevisions([scope, "endpoints"]);
+        if ((revisions[scope] ?? 0) !== (mesh.snapshot?.revision ?? 0) || (usesRegistry(mesh) && (revisions.endpoints ?? 0) !== endpointsRevision)) {
+          endpointsRevision = revisions.endpoints ?? endpointsRevision;
+          mesh.stale = true;
+        }
+      } catch (error) {
+        if (!mesh.snapshot) throw new MeshUnavailableError(meshName, error);
       }
     }
     if (mesh.stale) await refresh(mesh, now());
     else if (mesh.loading) await mesh.loading;
-    if (!mesh.snapshot || !mesh.translate) {
-      // Do not keep an entry per unknown name a client made up.
-      if (mesh.nodes.size === 0 && !mesh.loading) meshes.delete(mesh.name);
-      throw new NodeIdError(`mesh "${identity.meshName}" does not exist`);
+    if (!mesh.snapshot && mesh.failures > 0) {
+      if (mesh.nodes.size === 0 && !mesh.loading) forget(mesh);
+      throw new MeshUnavailableError(meshName, mesh.lastError);
     }
-    if (!mesh.translate.exists(node)) throw new NodeIdError(`node "${node.id}" does not exist in mesh "${identity.meshName}"`);
-    const listeners = [...new Set(request.apiListeners ?? [])].sort();
-    return { mesh, key: listeners.length > 0 ? `${identity.key}\u0000${listeners.join("\u0000")}` : identity.key };
+    // Do not keep an entry per unknown name a client made up.
+    if (!mesh.snapshot && mesh.nodes.size === 0 && !mesh.loading) forget(mesh);
+    return mesh;
+  }
+
+  function forget(mesh: MeshEntry): void {
+    if (mesh.retry) clearTimeout(mesh.retry.timer);
+    meshes.delete(mesh.name);
   }
 
   function entryFor(mesh: MeshEntry, key: string, node: Node, request: NodeRequest): NodeEntry {
@@ -404,15 +555,58 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
     stats() {
       let nodes = 0;
       let watchers = 0;
+      let oldest = Infinity;
       for (const mesh of meshes.values()) {
         nodes += mesh.nodes.size;
         for (const entry of mesh.nodes.values()) watchers += entry.watchers.size;
+        oldest = Math.min(oldest, mesh.pendingSince);
       }
-      return { meshes: meshes.size, nodes, watchers, reads: { ...reads }, packed: packedCount };
+      return {
+        meshes: meshes.size,
+        nodes,
+        watchers,
+        reads: { ...reads },
+        packed: packedCount,
+        oldestPendingChangeSeconds: oldest === Infinity ? 0 : (now() - oldest) / 1000 };
+    },
+    status() {
+      const at = now();
+      return [...meshes.values()]
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+        .map((mesh) => ({
+          meshName: mesh.name,
+          installedRevision: mesh.installed >= 0 ? mesh.installed : null,
+          heardRevision: mesh.heard >= 0 ? mesh.heard : null,
+          behind: mesh.pendingSince !== Infinity,
+          pendingSeconds: mesh.pendingSince === Infinity ? null : (at - mesh.pendingSince) / 1000,
+          failedLoads: mesh.failures,
+          lastError: mesh.lastError,
+          retryInMs: mesh.retry ? Math.max(0, Math.round(mesh.retry.at - at)) : null,
+          watchedNodes: [...mesh.nodes.values()].filter((entry) => entry.watchers.size > 0).length,
+        }));
+    },
+    async lint(meshName) {
+      if (closed) throw new Error("xDS cache is closed");
+      const mesh = await loaded(meshName);
+      if (!mesh.snapshot || !mesh.translate) return null;
+      if (!mesh.lint || mesh.lint.revision !== mesh.snapshot.revision) mesh.lint = { revision: mesh.snapshot.revision, warnings: mesh.translate.lint?.() ?? [] };
+      return { meshName, meshRevision: mesh.snapshot.revision, warnings: mesh.lint.warnings };
+    },
+    lintCounts() {
+      const counts: Array<{ meshName: string; code: string; count: number }> = [];
+      for (const mesh of meshes.values()) {
+        if (!mesh.snapshot || !mesh.translate?.lint) continue;
+        if (!mesh.lint || mesh.lint.revision !== mesh.snapshot.revision) mesh.lint = { revision: mesh.snapshot.revision, warnings: mesh.translate.lint() };
+        const byCode = new Map<string, number>();
+        for (const w of mesh.lint.warnings) byCode.set(w.code, (byCode.get(w.code) ?? 0) + 1);
+        for (const [code, count] of byCode) counts.push({ meshName: mesh.name, code, count });
+      }
+      return counts;
     },
     close() {
       closed = true;
       unsubscribe.forEach((stop) => stop());
+      for (const mesh of meshes.values()) if (mesh.retry) clearTimeout(mesh.retry.timer);
     },
   };
 }

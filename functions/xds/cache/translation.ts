@@ -3,7 +3,15 @@ import { clone, create } from "@bufbuild/protobuf";
 import { LocalitySchema } from "../../../proto/gen/envoy/config/core/v3/base_pb.js";
 import { envoyBandKey, envoyVersionOfNode, isNewestBand, parseNodeId, type NodeIdentity as AppMeshNodeIdentity } from "../../envoy/index.js";
 import { ClusterLoadAssignmentSchema, type ClusterLoadAssignment } from "../../envoy/index.js";
-import { createMeshTranslator, createTranslationMemo, type NodeResources, type TranslateOptions, type TranslationMemo } from "../translate/index.js";
+import {
+  createMeshTranslator,
+  createTranslationMemo,
+  lintMesh,
+  type NodeResources,
+  type TranslateOptions,
+  type TranslationMemo,
+  type UnservableSpecWarning,
+} from "../translate/index.js";
 import { createDependencyStamps } from "../translate/dependency-stamps.js";
 import type { MeshSnapshot } from "../../appmesh/snapshot.js";
 import { hashString } from "./hash.js";
@@ -44,7 +52,10 @@ export function appMeshTranslation(options?: TranslateOptions): XdsTranslation {
       // The memo of the mesh's earlier translators: pieces a change did not reach come back as the same objects.
       const memo = (previous && memos.get(previous)) ?? createTranslationMemo();
       const translator = createMeshTranslator(snapshot, options, memo);
+      let lint: readonly UnservableSpecWarning[] | undefined;
       const snapshotTranslator: SnapshotTranslator = {
+        // A fresh translation of its own (not the kept pieces): the lint never depends on what earlier snapshots left.
+        lint: () => (lint ??= lintMesh(snapshot, options)),
         translate(node, request) {
           const envoyVersion = envoyVersionOfNode(node);
           if (!request.apiListeners || request.apiListeners.length === 0) return translator.translateNode(parse(node), { envoyVersion });

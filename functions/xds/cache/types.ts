@@ -3,6 +3,7 @@
 import type { Message } from "@bufbuild/protobuf";
 import type { Any } from "@bufbuild/protobuf/wkt";
 import type { Node } from "../../../proto/gen/envoy/config/core/v3/base_pb.js";
+import type { UnservableSpecWarning } from "../../appmesh/index.js";
 import type { MeshSnapshot } from "../../appmesh/snapshot.js";
 import type { ResourceType } from "../../envoy/index.js";
 
@@ -31,16 +32,34 @@ export interface NodeSnapshot {
   readonly types: Readonly<Record<ResourceType, TypeResources>>;
   /** `performance.now()` when the change that produced this snapshot was observed (for push latency). */
   readonly changedAt: number;
+  /** What the node's resources leave out although the API accepted it (never sent to the proxy; config_dump shows it). */
+  readonly warnings: readonly UnservableSpecWarning[];
 }
 
-/** The resources translation produced for one node, per type (protobuf-es messages). */
-export type TranslatedResources = Readonly<Record<"listeners" | "clusters" | "routes" | "endpoints" | "secrets", readonly Message[]>>;
+/** The resources translation produced for one node, per type (protobuf-es messages), and its warnings. */
+export type TranslatedResources = Readonly<Record<"listeners" | "clusters" | "routes" | "endpoints" | "secrets", readonly Message[]>> & {
+  readonly warnings?: readonly UnservableSpecWarning[];
+};
 
 /** A node id the server cannot serve: closes the stream with gRPC status 3 (INVALID_ARGUMENT). */
 export class NodeIdError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "NodeIdError";
+  }
+}
+
+/**
+ * A mesh the store cannot be read for right now (and no earlier snapshot to serve): closes the stream with gRPC status
+ * 14 (UNAVAILABLE), answers REST xDS and config dumps with 503. The proxy retries.
+ */
+export class MeshUnavailableError extends Error {
+  constructor(
+    readonly meshName: string,
+    cause: unknown,
+  ) {
+    super(`mesh "${meshName}" cannot be read right now: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = "MeshUnavailableError";
   }
 }
 
@@ -66,6 +85,8 @@ export interface SnapshotTranslator {
    * previous snapshot, the cache keeps the node's resources without translating it again.
    */
   fingerprint?(node: Node, request: NodeRequest): string;
+  /** Optional: every warning of the whole mesh at this snapshot (`GET /v1/xds/lint`, metrics); memoised by the translator. */
+  lint?(): readonly UnservableSpecWarning[];
 }
 
 /** The translation seam: the cache depends on this, not on the translator's modules. */

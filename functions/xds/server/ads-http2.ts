@@ -8,7 +8,8 @@ import { fromBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { DeltaDiscoveryRequestSchema, DiscoveryRequestSchema } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
 import type { AdsCall, AdsCallSink, AdsService } from "./ads-service.js";
-import { createMessageReader, encodeGrpcMessage, writeMessagePrefix } from "./grpc-framing.js";
+import { boundStatusMessage, createMessageReader, encodeGrpcMessage, writeMessagePrefix } from "./grpc-framing.js";
+import { MAX_DISCOVERY_REQUEST_BYTES } from "./request-limits.js";
 
 const SERVICE_PATH = "/envoy.service.discovery.v3.AggregatedDiscoveryService/";
 type Method = { protocol: "sotw"; schema: typeof DiscoveryRequestSchema } | { protocol: "delta"; schema: typeof DeltaDiscoveryRequestSchema };
@@ -19,18 +20,16 @@ const methods = new Map<string, Method>([
 /** gRPC's OK, which Connect's Code (errors only) does not name. */
 const STATUS_OK = 0;
 
-/** Largest request accepted (a DiscoveryRequest is a node, a few names and maybe an error detail). */
-const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 const decompress: Record<string, ((bytes: Uint8Array) => Uint8Array) | undefined> = {
-  gzip: (bytes) => gunzipSync(bytes, { maxOutputLength: MAX_REQUEST_BYTES }),
-  deflate: (bytes) => inflateSync(bytes, { maxOutputLength: MAX_REQUEST_BYTES, finishFlush: zlibConstants.Z_SYNC_FLUSH }),
+  gzip: (bytes) => gunzipSync(bytes, { maxOutputLength: MAX_DISCOVERY_REQUEST_BYTES }),
+  deflate: (bytes) => inflateSync(bytes, { maxOutputLength: MAX_DISCOVERY_REQUEST_BYTES, finishFlush: zlibConstants.Z_SYNC_FLUSH }),
 };
 const ACCEPT_ENCODING = "identity,gzip,deflate";
 
 /** Answers a request that is not one of the two ADS calls, or that cannot be served, with a status and nothing else. */
 function endWithStatus(stream: http2.ServerHttp2Stream, contentType: string, code: Code | typeof STATUS_OK, message: string): void {
   if (stream.destroyed || stream.closed) return;
-  stream.respond({ ":status": 200, "content-type": contentType, "grpc-status": String(code), "grpc-message": encodeGrpcMessage(message), "grpc-accept-encoding": ACCEPT_ENCODING }, { endStream: true });
+  stream.respond({ ":status": 200, "content-type": contentType, "grpc-status": String(code), "grpc-message": encodeGrpcMessage(boundStatusMessage(message)), "grpc-accept-encoding": ACCEPT_ENCODING }, { endStream: true });
 }
 
 /** The `stream` event handler of an http2 server serving `service`; `peerAddress` names the session's peer. */
@@ -84,7 +83,8 @@ export function createAdsHttp2Handler(service: AdsService): (stream: http2.Serve
         if (!headersSent) return endWithStatus(stream, responseType, code, message);
         stream.once("wantTrailers", () => {
           const trailers: http2.OutgoingHttpHeaders = { "grpc-status": String(code) };
-          if (message) trailers["grpc-message"] = encodeGrpcMessage(message);
+          // Bounded whatever its origin (admission verdicts and parse errors quote the client too): see boundStatusMessage.
+          if (message) trailers["grpc-message"] = encodeGrpcMessage(boundStatusMessage(message));
           stream.sendTrailers(trailers);
         });
         stream.end();
@@ -102,21 +102,36 @@ export function createAdsHttp2Handler(service: AdsService): (stream: http2.Serve
       sink,
     ) as AdsCall<never>;
 
-    const reader = createMessageReader(MAX_REQUEST_BYTES);
+    const reader = createMessageReader(MAX_DISCOVERY_REQUEST_BYTES);
+    // Once the call failed, whatever else the client sends is dropped, not buffered.
+    let failed = false;
+    const fail = (error: ConnectError) => {
+      failed = true;
+      call.fail(error);
+    };
     stream.on("data", (chunk: Buffer) => {
+      if (failed) return;
       const messages = reader.push(chunk);
-      if ("error" in messages) return call.fail(new ConnectError(messages.error, Code.ResourceExhausted));
+      if ("error" in messages) return fail(new ConnectError(messages.error, Code.ResourceExhausted));
       for (const framed of messages) {
         try {
           if (framed.compressed && !inflate) throw new Error("a compressed message without grpc-encoding");
           const bytes = framed.compressed ? inflate!(framed.bytes) : framed.bytes;
           call.receive(fromBinary(method.schema, bytes) as never);
         } catch (error) {
-          return call.fail(new ConnectError(`parse binary: ${error instanceof Error ? error.message : String(error)}`, Code.Internal));
+          // A message that inflates past the limit is refused as one declared too large is (gRPC's servers do the same).
+          if ((error as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") {
+            return fail(new ConnectError(`decompressed message exceeds the limit of ${MAX_DISCOVERY_REQUEST_BYTES} bytes`, Code.ResourceExhausted));
+          }
+          return fail(new ConnectError(`parse binary: ${error instanceof Error ? error.message : String(error)}`, Code.Internal));
         }
       }
     });
-    stream.on("end", () => call.finish());
+    stream.on("end", () => {
+      if (failed) return;
+      if (reader.pendingBytes > 0) return fail(new ConnectError(`the request stream ended inside a message (${reader.pendingBytes} bytes of it arrived)`, Code.Internal));
+      call.finish();
+    });
     stream.on("close", () => {
       if (!ended) {
         ended = true;

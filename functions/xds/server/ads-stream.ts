@@ -14,9 +14,10 @@ import type {
   DiscoveryResponse,
 } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
 import type { NodeWatch, XdsCache } from "../cache/cache.js";
-import { NodeIdError, type NodeRequest, type NodeSnapshot } from "../cache/types.js";
+import { MeshUnavailableError, NodeIdError, type NodeRequest, type NodeSnapshot } from "../cache/types.js";
 import { TypeUrl, type ResourceType } from "../../envoy/index.js";
 import type { StreamInfo, StreamProtocol, XdsObserver } from "./observer.js";
+import { boundStatusMessage, MAX_STATUS_MESSAGE_LENGTH } from "./grpc-framing.js";
 import type { ResponseEncodings } from "./response-encoding.js";
 import type { StreamIdentity } from "./stream-identity.js";
 import { Subscription } from "./subscription.js";
@@ -25,9 +26,10 @@ const typeByUrl = new Map<string, ResourceType>(Object.entries(TypeUrl).map(([ty
 
 /** Anything thrown while serving a stream, as the status the stream ends with. */
 export function toConnectError(error: unknown): ConnectError {
-  if (error instanceof NodeIdError) return new ConnectError(error.message, Code.InvalidArgument);
-  if (error instanceof ConnectError) return error;
-  return new ConnectError(error instanceof Error ? error.message : String(error), Code.Internal);
+  if (error instanceof NodeIdError) return new ConnectError(boundStatusMessage(error.message), Code.InvalidArgument);
+  if (error instanceof MeshUnavailableError) return new ConnectError(boundStatusMessage(error.message), Code.Unavailable);
+  if (error instanceof ConnectError) return error.rawMessage.length <= MAX_STATUS_MESSAGE_LENGTH ? error : new ConnectError(boundStatusMessage(error.rawMessage), error.code);
+  return new ConnectError(boundStatusMessage(error instanceof Error ? error.message : String(error)), Code.Internal);
 }
 
 export interface AdsStreamOptions {

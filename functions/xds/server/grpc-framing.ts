@@ -17,7 +17,11 @@ export interface FramedMessage {
  * Splits the bytes of a request stream, arriving in chunks of any size, into messages. `push` returns the messages
  * completed by a chunk, or an error when a message announces more than `maxBytes`.
  */
-export function createMessageReader(maxBytes: number): { push(chunk: Uint8Array): FramedMessage[] | { error: string } } {
+export function createMessageReader(maxBytes: number): {
+  push(chunk: Uint8Array): FramedMessage[] | { error: string };
+  /** Bytes of a message not complete yet: non-zero when the stream ends means the last message was cut short. */
+  readonly pendingBytes: number;
+} {
   let buffered: Uint8Array = new Uint8Array(0);
   return {
     push(chunk) {
@@ -35,6 +39,9 @@ export function createMessageReader(maxBytes: number): { push(chunk: Uint8Array)
       buffered = offset === buffered.length ? new Uint8Array(0) : buffered.subarray(offset);
       return messages;
     },
+    get pendingBytes() {
+      return buffered.length;
+    },
   };
 }
 
@@ -43,6 +50,18 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   joined.set(a, 0);
   joined.set(b, a.length);
   return joined;
+}
+
+/**
+ * The longest grpc-message a stream ends with. Messages quote what the client sent (its node id); unbounded, a
+ * 100 KB node id made a trailer larger than the HTTP/2 frame size, and the session, with every stream the client
+ * multiplexes on it, ended in FRAME_SIZE_ERROR instead of the one stream in INVALID_ARGUMENT.
+ */
+export const MAX_STATUS_MESSAGE_LENGTH = 1024;
+
+/** `message` cut to MAX_STATUS_MESSAGE_LENGTH characters, an ellipsis marking the cut. */
+export function boundStatusMessage(message: string): string {
+  return message.length <= MAX_STATUS_MESSAGE_LENGTH ? message : `${message.slice(0, MAX_STATUS_MESSAGE_LENGTH - 1)}…`;
 }
 
 /** `grpc-message`: percent-encoded UTF-8, leaving printable ASCII other than "%" as is. */

@@ -62,6 +62,17 @@ class Histogram {
 
 const latencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
+/** What the metrics read live at render time. */
+export interface XdsGauges {
+  connectedProxies: number;
+  cachedNodes: number;
+  meshes: number;
+  /** Age of the oldest change observed but not installed in a watched mesh (0 when every mesh is current). */
+  oldestPendingChangeSeconds: number;
+  /** Translation warnings per mesh the cache holds, by code. */
+  lintWarnings: ReadonlyArray<{ meshName: string; code: string; count: number }>;
+}
+
 /** The control plane's xDS metrics. Durations are in seconds, as Prometheus conventions ask. */
 export class XdsMetrics implements XdsObserver {
   readonly pushes = new Counter("meshplane_xds_pushes_total", "DiscoveryResponses sent, by type URL and protocol (sotw, delta, rest).");
@@ -76,8 +87,9 @@ export class XdsMetrics implements XdsObserver {
   );
   readonly translation = new Histogram("meshplane_xds_translation_seconds", "Re-translating the watched nodes of one mesh after a change.", latencyBuckets);
   readonly translatedNodes = new Counter("meshplane_xds_translated_nodes_total", "Node translations run.");
+  readonly reloadErrors = new Counter("meshplane_xds_reload_errors_total", "Mesh loads from the store that failed (each is retried with back-off; the previous snapshot stays in force).");
   /** Live gauge sources, read at render time (set by whoever owns the streams and the cache). */
-  gauges: () => { connectedProxies: number; cachedNodes: number; meshes: number } = () => ({ connectedProxies: 0, cachedNodes: 0, meshes: 0 });
+  gauges: () => XdsGauges = () => ({ connectedProxies: 0, cachedNodes: 0, meshes: 0, oldestPendingChangeSeconds: 0, lintWarnings: [] });
 
   onStreamOpen(stream: StreamInfo): void {
     this.streams.inc({ protocol: stream.protocol });
@@ -110,6 +122,17 @@ export class XdsMetrics implements XdsObserver {
         gauge("meshplane_xds_connected_proxies", "Open ADS streams.", g.connectedProxies),
         gauge("meshplane_xds_cached_nodes", "Nodes whose resources the cache keeps up to date.", g.cachedNodes),
         gauge("meshplane_xds_cached_meshes", "Meshes the cache holds a snapshot of.", g.meshes),
+        gauge(
+          "meshplane_xds_oldest_pending_change_age_seconds",
+          "Seconds since the oldest change not yet installed in a watched mesh was observed (0: every mesh is current).",
+          g.oldestPendingChangeSeconds,
+        ),
+        [
+          "# HELP meshplane_xds_lint_warnings Specs the API accepted that the translation cannot serve (GET /v1/xds/lint), per mesh and warning code.",
+          "# TYPE meshplane_xds_lint_warnings gauge",
+          ...g.lintWarnings.map(({ meshName, code, count }) => `meshplane_xds_lint_warnings${labelText({ mesh: meshName, code })} ${count}`),
+        ].join("\n"),
+        this.reloadErrors.render(),
         this.streams.render(),
         this.streamErrors.render(),
         this.pushes.render(),

@@ -13,12 +13,13 @@ import { createConfigDumpApp } from "../config-dump-app.js";
 import { createExplainApp } from "../explain-app.js";
 import { loadCore } from "../../../core-wasm/node.js";
 import type { Core } from "../../../core-wasm/index.js";
+import { createLintApp } from "../lint-app.js";
 import { createAdsHttp2Handler } from "./ads-http2.js";
 import { createAdsService, type AdsAdmission, type AdsService } from "./ads-service.js";
 import { XdsMetrics } from "./metrics.js";
 import type { XdsObserver } from "./observer.js";
 import { ProxyRegistry } from "./proxies.js";
-import { createXdsStatusApp } from "./status.js";
+import { createMetricsApp, createXdsStatusApp } from "./status.js";
 
 export interface XdsServerOptions {
   host: string;
@@ -43,6 +44,8 @@ export interface XdsServerOptions {
   observers?: readonly XdsObserver[];
   /** The routing core `POST /v1/xds/explain` matches with (default: core-wasm's build, loaded once). */
   core?: Core;
+  /** Back-off of retried mesh loads (see XdsCacheOptions). */
+  reloadBackoff?: { initialMs?: number; maxMs?: number };
 }
 
 export interface RunningXdsServer {
@@ -52,8 +55,10 @@ export interface RunningXdsServer {
   ads: Pick<AdsService, "size" | "encodings">;
   metrics: XdsMetrics;
   proxies: ProxyRegistry;
-  /** Status, metrics, config dump, explain and REST xDS routes, for the REST API to mount at `/`. */
+  /** Status, lint, config dump, explain and REST xDS routes, for the REST API to mount at `/`. */
   httpApp: Hono;
+  /** `GET /metrics`, for the REST API (behind its authentication) or a metrics listener of its own to mount. */
+  metricsApp: Hono;
   close(): Promise<void>;
 }
 
@@ -69,14 +74,18 @@ export async function startXdsServer(options: XdsServerOptions): Promise<Running
       metrics.translation.observe(durationMs / 1000);
       metrics.translatedNodes.inc({}, nodes);
     },
-    onError: (error, meshName) => console.error(`meshplane xds: reloading mesh ${meshName} failed:`, error),
+    onError: (error, meshName) => {
+      metrics.reloadErrors.inc();
+      console.error(`meshplane xds: reloading mesh ${meshName} failed (retrying with back-off):`, error instanceof Error ? error.message : error);
+    },
+    ...(options.reloadBackoff ? { reloadBackoff: options.reloadBackoff } : {}),
   });
   const observers = [metrics, proxies, ...(options.observers ?? [])];
   const controlPlaneId = options.controlPlaneId ? { controlPlaneId: options.controlPlaneId } : {};
   const ads = createAdsService({ cache, observers, ...controlPlaneId, ...(options.admission ? { admission: options.admission } : {}) });
   metrics.gauges = () => {
     const stats = cache.stats();
-    return { connectedProxies: proxies.size, cachedNodes: stats.nodes, meshes: stats.meshes };
+    return { connectedProxies: proxies.size, cachedNodes: stats.nodes, meshes: stats.meshes, oldestPendingChangeSeconds: stats.oldestPendingChangeSeconds, lintWarnings: cache.lintCounts() };
   };
 
   const server = http2.createServer({ settings: { maxConcurrentStreams: 100_000 } });
@@ -116,11 +125,12 @@ export async function startXdsServer(options: XdsServerOptions): Promise<Running
     });
   });
 
-  const statusApp = createXdsStatusApp({ proxies, metrics });
+  const statusApp = createXdsStatusApp({ proxies, cache });
   const restApp = createRestXdsApp({ cache, observers, ...controlPlaneId });
   statusApp.route("/", restApp);
   statusApp.route("/", createConfigDumpApp({ cache }));
   statusApp.route("/", createExplainApp({ cache, core: options.core ?? loadCore() }));
+  statusApp.route("/", createLintApp({ cache }));
 
   let closing: Promise<void> | null = null;
   return {
@@ -130,6 +140,7 @@ export async function startXdsServer(options: XdsServerOptions): Promise<Running
     metrics,
     proxies,
     httpApp: statusApp,
+    metricsApp: createMetricsApp(metrics),
     close() {
       closing ??= (async () => {
         clearInterval(keepalive);

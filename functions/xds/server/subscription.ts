@@ -87,10 +87,22 @@ export class Subscription {
    * Delta: the first request sets the subscription up (naming nothing subscribes to everything, the legacy wildcard;
    * `initial_resource_versions` are what the client already holds) and owes an answer; then names are added, then
    * removed. Unsubscribing a name while not wildcard forgets the version the client held.
+   *
+   * A name (re)subscribed is answered even when the client seems to hold its version, except on the first request:
+   * - xDS protocol, "Subscribing to Resources": a `resource_names_subscribe` may name resources the server believes
+   *   the client holds in their newest version, and "the server *must* still provide those resources", since the
+   *   client may have forgotten them (https://www.envoyproxy.io/docs/envoy/latest/api-docs/xds_protocol#subscribing-to-resources).
+   * - xDS protocol, "Incremental xDS": on reconnect the client "may tell the server of its known resources to avoid
+   *   resending them over the network" in `initial_resource_versions`, and it "must provide the server with all
+   *   resource names it is interested in" in the same first request. Resending those names would defeat the field,
+   *   so on the first request a name listed there with a version counts as held: only a newer version is sent.
+   *   go-control-plane does the same (pkg/server/delta/v3/server.go seeds the stream's versions from the map, and
+   *   subscribing adds names without touching them).
    */
   updateResourceNames(subscribe: readonly string[], unsubscribe: readonly string[], initialResourceVersions: Readonly<Record<string, string>> = {}): void {
     this.#selectionKey = null;
-    if (!this.#requested) {
+    const first = !this.#requested;
+    if (first) {
       this.#requested = true;
       this.responseOwed = true;
       if (subscribe.length === 0) this.#wildcard = true;
@@ -100,7 +112,7 @@ export class Subscription {
       if (name === WILDCARD) this.#wildcard = true;
       else {
         this.#names.add(name);
-        this.resubscribed.add(name);
+        if (!(first && Object.hasOwn(initialResourceVersions, name))) this.resubscribed.add(name);
       }
     }
     for (const name of unsubscribe) {

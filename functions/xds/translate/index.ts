@@ -35,6 +35,8 @@ import { adaptToEnvoyVersion } from "./version-compat.js";
 
 export type { NodeResources, TranslateOptions, TranslationMemo } from "./translator.js";
 export { createTranslationMemo } from "./translator.js";
+export type { UnservableSpecWarning } from "./warnings.js";
+export { lintMesh } from "./lint.js";
 export type { AcmMaterial } from "./tls.js";
 export type { NodeIdentity } from "../../envoy/index.js";
 

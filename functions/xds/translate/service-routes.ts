@@ -24,6 +24,7 @@ import { compareRouteOrder, grpcOrderKey, pathOrderKey, type RouteOrderKey } fro
 import { translateGrpcRouteMatch, translateHttpRouteMatch } from "./route-match.js";
 import { defaultRetryPolicy, translateRetryPolicy } from "./retry-policy.js";
 import type { TcpProxyTarget } from "./network-filters.js";
+import { routeResource, unresolvedTargetReason, warning, type UnservableSpecWarning } from "./warnings.js";
 
 /** App Mesh's per-request timeout when none is configured. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
@@ -71,12 +72,25 @@ function uniqueClusters(refs: readonly ClusterRef[]): ClusterRef[] {
   return [...byName.values()].sort((a, b) => compareStrings(a.name, b.name));
 }
 
-/** Targets that resolve, merged per cluster (weights add up), in first-seen order. */
-function resolveWeightedTargets(index: MeshIndex, targets: readonly WeightedTarget[]): { ref: ClusterRef; weight: number }[] {
+/** Where the warnings of one route go, and what they are about. */
+interface RouteWarnings {
+  route: RouteData;
+  /** The route's member (`httpRoute`, …): warnings name fields under `spec.<member>`. */
+  member: RouteMember;
+  warnings: UnservableSpecWarning[];
+}
+
+/** Targets that resolve, merged per cluster (weights add up), in first-seen order; each one that does not is reported. */
+function resolveWeightedTargets(index: MeshIndex, targets: readonly WeightedTarget[], report: RouteWarnings): { ref: ClusterRef; weight: number }[] {
   const merged = new Map<string, { ref: ClusterRef; weight: number }>();
-  for (const target of targets) {
+  for (const [position, target] of targets.entries()) {
     const ref = resolveTarget(index, target.virtualNode, target.port);
-    if (!ref) continue;
+    if (!ref) {
+      report.warnings.push(
+        warning("TargetUnresolved", routeResource(report.route), `spec.${report.member}.action.weightedTargets[${position}]`, `${unresolvedTargetReason(index, target.virtualNode, target.port)}: the target gets no traffic.`),
+      );
+      continue;
+    }
     const existing = merged.get(ref.name);
     if (existing) existing.weight += target.weight;
     else merged.set(ref.name, { ref, weight: target.weight });
@@ -95,16 +109,52 @@ interface OrderedRoute {
   refs: ClusterRef[];
 }
 
-/** Does this route sit on this router listener? `match.port` picks the listener; without it only a one-listener router matches. */
-function routeListensOn(route: RouteData, router: VirtualRouterData, port: number): boolean {
-  const spec = route.spec;
-  const matchPort = spec.httpRoute?.match.port ?? spec.http2Route?.match.port ?? spec.grpcRoute?.match.port ?? spec.tcpRoute?.match?.port;
-  if (matchPort !== undefined) return matchPort === port;
-  return (router.spec.listeners ?? []).length === 1;
-}
+type RouteMember = "httpRoute" | "http2Route" | "grpcRoute" | "tcpRoute";
+const memberProtocols: Record<RouteMember, PortProtocol> = { httpRoute: "http", http2Route: "http2", grpcRoute: "grpc", tcpRoute: "tcp" };
+const protocolMembers: Record<PortProtocol, RouteMember> = { http: "httpRoute", http2: "http2Route", grpc: "grpcRoute", tcp: "tcpRoute" };
 
-const routeProtocol = (route: RouteData): PortProtocol | undefined =>
-  route.spec.httpRoute ? "http" : route.spec.http2Route ? "http2" : route.spec.grpcRoute ? "grpc" : route.spec.tcpRoute ? "tcp" : undefined;
+const routeMember = (route: RouteData): RouteMember | undefined => (Object.keys(memberProtocols) as RouteMember[]).find((member) => route.spec[member] !== undefined);
+
+/**
+ * The router listener a route sits on: the one `match.port` names, or the router's only listener; the route must be
+ * of that listener's protocol. Otherwise the route matches no request, and the warning says why.
+ */
+function placeRoute(route: RouteData, router: VirtualRouterData): { port: number } | { warning: UnservableSpecWarning } | undefined {
+  const member = routeMember(route);
+  if (!member) return undefined;
+  const resource = routeResource(route);
+  const listeners = router.spec.listeners ?? [];
+  const heard = listeners.map((l) => `${l.portMapping.port} (${l.portMapping.protocol})`).join(", ");
+  const matchPort = route.spec[member]!.match?.port;
+  let listener: (typeof listeners)[number] | undefined;
+  if (matchPort !== undefined) {
+    listener = listeners.find((l) => l.portMapping.port === matchPort);
+    if (!listener) {
+      const where = listeners.length === 0 ? "has no listener" : `listens on ${heard}`;
+      return { warning: warning("RoutePortNotListened", resource, `spec.${member}.match.port`, `virtual router ${router.virtualRouterName} ${where}, not on port ${matchPort}: the route matches no request.`) };
+    }
+  } else if (listeners.length === 1) {
+    listener = listeners[0]!;
+  } else {
+    const message =
+      listeners.length === 0
+        ? `virtual router ${router.virtualRouterName} has no listener: the route matches no request.`
+        : `virtual router ${router.virtualRouterName} listens on ${heard}, and a route without a port match sits on none of them: the route matches no request.`;
+    return { warning: warning(listeners.length === 0 ? "RoutePortNotListened" : "RoutePortMissing", resource, `spec.${member}.match.port`, message) };
+  }
+  const { port, protocol } = listener.portMapping;
+  if (memberProtocols[member] !== protocol) {
+    return {
+      warning: warning(
+        "RouteProtocolMismatch",
+        resource,
+        `spec.${member}`,
+        `a ${member} is served only on ${memberProtocols[member]} listeners; virtual router ${router.virtualRouterName} listens on ${port} with ${protocol}: the route matches no request (a ${protocolMembers[protocol]} would).`,
+      ),
+    };
+  }
+  return { port };
+}
 
 /**
  * One App Mesh route → one Envoy route (HTTP, HTTP/2, gRPC). Targets that cannot be resolved are dropped; a route with
@@ -114,14 +164,24 @@ const routeProtocol = (route: RouteData): PortProtocol | undefined =>
  * did for TCP weights of 0 until it dropped them (RM#204). Its requests fall through to the next route, on Envoy and
  * on the gateway alike. Weight-0 targets beside others stay (App Mesh kept them: VGDUMP).
  */
-function translateRouterRoute(index: MeshIndex, serviceName: string, route: RouteData, options: RouteOptions): OrderedRoute | undefined {
+function translateRouterRoute(index: MeshIndex, serviceName: string, route: RouteData, options: RouteOptions, warnings: UnservableSpecWarning[]): OrderedRoute | undefined {
   const spec = route.spec;
   const http = spec.httpRoute ?? spec.http2Route;
   const grpc = spec.grpcRoute;
   const action = http?.action ?? grpc?.action;
-  if (!action) return undefined;
-  const targets = resolveWeightedTargets(index, action.weightedTargets);
-  if (targets.length === 0 || targets.reduce((sum, t) => sum + t.weight, 0) === 0) return undefined;
+  const member = routeMember(route);
+  if (!action || !member) return undefined;
+  const targets = resolveWeightedTargets(index, action.weightedTargets, { route, member, warnings });
+  if (targets.length === 0) {
+    warnings.push(warning("RouteWithoutTargets", routeResource(route), `spec.${member}.action.weightedTargets`, "no target of the route resolves: the route is left out and its requests fall through to the next route."));
+    return undefined;
+  }
+  if (targets.reduce((sum, t) => sum + t.weight, 0) === 0) {
+    warnings.push(
+      warning("RouteWeightsZero", routeResource(route), `spec.${member}.action.weightedTargets`, "the weights of the route's targets add up to 0, which Envoy refuses: the route is left out and its requests fall through to the next route."),
+    );
+    return undefined;
+  }
   const timeout = http?.timeout ?? grpc?.timeout;
   const timeoutMs = requestTimeout(appMeshDurationMs(timeout?.perRequest));
   const idleMs = appMeshDurationMs(timeout?.idle);
@@ -187,19 +247,31 @@ function nodeServicePorts(index: MeshIndex, serviceName: string, nodeName: strin
     });
 }
 
-function routerServicePorts(index: MeshIndex, serviceName: string, routerName: string, options: RouteOptions): ServicePort[] {
+function routerServicePorts(index: MeshIndex, serviceName: string, routerName: string, options: RouteOptions, warnings: UnservableSpecWarning[]): ServicePort[] {
   const router = index.virtualRouters.get(routerName);
   if (!router) return [];
-  const routes = index.routesByRouter.get(routerName) ?? [];
+  const byPort = new Map<number, RouteData[]>();
+  for (const route of index.routesByRouter.get(routerName) ?? []) {
+    const placed = placeRoute(route, router);
+    if (!placed) continue;
+    if ("warning" in placed) warnings.push(placed.warning);
+    else byPort.set(placed.port, [...(byPort.get(placed.port) ?? []), route]);
+  }
   return [...(router.spec.listeners ?? [])]
     .sort((a, b) => a.portMapping.port - b.portMapping.port)
     .map((listener): ServicePort => {
       const { port, protocol } = listener.portMapping;
-      const mine = routes.filter((r) => routeProtocol(r) === protocol && routeListensOn(r, router, port));
+      const mine = byPort.get(port) ?? [];
       if (protocol === "tcp") {
         // L4 has nothing to match on: the first TCP route (by the route order) is the port's route.
-        const first = [...mine].sort((a, b) => compareRouteOrder(pathOrderKey(a.spec.priority, a.routeName, {}), pathOrderKey(b.spec.priority, b.routeName, {})))[0];
-        const targets = first?.spec.tcpRoute ? resolveWeightedTargets(index, first.spec.tcpRoute.action.weightedTargets).filter((t) => t.weight > 0) : [];
+        const [first, ...shadowed] = [...mine].sort((a, b) => compareRouteOrder(pathOrderKey(a.spec.priority, a.routeName, {}), pathOrderKey(b.spec.priority, b.routeName, {})));
+        for (const route of shadowed) {
+          warnings.push(warning("TcpRouteShadowed", routeResource(route), "spec.tcpRoute", `route ${first!.routeName} comes first on port ${port} of virtual router ${routerName}, and TCP has nothing else to match on: this route gets no traffic.`));
+        }
+        const targets = first?.spec.tcpRoute ? resolveWeightedTargets(index, first.spec.tcpRoute.action.weightedTargets, { route: first, member: "tcpRoute", warnings }).filter((t) => t.weight > 0) : [];
+        if (first && targets.length === 0) {
+          warnings.push(warning("RouteWithoutTargets", routeResource(first), "spec.tcpRoute.action.weightedTargets", `no target of the route resolves with a weight above 0: port ${port} of virtual router ${routerName} refuses its connections.`));
+        }
         return {
           virtualServiceName: serviceName,
           port,
@@ -212,7 +284,7 @@ function routerServicePorts(index: MeshIndex, serviceName: string, routerName: s
         };
       }
       const ordered = mine
-        .map((r) => translateRouterRoute(index, serviceName, r, options))
+        .map((r) => translateRouterRoute(index, serviceName, r, options, warnings))
         .filter((r): r is OrderedRoute => r !== undefined)
         .sort((a, b) => compareRouteOrder(a.key, b.key));
       const timeouts = ordered.map((r) => r.timeoutMs);
@@ -234,11 +306,11 @@ function routerServicePorts(index: MeshIndex, serviceName: string, routerName: s
  * docs/envoy-translation.md §5: a service that does not exist, has no provider or whose provider is missing has no port, so a client gets
  * no chain and no virtual host for it (nothing to attach them to). A router listener without (resolvable) routes
  * still yields its port: the client gets the chain and an empty virtual host, i.e. Envoy answers 404 `NR`, as
- * App Mesh did (VGDUMP).
+ * App Mesh did (VGDUMP). What the routes of the provider router cannot serve is added to `warnings`.
  */
-export function translateServicePorts(index: MeshIndex, serviceName: string, options: RouteOptions): ServicePort[] {
+export function translateServicePorts(index: MeshIndex, serviceName: string, options: RouteOptions, warnings: UnservableSpecWarning[] = []): ServicePort[] {
   const provider = index.virtualServices.get(serviceName)?.spec.provider;
   if (provider?.virtualNode) return nodeServicePorts(index, serviceName, provider.virtualNode.virtualNodeName, options);
-  if (provider?.virtualRouter) return routerServicePorts(index, serviceName, provider.virtualRouter.virtualRouterName, options);
+  if (provider?.virtualRouter) return routerServicePorts(index, serviceName, provider.virtualRouter.virtualRouterName, options, warnings);
   return [];
 }

@@ -15,6 +15,7 @@ import type { AdaptationMemo } from "./version-compat.js";
 import { compareStrings, createMeshIndex, type MeshIndex } from "./mesh-index.js";
 import { translateServicePorts, type ClusterRef, type RouteOptions, type ServicePort } from "./service-routes.js";
 import type { AcmMaterial } from "./tls.js";
+import { sortWarnings, type UnservableSpecWarning } from "./warnings.js";
 
 /** Everything one Envoy (or proxyless client) receives. Each list is sorted by resource name. */
 export interface NodeResources {
@@ -23,10 +24,12 @@ export interface NodeResources {
   routes: RouteConfiguration[];
   endpoints: ClusterLoadAssignment[];
   secrets: Secret[];
+  /** What the node's resources leave out although the API accepted it (sorted, each once); not sent to the proxy. */
+  warnings: UnservableSpecWarning[];
 }
 
 /** Which xDS type each list of NodeResources holds. */
-export const NODE_RESOURCE_LISTS: readonly (readonly [ResourceType, keyof NodeResources])[] = [
+export const NODE_RESOURCE_LISTS: readonly (readonly [ResourceType, Exclude<keyof NodeResources, "warnings">])[] = [
   ["listener", "listeners"],
   ["cluster", "clusters"],
   ["route", "routes"],
@@ -58,7 +61,8 @@ export function resolveOptions(options: TranslateOptions = {}): ResolvedOptions 
  * translator of each new snapshot, and pieces whose inputs did not change come back as the same objects.
  */
 export interface TranslationMemo {
-  readonly servicePorts: StampedPieces<readonly ServicePort[]>;
+  /** A virtual service's ports with what translating them left out. */
+  readonly servicePorts: StampedPieces<{ readonly ports: readonly ServicePort[]; readonly warnings: readonly UnservableSpecWarning[] }>;
   readonly virtualHosts: StampedPieces<VirtualHost>;
   readonly egressClusters: StampedPieces<EgressClusterResult>;
   readonly routeConfigurations: StampedPieces<RouteConfiguration>;
@@ -95,6 +99,8 @@ export interface SharedResources {
   readonly stamps: DependencyStamps;
   readonly memo: TranslationMemo;
   servicePorts(virtualServiceName: string): readonly ServicePort[];
+  /** What translating the service's ports left out (its provider router's routes and targets). */
+  serviceWarnings(virtualServiceName: string): readonly UnservableSpecWarning[];
   /** The virtual host of a service port as seen by clients that reach it on `domainPort`. */
   virtualHost(servicePort: ServicePort, domainPort: number): VirtualHost;
   egressCluster(ref: ClusterRef, clientTls: ClientPolicyTls | VirtualGatewayClientPolicyTls | undefined, proxyless: boolean): EgressClusterResult;
@@ -117,6 +123,13 @@ export function createSharedResources(snapshot: MeshSnapshot, options: Translate
   for (const pieces of [memo.servicePorts, memo.virtualHosts, memo.egressClusters, memo.routeConfigurations, memo.passthroughClusters, memo.ingressParts, memo.egressListeners]) {
     pieces.nextGeneration();
   }
+  // A service's warnings come from the same translation as its ports, so they are kept (and reused) with them.
+  const service = (name: string) =>
+    memo.servicePorts.get(name, `${stamps.mesh};${stamps.service(name)}`, () => {
+      builds.servicePorts++;
+      const warnings: UnservableSpecWarning[] = [];
+      return { ports: translateServicePorts(index, name, resolved.routes, warnings), warnings };
+    });
   const builds = { servicePorts: 0, virtualHosts: 0, egressClusters: 0 };
   return {
     index,
@@ -124,11 +137,8 @@ export function createSharedResources(snapshot: MeshSnapshot, options: Translate
     stamps,
     memo,
     builds,
-    servicePorts: (name) =>
-      memo.servicePorts.get(name, `${stamps.mesh};${stamps.service(name)}`, () => {
-        builds.servicePorts++;
-        return translateServicePorts(index, name, resolved.routes);
-      }),
+    servicePorts: (name) => service(name).ports,
+    serviceWarnings: (name) => service(name).warnings,
     virtualHost: (servicePort, domainPort) =>
       memo.virtualHosts.get(`${servicePort.virtualServiceName}\u0000${servicePort.port}\u0000${domainPort}`, String(objectId(servicePort)), () => {
         builds.virtualHosts++;
@@ -163,6 +173,7 @@ export class NodeResourcesBuilder {
   readonly #routes = new Map<string, RouteConfiguration>();
   readonly #endpoints = new Map<string, ClusterLoadAssignment>();
   readonly secrets = new Map<string, Secret>();
+  readonly #warnings: UnservableSpecWarning[] = [];
 
   listener(listener: Listener): void {
     if (!this.#listeners.has(listener.name)) this.#listeners.set(listener.name, listener);
@@ -182,13 +193,17 @@ export class NodeResourcesBuilder {
   hasCluster(name: string): boolean {
     return this.#clusters.has(name);
   }
-  /** Adds what another builder collected (a memoised NodePart). */
+  /** Adds what another builder collected (a memoised NodePart), its warnings included. */
   add(resources: NodeResources): void {
     resources.listeners.forEach((listener) => this.listener(listener));
     resources.clusters.forEach((cluster) => this.cluster(cluster));
     resources.routes.forEach((route) => this.route(route));
     for (const assignment of resources.endpoints) if (!this.#endpoints.has(assignment.clusterName)) this.#endpoints.set(assignment.clusterName, assignment);
     for (const secret of resources.secrets) if (!this.secrets.has(secret.name)) this.secrets.set(secret.name, secret);
+    this.warn(resources.warnings);
+  }
+  warn(warnings: Iterable<UnservableSpecWarning>): void {
+    this.#warnings.push(...warnings);
   }
 
   build(): NodeResources {
@@ -199,6 +214,7 @@ export class NodeResourcesBuilder {
       routes: sorted(this.#routes),
       endpoints: sorted(this.#endpoints),
       secrets: sorted(this.secrets),
+      warnings: sortWarnings(this.#warnings),
     };
   }
 }

@@ -48,6 +48,7 @@ import { compareRouteOrder, grpcOrderKey, pathOrderKey, type RouteOrderKey } fro
 import { translateGrpcGatewayRouteMatch, translateHeaderMatcher, translateHttpGatewayRouteMatch } from "./route-match.js";
 import type { ServicePort } from "./service-routes.js";
 import type { NodeResourcesBuilder, SharedResources } from "./translator.js";
+import { gatewayRouteResource, virtualGatewayResource, warning, type UnservableSpecWarning } from "./warnings.js";
 
 /** Carries the target service across the hop when the Host header is left alone (hostname rewrite DISABLED; VGDUMP). */
 export const VIRTUAL_SERVICE_HEADER = "x-app-mesh-virtual-service";
@@ -61,13 +62,40 @@ interface EgressTarget {
   rewriteHost: boolean;
 }
 
-const gatewayRouteProtocol = (route: GatewayRouteData): VirtualGatewayPortProtocol | undefined =>
-  route.spec.httpRoute ? "http" : route.spec.http2Route ? "http2" : route.spec.grpcRoute ? "grpc" : undefined;
+type GatewayRouteMember = "httpRoute" | "http2Route" | "grpcRoute";
+const memberProtocols: Record<GatewayRouteMember, VirtualGatewayPortProtocol> = { httpRoute: "http", http2Route: "http2", grpcRoute: "grpc" };
+const gatewayRouteMember = (route: GatewayRouteData): GatewayRouteMember | undefined =>
+  (Object.keys(memberProtocols) as GatewayRouteMember[]).find((member) => route.spec[member] !== undefined);
 
-function gatewayRouteListensOn(route: GatewayRouteData, gateway: VirtualGatewayData, port: number): boolean {
-  const spec = route.spec;
-  const matchPort = (spec.httpRoute ?? spec.http2Route ?? spec.grpcRoute)?.match.port;
-  return matchPort !== undefined ? matchPort === port : gateway.spec.listeners.length === 1;
+/**
+ * The gateway listener port a gateway route sits on: the one `match.port` names, or the gateway's only listener,
+ * of the route's protocol. Otherwise the route matches no request, and the warning says why.
+ */
+function placeGatewayRoute(route: GatewayRouteData, gateway: VirtualGatewayData): { port: number } | { warning: UnservableSpecWarning } | undefined {
+  const member = gatewayRouteMember(route);
+  if (!member) return undefined;
+  const resource = gatewayRouteResource(route);
+  const listeners = gateway.spec.listeners;
+  const heard = listeners.map((l) => `${l.portMapping.port} (${l.portMapping.protocol})`).join(", ");
+  const matchPort = route.spec[member]!.match.port;
+  const listener = matchPort !== undefined ? listeners.find((l) => l.portMapping.port === matchPort) : listeners.length === 1 ? listeners[0] : undefined;
+  if (!listener) {
+    return matchPort !== undefined
+      ? { warning: warning("GatewayRoutePortNotListened", resource, `spec.${member}.match.port`, `virtual gateway ${gateway.virtualGatewayName} listens on ${heard}, not on port ${matchPort}: the gateway route matches no request.`) }
+      : { warning: warning("GatewayRoutePortMissing", resource, `spec.${member}.match.port`, `virtual gateway ${gateway.virtualGatewayName} listens on ${heard}, and a gateway route without a port match sits on none of them.`) };
+  }
+  const { port, protocol } = listener.portMapping;
+  if (memberProtocols[member] !== protocol) {
+    return {
+      warning: warning(
+        "GatewayRouteProtocolMismatch",
+        resource,
+        `spec.${member}`,
+        `a ${member} is served only on ${memberProtocols[member]} listeners; virtual gateway ${gateway.virtualGatewayName} listens on ${port} with ${protocol}: the gateway route matches no request.`,
+      ),
+    };
+  }
+  return { port };
 }
 
 /** The service port a gateway route targets: the explicit `port`, or the service's only port; else unresolved (404). */
@@ -225,6 +253,7 @@ function translateGatewayIngress(
   shared: SharedResources,
   gateway: VirtualGatewayData,
   listener: VirtualGatewayListener,
+  routes: readonly GatewayRouteData[],
   plan: EgressPlan,
   out: NodeResourcesBuilder,
 ): Listener {
@@ -234,17 +263,32 @@ function translateGatewayIngress(
   const clusterName = selfRedirectClusterName(mesh, gateway.virtualGatewayName, protocol, port, gateway.spec.listeners.length);
   out.cluster(translateSelfRedirectCluster(clusterName, listener, preference));
   const drafts: IngressRouteDraft[] = [];
-  for (const route of shared.index.gatewayRoutesByGateway.get(gateway.virtualGatewayName) ?? []) {
-    if (gatewayRouteProtocol(route) !== protocol || !gatewayRouteListensOn(route, gateway, port)) continue;
-    const spec = route.spec.httpRoute ?? route.spec.http2Route ?? route.spec.grpcRoute;
+  for (const route of routes) {
+    const member = gatewayRouteMember(route);
+    const spec = member && route.spec[member];
     if (!spec) continue;
     const serviceName = spec.action.target.virtualService.virtualServiceName;
-    if (!shared.index.virtualServices.has(serviceName)) continue;
+    if (!shared.index.virtualServices.has(serviceName)) {
+      out.warn([warning("GatewayRouteTargetUnresolved", gatewayRouteResource(route), `spec.${member}.action.target.virtualService`, `virtual service ${serviceName} does not exist: the gateway route is left out.`)]);
+      continue;
+    }
     const target: EgressTarget = {
       virtualServiceName: serviceName,
       servicePort: targetServicePort(shared, spec),
       rewriteHost: spec.action.rewrite?.hostname?.defaultTargetHostname !== "DISABLED",
     };
+    out.warn(shared.serviceWarnings(serviceName));
+    if (!target.servicePort) {
+      const ports = shared.servicePorts(serviceName).map((p) => p.port);
+      const wanted = spec.action.target.port;
+      const why =
+        ports.length === 0
+          ? `virtual service ${serviceName} has no port (no provider, or a provider without listeners)`
+          : wanted !== undefined
+            ? `virtual service ${serviceName} is not reachable on port ${wanted} (its ports: ${ports.join(", ")})`
+            : `virtual service ${serviceName} has ${ports.length} ports and the target names none`;
+      out.warn([warning("GatewayRouteTargetUnresolved", gatewayRouteResource(route), `spec.${member}.action.target`, `${why}: requests the gateway route matches get 404.`)]);
+    }
     const literal = plan.add(target);
     drafts.push(
       ...(route.spec.grpcRoute
@@ -279,11 +323,31 @@ const RESERVED_PORTS = new Set([INGRESS_PORT, EGRESS_PORT]);
 export function translateVirtualGateway(shared: SharedResources, gateway: VirtualGatewayData, out: NodeResourcesBuilder): void {
   const plan = new EgressPlan();
   const seen = new Set<number>();
+  const byPort = new Map<number, GatewayRouteData[]>();
+  for (const route of shared.index.gatewayRoutesByGateway.get(gateway.virtualGatewayName) ?? []) {
+    const placed = placeGatewayRoute(route, gateway);
+    if (!placed) continue;
+    if ("warning" in placed) out.warn([placed.warning]);
+    else byPort.set(placed.port, [...(byPort.get(placed.port) ?? []), route]);
+  }
   const listeners = [...gateway.spec.listeners].sort((a, b) => a.portMapping.port - b.portMapping.port);
   for (const listener of listeners) {
-    if (RESERVED_PORTS.has(listener.portMapping.port) || seen.has(listener.portMapping.port)) continue;
-    seen.add(listener.portMapping.port);
-    out.listener(translateGatewayIngress(shared, gateway, listener, plan, out));
+    const { port } = listener.portMapping;
+    if (RESERVED_PORTS.has(port)) {
+      const index = gateway.spec.listeners.indexOf(listener);
+      out.warn([
+        warning(
+          "GatewayListenerReservedPort",
+          virtualGatewayResource(gateway),
+          `spec.listeners[${index}].portMapping.port`,
+          `port ${port} is the gateway Envoy's own (${port === EGRESS_PORT ? "its egress hop" : "the sidecar ingress convention"}): the listener is left out, with the ${byPort.get(port)?.length ?? 0} gateway routes on it.`,
+        ),
+      ]);
+      continue;
+    }
+    if (seen.has(port)) continue;
+    seen.add(port);
+    out.listener(translateGatewayIngress(shared, gateway, listener, byPort.get(port) ?? [], plan, out));
   }
   const clientTls = gateway.spec.backendDefaults?.clientPolicy?.tls;
   for (const target of plan.targets()) {

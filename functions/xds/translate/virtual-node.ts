@@ -34,6 +34,7 @@ import {
 import { translateHttpConnectionManager, translateTcpProxy } from "./network-filters.js";
 import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_TCP_IDLE_TIMEOUT_MS, type ServicePort } from "./service-routes.js";
 import { NodeResourcesBuilder, type SharedResources } from "./translator.js";
+import { virtualNodeResource, warning, type UnservableSpecWarning } from "./warnings.js";
 
 const listenerTimeouts = (listener: AppMeshListener) => {
   const t = listener.timeout;
@@ -117,6 +118,8 @@ export function translateIngressListener(
 interface EgressDestination {
   servicePort: ServicePort;
   clientTls: ClientPolicyTls | undefined;
+  /** Position of the backend in `spec.backends`. */
+  backend: number;
 }
 
 /**
@@ -124,7 +127,10 @@ interface EgressDestination {
  * the first service by name decides the port's protocol; services of another protocol family (TCP vs HTTP family)
  * are left out of that port, and a TCP port carries only the first service (L4 cannot tell them apart).
  */
-export function groupEgressPorts(destinations: readonly EgressDestination[]): Map<number, { protocol: PortProtocol; members: EgressDestination[] }> {
+export function groupEgressPorts(
+  destinations: readonly EgressDestination[],
+  onLeftOut: (destination: EgressDestination, kept: EgressDestination) => void = () => {},
+): Map<number, { protocol: PortProtocol; members: EgressDestination[] }> {
   const groups = new Map<number, { protocol: PortProtocol; members: EgressDestination[] }>();
   const ordered = [...destinations].sort(
     (a, b) => a.servicePort.port - b.servicePort.port || compareStrings(a.servicePort.virtualServiceName, b.servicePort.virtualServiceName),
@@ -134,6 +140,7 @@ export function groupEgressPorts(destinations: readonly EgressDestination[]): Ma
     const group = groups.get(port);
     if (!group) groups.set(port, { protocol, members: [destination] });
     else if (isHttpFamily(group.protocol) && isHttpFamily(protocol)) group.members.push(destination);
+    else onLeftOut(destination, group.members[0]!);
   }
   return groups;
 }
@@ -141,14 +148,33 @@ export function groupEgressPorts(destinations: readonly EgressDestination[]): Ma
 function backendDestinations(shared: SharedResources, node: VirtualNodeData): EgressDestination[] {
   const seen = new Set<string>();
   const destinations: EgressDestination[] = [];
-  for (const backend of node.spec.backends ?? []) {
-    const service = backend.virtualService;
+  for (const [backend, { virtualService: service }] of (node.spec.backends ?? []).entries()) {
     if (!service || seen.has(service.virtualServiceName)) continue;
     seen.add(service.virtualServiceName);
     const clientTls = service.clientPolicy?.tls ?? node.spec.backendDefaults?.clientPolicy?.tls;
-    for (const servicePort of shared.servicePorts(service.virtualServiceName)) destinations.push({ servicePort, clientTls });
+    for (const servicePort of shared.servicePorts(service.virtualServiceName)) destinations.push({ servicePort, clientTls, backend });
   }
   return destinations;
+}
+
+function portConflict(node: VirtualNodeData, left: EgressDestination, kept: EgressDestination): UnservableSpecWarning {
+  const { port, protocol, virtualServiceName } = left.servicePort;
+  return warning(
+    "BackendPortConflict",
+    virtualNodeResource(node),
+    `spec.backends[${left.backend}]`,
+    `backend ${virtualServiceName} is reachable on port ${port} (${protocol}), which backend ${kept.servicePort.virtualServiceName} (${kept.servicePort.protocol}) already takes; one egress port carries one TCP service or HTTP-family services only: ${virtualServiceName} is not reachable on ${port}.`,
+  );
+}
+
+/**
+ * What a virtual node's translation leaves out: its backends' services' warnings and the backends that lose their
+ * egress port to another. The same checks `translateVirtualNode` reports (for a lint of the whole mesh).
+ */
+export function virtualNodeWarnings(shared: SharedResources, node: VirtualNodeData): UnservableSpecWarning[] {
+  const warnings = (node.spec.backends ?? []).flatMap((backend) => (backend.virtualService ? shared.serviceWarnings(backend.virtualService.virtualServiceName) : []));
+  groupEgressPorts(backendDestinations(shared, node), (left, kept) => warnings.push(portConflict(node, left, kept)));
+  return warnings;
 }
 
 function egressPassthroughChains(mesh: string, allowAll: boolean, claimedPorts: ReadonlySet<number>, accessLog: AccessLog[]): FilterChain[] {
@@ -209,8 +235,11 @@ export function translateEgressListener(
   const mesh = shared.index.meshName;
   const allowAll = shared.index.snapshot.mesh.spec.egressFilter?.type === "ALLOW_ALL";
   const chains: EgressChain[] = [];
-  for (const [port, group] of groupEgressPorts(backendDestinations(shared, node))) {
-    const members = isHttpFamily(group.protocol) ? group.members : group.members.slice(0, 1);
+  // The warnings go to `out` on every translation, outside the kept listener: a node that shares another's listener
+  // still reports what its own backends leave out.
+  for (const backend of node.spec.backends ?? []) if (backend.virtualService) out.warn(shared.serviceWarnings(backend.virtualService.virtualServiceName));
+  for (const [port, group] of groupEgressPorts(backendDestinations(shared, node), (left, kept) => out.warn([portConflict(node, left, kept)]))) {
+    const members = group.members;
     for (const { servicePort, clientTls } of members) {
       for (const ref of servicePort.clusters) out.egressCluster(shared.egressCluster(ref, clientTls, false));
     }

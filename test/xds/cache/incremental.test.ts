@@ -1,7 +1,7 @@
 // The xDS cache following a real SQLite store through its change log: for random sequences of meshes written as the
 // service commits them, every watched node's resources after each change are byte for byte what a fresh translation
 // of a whole read gives (the translator's memo and the change-log update change nothing a proxy sees); the cache read
-// the mesh whole only once. And a change behind a service every node calls packs one new resource for all of them.
+// the mesh whole only once, and the warnings of each node and the lint of the mesh are a fresh translation's too. And a change behind a service every node calls packs one new resource for all of them.
 import { create } from "@bufbuild/protobuf";
 import { toBinary, type DescMessage, type Message } from "@bufbuild/protobuf";
 import fc from "fast-check";
@@ -12,14 +12,14 @@ import { resourceSchemas, type ResourceType } from "../../../functions/envoy/ind
 import { createXdsCache } from "../../../functions/xds/cache/cache.js";
 import { appMeshTranslation } from "../../../functions/xds/cache/translation.js";
 import type { NodeSnapshot } from "../../../functions/xds/cache/types.js";
-import { createMeshTranslator, type NodeResources } from "../../../functions/xds/translate/index.js";
+import { createMeshTranslator, lintMesh, type NodeResources } from "../../../functions/xds/translate/index.js";
 import { NodeSchema, type Node } from "../../../proto/gen/envoy/config/core/v3/base_pb.js";
 import { createMeshWriter } from "../../support/mesh-writer.js";
 import { openTemporaryStore, type TemporaryStore } from "../../support/sqlite-store.js";
 import { MakeDnsNode, MakeMesh, MakeRoute, MakeSnapshot, MakeVirtualRouter, MakeVirtualService } from "../translate/fixtures.js";
 import { buildSnapshot, meshArb, NODES, SERVICES } from "../translate/helpers/mesh-arbitrary.js";
 
-const lists: Array<[ResourceType, keyof NodeResources]> = [
+const lists: Array<[ResourceType, Exclude<keyof NodeResources, "warnings">]> = [
   ["listener", "listeners"],
   ["cluster", "clusters"],
   ["route", "routes"],
@@ -52,8 +52,9 @@ describe("xDS cache on the change log", () => {
     await temporary.remove();
   });
 
-  it("serves after every change exactly what a fresh translation of the whole mesh gives, reading the mesh whole once", async () => {
+  it("serves after every change exactly what a fresh translation of the whole mesh gives, warnings and lint included, reading the mesh whole once", async () => {
     let compared = 0;
+    let warned = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(meshArb, { minLength: 2, maxLength: 4 }), async (samples) => {
         const meshName = `m${++meshCounter}`;
@@ -89,8 +90,12 @@ describe("xDS cache on the change log", () => {
             const [, , kind, name] = entry.node.id.split("/") as [string, string, "virtualNode" | "virtualGateway", string];
             const expected = translator.translateNode({ meshName, kind, name }, { apiListeners: entry.apiListeners });
             expect(served(entry.latest)).toEqual(fresh(expected));
+            // Kept and shared pieces (service ports, route configurations, egress listeners) carry their warnings.
+            expect(entry.latest.warnings).toEqual(expected.warnings);
             compared++;
+            if (expected.warnings.length > 0) warned++;
           }
+          expect((await cache.lint(meshName))?.warnings).toEqual(lintMesh(whole));
         }
         expect(cache.stats().reads.full).toBe(1);
         cache.close();
@@ -98,6 +103,7 @@ describe("xDS cache on the change log", () => {
       { numRuns: Number(process.env.MESHPLANE_PROPERTY_RUNS ?? 40), seed: Number(process.env.MESHPLANE_PROPERTY_SEED ?? 20261201) },
     );
     expect(compared).toBeGreaterThan(40);
+    expect(warned).toBeGreaterThan(0);
   }, 300_000);
 
   it("packs one RouteConfiguration for all clients of a service when its route changes", async () => {

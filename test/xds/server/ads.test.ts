@@ -347,7 +347,7 @@ describe("ADS delta: subscriptions, reconnects, NACKs (grpc-js client)", () => {
     await meshplane?.close();
   });
 
-  it("answers named subscriptions, removes on unsubscribe, and resumes from initial_resource_versions without resending", async () => {
+  it("answers named subscriptions, removes on unsubscribe, resumes from initial_resource_versions without resending what the client holds, and answers a later re-subscription in full", async () => {
     const client = adsClient(meshplane.xdsAddress);
     const blue = `cds_egress_${mesh}_blue_http_9001`;
     const green = `cds_egress_${mesh}_green_http_9002`;
@@ -369,8 +369,9 @@ describe("ADS delta: subscriptions, reconnects, NACKs (grpc-js client)", () => {
       const second = new DeltaClient(client, { id: FRONT(mesh) });
       second.send({ typeUrl: TypeUrl.endpoint, resourceNamesSubscribe: [blue, green], initialResourceVersions: held } as never);
       const resumed = await second.next();
-      // Explicit subscriptions are always answered, with the versions the client already holds.
-      expect(Object.fromEntries(resumed.resources.map((resource) => [resource.name, resource.version]))).toEqual(held);
+      // The first request is answered, without the resources whose versions the client listed as held.
+      expect(resumed.resources).toEqual([]);
+      expect(resumed.removedResources).toEqual([]);
       second.ack(resumed);
       await registerEndpoint(meshplane.url, mesh, "green", "green-2", "127.0.0.1", 9012);
       const changed = await second.next();
@@ -390,6 +391,11 @@ describe("ADS delta: subscriptions, reconnects, NACKs (grpc-js client)", () => {
       const afterUnsubscribe = await second.next();
       expect(afterUnsubscribe.resources.map((resource) => resource.name)).toEqual([blue]);
       second.ack(afterUnsubscribe);
+      // Later in the stream, subscribing to a name the client holds is answered with the resource (it may have forgotten it).
+      second.send({ typeUrl: TypeUrl.endpoint, resourceNamesSubscribe: [blue] });
+      const again = await second.next();
+      expect(again.resources.map((resource) => [resource.name, resource.version])).toEqual([[blue, afterUnsubscribe.resources[0]!.version]]);
+      second.ack(again);
       second.end();
     } finally {
       client.close();

@@ -72,13 +72,23 @@ describe("Subscription (delta)", () => {
     expect([...subscription.returned]).toEqual([["a", "v1"]]);
   });
 
+  it("counts names of the first request listed in initial_resource_versions as held, not re-subscribed; a later subscription of a held name is re-subscribed", () => {
+    const resumed = new Subscription("route");
+    resumed.updateResourceNames(["held", "new"], [], { held: "v1" });
+    expect([...resumed.resubscribed]).toEqual(["new"]);
+    expect(resumed.returned.get("held")).toBe("v1");
+    resumed.resubscribed.clear();
+    resumed.updateResourceNames(["held"], []);
+    expect([...resumed.resubscribed]).toEqual(["held"]);
+  });
+
   it("forgets the version of a name unsubscribed from a named subscription, and keeps it while wildcard", () => {
     const named = new Subscription("endpoint");
     named.updateResourceNames(["a", "b"], [], { a: "v1", b: "v2" });
     named.updateResourceNames([], ["a"]);
     expect(view(named)).toEqual({ wildcard: false, names: ["b"] });
     expect([...named.returned.keys()]).toEqual(["b"]);
-    expect([...named.resubscribed]).toEqual(["b"]);
+    expect([...named.resubscribed]).toEqual([]);
 
     const wildcard = new Subscription("cluster");
     wildcard.updateResourceNames(["*", "a"], [], { a: "v1" });

@@ -31,7 +31,7 @@ const resourceLists = (r: NodeResources): [ResourceType, Message[]][] => [
 ];
 
 describe("translation of random valid meshes", () => {
-  it("produces, for every node, resources Envoy would accept — deterministically and identically with or without sharing", () => {
+  it("produces, for every node, resources Envoy would accept — deterministically and identically (warnings too) with or without sharing", () => {
     let nodesChecked = 0;
     let meshIndex = 0;
     let roundTripped = 0;
@@ -64,6 +64,8 @@ describe("translation of random valid meshes", () => {
             }
             const alone = translateNode(snapshot, node, request);
             expect(versionsOf(alone)).toEqual(versionsOf(resources));
+            // Shared pieces carry their warnings: a node reports the same ones with or without sharing.
+            expect(resources.warnings).toEqual(alone.warnings);
           }
           nodesChecked++;
         }

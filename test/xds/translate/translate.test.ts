@@ -73,7 +73,7 @@ describe("createMeshTranslator", () => {
     const translator = createMeshTranslator(snapshot);
     expect(translator.nodeExists(vn("ghost"))).toBe(false);
     expect(translator.nodeExists({ meshName: "other", kind: "virtualNode", name: "c1" })).toBe(false);
-    expect(translator.translateNode(vn("ghost"))).toEqual({ listeners: [], clusters: [], routes: [], endpoints: [], secrets: [] });
+    expect(translator.translateNode(vn("ghost"))).toEqual({ listeners: [], clusters: [], routes: [], endpoints: [], secrets: [], warnings: [] });
   });
 
   it("skips deleted resources", () => {

@@ -73,7 +73,7 @@ export interface ClusterConfig {
   limits: CircuitBreakerLimits;
   outlier: OutlierConfig | undefined;
   healthCheck: HealthCheckConfig | undefined;
-  /** TLS origination; `unsupported` (SDS material) makes the cluster answer 503 UF. */
+  /** TLS origination; `unsupported` (SDS-socket material) is refused by the snapshot's validation (a NACK). */
   tls: UpstreamTlsConfig | { unsupported: string } | undefined;
   endpoints: EndpointConfig[];
   /** App Mesh's metrics extension tags (TargetVirtualNode), from the cluster's aggregate_stats metadata. */

@@ -62,7 +62,8 @@ export interface ListenerConfig {
   accessLogs: readonly AccessLogConfig[];
   /**
    * TLS termination (App Mesh listener tls): STRICT has only a TLS chain, PERMISSIVE a TLS chain (transport
-   * protocol "tls", told apart by the first byte of the connection) and a plaintext one.
+   * protocol "tls", told apart by the first byte of the connection) and a plaintext one. An `unsupported` context
+   * (SDS-socket material) is refused by the snapshot's validation (a NACK).
    */
   tls: { mode: "strict" | "permissive"; context: DownstreamTlsConfig | { unsupported: string } } | undefined;
   /** The TCP proxy of a listener without HTTP chains (served only then: without iptables there is no telling chains apart). */

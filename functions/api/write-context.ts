@@ -1,0 +1,22 @@
+// What the request's middleware hands the operation's handler besides the input: the audit entry of a mutating call,
+// which the service commits in the batch of its change (functions/appmesh/commit-retry.ts). Kept as one Hono
+// context variable, set by functions/auth's middleware and read by the handler.
+import type { Context } from "hono";
+import type { WriteAudit, WriteContext } from "../appmesh/index.js";
+
+declare module "hono" {
+  interface ContextVariableMap {
+    meshplaneWriteAudit: WriteAudit;
+  }
+}
+
+/** Hands `audit` to the operation's handler; after the handler, `audit.committed` says whether it went with a change. */
+export function setWriteAudit(c: Context, audit: WriteAudit): void {
+  c.set("meshplaneWriteAudit", audit);
+}
+
+/** The write context the handler passes to the service. */
+export function writeContextOf(c: Context): WriteContext {
+  const audit = c.get("meshplaneWriteAudit");
+  return audit ? { audit } : {};
+}
