@@ -3,7 +3,8 @@ import { defineConfig } from "vitest/config";
 /**
  * Suites that run a second time with meshplane's processes on Deno (`deno task start`, `deno task gateway`): the
  * API conformance (AWS SDK) on SQLite and on PostgreSQL, the AWS CLI, the grpc-js ADS suites and the gateway end to end. Their helpers read
- * MESHPLANE_TEST_RUNTIME (test/support/process.ts); run one runtime with `npx vitest run --project node|deno`.
+ * MESHPLANE_TEST_RUNTIME (test/support/process.ts), the gateway's MESHPLANE_TEST_GATEWAY_RUNTIME (test/gateway/support.ts);
+ * run one runtime with `npx vitest run --project node|deno`.
  */
 const denoSuites = [
   "test/api/conformance.sqlite.test.ts",
@@ -24,7 +25,7 @@ export default defineConfig({
     reporters: ["default"],
     projects: [
       { extends: true, test: { name: "node", include: ["test/**/*.test.ts"] } },
-      { extends: true, test: { name: "deno", include: denoSuites, env: { MESHPLANE_TEST_RUNTIME: "deno" } } },
+      { extends: true, test: { name: "deno", include: denoSuites, env: { MESHPLANE_TEST_RUNTIME: "deno", MESHPLANE_TEST_GATEWAY_RUNTIME: "deno" } } },
     ],
   },
 });

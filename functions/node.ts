@@ -9,7 +9,9 @@ import { openStore } from "../db/open.js";
 import { createRetention } from "../db/retention.js";
 import type { Store } from "../db/store.js";
 import { createApiApp } from "./api/app.js";
-import { createAppMeshService, createEndpointRegistry } from "./appmesh/index.js";
+import { createAppMeshService, createCommitWithRetry, createEndpointRegistry } from "./appmesh/index.js";
+import { createPolicyService } from "./policies/index.js";
+import { checkEnvoyPatch } from "./xds/translate/index.js";
 import { checkSecureByDefault } from "./auth/index.js";
 import { startAuth, type ControlPlaneAuth } from "./auth/node-auth.js";
 import { createAdsAdmission } from "./auth/ads-admission.js";
@@ -86,10 +88,14 @@ export async function startControlPlane(config: ControlPlaneConfig, options: Sta
   const stopRetention = createRetention(store, config.retention).start();
   const localChanges = createLocalChangeFeed();
   const onCommit = (changes: Array<{ scope: string; revision: number }>) => changes.forEach((change) => localChanges.publish(change));
-  const service = createAppMeshService(store, { region: config.region, accountId: config.accountId, quotas: config.quotas, checkRegex: createRegexChecker(loadCore()), onCommit });
+  const checkRegex = createRegexChecker(loadCore());
+  // One write loop for App Mesh resources and policies: writers of one mesh queue on one lock.
+  const commit = createCommitWithRetry(store, { onCommit });
+  const service = createAppMeshService(store, { region: config.region, accountId: config.accountId, quotas: config.quotas, checkRegex, commit });
+  const policies = createPolicyService(store, { region: config.region, accountId: config.accountId, quotas: config.quotas, checkRegex, checkEnvoyPatch, commit });
   const endpoints = createEndpointRegistry(store, { onCommit });
   const auth = await startAuth({ config: config.auth, store, scope: { region: config.region, accountId: config.accountId } });
-  const app = createApiApp({ service, endpoints, auth: { forOperation: auth.api.forOperation, routes: auth.routes } });
+  const app = createApiApp({ service, endpoints, policies, auth: { forOperation: auth.api.forOperation, forPolicy: auth.api.forPolicy, routes: auth.routes } });
   const xds = await startXdsServer({
     host: config.host,
     port: config.xdsPort,

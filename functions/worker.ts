@@ -14,7 +14,8 @@ import { createRetention, type Retention } from "../db/retention.js";
 import { openD1Store } from "../db/sqlite/d1.js";
 import type { Store } from "../db/store.js";
 import { createApiApp } from "./api/app.js";
-import { createAppMeshService, createEndpointRegistry } from "./appmesh/index.js";
+import { createAppMeshService, createCommitWithRetry, createEndpointRegistry } from "./appmesh/index.js";
+import { createPolicyService } from "./policies/index.js";
 import { createAdminRoutes } from "./auth/admin-routes.js";
 import { createAuditLog, type AuditLog } from "./auth/audit.js";
 import { createApiAuth } from "./auth/middleware.js";
@@ -85,7 +86,12 @@ async function createWorkerApp(env: WorkerEnv): Promise<WorkerApp> {
     const signalled = hubs.notify(changes);
     requestContext.getStore()?.waitUntil(signalled);
   };
-  const service = createAppMeshService(store, { ...scope, quotas: config.quotas, checkRegex: createRegexChecker(core), onCommit });
+  const checkRegex = createRegexChecker(core);
+  // One write loop for App Mesh resources and policies: a policy change wakes the mesh hubs like any other.
+  const commit = createCommitWithRetry(store, { onCommit });
+  const service = createAppMeshService(store, { ...scope, quotas: config.quotas, checkRegex, commit });
+  // No envoyPatch checker on the Worker yet, so envoyPatch policies are refused here (docs/policies/envoyPatch.md).
+  const policies = createPolicyService(store, { ...scope, quotas: config.quotas, checkRegex, commit });
 
   const open = variables.MESHPLANE_AUTH_MODE === "open";
   if (!open && !variables.MESHPLANE_AUTH) {
@@ -102,7 +108,7 @@ async function createWorkerApp(env: WorkerEnv): Promise<WorkerApp> {
   const sessions = directory ? createConsoleSessions({ directory, ...(config.auth.secretKey ? { secret: config.auth.secretKey } : {}), ttlMs: config.auth.consoleSessionTtlMs }) : null;
   const api = createApiAuth({ directory, audit, tags: store, scope, rateLimits: directory ? config.auth.rateLimits : null, signingName: config.auth.signingName, sessions });
   const routes = createAdminRoutes({ auth: api, audit, scope });
-  const app = createApiApp({ service, endpoints: createEndpointRegistry(store, { onCommit }), auth: { forOperation: api.forOperation, routes } });
+  const app = createApiApp({ service, endpoints: createEndpointRegistry(store, { onCommit }), policies, auth: { forOperation: api.forOperation, forPolicy: api.forPolicy, routes } });
   mountRouteGroups(app, { store, hubs, sessions, audit });
   return { app, retention: createRetention(store, config.retention) };
 }

@@ -1,6 +1,6 @@
 // The App Mesh REST API (2019-01-25) on Hono. Every route comes from the model's operation table: the handler
 // only decodes URI, query and body members into one input and hands it to the service.
-import { Hono, type Context, type MiddlewareHandler } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import {
   AppMeshError,
   appMeshOperationNames,
@@ -10,9 +10,12 @@ import {
   type EndpointRegistry,
   type ModelMember,
 } from "../appmesh/index.js";
+import type { PolicyService } from "../policies/index.js";
 import { limitBody } from "./body-limit.js";
 import { renderError } from "./errors.js";
 import { writeContextOf } from "./write-context.js";
+import { readJsonObject } from "./json-body.js";
+import { mountPolicyRoutes, type PolicyRouteGuard } from "./policy-routes.js";
 
 export const maxBodyBytes = 1024 * 1024;
 
@@ -23,37 +26,12 @@ export interface ApiOptions {
    * Authentication, authorisation, rate limits and audit (functions/auth). `forOperation` runs before the handler
    * of each App Mesh operation; `routes` (admin API, guards of meshplane's own paths) is mounted before them.
    */
-  auth?: { forOperation(operation: string): MiddlewareHandler; routes: Hono };
+  auth?: { forOperation(operation: string): MiddlewareHandler; forPolicy?: PolicyRouteGuard; routes: Hono };
+  /** meshplane's policy API under /v1/meshes/{mesh}/policies (docs/policies/README.md). */
+  policies?: PolicyService;
 }
 
 const badRequest = (message: string) => new AppMeshError("BadRequestException", message);
-
-function isJsonContentType(value: string | undefined): boolean {
-  if (value === undefined || value === "") return true;
-  const type = value.split(";")[0]!.trim().toLowerCase();
-  return type === "application/json" || type.endsWith("+json") || type.startsWith("application/x-amz-json");
-}
-
-/** Reads a JSON object body (its size already bounded by the bodyLimit middleware); an empty body is `{}`. */
-async function readJsonObject(c: Context): Promise<Record<string, unknown>> {
-  if (!isJsonContentType(c.req.header("content-type"))) throw badRequest(`Content-Type ${c.req.header("content-type")} is not supported; send application/json.`);
-  const bytes = new Uint8Array(await c.req.arrayBuffer());
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    throw badRequest("The request body is not valid UTF-8.");
-  }
-  if (text.trim() === "") return {};
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw badRequest("The request body is not valid JSON.");
-  }
-  if (typeof body !== "object" || body === null || Array.isArray(body)) throw badRequest("The request body must be a JSON object.");
-  return body as Record<string, unknown>;
-}
 
 /** Query values arrive as text; integer members become numbers when they are plain decimal integers. */
 function decodeQueryValue(member: ModelMember, raw: string): unknown {
@@ -112,6 +90,7 @@ export function createApiApp(options: ApiOptions): Hono {
 
   if (options.auth) app.route("/", options.auth.routes);
   mountEndpointRegistry(app, options.endpoints);
+  if (options.policies) mountPolicyRoutes(app, options.policies, options.auth?.forPolicy);
 
   app.notFound((c) => {
     const allowed = [...knownPaths.entries()].find(([path]) => matchesTemplate(path, c.req.path))?.[1];

@@ -1,5 +1,6 @@
 // App Mesh ARNs: arn:aws:appmesh:<region>:<account>:mesh/<mesh>[/<kind>/<name>], with routes and gateway
-// routes nested under their parent (…/virtualRouter/<r>/route/<name>).
+// routes nested under their parent (…/virtualRouter/<r>/route/<name>). meshplane's own policies live in the same
+// namespace (…:mesh/<mesh>/policy/<name>), so IAM resource patterns on a mesh cover its policies too.
 import type { ResourceKey } from "../../db/store.js";
 import type { ResourceKind } from "./kinds.js";
 
@@ -38,7 +39,7 @@ export function parseArn(arn: string): { region: string; accountId: string; key:
   const meshName = parts[1]!;
   let key: ResourceKey | null = null;
   if (parts.length === 2) key = { kind: "mesh", meshName, parentName: "", name: meshName };
-  else if (parts.length === 4 && ["virtualService", "virtualNode", "virtualRouter", "virtualGateway"].includes(parts[2]!)) {
+  else if (parts.length === 4 && ["virtualService", "virtualNode", "virtualRouter", "virtualGateway", "policy"].includes(parts[2]!)) {
     key = { kind: parts[2]!, meshName, parentName: "", name: parts[3]! };
   } else if (parts.length === 6 && parts[2] === "virtualRouter" && parts[4] === "route") {
     key = { kind: "route", meshName, parentName: parts[3]!, name: parts[5]! };

@@ -35,12 +35,11 @@ export interface Idempotency {
   record(batch: WriteBatch, request: IdempotentRequest, response: unknown, at: number, replay: Replay<unknown>): void;
 }
 
-/** What a write decided for a request seen for the first time: its batch and response, and when (the record's time). */
-export interface FirstWrite<Response> {
-  batch: WriteBatch;
-  response: Response;
-  at: number;
-}
+/**
+ * What a write decided for a request seen for the first time: its batch and response, and when (the record's time).
+ * `batch: null` means there is nothing to change (a put of what is already stored): nothing is written or recorded.
+ */
+export type FirstWrite<Response> = { batch: WriteBatch; response: Response; at: number } | { batch: null; response: Response };
 
 /**
  * A guarded write (see commit-retry.ts) that answers a repeated request with its first response: `decide` runs only
@@ -59,9 +58,10 @@ export function commitIdempotent<Response>(
     async () => {
       const replay = await idempotency.replay<Response>(request);
       if (replay.state === "replayed") return { batch: null, response: replay.response };
-      const { batch, response, at } = await decide();
-      idempotency.record(batch, request, response, at, replay);
-      return { batch, response };
+      const decided = await decide();
+      if (decided.batch === null) return { batch: null, response: decided.response };
+      idempotency.record(decided.batch, request, decided.response, decided.at, replay);
+      return { batch: decided.batch, response: decided.response };
     },
     context,
   );

@@ -23,3 +23,16 @@ export type { MeshSnapshotUpdate } from "./snapshot-updates.js";
 export type { MeshSnapshot, EndpointInstance } from "./snapshot.js";
 export { createEndpointRegistry, endpointsScope } from "./endpoint-registry.js";
 export type { EndpointRegistry, EndpointRegistration } from "./endpoint-registry.js";
+
+// For meshplane's own resources (functions/policies), which share the write path, tags, cursors and errors.
+export { createCommitWithRetry } from "./commit-retry.js";
+export type { CommitWithRetry } from "./commit-retry.js";
+export { commitIdempotent, createIdempotency } from "./idempotency.js";
+export type { Idempotency } from "./idempotency.js";
+export { checkTagList, maxTagsPerResource } from "./tagging.js";
+export { decodeNextToken, encodeNextToken } from "./pagination.js";
+export { meshScope, toChangeEntry } from "./scopes.js";
+export { resourcePath } from "./arn.js";
+export { ATTACHMENT_REF_KIND, attachmentRef } from "./attachments.js";
+export { POLICY_KIND } from "./snapshot-loader.js";
+export type { StoredPolicy } from "./snapshot.js";

@@ -11,6 +11,8 @@ export const defaultQuotas = {
   gatewayRoutesPerVirtualGateway: 10,
   backendsPerVirtualNode: 50,
   weightedTargetsPerRoute: 10,
+  /** meshplane's own policies (docs/policies/README.md); App Mesh had none. */
+  policiesPerMesh: 1000,
 } as const;
 
 export type QuotaName = keyof typeof defaultQuotas;

@@ -3,6 +3,7 @@
 // exist, in-use resources stay, versions, quotas, idempotency) and decide the batch each write commits.
 import type { ResourceKey, ResourceRow, Store, WriteBatch } from "../../db/store.js";
 import { toArn, type ArnContext } from "./arn.js";
+import { attachmentRef } from "./attachments.js";
 import type { CommitWithRetry, WriteContext } from "./commit-retry.js";
 import { conflict, limitExceeded, notFound, resourceInUse } from "./errors.js";
 import { commitIdempotent, type Idempotency } from "./idempotency.js";
@@ -75,8 +76,10 @@ function keyOf<N extends string, P extends string>(descriptor: KindNames<Resourc
 }
 
 function describeKey(key: ResourceKey): string {
-  const descriptor: KindNames = kindDescriptors[key.kind as ResourceKind];
+  const descriptor: KindNames | undefined = kindDescriptors[key.kind as ResourceKind];
   if (key.kind === "mesh") return `Mesh ${key.meshName}`;
+  // meshplane's own kinds (policies) refer to App Mesh resources too; they have no parent.
+  if (!descriptor) return `${key.kind.charAt(0).toUpperCase()}${key.kind.slice(1)} ${key.name} in mesh ${key.meshName}`;
   const parent = descriptor.parent ? ` of ${kindDescriptors[descriptor.parent.kind].title.toLowerCase()} ${key.parentName}` : "";
   return `${descriptor.title} ${key.name}${parent} in mesh ${key.meshName}`;
 }
@@ -146,6 +149,9 @@ export function createResourceOperations(
     }
     const [referrer] = await store.findReferrers(key.meshName, descriptor.kind, key.name, 1);
     if (referrer) throw resourceInUse(`${describeKey(key)} is in use by ${describeKey(referrer)}.`);
+    const attached = attachmentRef(key);
+    const [attachedBy] = await store.findReferrers(key.meshName, attached.toKind, attached.toName, 1);
+    if (attachedBy) throw resourceInUse(`${describeKey(key)} is the target of ${describeKey(attachedBy)}; delete or re-target the policy first.`);
   }
 
   /** Create…: `operation` names it for the clientToken's request hash. */

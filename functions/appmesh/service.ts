@@ -4,7 +4,7 @@
 import type { ScopeChange } from "../../db/change-feed.js";
 import type { Store } from "../../db/store.js";
 import type { ArnContext } from "./arn.js";
-import { createCommitWithRetry, type WriteContext } from "./commit-retry.js";
+import { createCommitWithRetry, type CommitWithRetry, type WriteContext } from "./commit-retry.js";
 import { AppMeshError, badRequest } from "./errors.js";
 import { createIdempotency } from "./idempotency.js";
 import { kindDescriptors } from "./kinds.js";
@@ -26,6 +26,11 @@ export interface AppMeshServiceConfig extends ArnContext {
   idempotencyRetentionMs?: number;
   /** Told, after each committed write, which scopes reached which revision (wakes the xDS cache). */
   onCommit?: (changes: ScopeChange[]) => void;
+  /**
+   * The write loop to share with other writers of the same store in this process (meshplane's policies), so that
+   * writers of one mesh queue on one lock; by default the service makes its own (and then `onCommit` is its).
+   */
+  commit?: CommitWithRetry;
 }
 
 export interface AppMeshService {
@@ -51,7 +56,7 @@ type OperationHandlers = {
 
 export function createAppMeshService(store: Store, config: AppMeshServiceConfig): AppMeshService {
   const now = config.now ?? Date.now;
-  const commit = createCommitWithRetry(store, config.onCommit ? { onCommit: config.onCommit } : {});
+  const commit = config.commit ?? createCommitWithRetry(store, config.onCommit ? { onCommit: config.onCommit } : {});
   const idempotency = createIdempotency(store, { accountId: config.accountId, now, retentionMs: config.idempotencyRetentionMs ?? 24 * 60 * 60 * 1000 });
   const resources = createResourceOperations(
     store,

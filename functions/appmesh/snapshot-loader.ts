@@ -1,5 +1,5 @@
 // Builds the MeshSnapshot the xDS side translates: one consistent read of a mesh, rendered in the API's
-// Describe shapes, plus the registered endpoints its awsCloudMap virtual nodes discover.
+// Describe shapes, plus the registered endpoints its awsCloudMap virtual nodes discover and the mesh's policies.
 import type { ResourceRow, Store } from "../../db/store.js";
 import { kindDescriptors, type ResourceKind } from "./kinds.js";
 import { toInstance } from "./endpoint-registry.js";
@@ -45,6 +45,9 @@ export function renderRow<Kind extends ListedKind>(kind: Kind, row: ResourceRow)
   return item;
 }
 
+/** The kind meshplane's policies are stored under (functions/policies writes them; translation reads them from here). */
+export const POLICY_KIND = "policy";
+
 /** The mesh's snapshot at its current revision, or null when the mesh does not exist. */
 export async function loadMeshSnapshot(store: Pick<Store, "readMesh" | "listEndpoints">, meshName: string): Promise<MeshSnapshot | null> {
   const { revision, rows } = await store.readMesh(meshName);
@@ -60,8 +63,12 @@ export async function loadMeshSnapshot(store: Pick<Store, "readMesh" | "listEndp
     virtualGateways: [],
     gatewayRoutes: [],
     endpoints: [],
+    policies: [],
   };
-  for (const row of rows) if (isListedKind(row.kind)) (snapshot[snapshotLists[row.kind]] as unknown[]).push(renderRow(row.kind, row));
+  for (const row of rows) {
+    if (isListedKind(row.kind)) (snapshot[snapshotLists[row.kind]] as unknown[]).push(renderRow(row.kind, row));
+    else if (row.kind === POLICY_KIND) snapshot.policies!.push({ name: row.name, uid: row.uid, arn: row.arn, version: row.version, document: row.spec });
+  }
   snapshot.endpoints = await loadDiscoveredEndpoints(store, snapshot.virtualNodes);
   return snapshot;
 }

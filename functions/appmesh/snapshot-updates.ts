@@ -13,6 +13,7 @@ import {
   isListedKind,
   loadDiscoveredEndpoints,
   loadMeshSnapshot,
+  POLICY_KIND,
   renderRow,
   snapshotLists,
   type ListedKind,
@@ -69,7 +70,9 @@ export function applyMeshChanges(
       mesh = toResourceData(kindDescriptors.mesh, row);
       continue;
     }
-    if (!isListedKind(change.kind)) return undefined;
+    // A policy change reads the mesh whole: the translation of a mesh with policies starts afresh anyway, and the
+    // policies list is rebuilt from the store. Other kinds not listed in a snapshot are not known here: read whole too.
+    if (change.kind === POLICY_KIND || !isListedKind(change.kind)) return undefined;
     let keys = changedByKind.get(change.kind);
     if (!keys) changedByKind.set(change.kind, (keys = new Set()));
     keys.add(keyOf(change.kind, change.parentName, change.name));

@@ -10,6 +10,18 @@ import type {
   VirtualServiceData,
 } from "./model/types.generated.js";
 
+/**
+ * A meshplane policy of the mesh as stored: its `document` (targetRef and spec) passed the policy model's validation
+ * when it was written; functions/policies reads it.
+ */
+export interface StoredPolicy {
+  name: string;
+  uid: string;
+  arn: string;
+  version: number;
+  document: unknown;
+}
+
 /** One registered instance of a service in meshplane's endpoint registry (meshplane's stand-in for Cloud Map). */
 export interface EndpointInstance {
   /** Cloud Map-style namespace, matched against `awsCloudMap.namespaceName` of a virtual node. */
@@ -47,4 +59,6 @@ export interface MeshSnapshot {
   gatewayRoutes: GatewayRouteData[];
   /** Registered endpoints of every namespace/service that a virtual node of this mesh discovers through `awsCloudMap`. */
   endpoints: EndpointInstance[];
+  /** meshplane's policies of the mesh (functions/policies), in creation order; absent means none. */
+  policies?: StoredPolicy[];
 }

@@ -2,6 +2,8 @@
 // and Envoy proxy authorization for ADS. Other folders import this folder through this file only.
 export { createApiAuth, anonymousPrincipal } from "./middleware.js";
 export type { ApiAuth, ApiAuthOptions } from "./middleware.js";
+export { policyActions } from "./operations.js";
+export type { PolicyAction } from "./operations.js";
 export { createAdsAuthorizer, grpcStatus, ADS_METHOD_PATH } from "./ads-authorizer.js";
 export { createAdsAdmission } from "./ads-admission.js";
 export { createAdsAuditObserver } from "./ads-audit-observer.js";

@@ -9,7 +9,7 @@ import { createAuthenticator, type Authenticated } from "./authenticator.js";
 import type { AuditLog } from "./audit.js";
 import type { ConsoleSessions } from "./console-sessions.js";
 import { authorize, forbidden, type TagSource } from "./authorizer.js";
-import { toOperationTarget, type ArnScope, type OperationInput } from "./operations.js";
+import { toOperationTarget, toPolicyTarget, type ArnScope, type OperationInput, type OperationTarget, type PolicyAction } from "./operations.js";
 import type { Principal, PrincipalDirectory } from "./principals.js";
 import { createRateLimiter, type RateLimits } from "./rate-limit.js";
 import type { SignableRequest } from "./sigv4.js";
@@ -68,6 +68,8 @@ export interface ApiAuth {
   readonly enforcing: boolean;
   /** Middleware for the route of one App Mesh operation; `paramNames` maps model member names to route params. */
   forOperation(operation: string): MiddlewareHandler;
+  /** The same for one route of meshplane's policy API (`meshplane:PutPolicy`, …; functions/auth/operations.ts). */
+  forPolicy(action: PolicyAction): MiddlewareHandler;
   /** Authenticates and authorises one action on one resource for meshplane's own routes; an error response when refused. */
   checkAction(c: Context, action: string, resource: string): Promise<Response | null>;
   /** Authenticates a request for meshplane's own admin routes; returns the principal or an error response. */
@@ -90,64 +92,71 @@ export function createApiAuth(options: ApiAuthOptions): ApiAuth {
     return result ?? new AuthError("MissingAuthenticationTokenException", "Missing Authentication Token: sign the request with SigV4 (service appmesh) using a meshplane access key.");
   }
 
+  /**
+   * Authenticates, rate-limits and authorises what `targetOf` says the request does (the resource, then each one its
+   * spec points at), then runs the handler; mutating calls are audited however they end.
+   */
+  function guard(targetOf: (input: OperationInput) => OperationTarget): MiddlewareHandler {
+    return async (c, next) => {
+      const hasBody = c.req.method !== "GET" && c.req.method !== "DELETE" && c.req.method !== "HEAD";
+      const body = hasBody ? new Uint8Array(await c.req.arrayBuffer()) : undefined;
+      const input: OperationInput = { params: c.req.param() as Record<string, string>, query: c.req.query(), body: body ? parseJsonObject(body) : {} };
+      const target = targetOf(input);
+      const requestId = () => c.res.headers.get("x-amzn-RequestId") ?? "";
+      const entryOf = (who: Authenticated | null, errorCode: string): AuditEntry => ({
+        at: now(),
+        requestId: requestId(),
+        principal: who?.principal.name ?? "",
+        credential: who?.credential ?? "",
+        sourceAddress: sourceAddressOf(c),
+        action: target.action,
+        resource: target.resource,
+        outcome: errorCode === "" ? "allowed" : errorCode === "ForbiddenException" ? "denied" : errorCode,
+        errorCode,
+      });
+      /** Audits a call that made no change (a refusal, a failure, a replayed clientToken): nothing to commit it with. */
+      const audit = async (who: Authenticated | null, response: Response) => {
+        if (!target.mutating) return;
+        await options.audit.record(entryOf(who, response.status >= 400 ? (response.headers.get("x-amzn-ErrorType") ?? String(response.status)) : ""));
+      };
+
+      const who = await identify(c, body);
+      if (who instanceof AuthError) {
+        const response = renderAuthError(c, who);
+        await audit(null, response);
+        return response;
+      }
+      if (limiter && !limiter.take(who.principal.name, target.mutating ? "mutating" : "read")) {
+        const response = renderError(c, new AppMeshError("TooManyRequestsException", `Rate exceeded for ${who.principal.name} (${target.mutating ? "mutating" : "read"} calls); retry with back-off.`));
+        await audit(who, response);
+        return response;
+      }
+      if (authenticator) {
+        // The resource itself, then each resource its spec points at, all under the operation's action.
+        for (const resource of [target.resource, ...target.referenced]) {
+          const checked = { ...target, resource };
+          const decision = await authorize(who.principal, checked, options.tags);
+          if (decision.effect === "Deny") {
+            const response = renderError(c, forbidden(who.principal, checked, decision));
+            await audit(who, response);
+            return response;
+          }
+        }
+      }
+      // A change commits its own entry in its batch (so an acknowledged change always has one); the handler marks it.
+      const pending = target.mutating ? { entry: entryOf(who, ""), committed: false } : undefined;
+      if (pending) setWriteAudit(c, pending);
+      await next();
+      if (!pending?.committed) await audit(who, c.res);
+      return undefined;
+    };
+  }
+
   return {
     enforcing: authenticator !== null,
 
-    forOperation(operation) {
-      return async (c, next) => {
-        const hasBody = c.req.method !== "GET" && c.req.method !== "DELETE" && c.req.method !== "HEAD";
-        const body = hasBody ? new Uint8Array(await c.req.arrayBuffer()) : undefined;
-        const input: OperationInput = { params: c.req.param() as Record<string, string>, query: c.req.query(), body: body ? parseJsonObject(body) : {} };
-        const target = toOperationTarget(operation, input, options.scope);
-        const requestId = () => c.res.headers.get("x-amzn-RequestId") ?? "";
-        const entryOf = (who: Authenticated | null, errorCode: string): AuditEntry => ({
-          at: now(),
-          requestId: requestId(),
-          principal: who?.principal.name ?? "",
-          credential: who?.credential ?? "",
-          sourceAddress: sourceAddressOf(c),
-          action: target.action,
-          resource: target.resource,
-          outcome: errorCode === "" ? "allowed" : errorCode === "ForbiddenException" ? "denied" : errorCode,
-          errorCode,
-        });
-        /** Audits a call that made no change (a refusal, a failure, a replayed clientToken): nothing to commit it with. */
-        const audit = async (who: Authenticated | null, response: Response) => {
-          if (!target.mutating) return;
-          await options.audit.record(entryOf(who, response.status >= 400 ? (response.headers.get("x-amzn-ErrorType") ?? String(response.status)) : ""));
-        };
-
-        const who = await identify(c, body);
-        if (who instanceof AuthError) {
-          const response = renderAuthError(c, who);
-          await audit(null, response);
-          return response;
-        }
-        if (limiter && !limiter.take(who.principal.name, target.mutating ? "mutating" : "read")) {
-          const response = renderError(c, new AppMeshError("TooManyRequestsException", `Rate exceeded for ${who.principal.name} (${target.mutating ? "mutating" : "read"} calls); retry with back-off.`));
-          await audit(who, response);
-          return response;
-        }
-        if (authenticator) {
-          // The resource itself, then each resource its spec points at, all under the operation's action.
-          for (const resource of [target.resource, ...target.referenced]) {
-            const checked = { ...target, resource };
-            const decision = await authorize(who.principal, checked, options.tags);
-            if (decision.effect === "Deny") {
-              const response = renderError(c, forbidden(who.principal, checked, decision));
-              await audit(who, response);
-              return response;
-            }
-          }
-        }
-        // A change commits its own entry in its batch (so an acknowledged change always has one); the handler marks it.
-        const pending = target.mutating ? { entry: entryOf(who, ""), committed: false } : undefined;
-        if (pending) setWriteAudit(c, pending);
-        await next();
-        if (!pending?.committed) await audit(who, c.res);
-        return undefined;
-      };
-    },
+    forOperation: (operation) => guard((input) => toOperationTarget(operation, input, options.scope)),
+    forPolicy: (action) => guard((input) => toPolicyTarget(action, input, options.scope)),
 
     async checkAction(c, action, resource) {
       if (!authenticator) return null;

@@ -131,6 +131,47 @@ function referencedResources(kind: KindName, rawSpec: unknown, meshName: string)
   return [...paths];
 }
 
+/** meshplane's policy API (docs/policies/README.md), as IAM actions. */
+export const policyActions = ["PutPolicy", "GetPolicy", "DeletePolicy", "ListPolicies"] as const;
+export type PolicyAction = (typeof policyActions)[number];
+
+const backendPath = (meshName: string, ref: unknown): string | undefined => {
+  const node = asRecord(asRecord(ref).virtualNode).virtualNodeName;
+  const service = asRecord(asRecord(ref).virtualService).virtualServiceName;
+  if (typeof node === "string") return `mesh/${meshName}/virtualNode/${node}`;
+  if (typeof service === "string") return `mesh/${meshName}/virtualService/${service}`;
+  return undefined;
+};
+
+/**
+ * A policy API request as IAM sees it: `meshplane:<Action>` on the policy's ARN (`…:mesh/<mesh>/policy/<name>`;
+ * the mesh's for ListPolicies). A put is also checked, with the same action, on its target and on every backend its
+ * spec sends traffic to, as App Mesh checks a route on the virtual nodes it targets.
+ */
+export function toPolicyTarget(action: PolicyAction, input: OperationInput, scope: ArnScope): OperationTarget {
+  const meshName = input.params.meshName ?? "";
+  const arn = (path: string) => `arn:aws:appmesh:${scope.region}:${scope.accountId}:${path}`;
+  const context = new Map<string, string[]>();
+  const referenced: string[] = [];
+  if (action === "PutPolicy") {
+    const tags = tagsOf(input.body.tags);
+    for (const tag of tags) context.set(`aws:requesttag/${tag.key.toLowerCase()}`, [tag.value]);
+    if (tags.length > 0) context.set("aws:tagkeys", tags.map((tag) => tag.key));
+    const targetArn = asRecord(input.body.targetRef).arn;
+    if (typeof targetArn === "string") referenced.push(targetArn);
+    const spec = asRecord(input.body.spec);
+    const backends = [asRecord(spec.mirror).backendRef, asRecord(spec.externalAuthorization).backendRef];
+    const providers = asRecord(spec.jwt).providers;
+    for (const provider of Array.isArray(providers) ? providers : []) backends.push(asRecord(asRecord(asRecord(provider).jwks).remote).backendRef);
+    for (const ref of backends) {
+      const path = backendPath(meshName, ref);
+      if (path && !referenced.includes(arn(path))) referenced.push(arn(path));
+    }
+  }
+  const resource = action === "ListPolicies" ? arn(`mesh/${meshName}`) : arn(`mesh/${meshName}/policy/${input.params.policyName ?? ""}`);
+  return { action: `meshplane:${action}`, resource, referenced, mutating: action === "PutPolicy" || action === "DeletePolicy", context };
+}
+
 /** Operations that change state, for rate-limit classes and the audit log. */
 export function isMutatingOperation(operation: string): boolean {
   return /^(Create|Update|Delete|Tag|Untag)/.test(operation);

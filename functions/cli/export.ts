@@ -1,10 +1,12 @@
 // `meshplane export`: every resource of the meshes (all, or those named) with specs and tags, in meshplane's
-// format, as a CloudFormation template, or as App Mesh controller manifests; each imports back to the same.
+// format (with the meshes' policies), as a CloudFormation template, or as App Mesh controller manifests; each
+// imports back to the same.
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { Command, Option } from "commander";
 import { stringify } from "yaml";
-import { normalizeSpec, toCloudFormationTemplate, toKubernetesManifests, toMeshplaneExport, type ExportedResource } from "../migrate/index.js";
+import { normalizeSpec, toCloudFormationTemplate, toExportedPolicy, toKubernetesManifests, toMeshplaneExport, type ExportedResource } from "../migrate/index.js";
+import { listPolicies } from "./policy-api.js";
 import { CliFailure } from "./cli-error.js";
 import type { CliCommand } from "./command.js";
 import { connect } from "./connection.js";
@@ -21,13 +23,13 @@ interface ExportOptions {
 }
 
 /** JSON for .json files and the meshplane format by default, YAML otherwise. */
-function serialize(format: ExportFormat, resources: ExportedResource[], file: string | undefined): string {
+function serialize(format: ExportFormat, resources: ExportedResource[], policies: Record<string, unknown>[], file: string | undefined): string {
   const extension = file ? path.extname(file).toLowerCase() : "";
   const json = extension === ".json" || (extension === "" && format === "meshplane");
   const yaml = (value: unknown) => stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
   switch (format) {
     case "meshplane": {
-      const document = toMeshplaneExport(resources);
+      const document = toMeshplaneExport(resources, policies);
       return json ? `${JSON.stringify(document, null, 2)}\n` : yaml(document);
     }
     case "cloudformation": {
@@ -66,7 +68,12 @@ export const exportCommand: CliCommand = {
             tags: resource.tags,
             ...(resource.kind === "mesh" ? { arn: resource.arn } : {}),
           }));
-          const text = serialize(options.format, resources, options.output);
+          // Policies are meshplane's own: the meshplane format carries them; CloudFormation and the controller cannot.
+          const policies = (await Promise.all(meshes.map((mesh) => listPolicies(client, mesh)))).flat();
+          if (policies.length > 0 && options.format !== "meshplane") {
+            io.stderr.write(`notice: ${policies.length} meshplane ${policies.length === 1 ? "policy is" : "policies are"} not in the ${options.format} output (only --format meshplane carries policies)\n`);
+          }
+          const text = serialize(options.format, resources, options.format === "meshplane" ? policies.map(toExportedPolicy) : [], options.output);
           if (options.output) writeFileSync(path.resolve(io.cwd, options.output), text);
           else io.stdout.write(text);
         } finally {

@@ -1,7 +1,9 @@
-// `meshplane import FILE...`: plan, print the plan, then (unless --dry-run) apply it through the App Mesh API.
+// `meshplane import FILE...`: plan, print the plan, then (unless --dry-run) apply it through the App Mesh API, and
+// put the meshplane policies the inputs carry (meshplane exports, policy documents) once their targets exist.
 import { Command } from "commander";
 import { describeResource, planSummaryLine } from "../migrate/index.js";
 import { applyPlan } from "./apply.js";
+import { applyPolicies } from "./policy.js";
 import { CliFailure } from "./cli-error.js";
 import type { CliCommand } from "./command.js";
 import { connect } from "./connection.js";
@@ -25,10 +27,14 @@ export const importCommand: CliCommand = {
       try {
         const planned = await planFromInputs(files, options, client, region, io);
         printPlan(planned, options, io);
-        if (options.dryRun) return;
-        const pending = planned.plan.changes.filter((change) => change.action !== "unchanged");
-        if (pending.length === 0) return;
         const log = options.output === "json" ? io.stderr : io.stdout;
+        const { policies } = planned.inputs;
+        const pending = planned.plan.changes.filter((change) => change.action !== "unchanged");
+        if (options.dryRun || pending.length === 0) {
+          // Policies go in after the resources they attach to; with nothing else to apply, right away.
+          if (policies.length > 0) await applyPolicies(client, policies, log, options.dryRun === true);
+          return;
+        }
         const outcome = await applyPlan(
           planned.plan,
           { client, state: planned.state, resolveAgain: (lookup) => planned.inputs.resolve(lookup).resources },
@@ -43,6 +49,7 @@ export const importCommand: CliCommand = {
           );
         }
         log.write(`Applied: ${planSummaryLine(planned.plan).replace(/^Plan: /, "")}\n`);
+        if (policies.length > 0) await applyPolicies(client, policies, log, false);
       } finally {
         client.destroy();
       }

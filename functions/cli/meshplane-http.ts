@@ -45,20 +45,27 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
  * // → { outcome: "routed", … }; with a principal lacking the permission it throws
  * //   "ForbiddenException: User: reader is not authorized to perform: appmesh:StreamAggregatedResources on resource: …"
  */
-export async function postSignedJson(client: AppMeshClient, path: string, body: unknown): Promise<unknown> {
+export function postSignedJson(client: AppMeshClient, path: string, body: unknown): Promise<unknown> {
+  return sendSignedJson(client, "POST", path, body);
+}
+
+/** The same for any method; `path` may carry a query. A `NotFoundException` answer is `undefined` when `allowNotFound`. */
+export async function sendSignedJson(client: AppMeshClient, method: "GET" | "PUT" | "POST" | "DELETE", path: string, body?: unknown, allowNotFound = false): Promise<unknown> {
   const endpoint = await resolveEndpoint(client);
   const url = new URL(`${endpoint.pathname.replace(/\/$/, "")}${path}`, endpoint);
   const signer = new SignatureV4({ service: SIGNING_NAME, region: await client.config.region(), credentials: client.config.credentials, sha256: client.config.sha256 });
-  const payload = JSON.stringify(body);
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const query: Record<string, string> = {};
+  url.searchParams.forEach((value, key) => (query[key] = value));
   const signed = await signer.sign({
-    method: "POST",
+    method,
     protocol: url.protocol,
     hostname: url.hostname,
     ...(url.port ? { port: Number(url.port) } : {}),
     path: url.pathname,
-    query: {},
-    headers: { host: url.host, "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)) },
-    body: payload,
+    query,
+    headers: { host: url.host, ...(payload !== undefined ? { "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)) } : {}) },
+    ...(payload !== undefined ? { body: payload } : {}),
   });
   let status: number;
   let headers: Record<string, string | undefined>;
@@ -74,7 +81,8 @@ export async function postSignedJson(client: AppMeshClient, path: string, body: 
   if (ok && answer !== undefined) return answer;
   const details = isObject(answer) ? answer : undefined;
   const name = ok ? undefined : exceptionName(headers, details);
+  if (allowNotFound && name === "NotFoundException") return undefined;
   const message = details?.message ?? details?.Message;
   if (name && typeof message === "string") throw new CliFailure(`${name}: ${message}`);
-  throw new CliFailure(`meshplane at ${url.origin} answered POST ${url.pathname} with HTTP ${status}${ok ? " and no JSON" : ""}: is this a meshplane that serves ${path}?`);
+  throw new CliFailure(`meshplane at ${url.origin} answered ${method} ${url.pathname} with HTTP ${status}${ok ? " and no JSON" : ""}: is this a meshplane that serves ${path}?`);
 }

@@ -10,9 +10,10 @@ import { exportCommand } from "./export.js";
 import { importCommand } from "./import.js";
 import type { CliIo } from "./io.js";
 import { addConnectionOptions } from "./options.js";
+import { policyCommand } from "./policy.js";
 
 /** Every command; a new one is a file and a line here. */
-const commands: CliCommand[] = [importCommand, diffCommand, exportCommand, explainCommand];
+const commands: CliCommand[] = [importCommand, diffCommand, exportCommand, explainCommand, policyCommand];
 
 const version = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 

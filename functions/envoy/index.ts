@@ -19,3 +19,14 @@ export {
   supports,
 } from "./version-bands.js";
 export type { EnvoyFeature, EnvoyFeatureName } from "./version-bands.js";
+export {
+  ADS_SUBSCRIPTION,
+  DEFAULT_REST_REQUEST_TIMEOUT_MS,
+  XDS_SUBSCRIPTION_METADATA_KEY,
+  formatDurationMs,
+  parseDurationMs,
+  xdsSubscriptionKey,
+  xdsSubscriptionMetadata,
+  xdsSubscriptionOfNode,
+} from "./xds-subscription.js";
+export type { XdsSubscription } from "./xds-subscription.js";

@@ -22,6 +22,13 @@ import { file_envoy_extensions_filters_listener_tls_inspector_v3_tls_inspector }
 import { file_envoy_extensions_access_loggers_file_v3_file } from "../../proto/gen/envoy/extensions/access_loggers/file/v3/file_pb.js";
 import { file_envoy_extensions_upstreams_http_v3_http_protocol_options } from "../../proto/gen/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js";
 import { file_envoy_extensions_retry_host_previous_hosts_v3_previous_hosts } from "../../proto/gen/envoy/extensions/retry/host/previous_hosts/v3/previous_hosts_pb.js";
+import { file_envoy_extensions_filters_http_fault_v3_fault } from "../../proto/gen/envoy/extensions/filters/http/fault/v3/fault_pb.js";
+import { file_envoy_extensions_filters_http_local_ratelimit_v3_local_rate_limit } from "../../proto/gen/envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit_pb.js";
+import { file_envoy_extensions_filters_http_cors_v3_cors } from "../../proto/gen/envoy/extensions/filters/http/cors/v3/cors_pb.js";
+import { file_envoy_extensions_filters_http_jwt_authn_v3_config } from "../../proto/gen/envoy/extensions/filters/http/jwt_authn/v3/config_pb.js";
+import { file_envoy_extensions_filters_http_ext_authz_v3_ext_authz } from "../../proto/gen/envoy/extensions/filters/http/ext_authz/v3/ext_authz_pb.js";
+import { file_envoy_extensions_filters_http_lua_v3_lua } from "../../proto/gen/envoy/extensions/filters/http/lua/v3/lua_pb.js";
+import { file_envoy_service_auth_v3_external_auth } from "../../proto/gen/envoy/service/auth/v3/external_auth_pb.js";
 import { file_envoy_service_discovery_v3_ads } from "../../proto/gen/envoy/service/discovery/v3/ads_pb.js";
 import { file_envoy_config_bootstrap_v3_bootstrap } from "../../proto/gen/envoy/config/bootstrap/v3/bootstrap_pb.js";
 import { file_envoy_config_trace_v3_xray } from "../../proto/gen/envoy/config/trace/v3/xray_pb.js";
@@ -59,8 +66,8 @@ export const resourceSchemas = {
 } as const;
 
 /**
- * Every Envoy message meshplane emits, directly or packed in an `Any` (typed_config), plus ADS and the Bootstrap
- * with the tracers the App Mesh image configures.
+ * Every Envoy message meshplane emits, directly or packed in an `Any` (typed_config), plus ADS, the Bootstrap
+ * with the tracers the App Mesh image configures, and the external authorization service the gateway calls.
  * Pass it to `toJson`/`fromJson`/`anyUnpack`.
  */
 export const envoyRegistry: Registry = createRegistry(...withDependencies(
@@ -78,6 +85,14 @@ export const envoyRegistry: Registry = createRegistry(...withDependencies(
   file_envoy_extensions_access_loggers_file_v3_file,
   file_envoy_extensions_upstreams_http_v3_http_protocol_options,
   file_envoy_extensions_retry_host_previous_hosts_v3_previous_hosts,
+  // The HTTP filters of meshplane's policies (functions/xds/translate/policies), Lua for envoyPatch, ext_authz's service.
+  file_envoy_extensions_filters_http_fault_v3_fault,
+  file_envoy_extensions_filters_http_local_ratelimit_v3_local_rate_limit,
+  file_envoy_extensions_filters_http_cors_v3_cors,
+  file_envoy_extensions_filters_http_jwt_authn_v3_config,
+  file_envoy_extensions_filters_http_ext_authz_v3_ext_authz,
+  file_envoy_extensions_filters_http_lua_v3_lua,
+  file_envoy_service_auth_v3_external_auth,
   file_envoy_service_discovery_v3_ads,
   file_envoy_config_bootstrap_v3_bootstrap,
   file_envoy_config_trace_v3_xray,

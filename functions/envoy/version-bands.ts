@@ -28,6 +28,14 @@ export const ENVOY_FEATURES = {
     olderForm: "the same chain last in filter_chains with an empty filter_chain_match, which matches only when no other chain does",
     evidence: "Envoy 1.17.0 release notes, New Features: 'listener: added an optional default filter chain'",
   },
+  httpLocalRateLimit: {
+    introduces: "envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit",
+    replaces: [],
+    since: "1.16.0",
+    olderForm: "nothing: Envoy 1.15 has no HTTP local rate limit filter, so the filter and its per-route configurations are left out and rateLimit policies are not enforced by those Envoys",
+    evidence:
+      "the HTTP local rate limit filter's page first appears in the v1.16 documentation (envoyproxy.io/docs/envoy/v1.16.3/configuration/http/http_filters/local_rate_limit_filter); the v1.15 documentation has only the network local rate limit filter",
+  },
   upstreamHttpProtocolOptions: {
     introduces: "envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
     replaces: ["envoy.config.cluster.v3.Cluster.http2_protocol_options"],
@@ -102,6 +110,13 @@ export const ENVOY_FEATURES = {
     olderForm: "google_re2: {} on every RegexMatcher: older protos require the engine_type oneof",
     evidence:
       "envoyproxy/envoy#21633 (mid-2022) deprecated google_re2 and made it optional; envoyproxy/envoy#24256 (Nov 2022): 'engine_type is optional for RegexMatcher'; envoyproxy/gateway#1111 drops it only for Envoy ≥ 1.25. 1.24 is the conservative bound (1.23 accepts both forms)",
+  },
+  jwtClaimToHeaders: {
+    introduces: "envoy.extensions.filters.http.jwt_authn.v3.JwtProvider.claim_to_headers",
+    replaces: [],
+    since: "1.25.0",
+    olderForm: "left out: older Envoys verify the token but do not copy its claims into request headers",
+    evidence: "changelogs/1.25.0.yaml, new_features, jwt_authn: 'added support for copying jwt claims to http headers'",
   },
 } as const satisfies Record<string, EnvoyFeature>;
 

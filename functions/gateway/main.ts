@@ -7,6 +7,7 @@ import os from "node:os";
 import { parseArgs } from "node:util";
 import { parseNodeId } from "../envoy/index.js";
 import { runGatewayWorker } from "./node/gateway-worker.js";
+import { defaultWorkersOnDeno, denoVersion, runtimeNotice } from "./node/runtime.js";
 import { startGateway } from "./node/start.js";
 import { startWorkerPool } from "./node/worker-pool.js";
 
@@ -17,12 +18,12 @@ const USAGE = `usage: npm run gateway -- --node mesh/<mesh>/virtualGateway/<name
   [--delta]                    incremental xDS (DeltaAggregatedResources) instead of state of the world
   [--outbound]                 also bind OUTBOUND listeners (a virtual node's egress on 15001)
   [--listener-port <name>=<port>]  bind a listener on another port (repeatable)
-  [--workers <N>]              processes sharing the listeners (default: $GATEWAY_WORKERS, else one per core); 1 = this process alone`;
+  [--workers <N>]              processes sharing the listeners (default: $GATEWAY_WORKERS, else one per core; 1 on Deno); 1 = this process alone`;
 
-/** --workers, else GATEWAY_WORKERS, else one per core. */
+/** --workers, else GATEWAY_WORKERS, else one per core (on Deno one: see defaultWorkersOnDeno). */
 function parseWorkers(value: string | undefined): number {
   const text = value ?? process.env.GATEWAY_WORKERS;
-  if (text === undefined || text === "") return os.availableParallelism();
+  if (text === undefined || text === "") return denoVersion === undefined ? os.availableParallelism() : defaultWorkersOnDeno;
   if (!/^\d+$/.test(text) || Number(text) < 1) throw new Error(`--workers must be a whole number ≥ 1, got "${text}"`);
   return Number(text);
 }
@@ -76,6 +77,8 @@ async function main(): Promise<void> {
   };
   const running = workers === 1 ? await startGateway(options) : await startWorkerPool({ ...options, workers });
   if (running.admin) console.log(`meshplane-gateway: admin on http://${admin!.host}:${running.admin.port}`);
+  const notice = runtimeNotice();
+  if (notice) console.log(`meshplane-gateway: ${notice}`);
   console.log(`meshplane-gateway: node ${values.node}, ADS ${values.xds} (${values.delta ? "delta" : "state of the world"}), ${workers} worker${workers === 1 ? "" : "s"}`);
   let closing = false;
   const shutdown = (signal: string) => {

@@ -26,6 +26,8 @@ export { toCloudFormationTemplate } from "./cloudformation/export.js";
 export { toKubernetesManifests } from "./kubernetes/export.js";
 export type { ExportedResource } from "./kubernetes/export.js";
 export { toMeshplaneExport } from "./meshplane/format.js";
+export { Origins, parseSourceFile } from "./source.js";
+export { isPolicyDocument, parseFieldPath, resolvePolicies, toExportedPolicy, type WantedPolicy } from "./meshplane/policies.js";
 
 // For tests and tools of this repository; not part of the user API.
 export { cloudFormationPropertyNames } from "./cloudformation/property-names.js";

@@ -11,6 +11,7 @@ import { isCloudFormationTemplate } from "./cloudformation/template.js";
 import { resolveKubernetes, type KubernetesOptions } from "./kubernetes/import.js";
 import { isKubernetesObject } from "./kubernetes/objects.js";
 import { isMeshplaneExport, resolveMeshplaneExport } from "./meshplane/format.js";
+import { isPolicyDocument, resolvePolicies, type WantedPolicy } from "./meshplane/policies.js";
 
 export interface InputFile {
   /** How messages name it (a path, or "-" for stdin). */
@@ -30,6 +31,8 @@ export type InputFormat = "cloudformation" | "kubernetes" | "meshplane";
 export interface LoadedInputs {
   /** Which formats the inputs hold. */
   formats: ReadonlySet<InputFormat>;
+  /** meshplane policies: those of meshplane exports and policy documents (meshplane/policies.ts). */
+  policies: readonly WantedPolicy[];
   /** Notices from loading (skipped documents). */
   notices: readonly Notice[];
   /**
@@ -41,7 +44,7 @@ export interface LoadedInputs {
 
 /** The format of one document, or undefined when it is none of them. */
 export function detectFormat(value: unknown): InputFormat | undefined {
-  if (isMeshplaneExport(value)) return "meshplane";
+  if (isMeshplaneExport(value) || isPolicyDocument(value)) return "meshplane";
   if (isCloudFormationTemplate(value)) return "cloudformation";
   if (isKubernetesObject(value)) return "kubernetes";
   return undefined;
@@ -55,6 +58,7 @@ export function loadInputs(files: readonly InputFile[], settings: ImportSettings
   const exports: SourceDocument[] = [];
   const notices: Notice[] = [];
   const formats = new Set<InputFormat>();
+  const policies: WantedPolicy[] = [];
 
   for (const file of files) {
     for (const document of parseSourceFile(file.name, file.text, origins)) {
@@ -71,7 +75,10 @@ export function loadInputs(files: readonly InputFile[], settings: ImportSettings
       formats.add(format);
       if (format === "cloudformation") templates.push(prepareCloudFormation(document, origins));
       else if (format === "kubernetes") manifests.push(document);
-      else exports.push(document);
+      else {
+        policies.push(...resolvePolicies(document, origins));
+        if (!isPolicyDocument(document.value)) exports.push(document);
+      }
     }
   }
 
@@ -82,6 +89,7 @@ export function loadInputs(files: readonly InputFile[], settings: ImportSettings
 
   return {
     formats,
+    policies,
     notices,
     resolve(lookup = () => undefined) {
       const resolveNotices: Notice[] = [];

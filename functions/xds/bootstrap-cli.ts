@@ -1,17 +1,21 @@
 // `npm run bootstrap` prints a bootstrap for a stock Envoy pointed at meshplane, honouring the App Mesh Envoy
 // image's environment variables (docs/envoy-bootstrap.md); flags override them:
 //   envoy -c <(npm run -s bootstrap -- --node mesh/app/virtualNode/serviceA) $(npm run -s bootstrap -- --print-args)
+// With --rest the Envoy polls REST xDS at --url instead of streaming ADS (a control plane on Workers):
+//   npm run -s bootstrap -- --rest --node mesh/app/virtualNode/serviceA --url https://meshplane.example.workers.dev
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { BootstrapSchema } from "../../proto/gen/envoy/config/bootstrap/v3/bootstrap_pb.js";
-import { parseEnvoyVersion, parseNodeId } from "../envoy/index.js";
-import { bootstrapToJson, createBootstrap } from "./bootstrap.js";
+import { DEFAULT_REST_REQUEST_TIMEOUT_MS, parseEnvoyVersion, parseNodeId } from "../envoy/index.js";
+import { bootstrapToJson, createBootstrap, type XdsTarget } from "./bootstrap.js";
 import { bootstrapFromAppMeshEnv, parseXdsEndpoint, type Env, type FileReader } from "./bootstrap-env.js";
 import { BootstrapMergeError, mergeBootstrapFiles } from "./bootstrap-merge.js";
 import { validateEnvoyMessage } from "./translate/validate-envoy.js";
+import { parseGoDuration } from "./go-duration.js";
 
 const usage = `usage: npm run bootstrap -- [--node mesh/<mesh>/virtualNode/<name>] [--xds host:port|unix:///path] [--cluster name]
                             [--admin host:port] [--sds-socket path] [--envoy-version 1.20] [--print-args]
+       npm run bootstrap -- --rest --url http(s)://host[:port] [--refresh-delay 1s] [--request-timeout 1s] [the flags above]
 The App Mesh image's variables (APPMESH_RESOURCE_ARN, ENVOY_ADMIN_ACCESS_PORT, ENABLE_ENVOY_XRAY_TRACING, …) are read
 from the environment; the flags override them. --print-args prints Envoy's command-line arguments instead.`;
 
@@ -35,6 +39,10 @@ function main(argv: string[], environment: Env): number {
         "sds-socket": { type: "string" },
         "envoy-version": { type: "string" },
         "print-args": { type: "boolean" },
+        rest: { type: "boolean" },
+        url: { type: "string" },
+        "refresh-delay": { type: "string" },
+        "request-timeout": { type: "string" },
         help: { type: "boolean" },
       },
     }));
@@ -58,6 +66,14 @@ function main(argv: string[], environment: Env): number {
   const envoyVersion = values["envoy-version"] !== undefined ? parseEnvoyVersion(values["envoy-version"]) : undefined;
   if (values["envoy-version"] !== undefined && !envoyVersion) return fail(`--envoy-version must look like 1.20 or 1.18.3, got "${values["envoy-version"]}"`);
 
+  const rest = values.rest ? restOptions(values) : undefined;
+  if (rest && "error" in rest) return fail(rest.error);
+  if (!values.rest && [values.url, values["refresh-delay"], values["request-timeout"]].some((v) => v !== undefined)) return fail(`--url, --refresh-delay and --request-timeout need --rest\n${usage}`);
+  if (rest && values.xds !== undefined) return fail("--xds names an ADS endpoint; a --rest bootstrap polls --url");
+  if (rest && environment.MESHPLANE_XDS_TOKEN?.trim()) {
+    return fail("MESHPLANE_XDS_TOKEN: Envoy's REST fetcher sends no custom headers, so a REST bootstrap cannot carry a bearer token (docs/envoy-bootstrap.md, REST xDS)");
+  }
+
   // Flags stand in for the variables they override, so one code path reads both.
   const env: Env = {
     ...environment,
@@ -73,7 +89,7 @@ function main(argv: string[], environment: Env): number {
     console.log(result.envoyArgs.join(" "));
     return 0;
   }
-  const options = { ...result.options, ...(admin && "host" in admin ? { admin: { address: admin.host, port: admin.port } } : {}), ...(envoyVersion ? { envoyVersion } : {}) };
+  const options = { ...result.options, ...(rest ? { xds: rest.xds, rest: rest.polling } : {}), ...(admin && "host" in admin ? { admin: { address: admin.host, port: admin.port } } : {}), ...(envoyVersion ? { envoyVersion } : {}) };
   try {
     const merged = mergeBootstrapFiles(bootstrapToJson(createBootstrap(options)), result.mergeFiles, files);
     for (const warning of merged.warnings) console.error(`warning: ${warning}`);
@@ -86,6 +102,33 @@ function main(argv: string[], environment: Env): number {
     if (error instanceof BootstrapMergeError) return fail(error.message);
     throw error;
   }
+}
+
+type RestFlags = { url?: string; "refresh-delay"?: string; "request-timeout"?: string };
+
+/** --url: meshplane's root (Envoy's REST fetcher posts to the fixed paths /v3/discovery:<type>, so no path prefix). */
+function restOptions(values: RestFlags): { xds: XdsTarget; polling: { refreshDelayMs: number; requestTimeoutMs: number } } | { error: string } {
+  if (values.url === undefined) return { error: `--rest needs --url http(s)://host[:port]\n${usage}` };
+  let url: URL;
+  try {
+    url = new URL(values.url);
+  } catch {
+    return { error: `--url must be http(s)://host[:port], got "${values.url}"` };
+  }
+  if ((url.protocol !== "http:" && url.protocol !== "https:") || url.username || url.password || url.search || url.hash || (url.pathname !== "/" && url.pathname !== "")) {
+    return { error: `--url must be http(s)://host[:port] with no path, query or credentials (Envoy polls the fixed paths /v3/discovery:<type>), got "${values.url}"` };
+  }
+  const tls = url.protocol === "https:";
+  const xds: XdsTarget = { host: url.hostname.replace(/^\[|\]$/g, ""), port: url.port ? Number(url.port) : tls ? 443 : 80, ...(tls ? { tls: true } : {}) };
+  const durations: Record<"refresh-delay" | "request-timeout", number> = { "refresh-delay": 1000, "request-timeout": DEFAULT_REST_REQUEST_TIMEOUT_MS };
+  for (const flag of ["refresh-delay", "request-timeout"] as const) {
+    const text = values[flag];
+    if (text === undefined) continue;
+    const milliseconds = parseGoDuration(text);
+    if (milliseconds === undefined || milliseconds < 1 || !Number.isInteger(milliseconds)) return { error: `--${flag} must be a positive duration of whole milliseconds such as "1s" or "500ms", got "${text}"` };
+    durations[flag] = milliseconds;
+  }
+  return { xds, polling: { refreshDelayMs: durations["refresh-delay"], requestTimeoutMs: durations["request-timeout"] } };
 }
 
 process.exitCode = main(process.argv.slice(2), process.env);

@@ -2,7 +2,9 @@
 // listeners and clusters, the App Mesh node id as node.id and node.cluster, and what the App Mesh image's agent
 // (aws/amazon-ecs-service-connect-agent, agent/envoy_bootstrap) puts around it: the admin interface and its access
 // log, the runtime layer, stats tags and sinks, a tracer, the SDS unix-socket cluster (docs/envoy-translation.md §2).
-// bootstrap-env.ts reads the image's environment variables into these options.
+// bootstrap-env.ts reads the image's environment variables into these options. With `rest` the Envoy polls
+// meshplane's REST xDS instead (what the Worker serves): listeners and clusters from REST config sources, and node
+// metadata telling meshplane to point RDS, EDS and SDS at the same REST cluster (functions/envoy/xds-subscription.ts).
 import { create, toJson, type JsonObject } from "@bufbuild/protobuf";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { BootstrapSchema, type Bootstrap } from "../../proto/gen/envoy/config/bootstrap/v3/bootstrap_pb.js";
@@ -16,8 +18,8 @@ import { FileAccessLogSchema } from "../../proto/gen/envoy/extensions/access_log
 import { TransportSocketSchema, type TransportSocket } from "../../proto/gen/envoy/config/core/v3/base_pb.js";
 import { UpstreamTlsContextSchema } from "../../proto/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js";
 import { SubjectAltNameMatcher_SanType } from "../../proto/gen/envoy/extensions/transport_sockets/tls/v3/common_pb.js";
-import { envoyRegistry, type EnvoyVersion } from "../envoy/index.js";
-import { http2ProtocolOptions, ms, socketAddress, typedConfig } from "./translate/common.js";
+import { envoyRegistry, XDS_SUBSCRIPTION_METADATA_KEY, xdsSubscriptionMetadata, type EnvoyVersion, type XdsSubscription } from "../envoy/index.js";
+import { http2ProtocolOptions, ms, restConfigSource, socketAddress, typedConfig } from "./translate/common.js";
 import { SDS_CLUSTER } from "./translate/names.js";
 import { adaptMessage } from "./translate/index.js";
 
@@ -36,6 +38,14 @@ export const APP_MESH_RUNTIME: Readonly<JsonObject> = {
 /** meshplane's ADS: h2c to host:port (XDS_PORT), TLS to its MESHPLANE_XDS_TLS_PORT, or its MESHPLANE_XDS_SOCKET. */
 export type XdsTarget = { host: string; port: number; tls?: boolean } | { pipe: string };
 
+/** Polling REST xDS instead of ADS. */
+export interface RestPolling {
+  /** Delay between two polls of one type (ApiConfigSource.refresh_delay). */
+  refreshDelayMs: number;
+  /** Timeout of one poll (ApiConfigSource.request_timeout; Envoy's default 1 s). */
+  requestTimeoutMs: number;
+}
+
 export type AdminAddress = { address: string; port: number; ipv4Compat?: boolean } | { pipe: string; mode: number };
 
 export interface BootstrapOptions {
@@ -49,6 +59,8 @@ export interface BootstrapOptions {
   xds: XdsTarget;
   /** For a TLS endpoint: the CA file that signed meshplane's certificate (default the system store). */
   xdsCaFile?: string;
+  /** Poll REST xDS at `xds` (plain HTTP/1.1, or TLS) instead of opening an ADS stream. */
+  rest?: RestPolling;
   /** A meshplane bearer token (MESHPLANE_XDS_TOKEN, as the gateway takes it) sent as `authorization` on the ADS stream. */
   xdsToken?: string;
   /** lds/cds `initial_fetch_timeout` in seconds; 0 (the default) waits for ever. */
@@ -104,12 +116,12 @@ function adminAddress(admin: AdminAddress): Address {
   return "pipe" in admin ? pipe(admin.pipe, admin.mode) : socketAddress(admin.address, admin.port, admin.ipv4Compat ?? false);
 }
 
-/** TLS to meshplane's ADS TLS port: SNI and validation against its host name. */
-function xdsTlsSocket(host: string, caFile: string | undefined): TransportSocket {
+/** TLS to meshplane: SNI and validation against its host name; ALPN h2 for ADS, none (HTTP/1.1) for REST. */
+function xdsTlsSocket(host: string, caFile: string | undefined, alpnProtocols: string[]): TransportSocket {
   const context = create(UpstreamTlsContextSchema, {
     sni: host,
     commonTlsContext: {
-      alpnProtocols: ["h2"],
+      alpnProtocols,
       validationContextType: {
         case: "validationContext",
         value: {
@@ -122,36 +134,53 @@ function xdsTlsSocket(host: string, caFile: string | undefined): TransportSocket
   return create(TransportSocketSchema, { name: "envoy.transport_sockets.tls", configType: typedConfig(UpstreamTlsContextSchema, context) });
 }
 
+/**
+ * The REST cluster is named after meshplane's authority (`host[:port]`): Envoy's REST fetcher sends the cluster name
+ * as the Host header (RestApiFetcher::refresh, envoyproxy/envoy source/extensions/config_subscription/rest/
+ * rest_api_fetcher.cc), and a Worker or any virtual host behind a shared address is found by it.
+ */
+export function restXdsClusterName(xds: XdsTarget): string {
+  if ("pipe" in xds) return XDS_CLUSTER;
+  const host = xds.host.includes(":") ? `[${xds.host}]` : xds.host;
+  return xds.port === (xds.tls ? 443 : 80) ? host : `${host}:${xds.port}`;
+}
+
+function restSubscription(options: BootstrapOptions, rest: RestPolling): Extract<XdsSubscription, { apiType: "REST" }> {
+  return { apiType: "REST", cluster: restXdsClusterName(options.xds), ...rest };
+}
+
 export function createBootstrap(options: BootstrapOptions): Bootstrap {
-  const xds = singleEndpointCluster(XDS_CLUSTER, xdsAddress(options.xds), { http2: true });
-  if ("host" in options.xds && options.xds.tls) xds.transportSocket = xdsTlsSocket(options.xds.host, options.xdsCaFile);
+  const rest = options.rest ? restSubscription(options, options.rest) : undefined;
+  if (rest && options.xdsToken) throw new Error("a REST bootstrap cannot carry a bearer token: Envoy's REST fetcher sends no custom headers");
+  const xds = singleEndpointCluster(rest?.cluster ?? XDS_CLUSTER, xdsAddress(options.xds), { http2: !rest });
+  if ("host" in options.xds && options.xds.tls) xds.transportSocket = xdsTlsSocket(options.xds.host, options.xdsCaFile, rest ? [] : ["h2"]);
+  if (rest) xds.connectTimeout = ms(Math.max(1000, rest.requestTimeoutMs));
   const clusters = [xds];
   if (options.sdsSocketPath !== undefined) clusters.push(singleEndpointCluster(SDS_CLUSTER, pipe(options.sdsSocketPath), { http2: true }));
   clusters.push(...(options.clusters ?? []));
+  const initialFetchTimeout = durationFromMs((options.initialFetchTimeoutSeconds ?? 0) * 1000);
   const configSource = () =>
-    create(ConfigSourceSchema, {
-      configSourceSpecifier: { case: "ads", value: create(AggregatedConfigSourceSchema) },
-      initialFetchTimeout: durationFromMs((options.initialFetchTimeoutSeconds ?? 0) * 1000),
-      resourceApiVersion: ApiVersion.V3,
-    });
-  const bootstrap = create(BootstrapSchema, {
-    node: { id: options.nodeId, cluster: options.cluster ?? options.nodeId, metadata: options.nodeMetadata },
-    staticResources: { clusters },
-    dynamicResources: {
-      adsConfig: {
+    rest
+      ? create(ConfigSourceSchema, { ...restConfigSource(rest), initialFetchTimeout })
+      : create(ConfigSourceSchema, { configSourceSpecifier: { case: "ads", value: create(AggregatedConfigSourceSchema) }, initialFetchTimeout, resourceApiVersion: ApiVersion.V3 });
+  const metadata = rest ? { ...options.nodeMetadata, [XDS_SUBSCRIPTION_METADATA_KEY]: xdsSubscriptionMetadata(rest) } : options.nodeMetadata;
+  const adsConfig = rest
+    ? undefined
+    : {
         apiType: ApiConfigSource_ApiType.GRPC,
         transportApiVersion: ApiVersion.V3,
         grpcServices: [
           {
-            targetSpecifier: { case: "envoyGrpc", value: { clusterName: XDS_CLUSTER } },
+            targetSpecifier: { case: "envoyGrpc" as const, value: { clusterName: XDS_CLUSTER } },
             initialMetadata: options.xdsToken ? [{ key: "authorization", value: `Bearer ${options.xdsToken}` }] : [],
           },
         ],
         setNodeOnFirstMessageOnly: true,
-      },
-      ldsConfig: configSource(),
-      cdsConfig: configSource(),
-    },
+      };
+  const bootstrap = create(BootstrapSchema, {
+    node: { id: options.nodeId, cluster: options.cluster ?? options.nodeId, metadata },
+    staticResources: { clusters },
+    dynamicResources: { adsConfig, ldsConfig: configSource(), cdsConfig: configSource() },
     clusterManager: { outlierDetection: { eventLogPath: options.outlierDetectionEventLogPath ?? "/dev/stdout" } },
     admin: {
       address: adminAddress(options.admin ?? { address: "0.0.0.0", port: 9901 }),

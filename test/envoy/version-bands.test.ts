@@ -34,11 +34,13 @@ describe("the version table", () => {
   });
 
   it("puts every version in the band of the newest threshold at or below it, and versions before 1.15 in the 1.15 band", () => {
-    expect(formatEnvoyVersion(envoyVersionBand(v("1.16.1")))).toBe("1.15.0");
+    expect(formatEnvoyVersion(envoyVersionBand(v("1.15.7")))).toBe("1.15.0");
+    expect(formatEnvoyVersion(envoyVersionBand(v("1.16.1")))).toBe("1.16.0");
     expect(formatEnvoyVersion(envoyVersionBand(v("1.18.2")))).toBe("1.17.0");
     expect(formatEnvoyVersion(envoyVersionBand(v("1.18.3")))).toBe("1.18.3");
     expect(formatEnvoyVersion(envoyVersionBand(v("1.22.4")))).toBe("1.21.0");
-    expect(formatEnvoyVersion(envoyVersionBand(v("1.34.13")))).toBe("1.24.0");
+    expect(formatEnvoyVersion(envoyVersionBand(v("1.24.7")))).toBe("1.24.0");
+    expect(formatEnvoyVersion(envoyVersionBand(v("1.34.13")))).toBe("1.25.0");
     expect(formatEnvoyVersion(envoyVersionBand(v("1.12.0")))).toBe("1.15.0");
     expect(envoyBandKey(undefined)).toBe(formatEnvoyVersion(NEWEST_ENVOY_BAND));
     expect(isNewestBand(v("1.29.0"))).toBe(true);

@@ -1,5 +1,6 @@
 // Issue 6 acceptance, end to end with real processes and sockets on loopback: meshplane (`npm start`) ← AWS SDK
-// writes a mesh; the gateway (`npm run gateway`) takes its config over ADS; real HTTP backends receive the traffic.
+// writes a mesh; the gateway (`npm run gateway`; in the deno project `deno task gateway`) takes its config over
+// ADS; real HTTP backends receive the traffic.
 // The meshplane process, the virtual gateway and its gateway process are shared; every case creates its own
 // backends, virtual nodes, router and gateway route (its own path prefix), so no case depends on another's. The
 // suite runs against a single-process gateway and against `--workers 2` (one xDS stream fanned out to two

@@ -15,7 +15,7 @@ import {
   type RouteSpec,
 } from "@aws-sdk/client-app-mesh";
 import { MakeGatewayRouteSpec, MakeHttpRouteSpec, MakeVirtualRouterSpec } from "../support/fixtures.js";
-import { announcedXdsPort, repoRoot, runtimeCommand, spawnRuntime, type Runtime } from "../support/process.js";
+import { announcedXdsPort, repoRoot, runtimeCommand, spawnRuntime, testRuntime } from "../support/process.js";
 
 export interface Backend {
   name: string;
@@ -92,15 +92,8 @@ export interface GatewayProcess {
   stop(): Promise<void>;
 }
 
-/**
- * The runtime of gateway processes: Node unless MESHPLANE_TEST_GATEWAY_RUNTIME=deno. The Deno project of the suites
- * runs the control plane on Deno and keeps the gateway on Node: under `deno task gateway` clients on kept-alive
- * connections get "socket hang up" on about half of their requests (docs/serverless.md §6); set the variable to
- * reproduce it.
- */
-function gatewayRuntime(): Runtime {
-  return process.env.MESHPLANE_TEST_GATEWAY_RUNTIME === "deno" ? "deno" : "node";
-}
+/** The runtime of gateway processes: MESHPLANE_TEST_GATEWAY_RUNTIME (the Deno project sets deno), default node. */
+const gatewayRuntime = () => testRuntime("MESHPLANE_TEST_GATEWAY_RUNTIME");
 
 /**
  * Starts the gateway as `npm run gateway` does (`node --import tsx functions/gateway/main.ts`), or as `deno task

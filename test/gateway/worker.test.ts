@@ -6,7 +6,7 @@ import type net from "node:net";
 import { CreateMeshCommand, CreateVirtualGatewayCommand } from "@aws-sdk/client-app-mesh";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TypeUrl } from "../../functions/envoy/index.js";
-import { startTestControlPlane, type TestControlPlane } from "../support/control-plane.js";
+import { startTestControlPlane, testAccountId, type TestControlPlane } from "../support/control-plane.js";
 import { startGatewayWorker, type Worker } from "../support/wrangler.js";
 import { MakeAny, MakeListener, MakeRouteConfig, MakeSdsSocketTlsListener, MakeStaticCluster } from "./envoy-fixtures.js";
 import { createLocalhostNodes, createRoutedService, MakeWeightedRouteSpec, startBackend, waitFor, type Backend } from "./support.js";
@@ -67,6 +67,18 @@ describe("gateway Worker build", () => {
     expect(await waitFor(async () => (await backendOf(await fetch(`${url}/moving/1`))) === "one", 10_000)).toBe(true);
     await moving.updateRoute("r", MakeWeightedRouteSpec([["one", 0], ["two", 100]]));
     expect(await waitFor(async () => (await backendOf(await fetch(`${url}/moving/1`))) === "two", 10_000)).toBe(true);
+  });
+
+  it("refuses a route with a policy filter it does not run (503 UPF) instead of serving it without the check", async () => {
+    await createRoutedService(controlPlane.client, mesh, { service: "guarded.local", gateway: "gw", prefix: "/guarded", routes: { r: MakeWeightedRouteSpec([["one", 100]]) } });
+    expect(await waitFor(async () => (await fetch(`${url}/guarded/1`)).status === 200, 10_000)).toBe(true);
+    const arn = `arn:aws:appmesh:us-east-1:${testAccountId}:mesh/${mesh}/virtualGateway/gw/gatewayRoute/guarded-local`;
+    const put = await controlPlane.request("PUT", `/v1/meshes/${mesh}/policies/guard`, { body: JSON.stringify({ targetRef: { arn }, spec: { faultInjection: { abort: { httpStatus: 500, percentage: 1 } } } }), headers: { "content-type": "application/json" } });
+    expect(put.status).toBe(200);
+    expect(await waitFor(async () => (await fetch(`${url}/guarded/1`)).status === 503, 10_000)).toBe(true);
+    const refused = await fetch(`${url}/guarded/1`);
+    expect(refused.headers.get("x-meshplane-flags")).toBe("UPF");
+    expect((await fetch(`${url}/chapter/7`)).status).toBe(200);
   });
 });
 

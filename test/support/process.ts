@@ -9,10 +9,10 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 
 export type Runtime = "node" | "deno";
 
-/** The runtime this test run starts meshplane's processes on (`MESHPLANE_TEST_RUNTIME`, default node). */
-export function testRuntime(): Runtime {
-  const runtime = process.env.MESHPLANE_TEST_RUNTIME ?? "node";
-  if (runtime !== "node" && runtime !== "deno") throw new Error(`MESHPLANE_TEST_RUNTIME=${runtime}: expected node or deno`);
+/** The runtime this test run starts meshplane's processes on (`MESHPLANE_TEST_RUNTIME`, or `variable`; default node). */
+export function testRuntime(variable = "MESHPLANE_TEST_RUNTIME"): Runtime {
+  const runtime = process.env[variable] ?? "node";
+  if (runtime !== "node" && runtime !== "deno") throw new Error(`${variable}=${runtime}: expected node or deno`);
   return runtime;
 }
 

@@ -9,8 +9,8 @@ import os from "node:os";
 import path from "node:path";
 import { fromJson, type JsonObject } from "@bufbuild/protobuf";
 import { BootstrapSchema } from "../../proto/gen/envoy/config/bootstrap/v3/bootstrap_pb.js";
-import { envoyRegistry } from "../../functions/envoy/index.js";
-import { bootstrapToJson, createBootstrap, XDS_CLUSTER } from "../../functions/xds/bootstrap.js";
+import { envoyRegistry, xdsSubscriptionOfNode } from "../../functions/envoy/index.js";
+import { bootstrapToJson, createBootstrap, restXdsClusterName, XDS_CLUSTER, type XdsTarget } from "../../functions/xds/bootstrap.js";
 import { bootstrapFromAppMeshEnv, type Env, type FileReader } from "../../functions/xds/bootstrap-env.js";
 import { mergeBootstrapFiles } from "../../functions/xds/bootstrap-merge.js";
 import { validateEnvoyMessage } from "../../functions/xds/translate/validate-envoy.js";
@@ -326,6 +326,71 @@ describe("bootstrapFromAppMeshEnv + createBootstrap", () => {
   });
 });
 
+describe("createBootstrap for REST xDS (rest)", () => {
+  /** The REST bootstrap for these variables, checked like every row: Envoy's descriptors and validation rules. */
+  function restBootstrap(env: Env, xds: XdsTarget, rest = { refreshDelayMs: 1000, requestTimeoutMs: 1000 }): Json {
+    const result = bootstrapFromAppMeshEnv(env, reader());
+    if ("errors" in result) throw new Error(result.errors.map((e) => e.message).join());
+    const json = bootstrapToJson(createBootstrap({ ...result.options, xds, rest })) as Json;
+    expect(validateEnvoyMessage(BootstrapSchema, fromJson(BootstrapSchema, json as JsonObject, { registry: envoyRegistry }))).toEqual([]);
+    return json;
+  }
+
+  it("polls listeners and clusters over REST through a static HTTP/1.1 cluster named for meshplane's authority, no ADS", () => {
+    const json = restBootstrap({ APPMESH_RESOURCE_ARN: VN, ENVOY_INITIAL_FETCH_TIMEOUT: "20" }, { host: "10.0.0.7", port: 8080 }, { refreshDelayMs: 2500, requestTimeoutMs: 3000 });
+    const source = {
+      api_config_source: { api_type: "REST", transport_api_version: "V3", cluster_names: ["10.0.0.7:8080"], refresh_delay: "2.500s", request_timeout: "3s" },
+      initial_fetch_timeout: "20s",
+      resource_api_version: "V3",
+    };
+    expect(json.dynamic_resources).toEqual({ lds_config: source, cds_config: source });
+    const xds = cluster(json, "10.0.0.7:8080")!;
+    expect([xds.type, xds.typed_extension_protocol_options, xds.transport_socket]).toEqual(["STATIC", undefined, undefined]);
+    expect(endpointAddress(xds).socket_address).toEqual({ address: "10.0.0.7", port_value: 8080 });
+    expect(cluster(json, XDS_CLUSTER)).toBeUndefined();
+  });
+
+  it("tells meshplane in node metadata, which it reads back as the same REST subscription", () => {
+    const json = restBootstrap({ APPMESH_RESOURCE_ARN: VN, APPMESH_METRIC_EXTENSION_VERSION: "1" }, { host: "cp.example.com", port: 443, tls: true }, { refreshDelayMs: 5000, requestTimeoutMs: 2000 });
+    expect(json.node.metadata).toEqual({
+      "aws.appmesh.metric_filter": { level: "1" },
+      "meshplane.xds": { api_type: "REST", cluster: "cp.example.com", refresh_delay: "5s", request_timeout: "2s" },
+    });
+    const node = fromJson(BootstrapSchema, json as JsonObject, { registry: envoyRegistry }).node;
+    expect(xdsSubscriptionOfNode(node)).toEqual({ apiType: "REST", cluster: "cp.example.com", refreshDelayMs: 5000, requestTimeoutMs: 2000 });
+  });
+
+  it("speaks TLS with SNI and the host name checked, without ALPN h2 (the REST fetcher speaks HTTP/1.1), LOGICAL_DNS for a name", () => {
+    const json = restBootstrap({ APPMESH_RESOURCE_ARN: VN, MESHPLANE_XDS_CA_FILE: "/etc/meshplane/ca.pem" }, { host: "meshplane.example.workers.dev", port: 443, tls: true });
+    const xds = cluster(json, "meshplane.example.workers.dev")!;
+    expect(xds.type).toBe("LOGICAL_DNS");
+    const tls = xds.transport_socket.typed_config;
+    expect(tls.sni).toBe("meshplane.example.workers.dev");
+    expect(tls.common_tls_context.alpn_protocols).toBeUndefined();
+    expect(tls.common_tls_context.validation_context).toEqual({
+      trusted_ca: { filename: "/etc/meshplane/ca.pem" },
+      match_typed_subject_alt_names: [{ san_type: "DNS", matcher: { exact: "meshplane.example.workers.dev" } }],
+    });
+  });
+
+  it("keeps what the App Mesh variables add, as the ADS bootstrap does: stats tags, tracer, admin, SDS socket", () => {
+    const env = { APPMESH_RESOURCE_ARN: VN, ENABLE_ENVOY_STATS_TAGS: "1", ENABLE_ENVOY_XRAY_TRACING: "1", ENVOY_ADMIN_ACCESS_PORT: "9902", APPMESH_SDS_SOCKET_PATH: "/run/spire.sock" };
+    const json = restBootstrap(env, { host: "127.0.0.1", port: 8080 });
+    const ads = generate(env).json;
+    for (const field of ["stats_config", "tracing", "admin", "layered_runtime", "cluster_manager"]) expect(json[field], field).toEqual(ads[field]);
+    expect(json.static_resources.clusters.map((c: Json) => c.name)).toEqual(["127.0.0.1:8080", ...ads.static_resources.clusters.map((c: Json) => c.name).filter((name: string) => name !== XDS_CLUSTER)]);
+    expect(cluster(json, "static_cluster_sds_unix_socket")).toEqual(cluster(ads, "static_cluster_sds_unix_socket"));
+  });
+
+  it("names the cluster host[:port], brackets around IPv6, no port when it is the scheme's default", () => {
+    expect(restXdsClusterName({ host: "cp.example.com", port: 443, tls: true })).toBe("cp.example.com");
+    expect(restXdsClusterName({ host: "cp.example.com", port: 80 })).toBe("cp.example.com");
+    expect(restXdsClusterName({ host: "cp.example.com", port: 443 })).toBe("cp.example.com:443");
+    expect(restXdsClusterName({ host: "::1", port: 8080 })).toBe("[::1]:8080");
+    expect(restXdsClusterName({ pipe: "/run/meshplane.sock" })).toBe(XDS_CLUSTER);
+  });
+});
+
 describe("the bootstrap against the App Mesh image's published one (VGDUMP, test/fixtures/appmesh-config-dumps)", () => {
   const published = JSON.parse(readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../fixtures/appmesh-config-dumps/virtual-gateway-envoy-1.20.json"), "utf8")).bootstrap as Json;
 
@@ -382,5 +447,46 @@ describe("bootstrap CLI", () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('ENABLE_ENVOY_DOG_STATSD: must be a boolean value, got "maybe"');
     expect(run([]).stderr).toContain("--node (or APPMESH_RESOURCE_ARN) is required");
+  });
+
+  it("prints a REST bootstrap with --rest --url, --refresh-delay and --request-timeout", () => {
+    const result = run(["--rest", "--node", "mesh/app/virtualNode/serviceA", "--url", "https://cp.example.com:8443", "--refresh-delay", "2s", "--request-timeout", "1500ms"]);
+    expect(result.status, result.stderr).toBe(0);
+    const json = JSON.parse(result.stdout);
+    expect(validateEnvoyMessage(BootstrapSchema, fromJson(BootstrapSchema, json, { registry: envoyRegistry }))).toEqual([]);
+    expect(json.dynamic_resources.cds_config.api_config_source).toEqual({
+      api_type: "REST",
+      transport_api_version: "V3",
+      cluster_names: ["cp.example.com:8443"],
+      refresh_delay: "2s",
+      request_timeout: "1.500s",
+    });
+    expect(json.dynamic_resources.ads_config).toBeUndefined();
+    expect(json.static_resources.clusters[0].transport_socket.typed_config.sni).toBe("cp.example.com");
+    // Envoy's fetcher default: one poll a second.
+    expect(JSON.parse(run(["--rest", "--node", "mesh/app/virtualNode/serviceA", "--url", "http://127.0.0.1:8080"]).stdout).dynamic_resources.lds_config.api_config_source.refresh_delay).toBe("1s");
+  });
+
+  it("refuses a REST bootstrap it cannot make work: no --url, a URL with a path, a bad duration, --xds, a bearer token", () => {
+    const node = ["--node", "mesh/app/virtualNode/serviceA"];
+    const refusals = [
+      run(["--rest", ...node]),
+      run(["--rest", ...node, "--url", "https://cp.example.com/meshplane"]),
+      run(["--rest", ...node, "--url", "ftp://cp.example.com"]),
+      run(["--rest", ...node, "--url", "http://127.0.0.1:8080", "--refresh-delay", "soon"]),
+      run(["--rest", ...node, "--url", "http://127.0.0.1:8080", "--xds", "127.0.0.1:18000"]),
+      run([...node, "--url", "http://127.0.0.1:8080"]),
+      run(["--rest", ...node, "--url", "http://127.0.0.1:8080"], { MESHPLANE_XDS_TOKEN: "token" }),
+    ];
+    expect(refusals.map((r) => r.status)).toEqual([2, 2, 2, 2, 2, 2, 2]);
+    expect(refusals.map((r) => r.stderr.split("\n")[0])).toEqual([
+      "--rest needs --url http(s)://host[:port]",
+      '--url must be http(s)://host[:port] with no path, query or credentials (Envoy polls the fixed paths /v3/discovery:<type>), got "https://cp.example.com/meshplane"',
+      '--url must be http(s)://host[:port] with no path, query or credentials (Envoy polls the fixed paths /v3/discovery:<type>), got "ftp://cp.example.com"',
+      '--refresh-delay must be a positive duration of whole milliseconds such as "1s" or "500ms", got "soon"',
+      "--xds names an ADS endpoint; a --rest bootstrap polls --url",
+      "--url, --refresh-delay and --request-timeout need --rest",
+      "MESHPLANE_XDS_TOKEN: Envoy's REST fetcher sends no custom headers, so a REST bootstrap cannot carry a bearer token (docs/envoy-bootstrap.md, REST xDS)",
+    ]);
   });
 });

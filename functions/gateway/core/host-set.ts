@@ -1,10 +1,14 @@
-// One cluster's hosts and the two things the router asks of them: which host takes the next attempt (round robin
-// over the usable ones, Envoy's 50 % panic threshold, previous-host avoidance on retries) and what a failed
-// attempt does to a host (outlier detection: consecutive 5xx, ejection for base_ejection_time × ejections, capped
-// by max_ejection_time and max_ejection_percent).
+// One cluster's hosts and the two things the router asks of them: which host takes the next attempt (the priority
+// and locality first, by health and weight; then the usable hosts there, all of them under Envoy's 50 % panic
+// threshold; then the cluster's load balancer, load-balancer.ts, with previous-host avoidance on retries) and what a
+// failed attempt does to a host (outlier detection: consecutive 5xx, ejection for base_ejection_time × ejections,
+// capped by max_ejection_time and max_ejection_percent).
 // https://www.envoyproxy.io/docs/envoy/latest/intro/arch_overview/upstream/load_balancing/panic_threshold
+// https://www.envoyproxy.io/docs/envoy/latest/intro/arch_overview/upstream/load_balancing/priority
+// https://www.envoyproxy.io/docs/envoy/latest/intro/arch_overview/upstream/load_balancing/locality_weight
 // https://www.envoyproxy.io/docs/envoy/latest/intro/arch_overview/upstream/outlier
-import type { EndpointConfig, OutlierConfig } from "./config/cluster-config.js";
+import type { EndpointConfig, LoadBalancerConfig, OutlierConfig } from "./config/cluster-config.js";
+import { LoadBalancer } from "./load-balancer.js";
 
 export interface UpstreamHost {
   /** `address:port`, stable across config updates: health and ejection state carry over. */
@@ -24,7 +28,18 @@ export interface UpstreamHost {
   ejections: number;
   /** Failed attempts in a row (5xx responses, connect failures, resets, timeouts). */
   consecutive5xx: number;
+  /** Its locality (zone, weight) and priority, from the endpoint. */
+  zone: string;
+  localityWeight: number;
+  priority: number;
+  /** Attempts in flight to it (least request); counted by the exchange. */
+  activeRequests: number;
 }
+
+/** Envoy's overprovisioning factor: a priority keeps all the load until fewer than 1/1.4 of its hosts are healthy. */
+const OVERPROVISIONING = 1.4;
+
+const ROUND_ROBIN: LoadBalancerConfig = { policy: "ROUND_ROBIN", minimumRingSize: 1024, maximumRingSize: 8_388_608, choiceCount: 2, localityWeighted: false };
 
 /** Envoy's healthy_panic_threshold default: below 50 % usable hosts, load goes to all hosts. */
 const PANIC_THRESHOLD = 0.5;
@@ -34,18 +49,30 @@ export interface HostSetOptions {
   now?: () => number;
   /** Called when outlier detection ejects a host. */
   onEjected?: (host: UpstreamHost) => void;
+  /** [0, 1) for random picks and priority and locality choices; Math.random by default. */
+  random?: () => number;
 }
 
 export class HostSet {
   #hosts: UpstreamHost[] = [];
-  #next = 0;
   #outlier: OutlierConfig | undefined;
+  readonly #balancer: LoadBalancer;
+  #lbConfig: LoadBalancerConfig = ROUND_ROBIN;
+  readonly #random: () => number;
   readonly #now: () => number;
   readonly #onEjected: (host: UpstreamHost) => void;
 
   constructor(options: HostSetOptions = {}) {
     this.#now = options.now ?? Date.now;
     this.#onEjected = options.onEjected ?? (() => {});
+    this.#random = options.random ?? Math.random;
+    this.#balancer = new LoadBalancer(ROUND_ROBIN, this.#random);
+  }
+
+  /** The cluster's load balancer (lb_policy and its options). */
+  set loadBalancer(config: LoadBalancerConfig) {
+    this.#lbConfig = config;
+    this.#balancer.config = config;
   }
 
   get all(): readonly UpstreamHost[] {
@@ -76,10 +103,17 @@ export class HostSet {
         ejectedUntil: 0,
         ejections: 0,
         consecutive5xx: 0,
+        zone: endpoint.zone,
+        localityWeight: endpoint.localityWeight,
+        priority: endpoint.priority,
+        activeRequests: 0,
       };
       previous.delete(key);
       host.healthCheckPort = endpoint.healthCheckPort;
       host.edsHealthy = endpoint.healthy;
+      host.zone = endpoint.zone;
+      host.localityWeight = endpoint.localityWeight;
+      host.priority = endpoint.priority;
       hosts.push(host);
     }
     this.#hosts = hosts;
@@ -91,22 +125,59 @@ export class HostSet {
     return host.edsHealthy && host.activeHealthy && host.ejectedUntil === 0;
   }
 
-  /**
-   * Round robin over the usable hosts (all hosts in panic mode), skipping `exclude` (previous_hosts) for up to
-   * `attempts` selections, then any host not in `exclude`; undefined when the cluster has no hosts at all.
-   */
-  pick(exclude: ReadonlySet<string> | undefined, attempts = 1): UpstreamHost | undefined {
-    const hosts = this.#hosts;
-    if (hosts.length === 0) return undefined;
-    const now = this.#now();
-    let usable = hosts.filter((host) => this.#usable(host, now));
-    if (usable.length < hosts.length * PANIC_THRESHOLD) usable = hosts;
-    let chosen: UpstreamHost | undefined;
-    for (let attempt = 0; attempt < Math.max(1, attempts); attempt++) {
-      chosen = usable[this.#next++ % usable.length]!;
-      if (!exclude?.has(chosen.key)) return chosen;
+  /** A weighted random choice among `weights` (all ≥ 0); the last index when they are all 0. */
+  #weighted(weights: readonly number[]): number {
+    const total = weights.reduce((sum, weight) => sum + weight, 0);
+    let point = this.#random() * total;
+    for (let i = 0; i < weights.length; i++) {
+      point -= weights[i]!;
+      if (point < 0) return i;
     }
-    return usable.find((host) => !exclude?.has(host.key)) ?? chosen;
+    return weights.length - 1;
+  }
+
+  /**
+   * The hosts this pick chooses among: a priority by Envoy's priority load (a priority takes all the load while at
+   * least 1/1.4 of its hosts are usable, and spills the rest to the next), a locality by weight × usable share when
+   * the cluster weighs localities, then the usable hosts there (all of them below 50 % usable: panic).
+   */
+  #pool(now: number): UpstreamHost[] {
+    const hosts = this.#hosts;
+    const priorities = [...new Set(hosts.map((host) => host.priority))].sort((a, b) => a - b);
+    let level = hosts;
+    if (priorities.length > 1) {
+      const groups = priorities.map((priority) => hosts.filter((host) => host.priority === priority));
+      let remaining = 1;
+      const loads = groups.map((group) => {
+        const health = Math.min(1, (group.filter((host) => this.#usable(host, now)).length / group.length) * OVERPROVISIONING);
+        const load = Math.min(remaining, health);
+        remaining -= load;
+        return load;
+      });
+      level = loads.every((load) => load === 0) ? groups[0]! : groups[this.#weighted(loads)]!;
+    }
+    if (this.#lbConfig.localityWeighted) {
+      const zones = [...new Set(level.map((host) => host.zone))];
+      if (zones.length > 1) {
+        const byZone = zones.map((zone) => level.filter((host) => host.zone === zone));
+        const weights = byZone.map((group) => group[0]!.localityWeight * (group.filter((host) => this.#usable(host, now)).length / group.length));
+        if (weights.some((weight) => weight > 0)) level = byZone[this.#weighted(weights)]!;
+      }
+    }
+    const usable = level.filter((host) => this.#usable(host, now));
+    return usable.length < level.length * PANIC_THRESHOLD ? level : usable;
+  }
+
+  /**
+   * The host for the next attempt, skipping `exclude` (previous_hosts) for up to `attempts` selections, then any
+   * host not in `exclude`; `hash` is the request's hash for RING_HASH and MAGLEV. Undefined when the cluster has no
+   * hosts at all.
+   */
+  pick(exclude: ReadonlySet<string> | undefined, attempts = 1, hash?: number): UpstreamHost | undefined {
+    if (this.#hosts.length === 0) return undefined;
+    const now = this.#now();
+    const pool = this.#pool(now);
+    return this.#balancer.pick(pool, this.#hosts, (host) => this.#usable(host, now) || pool.includes(host), exclude, attempts, hash);
   }
 
   /**

@@ -8,4 +8,6 @@ export interface ProxyRequest {
   path: string;
   scheme: "http" | "https";
   headers: Record<string, string | string[]>;
+  /** The downstream client's address, when the runtime knows it (hash policies on source IP, ext_authz's source). */
+  remoteAddress?: string;
 }

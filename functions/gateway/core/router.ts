@@ -49,6 +49,20 @@ export interface ForwardDecision {
   via: readonly UpstreamCluster[];
   /** App Mesh's metrics extension dimensions of the target (TargetVirtualService, TargetVirtualNode), if tagged. */
   stats: StatsTarget | undefined;
+  /** Each hop's listener and matched route, outermost first: the HTTP filters of each run with its route (filters/filter-chain.ts). */
+  hops: RouteHop[];
+  /** The request's hash for RING_HASH / MAGLEV clusters, set by the filter chain from the route's hash policies. */
+  hash?: number;
+  /** Response headers the filters add (CORS, a session cookie), set by the filter chain. */
+  addedResponseHeaders?: Record<string, string>;
+}
+
+export interface RouteHop {
+  listener: ListenerConfig;
+  entry: RouteEntry;
+  /** The path and authority the hop matched on (before its rewrites): what its filters see. */
+  path: string;
+  authority: string;
 }
 
 export type RoutingDecision = LocalReply | ForwardDecision;
@@ -80,6 +94,7 @@ export function routeRequest(snapshot: GatewaySnapshot, listener: ListenerConfig
   let idleTimeoutMs = 0;
   let responseOperations = NO_RESPONSE_OPERATIONS;
   let via = NO_CLUSTERS;
+  const hops: RouteHop[] = [];
   for (let hop = 0; hop < MAX_INTERNAL_HOPS; hop++) {
     const routeConfigName = routeConfigNameFor(current, request.authority);
     const config = routeConfigName === undefined ? undefined : snapshot.routes.get(routeConfigName);
@@ -93,6 +108,7 @@ export function routeRequest(snapshot: GatewaySnapshot, listener: ListenerConfig
     if (!entry.forward) return local(404, ResponseFlag.noRoute, "route has no forwarding action\n", entry.name);
     const targetIndex = config.table.pickTarget(index, Math.random());
     if (targetIndex < 0) return local(503, ResponseFlag.noClusterFound, "route has no cluster with weight above 0\n", entry.name);
+    hops.push({ listener: current, entry, path: request.path, authority: request.authority });
     const operations = entry.requestOperations;
     for (let i = 0; i < operations.length; i++) {
       const reply = operations[i]!.applyToRequest(request);
@@ -127,6 +143,7 @@ export function routeRequest(snapshot: GatewaySnapshot, listener: ListenerConfig
       responseOperations,
       via,
       stats: target.stats,
+      hops,
     };
   }
   return local(508, ResponseFlag.noRoute, "too many internal hops\n");

@@ -60,6 +60,7 @@ export class UpstreamCluster {
   update(config: ClusterConfig): void {
     this.#config = config;
     this.#hosts.outlier = config.outlier;
+    this.#hosts.loadBalancer = config.lb;
     this.#transport.clusterChanged(this, false);
     if (this.#dnsTimer) clearTimeout(this.#dnsTimer);
     this.#dnsTimer = null;
@@ -89,8 +90,8 @@ export class UpstreamCluster {
   }
 
   /** See HostSet.pick. */
-  pick(exclude: ReadonlySet<string> | undefined, attempts = 1): UpstreamHost | undefined {
-    return this.#hosts.pick(exclude, attempts);
+  pick(exclude: ReadonlySet<string> | undefined, attempts = 1, hash?: number): UpstreamHost | undefined {
+    return this.#hosts.pick(exclude, attempts, hash);
   }
 
   /** See HostSet.recordOutcome. */

@@ -178,16 +178,19 @@ export class UpstreamExchange<Body, Response extends UpstreamResponseHead> {
     let upstreamHost = "";
     for (let attempt = 1; this.#expired === undefined && !this.#cancelled; attempt++) {
       if (attempt > 1) tried = tried ? tried.add(upstreamHost) : new Set([upstreamHost]);
-      const host = cluster.pick(retry?.avoidPreviousHosts ? tried : undefined, retry?.hostSelectionAttempts ?? 1);
+      const host = cluster.pick(retry?.avoidPreviousHosts ? tried : undefined, retry?.hostSelectionAttempts ?? 1, decision.hash);
       if (!host) return this.#local(503, [ResponseFlag.noHealthyUpstream], "no healthy upstream\n", upstreamHost);
       upstreamHost = host.key;
       observer.attemptStarted(name);
       const started = performance.now();
       const running = transport.startAttempt({ cluster, host, request: prepareAttempt(decision, attempt), body: options.body });
       this.#current = running;
+      // In flight to the host until the attempt settles (LEAST_REQUEST compares these).
+      host.activeRequests++;
       const perTryTimeoutMs = retry?.perTryTimeoutMs ?? 0;
       // Most routes have no per-try timeout: then the attempt's own promise, with no wrapper.
       const outcome: Finished<Response> = perTryTimeoutMs > 0 ? await this.#settleWithin(running, perTryTimeoutMs) : await running.outcome;
+      host.activeRequests--;
       this.#current = null;
       this.#releaseRetry();
       if (this.#cancelled || this.#expired !== undefined) {

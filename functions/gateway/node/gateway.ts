@@ -8,6 +8,8 @@ import type { ResourceType } from "../../envoy/index.js";
 import { createSnapshotBuilder, unrefTimer, type GatewaySnapshot, type ListenerConfig, type SnapshotBuilder, type UpstreamObserver, type WantedNames } from "../core/index.js";
 import type { XdsResources, XdsSubscriber, XdsUpdateResult } from "../xds-client/types.js";
 import { AccessLogWriter } from "./access-log.js";
+import { FilterState } from "../core/filters/index.js";
+import { createNodeSideCalls } from "./side-calls.js";
 import { handleRequest, handleUpgrade, type RequestContext } from "./handle-request.js";
 import { startListenerServer, startTcpListenerServer, type ListenerServer, type ListenerTlsSettings } from "./listener-server.js";
 import { createUpstreamObserver, GatewayMetrics } from "./metrics.js";
@@ -87,6 +89,8 @@ class NodeGateway implements Gateway {
       requests: this.metrics.appMesh ?? noRequestObserver,
       transport: this.#transport,
       accessLog: new AccessLogWriter(),
+      filterState: new FilterState(),
+      sideCalls: createNodeSideCalls(),
     };
     this.metrics.beforeRender = () => {
       for (const [name, cluster] of this.#builder.snapshot().clusters) {

@@ -7,10 +7,12 @@ import type http from "node:http";
 import type http2 from "node:http2";
 import type { Duplex } from "node:stream";
 import { randomUUID } from "node:crypto";
-import { routeRequest, type GatewaySnapshot, type ListenerConfig, type ProxyRequest, type ResponseFlagCode, type UpstreamObserver } from "../core/index.js";
+import { needsFilterChain, runRequestFilters, type FilterState, type SideCallTransport } from "../core/filters/index.js";
+import { routeRequest, type ForwardDecision, type GatewaySnapshot, type ListenerConfig, type ProxyRequest, type ResponseFlagCode, type UpstreamObserver } from "../core/index.js";
 import { formatAccessLog, type AccessLogWriter } from "./access-log.js";
 import { forward, sendLocalReply, type DownstreamResponse, type ForwardDetails } from "./forward.js";
 import { statusClassText, statusText, type GatewayMetrics } from "./metrics.js";
+import { sendFilterReply, sendMirror } from "./filter-io.js";
 import { RequestBody } from "./request-body.js";
 import type { RequestObserver } from "./request-observer.js";
 import { forwardUpgrade, rejectUpgrade } from "./upgrade.js";
@@ -65,7 +67,10 @@ export function toProxyRequest(request: IncomingRequest): ProxyRequest {
   if (te === "trailers") headers.te = "trailers";
   headers["x-forwarded-proto"] ??= "http";
   headers["x-request-id"] ??= randomUUID();
-  return { method: request.method ?? "GET", authority: authority ?? "", path: request.url || "/", scheme: "http", headers };
+  const proxied: ProxyRequest = { method: request.method ?? "GET", authority: authority ?? "", path: request.url || "/", scheme: "http", headers };
+  const remoteAddress = request.socket?.remoteAddress;
+  if (remoteAddress) proxied.remoteAddress = remoteAddress;
+  return proxied;
 }
 
 /** Whether a body follows: HTTP/2 knows from its stream; HTTP/1.1 from content-length or chunked framing. */
@@ -93,6 +98,9 @@ export interface RequestContext {
   requests: RequestObserver;
   transport: NodeUpstreamTransport;
   accessLog: AccessLogWriter;
+  /** The HTTP filters' state (token buckets, JWKS) and the transport of their own calls. */
+  filterState: FilterState;
+  sideCalls: SideCallTransport;
 }
 
 /** The request as it arrived, kept for the access log (only where the listener has one). */
@@ -155,18 +163,56 @@ export function handleRequest(context: RequestContext, listener: ListenerConfig,
   const body = new RequestBody(request, withBody);
   const details: ForwardDetails | undefined = arrival ? { upstreamHost: "", bytesSent: 0, responseHeaders: {} } : undefined;
   if (arrival) arrival.body = body;
-  forward({
-    decision,
-    body,
-    downstream,
-    transport: context.transport,
-    observer: context.observer,
-    details,
-    done(status, flag, fromTarget) {
-      record(context, current, decision.routeName, decision.clusterName, status, flag, arrival, details);
-      context.requests.requestCompleted(current, decision.stats, status, fromTarget, grpc, performance.now() - started);
-    },
+  const send = () =>
+    forward({
+      decision,
+      body,
+      downstream,
+      transport: context.transport,
+      observer: context.observer,
+      details,
+      done(status, flag, fromTarget) {
+        record(context, current, decision.routeName, decision.clusterName, status, flag, arrival, details);
+        context.requests.requestCompleted(current, decision.stats, status, fromTarget, grpc, performance.now() - started);
+      },
+    });
+  if (!needsFilterChain(decision)) {
+    send();
+    return;
+  }
+  void filterThenSend(context, snapshot, decision, body, downstream, send, (status, flag, bytes) => {
+    record(context, current, decision.routeName, decision.clusterName, status, flag as ResponseFlagCode, arrival, arrival && { upstreamHost: "", bytesSent: bytes, responseHeaders: {} });
+    context.requests.requestCompleted(current, decision.stats, status, false, grpc, performance.now() - started);
   });
+}
+
+/** Runs the request's HTTP filters; a filter's answer is sent here, else the mirrors go out and the request is forwarded. */
+async function filterThenSend(
+  context: RequestContext,
+  snapshot: GatewaySnapshot,
+  decision: ForwardDecision,
+  body: RequestBody,
+  downstream: DownstreamResponse,
+  send: () => unknown,
+  answered: (status: number, flag: string, bytes: number) => void,
+): Promise<void> {
+  const outcome = await runRequestFilters(decision, { snapshot, sideCalls: context.sideCalls, state: context.filterState }).catch((error: unknown) => ({
+    kind: "reply" as const,
+    reply: { status: 500, headers: { "content-type": "text/plain" }, body: `filter failed: ${error instanceof Error ? error.message : String(error)}\n`, flag: "" },
+  }));
+  if (outcome.kind === "reply") {
+    const { reply } = outcome;
+    body.discard();
+    sendFilterReply(downstream, reply, decision.hops[0]?.listener.filters.serverHeader);
+    answered(reply.status, reply.flag, Buffer.byteLength(reply.body));
+    return;
+  }
+  decision.addedResponseHeaders = outcome.responseHeaders;
+  for (const mirror of outcome.mirrors) {
+    const cluster = snapshot.clusters.get(mirror.cluster);
+    if (cluster) void sendMirror(context.sideCalls, cluster, decision, body);
+  }
+  send();
 }
 
 export function handleUpgrade(context: RequestContext, listener: ListenerConfig, request: http.IncomingMessage, socket: Duplex, head: Buffer): void {

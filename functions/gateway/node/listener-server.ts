@@ -6,6 +6,7 @@ import http2 from "node:http2";
 import net from "node:net";
 import tls from "node:tls";
 import { Duplex } from "node:stream";
+import { tlsAlpnProtocols } from "./runtime.js";
 
 export type RequestHandler = (request: http.IncomingMessage | http2.Http2ServerRequest, response: http.ServerResponse | http2.Http2ServerResponse) => void;
 export type UpgradeHandler = (request: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -64,6 +65,11 @@ export async function startListenerServer(
   onSocket: (socket: net.Socket) => void = () => {},
 ): Promise<ListenerServer> {
   const h1 = http.createServer({ keepAliveTimeout: 60_000 }, onRequest);
+  // h1 never listens: `server` below accepts its connections and hands them over with emit("connection"). Deno's
+  // node:http (2.9, `resOnFinish`) destroys a kept-alive socket after each response when the http.Server that
+  // served it is not `listening`, so clients reusing the connection got "socket hang up"; Node does not look.
+  // h1 reports the accepting server's state, which is what it means here on both runtimes.
+  Object.defineProperty(h1, "listening", { get: () => server.listening });
   h1.on("upgrade", onUpgrade);
   h1.on("clientError", (_error, socket) => {
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
@@ -91,7 +97,7 @@ export async function startListenerServer(
         const secure = new tls.TLSSocket(replaying(socket, chunk), {
           isServer: true,
           secureContext: settings.secureContext,
-          ALPNProtocols: ["h2", "http/1.1"],
+          ALPNProtocols: tlsAlpnProtocols,
           requestCert: settings.requireClientCertificate,
           rejectUnauthorized: settings.requireClientCertificate,
         });

@@ -49,6 +49,25 @@ export class RequestBody {
     return this.#empty;
   }
 
+  /**
+   * The whole body once it has arrived (for a mirrored copy); undefined when it outgrew the replay buffer. Does not
+   * start reading: the body flows as the forwarded attempt consumes it.
+   */
+  complete(): Promise<Buffer | undefined> {
+    if (this.#ended) return Promise.resolve(this.#overflow ? undefined : Buffer.concat(this.#chunks));
+    return new Promise((resolve) => {
+      this.#source.once("end", () => resolve(this.#overflow ? undefined : Buffer.concat(this.#chunks)));
+      this.#source.once("close", () => resolve(this.#ended && !this.#overflow ? Buffer.concat(this.#chunks) : undefined));
+    });
+  }
+
+  /** The request was answered without forwarding: read and drop the rest of the body. */
+  discard(): void {
+    this.#chunks = [];
+    this.#overflow = true;
+    this.#source.resume();
+  }
+
   /** Body bytes read from downstream so far. */
   get received(): number {
     return this.#size;

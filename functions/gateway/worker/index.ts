@@ -19,6 +19,7 @@ import { instantiateCore, type Core } from "../../../core-wasm/index.js";
 import coreModule from "../../../core-wasm/build/core.wasm";
 import { ResponseFlag, routeRequest, type ProxyRequest } from "../core/index.js";
 import { forwardWithFetch, localReply } from "./forward.js";
+import { hasPolicyFilters } from "../core/filters/index.js";
 import { WorkerGateway } from "./gateway.js";
 import { createRestXdsClient, type RestXdsClient } from "./rest-xds-client.js";
 import { createGatewaySubscription, type GatewaySubscription } from "./subscription.js";
@@ -123,6 +124,8 @@ export default {
     if (!listener) return localReply(503, ResponseFlag.noRoute, "no listener received from meshplane yet\n");
     const decision = routeRequest(state.gateway.snapshot, listener, toProxyRequest(request));
     if (decision.kind === "local") return localReply(decision.status, decision.flag, decision.body);
+    // The Worker does not run meshplane's policy filters (docs/policies/README.md); it refuses rather than skip a check.
+    if (hasPolicyFilters(decision)) return localReply(503, ResponseFlag.unsupportedPolicyFilter, "this route has policy filters (fault, rate limit, CORS, JWT, ext_authz, mirror) the Worker gateway does not run\n");
     return forwardWithFetch(decision, request.body, state.gateway.transport);
   },
 };

@@ -7,7 +7,9 @@
 //   "resources": [
 //     { "kind": "mesh", "meshName": "apps", "spec": {}, "tags": [] },
 //     { "kind": "virtualNode", "meshName": "apps", "virtualNodeName": "a", "spec": { … }, "tags": [] },
-//     { "kind": "route", "meshName": "apps", "virtualRouterName": "r", "routeName": "x", "spec": { … }, "tags": [] } ] }
+//     { "kind": "route", "meshName": "apps", "virtualRouterName": "r", "routeName": "x", "spec": { … }, "tags": [] } ],
+//   "policies": [ { "meshName": "apps", "policyName": "p", "targetRef": { "arn": … }, "spec": { … }, "tags": [] } ] }
+// (policies: meshplane/policies.ts; imported after the resources they attach to)
 import { kindDescriptors, resourceKinds, type ResourceKind } from "../../appmesh/index.js";
 import { createModelMapper, modelShape, type FieldNaming } from "../model-mapping.js";
 import { compareForApply, type Tag, type WantedResource } from "../resource.js";
@@ -67,9 +69,9 @@ export function resolveMeshplaneExport(document: SourceDocument, origins: Origin
   });
 }
 
-/** The export document for `resources` (any order; written in apply order). */
-export function toMeshplaneExport(resources: readonly WantedResource[]): Record<string, unknown> {
-  return {
+/** The export document for `resources` (any order; written in apply order) and the meshes' policies (after them). */
+export function toMeshplaneExport(resources: readonly WantedResource[], policies: readonly Record<string, unknown>[] = []): Record<string, unknown> {
+  const document = {
     meshplane: meshplaneFormatVersion,
     resources: [...resources].sort(compareForApply).map((resource) => {
       const descriptor = kindDescriptors[resource.kind];
@@ -83,5 +85,6 @@ export function toMeshplaneExport(resources: readonly WantedResource[]): Record<
       };
     }),
   };
+  return policies.length > 0 ? { ...document, policies } : document;
 }
 

@@ -1,11 +1,21 @@
 // The cache's translation seam wired to meshplane's App Mesh translator (functions/xds/translate).
 import { clone, create } from "@bufbuild/protobuf";
 import { LocalitySchema } from "../../../proto/gen/envoy/config/core/v3/base_pb.js";
-import { envoyBandKey, envoyVersionOfNode, isNewestBand, parseNodeId, type NodeIdentity as AppMeshNodeIdentity } from "../../envoy/index.js";
+import {
+  envoyBandKey,
+  envoyVersionOfNode,
+  isNewestBand,
+  parseNodeId,
+  xdsSubscriptionKey,
+  xdsSubscriptionOfNode,
+  type NodeIdentity as AppMeshNodeIdentity,
+  type XdsSubscription,
+} from "../../envoy/index.js";
 import { ClusterLoadAssignmentSchema, type ClusterLoadAssignment } from "../../envoy/index.js";
 import {
   createMeshTranslator,
   createTranslationMemo,
+  hasPolicies,
   lintMesh,
   type NodeResources,
   type TranslateOptions,
@@ -16,11 +26,18 @@ import { createDependencyStamps } from "../translate/dependency-stamps.js";
 import type { MeshSnapshot } from "../../appmesh/snapshot.js";
 import { hashString } from "./hash.js";
 import { NodeIdError, type Node, type NodeRequest, type SnapshotTranslator, type XdsTranslation } from "./types.js";
+import { policyAwareFingerprint } from "./policy-fingerprint.js";
 
 function parse(node: Node): AppMeshNodeIdentity {
   const identity = parseNodeId(node.id);
   if ("error" in identity) throw new NodeIdError(identity.error);
   return identity;
+}
+
+function subscriptionOf(node: Node): XdsSubscription {
+  const subscription = xdsSubscriptionOfNode(node);
+  if ("error" in subscription) throw new NodeIdError(subscription.error);
+  return subscription;
 }
 
 // gRPC's xDS client rejects a ClusterLoadAssignment whose localities are unset ("endpoints[0].locality unset");
@@ -43,14 +60,19 @@ export function appMeshTranslation(options?: TranslateOptions): XdsTranslation {
   return {
     identify(node) {
       const identity = parse(node);
-      // Envoys of different version bands receive different resources, so they must not share a cache entry.
+      // Envoys of different version bands or subscriptions receive different resources: they must not share a cache entry.
       const version = envoyVersionOfNode(node);
       const band = isNewestBand(version) ? "" : `@envoy-${envoyBandKey(version)}`;
-      return { meshName: identity.meshName, key: `${identity.kind}/${identity.name}${band}` };
+      // A loadBalancing policy may prefer the caller's zone: Envoys of one node in different zones differ then.
+      const zone = node.locality?.zone ? `@zone-${node.locality.zone}` : "";
+      return { meshName: identity.meshName, key: `${identity.kind}/${identity.name}${band}${zone}${xdsSubscriptionKey(subscriptionOf(node))}` };
     },
     forSnapshot(snapshot, previous) {
-      // The memo of the mesh's earlier translators: pieces a change did not reach come back as the same objects.
-      const memo = (previous && memos.get(previous)) ?? createTranslationMemo();
+      // The memo of the mesh's earlier translators: pieces a change did not reach come back as the same objects. A
+      // mesh with policies is translated fresh (no memo, and none left for the next snapshot), so policies put,
+      // changed or deleted never meet pieces kept from before.
+      const keeps = !hasPolicies(snapshot);
+      const memo = keeps ? ((previous && memos.get(previous)) ?? createTranslationMemo()) : undefined;
       const translator = createMeshTranslator(snapshot, options, memo);
       let lint: readonly UnservableSpecWarning[] | undefined;
       const snapshotTranslator: SnapshotTranslator = {
@@ -58,14 +80,16 @@ export function appMeshTranslation(options?: TranslateOptions): XdsTranslation {
         lint: () => (lint ??= lintMesh(snapshot, options)),
         translate(node, request) {
           const envoyVersion = envoyVersionOfNode(node);
-          if (!request.apiListeners || request.apiListeners.length === 0) return translator.translateNode(parse(node), { envoyVersion });
-          const resources: NodeResources = translator.translateNode(parse(node), { apiListeners: request.apiListeners, envoyVersion });
+          const zone = node.locality?.zone ? { zone: node.locality.zone } : {};
+          const xdsSubscription = subscriptionOf(node);
+          if (!request.apiListeners || request.apiListeners.length === 0) return translator.translateNode(parse(node), { envoyVersion, xdsSubscription, ...zone });
+          const resources: NodeResources = translator.translateNode(parse(node), { apiListeners: request.apiListeners, envoyVersion, xdsSubscription, ...zone });
           return { ...resources, endpoints: resources.endpoints.map(proxylessAssignment) };
         },
         exists: (node) => translator.nodeExists(parse(node)),
-        fingerprint: dependencyFingerprint(snapshot),
+        fingerprint: keeps ? dependencyFingerprint(snapshot) : policyAwareFingerprint(snapshot, parse),
       };
-      memos.set(snapshotTranslator, memo);
+      if (memo) memos.set(snapshotTranslator, memo);
       return snapshotTranslator;
     },
   };

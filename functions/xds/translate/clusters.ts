@@ -33,6 +33,8 @@ import { effectiveIpPreference, type MeshIndex } from "./mesh-index.js";
 import { allowAllClusterName, amazonAwsClusterName, EGRESS_PORT } from "./names.js";
 import type { ClusterRef } from "./service-routes.js";
 import { translateUpstreamTlsSocket, type AcmMaterial, type SecretSink } from "./tls.js";
+import type { LoadBalancingSpec } from "../../policies/index.js";
+import { applyLoadBalancing, DEFAULT_ZONE_ATTRIBUTE } from "./policies/load-balancing.js";
 
 /** Connect timeouts App Mesh used: 0.25 s to the local app, 1 s to anything remote (VGDUMP, envoyctl#2). */
 const LOCAL_CONNECT_TIMEOUT_MS = 250;
@@ -136,6 +138,10 @@ export interface EgressClusterOptions {
   acm: AcmMaterial;
   /** Proxyless gRPC clients: no transport socket or active health checks, STRICT_DNS becomes LOGICAL_DNS. */
   proxyless: boolean;
+  /** The target's loadBalancing policy (meshplane's policies); not for proxyless clients. */
+  loadBalancing?: LoadBalancingSpec;
+  /** The caller's zone, for a loadBalancing policy that prefers it. */
+  callerZone?: string;
 }
 
 export interface EgressClusterResult {
@@ -177,11 +183,25 @@ export function translateEgressCluster(index: MeshIndex, ref: ClusterRef, option
     cluster.clusterDiscoveryType = { case: "type", value: Cluster_DiscoveryType.EDS };
     cluster.edsClusterConfig = { $typeName: "envoy.config.cluster.v3.Cluster.EdsClusterConfig", edsConfig: adsConfigSource(), serviceName: "" };
     cluster.ignoreHealthOnHostRemoval = true;
-    assignment = translateClusterLoadAssignment(index, ref.name, discovery.awsCloudMap, port, preference, listener.healthCheck?.port);
+    const locality = options.loadBalancing?.locality && !options.proxyless ? options.loadBalancing.locality : undefined;
+    assignment = translateClusterLoadAssignment(
+      index,
+      ref.name,
+      discovery.awsCloudMap,
+      port,
+      preference,
+      listener.healthCheck?.port,
+      locality && {
+        zoneAttribute: locality.zoneAttribute ?? DEFAULT_ZONE_ATTRIBUTE,
+        weights: new Map((locality.zoneWeights ?? []).map((weight) => [weight.zone, weight.weight])),
+        preferZone: locality.preferLocalZone ? options.callerZone : undefined,
+      },
+    );
   }
   const sdName = serviceDiscoveryName(ref);
   if (listener.healthCheck && !options.proxyless) cluster.healthChecks = [translateHealthCheck(listener.healthCheck, sdName ?? ref.name, port)];
   if (listener.outlierDetection) cluster.outlierDetection = translateOutlierDetection(listener.outlierDetection);
+  if (options.loadBalancing && !options.proxyless) applyLoadBalancing(cluster, options.loadBalancing);
   if (!options.proxyless) {
     const policy = clientPolicyApplies(options.clientTls, port) ? options.clientTls : undefined;
     const serverTls = listenerSpeaksTls(listener);

@@ -14,6 +14,7 @@ import {
 } from "../../../proto/gen/envoy/config/core/v3/config_source_pb.js";
 import { CircuitBreakersSchema, type CircuitBreakers } from "../../../proto/gen/envoy/config/cluster/v3/circuit_breaker_pb.js";
 import { HttpProtocolOptionsSchema } from "../../../proto/gen/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js";
+import type { XdsSubscription } from "../../envoy/index.js";
 import { SDS_CLUSTER } from "./names.js";
 
 /** App Mesh's "unlimited": every circuit-breaker threshold it does not let users change (docs/envoy-translation.md §8). */
@@ -43,10 +44,30 @@ export function loopbackAddress(preference: IpPreference | undefined): string {
   return preference === "IPv6_ONLY" || preference === "IPv6_PREFERRED" ? "::1" : "127.0.0.1";
 }
 
-/** Every dynamic reference we emit points back at ADS: the App Mesh bootstrap configures nothing else. */
+/**
+ * Every dynamic reference is written pointing back at ADS, what the App Mesh bootstrap configures; a node that polls
+ * REST xDS gets them rewritten into restConfigSource (config-sources.ts).
+ */
 export function adsConfigSource(): ConfigSource {
   return create(ConfigSourceSchema, {
     configSourceSpecifier: { case: "ads", value: create(AggregatedConfigSourceSchema) },
+    resourceApiVersion: ApiVersion.V3,
+  });
+}
+
+/** meshplane's REST xDS through the bootstrap's static cluster, polled every `refreshDelayMs` (docs/envoy-bootstrap.md). */
+export function restConfigSource(subscription: Extract<XdsSubscription, { apiType: "REST" }>): ConfigSource {
+  return create(ConfigSourceSchema, {
+    configSourceSpecifier: {
+      case: "apiConfigSource",
+      value: {
+        apiType: ApiConfigSource_ApiType.REST,
+        transportApiVersion: ApiVersion.V3,
+        clusterNames: [subscription.cluster],
+        refreshDelay: ms(subscription.refreshDelayMs),
+        requestTimeout: ms(subscription.requestTimeoutMs),
+      },
+    },
     resourceApiVersion: ApiVersion.V3,
   });
 }

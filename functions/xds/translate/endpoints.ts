@@ -9,7 +9,7 @@ import {
   ClusterLoadAssignmentSchema,
   type ClusterLoadAssignment,
 } from "../../../proto/gen/envoy/config/endpoint/v3/endpoint_pb.js";
-import { LbEndpointSchema, type LbEndpoint } from "../../../proto/gen/envoy/config/endpoint/v3/endpoint_components_pb.js";
+import { LbEndpointSchema, LocalityLbEndpointsSchema, type LbEndpoint, type LocalityLbEndpoints } from "../../../proto/gen/envoy/config/endpoint/v3/endpoint_components_pb.js";
 import { socketAddress } from "./common.js";
 import { serviceKey, type MeshIndex } from "./mesh-index.js";
 
@@ -62,6 +62,34 @@ const healthStatuses: Record<EndpointInstance["health"], HealthStatus> = {
   UNKNOWN: HealthStatus.UNKNOWN,
 };
 
+/** How a loadBalancing policy's locality options shape an assignment (policies/load-balancing.ts). */
+export interface LocalityOptions {
+  /** The instance attribute holding its zone. */
+  zoneAttribute: string;
+  /** Relative weight per zone (1 for zones not listed); empty: no locality weights. */
+  weights: ReadonlyMap<string, number>;
+  /** The caller's zone when it should be served first (priority 0; the others are priority 1). */
+  preferZone: string | undefined;
+}
+
+/** Instances grouped into one locality per zone, in zone order; the caller's zone first when it has instances. */
+function localities(instances: readonly EndpointInstance[], port: number, healthCheckPort: number | undefined, options: LocalityOptions): LocalityLbEndpoints[] {
+  const byZone = new Map<string, EndpointInstance[]>();
+  for (const instance of instances) {
+    const zone = instance.attributes[options.zoneAttribute] ?? "";
+    byZone.set(zone, [...(byZone.get(zone) ?? []), instance]);
+  }
+  const preferred = options.preferZone !== undefined && byZone.has(options.preferZone) ? options.preferZone : undefined;
+  return [...byZone.keys()].sort().map((zone) =>
+    create(LocalityLbEndpointsSchema, {
+      locality: create(LocalitySchema, { zone }),
+      lbEndpoints: byZone.get(zone)!.map((i) => lbEndpoint(i.address, port, healthCheckPort, healthStatuses[i.health])),
+      loadBalancingWeight: options.weights.get(zone) ?? 1,
+      priority: preferred === undefined || zone === preferred ? 0 : 1,
+    }),
+  );
+}
+
 /**
  * The registry's instances of the node's namespace/service whose attributes match every filter of the node.
  * docs/envoy-translation.md §6: Envoy dials the target *listener* port (the cluster is per listener port, as App Mesh did), not the
@@ -75,11 +103,13 @@ export function translateClusterLoadAssignment(
   port: number,
   preference: IpPreference | undefined,
   healthCheckPort: number | undefined,
+  locality?: LocalityOptions,
 ): ClusterLoadAssignment {
   const registered = index.endpointsByService.get(serviceKey(discovery.namespaceName, discovery.serviceName)) ?? [];
   const filters = discovery.attributes ?? [];
   const matching = registered.filter((instance) => filters.every((f) => instance.attributes[f.key] === f.value));
   const selected = selectByIpPreference(matching, preference);
+  if (locality && selected.length > 0) return create(ClusterLoadAssignmentSchema, { clusterName, endpoints: localities(selected, port, healthCheckPort, locality) });
   return create(ClusterLoadAssignmentSchema, {
     clusterName,
     endpoints:

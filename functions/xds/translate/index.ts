@@ -18,8 +18,12 @@
 // - Envoy versions: pass the node's version (`envoyVersionOfNode(node)`, functions/envoy) as `envoyVersion`; the
 //   result then uses only fields that version understands (version-compat.ts). Nodes of one version band
 //   (`envoyBandKey`) receive identical resources; without a version the newest form is served.
+// - Subscriptions: pass the node's `xdsSubscriptionOfNode(node)` (functions/envoy) as `xdsSubscription`; a REST
+//   node's RDS, EDS and SDS references then name its REST config source instead of ADS (config-sources.ts). Nodes of
+//   one subscription (`xdsSubscriptionKey`) and band receive identical resources; without one, ADS.
 import type { MeshSnapshot } from "../../appmesh/snapshot.js";
-import type { EnvoyVersion, NodeIdentity } from "../../envoy/index.js";
+import type { EnvoyVersion, NodeIdentity, XdsSubscription } from "../../envoy/index.js";
+import { adaptToSubscription } from "./config-sources.js";
 import { addApiListener } from "./proxyless-grpc.js";
 import {
   createSharedResources,
@@ -32,9 +36,10 @@ import {
 import { translateVirtualGateway } from "./virtual-gateway.js";
 import { translateVirtualNode } from "./virtual-node.js";
 import { adaptToEnvoyVersion } from "./version-compat.js";
+import { applyEnvoyPatches } from "./policies/envoy-patch.js";
 
 export type { NodeResources, TranslateOptions, TranslationMemo } from "./translator.js";
-export { createTranslationMemo } from "./translator.js";
+export { createTranslationMemo, hasPolicies } from "./translator.js";
 export type { UnservableSpecWarning } from "./warnings.js";
 export { lintMesh } from "./lint.js";
 export type { AcmMaterial } from "./tls.js";
@@ -45,6 +50,10 @@ export interface NodeRequest {
   apiListeners?: readonly string[];
   /** The node's Envoy release; undefined (not an Envoy, or it did not say) ⇒ the newest form. */
   envoyVersion?: EnvoyVersion;
+  /** The zone the node's Envoy reports (node.locality.zone), for loadBalancing policies that prefer the caller's zone. */
+  zone?: string;
+  /** How the node subscribes; undefined ⇒ ADS. */
+  xdsSubscription?: XdsSubscription;
 }
 
 /** A translator bound to one snapshot; reuse it for every node of that (mesh, revision). */
@@ -70,13 +79,13 @@ function existsIn(shared: SharedResources, node: NodeIdentity): boolean {
  */
 export function createMeshTranslator(snapshot: MeshSnapshot, options?: TranslateOptions, memo?: TranslationMemo): MeshTranslator {
   const shared = createSharedResources(snapshot, options, memo);
-  const adapted = shared.memo.adapted;
+  const { adapted, subscribed } = shared.memo;
   return {
     snapshot,
     builds: shared.builds,
     nodeExists: (node) => existsIn(shared, node),
     translateNode(node, request = {}) {
-      const out = new NodeResourcesBuilder();
+      const out = new NodeResourcesBuilder(request.zone);
       if (!existsIn(shared, node)) return out.build();
       const apiListeners = [...new Set(request.apiListeners ?? [])].sort();
       if (apiListeners.length > 0) {
@@ -86,7 +95,13 @@ export function createMeshTranslator(snapshot: MeshSnapshot, options?: Translate
       } else {
         translateVirtualGateway(shared, shared.index.virtualGateways.get(node.name)!, out);
       }
-      return adaptToEnvoyVersion(out.build(), request.envoyVersion, adapted);
+      // Patches apply to an Envoy's own resources; a proxyless client gets none.
+      const patch = apiListeners.length > 0 ? undefined : shared.policies.index.atListener({ kind: node.kind, name: node.name }, "envoyPatch");
+      // A patch exists only in a mesh with policies, which keeps no pieces between snapshots; applyEnvoyPatches also
+      // copies each resource it changes, so the pieces nodes of this snapshot share stay as generated.
+      if (patch && shared.keepsPieces) throw new Error(`mesh ${snapshot.mesh.meshName}: an envoyPatch in a translation that keeps pieces`);
+      const built = patch ? applyEnvoyPatches(out.build(), patch.spec.patches) : out.build();
+      return adaptToSubscription(adaptToEnvoyVersion(built, request.envoyVersion, adapted), request.xdsSubscription, subscribed);
     },
   };
 }
@@ -101,14 +116,16 @@ export function translateApiListener(
   snapshot: MeshSnapshot,
   node: NodeIdentity,
   listenerName: string,
-  options?: TranslateOptions & Pick<NodeRequest, "envoyVersion">,
+  options?: TranslateOptions & Pick<NodeRequest, "envoyVersion" | "xdsSubscription">,
 ): NodeResources | undefined {
   const shared = createSharedResources(snapshot, options);
   const out = new NodeResourcesBuilder();
-  return addApiListener(shared, node, listenerName, out) ? adaptToEnvoyVersion(out.build(), options?.envoyVersion) : undefined;
+  return addApiListener(shared, node, listenerName, out) ? adaptToSubscription(adaptToEnvoyVersion(out.build(), options?.envoyVersion), options?.xdsSubscription) : undefined;
 }
 
 // Internal callers (config dump, validator) use the pieces below; they are not part of the ADS contract.
 export { createSharedResources } from "./translator.js";
 export { adaptMessage, adaptToEnvoyVersion, missingFeatures } from "./version-compat.js";
+export { adaptToSubscription } from "./config-sources.js";
 export { walkMessage, usedNames } from "./message-walk.js";
+export { checkEnvoyPatch } from "./policies/envoy-patch.js";

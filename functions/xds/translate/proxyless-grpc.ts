@@ -1,10 +1,11 @@
 // Proxyless gRPC (gRFC A27): a gRPC application with `xds:///<virtual service>` asks LDS for a Listener named after
 // the target; it needs an API listener whose HCM points at RDS, a route configuration whose virtual host matches
 // the target, and EDS / LOGICAL_DNS clusters with locality weights (docs/envoy-translation.md §15).
-import { create } from "@bufbuild/protobuf";
+import { clone, create } from "@bufbuild/protobuf";
 import { ListenerSchema, type Listener } from "../../../proto/gen/envoy/config/listener/v3/listener_pb.js";
 import { RouteConfigurationSchema } from "../../../proto/gen/envoy/config/route/v3/route_pb.js";
-import { VirtualHostSchema } from "../../../proto/gen/envoy/config/route/v3/route_components_pb.js";
+import { RouteSchema, VirtualHostSchema, type Route } from "../../../proto/gen/envoy/config/route/v3/route_components_pb.js";
+import { FAULT_FILTER, policyHttpFilters } from "./policies/http-filters.js";
 import { HttpConnectionManagerSchema } from "../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
 import { adsConfigSource } from "./common.js";
 import { isHttpFamily } from "./mesh-index.js";
@@ -19,6 +20,18 @@ export function parseApiListenerName(name: string): { virtualServiceName: string
   const colon = name.lastIndexOf(":");
   if (colon > 0 && /^[0-9]+$/.test(name.slice(colon + 1))) return { virtualServiceName: name.slice(0, colon), port: Number(name.slice(colon + 1)) };
   return { virtualServiceName: name, port: undefined };
+}
+
+/**
+ * gRPC's xDS client runs the fault filter and the router (gRFC A33, A39) and refuses per-route configurations of
+ * filters it does not know, so a route's other policy configurations are left out for proxyless clients.
+ */
+function proxylessRoute(route: Route): Route {
+  const names = Object.keys(route.typedPerFilterConfig);
+  if (names.every((name) => name === FAULT_FILTER)) return route;
+  const copy = clone(RouteSchema, route);
+  for (const name of names) if (name !== FAULT_FILTER) delete copy.typedPerFilterConfig[name];
+  return copy;
 }
 
 /**
@@ -39,16 +52,15 @@ export function addApiListener(shared: SharedResources, node: NodeIdentity, list
   for (const ref of servicePort.clusters) out.egressCluster(shared.egressCluster(ref, undefined, true));
   const routeConfigName = apiListenerRouteConfigName(listenerName);
   const domains = [...new Set([virtualServiceName, `${virtualServiceName}:${servicePort.port}`, listenerName])];
-  out.route(
-    create(RouteConfigurationSchema, {
-      name: routeConfigName,
-      virtualHosts: [create(VirtualHostSchema, { name: virtualServiceName, domains, routes: [...servicePort.routes] })],
-    }),
-  );
+  const routeConfig = create(RouteConfigurationSchema, {
+    name: routeConfigName,
+    virtualHosts: [create(VirtualHostSchema, { name: virtualServiceName, domains, routes: servicePort.routes.map(proxylessRoute) })],
+  });
+  out.route(routeConfig);
   const manager = create(HttpConnectionManagerSchema, {
     statPrefix: "proxyless",
     routeSpecifier: { case: "rds", value: { configSource: adsConfigSource(), routeConfigName } },
-    httpFilters: [routerHttpFilter()],
+    httpFilters: [...policyHttpFilters(new Map(), [routeConfig]).filter((filter) => filter.name === FAULT_FILTER), routerHttpFilter()],
   });
   const listener: Listener = create(ListenerSchema, { name: listenerName, apiListener: { apiListener: anyPack(HttpConnectionManagerSchema, manager) } });
   out.listener(listener);

@@ -53,9 +53,19 @@ export interface ServicePort {
   readonly requestTimeoutMs: number | undefined;
 }
 
+/** What meshplane's policies do to the routes of a service (implemented by policies/policy-translation.ts). */
+export interface RoutePolicyHooks {
+  /** Applies a router route's policies and its targets' load balancing; returns clusters the route now also needs. */
+  decorateRouterRoute(route: Route, data: RouteData, targets: readonly ClusterRef[]): ClusterRef[];
+  /** Applies the provider node's load balancing to a node-provided service's route. */
+  decorateProviderRoute(route: Route, target: ClusterRef): void;
+}
+
 export interface RouteOptions {
   /** App Mesh's hidden default retry policy on routes without one (meshes created before 2020-07-29 lacked it). */
   defaultRetryPolicy: boolean;
+  /** meshplane's policies of the mesh; none when absent. */
+  policies?: RoutePolicyHooks;
 }
 
 /** A weighted target's cluster, or undefined when the node, its listener or its service discovery is missing. */
@@ -199,12 +209,10 @@ function translateRouterRoute(index: MeshIndex, serviceName: string, route: Rout
   });
   const match = http ? translateHttpRouteMatch(http.match) : translateGrpcRouteMatch(grpc!.match);
   const key = http ? pathOrderKey(spec.priority, route.routeName, http.match) : grpcOrderKey(spec.priority, route.routeName, grpc!.match);
-  return {
-    key,
-    timeoutMs,
-    refs: targets.map((t) => t.ref),
-    route: create(RouteSchema, { name: route.routeName, match, action: { case: "route", value: routeAction }, metadata: targetServiceMetadata(serviceName) }),
-  };
+  const envoyRoute = create(RouteSchema, { name: route.routeName, match, action: { case: "route", value: routeAction }, metadata: targetServiceMetadata(serviceName) });
+  const refs = targets.map((t) => t.ref);
+  const extra = options.policies?.decorateRouterRoute(envoyRoute, route, refs) ?? [];
+  return { key, timeoutMs, refs: [...refs, ...extra], route: envoyRoute };
 }
 
 /** Every egress route names the virtual service it serves, for the image's metrics extension (VGDUMP). */
@@ -217,12 +225,14 @@ function nodeProviderRoute(serviceName: string, ref: ClusterRef, options: RouteO
     timeout: ms(DEFAULT_REQUEST_TIMEOUT_MS),
     retryPolicy: options.defaultRetryPolicy ? defaultRetryPolicy() : undefined,
   });
-  return create(RouteSchema, {
+  const route = create(RouteSchema, {
     name: "default",
     match: { pathSpecifier: { case: "prefix", value: "/" } },
     action: { case: "route", value: action },
     metadata: targetServiceMetadata(serviceName),
   });
+  options.policies?.decorateProviderRoute(route, ref);
+  return route;
 }
 
 function nodeServicePorts(index: MeshIndex, serviceName: string, nodeName: string, options: RouteOptions): ServicePort[] {

@@ -12,8 +12,10 @@ import { translateEgressCluster, translatePassthroughCluster, type EgressCluster
 import { createDependencyStamps, type DependencyStamps } from "./dependency-stamps.js";
 import { objectId, StampedPieces } from "./translation-memo.js";
 import type { AdaptationMemo } from "./version-compat.js";
+import type { SubscriptionMemo } from "./config-sources.js";
 import { compareStrings, createMeshIndex, type MeshIndex } from "./mesh-index.js";
 import { translateServicePorts, type ClusterRef, type RouteOptions, type ServicePort } from "./service-routes.js";
+import { createPolicyTranslation, type PolicyTranslation } from "./policies/policy-translation.js";
 import type { AcmMaterial } from "./tls.js";
 import { sortWarnings, type UnservableSpecWarning } from "./warnings.js";
 
@@ -71,6 +73,8 @@ export interface TranslationMemo {
   readonly ingressParts: StampedPieces<NodePart>;
   readonly egressListeners: StampedPieces<Listener>;
   readonly adapted: AdaptationMemo;
+  /** Kept REST-subscription copies (config-sources.ts), by subscription then original message. */
+  readonly subscribed: SubscriptionMemo;
 }
 
 /** Resources one builder collected, with the listener they came with, to be added again to another node's builder. */
@@ -89,6 +93,7 @@ export function createTranslationMemo(): TranslationMemo {
     ingressParts: new StampedPieces(),
     egressListeners: new StampedPieces(),
     adapted: new Map(),
+    subscribed: new Map(),
   };
 }
 
@@ -103,32 +108,50 @@ export interface SharedResources {
   serviceWarnings(virtualServiceName: string): readonly UnservableSpecWarning[];
   /** The virtual host of a service port as seen by clients that reach it on `domainPort`. */
   virtualHost(servicePort: ServicePort, domainPort: number): VirtualHost;
-  egressCluster(ref: ClusterRef, clientTls: ClientPolicyTls | VirtualGatewayClientPolicyTls | undefined, proxyless: boolean): EgressClusterResult;
+  /**
+   * Whether pieces are kept between snapshots and shared between nodes (the memo and the per-node parts built from
+   * it): only in a mesh without policies. Policies' pieces carry no dependency stamps, so a mesh with any policy is
+   * translated fresh for each snapshot, the way the policies' translation expects.
+   */
+  readonly keepsPieces: boolean;
+  /** `callerZone`: the zone the calling Envoy reports (node.locality.zone), for loadBalancing policies that prefer it. */
+  egressCluster(ref: ClusterRef, clientTls: ClientPolicyTls | VirtualGatewayClientPolicyTls | undefined, proxyless: boolean, callerZone?: string): EgressClusterResult;
   /** A route configuration of these very virtual hosts: every client with the same ones shares one object. */
   routeConfiguration(name: string, virtualHosts: readonly VirtualHost[]): RouteConfiguration;
   /** An ORIGINAL_DST passthrough cluster (`amazonaws`, `mesh-allow-all`), one object per name. */
   passthroughCluster(name: string): Cluster;
+  /** meshplane's policies of the snapshot in Envoy's terms. */
+  readonly policies: PolicyTranslation;
   /** How many times each kind of shared piece was built (not fetched from the memo): for tests and benchmarks. */
   readonly builds: { servicePorts: number; virtualHosts: number; egressClusters: number };
 }
 
+/** Whether the snapshot has any of meshplane's policies: then nothing is kept between its snapshots (keepsPieces). */
+export const hasPolicies = (snapshot: MeshSnapshot): boolean => (snapshot.policies?.length ?? 0) > 0;
+
 /**
  * The shared pieces of one snapshot. With a `memo` carried over from the mesh's previous snapshots, pieces whose
- * stamps did not move are the previous objects; without one, everything is built for this snapshot alone.
+ * stamps did not move are the previous objects; without one, everything is built for this snapshot alone. A mesh with
+ * policies must not be given a memo: its pieces are not stamped for what the policies read.
  */
-export function createSharedResources(snapshot: MeshSnapshot, options: TranslateOptions = {}, memo: TranslationMemo = createTranslationMemo()): SharedResources {
+export function createSharedResources(snapshot: MeshSnapshot, options: TranslateOptions = {}, carried?: TranslationMemo): SharedResources {
+  const keepsPieces = !hasPolicies(snapshot);
+  if (!keepsPieces && carried) throw new Error(`mesh ${snapshot.mesh.meshName} has policies: its translation must not reuse kept pieces`);
+  const memo = carried ?? createTranslationMemo();
   const index = createMeshIndex(snapshot);
+  const policies = createPolicyTranslation(snapshot, index);
   const resolved = resolveOptions(options);
   const stamps = createDependencyStamps(snapshot);
   for (const pieces of [memo.servicePorts, memo.virtualHosts, memo.egressClusters, memo.routeConfigurations, memo.passthroughClusters, memo.ingressParts, memo.egressListeners]) {
     pieces.nextGeneration();
   }
+  const routeOptions: RouteOptions = { ...resolved.routes, policies };
   // A service's warnings come from the same translation as its ports, so they are kept (and reused) with them.
   const service = (name: string) =>
     memo.servicePorts.get(name, `${stamps.mesh};${stamps.service(name)}`, () => {
       builds.servicePorts++;
       const warnings: UnservableSpecWarning[] = [];
-      return { ports: translateServicePorts(index, name, resolved.routes, warnings), warnings };
+      return { ports: translateServicePorts(index, name, routeOptions, warnings), warnings };
     });
   const builds = { servicePorts: 0, virtualHosts: 0, egressClusters: 0 };
   return {
@@ -144,15 +167,22 @@ export function createSharedResources(snapshot: MeshSnapshot, options: Translate
         builds.virtualHosts++;
         return translateServiceVirtualHost(servicePort.virtualServiceName, domainPort, servicePort.routes);
       }),
-    egressCluster: (ref, clientTls, proxyless) =>
-      memo.egressClusters.get(`${ref.name}\u0000${proxyless}\u0000${clientTls ? JSON.stringify(clientTls) : ""}`, `${stamps.mesh};${stamps.node(ref.node.virtualNodeName)}`, () => {
+    keepsPieces,
+    policies,
+    egressCluster: (ref, clientTls, proxyless, callerZone) => {
+      const loadBalancing = policies.loadBalancing(ref.node.virtualNodeName);
+      // Only a policy that prefers the caller's zone makes the cluster depend on who calls.
+      const zone = loadBalancing?.locality?.preferLocalZone ? callerZone : undefined;
+      const key = `${ref.name}\u0000${proxyless}\u0000${clientTls ? JSON.stringify(clientTls) : ""}\u0000${zone ?? ""}`;
+      return memo.egressClusters.get(key, `${stamps.mesh};${stamps.node(ref.node.virtualNodeName)}`, () => {
         builds.egressClusters++;
-        return translateEgressCluster(index, ref, { clientTls, acm: resolved.acm, proxyless });
-      }),
+        return translateEgressCluster(index, ref, { clientTls, acm: resolved.acm, proxyless, ...(loadBalancing ? { loadBalancing } : {}), ...(zone !== undefined ? { callerZone: zone } : {}) });
+      });
+    },
     routeConfiguration: (name, virtualHosts) =>
-      memo.routeConfigurations.get(`${name}\u0000${virtualHosts.map(objectId).join(",")}`, "", () =>
-        create(RouteConfigurationSchema, { name, virtualHosts: [...virtualHosts] }),
-      ),
+      keepsPieces
+        ? memo.routeConfigurations.get(`${name}\u0000${virtualHosts.map(objectId).join(",")}`, "", () => create(RouteConfigurationSchema, { name, virtualHosts: [...virtualHosts] }))
+        : create(RouteConfigurationSchema, { name, virtualHosts: [...virtualHosts] }),
     passthroughCluster: (name) => memo.passthroughClusters.get(name, "", () => translatePassthroughCluster(name)),
   };
 }
@@ -168,6 +198,13 @@ export function translateServiceVirtualHost(virtualServiceName: string, domainPo
 
 /** Collects one node's resources; duplicates by name keep the first; output sorted by name for stable hashing. */
 export class NodeResourcesBuilder {
+  /** The zone the node's Envoy reports (node.locality.zone); undefined when it names none. */
+  readonly zone: string | undefined;
+
+  constructor(zone?: string) {
+    this.zone = zone;
+  }
+
   readonly #listeners = new Map<string, Listener>();
   readonly #clusters = new Map<string, Cluster>();
   readonly #routes = new Map<string, RouteConfiguration>();

@@ -9,7 +9,8 @@ import { Cluster_DnsLookupFamily, type Cluster } from "../../../proto/gen/envoy/
 import { HeaderValueOption_HeaderAppendAction, type HeaderValueOption } from "../../../proto/gen/envoy/config/core/v3/base_pb.js";
 import { Http2ProtocolOptionsSchema } from "../../../proto/gen/envoy/config/core/v3/protocol_pb.js";
 import type { SubstitutionFormatString } from "../../../proto/gen/envoy/config/core/v3/substitution_format_string_pb.js";
-import type { HeaderMatcher, WeightedCluster } from "../../../proto/gen/envoy/config/route/v3/route_components_pb.js";
+import type { HeaderMatcher, Route, VirtualHost, WeightedCluster } from "../../../proto/gen/envoy/config/route/v3/route_components_pb.js";
+import type { JwtProvider } from "../../../proto/gen/envoy/extensions/filters/http/jwt_authn/v3/config_pb.js";
 import type { HttpConnectionManager } from "../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
 import type { CertificateValidationContext } from "../../../proto/gen/envoy/extensions/transport_sockets/tls/v3/common_pb.js";
 import { HttpProtocolOptionsSchema } from "../../../proto/gen/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js";
@@ -18,14 +19,15 @@ import { StringMatcherSchema, type StringMatcher } from "../../../proto/gen/envo
 import {
   ENVOY_FEATURE_NAMES,
   envoyBandKey,
-  resourceSchemas,
   supports,
   type EnvoyFeatureName,
   type EnvoyVersion,
 } from "../../envoy/index.js";
 import { HTTP_PROTOCOL_OPTIONS_KEY } from "./common.js";
+import { LOCAL_RATE_LIMIT_FILTER } from "./policies/http-filters.js";
 import { walkMessage } from "./message-walk.js";
-import { NODE_RESOURCE_LISTS, type NodeResources } from "./translator.js";
+import type { NodeResources } from "./translator.js";
+import { rewriteResources, type ResourceCopies } from "./resource-copies.js";
 
 /** Rewrites one message (in place) into the form an Envoy without the feature understands; ignores other types. */
 type Adaptation = (message: ReflectMessage) => void;
@@ -125,6 +127,16 @@ const adaptations: Record<EnvoyFeatureName, Adaptation> = {
     if (!weighted) return;
     weighted.totalWeight = weighted.clusters.reduce((sum, cluster) => sum + (cluster.weight ?? 0), 0);
   },
+  httpLocalRateLimit(message) {
+    const manager = is<HttpConnectionManager>(message, "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager");
+    if (manager) manager.httpFilters = manager.httpFilters.filter((filter) => filter.name !== LOCAL_RATE_LIMIT_FILTER);
+    const scoped = is<Route>(message, "envoy.config.route.v3.Route") ?? is<VirtualHost>(message, "envoy.config.route.v3.VirtualHost");
+    if (scoped) delete scoped.typedPerFilterConfig[LOCAL_RATE_LIMIT_FILTER];
+  },
+  jwtClaimToHeaders(message) {
+    const provider = is<JwtProvider>(message, "envoy.extensions.filters.http.jwt_authn.v3.JwtProvider");
+    if (provider) provider.claimToHeaders = [];
+  },
   regexEngineOptional(message) {
     const regex = is<RegexMatcher>(message, "envoy.type.matcher.v3.RegexMatcher");
     if (regex && regex.engineType.case === undefined) regex.engineType = { case: "googleRe2", value: create(RegexMatcher_GoogleRE2Schema) };
@@ -146,7 +158,7 @@ export function adaptMessage<T extends Message>(schema: DescMessage, message: T,
 }
 
 /** Adapted copies by band, so nodes of one band keep sharing (and the cache keeps packing once) what they share. */
-export type AdaptationMemo = Map<string, WeakMap<Message, Message>>;
+export type AdaptationMemo = ResourceCopies;
 
 /**
  * One node's resources in the form its Envoy understands.
@@ -154,17 +166,5 @@ export type AdaptationMemo = Map<string, WeakMap<Message, Message>>;
  */
 export function adaptToEnvoyVersion(resources: NodeResources, version: EnvoyVersion | undefined, memo: AdaptationMemo = new Map()): NodeResources {
   if (missingFeatures(version).length === 0) return resources;
-  const key = envoyBandKey(version);
-  let copies = memo.get(key);
-  if (!copies) memo.set(key, (copies = new WeakMap()));
-  const adapted = { ...resources };
-  for (const [type, list] of NODE_RESOURCE_LISTS) {
-    const schema = resourceSchemas[type] as DescMessage;
-    adapted[list] = resources[list].map((message: Message) => {
-      let copy = copies.get(message);
-      if (!copy) copies.set(message, (copy = adaptMessage(schema, message, version)));
-      return copy;
-    }) as never;
-  }
-  return adapted;
+  return rewriteResources(resources, envoyBandKey(version), memo, (schema, message) => adaptMessage(schema, message, version));
 }

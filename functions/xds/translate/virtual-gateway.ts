@@ -46,7 +46,9 @@ import {
 import { translateHttpConnectionManager } from "./network-filters.js";
 import { compareRouteOrder, grpcOrderKey, pathOrderKey, type RouteOrderKey } from "./route-order.js";
 import { translateGrpcGatewayRouteMatch, translateHeaderMatcher, translateHttpGatewayRouteMatch } from "./route-match.js";
-import type { ServicePort } from "./service-routes.js";
+import type { ClusterRef, ServicePort } from "./service-routes.js";
+import { translateConnectionManagerPolicies } from "./policies/connection-manager.js";
+import { translateJwtAuthentication } from "./policies/jwt.js";
 import type { NodeResourcesBuilder, SharedResources } from "./translator.js";
 import { gatewayRouteResource, virtualGatewayResource, warning, type UnservableSpecWarning } from "./warnings.js";
 
@@ -110,6 +112,8 @@ interface IngressRouteDraft {
   key: RouteOrderKey;
   sequence: number;
   route: Route;
+  /** The gateway route it was made from (set once drafted), for the policies attached to it. */
+  source?: GatewayRouteData;
 }
 
 /**
@@ -263,6 +267,8 @@ function translateGatewayIngress(
   const clusterName = selfRedirectClusterName(mesh, gateway.virtualGatewayName, protocol, port, gateway.spec.listeners.length);
   out.cluster(translateSelfRedirectCluster(clusterName, listener, preference));
   const drafts: IngressRouteDraft[] = [];
+  const policies = shared.policies.listener({ kind: "virtualGateway", name: gateway.virtualGatewayName });
+  const policyClusters: ClusterRef[] = [...policies.clusters];
   for (const route of routes) {
     const member = gatewayRouteMember(route);
     const spec = member && route.spec[member];
@@ -290,22 +296,28 @@ function translateGatewayIngress(
       out.warn([warning("GatewayRouteTargetUnresolved", gatewayRouteResource(route), `spec.${member}.action.target`, `${why}: requests the gateway route matches get 404.`)]);
     }
     const literal = plan.add(target);
-    drafts.push(
-      ...(route.spec.grpcRoute
-        ? translateGrpcGatewayRoute(route, route.spec.grpcRoute, clusterName, target, literal)
-        : translateHttpGatewayRoute(route, (route.spec.httpRoute ?? route.spec.http2Route)!, clusterName, target, literal)),
-    );
+    const drafted = route.spec.grpcRoute
+      ? translateGrpcGatewayRoute(route, route.spec.grpcRoute, clusterName, target, literal)
+      : translateHttpGatewayRoute(route, (route.spec.httpRoute ?? route.spec.http2Route)!, clusterName, target, literal);
+    for (const draft of drafted) {
+      draft.source = route;
+      policyClusters.push(...shared.policies.decorateGatewayRoute(draft.route, route, policies));
+    }
+    drafts.push(...drafted);
   }
   drafts.sort((a, b) => compareRouteOrder(a.key, b.key) || a.sequence - b.sequence);
   const routeConfigName = ingressRouteConfigName(protocol, port);
-  out.route(
-    create(RouteConfigurationSchema, {
-      name: routeConfigName,
-      virtualHosts: [create(VirtualHostSchema, { name: "self_redirect", domains: ["*"], routes: drafts.map((d) => d.route) })],
-    }),
-  );
+  const routeConfig = create(RouteConfigurationSchema, {
+    name: routeConfigName,
+    virtualHosts: [create(VirtualHostSchema, { name: "self_redirect", domains: ["*"], routes: drafts.map((d) => d.route) })],
+  });
+  out.route(routeConfig);
   const accessLog = translateAccessLogs(gateway.spec.logging);
-  const filter = translateHttpConnectionManager("ingress", routeConfigName, accessLog);
+  const jwtRoutes = drafts.map((draft) => ({ match: draft.route.match!, policy: shared.policies.index.atGatewayRoute(gateway.virtualGatewayName, draft.source!.gatewayRouteName, "jwt") }));
+  const jwt = translateJwtAuthentication(shared.index, policies.jwt, jwtRoutes, policyClusters);
+  const filter = translateHttpConnectionManager("ingress", routeConfigName, accessLog, translateConnectionManagerPolicies(shared.policies, policies, [routeConfig], jwt));
+  const clientTls = gateway.spec.backendDefaults?.clientPolicy?.tls;
+  for (const ref of policyClusters) out.egressCluster(shared.egressCluster(ref, clientTls, false, out.zone));
   const chains = translateListenerFilterChains(`ingress_${protocol}_${port}`, port, [filter], listener.tls, shared.options.acm, out.secrets);
   return create(ListenerSchema, {
     name: ingressListenerName(port),
@@ -351,16 +363,17 @@ export function translateVirtualGateway(shared: SharedResources, gateway: Virtua
   }
   const clientTls = gateway.spec.backendDefaults?.clientPolicy?.tls;
   for (const target of plan.targets()) {
-    for (const ref of target.servicePort?.clusters ?? []) out.egressCluster(shared.egressCluster(ref, clientTls, false));
+    for (const ref of target.servicePort?.clusters ?? []) out.egressCluster(shared.egressCluster(ref, clientTls, false, out.zone));
   }
   const routeConfigName = egressRouteConfigName("http", EGRESS_PORT);
-  out.route(create(RouteConfigurationSchema, { name: routeConfigName, virtualHosts: plan.virtualHosts(shared) }));
+  const egressRoutes = create(RouteConfigurationSchema, { name: routeConfigName, virtualHosts: plan.virtualHosts(shared) });
+  out.route(egressRoutes);
   const preference = shared.index.snapshot.mesh.spec.serviceDiscovery?.ipPreference;
   const chains = [
     create(FilterChainSchema, {
       name: `egress_http_${EGRESS_PORT}`,
       filterChainMatch: { destinationPort: EGRESS_PORT },
-      filters: [translateHttpConnectionManager("egress", routeConfigName, translateAccessLogs(gateway.spec.logging))],
+      filters: [translateHttpConnectionManager("egress", routeConfigName, translateAccessLogs(gateway.spec.logging), translateConnectionManagerPolicies(shared.policies, undefined, [egressRoutes]))],
     }),
   ];
   out.listener(

@@ -31,8 +31,10 @@ import {
   ingressRouteConfigName,
   INGRESS_PORT,
 } from "./names.js";
-import { translateHttpConnectionManager, translateTcpProxy } from "./network-filters.js";
-import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_TCP_IDLE_TIMEOUT_MS, type ServicePort } from "./service-routes.js";
+import { translateHttpConnectionManager, translateTcpProxy, noConnectionManagerPolicies, type ConnectionManagerPolicies } from "./network-filters.js";
+import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_TCP_IDLE_TIMEOUT_MS, type ClusterRef, type ServicePort } from "./service-routes.js";
+import { translateConnectionManagerPolicies } from "./policies/connection-manager.js";
+import { translateJwtAuthentication } from "./policies/jwt.js";
 import { NodeResourcesBuilder, type SharedResources } from "./translator.js";
 import { virtualNodeResource, warning, type UnservableSpecWarning } from "./warnings.js";
 
@@ -87,6 +89,8 @@ export function translateIngressListener(
   const accessLog = translateAccessLogs(node.spec.logging);
   const chains: FilterChain[] = [];
   const seenPorts = new Set<number>();
+  const policies = shared.policies.listener({ kind: "virtualNode", name: node.virtualNodeName });
+  const policyClusters: ClusterRef[] = [...policies.clusters];
   for (const listener of listeners) {
     const { port, protocol } = listener.portMapping;
     if (seenPorts.has(port)) continue;
@@ -96,14 +100,19 @@ export function translateIngressListener(
     out.cluster(translateIngressCluster(clusterName, listener, preference));
     let filter;
     if (isHttpFamily(protocol)) {
-      out.route(translateIngressRouteConfig(listener, clusterName));
-      filter = translateHttpConnectionManager(statPrefix, ingressRouteConfigName(protocol, port), accessLog);
+      const routeConfig = translateIngressRouteConfig(listener, clusterName);
+      for (const route of routeConfig.virtualHosts[0]!.routes) shared.policies.decorateListenerRoute(route, policies);
+      out.route(routeConfig);
+      const jwt = translateJwtAuthentication(shared.index, policies.jwt, [], policyClusters);
+      filter = translateHttpConnectionManager(statPrefix, ingressRouteConfigName(protocol, port), accessLog, translateConnectionManagerPolicies(shared.policies, policies, [routeConfig], jwt));
     } else {
       const idleMs = listenerTimeouts(listener).idleMs ?? DEFAULT_TCP_IDLE_TIMEOUT_MS;
       filter = translateTcpProxy(statPrefix, [{ cluster: clusterName, weight: 1 }], ms(idleMs), accessLog);
     }
     chains.push(...translateListenerFilterChains(`ingress_${protocol}_${port}`, port, [filter], listener.tls, shared.options.acm, out.secrets));
   }
+  const clientTls = node.spec.backendDefaults?.clientPolicy?.tls;
+  for (const ref of policyClusters) out.egressCluster(shared.egressCluster(ref, clientTls, false, out.zone));
   return create(ListenerSchema, {
     name: ingressListenerName(),
     address: listenerBindAddress(INGRESS_PORT, preference),
@@ -217,7 +226,7 @@ function allowAllVirtualHost(mesh: string): VirtualHost {
 
 /** What one egress chain is made of; equal chains ⇒ equal listeners, whichever node they belong to. */
 type EgressChain =
-  | { kind: "http"; port: number; protocol: PortProtocol; routeConfigName: string }
+  | { kind: "http"; port: number; protocol: PortProtocol; routeConfigName: string; managerPolicies: ConnectionManagerPolicies }
   | { kind: "tcp"; port: number; servicePort: ServicePort };
 
 /**
@@ -241,14 +250,16 @@ export function translateEgressListener(
   for (const [port, group] of groupEgressPorts(backendDestinations(shared, node), (left, kept) => out.warn([portConflict(node, left, kept)]))) {
     const members = group.members;
     for (const { servicePort, clientTls } of members) {
-      for (const ref of servicePort.clusters) out.egressCluster(shared.egressCluster(ref, clientTls, false));
+      for (const ref of servicePort.clusters) out.egressCluster(shared.egressCluster(ref, clientTls, false, out.zone));
     }
     if (isHttpFamily(group.protocol)) {
       const routeConfigName = egressRouteConfigName(group.protocol, port);
       const virtualHosts = members.map((m) => shared.virtualHost(m.servicePort, port));
-      if (allowAll) virtualHosts.push(shared.memo.virtualHosts.get(`${mesh}\u0000mesh_allow_all`, "", () => allowAllVirtualHost(mesh)));
-      out.route(shared.routeConfiguration(routeConfigName, virtualHosts));
-      chains.push({ kind: "http", port, protocol: group.protocol, routeConfigName });
+      if (allowAll) virtualHosts.push(shared.keepsPieces ? shared.memo.virtualHosts.get(`${mesh}\u0000mesh_allow_all`, "", () => allowAllVirtualHost(mesh)) : allowAllVirtualHost(mesh));
+      const routeConfig = shared.routeConfiguration(routeConfigName, virtualHosts);
+      out.route(routeConfig);
+      const managerPolicies = translateConnectionManagerPolicies(shared.policies, undefined, [routeConfig]);
+      chains.push({ kind: "http", port, protocol: group.protocol, routeConfigName, managerPolicies });
     } else {
       const servicePort = members[0]!.servicePort;
       if (servicePort.tcpTargets.length === 0) continue;
@@ -266,7 +277,10 @@ export function translateEgressListener(
       chain.kind === "http" ? `h${chain.port}/${chain.protocol}` : `t${chain.port}/${chain.servicePort.tcpIdleTimeoutMs}/${JSON.stringify(chain.servicePort.tcpTargets)}`,
     ),
   ].join("\u0000");
-  return shared.memo.egressListeners.get(signature, "", () => buildEgressListener(mesh, node, preference, allowAll, chains));
+  // The signature leaves the policies out: a kept listener exists only in a mesh without them (keepsPieces).
+  const build = () => buildEgressListener(mesh, node, preference, allowAll, chains);
+  const keep = shared.keepsPieces && chains.every((chain) => chain.kind === "tcp" || chain.managerPolicies === noConnectionManagerPolicies);
+  return keep ? shared.memo.egressListeners.get(signature, "", build) : build();
 }
 
 function buildEgressListener(mesh: string, node: VirtualNodeData, preference: IpPreference | undefined, allowAll: boolean, egressChains: readonly EgressChain[]): Listener {
@@ -276,7 +290,7 @@ function buildEgressListener(mesh: string, node: VirtualNodeData, preference: Ip
       ? create(FilterChainSchema, {
           name: `egress_${chain.protocol}_${chain.port}`,
           filterChainMatch: { destinationPort: chain.port },
-          filters: [translateHttpConnectionManager("egress", chain.routeConfigName, accessLog)],
+          filters: [translateHttpConnectionManager("egress", chain.routeConfigName, accessLog, chain.managerPolicies)],
         })
       : create(FilterChainSchema, {
           name: `egress_tcp_${chain.port}`,
@@ -302,6 +316,13 @@ function buildEgressListener(mesh: string, node: VirtualNodeData, preference: Ip
 
 export function translateVirtualNode(shared: SharedResources, node: VirtualNodeData, out: NodeResourcesBuilder): void {
   const preference = effectiveIpPreference(shared.index, node);
+  if (!shared.keepsPieces) {
+    // With policies the ingress side also reads them (and the caller's zone): built for this node each time.
+    const listener = translateIngressListener(shared, node, preference, out);
+    if (listener) out.listener(listener);
+    out.listener(translateEgressListener(shared, node, preference, out));
+    return;
+  }
   // The ingress side depends on the node and the mesh only: kept between snapshots while neither changes.
   const ingress = shared.memo.ingressParts.get(node.virtualNodeName, `${shared.stamps.mesh};${shared.stamps.node(node.virtualNodeName)}`, () => {
     const part = new NodeResourcesBuilder();

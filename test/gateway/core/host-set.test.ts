@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { HostSet, type EndpointConfig, type OutlierConfig, type UpstreamHost } from "../../../functions/gateway/core/index.js";
 
-const MakeEndpoint = (port: number, healthy = true): EndpointConfig => ({ address: "10.0.0.1", port, healthCheckPort: undefined, healthy });
+const MakeEndpoint = (port: number, healthy = true): EndpointConfig => ({ address: "10.0.0.1", port, healthCheckPort: undefined, healthy, zone: "", localityWeight: 1, priority: 0 });
 const MakeOutlier = (overrides: Partial<OutlierConfig> = {}): OutlierConfig => ({ consecutive5xx: 2, intervalMs: 1000, baseEjectionMs: 30_000, maxEjectionMs: 300_000, maxEjectionPercent: 100, ...overrides });
 
 /** A host set over ports `ports`, with a clock the test moves. */

@@ -3,42 +3,19 @@
 // of a whole read gives (the translator's memo and the change-log update change nothing a proxy sees); the cache read
 // the mesh whole only once, and the warnings of each node and the lint of the mesh are a fresh translation's too. And a change behind a service every node calls packs one new resource for all of them.
 import { create } from "@bufbuild/protobuf";
-import { toBinary, type DescMessage, type Message } from "@bufbuild/protobuf";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadMeshSnapshot } from "../../../functions/appmesh/snapshot-loader.js";
 import type { MeshSnapshot } from "../../../functions/appmesh/snapshot.js";
-import { resourceSchemas, type ResourceType } from "../../../functions/envoy/index.js";
 import { createXdsCache } from "../../../functions/xds/cache/cache.js";
 import { appMeshTranslation } from "../../../functions/xds/cache/translation.js";
 import type { NodeSnapshot } from "../../../functions/xds/cache/types.js";
-import { createMeshTranslator, lintMesh, type NodeResources } from "../../../functions/xds/translate/index.js";
+import { createMeshTranslator, lintMesh } from "../../../functions/xds/translate/index.js";
 import { NodeSchema, type Node } from "../../../proto/gen/envoy/config/core/v3/base_pb.js";
 import { createMeshWriter } from "../../support/mesh-writer.js";
 import { openTemporaryStore, type TemporaryStore } from "../../support/sqlite-store.js";
-import { MakeDnsNode, MakeMesh, MakeRoute, MakeSnapshot, MakeVirtualRouter, MakeVirtualService } from "../translate/fixtures.js";
 import { buildSnapshot, meshArb, NODES, SERVICES } from "../translate/helpers/mesh-arbitrary.js";
-
-const lists: Array<[ResourceType, Exclude<keyof NodeResources, "warnings">]> = [
-  ["listener", "listeners"],
-  ["cluster", "clusters"],
-  ["route", "routes"],
-  ["endpoint", "endpoints"],
-  ["secret", "secrets"],
-];
-
-/** A node's resources as (name, bytes) per type, from the cache's snapshot. */
-function served(snapshot: NodeSnapshot) {
-  return Object.fromEntries(lists.map(([type]) => [type, [...snapshot.types[type].resources.values()].map((r) => [r.name, Buffer.from(r.any.value).toString("base64")])]));
-}
-
-/** The same from a fresh translator of a whole read. */
-function fresh(resources: NodeResources) {
-  const name = (message: Message) => (message as unknown as { name?: string; clusterName?: string }).name ?? (message as unknown as { clusterName: string }).clusterName;
-  return Object.fromEntries(
-    lists.map(([type, list]) => [type, resources[list].map((m: Message) => [name(m), Buffer.from(toBinary(resourceSchemas[type] as DescMessage, m as never)).toString("base64")]).sort(([a], [b]) => (a! < b! ? -1 : 1))]),
-  );
-}
+import { fresh, routedClients, routedMesh, served } from "./served-resources.js";
 
 const withName = (snapshot: MeshSnapshot, meshName: string): MeshSnapshot => ({ ...snapshot, mesh: { ...snapshot.mesh, meshName } });
 
@@ -109,15 +86,8 @@ describe("xDS cache on the change log", () => {
   it("packs one RouteConfiguration for all clients of a service when its route changes", async () => {
     const meshName = `shared${++meshCounter}`;
     const writer = createMeshWriter(temporary.store, meshName);
-    const clients = Array.from({ length: 20 }, (_, i) => MakeDnsNode(`n${i}`, 8080, "http", { backends: [{ virtualService: { virtualServiceName: "svc.local" } }] }));
-    const mesh = (weight: number) =>
-      MakeSnapshot({
-        mesh: MakeMesh({}, meshName),
-        virtualNodes: clients,
-        virtualRouters: [MakeVirtualRouter("r", { listeners: [{ portMapping: { port: 8080, protocol: "http" } }] })],
-        routes: [MakeRoute("r", "split", { httpRoute: { match: { prefix: "/" }, action: { weightedTargets: [{ virtualNode: "n0", weight }, { virtualNode: "n1", weight: 100 - weight }] } } })],
-        virtualServices: [MakeVirtualService("svc.local", { provider: { virtualRouter: { virtualRouterName: "r" } } })],
-      });
+    const clients = routedClients;
+    const mesh = (weight: number) => routedMesh(meshName, weight);
     await writer.write(mesh(90));
     const cache = createXdsCache({ store: temporary.store, translation: appMeshTranslation() });
     const latest = new Map<string, NodeSnapshot>();

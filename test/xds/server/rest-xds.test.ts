@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TypeUrl } from "../../../functions/envoy/index.js";
 import { createDemoMesh, setWeights } from "./fixtures.js";
 import { startMeshplane, type Meshplane } from "./support.js";
+import { followRestSubscription } from "../rest-subscription.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
@@ -73,6 +74,19 @@ describe("REST xDS", () => {
       expect(answer.status).toBe(400);
       expect(answer.json).toMatchObject({ code: 3 });
     }
+  });
+
+  it("feeds an Envoy bootstrapped for REST: CDS and LDS name RDS and EDS over the bootstrap's REST cluster, which serve every name", async () => {
+    const followed = await followRestSubscription(meshplane.url, node.id);
+    expect(followed.routeNames).toContain("rds_egress_http_8080");
+    expect(followed.edsNames).toContain(`cds_egress_${mesh}_blue_http_9001`);
+    // The same node without the metadata is an ADS node, pointed at ADS.
+    expect(JSON.stringify((await discover(meshplane, "listeners", { node })).json)).toContain('"ads"');
+  });
+
+  it("refuses a node whose subscription metadata it cannot use with status 3 (HTTP 400), naming the field", async () => {
+    const answer = await discover(meshplane, "clusters", { node: { ...node, metadata: { "meshplane.xds": { api_type: "REST", refresh_delay: "1s" } } } });
+    expect([answer.status, answer.json.message]).toEqual([400, 'node.metadata["meshplane.xds"].cluster must name the bootstrap\'s static cluster that reaches meshplane']);
   });
 
   it("needs nothing Node-only: its module graph imports no node: modules", () => {

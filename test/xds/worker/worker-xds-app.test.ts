@@ -20,6 +20,7 @@ import { Cluster_DiscoveryType } from "../../../proto/gen/envoy/config/cluster/v
 import { envoyBearerToken, signedFetch, testAuthFile, testKeys, clientFor } from "../../auth/support.js";
 import { createAppMeshClient } from "../../support/control-plane.js";
 import { startControlPlaneWorker, type RunningWorker } from "../../support/wrangler.js";
+import { followRestSubscription } from "../rest-subscription.js";
 
 const paths: Record<Exclude<ResourceType, "secret">, string> = { cluster: "clusters", endpoint: "endpoints", listener: "listeners", route: "routes" };
 
@@ -137,6 +138,11 @@ describe("REST xDS on the control-plane Worker", () => {
     expect(routes.map((route) => route.name)).toEqual(routeNames);
     expect(Object.values(weightsOf(routes)).sort((a, b) => a - b)).toEqual([25, 75]);
     for (const answer of [cds, eds, lds, rds]) expect(answer.response!.versionInfo).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it("feeds an Envoy bootstrapped with npm run bootstrap -- --rest: CDS and LDS point RDS and EDS at its REST cluster, which serve every name", async () => {
+    const followed = await followRestSubscription(plane.url, serviceA);
+    expect(followed).toEqual({ routeNames: ["rds_egress_http_80", "rds_ingress_http_80"], edsNames: ["cds_egress_apps_serviceB_http_80", "cds_egress_apps_serviceBv2_http_80"] });
   });
 
   it("answers 304 Not Modified with no body when the version the poll holds is current", async () => {

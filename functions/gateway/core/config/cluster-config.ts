@@ -2,7 +2,7 @@
 // timeout, upstream protocol, circuit-breaker thresholds, outlier detection and the active health check. A cluster
 // Envoy would refuse is refused here too (an Error naming the cluster and the field), so every runtime NACKs it.
 import { durationMs, type Duration } from "@bufbuild/protobuf/wkt";
-import { Cluster_DiscoveryType, Cluster_DnsLookupFamily, type Cluster } from "../../../../proto/gen/envoy/config/cluster/v3/cluster_pb.js";
+import { Cluster_DiscoveryType, Cluster_DnsLookupFamily, Cluster_LbPolicy, type Cluster } from "../../../../proto/gen/envoy/config/cluster/v3/cluster_pb.js";
 import { HealthStatus } from "../../../../proto/gen/envoy/config/core/v3/health_check_pb.js";
 import type { ClusterLoadAssignment } from "../../../../proto/gen/envoy/config/endpoint/v3/endpoint_pb.js";
 import { aggregateStatsTags, type AggregateStatsTags } from "./aggregate-stats.js";
@@ -27,6 +27,25 @@ export interface EndpointConfig {
   healthCheckPort: number | undefined;
   /** EDS health status: UNHEALTHY / DRAINING / TIMEOUT hosts get no traffic. */
   healthy: boolean;
+  /** Its locality's zone ("" when none), load-balancing weight (1 by default) and priority (0 first). */
+  zone: string;
+  localityWeight: number;
+  priority: number;
+}
+
+export const LB_POLICIES = ["ROUND_ROBIN", "LEAST_REQUEST", "RANDOM", "RING_HASH", "MAGLEV"] as const;
+export type LbPolicyName = (typeof LB_POLICIES)[number];
+
+/** The cluster's load balancer (Envoy's lb_policy and its options). */
+export interface LoadBalancerConfig {
+  policy: LbPolicyName;
+  /** RING_HASH: Envoy's defaults are 1024 and 8M entries. */
+  minimumRingSize: number;
+  maximumRingSize: number;
+  /** LEAST_REQUEST: hosts compared per pick (Envoy's default 2). */
+  choiceCount: number;
+  /** common_lb_config.locality_weighted_lb_config: localities are picked by their weights first. */
+  localityWeighted: boolean;
 }
 
 export interface CircuitBreakerLimits {
@@ -78,6 +97,7 @@ export interface ClusterConfig {
   endpoints: EndpointConfig[];
   /** App Mesh's metrics extension tags (TargetVirtualNode), from the cluster's aggregate_stats metadata. */
   aggregateStats: AggregateStatsTags | undefined;
+  lb: LoadBalancerConfig;
 }
 
 const durationOr = (duration: Duration | undefined, fallback: number): number => (duration ? durationMs(duration) : fallback);
@@ -93,6 +113,8 @@ function dnsFamily(family: Cluster_DnsLookupFamily): 0 | 4 | 6 {
 export function endpointsOf(assignment: ClusterLoadAssignment | undefined): EndpointConfig[] {
   const endpoints: EndpointConfig[] = [];
   for (const locality of assignment?.endpoints ?? []) {
+    const zone = locality.locality?.zone ?? "";
+    const localityWeight = locality.loadBalancingWeight ?? 1;
     for (const lb of locality.lbEndpoints) {
       if (lb.hostIdentifier.case !== "endpoint") continue;
       const address = lb.hostIdentifier.value.address?.address;
@@ -103,6 +125,9 @@ export function endpointsOf(assignment: ClusterLoadAssignment | undefined): Endp
         port: address.value.portSpecifier.value,
         healthCheckPort: healthCheckPort ? healthCheckPort : undefined,
         healthy: ![HealthStatus.UNHEALTHY, HealthStatus.DRAINING, HealthStatus.TIMEOUT].includes(lb.healthStatus),
+        zone,
+        localityWeight,
+        priority: locality.priority,
       });
     }
   }
@@ -140,6 +165,26 @@ function clusterProblems(cluster: Cluster, type: DiscoveryType, endpoints: reado
     if (check.healthyThreshold === undefined || check.unhealthyThreshold === undefined) problems.push("health_checks.healthy_threshold and unhealthy_threshold are required");
   }
   return problems;
+}
+
+const lbPolicies: Partial<Record<Cluster_LbPolicy, LbPolicyName>> = {
+  [Cluster_LbPolicy.ROUND_ROBIN]: "ROUND_ROBIN",
+  [Cluster_LbPolicy.LEAST_REQUEST]: "LEAST_REQUEST",
+  [Cluster_LbPolicy.RANDOM]: "RANDOM",
+  [Cluster_LbPolicy.RING_HASH]: "RING_HASH",
+  [Cluster_LbPolicy.MAGLEV]: "MAGLEV",
+};
+
+/** ORIGINAL_DST clusters (CLUSTER_PROVIDED) pick by destination, which the gateway treats as round robin over its hosts. */
+function parseLoadBalancer(cluster: Cluster): LoadBalancerConfig {
+  const config = cluster.lbConfig;
+  return {
+    policy: lbPolicies[cluster.lbPolicy] ?? "ROUND_ROBIN",
+    minimumRingSize: config.case === "ringHashLbConfig" ? Number(config.value.minimumRingSize ?? 1024n) : 1024,
+    maximumRingSize: config.case === "ringHashLbConfig" ? Number(config.value.maximumRingSize ?? 8_388_608n) : 8_388_608,
+    choiceCount: config.case === "leastRequestLbConfig" ? (config.value.choiceCount ?? 2) : 2,
+    localityWeighted: cluster.commonLbConfig?.localityConfigSpecifier.case === "localityWeightedLbConfig",
+  };
 }
 
 /**
@@ -196,5 +241,6 @@ export function parseClusterConfig(cluster: Cluster, assignment: ClusterLoadAssi
     tls: cluster.transportSocket ? parseUpstreamTls(cluster.transportSocket) : undefined,
     endpoints,
     aggregateStats: aggregateStatsTags(cluster.metadata),
+    lb: parseLoadBalancer(cluster),
   };
 }

@@ -7,6 +7,7 @@ import { FileAccessLogSchema } from "../../../../proto/gen/envoy/extensions/acce
 import { aggregateStatsTags, type AggregateStatsTags } from "./aggregate-stats.js";
 import { parseDownstreamTls, type DownstreamTlsConfig } from "./tls-config.js";
 import { TcpProxySchema } from "../../../../proto/gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy_pb.js";
+import { parseConnectionManagerFilters, type ConnectionManagerFilters } from "../filters/filter-config.js";
 
 /** A TCP proxy chain (App Mesh tcp listeners and routes): weighted clusters, bytes relayed untouched. */
 export interface TcpProxyConfig {
@@ -70,6 +71,8 @@ export interface ListenerConfig {
   tcpProxy: TcpProxyConfig | undefined;
   /** App Mesh's metrics extension counts this listener's traffic (aggregate_stats metadata present). */
   aggregateStats: AggregateStatsTags | undefined;
+  /** The first HTTP chain's policy filters, `server` header handling and local reply mappers (filters/filter-config.ts). */
+  filters: ConnectionManagerFilters;
 }
 
 const directions: Record<TrafficDirection, ListenerDirection> = {
@@ -174,5 +177,6 @@ export function parseListenerConfig(listener: Listener): ListenerConfig {
     tcpProxy: managers.length === 0 ? parseTcpProxy(listener) : undefined,
     tls: tlsChain?.transportSocket ? { mode: plainChain ? "permissive" : "strict", context: parseDownstreamTls(tlsChain.transportSocket) } : undefined,
     aggregateStats: aggregateStatsTags(listener.metadata),
+    filters: parseConnectionManagerFilters(manager, listener.name),
   };
 }

@@ -12,6 +12,7 @@ import { envoyRegistry } from "../../../envoy/index.js";
 import { aggregateStatsTags, type AggregateStatsTags } from "./aggregate-stats.js";
 import { parseRetryPolicy, type RetryPolicy } from "../retry-policy.js";
 import { headerOperations, type HeaderChanges, type RequestOperation, type ResponseOperation } from "../route-operations.js";
+import { parseRoutePolicies, type RoutePolicies } from "../filters/route-policies.js";
 
 export type { HeaderChange, HeaderChanges } from "../route-operations.js";
 
@@ -41,6 +42,8 @@ export interface RouteEntry {
   timeoutHeader: string;
   /** App Mesh's metrics extension tags (TargetVirtualService), from the route's aggregate_stats metadata. */
   aggregateStats: AggregateStatsTags | undefined;
+  /** The route's policy configurations (filters/route-policies.ts); undefined when it has none, the common case. */
+  policies: RoutePolicies | undefined;
 }
 
 /** A compiled route configuration: the core-wasm table plus entries by [virtualHost][route]. */
@@ -122,6 +125,7 @@ function routeEntry(config: RouteConfiguration, host: VirtualHost, route: Route)
     requestOperations: headerOperations(request),
     responseOperations: headerOperations(response),
     aggregateStats: aggregateStatsTags(route.metadata),
+    policies: parseRoutePolicies(host, route),
   };
 }
 

@@ -1,0 +1,34 @@
+// Requests a filter makes of its own (an authorization check, a JWKS fetch, a mirrored copy), sent by the runtime
+// to a host of a cluster of the snapshot: Node over its sockets, the Worker with fetch. The core decides what to
+// send and what the answer means; the runtime only carries it.
+import type { UpstreamCluster } from "../upstream-cluster.js";
+
+export interface SideRequest {
+  method: string;
+  /** Path and query. */
+  path: string;
+  authority: string;
+  /** Lower-case names. */
+  headers: Record<string, string>;
+  body?: Uint8Array;
+  /** The call is abandoned (and rejects) after this long. */
+  timeoutMs: number;
+}
+
+export interface SideResponse {
+  status: number;
+  /** Lower-case names. */
+  headers: Record<string, string>;
+  body: Uint8Array;
+  /** HTTP/2 trailers (gRPC's grpc-status); empty over HTTP/1.1. */
+  trailers: Record<string, string>;
+}
+
+export interface SideCallTransport {
+  /**
+   * Sends `request` to one host of `cluster` (chosen by the cluster's load balancer), in the cluster's protocol
+   * (HTTP/2 prior knowledge when it asks for it). Rejects when no host is reachable, the connection fails or resets,
+   * or the timeout passes; any response, whatever its status, resolves.
+   */
+  call(cluster: UpstreamCluster, request: SideRequest): Promise<SideResponse>;
+}
