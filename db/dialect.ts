@@ -66,7 +66,10 @@ export interface StoreDialect {
   selectInOneSnapshot<const Q extends readonly SelectQuery[]>(queries: Q): Promise<SelectedRows<Q>>;
   /** Runs one statement outside any commit batch; returns its rows as the driver gives them (column name → value), e.g. those of `returning`. */
   execute(statement: SQL): Promise<Array<Record<string, unknown>>>;
-  /** Ascending by the bytes of a text column, whatever the database's collation (SQLite's default order). */
+  /**
+   * A text column compared by its bytes, whatever the database's collation (SQLite's default order): ascending in an
+   * ORDER BY, and usable in comparisons (`byteOrder(c) > value`) for keyset pagination.
+   */
   byteOrder(column: Column): SQL;
 }
 

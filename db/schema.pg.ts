@@ -66,7 +66,7 @@ export const refs = pgTable(
   ],
 );
 
-/** Monotonic revision per scope ("account", "mesh/<name>", "endpoints"); every write bumps the scopes it touches. */
+/** Monotonic revision per scope ("account", "mesh/<name>", "endpoints", "acm", …); every write bumps the scopes it touches. */
 export const revisions = pgTable("revisions", {
   scope: text("scope").primaryKey(),
   revision: bigint("revision", { mode: "number" }).notNull(),
@@ -125,7 +125,12 @@ export const idempotency = pgTable(
   (table) => [index("idempotency_created_at").on(table.createdAt)],
 );
 
-/** meshplane's endpoint registry (its stand-in for Cloud Map). */
+/**
+ * The instances of Cloud Map services (functions/aws/servicediscovery), which feed EDS. Keyed by the names App Mesh's
+ * `awsCloudMap` discovery uses; `serviceId` ties a row to its service. `attributes` are the instance's Cloud Map
+ * attributes; `address` and `port` are what its AWS_INSTANCE_IPV4/IPV6 and AWS_INSTANCE_PORT say ("" and 0 when it
+ * has none). `health` is HEALTHY or UNHEALTHY for services with a custom health check, else UNKNOWN.
+ */
 export const endpoints = pgTable(
   "endpoints",
   {
@@ -137,8 +142,42 @@ export const endpoints = pgTable(
     attributes: jsonb("attributes").notNull(),
     health: text("health").notNull(),
     updatedAt: bigint("updated_at", { mode: "number" }).notNull(),
+    serviceId: text("service_id").notNull().default(""),
+    creatorRequestId: text("creator_request_id").notNull().default(""),
+    createdAt: bigint("created_at", { mode: "number" }).notNull().default(0),
   },
-  (table) => [primaryKey({ columns: [table.namespaceName, table.serviceName, table.instanceId] })],
+  (table) => [
+    primaryKey({ columns: [table.namespaceName, table.serviceName, table.instanceId] }),
+    index("endpoints_service").on(table.serviceId, table.instanceId),
+  ],
+);
+
+/**
+ * The resources of the AWS stand-ins (functions/aws/<service>/), every kind in one table as App Mesh's are in
+ * `resources`: Cloud Map namespaces, services and operations, ACM certificates, Private CA authorities and the
+ * certificates they issued. `id` is the resource's own id (ns-…, srv-…, a UUID, a serial); `parentId` the
+ * namespace of a service or the CA of an issued certificate ("" for none); `name` is unique among its kind and
+ * parent when set (namespace and service names). `data` holds the rest, private keys only sealed. `seq` orders
+ * rows by creation for stable pagination; times are epoch milliseconds.
+ */
+export const awsResources = pgTable(
+  "aws_resources",
+  {
+    seq: bigint("seq", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    service: text("service").notNull(),
+    kind: text("kind").notNull(),
+    id: text("id").notNull(),
+    parentId: text("parent_id").notNull(),
+    name: text("name").notNull(),
+    data: jsonb("data").notNull(),
+    createdAt: bigint("created_at", { mode: "number" }).notNull(),
+    updatedAt: bigint("updated_at", { mode: "number" }).notNull(),
+  },
+  (table) => [
+    uniqueIndex("aws_resources_id").on(table.service, table.kind, table.id),
+    uniqueIndex("aws_resources_name").on(table.service, table.kind, table.parentId, table.name).where(sql`${table.name} <> ''`),
+    index("aws_resources_parent").on(table.service, table.kind, table.parentId, table.seq),
+  ],
 );
 
 /**

@@ -65,7 +65,7 @@ export const refs = sqliteTable(
   ],
 );
 
-/** Monotonic revision per scope ("account", "mesh/<name>", "endpoints"); every write bumps the scopes it touches. */
+/** Monotonic revision per scope ("account", "mesh/<name>", "endpoints", "acm", …); every write bumps the scopes it touches. */
 export const revisions = sqliteTable("revisions", {
   scope: text("scope").primaryKey(),
   revision: integer("revision").notNull(),
@@ -121,7 +121,12 @@ export const idempotency = sqliteTable(
   (table) => [index("idempotency_created_at").on(table.createdAt)],
 );
 
-/** meshplane's endpoint registry (its stand-in for Cloud Map). */
+/**
+ * The instances of Cloud Map services (functions/aws/servicediscovery), which feed EDS. Keyed by the names App Mesh's
+ * `awsCloudMap` discovery uses; `serviceId` ties a row to its service. `attributes` are the instance's Cloud Map
+ * attributes; `address` and `port` are what its AWS_INSTANCE_IPV4/IPV6 and AWS_INSTANCE_PORT say ("" and 0 when it
+ * has none). `health` is HEALTHY or UNHEALTHY for services with a custom health check, else UNKNOWN.
+ */
 export const endpoints = sqliteTable(
   "endpoints",
   {
@@ -133,10 +138,43 @@ export const endpoints = sqliteTable(
     attributes: text("attributes", { mode: "json" }).notNull(),
     health: text("health").notNull(),
     updatedAt: integer("updated_at").notNull(),
+    serviceId: text("service_id").notNull().default(""),
+    creatorRequestId: text("creator_request_id").notNull().default(""),
+    createdAt: integer("created_at").notNull().default(0),
   },
-  (table) => [primaryKey({ columns: [table.namespaceName, table.serviceName, table.instanceId] })],
+  (table) => [
+    primaryKey({ columns: [table.namespaceName, table.serviceName, table.instanceId] }),
+    index("endpoints_service").on(table.serviceId, table.instanceId),
+  ],
 );
 
+/**
+ * The resources of the AWS stand-ins (functions/aws/<service>/), every kind in one table as App Mesh's are in
+ * `resources`: Cloud Map namespaces, services and operations, ACM certificates, Private CA authorities and the
+ * certificates they issued. `id` is the resource's own id (ns-…, srv-…, a UUID, a serial); `parentId` the
+ * namespace of a service or the CA of an issued certificate ("" for none); `name` is unique among its kind and
+ * parent when set (namespace and service names). `data` holds the rest, private keys only sealed. `seq` orders
+ * rows by creation for stable pagination; times are epoch milliseconds.
+ */
+export const awsResources = sqliteTable(
+  "aws_resources",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    service: text("service").notNull(),
+    kind: text("kind").notNull(),
+    id: text("id").notNull(),
+    parentId: text("parent_id").notNull(),
+    name: text("name").notNull(),
+    data: text("data", { mode: "json" }).notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (table) => [
+    uniqueIndex("aws_resources_id").on(table.service, table.kind, table.id),
+    uniqueIndex("aws_resources_name").on(table.service, table.kind, table.parentId, table.name).where(sql`${table.name} <> ''`),
+    index("aws_resources_parent").on(table.service, table.kind, table.parentId, table.seq),
+  ],
+);
 
 /**
  * Security audit trail, like CloudTrail management events: every mutating API call (allowed or refused) and every

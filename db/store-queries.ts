@@ -4,7 +4,7 @@
 import { and, asc, count, eq, gt, gte, inArray, lt, lte, sql, type SQL } from "drizzle-orm";
 import type { StoreDialect } from "./dialect.js";
 import { decoded, insertInto, upsertInto } from "./statements.js";
-import type { ChangeRecord, EndpointRow, Store } from "./store.js";
+import type { AwsResourceRow, ChangeRecord, EndpointRow, Store } from "./store.js";
 
 /** Everything in Store but the writes of a batch and the lifecycle. */
 export type StoreQueries = Omit<Store, "commit" | "close" | "withScopeLocks">;
@@ -14,7 +14,7 @@ const followerKeys = ["followerId", "position", "reportedAt"] as const;
 const accessKeyKeys = ["accessKeyId", "principal", "sealedSecret", "policies", "admin", "createdAt"] as const;
 
 export function createStoreQueries(dialect: StoreDialect): StoreQueries {
-  const { resources, tags, refs, revisions, changeLog, changeLogFollowers, idempotency, endpoints, auditLog, accessKeys } = dialect.tables;
+  const { resources, tags, refs, revisions, changeLog, changeLogFollowers, idempotency, endpoints, auditLog, accessKeys, awsResources } = dialect.tables;
   const resourceKeyFields = { kind: decoded(resources.kind), meshName: decoded(resources.meshName), parentName: decoded(resources.parentName), name: decoded(resources.name) };
 
   const first = async <T>(rows: Promise<T[]>): Promise<T | null> => (await rows)[0] ?? null;
@@ -78,6 +78,17 @@ export function createStoreQueries(dialect: StoreDialect): StoreQueries {
     where: inCollection(),
   });
   const idempotencyByToken = dialect.prepare("idempotency_by_token", { from: idempotency, where: eq(idempotency.token, sql.placeholder("token")), limit: 1 });
+  const awsResourceById = dialect.prepare("aws_resource_by_id", {
+    from: awsResources,
+    where: and(eq(awsResources.service, sql.placeholder("service")), eq(awsResources.kind, sql.placeholder("kind")), eq(awsResources.id, sql.placeholder("id"))),
+    limit: 1,
+  });
+  /** Rows of one service and kind, under one parent when given. */
+  const awsResourceFilter = (query: { service: string; kind: string; parentId?: string }): SQL[] => {
+    const conditions = [eq(awsResources.service, query.service), eq(awsResources.kind, query.kind)];
+    if (query.parentId !== undefined) conditions.push(eq(awsResources.parentId, query.parentId));
+    return conditions;
+  };
   const newestChangeSeq = sql`(select max(${changeLog.seq}) from ${changeLog})`;
   /** Deletes the rows of `table` whose seq `chosen` selects (a bounded subquery); returns how many went. */
   const deleteBySeq = async (table: typeof changeLog | typeof auditLog, chosen: SQL): Promise<number> =>
@@ -150,9 +161,41 @@ export function createStoreQueries(dialect: StoreDialect): StoreQueries {
       const conditions: SQL[] = [];
       if (filter.namespaceName !== undefined) conditions.push(eq(endpoints.namespaceName, filter.namespaceName));
       if (filter.serviceName !== undefined) conditions.push(eq(endpoints.serviceName, filter.serviceName));
-      const orderBy = [dialect.byteOrder(endpoints.namespaceName), dialect.byteOrder(endpoints.serviceName), dialect.byteOrder(endpoints.instanceId)];
+      if (filter.serviceId !== undefined) conditions.push(eq(endpoints.serviceId, filter.serviceId));
+      if (filter.afterInstanceId !== undefined) conditions.push(sql`${dialect.byteOrder(endpoints.instanceId)} > ${filter.afterInstanceId}`);
+      const orderBy =
+        filter.serviceId !== undefined
+          ? [dialect.byteOrder(endpoints.instanceId)]
+          : [dialect.byteOrder(endpoints.namespaceName), dialect.byteOrder(endpoints.serviceName), dialect.byteOrder(endpoints.instanceId)];
       // `attributes` is JSON: the column does not know it holds a string map.
-      return (await dialect.select({ from: endpoints, where: and(...conditions), orderBy })) as EndpointRow[];
+      return (await dialect.select({ from: endpoints, where: and(...conditions), orderBy, ...(filter.limit !== undefined ? { limit: filter.limit } : {}) })) as EndpointRow[];
+    },
+
+    async getEndpoint(key) {
+      const where = and(eq(endpoints.namespaceName, key.namespaceName), eq(endpoints.serviceName, key.serviceName), eq(endpoints.instanceId, key.instanceId));
+      return first(dialect.select({ from: endpoints, where, limit: 1 })) as Promise<EndpointRow | null>;
+    },
+
+    async countEndpoints(serviceId) {
+      const [row] = await dialect.select({ fields: { n: count() }, from: endpoints, where: eq(endpoints.serviceId, serviceId) });
+      return row?.n ?? 0;
+    },
+
+    getAwsResource: (key) => first(awsResourceById({ service: key.service, kind: key.kind, id: key.id })) as Promise<AwsResourceRow | null>,
+
+    async findAwsResourceByName(query) {
+      const where = and(...awsResourceFilter(query), eq(awsResources.name, query.name));
+      return first(dialect.select({ from: awsResources, where, limit: 1 })) as Promise<AwsResourceRow | null>;
+    },
+
+    async listAwsResources(query) {
+      const where = and(...awsResourceFilter(query), gt(awsResources.seq, query.afterSeq));
+      return (await dialect.select({ from: awsResources, where, orderBy: [asc(awsResources.seq)], limit: query.limit })) as AwsResourceRow[];
+    },
+
+    async countAwsResources(query) {
+      const [row] = await dialect.select({ fields: { n: count() }, from: awsResources, where: and(...awsResourceFilter(query)) });
+      return row?.n ?? 0;
     },
 
     async listChanges(afterSeq, limit) {

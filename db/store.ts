@@ -53,15 +53,56 @@ export interface IdempotencyRecord {
   createdAt: number;
 }
 
+/** An instance of a Cloud Map service (see the endpoints table). */
 export interface EndpointRow {
   namespaceName: string;
   serviceName: string;
   instanceId: string;
+  /** The instance's AWS_INSTANCE_IPV4 (else IPV6); "" when it has neither. */
   address: string;
+  /** Its AWS_INSTANCE_PORT; 0 when it has none. */
   port: number;
+  /** Every Cloud Map attribute of the instance, AWS_* ones included. */
   attributes: Record<string, string>;
+  /** HEALTHY or UNHEALTHY (services with a custom health check), else UNKNOWN. */
   health: string;
   updatedAt: number;
+  /** The Cloud Map service (srv-…) the instance belongs to. */
+  serviceId: string;
+  creatorRequestId: string;
+  createdAt: number;
+}
+
+/** Identifies one resource of an AWS stand-in: `{ service: "servicediscovery", kind: "namespace", id: "ns-…" }`. */
+export interface AwsResourceKey {
+  service: string;
+  kind: string;
+  id: string;
+}
+
+/** A stored resource of an AWS stand-in (see the aws_resources table). Times are epoch milliseconds. */
+export interface AwsResourceRow extends AwsResourceKey {
+  /** Creation order, unique across the table; kept when the row is replaced. Pagination cursors are built from it. */
+  seq: number;
+  /** The parent's id (a service's namespace, an issued certificate's CA); "" for none. */
+  parentId: string;
+  /** Unique among rows of the same service, kind and parent when not "". */
+  name: string;
+  /** Everything else, as the stand-in stores it (private keys only sealed). */
+  data: unknown;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type NewAwsResourceRow = Omit<AwsResourceRow, "seq">;
+
+/** Rows of one service and kind, optionally under one parent, after a cursor, in creation order. */
+export interface AwsResourceQuery {
+  service: string;
+  kind: string;
+  parentId?: string;
+  afterSeq: number;
+  limit: number;
 }
 
 export interface ChangeEntry {
@@ -82,7 +123,8 @@ export interface ChangeRecord extends ChangeEntry {
 
 /**
  * Everything one write does, applied all or nothing. Order of application: guards, deletes, inserts,
- * updates, tags, refs, endpoints, idempotency record, revision bumps, change log, audit entries.
+ * updates, tags, refs, endpoints, AWS resources (expiry, deletes, puts), idempotency record, revision bumps, change log,
+ * audit entries.
  */
 export interface WriteBatch {
   /** Each scope's revision must still equal `revision` (0 when the scope was never written); each is bumped. */
@@ -100,6 +142,12 @@ export interface WriteBatch {
   setRefs?: Array<{ uid: string; meshName: string; refs: ResourceRef[] }>;
   putEndpoints?: EndpointRow[];
   deleteEndpoints?: Array<Pick<EndpointRow, "namespaceName" | "serviceName" | "instanceId">>;
+  /** Inserts, or replaces by (service, kind, id) keeping seq and createdAt, resources of the AWS stand-ins. */
+  putAwsResources?: NewAwsResourceRow[];
+  /** Deletes resources of the AWS stand-ins (their tags are the caller's to clear with `setTags`). */
+  deleteAwsResources?: AwsResourceKey[];
+  /** Deletes the rows of one service and kind last updated before `before` (epoch ms): retention, e.g. Cloud Map operations. */
+  expireAwsResources?: { service: string; kind: string; before: number };
   idempotency?: IdempotencyRecord;
   /** Deletes idempotency records created before this time (epoch ms), before `idempotency` is inserted. */
   expireIdempotencyBefore?: number;
@@ -228,8 +276,19 @@ export interface Store {
    * mesh instead of reading all of it (db/change-log-cursor.ts follows scopes; this follows one mesh's rows).
    */
   readMeshChanges(meshName: string, afterRevision: number, limit: number): Promise<{ revision: number; changes: ChangeRecord[]; rows: ResourceRow[] }>;
-  /** Registered endpoints, optionally of one namespace and service. */
-  listEndpoints(filter?: { namespaceName?: string; serviceName?: string }): Promise<EndpointRow[]>;
+  /**
+   * Cloud Map instances, optionally of one namespace and service (by names) or of one service (by id), in instance-id
+   * byte order, after `afterInstanceId` and at most `limit` when given.
+   */
+  listEndpoints(filter?: { namespaceName?: string; serviceName?: string; serviceId?: string; afterInstanceId?: string; limit?: number }): Promise<EndpointRow[]>;
+  getEndpoint(key: Pick<EndpointRow, "namespaceName" | "serviceName" | "instanceId">): Promise<EndpointRow | null>;
+  /** How many instances a Cloud Map service has. */
+  countEndpoints(serviceId: string): Promise<number>;
+  getAwsResource(key: AwsResourceKey): Promise<AwsResourceRow | null>;
+  /** The row of that kind and parent with that (non-empty) name. */
+  findAwsResourceByName(query: { service: string; kind: string; parentId: string; name: string }): Promise<AwsResourceRow | null>;
+  listAwsResources(query: AwsResourceQuery): Promise<AwsResourceRow[]>;
+  countAwsResources(query: { service: string; kind: string; parentId?: string }): Promise<number>;
   /** Committed changes with seq greater than `afterSeq`, oldest first, at most `limit`. */
   listChanges(afterSeq: number, limit: number): Promise<ChangeRecord[]>;
   /** Seq of the newest change-log entry, 0 for an empty log: read from the key's index, not by a scan. */

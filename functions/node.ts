@@ -9,10 +9,11 @@ import { openStore } from "../db/open.js";
 import { createRetention } from "../db/retention.js";
 import type { Store } from "../db/store.js";
 import { createApiApp } from "./api/app.js";
-import { createAppMeshService, createCommitWithRetry, createEndpointRegistry } from "./appmesh/index.js";
+import { createAppMeshService, createCommitWithRetry } from "./appmesh/index.js";
+import { chooseKeyVault, createAwsApp, createAwsStandIns } from "./aws/index.js";
+import { checkSecureByDefault, createSecretBox } from "./auth/index.js";
 import { createPolicyService } from "./policies/index.js";
 import { checkEnvoyPatch } from "./xds/translate/index.js";
-import { checkSecureByDefault } from "./auth/index.js";
 import { startAuth, type ControlPlaneAuth } from "./auth/node-auth.js";
 import { createAdsAdmission } from "./auth/ads-admission.js";
 import { readTlsMaterial, watchTlsMaterial, type TlsFiles } from "./auth/tls.js";
@@ -93,14 +94,22 @@ export async function startControlPlane(config: ControlPlaneConfig, options: Sta
   const commit = createCommitWithRetry(store, { onCommit });
   const service = createAppMeshService(store, { region: config.region, accountId: config.accountId, quotas: config.quotas, checkRegex, commit });
   const policies = createPolicyService(store, { region: config.region, accountId: config.accountId, quotas: config.quotas, checkRegex, checkEnvoyPatch, commit });
-  const endpoints = createEndpointRegistry(store, { onCommit });
   const auth = await startAuth({ config: config.auth, store, scope: { region: config.region, accountId: config.accountId } });
-  const app = createApiApp({ service, endpoints, policies, auth: { forOperation: auth.api.forOperation, forPolicy: auth.api.forPolicy, routes: auth.routes } });
+  const app = createApiApp({ service, policies, auth: { forOperation: auth.api.forOperation, forPolicy: auth.api.forPolicy, routes: auth.routes } });
+  // Cloud Map, ACM and ACM Private CA on the same port (POST / with X-Amz-Target), and /v1/endpoints.
+  // Private keys (ACM, Private CA) are sealed with MESHPLANE_AUTH_SECRET_KEY; kept unsealed only when running open.
+  const box = config.auth.secretKey ? await createSecretBox(config.auth.secretKey) : undefined;
+  const keyVault = chooseKeyVault({ ...(box ? { box } : {}), open: !auth.api.enforcing });
+  const standIns = createAwsStandIns({ store, region: config.region, accountId: config.accountId, onCommit, keyVault });
+  app.route("/", createAwsApp(standIns, { authorize: (aws, operation) => auth.api.forAwsOperation(aws.name, operation) }));
   const xds = await startXdsServer({
     host: config.host,
     port: config.xdsPort,
     store,
     feeds: [localChanges, externalChanges],
+    // Snapshots carry the ACM certificates and Private CAs their TLS names, served to proxies as Secrets; the
+    // options reach the incremental reads too (a mesh with ACM material is read whole: snapshot-updates.ts).
+    snapshotOptions: { tlsMaterial: standIns.tlsMaterial },
     // The admission admits each stream (and audits refusals); the observer audits the admitted streams' connects
     // and disconnects. The relays of startAdsListeners below forward to this server, so they go through both.
     admission: createAdsAdmission(auth.ads),
@@ -118,6 +127,8 @@ export async function startControlPlane(config: ControlPlaneConfig, options: Sta
   // TLS (MESHPLANE_TLS_CERT/KEY): HTTPS on PORT.
   const rest = await serveRest(app, { host: config.host, port: config.port, tls: config.auth.tls });
   const port = rest.port;
+  // ACM's managed renewal of private certificates, checked hourly (and once at start).
+  const renewal = startRenewal(standIns.renewDue);
   const url = `${rest.scheme}://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   console.log(`meshplane: App Mesh API on ${url} (${backend === "sqlite" ? `SQLite ${config.sqliteFile}` : "PostgreSQL"})`);
   console.log(`meshplane: ADS (gRPC, h2c) on ${config.host}:${xds.port}`);
@@ -126,6 +137,7 @@ export async function startControlPlane(config: ControlPlaneConfig, options: Sta
   if (adsListeners.socketPath !== undefined) console.log(`meshplane: ADS (gRPC, Unix socket) on ${adsListeners.socketPath}`);
   const metricsUrl = config.metrics && metricsListener ? `http://${config.metrics.host.includes(":") ? `[${config.metrics.host}]` : config.metrics.host}:${metricsListener.port}` : undefined;
   if (metricsUrl) console.log(`meshplane: metrics (no authentication) on ${metricsUrl}/metrics`);
+  if (!box) console.warn("meshplane: MESHPLANE_AUTH_SECRET_KEY is not set: " + (auth.api.enforcing ? "ACM and Private CA refuse to store private keys." : "ACM and Private CA keys are stored unsealed (open local mode only)."));
   if (!auth.api.enforcing) {
     console.warn(
       `meshplane: WARNING: authentication is OFF. Anyone who can reach ${config.host} may change every mesh. This is allowed on loopback for local development only; set MESHPLANE_AUTH_FILE to require signed requests.`,
@@ -143,6 +155,7 @@ export async function startControlPlane(config: ControlPlaneConfig, options: Sta
     xds: { cache: xds.cache, ads: xds.ads },
     async close() {
       auth.close();
+      await renewal.stop();
       await adsListeners.close();
       await xds.close();
       await rest.close();
@@ -151,6 +164,28 @@ export async function startControlPlane(config: ControlPlaneConfig, options: Sta
       await externalChanges.close();
       await localChanges.close();
       await store.close();
+    },
+  };
+}
+
+const RENEWAL_CHECK_MS = 3600_000;
+
+/** Runs `renewDue` at start and hourly; `stop` waits for a run in flight so the store is not closed under it. */
+function startRenewal(renewDue: () => Promise<number>): { stop(): Promise<void> } {
+  let running: Promise<unknown> = Promise.resolve();
+  const run = () => {
+    running = renewDue().then(
+      (renewed) => renewed > 0 && console.log(`meshplane: ACM renewed ${renewed} private certificate(s)`),
+      (error: unknown) => console.error("meshplane: ACM renewal failed:", error instanceof Error ? error.message : error),
+    );
+  };
+  run();
+  const timer = setInterval(run, RENEWAL_CHECK_MS);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
     },
   };
 }

@@ -14,14 +14,15 @@ import { createRetention, type Retention } from "../db/retention.js";
 import { openD1Store } from "../db/sqlite/d1.js";
 import type { Store } from "../db/store.js";
 import { createApiApp } from "./api/app.js";
-import { createAppMeshService, createCommitWithRetry, createEndpointRegistry } from "./appmesh/index.js";
+import { createAppMeshService, createCommitWithRetry, loadMeshSnapshot } from "./appmesh/index.js";
+import { chooseKeyVault, createAwsApp, createAwsStandIns, type AwsStandIns } from "./aws/index.js";
 import { createPolicyService } from "./policies/index.js";
 import { createAdminRoutes } from "./auth/admin-routes.js";
 import { createAuditLog, type AuditLog } from "./auth/audit.js";
 import { createApiAuth } from "./auth/middleware.js";
 import { createConsoleSessions, type ConsoleSessions } from "./auth/console-sessions.js";
 import { MutablePrincipalDirectory, parseAuthFile } from "./auth/principals.js";
-import { importSecretKey } from "./auth/secret-box.js";
+import { createSecretBox, importSecretKey } from "./auth/secret-box.js";
 import { configFromEnv } from "./config.js";
 import { consoleAssetFiles, createConsoleApp } from "./console/index.js";
 import { createRegexChecker } from "./regex-checker.js";
@@ -68,8 +69,15 @@ async function listMeshes(store: Store): Promise<string[]> {
 }
 
 /** Everything the Worker serves besides the App Mesh API and the auth routes, mounted in one place. */
-function mountRouteGroups(app: Hono, parts: { store: Store; hubs: MeshHubs | null; sessions: ConsoleSessions | null; audit: AuditLog }): void {
-  const xds = createWorkerXdsApp({ store: parts.store, translation: appMeshTranslation(), hubs: parts.hubs, listMeshes: () => listMeshes(parts.store) });
+function mountRouteGroups(app: Hono, parts: { store: Store; hubs: MeshHubs | null; sessions: ConsoleSessions | null; audit: AuditLog; standIns: AwsStandIns }): void {
+  const xds = createWorkerXdsApp({
+    store: parts.store,
+    translation: appMeshTranslation(),
+    hubs: parts.hubs,
+    listMeshes: () => listMeshes(parts.store),
+    // Snapshots carry the ACM certificates and Private CAs their TLS names, served as Secrets.
+    loadSnapshot: (meshName) => loadMeshSnapshot(parts.store, meshName, { tlsMaterial: parts.standIns.tlsMaterial }),
+  });
   app.route("/", xds.app);
   app.route("/", createConsoleApp({ files: consoleAssetFiles, sessions: parts.sessions, audit: parts.audit, encoding: "identity" }));
 }
@@ -108,8 +116,13 @@ async function createWorkerApp(env: WorkerEnv): Promise<WorkerApp> {
   const sessions = directory ? createConsoleSessions({ directory, ...(config.auth.secretKey ? { secret: config.auth.secretKey } : {}), ttlMs: config.auth.consoleSessionTtlMs }) : null;
   const api = createApiAuth({ directory, audit, tags: store, scope, rateLimits: directory ? config.auth.rateLimits : null, signingName: config.auth.signingName, sessions });
   const routes = createAdminRoutes({ auth: api, audit, scope });
-  const app = createApiApp({ service, endpoints: createEndpointRegistry(store, { onCommit }), policies, auth: { forOperation: api.forOperation, forPolicy: api.forPolicy, routes } });
-  mountRouteGroups(app, { store, hubs, sessions, audit });
+  const app = createApiApp({ service, policies, auth: { forOperation: api.forOperation, forPolicy: api.forPolicy, routes } });
+  // Cloud Map, ACM and ACM Private CA (POST / with X-Amz-Target), and /v1/endpoints; their commits reach the mesh hubs.
+  // Private keys (ACM, Private CA) are sealed with MESHPLANE_AUTH_SECRET_KEY; kept unsealed only in open mode.
+  const box = config.auth.secretKey ? await createSecretBox(config.auth.secretKey) : undefined;
+  const standIns = createAwsStandIns({ store, ...scope, onCommit, keyVault: chooseKeyVault({ ...(box ? { box } : {}), open }) });
+  app.route("/", createAwsApp(standIns, { authorize: (aws, operation) => api.forAwsOperation(aws.name, operation) }));
+  mountRouteGroups(app, { store, hubs, sessions, audit, standIns });
   return { app, retention: createRetention(store, config.retention) };
 }
 

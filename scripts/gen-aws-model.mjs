@@ -13,6 +13,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 /** Each generated service: its model (repository-relative), the folder its files go to, the prefix of aggregate type names. */
 const models = {
   appmesh: { model: "scripts/models/appmesh/service-2.json", out: "functions/appmesh/model", typePrefix: "AppMesh" },
+  servicediscovery: { model: "scripts/models/servicediscovery/service-2.json", out: "functions/aws/servicediscovery/model", typePrefix: "ServiceDiscovery" },
+  acm: { model: "scripts/models/acm/service-2.json", out: "functions/aws/acm/model", typePrefix: "Acm" },
+  "acm-pca": { model: "scripts/models/acm-pca/service-2.json", out: "functions/aws/acm-pca/model", typePrefix: "AcmPca" },
 };
 
 const { values, positionals } = parseArgs({ options: { out: { type: "string" } }, allowPositionals: true });

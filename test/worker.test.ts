@@ -2,6 +2,7 @@
 // `npm run dev` applies them, then the AWS SDK creates, describes and lists through the Worker.
 import { AppMeshClient, CreateMeshCommand, CreateVirtualNodeCommand, DescribeMeshCommand, ListMeshesCommand, ListVirtualNodesCommand, ConflictException } from "@aws-sdk/client-app-mesh";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { awsEnvironment, python } from "./support/aws-cli.js";
 import { createAppMeshClient } from "./support/control-plane.js";
 import { createMigratedD1, startControlPlaneWorker, type RunningWorker } from "./support/wrangler.js";
 
@@ -52,6 +53,42 @@ describe("Worker entry on D1", () => {
     expect(refused.status).toBe(400);
     expect(((await refused.json()) as { message: string }).message).toMatch(/look-around/);
     expect((await route("/api/v[0-9]+/.*")).status).toBe(200);
+  });
+
+  it("serves Cloud Map, ACM and ACM Private CA to boto3 through the Worker on D1, with the models' exception names", async () => {
+    const program = `
+import json, os, boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+url = os.environ["MESHPLANE_URL"]
+config = Config(inject_host_prefix=False, retries={"max_attempts": 1})
+sd = boto3.client("servicediscovery", endpoint_url=url, config=config)
+acm = boto3.client("acm", endpoint_url=url, config=config)
+pca = boto3.client("acm-pca", endpoint_url=url, config=config)
+out = {}
+op = sd.create_http_namespace(Name="worker.local")
+ns = sd.get_operation(OperationId=op["OperationId"])["Operation"]["Targets"]["NAMESPACE"]
+service = sd.create_service(Name="api", NamespaceId=ns, HealthCheckCustomConfig={"FailureThreshold": 1})["Service"]["Id"]
+sd.register_instance(ServiceId=service, InstanceId="i-1", Attributes={"AWS_INSTANCE_IPV4": "10.0.0.1", "AWS_INSTANCE_PORT": "80"})
+sd.update_instance_custom_health_status(ServiceId=service, InstanceId="i-1", Status="UNHEALTHY")
+out["discovered"] = sd.discover_instances(NamespaceName="worker.local", ServiceName="api", HealthStatus="ALL")["Instances"][0]["HealthStatus"]
+try:
+    sd.create_http_namespace(Name="worker.local")
+except ClientError as error:
+    out["duplicate"] = error.response["Error"]["Code"]
+ca = pca.create_certificate_authority(CertificateAuthorityType="ROOT", CertificateAuthorityConfiguration={"KeyAlgorithm": "EC_prime256v1", "SigningAlgorithm": "SHA256WITHECDSA", "Subject": {"CommonName": "Worker Root"}})["CertificateAuthorityArn"]
+cert = acm.request_certificate(DomainName="api.worker.local", CertificateAuthorityArn=ca)["CertificateArn"]
+detail = acm.describe_certificate(CertificateArn=cert)["Certificate"]
+out["certificate"] = [detail["Status"], detail["Issuer"]]
+try:
+    acm.describe_certificate(CertificateArn=cert[:-4] + "0000")
+except ClientError as error:
+    out["missing"] = error.response["Error"]["Code"]
+print(json.dumps(out))
+`;
+    const result = await python(program, awsEnvironment({ MESHPLANE_URL: url }));
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.json).toEqual({ discovered: "UNHEALTHY", duplicate: "NamespaceAlreadyExists", certificate: ["ISSUED", "CN=Worker Root"], missing: "ResourceNotFoundException" });
   });
 
   it("answers /healthz", async () => {

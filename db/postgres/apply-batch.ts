@@ -19,7 +19,7 @@ import type { PostgresDatabase } from "./database.js";
 
 type Transaction = Parameters<Parameters<PostgresDatabase["transaction"]>[0]>[0];
 
-const { resources, tags, refs, revisions, changeLog, idempotency, endpoints, auditLog } = schema;
+const { resources, tags, refs, revisions, changeLog, idempotency, endpoints, auditLog, awsResources } = schema;
 
 /** Thrown inside the transaction to roll it back when a guard fails. */
 export class StaleBatch extends Error {}
@@ -127,16 +127,32 @@ export async function applyBatch(tx: Transaction, batch: WriteBatch): Promise<Re
         attributes: row.attributes,
         health: row.health,
         updatedAt: row.updatedAt,
+        serviceId: row.serviceId,
+        creatorRequestId: row.creatorRequestId,
+        createdAt: row.createdAt,
       })
       .onConflictDoUpdate({
         target: [endpoints.namespaceName, endpoints.serviceName, endpoints.instanceId],
-        set: { address: row.address, port: row.port, attributes: row.attributes, health: row.health, updatedAt: row.updatedAt },
+        set: { address: row.address, port: row.port, attributes: row.attributes, health: row.health, updatedAt: row.updatedAt, serviceId: row.serviceId, creatorRequestId: row.creatorRequestId },
       });
   }
   for (const key of sortByEndpointKey(batch.deleteEndpoints ?? [])) {
     await tx
       .delete(endpoints)
       .where(and(eq(endpoints.namespaceName, key.namespaceName), eq(endpoints.serviceName, key.serviceName), eq(endpoints.instanceId, key.instanceId)));
+  }
+  if (batch.expireAwsResources) {
+    const { service, kind, before } = batch.expireAwsResources;
+    await tx.delete(awsResources).where(and(eq(awsResources.service, service), eq(awsResources.kind, kind), lt(awsResources.updatedAt, before)));
+  }
+  for (const key of batch.deleteAwsResources ?? []) {
+    await tx.delete(awsResources).where(and(eq(awsResources.service, key.service), eq(awsResources.kind, key.kind), eq(awsResources.id, key.id)));
+  }
+  for (const { service, kind, id, parentId, name, data, createdAt, updatedAt } of batch.putAwsResources ?? []) {
+    await tx
+      .insert(awsResources)
+      .values({ service, kind, id, parentId, name, data, createdAt, updatedAt })
+      .onConflictDoUpdate({ target: [awsResources.service, awsResources.kind, awsResources.id], set: { parentId, name, data, updatedAt } });
   }
   if (batch.expireIdempotencyBefore !== undefined) {
     await tx.delete(idempotency).where(lt(idempotency.createdAt, batch.expireIdempotencyBefore));

@@ -59,6 +59,9 @@ export function createPostgresStore(db: PostgresDatabase, options: Pick<Postgres
       !batch.setRefs?.length &&
       !batch.putEndpoints?.length &&
       !batch.deleteEndpoints?.length &&
+      !batch.putAwsResources?.length &&
+      !batch.deleteAwsResources?.length &&
+      !batch.expireAwsResources &&
       !batch.idempotency &&
       batch.expireIdempotencyBefore === undefined &&
       !batch.changes?.length &&

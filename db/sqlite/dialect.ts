@@ -1,5 +1,5 @@
 // How the shared statements (db/store-queries.ts) run on SQLite through Drizzle, for a libSQL file and for D1 alike.
-import { asc, is, SQL, type Table } from "drizzle-orm";
+import { is, sql, SQL, type Table } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { SQLiteTable, type BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
 import { typedRows, type SelectedRows, type SelectQuery, type StoreDialect } from "../dialect.js";
@@ -40,6 +40,6 @@ export function createSqliteDialect(db: BatchingSqliteDatabase): StoreDialect {
     },
     execute: (statement) => db.all<Record<string, unknown>>(statement),
     // SQLite's default collation, BINARY, compares bytes.
-    byteOrder: (column) => asc(column),
+    byteOrder: (column) => sql`${column}`,
   };
 }

@@ -10,7 +10,7 @@ import { classifySqliteFailure, toStoreError, withClassifiedErrors } from "../st
 import { auditEntryKeys, createStoreQueries } from "../store-queries.js";
 import { createSqliteDialect, type BatchingSqliteDatabase } from "./dialect.js";
 
-const { resources, tags, refs, revisions, changeLog, idempotency, endpoints, auditLog, commitGuards } = schema;
+const { resources, tags, refs, revisions, changeLog, idempotency, endpoints, auditLog, commitGuards, awsResources } = schema;
 
 /**
  * The guard of one scope: inserts a row into `commit_guards` only when the revision moved, which the table's named
@@ -51,7 +51,7 @@ export function createSqliteStore(db: BatchingSqliteDatabase): Store {
       statements.push(
         db.insert(endpoints).values(row).onConflictDoUpdate({
           target: [endpoints.namespaceName, endpoints.serviceName, endpoints.instanceId],
-          set: { address: row.address, port: row.port, attributes: row.attributes, health: row.health, updatedAt: row.updatedAt },
+          set: { address: row.address, port: row.port, attributes: row.attributes, health: row.health, updatedAt: row.updatedAt, serviceId: row.serviceId, creatorRequestId: row.creatorRequestId },
         }),
       );
     }
@@ -60,6 +60,22 @@ export function createSqliteStore(db: BatchingSqliteDatabase): Store {
         db.delete(endpoints).where(
           and(eq(endpoints.namespaceName, key.namespaceName), eq(endpoints.serviceName, key.serviceName), eq(endpoints.instanceId, key.instanceId)),
         ),
+      );
+    }
+    if (batch.expireAwsResources) {
+      const { service, kind, before } = batch.expireAwsResources;
+      statements.push(db.delete(awsResources).where(and(eq(awsResources.service, service), eq(awsResources.kind, kind), lt(awsResources.updatedAt, before))));
+    }
+    for (const key of batch.deleteAwsResources ?? []) {
+      statements.push(db.delete(awsResources).where(and(eq(awsResources.service, key.service), eq(awsResources.kind, key.kind), eq(awsResources.id, key.id))));
+    }
+    for (const row of batch.putAwsResources ?? []) {
+      const { service, kind, id, parentId, name, data, createdAt, updatedAt } = row;
+      statements.push(
+        db.insert(awsResources).values({ service, kind, id, parentId, name, data, createdAt, updatedAt }).onConflictDoUpdate({
+          target: [awsResources.service, awsResources.kind, awsResources.id],
+          set: { parentId, name, data, updatedAt },
+        }),
       );
     }
     if (batch.expireIdempotencyBefore !== undefined) statements.push(db.delete(idempotency).where(lt(idempotency.createdAt, batch.expireIdempotencyBefore)));

@@ -7,7 +7,6 @@ import {
   appMeshOperations,
   appMeshShapes,
   type AppMeshService,
-  type EndpointRegistry,
   type ModelMember,
 } from "../appmesh/index.js";
 import type { PolicyService } from "../policies/index.js";
@@ -21,7 +20,6 @@ export const maxBodyBytes = 1024 * 1024;
 
 export interface ApiOptions {
   service: AppMeshService;
-  endpoints: EndpointRegistry;
   /**
    * Authentication, authorisation, rate limits and audit (functions/auth). `forOperation` runs before the handler
    * of each App Mesh operation; `routes` (admin API, guards of meshplane's own paths) is mounted before them.
@@ -89,7 +87,6 @@ export function createApiApp(options: ApiOptions): Hono {
   }
 
   if (options.auth) app.route("/", options.auth.routes);
-  mountEndpointRegistry(app, options.endpoints);
   if (options.policies) mountPolicyRoutes(app, options.policies, options.auth?.forPolicy);
 
   app.notFound((c) => {
@@ -105,37 +102,4 @@ function matchesTemplate(template: string, path: string): boolean {
   const expected = template.split("/");
   const actual = path.split("/");
   return expected.length === actual.length && expected.every((segment, index) => segment.startsWith(":") ? actual[index] !== "" : segment === actual[index]);
-}
-
-/** `/v1/endpoints`: meshplane's endpoint registry (outside the App Mesh paths). */
-function mountEndpointRegistry(app: Hono, registry: EndpointRegistry): void {
-  app.get("/v1/endpoints", async (c) => {
-    const filter: { namespaceName?: string; serviceName?: string } = {};
-    const namespaceName = c.req.query("namespace");
-    const serviceName = c.req.query("service");
-    if (namespaceName !== undefined) filter.namespaceName = namespaceName;
-    if (serviceName !== undefined) filter.serviceName = serviceName;
-    return c.json({ instances: await registry.list(filter) });
-  });
-  app.get("/v1/endpoints/:namespace/:service", async (c) =>
-    c.json({ instances: await registry.list({ namespaceName: c.req.param("namespace"), serviceName: c.req.param("service") }) }),
-  );
-  app.put("/v1/endpoints/:namespace/:service/:instanceId", async (c) => {
-    const body = await readJsonObject(c);
-    const instance = await registry.register({
-      address: body.address,
-      port: body.port,
-      attributes: body.attributes,
-      health: body.health,
-      namespaceName: c.req.param("namespace"),
-      serviceName: c.req.param("service"),
-      instanceId: c.req.param("instanceId"),
-    });
-    return c.json(instance);
-  });
-  app.delete("/v1/endpoints/:namespace/:service/:instanceId", async (c) =>
-    c.json(
-      await registry.deregister({ namespaceName: c.req.param("namespace"), serviceName: c.req.param("service"), instanceId: c.req.param("instanceId") }),
-    ),
-  );
 }

@@ -2,20 +2,12 @@
 // picks the HTTP status (the status each shape has in the model).
 import { StoreError } from "../../db/store-errors.js";
 
-export const appMeshErrorStatus = {
-  BadRequestException: 400,
-  ConflictException: 409,
-  ForbiddenException: 403,
-  InternalServerErrorException: 500,
-  LimitExceededException: 400,
-  NotFoundException: 404,
-  ResourceInUseException: 409,
-  ServiceUnavailableException: 503,
-  TooManyRequestsException: 429,
-  TooManyTagsException: 400,
-} as const satisfies Record<string, number>;
+import { AppMeshErrorStatus, type AppMeshErrorName } from "./model/errors.generated.js";
 
-export type AppMeshErrorName = keyof typeof appMeshErrorStatus;
+export type { AppMeshErrorName };
+
+/** The status of each of the ten exception shapes, as the model gives it. */
+export const appMeshErrorStatus = AppMeshErrorStatus;
 
 const brand = Symbol.for("meshplane.AppMeshError");
 

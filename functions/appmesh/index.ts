@@ -17,12 +17,11 @@ export type { AppMeshShapeName, AppMeshShapeTypes } from "./model/types.generate
 export { validateOperationInput, validateShape } from "./validation.js";
 export type { RegexChecker, UnservableSpecCode, UnservableSpecWarning } from "./spec-rules.js";
 export { acceptedUnservableSpecs } from "./spec-rules.js";
-export { loadMeshSnapshot } from "./snapshot-loader.js";
+export { acmReferencesOf, loadMeshSnapshot, toEndpointInstance } from "./snapshot-loader.js";
+export type { AcmReferences, SnapshotLoadOptions } from "./snapshot-loader.js";
 export { applyMeshChanges, updateMeshSnapshot } from "./snapshot-updates.js";
 export type { MeshSnapshotUpdate } from "./snapshot-updates.js";
-export type { MeshSnapshot, EndpointInstance } from "./snapshot.js";
-export { createEndpointRegistry, endpointsScope } from "./endpoint-registry.js";
-export type { EndpointRegistry, EndpointRegistration } from "./endpoint-registry.js";
+export type { MeshSnapshot, MeshTlsMaterial, EndpointInstance } from "./snapshot.js";
 
 // For meshplane's own resources (functions/policies), which share the write path, tags, cursors and errors.
 export { createCommitWithRetry } from "./commit-retry.js";

@@ -1,11 +1,40 @@
 // Builds the MeshSnapshot the xDS side translates: one consistent read of a mesh, rendered in the API's
-// Describe shapes, plus the registered endpoints its awsCloudMap virtual nodes discover and the mesh's policies.
-import type { ResourceRow, Store } from "../../db/store.js";
+// Describe shapes, plus the Cloud Map instances its awsCloudMap virtual nodes discover and the mesh's policies.
+import type { EndpointRow, ResourceRow, Store } from "../../db/store.js";
 import { kindDescriptors, type ResourceKind } from "./kinds.js";
-import { toInstance } from "./endpoint-registry.js";
 import type { VirtualNodeData } from "./model/types.generated.js";
 import { toResourceData } from "./render.js";
-import type { EndpointInstance, MeshSnapshot } from "./snapshot.js";
+import type { EndpointInstance, MeshSnapshot, MeshTlsMaterial } from "./snapshot.js";
+
+/** ARNs a mesh's TLS names: ACM certificates (listener `certificate.acm`) and Private CAs (`trust.acm`). */
+export interface AcmReferences {
+  certificates: string[];
+  authorities: string[];
+}
+
+export interface SnapshotLoadOptions {
+  /** Reads the material of the ACM and Private CA ARNs the mesh names (functions/aws's stand-ins). */
+  tlsMaterial?: (references: AcmReferences) => Promise<MeshTlsMaterial>;
+}
+
+/** Every `acm` member of the specs, wherever App Mesh allows one (listener TLS, client policies, backend defaults). */
+export function acmReferencesOf(specs: readonly unknown[]): AcmReferences {
+  const certificates = new Set<string>();
+  const authorities = new Set<string>();
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) return value.forEach(visit);
+    if (typeof value !== "object" || value === null) return;
+    for (const [key, member] of Object.entries(value)) {
+      if (key === "acm" && typeof member === "object" && member !== null) {
+        const acm = member as { certificateArn?: unknown; certificateAuthorityArns?: unknown };
+        if (typeof acm.certificateArn === "string") certificates.add(acm.certificateArn);
+        if (Array.isArray(acm.certificateAuthorityArns)) for (const arn of acm.certificateAuthorityArns) if (typeof arn === "string") authorities.add(arn);
+      } else visit(member);
+    }
+  };
+  specs.forEach(visit);
+  return { certificates: [...certificates].sort(), authorities: [...authorities].sort() };
+}
 
 /** The kinds a snapshot lists (all but the mesh), each with the name of its list. */
 export const snapshotLists = {
@@ -49,7 +78,7 @@ export function renderRow<Kind extends ListedKind>(kind: Kind, row: ResourceRow)
 export const POLICY_KIND = "policy";
 
 /** The mesh's snapshot at its current revision, or null when the mesh does not exist. */
-export async function loadMeshSnapshot(store: Pick<Store, "readMesh" | "listEndpoints">, meshName: string): Promise<MeshSnapshot | null> {
+export async function loadMeshSnapshot(store: Pick<Store, "readMesh" | "listEndpoints">, meshName: string, options: SnapshotLoadOptions = {}): Promise<MeshSnapshot | null> {
   const { revision, rows } = await store.readMesh(meshName);
   const meshRow = rows.find((row) => row.kind === "mesh");
   if (!meshRow) return null;
@@ -70,10 +99,39 @@ export async function loadMeshSnapshot(store: Pick<Store, "readMesh" | "listEndp
     else if (row.kind === POLICY_KIND) snapshot.policies!.push({ name: row.name, uid: row.uid, arn: row.arn, version: row.version, document: row.spec });
   }
   snapshot.endpoints = await loadDiscoveredEndpoints(store, snapshot.virtualNodes);
+  const references = acmReferencesOf([...snapshot.virtualNodes, ...snapshot.virtualGateways].map((resource) => resource.spec));
+  if (references.certificates.length + references.authorities.length > 0) {
+    const unknown = [...references.certificates.map((arn) => `ACM certificate ${arn}`), ...references.authorities.map((arn) => `Private CA ${arn}`)];
+    snapshot.tls = options.tlsMaterial
+      ? await options.tlsMaterial(references)
+      : { certificates: {}, certificateAuthorities: {}, problems: unknown.map((what) => `${what}: no ACM is configured to serve it`) };
+  }
   return snapshot;
 }
 
-/** The registered endpoints of every namespace/service one of `virtualNodes` discovers through `awsCloudMap`. */
+/**
+ * A Cloud Map instance as App Mesh's EDS used it: its AWS_INSTANCE_IPV4 and AWS_INSTANCE_IPV6 addresses, unless a
+ * custom health check reports it UNHEALTHY (App Mesh served only healthy instances); undefined when it has no address.
+ */
+export function toEndpointInstance(row: EndpointRow): EndpointInstance | undefined {
+  const ipv4 = row.attributes.AWS_INSTANCE_IPV4;
+  const ipv6 = row.attributes.AWS_INSTANCE_IPV6;
+  const address = ipv4 ?? ipv6;
+  if (address === undefined || row.health === "UNHEALTHY") return undefined;
+  const health = row.health === "HEALTHY" ? "HEALTHY" : "UNKNOWN";
+  return {
+    namespaceName: row.namespaceName,
+    serviceName: row.serviceName,
+    instanceId: row.instanceId,
+    address,
+    ...(ipv4 !== undefined && ipv6 !== undefined ? { ipv6 } : {}),
+    port: row.port,
+    attributes: row.attributes,
+    health,
+  };
+}
+
+/** The Cloud Map instances of every namespace/service one of `virtualNodes` discovers through `awsCloudMap`. */
 export async function loadDiscoveredEndpoints(store: Pick<Store, "listEndpoints">, virtualNodes: VirtualNodeData[]): Promise<EndpointInstance[]> {
   const services = new Map<string, { namespaceName: string; serviceName: string }>();
   for (const node of virtualNodes) {
@@ -82,7 +140,10 @@ export async function loadDiscoveredEndpoints(store: Pick<Store, "listEndpoints"
   }
   const endpoints: EndpointInstance[] = [];
   for (const service of services.values()) {
-    for (const row of await store.listEndpoints(service)) endpoints.push(toInstance(row));
+    for (const row of await store.listEndpoints(service)) {
+      const instance = toEndpointInstance(row);
+      if (instance) endpoints.push(instance);
+    }
   }
   return endpoints;
 }

@@ -9,6 +9,7 @@ import { kindDescriptors, type KindNames } from "./kinds.js";
 import { toResourceData } from "./render.js";
 import { meshScope } from "./scopes.js";
 import {
+  acmReferencesOf,
   creationOrder,
   isListedKind,
   loadDiscoveredEndpoints,
@@ -18,6 +19,7 @@ import {
   snapshotLists,
   type ListedKind,
   type SnapshotItem,
+  type SnapshotLoadOptions,
 } from "./snapshot-loader.js";
 import type { MeshSnapshot } from "./snapshot.js";
 
@@ -50,10 +52,17 @@ function accountsForEveryRevision(changes: readonly ChangeRecord[], from: number
 const usesRegistry = (item: SnapshotItem | undefined): boolean =>
   item !== undefined && "virtualNodeName" in item && (item.spec as { serviceDiscovery?: { awsCloudMap?: unknown } }).serviceDiscovery?.awsCloudMap !== undefined;
 
+/** Whether an item's TLS names an ACM certificate or Private CA (only virtual nodes and gateways can). */
+const namesAcm = (item: SnapshotItem): boolean => {
+  const references = acmReferencesOf([item.spec]);
+  return references.certificates.length + references.authorities.length > 0;
+};
+
 /**
  * `snapshot` with the changes read applied, or undefined when they cannot be applied (the caller reads the mesh whole).
  * Pure: the result shares every unchanged item with `snapshot`. `endpoints` is kept; the caller reloads it when
- * `needsEndpoints` says a node's Cloud Map discovery may have changed.
+ * `needsEndpoints` says a node's Cloud Map discovery may have changed. Undefined as well when a changed item names ACM
+ * material: its snapshot carries `tls`, which only a whole read loads.
  */
 export function applyMeshChanges(
   snapshot: MeshSnapshot,
@@ -90,6 +99,7 @@ export function applyMeshChanges(
       const row = rows.get(key);
       if (!row) continue;
       const item = renderRow(kind, row);
+      if (namesAcm(item)) return undefined;
       if (usesRegistry(item)) needsEndpoints = true;
       kept.push(item);
     }
@@ -103,14 +113,21 @@ export function applyMeshChanges(
 
 /**
  * The mesh at its current revision, from `snapshot` and what changed since (one read of the changes and their rows),
- * or read whole when the change log cannot account for everything in between.
+ * or read whole when the change log cannot account for everything in between. A mesh whose snapshot carries ACM
+ * material (`tls`) is always read whole: its certificates change without any mesh revision moving. `options` are
+ * those of every whole read (loadMeshSnapshot), so a fallen-back read serves the same TLS material.
  */
-export async function updateMeshSnapshot(store: Pick<Store, "readMesh" | "readMeshChanges" | "listEndpoints">, snapshot: MeshSnapshot): Promise<MeshSnapshotUpdate> {
+export async function updateMeshSnapshot(
+  store: Pick<Store, "readMesh" | "readMeshChanges" | "listEndpoints">,
+  snapshot: MeshSnapshot,
+  options: SnapshotLoadOptions = {},
+): Promise<MeshSnapshotUpdate> {
   const name = snapshot.mesh.meshName;
+  if (snapshot.tls !== undefined) return { snapshot: await loadMeshSnapshot(store, name, options), incremental: false };
   const read = await store.readMeshChanges(name, snapshot.revision, MAX_CHANGES + 1);
   if (read.revision === snapshot.revision && read.changes.length === 0) return { snapshot, incremental: true };
   const applied = read.changes.length <= MAX_CHANGES && read.changes.every((change) => change.scope === meshScope(name)) ? applyMeshChanges(snapshot, read) : undefined;
-  if (!applied) return { snapshot: await loadMeshSnapshot(store, name), incremental: false };
+  if (!applied) return { snapshot: await loadMeshSnapshot(store, name, options), incremental: false };
   const { snapshot: next, needsEndpoints } = applied;
   if (next && needsEndpoints) next.endpoints = await loadDiscoveredEndpoints(store, next.virtualNodes);
   return { snapshot: next, incremental: true };

@@ -423,6 +423,10 @@ export const acceptedUnservableSpecs = {
     "A second TCP route on one router listener. TCP has nothing to match on, so the first route by priority and name serves the port (docs/envoy-translation.md §7); the others are accepted, as App Mesh accepted them, and serve nothing.",
   BackendPortConflict:
     "Two backends of one virtual node reachable on the same port with protocols of different families (TCP vs HTTP), or two TCP backends on one port: one egress port can carry one TCP service (RM#175, RM#195). App Mesh accepted such backends.",
+  AcmCertificateUnavailable:
+    "A listener whose tls.certificate.acm.certificateArn names a certificate meshplane's ACM does not hold, that has expired, or whose key cannot be opened. A spec names its certificate by ARN only, and the certificate lives in another service that changes on its own (it is deleted, expires, or is imported after the mesh, as in a CloudFormation stack that creates both), so the spec is accepted; the listener's TLS waits for a Secret that does not come (docs/aws-services.md).",
+  AcmCertificateAuthorityUnavailable:
+    "A client policy whose tls.validation.trust.acm.certificateAuthorityArns names a Private CA meshplane's ACM Private CA does not hold (or has deleted); accepted for the same reason as AcmCertificateUnavailable, and served with a validation Secret that does not come.",
 } as const;
 
 /** The codes of the translation's warnings. */

@@ -39,6 +39,8 @@ export interface AuthenticationInput {
    * hash as x-amz-content-sha256 (docs/authentication.md §4).
    */
   body?: Uint8Array;
+  /** The signing name this request must be signed for, when not the authenticator's own (servicediscovery, acm, …). */
+  signingName?: string;
 }
 
 const signatureMismatch = () =>
@@ -63,7 +65,8 @@ export function createAuthenticator(options: AuthenticatorOptions) {
   }
 
   async function verifyClaim(input: AuthenticationInput, claim: SignatureClaim): Promise<Authenticated | AuthError> {
-    if (claim.service !== signingName) return new AuthError("InvalidSignatureException", `Credential should be scoped to the service "${signingName}", not "${claim.service}".`);
+    const service = input.signingName ?? signingName;
+    if (claim.service !== service) return new AuthError("InvalidSignatureException", `Credential should be scoped to the service "${service}", not "${claim.service}".`);
     const timeError = checkClaimTime(claim, now());
     if (timeError) return timeError;
     const key: AccessKey | undefined = options.directory.findAccessKey(claim.accessKeyId);

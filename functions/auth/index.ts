@@ -18,7 +18,7 @@ export { managedPolicies, evaluatePolicies, validatePolicy } from "./policy.js";
 export type { PolicyDocument, PolicyStatement, ManagedPolicyName } from "./policy.js";
 export { MutablePrincipalDirectory, parseAuthFile } from "./principals.js";
 export type { Principal, PrincipalDirectory, AuthFile } from "./principals.js";
-export { importSecretKey, sealSecret, openSecret } from "./secret-box.js";
+export { createSecretBox, importSecretKey, sealSecret, openSecret } from "./secret-box.js";
 export { generateAccessKey } from "./managed-keys.js";
 export { createConsoleSessions, CSRF_HEADER, SESSION_COOKIE, SECURE_SESSION_COOKIE, DEFAULT_SESSION_TTL_MS } from "./console-sessions.js";
 export type { ConsoleSessions, ConsoleSessionsOptions, SessionInfo } from "./console-sessions.js";

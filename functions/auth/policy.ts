@@ -42,6 +42,30 @@ export const managedPolicies = {
     Statement: [{ Effect: "Allow", Action: ["appmesh:Describe*", "appmesh:List*"], Resource: "*" }],
   },
   AWSAppMeshEnvoyAccess: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "appmesh:StreamAggregatedResources", Resource: "*" }] },
+  // The AWS managed policies of the stand-ins (Cloud Map, ACM, ACM Private CA), reduced to their actions on those services.
+  AWSCloudMapFullAccess: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "servicediscovery:*", Resource: "*" }] },
+  AWSCloudMapReadOnlyAccess: {
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Action: ["servicediscovery:Get*", "servicediscovery:List*", "servicediscovery:Discover*"], Resource: "*" }],
+  },
+  AWSCloudMapDiscoverInstanceAccess: {
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Action: ["servicediscovery:DiscoverInstances", "servicediscovery:DiscoverInstancesRevision"], Resource: "*" }],
+  },
+  AWSCloudMapRegisterInstanceAccess: {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Action: ["servicediscovery:DeregisterInstance", "servicediscovery:Get*", "servicediscovery:List*", "servicediscovery:RegisterInstance", "servicediscovery:UpdateInstanceCustomHealthStatus"],
+        Resource: "*",
+      },
+    ],
+  },
+  AWSCertificateManagerFullAccess: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "acm:*", Resource: "*" }] },
+  AWSCertificateManagerReadOnly: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["acm:Describe*", "acm:Get*", "acm:List*"], Resource: "*" }] },
+  AWSCertificateManagerPrivateCAFullAccess: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "acm-pca:*", Resource: "*" }] },
+  AWSCertificateManagerPrivateCAReadOnly: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["acm-pca:Describe*", "acm-pca:Get*", "acm-pca:List*"], Resource: "*" }] },
 } as const satisfies Record<string, PolicyDocument>;
 
 export type ManagedPolicyName = keyof typeof managedPolicies;

@@ -48,3 +48,9 @@ export async function openSecret(key: SecretKey, sealed: string): Promise<string
     throw new Error("a sealed secret could not be opened (wrong MESHPLANE_AUTH_SECRET_KEY, or the value was altered)");
   }
 }
+
+/** Sealing and opening under one operator secret, for stores of other secrets (the AWS stand-ins' private keys). */
+export async function createSecretBox(material: string): Promise<{ seal(text: string): Promise<string>; open(sealed: string): Promise<string> }> {
+  const key = await importSecretKey(material);
+  return { seal: (text) => sealSecret(key, text), open: (sealed) => openSecret(key, sealed) };
+}

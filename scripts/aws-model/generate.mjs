@@ -3,6 +3,7 @@
 //   model.generated.ts       the operations and shapes with every constraint (no docs), typed, for validation and routing
 //   types.generated.ts       a TypeScript type for every structure, list and enum, and the shape name → type map
 //   operations.generated.ts  the operation map: each operation's input, output and response body types and HTTP binding
+//   errors.generated.ts      every exception shape with the HTTP status it is sent with
 
 const memberKeys = ["shape", "location", "locationName", "idempotencyToken"];
 const shapeKeys = ["type", "required", "union", "min", "max", "pattern", "enum", "member", "key", "value", "error", "exception", "box"];
@@ -29,6 +30,7 @@ export function generateModelFiles(model, naming) {
     "model.generated.ts": emitModel(model, names, header),
     "types.generated.ts": emitTypes(model, names, header),
     "operations.generated.ts": emitOperations(model, names, header),
+    "errors.generated.ts": emitErrors(model, naming.typePrefix, header),
   };
 }
 
@@ -198,4 +200,20 @@ function emitOperations(model, names, header) {
   }
   lines.push("}", `export type ${names.operationName} = keyof ${names.operations};`);
   return lines.join("\n") + "\n";
+}
+
+/**
+ * The exceptions of the API and their HTTP status: the model's `error.httpStatusCode`, else 400, the status the JSON
+ * and REST-JSON protocols send a modeled client error with when the model names none.
+ */
+function emitErrors(model, typePrefix, header) {
+  const exceptions = Object.entries(model.shapes)
+    .filter(([, shape]) => shape.exception)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, shape]) => `  ${name}: ${shape.error?.httpStatusCode ?? 400},`);
+  return (
+    header("The API's exceptions and the HTTP status each is sent with.") +
+    `export const ${typePrefix}ErrorStatus = {\n${exceptions.join("\n")}\n} as const satisfies Record<string, number>;\n\n` +
+    `export type ${typePrefix}ErrorName = keyof typeof ${typePrefix}ErrorStatus;\n`
+  );
 }

@@ -5,8 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appMeshErrorStatus } from "../../functions/appmesh/index.js";
 import { startTestControlPlane, type TestControlPlane } from "../support/control-plane.js";
 import { MakeGatewayRouteSpec, MakeHttpRouteSpec, MakeVirtualGatewaySpec, MakeVirtualNodeSpec, MakeVirtualRouterSpec } from "../support/fixtures.js";
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+import { mutate, pathsOf, type Json } from "../support/json-mutation.js";
 
 interface Target {
   operation: string;
@@ -53,27 +52,6 @@ const targets: Target[] = [
   },
   { operation: "UpdateGatewayRoute", method: "PUT", path: `/v20190125/meshes/${mesh}/virtualGateway/gateway/gatewayRoutes/gateway-route`, body: { spec: MakeGatewayRouteSpec("svc.local", "/z") } },
 ];
-
-/** Every path into a JSON value, as key lists. */
-function pathsOf(value: Json, prefix: Array<string | number> = []): Array<Array<string | number>> {
-  const paths: Array<Array<string | number>> = [prefix];
-  if (Array.isArray(value)) value.forEach((item, index) => paths.push(...pathsOf(item, [...prefix, index])));
-  else if (value && typeof value === "object") for (const [key, item] of Object.entries(value)) paths.push(...pathsOf(item, [...prefix, key]));
-  return paths;
-}
-
-function mutate(body: Json, path: Array<string | number>, replacement: Json | undefined): Json {
-  if (path.length === 0) return replacement ?? null;
-  const copy: any = structuredClone(body);
-  let parent = copy;
-  for (const key of path.slice(0, -1)) parent = parent[key];
-  const last = path[path.length - 1]!;
-  if (replacement === undefined) {
-    if (Array.isArray(parent)) parent.splice(last as number, 1);
-    else delete parent[last];
-  } else parent[last] = replacement;
-  return copy;
-}
 
 const edgeValues: Json[] = ["", "x".repeat(300), "/aws-appmesh/x", "(?=a)", -1, 0, 65536, 1001, 2 ** 53, 1.5, 1e308, true, [], {}, null, "DELETED", { http: {} }];
 

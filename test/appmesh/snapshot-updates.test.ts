@@ -102,6 +102,44 @@ describe("updateMeshSnapshot", () => {
     expect(update.snapshot!.virtualNodes.map((node) => node.virtualNodeName)).toEqual(["a", "b"]);
   });
 
+  it("reads the mesh whole, with the given TLS material, once a node names ACM and for as long as its snapshot carries it", async () => {
+    const meshName = `acm${++meshCounter}`;
+    const certificateArn = "arn:aws:acm:us-west-2:111122223333:certificate/0f3c1a2e-5b6d-4e7f-8a9b-0c1d2e3f4a5b";
+    const asked: string[][] = [];
+    // What the ACM stand-in returns for the ARNs asked (functions/aws/acm reads them from the store).
+    const options = {
+      tlsMaterial: async (references: { certificates: readonly string[]; authorities: readonly string[] }) => {
+        asked.push([...references.certificates]);
+        return { certificates: { [certificateArn]: { certificateChain: "CHAIN", privateKey: "KEY" } }, certificateAuthorities: {}, problems: [] };
+      },
+    };
+    const mesh = { ...MakeSnapshot({}).mesh, meshName };
+    const acmNode = MakeDnsNode("a", 80, "http", {
+      listeners: [{ portMapping: { port: 80, protocol: "http" }, tls: { mode: "STRICT", certificate: { acm: { certificateArn } } } }],
+    });
+    const writer = createMeshWriter(temporary.store, meshName);
+    await writer.write(MakeSnapshot({ mesh, virtualNodes: [MakeDnsNode("a", 80, "http")] }));
+    const plain = (await loadMeshSnapshot(temporary.store, meshName, options))!;
+    expect(plain.tls).toBeUndefined();
+
+    await writer.write(MakeSnapshot({ mesh, virtualNodes: [acmNode] }));
+    const first = counting(temporary.store);
+    const named = await updateMeshSnapshot(first.store, plain, options);
+    expect(named.incremental).toBe(false);
+    expect(first.calls.readMesh).toBe(1);
+    expect(named.snapshot!.tls!.certificates[certificateArn]).toEqual({ certificateChain: "CHAIN", privateKey: "KEY" });
+    expect(named.snapshot).toEqual(await loadMeshSnapshot(temporary.store, meshName, options));
+
+    await writer.write(MakeSnapshot({ mesh, virtualNodes: [acmNode, MakeDnsNode("b", 80, "http")] }));
+    const second = counting(temporary.store);
+    const after = await updateMeshSnapshot(second.store, named.snapshot!, options);
+    expect(after.incremental).toBe(false);
+    expect(second.calls).toEqual({ readMesh: 1, readMeshChanges: 0 });
+    expect(after.snapshot!.virtualNodes.map((node) => node.virtualNodeName)).toEqual(["a", "b"]);
+    expect(after.snapshot!.tls).toEqual(named.snapshot!.tls);
+    expect(asked.every((arns) => arns.length === 1 && arns[0] === certificateArn)).toBe(true);
+  });
+
   it("returns no snapshot once the mesh is deleted, and the same snapshot when nothing changed", async () => {
     const meshName = `gone${++meshCounter}`;
     const writer = createMeshWriter(temporary.store, meshName);

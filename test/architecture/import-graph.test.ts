@@ -68,8 +68,15 @@ describe("the import graph", () => {
     expect(violations("functions/envoy/", ["functions/xds/", "functions/gateway/", "functions/appmesh/", "functions/api/", "db/"])).toEqual([]);
   });
 
-  it("keeps the domain free of HTTP, the API, xDS and the concrete stores", () => {
+  it("keeps the domain free of HTTP, the API, xDS, the AWS stand-ins and the concrete stores", () => {
     expect(violations("functions/appmesh/", ["functions/api/", "functions/xds/", "functions/gateway/", "functions/auth/", "db/sqlite/", "db/postgres/"])).toEqual([]);
+    // Of functions/aws/ the domain uses only what every AWS-compatible API shares (the model-driven validator).
+    const intoAws = edgesFrom("functions/appmesh/").filter(([, target]) => target.startsWith("functions/aws/") && target !== "functions/aws/shared/index.ts");
+    expect(intoAws).toEqual([]);
+  });
+
+  it("keeps the AWS stand-ins on the Store contract: no App Mesh domain, API, xDS, auth, gateway or concrete stores", () => {
+    expect(violations("functions/aws/", ["functions/appmesh/", "functions/api/", "functions/xds/", "functions/gateway/", "functions/auth/", "db/sqlite/", "db/postgres/"])).toEqual([]);
   });
 
   it("keeps the database layer free of functions/", () => {

@@ -94,6 +94,8 @@ describe("console (open mode)", () => {
     await page.getByRole("link", { name: "Create virtual service" }).click();
     await page.getByLabel("Virtual service name").fill("servicea.apps.local");
     await page.getByLabel("Provider").selectOption("virtualNode");
+    // The field becomes a select of the mesh's nodes once their names have loaded.
+    await expect.poll(() => page.getByLabel("Virtual node name").locator("option").allTextContents()).toContain("serviceA");
     await page.getByLabel("Virtual node name").selectOption("serviceA");
     await page.getByRole("button", { name: "Create virtual service" }).click();
     await page.getByRole("heading", { name: "servicea.apps.local", level: 1, exact: true }).waitFor();

@@ -79,7 +79,7 @@ describe("createPgNotifyChangeFeed", () => {
     try {
       await feed.ready;
       const delivered = nextChange(feed, "endpoints", 1);
-      const result = await writer.commit({ expect: [], bump: ["endpoints"], putEndpoints: [{ namespaceName: "ns", serviceName: "s", instanceId: "i", address: "10.0.0.1", port: 1, attributes: {}, health: "HEALTHY", updatedAt: 1 }] });
+      const result = await writer.commit({ expect: [], bump: ["endpoints"], putEndpoints: [{ namespaceName: "ns", serviceName: "s", instanceId: "i", address: "10.0.0.1", port: 1, attributes: {}, health: "HEALTHY", updatedAt: 1, serviceId: "srv-1", creatorRequestId: "", createdAt: 1 }] });
       expect(result.ok).toBe(true);
       expect(await delivered).toEqual({ scope: "endpoints", revision: 1 });
     } finally {

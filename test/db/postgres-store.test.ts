@@ -122,7 +122,7 @@ describe("PostgreSQL store under concurrent writers", () => {
         return stores[i % stores.length]!.commit({
           expect: [],
           bump: ["race-endpoints"],
-          putEndpoints: order.map((instanceId) => ({ namespaceName: "race", serviceName: "s", instanceId, address: "10.0.0.1", port: i, attributes: {}, health: "HEALTHY", updatedAt: i })),
+          putEndpoints: order.map((instanceId) => ({ namespaceName: "race", serviceName: "s", instanceId, address: "10.0.0.1", port: i, attributes: {}, health: "HEALTHY", updatedAt: i, serviceId: "srv-race", creatorRequestId: "", createdAt: i })),
           deleteEndpoints: i % 3 === 0 ? [{ namespaceName: "race", serviceName: "s", instanceId: "gone" }] : [],
         });
       }),

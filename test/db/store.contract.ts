@@ -1,7 +1,7 @@
 // The Store contract: one set of cases every backend must pass (libSQL file, PostgreSQL). Each backend's test
 // file calls `describeStoreContract` with a function that opens a fresh, empty, migrated store.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { StoreError, type AccessKeyRow, type AuditEntry, type ChangeEntry, type NewResourceRow, type Store, type WriteBatch } from "../../db/index.js";
+import { StoreError, type AccessKeyRow, type AuditEntry, type ChangeEntry, type NewAwsResourceRow, type NewResourceRow, type Store, type WriteBatch } from "../../db/index.js";
 
 let uidCounter = 0;
 
@@ -107,7 +107,7 @@ export function describeStoreContract(backend: string, openFresh: () => Promise<
           update: [{ uid: mesh.uid, spec: { changed: true }, status: "ACTIVE", version: 2, lastUpdatedAt: 2 }],
           setTags: [{ uid: mesh.uid, tags: [{ key: "k", value: "v" }] }],
           setRefs: [{ uid: mesh.uid, meshName: "m", refs: [{ toKind: "virtualService", toName: "s" }] }],
-          putEndpoints: [{ namespaceName: "ns", serviceName: "svc", instanceId: "i", address: "10.0.0.1", port: 80, attributes: {}, health: "HEALTHY", updatedAt: 1 }],
+          putEndpoints: [{ namespaceName: "ns", serviceName: "svc", instanceId: "i", address: "10.0.0.1", port: 80, attributes: {}, health: "HEALTHY", updatedAt: 1, serviceId: "srv-1", creatorRequestId: "", createdAt: 1 }],
           idempotency: { token: "t", requestHash: "h", response: {}, createdAt: 1 },
           changes: [change("mesh/m", "create", "virtualNode", "m", "n")],
         });
@@ -466,6 +466,9 @@ export function describeStoreContract(backend: string, openFresh: () => Promise<
         attributes: { AWS_INSTANCE_IPV4: "10.0.0.1", zone: "a" },
         health: "HEALTHY",
         updatedAt: 1_700_000_000_000,
+        serviceId: `srv-${fields.namespaceName ?? "ns"}-${fields.serviceName ?? "svc"}`,
+        creatorRequestId: "",
+        createdAt: 1_700_000_000_000,
         ...fields,
       });
 
@@ -492,6 +495,72 @@ export function describeStoreContract(backend: string, openFresh: () => Promise<
         await commitOk(store, { expect: [], deleteEndpoints: [{ namespaceName: "ns", serviceName: "svc", instanceId: "b" }, { namespaceName: "ns", serviceName: "svc", instanceId: "missing" }] });
         expect((await store.listEndpoints({ serviceName: "svc" })).map((e) => e.instanceId)).toEqual(["B", "a", "y"]);
         expect(await store.getRevisions(["endpoints"])).toEqual({ endpoints: 1 });
+      });
+
+      it("lists one service's instances by id in pages after a cursor, and counts them", async () => {
+        await commitOk(store, { expect: [], putEndpoints: ["c", "a", "B", "b"].map((id) => endpoint(id)).concat(endpoint("z", { serviceName: "other" })) });
+        const page = (afterInstanceId?: string) =>
+          store.listEndpoints({ serviceId: "srv-ns-svc", limit: 2, ...(afterInstanceId !== undefined ? { afterInstanceId } : {}) }).then((rows) => rows.map((e) => e.instanceId));
+        expect(await page()).toEqual(["B", "a"]);
+        expect(await page("a")).toEqual(["b", "c"]);
+        expect(await page("c")).toEqual([]);
+        expect(await store.countEndpoints("srv-ns-svc")).toBe(4);
+        expect(await store.countEndpoints("srv-none")).toBe(0);
+      });
+    });
+
+    describe("AWS stand-in resources", () => {
+      const row = (id: string, fields: Partial<NewAwsResourceRow> = {}): NewAwsResourceRow => ({
+        service: "servicediscovery",
+        kind: "namespace",
+        id,
+        parentId: "",
+        name: `name-${id}`,
+        data: { Type: "HTTP", nested: { list: [1, 2] } },
+        createdAt: 1_000,
+        updatedAt: 1_000,
+        ...fields,
+      });
+
+      it("inserts, replaces in place (keeping seq and creation time), finds by id and name, lists, counts and deletes", async () => {
+        await commitOk(store, { expect: [], putAwsResources: [row("ns-1"), row("ns-2"), row("srv-1", { kind: "service", parentId: "ns-1", name: "web" })] });
+        const first = await store.getAwsResource({ service: "servicediscovery", kind: "namespace", id: "ns-1" });
+        expect(first).toMatchObject({ id: "ns-1", name: "name-ns-1", data: { Type: "HTTP", nested: { list: [1, 2] } }, createdAt: 1_000 });
+        expect((await store.findAwsResourceByName({ service: "servicediscovery", kind: "service", parentId: "ns-1", name: "web" }))?.id).toBe("srv-1");
+        expect(await store.findAwsResourceByName({ service: "servicediscovery", kind: "service", parentId: "ns-2", name: "web" })).toBeNull();
+
+        await commitOk(store, { expect: [], putAwsResources: [row("ns-1", { data: { Type: "HTTP", Description: "new" }, createdAt: 5_000, updatedAt: 6_000 })] });
+        const replaced = await store.getAwsResource({ service: "servicediscovery", kind: "namespace", id: "ns-1" });
+        expect(replaced).toMatchObject({ seq: first!.seq, createdAt: 1_000, updatedAt: 6_000, data: { Type: "HTTP", Description: "new" } });
+
+        const list = (afterSeq: number) => store.listAwsResources({ service: "servicediscovery", kind: "namespace", afterSeq, limit: 1 }).then((rows) => rows.map((r) => r.id));
+        expect(await list(0)).toEqual(["ns-1"]);
+        expect(await list(first!.seq)).toEqual(["ns-2"]);
+        expect(await store.countAwsResources({ service: "servicediscovery", kind: "service", parentId: "ns-1" })).toBe(1);
+        expect(await store.countAwsResources({ service: "servicediscovery", kind: "namespace" })).toBe(2);
+
+        await commitOk(store, { expect: [], deleteAwsResources: [{ service: "servicediscovery", kind: "namespace", id: "ns-2" }] });
+        expect(await store.getAwsResource({ service: "servicediscovery", kind: "namespace", id: "ns-2" })).toBeNull();
+      });
+
+      it("refuses a second row with a taken name of the same kind and parent as a constraint violation (names are guarded by their parent's scope), writing nothing of its batch", async () => {
+        await commitOk(store, { expect: [], putAwsResources: [row("ns-1", { name: "apps.local" })] });
+        await expectStoreError(store.commit({ expect: [], bump: ["servicediscovery"], putAwsResources: [row("ns-9", { name: "other" }), row("ns-2", { name: "apps.local" })] }), "constraint");
+        expect(await store.getAwsResource({ service: "servicediscovery", kind: "namespace", id: "ns-9" })).toBeNull();
+        expect(await store.getRevisions(["servicediscovery"])).toEqual({ servicediscovery: 0 });
+        // Unnamed rows (certificates) never collide on the name.
+        await commitOk(store, { expect: [], putAwsResources: [row("c-1", { service: "acm", kind: "certificate", name: "" }), row("c-2", { service: "acm", kind: "certificate", name: "" })] });
+        expect(await store.countAwsResources({ service: "acm", kind: "certificate" })).toBe(2);
+      });
+
+      it("expires the rows of one kind last updated before a time, and no others", async () => {
+        await commitOk(store, {
+          expect: [],
+          putAwsResources: [row("op-old", { kind: "operation", name: "", updatedAt: 100 }), row("op-new", { kind: "operation", name: "", updatedAt: 900 }), row("ns-old", { updatedAt: 100 })],
+        });
+        await commitOk(store, { expect: [], expireAwsResources: { service: "servicediscovery", kind: "operation", before: 500 } });
+        expect((await store.listAwsResources({ service: "servicediscovery", kind: "operation", afterSeq: 0, limit: 10 })).map((r) => r.id)).toEqual(["op-new"]);
+        expect(await store.getAwsResource({ service: "servicediscovery", kind: "namespace", id: "ns-old" })).not.toBeNull();
       });
     });
 

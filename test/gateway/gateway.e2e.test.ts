@@ -34,6 +34,7 @@ import {
   startBackend,
   parsePrometheus,
   sampleValue,
+  gatewayWorkerCounts,
   startGatewayProcess,
   waitFor,
   xdsPortOf,
@@ -66,7 +67,7 @@ async function startMeshWithGateway(appMesh: AppMeshClient, xdsPort: number, por
   return startGatewayProcess(["--node", `mesh/${mesh}/virtualGateway/gw`, "--xds", `127.0.0.1:${xdsPort}`, "--workers", String(workers)]);
 }
 
-describe.each([1, 2])("meshplane gateway, end to end (%i worker process(es))", (workers) => {
+describe.each(gatewayWorkerCounts())("meshplane gateway, end to end (%i worker process(es))", (workers) => {
   let dir: string;
   let meshplane: MeshplaneProcess;
   let appMesh: AppMeshClient;
@@ -283,7 +284,9 @@ describe.each([1, 2])("meshplane gateway, end to end (%i worker process(es))", (
   });
 });
 
-describe("meshplane gateway, end to end, while the control plane is away (2 workers)", () => {
+const outageWorkers = Math.max(...gatewayWorkerCounts());
+
+describe(`meshplane gateway, end to end, while the control plane is away (${outageWorkers} worker process(es))`, () => {
   let dir: string;
   let meshplane: MeshplaneProcess | undefined;
   let gateway: GatewayProcess;
@@ -305,7 +308,7 @@ describe("meshplane gateway, end to end, while the control plane is away (2 work
     const started = await startControlPlane(dir);
     meshplane = started.meshplane;
     let appMesh = createAppMeshClient(meshplane.url);
-    gateway = await startMeshWithGateway(appMesh, started.xdsPort, gatewayPort, 2);
+    gateway = await startMeshWithGateway(appMesh, started.xdsPort, gatewayPort, outageWorkers);
     backends = await Promise.all([startBackend("steady"), startBackend("later")]);
     await createLocalhostNodes(appMesh, mesh, backends.map((backend) => [backend.name, backend] as const));
     const service = await createRoutedService(appMesh, mesh, { service: "outage.local", gateway: "gw", prefix: "/", routes: { split: MakeWeightedRouteSpec([["steady", 100], ["later", 0]]) } });

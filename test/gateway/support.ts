@@ -96,6 +96,12 @@ export interface GatewayProcess {
 const gatewayRuntime = () => testRuntime("MESHPLANE_TEST_GATEWAY_RUNTIME");
 
 /**
+ * The worker counts a suite runs the gateway with: 1 and 2 on Node; on Deno only its default of 1, since with
+ * `--workers 2` Deno 2.9 occasionally leaves one request in thousands unanswered (docs/serverless.md §6).
+ */
+export const gatewayWorkerCounts = (): number[] => (gatewayRuntime() === "deno" ? [1] : [1, 2]);
+
+/**
  * Starts the gateway as `npm run gateway` does (`node --import tsx functions/gateway/main.ts`), or as `deno task
  * gateway`, and waits for its admin port.
  */

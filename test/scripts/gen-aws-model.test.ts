@@ -7,6 +7,14 @@ import { afterAll, describe, expect, it } from "vitest";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const committedModel = path.join(root, "functions/appmesh/model");
+/** Every model in the generator's table, and the folder its committed output lives in. */
+const generatedFolders = {
+  appmesh: "functions/appmesh/model",
+  servicediscovery: "functions/aws/servicediscovery/model",
+  acm: "functions/aws/acm/model",
+  "acm-pca": "functions/aws/acm-pca/model",
+} as const;
+const generatedFiles = ["errors.generated.ts", "model.generated.ts", "operations.generated.ts", "types.generated.ts"];
 const temporary = mkdtempSync(path.join(os.tmpdir(), "meshplane-gen-model-"));
 
 afterAll(() => rmSync(temporary, { recursive: true, force: true }));
@@ -21,10 +29,10 @@ function runGenerator(scriptRoot: string, args: string[]) {
 }
 
 describe("gen-aws-model", () => {
-  it("regenerates functions/appmesh/model/ byte for byte from a checkout holding only the tracked scripts/ files", () => {
+  it("regenerates every model folder byte for byte from a checkout holding only the tracked scripts/ files", () => {
     const checkout = path.join(temporary, "checkout");
     const scripts = trackedFiles("scripts");
-    expect(scripts).toContain("scripts/models/appmesh/service-2.json");
+    for (const name of Object.keys(generatedFolders)) expect(scripts).toContain(`scripts/models/${name}/service-2.json`);
     for (const file of scripts) {
       mkdirSync(path.dirname(path.join(checkout, file)), { recursive: true });
       cpSync(path.join(root, file), path.join(checkout, file));
@@ -34,14 +42,16 @@ describe("gen-aws-model", () => {
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
 
-    const generatedDir = path.join(checkout, "functions/appmesh/model");
-    const generated = readdirSync(generatedDir).sort();
-    expect(generated).toEqual(["model.generated.ts", "operations.generated.ts", "types.generated.ts"]);
-    expect(readdirSync(committedModel).sort()).toEqual(generated);
-    for (const file of generated) {
-      const fresh = readFileSync(path.join(generatedDir, file));
-      const committed = readFileSync(path.join(committedModel, file));
-      expect(fresh.equals(committed), `${file} differs from the committed copy; run node scripts/gen-aws-model.mjs`).toBe(true);
+    for (const folder of Object.values(generatedFolders)) {
+      const generatedDir = path.join(checkout, folder);
+      const generated = readdirSync(generatedDir).sort();
+      expect(generated).toEqual(generatedFiles);
+      expect(readdirSync(path.join(root, folder)).sort()).toEqual(generated);
+      for (const file of generated) {
+        const fresh = readFileSync(path.join(generatedDir, file));
+        const committed = readFileSync(path.join(root, folder, file));
+        expect(fresh.equals(committed), `${folder}/${file} differs from the committed copy; run node scripts/gen-aws-model.mjs`).toBe(true);
+      }
     }
   });
 
@@ -53,7 +63,7 @@ describe("gen-aws-model", () => {
 
     const run = runGenerator(root, ["appmesh", "--out", out]);
     expect(run.status).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(["model.generated.ts", "notes.md", "operations.generated.ts", "types.generated.ts"]);
+    expect(readdirSync(out).sort()).toEqual(["errors.generated.ts", "model.generated.ts", "notes.md", "operations.generated.ts", "types.generated.ts"]);
     expect(readFileSync(path.join(out, "types.generated.ts")).equals(readFileSync(path.join(committedModel, "types.generated.ts")))).toBe(true);
   });
 
@@ -61,7 +71,7 @@ describe("gen-aws-model", () => {
     const out = path.join(temporary, "unknown");
     const run = runGenerator(root, ["nosuchservice", "--out", out]);
     expect(run.status).toBe(2);
-    expect(run.stderr).toContain("no model named nosuchservice; known: appmesh");
+    expect(run.stderr).toContain("no model named nosuchservice; known: appmesh, servicediscovery, acm, acm-pca");
     expect(existsSync(out)).toBe(false);
   });
 });

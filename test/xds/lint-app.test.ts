@@ -207,6 +207,24 @@ const cases: Array<{ code: UnservableSpecCode; build(mesh: MeshBuilder, meshName
     resource: { kind: "gatewayRoute", name: "to-nowhere" },
     field: "spec.httpRoute.action.target",
   },
+  {
+    code: "AcmCertificateUnavailable",
+    async build(m) {
+      const certificateArn = "arn:aws:acm:us-east-1:111122223333:certificate/00000000-0000-0000-0000-000000000000";
+      await m.node("secure", [[443, "http"]], { listeners: [{ portMapping: { port: 443, protocol: "http" }, tls: { mode: "STRICT", certificate: { acm: { certificateArn } } } }] });
+    },
+    resource: { kind: "virtualNode", name: "secure" },
+    field: "spec.listeners[0].tls.certificate.acm.certificateArn",
+  },
+  {
+    code: "AcmCertificateAuthorityUnavailable",
+    async build(m) {
+      const authority = "arn:aws:acm-pca:us-east-1:111122223333:certificate-authority/00000000-0000-0000-0000-000000000000";
+      await m.node("client", [[80, "http"]], { backendDefaults: { clientPolicy: { tls: { validation: { trust: { acm: { certificateAuthorityArns: [authority] } } } } } } });
+    },
+    resource: { kind: "virtualNode", name: "client" },
+    field: "spec.backendDefaults.clientPolicy.tls.validation.trust.acm.certificateAuthorityArns[0]",
+  },
 ];
 
 describe("GET /v1/xds/lint", () => {
@@ -216,7 +234,8 @@ describe("GET /v1/xds/lint", () => {
     return { status: response.status, body: (await response.json()) as { mesh: string; meshRevision: number; warnings: UnservableSpecWarning[]; message?: string } };
   };
   beforeAll(async () => {
-    controlPlane = await startTestControlPlane();
+    // One mesh per case, and more cases than App Mesh's default mesh quota (15).
+    controlPlane = await startTestControlPlane({ env: { MESHPLANE_QUOTA_MESHES: "50" } });
   });
   afterAll(async () => {
     await controlPlane?.stop();

@@ -12,6 +12,8 @@ import { AuditLogPage } from "./views/audit-log.js";
 import { ConfigDumpPage } from "./views/config-dump.js";
 import { EndpointsPage } from "./views/endpoints.js";
 import { MeshesPage } from "./views/meshes.js";
+import { MeshPoliciesPage } from "./views/policies.js";
+import { CreatePolicyPage, EditPolicyPage } from "./views/policy-editor.js";
 import { ProxiesPage } from "./views/proxies.js";
 import { LintPage } from "./views/lint.js";
 import { ResourceDetailPage } from "./views/resource-detail.js";
@@ -60,10 +62,14 @@ function pageFor(segments: string[]): { page: ComponentChildren; meshName?: stri
   if (second === "edit" && third === undefined) return { page: <EditResourcePage address={mesh} />, meshName };
   if (third === undefined) {
     if (second === "topology") return { page: <TopologyPage meshName={meshName} />, meshName };
+    if (second === "policies") return { page: <MeshPoliciesPage meshName={meshName} />, meshName };
     if (second === "proxies") return { page: <ProxiesPage meshName={meshName} />, meshName };
     if (second === "lint") return { page: <LintPage meshName={meshName} />, meshName };
     if (second === "explain") return { page: <ExplainPage meshName={meshName} />, meshName };
     if (second === "audit") return { page: <AuditLogPage meshName={meshName} />, meshName };
+  }
+  if (second === "policies" && third !== undefined && fourth === undefined) {
+    return { page: third === "new" ? <CreatePolicyPage meshName={meshName} /> : <EditPolicyPage meshName={meshName} policyName={third} />, meshName };
   }
   const kind = meshCollections[second as keyof typeof meshCollections];
   if (!kind) return { page: <NotFound />, meshName };
@@ -135,6 +141,7 @@ function Navigation({ path, meshName, audit }: { path: string; meshName: string 
             {(
               [
                 ["topology", "Topology"],
+                ["policies", "Policies"],
                 ["proxies", "Proxies"],
                 ["lint", "Unserved specs"],
                 ["explain", "Explain"],

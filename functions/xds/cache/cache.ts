@@ -1,19 +1,22 @@
 // The xDS snapshot cache: per mesh the latest MeshSnapshot and its translator; per node (of a watched mesh) the
 // packed resources and content versions per type. Store changes arrive through ChangeFeeds; a change of mesh M
 // updates M's snapshot from the change log (the rows that changed, not the whole mesh) and re-translates only the
-// nodes it can reach (an endpoint-registry change only meshes that discover through it), with the translator of the
-// previous snapshot handing its unchanged pieces on, so only changed resources are packed and encoded again. A node's
-// watchers hear about it only when one of its type versions changed. Re-translation runs in time slices, so the API
-// sharing the event loop stays responsive. Runs on Node and on Workers (no node: imports).
+// nodes it can reach, with the translator of the previous snapshot handing its unchanged pieces on, so only changed
+// resources are packed and encoded again. A Cloud Map instance change reaches only meshes that discover through Cloud
+// Map, an ACM or Private CA change only meshes whose TLS names ACM; those changes write no mesh change-log entry, so
+// the meshes they reach are read whole. A node's watchers hear about it only when one of its type versions changed.
+// Re-translation runs in time slices, so the API sharing the event loop stays responsive. Runs on Node and on Workers
+// (no node: imports).
 import type { DescMessage, Message } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
 import { RESYNC_SCOPE, type ChangeFeed, type ScopeChange } from "../../../db/change-feed.js";
 import type { Store } from "../../../db/store.js";
-import { loadMeshSnapshot, updateMeshSnapshot, type UnservableSpecWarning } from "../../appmesh/index.js";
+import { loadMeshSnapshot, updateMeshSnapshot, type SnapshotLoadOptions, type UnservableSpecWarning } from "../../appmesh/index.js";
 import type { MeshSnapshot } from "../../appmesh/snapshot.js";
 import { pushOrder, resourceSchemas, type ResourceType } from "../../envoy/index.js";
 import { hashBytes, hashString } from "./hash.js";
 import { createTimeSlicer, type TimeSlicerOptions } from "./time-slicer.js";
+import { tlsKey } from "./tls-key.js";
 import {
   MeshUnavailableError,
   NodeIdError,
@@ -28,11 +31,13 @@ import {
 } from "./types.js";
 
 export interface XdsCacheOptions {
-  /** Reads one mesh whole; defaults to `loadMeshSnapshot(store, name)`. */
+  /** Reads one mesh whole; defaults to `loadMeshSnapshot(store, name, snapshotOptions)`. */
   loadSnapshot?: (meshName: string) => Promise<MeshSnapshot | null>;
+  /** Options of the default reads, whole and incremental alike (the ACM material a mesh's TLS names). */
+  snapshotOptions?: SnapshotLoadOptions;
   /**
-   * Brings a snapshot up to date; defaults to `updateMeshSnapshot(store, snapshot)` (from the change log) unless
-   * `loadSnapshot` is given, in which case every change reads the mesh whole through it.
+   * Brings a snapshot up to date; defaults to `updateMeshSnapshot(store, snapshot, snapshotOptions)` (from the change
+   * log) unless `loadSnapshot` is given, in which case every change reads the mesh whole through it.
    */
   updateSnapshot?: (snapshot: MeshSnapshot) => Promise<{ snapshot: MeshSnapshot | null; incremental: boolean }>;
   /** `readMeshChanges` is what lets a change be applied from the change log. */
@@ -140,7 +145,7 @@ interface NodeEntry {
 interface MeshEntry {
   readonly name: string;
   snapshot: MeshSnapshot | null;
-  /** Fingerprint of the snapshot's endpoints (the mesh revision does not move when only endpoints do). */
+  /** Fingerprint of the snapshot's endpoints and TLS material (the mesh revision does not move when only they do). */
   endpointsKey: string;
   translate: SnapshotTranslator | null;
   /** Highest revision any feed reported for this mesh. */
@@ -201,16 +206,16 @@ function resourceName(type: ResourceType, message: Message): string {
 export function createXdsCache(options: XdsCacheOptions): XdsCache {
   const { translation } = options;
   const { store } = options;
-  const loadSnapshot = options.loadSnapshot ?? ((name: string) => loadMeshSnapshot(store, name));
+  const snapshotOptions = options.snapshotOptions ?? {};
+  const loadSnapshot = options.loadSnapshot ?? ((name: string) => loadMeshSnapshot(store, name, snapshotOptions));
   const { readMeshChanges } = store;
   const updateSnapshot =
-    options.updateSnapshot ?? (options.loadSnapshot || !readMeshChanges ? undefined : (snapshot: MeshSnapshot) => updateMeshSnapshot({ ...store, readMeshChanges }, snapshot));
+    options.updateSnapshot ?? (options.loadSnapshot || !readMeshChanges ? undefined : (snapshot: MeshSnapshot) => updateMeshSnapshot({ ...store, readMeshChanges }, snapshot, snapshotOptions));
   const reads = { incremental: 0, full: 0 };
   let packedCount = 0;
   const meshes = new Map<string, MeshEntry>();
   /** Resources already packed: translation shares message objects between nodes, so each is packed once. */
   const packed = new WeakMap<Message, CachedResource>();
-  let endpointsRevision = -1;
   let accountRevision = -1;
   let closed = false;
 
@@ -244,12 +249,21 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
   }
 
   function endpointsKey(snapshot: MeshSnapshot | null): string {
-    return snapshot ? hashString(JSON.stringify(snapshot.endpoints)) : "";
+    return snapshot ? hashString(JSON.stringify(snapshot.endpoints) + tlsKey(snapshot)) : "";
   }
 
   function usesRegistry(mesh: MeshEntry): boolean {
     return mesh.snapshot?.virtualNodes.some((node) => node.spec.serviceDiscovery?.awsCloudMap !== undefined) ?? false;
   }
+
+  /** Whether the mesh's TLS names ACM certificates or Private CAs: their changes reach it through the `acm` scopes. */
+  function usesAcm(mesh: MeshEntry): boolean {
+    return mesh.snapshot?.tls !== undefined;
+  }
+
+  /** The scopes outside any mesh whose changes some meshes depend on, and which meshes. */
+  const externalScopes: Record<string, (mesh: MeshEntry) => boolean> = { endpoints: usesRegistry, acm: usesAcm, "acm-pca": usesAcm };
+  const externalRevisions = new Map<string, number>();
 
   function meshEntry(name: string): MeshEntry {
     let mesh = meshes.get(name);
@@ -331,7 +345,8 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
   /** The mesh at its current revision: from the change log when possible, read whole otherwise. */
   async function read(mesh: MeshEntry): Promise<MeshSnapshot | null> {
     const previous = mesh.snapshot;
-    if (!previous || mesh.readWhole || !updateSnapshot) {
+    // ACM material changes move no mesh revision: such a mesh is read whole, like updateMeshSnapshot would.
+    if (!previous || mesh.readWhole || !updateSnapshot || previous.tls !== undefined) {
       const snapshot = await loadSnapshot(mesh.name);
       // Only a read that succeeded settles it: a failed one is retried whole.
       mesh.readWhole = false;
@@ -445,16 +460,17 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
     }
     if (change.scope === RESYNC_SCOPE) {
       // The feed missed changes it cannot read back: everything held may be out of date.
-      endpointsRevision = -1;
+      externalRevisions.clear();
       accountRevision = -1;
       return Promise.all([...meshes.values()].map((mesh) => forceReread(mesh, changedAt))).then(() => undefined);
     }
-    if (change.scope === "endpoints") {
-      if (change.revision <= endpointsRevision) return Promise.resolve();
-      endpointsRevision = change.revision;
-      // The registry writes no change-log entry: its meshes are read whole.
+    const dependents = externalScopes[change.scope];
+    if (dependents) {
+      if (change.revision <= (externalRevisions.get(change.scope) ?? -1)) return Promise.resolve();
+      externalRevisions.set(change.scope, change.revision);
+      // Cloud Map instances and ACM material write no mesh change-log entry: the meshes they reach are read whole.
       return Promise.all(
-        [...meshes.values()].filter(usesRegistry).map((mesh) => {
+        [...meshes.values()].filter(dependents).map((mesh) => {
           mesh.readWhole = true;
           return touch(mesh, changedAt);
         }),
@@ -490,10 +506,13 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
     if (options.revalidateOnFetch && !mesh.stale && !mesh.loading) {
       const scope = `mesh/${mesh.name}`;
       try {
-        const revisions = await options.store.getRevisions([scope, "endpoints"]);
-        if ((revisions[scope] ?? 0) !== (mesh.snapshot?.revision ?? 0) || (usesRegistry(mesh) && (revisions.endpoints ?? 0) !== endpointsRevision)) {
-          endpointsRevision = revisions.endpoints ?? endpointsRevision;
+        const external = Object.keys(externalScopes);
+        const revisions = await options.store.getRevisions([scope, ...external]);
+        const moved = external.filter((name) => externalScopes[name]!(mesh) && (revisions[name] ?? 0) !== (externalRevisions.get(name) ?? -1));
+        if ((revisions[scope] ?? 0) !== (mesh.snapshot?.revision ?? 0) || moved.length > 0) {
+          for (const name of external) externalRevisions.set(name, revisions[name] ?? 0);
           mesh.stale = true;
+          if (moved.length > 0) mesh.readWhole = true;
         }
       } catch (error) {
         if (!mesh.snapshot) throw new MeshUnavailableError(meshName, error);

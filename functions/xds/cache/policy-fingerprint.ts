@@ -1,12 +1,13 @@
-// The cache's dependency fingerprint for a mesh with policies (translation.ts uses dependency stamps for the others):
-// policies' pieces carry no stamps, so this one names every policy attached to what a node's translation reads, and
-// the backends those policies send to. Its fingerprints begin with "policies:", so a node never keeps a translation
-// across a mesh gaining or losing its policies.
+// The cache's dependency fingerprint for a mesh translated fresh, one with policies or ACM TLS material (translation.ts
+// uses dependency stamps for the others): policies' pieces carry no stamps, so this one names every policy attached to
+// what a node's translation reads, and the backends those policies send to, plus the mesh's ACM material. Its
+// fingerprints begin with "policies:", so a node never keeps a translation across a mesh gaining or losing its policies.
 import type { MeshSnapshot } from "../../appmesh/snapshot.js";
 import type { RouteData, VirtualNodeData } from "../../appmesh/model/types.generated.js";
 import { backendReferences, createPolicyIndex, type AttachedPolicy } from "../../policies/index.js";
 import type { NodeIdentity } from "../../envoy/index.js";
 import { hashString } from "./hash.js";
+import { tlsKey } from "./tls-key.js";
 import type { Node, NodeRequest } from "./types.js";
 
 /**
@@ -39,9 +40,10 @@ export function policyAwareFingerprint(snapshot: MeshSnapshot, parse: (node: Nod
   const endpointsByService = new Map<string, string[]>();
   for (const e of snapshot.endpoints) {
     const key = `${e.namespaceName}/${e.serviceName}`;
-    endpointsByService.set(key, [...(endpointsByService.get(key) ?? []), `${e.instanceId}|${e.address}|${e.port}|${e.health}|${JSON.stringify(e.attributes)}`]);
+    endpointsByService.set(key, [...(endpointsByService.get(key) ?? []), `${e.instanceId}|${e.address}|${e.ipv6 ?? ""}|${e.port}|${e.health}|${JSON.stringify(e.attributes)}`]);
   }
-  const whole = `${snapshot.revision}|${hashString(JSON.stringify(snapshot.endpoints))}`;
+  const tls = hashString(tlsKey(snapshot));
+  const whole = `${snapshot.revision}|${hashString(JSON.stringify(snapshot.endpoints))}|${tls}`;
   const serviceParts = new Map<string, string>();
   const nodeParts = new Map<string, string>();
   const policies = createPolicyIndex(snapshot);
@@ -98,7 +100,7 @@ export function policyAwareFingerprint(snapshot: MeshSnapshot, parse: (node: Nod
     const identity = parse(node);
     if (identity.kind !== "virtualNode") return `policies:gateway:${whole}`;
     const vn = nodes.get(identity.name);
-    const parts = [`mesh=${stamp(snapshot.mesh)}`, ...meshPolicies(), nodePart(identity.name), `api=${(request.apiListeners ?? []).join(",")}`];
+    const parts = [`mesh=${stamp(snapshot.mesh)}`, ...meshPolicies(), nodePart(identity.name), `api=${(request.apiListeners ?? []).join(",")}`, `tls=${tls}`];
     for (const backend of vn?.spec.backends ?? []) if (backend.virtualService) parts.push(servicePart(backend.virtualService.virtualServiceName));
     return `policies:${hashString(parts.join("\n"))}`;
   };

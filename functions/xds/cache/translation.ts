@@ -15,7 +15,7 @@ import { ClusterLoadAssignmentSchema, type ClusterLoadAssignment } from "../../e
 import {
   createMeshTranslator,
   createTranslationMemo,
-  hasPolicies,
+  keepsTranslationPieces,
   lintMesh,
   type NodeResources,
   type TranslateOptions,
@@ -24,6 +24,7 @@ import {
 } from "../translate/index.js";
 import { createDependencyStamps } from "../translate/dependency-stamps.js";
 import type { MeshSnapshot } from "../../appmesh/snapshot.js";
+import { tlsKey } from "./tls-key.js";
 import { hashString } from "./hash.js";
 import { NodeIdError, type Node, type NodeRequest, type SnapshotTranslator, type XdsTranslation } from "./types.js";
 import { policyAwareFingerprint } from "./policy-fingerprint.js";
@@ -70,8 +71,9 @@ export function appMeshTranslation(options?: TranslateOptions): XdsTranslation {
     forSnapshot(snapshot, previous) {
       // The memo of the mesh's earlier translators: pieces a change did not reach come back as the same objects. A
       // mesh with policies is translated fresh (no memo, and none left for the next snapshot), so policies put,
-      // changed or deleted never meet pieces kept from before.
-      const keeps = !hasPolicies(snapshot);
+      // changed or deleted never meet pieces kept from before. So is a mesh whose TLS names ACM certificates or
+      // Private CAs: their material changes (renewal, re-import) without any mesh revision to stamp pieces with.
+      const keeps = keepsTranslationPieces(snapshot);
       const memo = keeps ? ((previous && memos.get(previous)) ?? createTranslationMemo()) : undefined;
       const translator = createMeshTranslator(snapshot, options, memo);
       let lint: readonly UnservableSpecWarning[] | undefined;
@@ -104,10 +106,11 @@ export function appMeshTranslation(options?: TranslateOptions): XdsTranslation {
 function dependencyFingerprint(snapshot: MeshSnapshot): (node: Node, request: NodeRequest) => string {
   const stamps = createDependencyStamps(snapshot);
   const nodes = new Map(snapshot.virtualNodes.map((vn) => [vn.virtualNodeName, vn]));
+  const tls = `tls=${hashString(tlsKey(snapshot))}`;
   return (node, request) => {
     const identity = parse(node);
-    if (identity.kind !== "virtualNode") return `gateway:${stamps.whole}`;
-    const parts = [stamps.mesh, stamps.node(identity.name), `api=${(request.apiListeners ?? []).join(",")}`];
+    if (identity.kind !== "virtualNode") return `gateway:${stamps.whole}|${tls}`;
+    const parts = [stamps.mesh, stamps.node(identity.name), `api=${(request.apiListeners ?? []).join(",")}`, tls];
     for (const backend of nodes.get(identity.name)?.spec.backends ?? []) if (backend.virtualService) parts.push(stamps.service(backend.virtualService.virtualServiceName));
     return hashString(parts.join("\n"));
   };

@@ -5,6 +5,7 @@ import type { Hono } from "hono";
 import type { ChangeFeed } from "../../../db/change-feed.js";
 import type { Store } from "../../../db/store.js";
 import type { MeshSnapshot } from "../../appmesh/snapshot.js";
+import type { SnapshotLoadOptions } from "../../appmesh/index.js";
 import { createXdsCache, type XdsCache } from "../cache/cache.js";
 import { appMeshTranslation } from "../cache/translation.js";
 import type { XdsTranslation } from "../cache/types.js";
@@ -30,8 +31,10 @@ export interface XdsServerOptions {
   feeds: readonly ChangeFeed[];
   /** Defaults to meshplane's App Mesh translation. */
   translation?: XdsTranslation;
-  /** Defaults to `loadMeshSnapshot(store, name)`. */
+  /** Defaults to `loadMeshSnapshot(store, name, snapshotOptions)`; given, every change reads the mesh whole through it. */
   loadSnapshot?: (meshName: string) => Promise<MeshSnapshot | null>;
+  /** How the default whole and incremental reads load a snapshot (the ACM material its TLS names). */
+  snapshotOptions?: SnapshotLoadOptions;
   /** Interval of HTTP/2 PINGs on idle-or-not sessions (default 30 s); a session whose PING is unanswered for `keepaliveTimeoutMs` (default 20 s) is destroyed. */
   keepaliveMs?: number;
   keepaliveTimeoutMs?: number;
@@ -69,6 +72,7 @@ export async function startXdsServer(options: XdsServerOptions): Promise<Running
     store: options.store,
     translation: options.translation ?? appMeshTranslation(),
     ...(options.loadSnapshot ? { loadSnapshot: options.loadSnapshot } : {}),
+    ...(options.snapshotOptions ? { snapshotOptions: options.snapshotOptions } : {}),
     feeds: options.feeds,
     onTranslate: ({ nodes, durationMs }) => {
       metrics.translation.observe(durationMs / 1000);

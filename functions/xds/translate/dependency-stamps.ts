@@ -44,7 +44,7 @@ export function createDependencyStamps(snapshot: MeshSnapshot): DependencyStamps
   const endpointsByService = new Map<string, string[]>();
   for (const e of snapshot.endpoints) {
     const key = `${e.namespaceName}/${e.serviceName}`;
-    const entry = `${e.instanceId}|${e.address}|${e.port}|${e.health}|${JSON.stringify(e.attributes)}`;
+    const entry = `${e.instanceId}|${e.address}|${e.ipv6 ?? ""}|${e.port}|${e.health}|${JSON.stringify(e.attributes)}`;
     const list = endpointsByService.get(key);
     if (list) list.push(entry);
     else endpointsByService.set(key, [entry]);

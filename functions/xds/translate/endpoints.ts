@@ -1,5 +1,5 @@
-// Endpoints: inline single-host assignments (STATIC / DNS clusters) and the EDS ClusterLoadAssignments that replace
-// Cloud Map, filled from meshplane's endpoint registry (docs/envoy-translation.md §6).
+// Endpoints: inline single-host assignments (STATIC / DNS clusters) and the EDS ClusterLoadAssignments of Cloud Map
+// virtual nodes, filled from the instances of meshplane's Cloud Map (docs/envoy-translation.md §6, docs/aws-services.md).
 import { create } from "@bufbuild/protobuf";
 import type { AwsCloudMapServiceDiscovery, IpPreference } from "../../appmesh/model/types.generated.js";
 import type { EndpointInstance } from "../../appmesh/snapshot.js";
@@ -40,19 +40,23 @@ export function translateSingleHostAssignment(clusterName: string, address: stri
 
 const isIpv6 = (address: string): boolean => address.includes(":");
 
-/** IP preference over registered addresses (docs/envoy-translation.md §12): `*_ONLY` filters, `*_PREFERRED` falls back, none prefers IPv4. */
-function selectByIpPreference(instances: readonly EndpointInstance[], preference: IpPreference | undefined): EndpointInstance[] {
-  const v4 = instances.filter((i) => !isIpv6(i.address));
-  const v6 = instances.filter((i) => isIpv6(i.address));
+/**
+ * The address of one instance under an IP preference (docs/envoy-translation.md §12, Guide › Virtual nodes › IP
+ * version preference, per address Cloud Map returns): `*_ONLY` uses that family or nothing, `*_PREFERRED` falls back
+ * to the other, none prefers IPv4.
+ */
+function addressByIpPreference(instance: EndpointInstance, preference: IpPreference | undefined): string | undefined {
+  const v4 = isIpv6(instance.address) ? undefined : instance.address;
+  const v6 = isIpv6(instance.address) ? instance.address : instance.ipv6;
   switch (preference) {
     case "IPv4_ONLY":
       return v4;
     case "IPv6_ONLY":
       return v6;
     case "IPv6_PREFERRED":
-      return v6.length > 0 ? v6 : v4;
+      return v6 ?? v4;
     default:
-      return v4.length > 0 ? v4 : v6;
+      return v4 ?? v6;
   }
 }
 
@@ -91,10 +95,10 @@ function localities(instances: readonly EndpointInstance[], port: number, health
 }
 
 /**
- * The registry's instances of the node's namespace/service whose attributes match every filter of the node.
- * docs/envoy-translation.md §6: Envoy dials the target *listener* port (the cluster is per listener port, as App Mesh did), not the
- * instance's registered port; registry health is passed on as Envoy health status (unhealthy hosts get no traffic
- * unless all are, when Envoy's panic threshold spreads load as Cloud Map's HEALTHY_OR_ELSE_ALL did).
+ * The Cloud Map instances of the node's namespace/service whose attributes match every filter of the node (the
+ * snapshot holds only instances Cloud Map would report healthy, as App Mesh served them). docs/aws-services.md: Envoy
+ * dials the target *listener* port (the cluster is per listener port, as App Mesh's were), not the instance's
+ * AWS_INSTANCE_PORT; a custom health check's HEALTHY is passed on as Envoy health status, other instances are UNKNOWN.
  */
 export function translateClusterLoadAssignment(
   index: MeshIndex,
@@ -108,19 +112,15 @@ export function translateClusterLoadAssignment(
   const registered = index.endpointsByService.get(serviceKey(discovery.namespaceName, discovery.serviceName)) ?? [];
   const filters = discovery.attributes ?? [];
   const matching = registered.filter((instance) => filters.every((f) => instance.attributes[f.key] === f.value));
-  const selected = selectByIpPreference(matching, preference);
-  if (locality && selected.length > 0) return create(ClusterLoadAssignmentSchema, { clusterName, endpoints: localities(selected, port, healthCheckPort, locality) });
+  // Each instance with the address it is served at under the preference; instances without one are left out.
+  const served = matching.flatMap((instance) => {
+    const address = addressByIpPreference(instance, preference);
+    return address === undefined ? [] : [{ ...instance, address }];
+  });
+  if (locality && served.length > 0) return create(ClusterLoadAssignmentSchema, { clusterName, endpoints: localities(served, port, healthCheckPort, locality) });
+  const selected = served.map((instance) => lbEndpoint(instance.address, port, healthCheckPort, healthStatuses[instance.health]));
   return create(ClusterLoadAssignmentSchema, {
     clusterName,
-    endpoints:
-      selected.length === 0
-        ? []
-        : [
-            {
-              locality: create(LocalitySchema),
-              lbEndpoints: selected.map((i) => lbEndpoint(i.address, port, healthCheckPort, healthStatuses[i.health])),
-              loadBalancingWeight: 1,
-            },
-          ],
+    endpoints: selected.length === 0 ? [] : [{ locality: create(LocalitySchema), lbEndpoints: selected, loadBalancingWeight: 1 }],
   });
 }

@@ -39,7 +39,7 @@ import { adaptToEnvoyVersion } from "./version-compat.js";
 import { applyEnvoyPatches } from "./policies/envoy-patch.js";
 
 export type { NodeResources, TranslateOptions, TranslationMemo } from "./translator.js";
-export { createTranslationMemo, hasPolicies } from "./translator.js";
+export { createTranslationMemo, hasPolicies, keepsTranslationPieces } from "./translator.js";
 export type { UnservableSpecWarning } from "./warnings.js";
 export { lintMesh } from "./lint.js";
 export type { AcmMaterial } from "./tls.js";

@@ -35,6 +35,8 @@ export const TLS_TRANSPORT_SOCKET = "envoy.transport_sockets.tls";
 export interface AcmMaterial {
   certificates?: Readonly<Record<string, { certificateChain: string; privateKey: string }>>;
   certificateAuthorities?: Readonly<Record<string, string>>;
+  /** Why an ARN has no material, one sentence each naming it (the TLS lint quotes them: acm-warnings.ts). */
+  problems?: readonly string[];
 }
 
 /** Secrets a node needs, collected while translating (names are unique; same name ⇒ same content). */

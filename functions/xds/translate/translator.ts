@@ -45,7 +45,7 @@ export interface TranslateOptions {
    * before 2020-07-29, which App Mesh never migrated.
    */
   defaultRetryPolicy?: boolean;
-  /** PEM material for ACM certificate / CA ARNs referenced by listener TLS or client policies. */
+  /** PEM material for ACM certificate / CA ARNs referenced by listener TLS or client policies, beside the snapshot's own (`MeshSnapshot.tls`). */
   acm?: AcmMaterial;
 }
 
@@ -130,17 +130,32 @@ export interface SharedResources {
 export const hasPolicies = (snapshot: MeshSnapshot): boolean => (snapshot.policies?.length ?? 0) > 0;
 
 /**
+ * Whether pieces may be kept between the mesh's snapshots: not with policies (pieces are not stamped for what they
+ * read), nor with ACM material (a renewed certificate moves no revision a stamp could see).
+ */
+export const keepsTranslationPieces = (snapshot: MeshSnapshot): boolean => !hasPolicies(snapshot) && snapshot.tls === undefined;
+
+function mergeAcmMaterial(held: AcmMaterial, given: AcmMaterial | undefined): AcmMaterial {
+  return {
+    certificates: { ...held.certificates, ...given?.certificates },
+    certificateAuthorities: { ...held.certificateAuthorities, ...given?.certificateAuthorities },
+    problems: [...(held.problems ?? []), ...(given?.problems ?? [])],
+  };
+}
+
+/**
  * The shared pieces of one snapshot. With a `memo` carried over from the mesh's previous snapshots, pieces whose
  * stamps did not move are the previous objects; without one, everything is built for this snapshot alone. A mesh with
- * policies must not be given a memo: its pieces are not stamped for what the policies read.
+ * policies or ACM material must not be given a memo (keepsTranslationPieces).
  */
 export function createSharedResources(snapshot: MeshSnapshot, options: TranslateOptions = {}, carried?: TranslationMemo): SharedResources {
-  const keepsPieces = !hasPolicies(snapshot);
-  if (!keepsPieces && carried) throw new Error(`mesh ${snapshot.mesh.meshName} has policies: its translation must not reuse kept pieces`);
+  const keepsPieces = keepsTranslationPieces(snapshot);
+  if (!keepsPieces && carried) throw new Error(`mesh ${snapshot.mesh.meshName} has policies or ACM material: its translation must not reuse kept pieces`);
   const memo = carried ?? createTranslationMemo();
   const index = createMeshIndex(snapshot);
   const policies = createPolicyTranslation(snapshot, index);
-  const resolved = resolveOptions(options);
+  // The ACM material meshplane's stand-ins hold for this mesh, beside any the caller passes.
+  const resolved = resolveOptions(snapshot.tls ? { ...options, acm: mergeAcmMaterial(snapshot.tls, options.acm) } : options);
   const stamps = createDependencyStamps(snapshot);
   for (const pieces of [memo.servicePorts, memo.virtualHosts, memo.egressClusters, memo.routeConfigurations, memo.passthroughClusters, memo.ingressParts, memo.egressListeners]) {
     pieces.nextGeneration();

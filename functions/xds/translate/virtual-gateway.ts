@@ -50,6 +50,7 @@ import type { ClusterRef, ServicePort } from "./service-routes.js";
 import { translateConnectionManagerPolicies } from "./policies/connection-manager.js";
 import { translateJwtAuthentication } from "./policies/jwt.js";
 import type { NodeResourcesBuilder, SharedResources } from "./translator.js";
+import { virtualGatewayAcmWarnings } from "./acm-warnings.js";
 import { gatewayRouteResource, virtualGatewayResource, warning, type UnservableSpecWarning } from "./warnings.js";
 
 /** Carries the target service across the hop when the Host header is left alone (hostname rewrite DISABLED; VGDUMP). */
@@ -333,6 +334,7 @@ function translateGatewayIngress(
 const RESERVED_PORTS = new Set([INGRESS_PORT, EGRESS_PORT]);
 
 export function translateVirtualGateway(shared: SharedResources, gateway: VirtualGatewayData, out: NodeResourcesBuilder): void {
+  out.warn(virtualGatewayAcmWarnings(gateway, shared.options.acm));
   const plan = new EgressPlan();
   const seen = new Set<number>();
   const byPort = new Map<number, GatewayRouteData[]>();

@@ -36,6 +36,7 @@ import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_TCP_IDLE_TIMEOUT_MS, type ClusterRe
 import { translateConnectionManagerPolicies } from "./policies/connection-manager.js";
 import { translateJwtAuthentication } from "./policies/jwt.js";
 import { NodeResourcesBuilder, type SharedResources } from "./translator.js";
+import { virtualNodeAcmWarnings } from "./acm-warnings.js";
 import { virtualNodeResource, warning, type UnservableSpecWarning } from "./warnings.js";
 
 const listenerTimeouts = (listener: AppMeshListener) => {
@@ -182,6 +183,7 @@ function portConflict(node: VirtualNodeData, left: EgressDestination, kept: Egre
  */
 export function virtualNodeWarnings(shared: SharedResources, node: VirtualNodeData): UnservableSpecWarning[] {
   const warnings = (node.spec.backends ?? []).flatMap((backend) => (backend.virtualService ? shared.serviceWarnings(backend.virtualService.virtualServiceName) : []));
+  warnings.push(...virtualNodeAcmWarnings(node, shared.options.acm));
   groupEgressPorts(backendDestinations(shared, node), (left, kept) => warnings.push(portConflict(node, left, kept)));
   return warnings;
 }
@@ -316,8 +318,10 @@ function buildEgressListener(mesh: string, node: VirtualNodeData, preference: Ip
 
 export function translateVirtualNode(shared: SharedResources, node: VirtualNodeData, out: NodeResourcesBuilder): void {
   const preference = effectiveIpPreference(shared.index, node);
+  out.warn(virtualNodeAcmWarnings(node, shared.options.acm));
   if (!shared.keepsPieces) {
-    // With policies the ingress side also reads them (and the caller's zone): built for this node each time.
+    // With policies the ingress side also reads them (and the caller's zone), with ACM material its certificates:
+    // built for this node each time.
     const listener = translateIngressListener(shared, node, preference, out);
     if (listener) out.listener(listener);
     out.listener(translateEgressListener(shared, node, preference, out));

@@ -4,6 +4,9 @@ import type { DurableObjectNamespace } from "@cloudflare/workers-types";
 import type { ScopeChange } from "../../../db/change-feed.js";
 import type { HubProxyStatus, PollEvent } from "./hub-protocol.js";
 
+/** Scopes outside any mesh that meshes depend on: Cloud Map instances (`endpoints`) and ACM / Private CA material. */
+const meshWideScopes = new Set(["endpoints", "acm", "acm-pca"]);
+
 export interface MeshHubs {
   /** Signals the subscribers of every mesh the committed changes concern. Never rejects (a hub may be unreachable). */
   notify(changes: readonly ScopeChange[]): Promise<void>;
@@ -46,7 +49,7 @@ export function createMeshHubs(options: MeshHubsOptions): MeshHubs {
       const sends: Array<Promise<void>> = [];
       for (const change of changes) {
         if (change.scope.startsWith("mesh/")) sends.push(signal(change.scope.slice("mesh/".length), change));
-        else if (change.scope === "endpoints") {
+        else if (meshWideScopes.has(change.scope)) {
           const meshes = await options.listMeshes().catch(() => []);
           sends.push(...meshes.map((meshName) => signal(meshName, change)));
         }

@@ -12,6 +12,7 @@ import { NodeSchema } from "../../../proto/gen/envoy/config/core/v3/base_pb.js";
 import { parseNodeId } from "../../envoy/index.js";
 import { NodeIdError, type XdsTranslation } from "../cache/types.js";
 import { createConfigDumpApp } from "../config-dump-app.js";
+import type { MeshSnapshot } from "../../appmesh/snapshot.js";
 import { createRestXdsApp } from "../rest-xds.js";
 import type { MeshHubs } from "./mesh-hubs.js";
 import { createPollRecorder } from "./poll-recorder.js";
@@ -25,6 +26,8 @@ export interface WorkerXdsOptions {
   /** Every mesh name (for `/v1/xds/proxies` without a node). */
   listMeshes(): Promise<string[]>;
   controlPlaneId?: string;
+  /** Reads one mesh (the entry passes one whose snapshots carry ACM material); defaults to `loadMeshSnapshot`. */
+  loadSnapshot?: (meshName: string) => Promise<MeshSnapshot | null>;
 }
 
 export interface WorkerXds {
@@ -44,7 +47,7 @@ function waitUntil(c: Context, work: Promise<unknown>): void {
 }
 
 export function createWorkerXdsApp(options: WorkerXdsOptions): WorkerXds {
-  const cache = createRevisionCache({ store: options.store, translation: options.translation });
+  const cache = createRevisionCache({ store: options.store, translation: options.translation, ...(options.loadSnapshot ? { loadSnapshot: options.loadSnapshot } : {}) });
   const recorder = createPollRecorder();
   const app = new Hono();
   let inFlight = 0;

@@ -3,7 +3,8 @@
 import { create } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Store } from "../../../db/store.js";
-import { createAppMeshService, createEndpointRegistry, defaultQuotas, type AppMeshService, type EndpointRegistry } from "../../../functions/appmesh/index.js";
+import { createAppMeshService, defaultQuotas, type AppMeshService } from "../../../functions/appmesh/index.js";
+import { chooseKeyVault, createAwsStandIns, type AwsStandIns } from "../../../functions/aws/index.js";
 import { createXdsCache } from "../../../functions/xds/cache/cache.js";
 import { appMeshTranslation } from "../../../functions/xds/cache/translation.js";
 import { NodeIdError, type XdsTranslation } from "../../../functions/xds/cache/types.js";
@@ -34,7 +35,7 @@ function counting(store: Store, translation: XdsTranslation) {
 describe("createRevisionCache", () => {
   let temporary: TemporaryStore;
   let service: AppMeshService;
-  let registry: EndpointRegistry;
+  let standIns: AwsStandIns;
 
   const weights = (blue: number, green: number) => ({
     httpRoute: { match: { prefix: "/" }, action: { weightedTargets: [{ virtualNode: "blue", weight: blue }, { virtualNode: "green", weight: green }] } },
@@ -55,7 +56,7 @@ describe("createRevisionCache", () => {
   beforeAll(async () => {
     temporary = await openTemporaryStore("revision-cache");
     service = createAppMeshService(temporary.store, { region: "us-east-1", accountId: "111122223333", quotas: { ...defaultQuotas }, checkRegex: () => ({ ok: true }) });
-    registry = createEndpointRegistry(temporary.store);
+    standIns = createAwsStandIns({ store: temporary.store, region: "us-east-1", accountId: "111122223333", keyVault: chooseKeyVault({ open: true }) });
     await createMesh("dns", "dns");
     await createMesh("mapped", "cloudMap");
   });
@@ -93,13 +94,15 @@ describe("createRevisionCache", () => {
     expect(after.types.cluster.version).toBe(before.types.cluster.version);
   });
 
-  it("re-reads after an endpoint registration only the meshes that discover through the registry", async () => {
+  it("re-reads after an endpoint registration only the meshes that discover through Cloud Map", async () => {
     const probe = counting(temporary.store, appMeshTranslation());
     const cache = createRevisionCache({ store: probe.store, translation: probe.translation });
     const mappedBefore = await cache.fetch(node("mesh/mapped/virtualNode/front"));
     await cache.fetch(node("mesh/dns/virtualNode/front"));
     expect(probe.counts.readMesh).toBe(2);
-    await registry.register({ namespaceName: "mapped", serviceName: "blue", instanceId: "blue-1", address: "127.0.0.1", port: 9001, attributes: {} });
+    // Registered through /v1/endpoints, the view over Cloud Map (it creates the namespace and service).
+    const registered = await standIns.endpointsView.request("/v1/endpoints/mapped/blue/blue-1", { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ address: "127.0.0.1", port: 9001 }) });
+    expect(registered.status).toBe(200);
     const mappedAfter = await cache.fetch(node("mesh/mapped/virtualNode/front"));
     await cache.fetch(node("mesh/dns/virtualNode/front"));
     expect(probe.counts.readMesh).toBe(3);

@@ -13,6 +13,8 @@ export interface GraphNode {
   name: string;
   /** Console path of the resource's page; absent for a name that is referenced but does not exist. */
   path?: string;
+  /** The resource's ARN (what policies target); absent like `path`. */
+  arn?: string;
 }
 
 export interface GraphEdge {
@@ -37,9 +39,9 @@ export function createMeshGraph(mesh: MeshContents): MeshGraph {
   const meshName = mesh.mesh.meshName;
   const nodes = new Map<string, GraphNode>();
   const edges: GraphEdge[] = [];
-  const add = (kind: GraphKind, name: string, parentName?: string): string => {
+  const add = (kind: GraphKind, data: ResourceData, name: string, parentName?: string): string => {
     const id = idOf(kind, name, parentName);
-    if (!nodes.has(id)) nodes.set(id, { id, kind, name, path: resourcePath({ kind, meshName, name, ...(parentName !== undefined ? { parentName } : {}) }) });
+    if (!nodes.has(id)) nodes.set(id, { id, kind, name, arn: data.metadata.arn, path: resourcePath({ kind, meshName, name, ...(parentName !== undefined ? { parentName } : {}) }) });
     return id;
   };
   /** A referenced resource that may not exist: drawn without a link until it does. */
@@ -50,14 +52,14 @@ export function createMeshGraph(mesh: MeshContents): MeshGraph {
   };
   const nameOf = (data: ResourceData, member: string) => data[member] as string;
 
-  for (const gateway of mesh.virtualGateways) add("virtualGateway", nameOf(gateway, "virtualGatewayName"));
-  for (const service of mesh.virtualServices) add("virtualService", nameOf(service, "virtualServiceName"));
-  for (const router of mesh.virtualRouters) add("virtualRouter", nameOf(router, "virtualRouterName"));
-  for (const node of mesh.virtualNodes) add("virtualNode", nameOf(node, "virtualNodeName"));
+  for (const gateway of mesh.virtualGateways) add("virtualGateway", gateway, nameOf(gateway, "virtualGatewayName"));
+  for (const service of mesh.virtualServices) add("virtualService", service, nameOf(service, "virtualServiceName"));
+  for (const router of mesh.virtualRouters) add("virtualRouter", router, nameOf(router, "virtualRouterName"));
+  for (const node of mesh.virtualNodes) add("virtualNode", node, nameOf(node, "virtualNodeName"));
 
   for (const gatewayRoute of mesh.gatewayRoutes) {
     const gateway = nameOf(gatewayRoute, "virtualGatewayName");
-    const id = add("gatewayRoute", nameOf(gatewayRoute, "gatewayRouteName"), gateway);
+    const id = add("gatewayRoute", gatewayRoute, nameOf(gatewayRoute, "gatewayRouteName"), gateway);
     edges.push({ from: reference("virtualGateway", gateway), to: id, kind: "route" });
     const spec = gatewayRoute.spec as Record<string, { action?: { target?: { virtualService?: { virtualServiceName?: string } } } } | undefined>;
     const target = ["httpRoute", "http2Route", "grpcRoute"].map((type) => spec[type]?.action?.target?.virtualService?.virtualServiceName).find(Boolean);
@@ -71,7 +73,7 @@ export function createMeshGraph(mesh: MeshContents): MeshGraph {
   }
   for (const route of mesh.routes) {
     const router = nameOf(route, "virtualRouterName");
-    const id = add("route", nameOf(route, "routeName"), router);
+    const id = add("route", route, nameOf(route, "routeName"), router);
     edges.push({ from: reference("virtualRouter", router), to: id, kind: "route" });
     const spec = route.spec as Record<string, { action?: { weightedTargets?: Array<{ virtualNode: string; weight: number }> } } | undefined>;
     const targets = routeTypes.map((type) => spec[type]?.action?.weightedTargets).find(Array.isArray) ?? [];

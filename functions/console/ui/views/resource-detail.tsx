@@ -11,8 +11,12 @@ import { useAsync } from "../components/use-async.js";
 import { Link, navigate, pathOf } from "../router.js";
 import { meshCollections, nounOf, operationKey, pluralTitleOf, resourcePath, titleOf, type ResourceAddress } from "../resources.js";
 import { RecentChanges } from "./audit-log.js";
+import { PoliciesSection } from "./policies.js";
 import { breadcrumbsFor } from "./resource-editor.js";
 import { CreateLink, ResourceTable } from "./resource-list.js";
+
+/** Kinds a policy can target (functions/policies/attachment.ts). */
+const attachable = new Set<ResourceAddress["kind"]>(["mesh", "virtualNode", "virtualGateway", "route", "gatewayRoute"]);
 
 function Metadata({ data }: { data: ResourceData }) {
   const rows: Array<[string, string]> = [
@@ -73,6 +77,7 @@ function MeshContents({ meshName, audit }: { meshName: string; audit: boolean })
         ))}
         {[
           ["topology", "Topology", "Gateways, services, routers, routes and nodes, laid out"],
+          ["policies", "Policies", "Rate limits, headers, faults, CORS, JWT and more, on the mesh's resources"],
           ["proxies", "Proxies", "Connected Envoys and what they accepted"],
           ["explain", "Explain", "Which route serves a request, and why"],
           ...(audit ? [["audit", "Audit log", "Who changed what in this mesh"]] : []),
@@ -157,6 +162,7 @@ export function ResourceDetailPage({ address }: { address: ResourceAddress }) {
         </Section>
       )}
       <SpecSection address={address} data={data} />
+      {attachable.has(address.kind) && <PoliciesSection meshName={address.meshName} targetArn={data.metadata.arn} targetName={`${nounOf(address.kind)} ${address.name}`} />}
       {canReadAudit(session) && <RecentChanges arn={data.metadata.arn} />}
     </>
   );

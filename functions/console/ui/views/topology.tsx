@@ -1,16 +1,52 @@
 // The topology of a mesh, laid out automatically: each box opens its resource; weighted edges carry each target's
 // share. The same connections are listed in a table below, for screen readers and for copying.
 import { loadMesh } from "../api/appmesh.js";
+import { listPolicies, type PolicyRef } from "../api/policies.js";
 import { DataTable } from "../components/data-table.js";
 import { ErrorAlert, Loading, PageHeader } from "../components/page.js";
 import { useAsync } from "../components/use-async.js";
 import { useEffect, useState } from "preact/hooks";
 import { layoutMeshGraph, type LayoutDirection, type PlacedEdge, type PlacedNode } from "../topology/layout.js";
 import { createMeshGraph, graphKinds, type GraphEdge, type GraphKind, type GraphNode } from "../topology/mesh-graph.js";
-import { BASE, navigate, pathOf } from "../router.js";
+import { BASE, Link, navigate, pathOf } from "../router.js";
 import { titleOf } from "../resources.js";
+import { PolicyListError, policiesOnPath } from "./policies.js";
 
 const MIN_SCALE = 0.65;
+const BADGE_CHARACTER_WIDTH = 6.2;
+
+/** Policy types by target ARN, in a stable order. */
+function policyTypesByTarget(policies: readonly PolicyRef[]): Map<string, string[]> {
+  const byTarget = new Map<string, string[]>();
+  for (const policy of policies) byTarget.set(policy.targetArn, [...(byTarget.get(policy.targetArn) ?? []), policy.type].sort());
+  return byTarget;
+}
+
+/** The marker of a box whose resource has policies: their types, linking to the mesh's Policies page for it. */
+function PolicyBadge({ node, meshName, types }: { node: PlacedNode; meshName: string; types: string[] }) {
+  const text = types.join(" · ");
+  const width = Math.ceil(text.length * BADGE_CHARACTER_WIDTH) + 16;
+  const right = node.x + node.width / 2;
+  const top = node.y - node.height / 2;
+  const path = policiesOnPath(meshName, node.arn!);
+  return (
+    <a
+      class="topology-policies"
+      href={`${BASE}${path}`}
+      data-policies-of={node.id}
+      aria-label={`Policies of ${titleOf(node.kind).toLowerCase()} ${node.name}: ${types.join(", ")}`}
+      onClick={(event) => {
+        event.preventDefault();
+        navigate(path);
+      }}
+    >
+      <rect x={right - width + 6} y={top - 10} width={width} height={20} rx={10} />
+      <text x={right - width / 2 + 6} y={top + 4} text-anchor="middle">
+        {text}
+      </text>
+    </a>
+  );
+}
 
 const relation: Record<GraphEdge["kind"], string> = { provider: "provided by", route: "has route", target: "sends to", backend: "calls" };
 
@@ -96,6 +132,8 @@ function useLayoutDirection(): LayoutDirection {
 
 export function TopologyPage({ meshName }: { meshName: string }) {
   const mesh = useAsync((signal) => loadMesh(meshName, signal), [meshName]);
+  // Policies are meshplane's own resource: a principal without meshplane:ListPolicies still gets the topology.
+  const policies = useAsync((signal) => listPolicies(meshName, {}, signal), [meshName]);
   const direction = useLayoutDirection();
   const header = <PageHeader title="Topology" crumbs={[{ label: "Meshes", to: "/" }, { label: meshName, to: pathOf("meshes", meshName) }, { label: "Topology" }]} description="Traffic flows from gateways and gateway routes to virtual services, their routers and routes (with each target's share), the virtual nodes, and the services those call." />;
   if (mesh.error !== undefined) return <>{header}<ErrorAlert error={mesh.error} title="Loading the mesh failed" /></>;
@@ -107,10 +145,21 @@ export function TopologyPage({ meshName }: { meshName: string }) {
     const node = byId.get(id)!;
     return `${titleOf(node.kind)} ${node.name}`;
   };
+  const policyTypes = policyTypesByTarget(policies.data ?? []);
+  const meshPolicyTypes = policyTypes.get(mesh.data.mesh.metadata.arn);
   const kindsPresent = graphKinds.filter((kind: GraphKind) => graph.nodes.some((node) => node.kind === kind));
   return (
     <>
       {header}
+      {policies.error !== undefined && <PolicyListError error={policies.error} />}
+      {meshPolicyTypes && (
+        <p class="topology-mesh-policies">
+          {"Mesh-wide policies: "}
+          <Link to={policiesOnPath(meshName, mesh.data.mesh.metadata.arn)} aria-label={`Policies of mesh ${meshName}: ${meshPolicyTypes.join(", ")}`}>
+            {meshPolicyTypes.join(", ")}
+          </Link>
+        </p>
+      )}
       {graph.nodes.length === 0 ? (
         <p class="empty-state">This mesh has no resources yet.</p>
       ) : (
@@ -120,6 +169,7 @@ export function TopologyPage({ meshName }: { meshName: string }) {
               <li class={`legend-item kind-${kind}`}>{titleOf(kind)}</li>
             ))}
             <li class="legend-item legend-backend">Backend call</li>
+            {policyTypes.size > 0 && <li class="legend-item legend-policies">Policies (types)</li>}
           </ul>
           <div class="topology-scroll" tabIndex={0} role="region" aria-label="Topology graph">
             <svg
@@ -141,6 +191,10 @@ export function TopologyPage({ meshName }: { meshName: string }) {
               {layout.nodes.map((node) => (
                 <NodeBox node={node} />
               ))}
+              {layout.nodes.map((node) => {
+                const types = node.arn ? policyTypes.get(node.arn) : undefined;
+                return types && <PolicyBadge node={node} meshName={meshName} types={types} />;
+              })}
             </svg>
           </div>
           <figcaption class="visually-hidden">{`Topology of mesh ${meshName}; the connections are listed in the table below.`}</figcaption>

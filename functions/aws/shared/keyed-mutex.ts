@@ -1,4 +1,4 @@
-// Serialises async work per key inside one process. Writers to one mesh queue here instead of racing on the
+// Serialises async work per key inside one process. Writers to one scope queue here instead of racing on the
 // store's optimistic revision check (which remains what keeps separate processes correct).
 export interface KeyedMutex {
   run<T>(key: string, work: () => Promise<T>): Promise<T>;
