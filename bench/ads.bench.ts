@@ -1,245 +1,448 @@
-// ADS push latency and isolation: 1,000 state-of-the-world streams on a 200-node mesh (10 backends each), driven by
-// @grpc/grpc-js clients in a worker thread (so the main isolate's heap is the server's). For route changes made
-// through the REST API: time from the write to the last affected stream receiving its RouteConfiguration (p50/p99),
-// pushes to unaffected streams (must be 0), and server heap per open stream.
-import { mkdtempSync, rmSync } from "node:fs";
+// ADS at scale: N virtual nodes all behind one virtual service, 5 state-of-the-world streams per node, the clients in
+// separate processes (bench/support/ads-clients.ts, @grpc/grpc-js). Each measured change is one UpdateRoute through
+// the REST API that changes the RouteConfiguration of every one of those nodes. Measured, per scenario: write → each
+// affected stream has its new RouteConfiguration (p50/p99/max over all deliveries, and the time to the last one per
+// change); pushes to a control group of unaffected streams (must be 0); the latency of an unrelated API write during
+// the storm against the same write while idle; server heap and RSS per open stream; the time for all streams to
+// connect and receive their first snapshot; and a cold start: a fresh `npm start` process on the same SQLite file
+// until every stream is served again. The server runs in this process, so that its heap can be measured after GC.
+import { fork, spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import v8 from "node:v8";
 import vm from "node:vm";
-import { Worker } from "node:worker_threads";
 import { configFromEnv } from "../functions/config.js";
-import { startControlPlane } from "../functions/node.js";
+import { startControlPlane, type RunningControlPlane } from "../functions/node.js";
+import type { ClientMessage, ParentMessage } from "./support/ads-protocol.js";
 
-const NODES = 200;
-const BACKENDS = 10;
-const STREAMS = Number(process.env.ADS_BENCH_STREAMS ?? 1000);
-const CONNECTIONS = 100;
-const CHANGES = Number(process.env.ADS_BENCH_CHANGES ?? 100);
-const WARMUP = 5;
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const STREAMS_PER_NODE = 5;
+const STREAMS_PER_CONNECTION = Number(process.env.ADS_BENCH_STREAMS_PER_CONNECTION ?? 10);
+const CLIENT_PROCESSES = Number(process.env.ADS_BENCH_CLIENT_PROCESSES ?? 4);
+const WARMUP = 3;
+/** `<nodes>:<changes>` per scenario; e.g. ADS_BENCH_SCENARIOS=20:5 for a quick check. */
+const SCENARIOS = (process.env.ADS_BENCH_SCENARIOS ?? "200:100,2000:30").split(",").map((entry) => {
+  const [nodes, changes] = entry.split(":").map(Number);
+  return { nodes: nodes!, changes: changes! };
+});
+const IDLE_WRITES = 20;
+const CONNECT_TIMEOUT_MS = 300_000;
+const ROUTE_NAMES = ["rds_egress_http_8080", "rds_ingress_http_8080"];
+const tsxLoader = pathToFileURL(path.join(root, "node_modules/tsx/dist/loader.mjs")).href;
+/** ADS_BENCH_CPU_PROFILE=<file>: a CPU profile of the server process while the measured changes run (open in DevTools). */
+const CPU_PROFILE = process.env.ADS_BENCH_CPU_PROFILE;
 const progress = (message: string) => {
   if (process.env.ADS_BENCH_VERBOSE) console.error(`ads bench: ${message}`);
 };
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 v8.setFlagsFromString("--expose-gc");
 const gc = vm.runInNewContext("gc") as () => void;
-
-// The client side, plain JS run in a worker thread: opens the streams, subscribes like Envoy (CDS and LDS wildcard,
-// RDS by name), ACKs everything, and reports when chosen streams have received a RouteConfiguration.
-const workerSource = String.raw`
-const { workerData, parentPort } = require("node:worker_threads");
-const { createRequire } = require("node:module");
-const req = createRequire(workerData.base);
-const grpc = req("@grpc/grpc-js");
-const protoLoader = req("@grpc/proto-loader");
-const def = protoLoader.loadSync("envoy/service/discovery/v3/ads.proto", { includeDirs: [workerData.protoDir], keepCase: false, longs: String, enums: String, defaults: true, oneofs: true });
-const Ads = grpc.loadPackageDefinition(def).envoy.service.discovery.v3.AggregatedDiscoveryService;
-const T = { cds: "type.googleapis.com/envoy.config.cluster.v3.Cluster", lds: "type.googleapis.com/envoy.config.listener.v3.Listener", rds: "type.googleapis.com/envoy.config.route.v3.RouteConfiguration" };
 const now = () => performance.timeOrigin + performance.now();
-const clients = Array.from({ length: workerData.connections }, () => new Ads(workerData.address, grpc.credentials.createInsecure(), { "grpc.use_local_subchannel_pool": 1, "grpc.enable_channelz": 0 }));
-const streams = [];
-let ready = 0;
-let counting = false;
-let waiting = null; // { set: Set<index>, last: number }
-for (let i = 0; i < workerData.nodeIds.length; i++) {
-  const call = clients[i % clients.length].StreamAggregatedResources();
-  const s = { call, got: new Set(), pushes: 0 };
-  streams.push(s);
-  call.on("error", () => {});
-  call.on("data", (r) => {
-    call.write({ typeUrl: r.typeUrl, versionInfo: r.versionInfo, responseNonce: r.nonce, resourceNames: r.typeUrl === T.rds ? workerData.routeNames : [] });
-    if (counting) s.pushes++;
-    if (!s.got.has(r.typeUrl)) {
-      s.got.add(r.typeUrl);
-      if (r.typeUrl === T.lds) call.write({ typeUrl: T.rds, resourceNames: workerData.routeNames });
-      if (s.got.size === 3 && ++ready === streams.length) parentPort.postMessage({ kind: "ready" });
-      return;
-    }
-    if (waiting && r.typeUrl === T.rds && waiting.set.delete(i)) {
-      waiting.last = now();
-      if (waiting.set.size === 0) { parentPort.postMessage({ kind: "done", at: waiting.last }); waiting = null; }
-    }
-  });
-  call.write({ node: { id: workerData.nodeIds[i], cluster: workerData.nodeIds[i] }, typeUrl: T.cds, resourceNames: [] });
-  call.write({ typeUrl: T.lds, resourceNames: [] });
-}
-parentPort.on("message", (m) => {
-  if (m.kind === "count") { counting = true; for (const s of streams) s.pushes = 0; parentPort.postMessage({ kind: "counting" }); }
-  if (m.kind === "expect") { waiting = { set: new Set(m.streams), last: 0 }; parentPort.postMessage({ kind: "armed" }); }
-  if (m.kind === "stats") parentPort.postMessage({ kind: "stats", pushes: streams.map((s) => s.pushes) });
-  if (m.kind === "close") { for (const s of streams) s.call.cancel(); for (const c of clients) c.close(); parentPort.postMessage({ kind: "closed" }); }
-});
-`;
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
+const sortedCopy = (values: readonly number[]) => [...values].sort((a, b) => a - b);
+const ms = (value: number) => `${value.toFixed(1)} ms`;
 
-async function settledHeap(): Promise<number> {
+async function settledMemory(): Promise<{ heap: number; rss: number }> {
   let previous = Infinity;
   for (let i = 0; i < 20; i++) {
     await new Promise((resolve) => setTimeout(resolve, 200));
     gc();
     const used = process.memoryUsage().heapUsed;
-    if (Math.abs(used - previous) < 512 * 1024) return used;
+    if (Math.abs(used - previous) < 512 * 1024) break;
     previous = used;
   }
-  return previous;
+  const usage = process.memoryUsage();
+  return { heap: usage.heapUsed, rss: usage.rss };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address() as net.AddressInfo;
+      server.close(() => resolve(address.port));
+    });
+  });
 }
 
 async function api(url: string, method: string, pathname: string, body?: unknown): Promise<void> {
   const response = await fetch(`${url}${pathname}`, { method, headers: { "content-type": "application/json" }, ...(body ? { body: JSON.stringify(body) } : {}) });
   if (!response.ok) throw new Error(`${method} ${pathname}: ${response.status} ${await response.text()}`);
+  await response.arrayBuffer();
 }
 
-async function inBatches<T>(items: T[], size: number, run: (item: T) => Promise<void>): Promise<void> {
+async function timed(run: () => Promise<void>): Promise<number> {
+  const started = now();
+  await run();
+  return now() - started;
+}
+
+async function inBatches<T>(items: readonly T[], size: number, run: (item: T) => Promise<void>): Promise<void> {
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(run));
 }
 
-const routeSpec = (k: number, flip: boolean) => ({
+/** The client processes; stream `i` of the scenario is stream `i / processes` of process `i % processes`. */
+class ClientFleet {
+  readonly #children: ChildProcess[] = [];
+  readonly #inbox: Array<{ from: number; message: ClientMessage }> = [];
+  #wake: (() => void) | null = null;
+
+  constructor(count: number) {
+    for (let i = 0; i < count; i++) {
+      const child = fork(path.join(root, "bench/support/ads-clients.ts"), [], { execArgv: ["--import", tsxLoader], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+      child.on("message", (message: ClientMessage) => {
+        this.#inbox.push({ from: i, message });
+        this.#wake?.();
+      });
+      this.#children.push(child);
+    }
+  }
+
+  get size(): number {
+    return this.#children.length;
+  }
+
+  send(index: number, message: ParentMessage): void {
+    this.#children[index]!.send(message);
+  }
+
+  broadcast(message: ParentMessage): void {
+    for (let i = 0; i < this.#children.length; i++) this.send(i, message);
+  }
+
+  /** One message of `kind` from every process, in process order; bounded by `timeoutMs`. */
+  async collect<K extends ClientMessage["kind"]>(kind: K, timeoutMs = CONNECT_TIMEOUT_MS): Promise<Array<Extract<ClientMessage, { kind: K }>>> {
+    const got = new Map<number, Extract<ClientMessage, { kind: K }>>();
+    const deadline = now() + timeoutMs;
+    while (got.size < this.#children.length) {
+      const index = this.#inbox.findIndex((entry) => entry.message.kind === kind && !got.has(entry.from));
+      if (index >= 0) {
+        const [entry] = this.#inbox.splice(index, 1);
+        got.set(entry!.from, entry!.message as Extract<ClientMessage, { kind: K }>);
+        continue;
+      }
+      if (now() > deadline) throw new Error(`ads bench: timed out waiting for "${kind}" from the client processes`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 1000);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    return [...got.entries()].sort(([a], [b]) => a - b).map(([, message]) => message);
+  }
+
+  async close(): Promise<void> {
+    for (const child of this.#children) if (child.connected) child.send({ kind: "close" } satisfies ParentMessage);
+    await Promise.all(
+      this.#children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null) return resolve();
+            const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+            child.once("exit", () => {
+              clearTimeout(timer);
+              resolve();
+            });
+          }),
+      ),
+    );
+  }
+}
+
+const routeSpec = (flip: boolean, targets: [string, string]) => ({
   httpRoute: {
     match: { prefix: "/" },
-    action: {
-      weightedTargets: [
-        { virtualNode: `n${k}`, weight: flip ? 10 : 90 },
-        { virtualNode: `n${(k + 1) % NODES}`, weight: flip ? 90 : 10 },
-      ],
-    },
+    action: { weightedTargets: [{ virtualNode: targets[0], weight: flip ? 10 : 90 }, { virtualNode: targets[1], weight: flip ? 90 : 10 }] },
   },
 });
 
-export default async function ads(): Promise<string> {
+const nodeSpec = (name: string, backend: string) => ({
+  listeners: [{ portMapping: { port: 8080, protocol: "http" } }],
+  serviceDiscovery: { dns: { hostname: `${name}.bench.local` } },
+  backends: [{ virtualService: { virtualServiceName: backend } }],
+});
+
+/** `nodes` virtual nodes behind svc.bench.local (router r), a control group behind other.bench.local, and a probe mesh. */
+async function createMeshes(url: string, nodes: number, unaffected: number): Promise<void> {
+  const base = "/v20190125/meshes/bench";
+  await api(url, "PUT", "/v20190125/meshes", { meshName: "bench" });
+  const names = [...Array.from({ length: nodes }, (_, i) => `n${i}`), ...Array.from({ length: unaffected }, (_, i) => `u${i}`)];
+  await inBatches(names, 16, (name) =>
+    api(url, "PUT", `${base}/virtualNodes`, { virtualNodeName: name, spec: nodeSpec(name, name.startsWith("n") ? "svc.bench.local" : "other.bench.local") }),
+  );
+  for (const [router, service, targets] of [
+    ["r", "svc.bench.local", ["n0", "n1"]],
+    ["ro", "other.bench.local", ["u0", "u1"]],
+  ] as const) {
+    await api(url, "PUT", `${base}/virtualRouters`, { virtualRouterName: router, spec: { listeners: [{ portMapping: { port: 8080, protocol: "http" } }] } });
+    await api(url, "PUT", `${base}/virtualRouter/${router}/routes`, { routeName: "split", spec: routeSpec(false, [...targets]) });
+    await api(url, "PUT", `${base}/virtualServices`, { virtualServiceName: service, spec: { provider: { virtualRouter: { virtualRouterName: router } } } });
+  }
+  await api(url, "PUT", "/v20190125/meshes", { meshName: "probe" });
+  await api(url, "PUT", "/v20190125/meshes/probe/virtualNodes", { virtualNodeName: "p", spec: nodeSpec("p", "svc.probe.local") });
+}
+
+/** An API write no stream depends on (another mesh, nobody watching): the measure of how responsive the API stays. */
+function probeWrite(url: string, counter: number): Promise<void> {
+  const spec = { ...nodeSpec("p", "svc.probe.local"), serviceDiscovery: { dns: { hostname: `p${counter}.probe.local` } } };
+  return api(url, "PUT", "/v20190125/meshes/probe/virtualNodes/p", { spec });
+}
+
+function controlPlaneEnv(dbFile: string, streams: number, nodes: number): Record<string, string> {
+  return {
+    PORT: "0",
+    XDS_PORT: "0",
+    MESHPLANE_DB: dbFile,
+    MESHPLANE_ADS_PROXY_QUOTA: String(streams * 2),
+    MESHPLANE_QUOTA_VIRTUAL_NODES_PER_MESH: String(nodes * 2),
+  };
+}
+
+interface ScenarioResult {
+  nodes: number;
+  streams: number;
+  unaffectedStreams: number;
+  changes: number;
+  deliveries: number[];
+  lastPerChange: number[];
+  triggerWrites: number[];
+  triggerWritesIdle: number[];
+  probeIdle: number[];
+  probeStorm: number[];
+  unaffectedPushes: number;
+  affectedPushes: number;
+  heapPerStreamKiB: number;
+  rssPerStreamKiB: number;
+  peakRssMiB: number;
+  /** Server process CPU (user + system) from each write to its last delivery, per change. */
+  cpuPerChange: number[];
+  /** Per measured change: resources packed, responses encoded, responses sent from an earlier encoding, whole mesh reads. */
+  perChange: { packed: number; encoded: number; reused: number; wholeReads: number; incrementalReads: number };
+  connectMs: number;
+  coldStartMs: number;
+  coldListenMs: number;
+}
+
+async function runScenario(nodes: number, changes: number): Promise<ScenarioResult> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "meshplane-bench-ads-"));
-  const running = await startControlPlane(configFromEnv({ PORT: "0", XDS_PORT: "0", MESHPLANE_DB: path.join(dir, "bench.db"), MESHPLANE_ADS_PROXY_QUOTA: String(STREAMS) }));
-  const log = console.log;
-  const url = running.url;
-  const mesh = "bench";
-  const base = `/v20190125/meshes/${mesh}`;
+  const dbFile = path.join(dir, "bench.db");
+  const unaffected = Math.max(2, Math.round(nodes / 20));
+  const streams = nodes * STREAMS_PER_NODE;
+  const unaffectedStreams = unaffected * STREAMS_PER_NODE;
+  const totalStreams = streams + unaffectedStreams;
+  const env = controlPlaneEnv(dbFile, totalStreams, nodes + unaffected);
+  let running: RunningControlPlane | null = await startControlPlane(configFromEnv(env));
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 100);
+  const fleet = new ClientFleet(CLIENT_PROCESSES);
+  let coldServer: ChildProcess | null = null;
   try {
-    // The mesh: node n<i> calls svc<i+1> … svc<i+10>; svc<k> is router r<k> splitting between n<k> and n<k+1>.
-    await api(url, "PUT", `/v20190125/meshes`, { meshName: mesh });
-    const ks = Array.from({ length: NODES }, (_, k) => k);
-    await inBatches(ks, 10, (k) =>
-      api(url, "PUT", `${base}/virtualNodes`, {
-        virtualNodeName: `n${k}`,
-        spec: {
-          listeners: [{ portMapping: { port: 8080, protocol: "http" } }],
-          serviceDiscovery: { dns: { hostname: `n${k}.bench.local` } },
-          backends: Array.from({ length: BACKENDS }, (_, b) => ({ virtualService: { virtualServiceName: `svc${(k + 1 + b) % NODES}.bench.local` } })),
-        },
+    const url = running.url;
+    await createMeshes(url, nodes, unaffected);
+    progress(`${nodes}-node mesh created`);
+    // The trigger write with nobody connected: the write path alone.
+    const triggerWritesIdle: number[] = [];
+    for (let i = 0; i < IDLE_WRITES; i++) {
+      triggerWritesIdle.push(await timed(() => api(url, "PUT", "/v20190125/meshes/bench/virtualRouter/r/routes/split", { spec: routeSpec(i % 2 === 0, ["n0", "n1"]) })));
+    }
+    let flip = IDLE_WRITES % 2 === 0;
+
+    // Stream i belongs to node i % (nodes + unaffected); affected nodes come first.
+    const nodeNames = [...Array.from({ length: nodes }, (_, i) => `n${i}`), ...Array.from({ length: unaffected }, (_, i) => `u${i}`)];
+    const streamNode = (i: number) => nodeNames[i % nodeNames.length]!;
+    const perProcess: number[][] = Array.from({ length: fleet.size }, () => []);
+    for (let i = 0; i < totalStreams; i++) perProcess[i % fleet.size]!.push(i);
+    const affectedLocal = perProcess.map((list) => list.flatMap((stream, local) => (streamNode(stream).startsWith("n") ? [local] : [])));
+
+    await fleet.collect("started");
+    const before = await settledMemory();
+    const connectStarted = now();
+    const address = `127.0.0.1:${running.xdsPort}`;
+    perProcess.forEach((list, index) =>
+      fleet.send(index, {
+        kind: "connect",
+        address,
+        nodeIds: list.map((stream) => `mesh/bench/virtualNode/${streamNode(stream)}`),
+        routeNames: ROUTE_NAMES,
+        connections: Math.max(1, Math.ceil(list.length / STREAMS_PER_CONNECTION)),
+        timeoutMs: CONNECT_TIMEOUT_MS,
       }),
     );
-    await inBatches(ks, 10, (k) => api(url, "PUT", `${base}/virtualRouters`, { virtualRouterName: `r${k}`, spec: { listeners: [{ portMapping: { port: 8080, protocol: "http" } }] } }));
-    await inBatches(ks, 10, (k) => api(url, "PUT", `${base}/virtualRouter/r${k}/routes`, { routeName: "split", spec: routeSpec(k, false) }));
-    await inBatches(ks, 10, (k) =>
-      api(url, "PUT", `${base}/virtualServices`, { virtualServiceName: `svc${k}.bench.local`, spec: { provider: { virtualRouter: { virtualRouterName: `r${k}` } } } }),
+    const readyAt = await fleet.collect("ready");
+    const connectMs = Math.max(...readyAt.map((message) => message.at)) - connectStarted;
+    progress(`${totalStreams} streams ready in ${connectMs.toFixed(0)} ms`);
+    const open = await settledMemory();
+
+    const probeIdle: number[] = [];
+    for (let i = 0; i < IDLE_WRITES; i++) probeIdle.push(await timed(() => probeWrite(url, i)));
+
+    const profiler = CPU_PROFILE ? new Session() : null;
+    if (profiler) {
+      profiler.connect();
+      await profiler.post("Profiler.enable");
+      await profiler.post("Profiler.start");
+    }
+    const deliveries: number[] = [];
+    const lastPerChange: number[] = [];
+    const triggerWrites: number[] = [];
+    const probeStorm: number[] = [];
+    const cpuPerChange: number[] = [];
+    const counters = () => {
+      const stats = running!.xds.cache.stats();
+      const encodings = running!.xds.ads.encodings;
+      return { packed: stats.packed, encoded: encodings.built, reused: encodings.reused, wholeReads: stats.reads.full, incrementalReads: stats.reads.incremental };
+    };
+    let countersBefore = counters();
+    for (let change = 0; change < changes + WARMUP; change++) {
+      if (change === WARMUP) {
+        // The first changes warm up the JIT and the caches; they are not measured.
+        fleet.broadcast({ kind: "count" });
+        await fleet.collect("counting");
+        countersBefore = counters();
+      }
+      affectedLocal.forEach((list, index) => fleet.send(index, { kind: "expect", id: change, streams: list }));
+      await fleet.collect("armed");
+      const cpuStarted = process.cpuUsage();
+      const started = now();
+      await api(url, "PUT", "/v20190125/meshes/bench/virtualRouter/r/routes/split", { spec: routeSpec(flip, ["n0", "n1"]) });
+      const written = now() - started;
+      flip = !flip;
+      // An unrelated write while the change is being translated and pushed.
+      const probe = await timed(() => probeWrite(url, IDLE_WRITES + change));
+      const arrived = await fleet.collect("arrived");
+      const cpu = process.cpuUsage(cpuStarted);
+      const latencies = arrived.flatMap((message) => message.arrivals.map((at) => at - started));
+      progress(`change ${change}: write ${written.toFixed(1)} ms, last stream ${Math.max(...latencies).toFixed(1)} ms, probe ${probe.toFixed(1)} ms`);
+      if (change < WARMUP) continue;
+      triggerWrites.push(written);
+      probeStorm.push(probe);
+      cpuPerChange.push((cpu.user + cpu.system) / 1000);
+      deliveries.push(...latencies);
+      lastPerChange.push(Math.max(...latencies));
+    }
+    const countersAfter = counters();
+    const perChange = Object.fromEntries(
+      Object.entries(countersAfter).map(([key, value]) => [key, (value - countersBefore[key as keyof typeof countersBefore]) / changes]),
+    ) as ScenarioResult["perChange"];
+    if (profiler) {
+      const { profile } = await profiler.post("Profiler.stop");
+      writeFileSync(`${CPU_PROFILE}.${nodes}.cpuprofile`, JSON.stringify(profile));
+      profiler.disconnect();
+    }
+    fleet.broadcast({ kind: "stats" });
+    const stats = await fleet.collect("stats");
+    let unaffectedPushes = 0;
+    let affectedPushes = 0;
+    stats.forEach((message, index) =>
+      message.pushes.forEach((count, local) => {
+        if (streamNode(perProcess[index]![local]!).startsWith("n")) affectedPushes += count;
+        else unaffectedPushes += count;
+      }),
     );
 
-    progress("mesh created");
-    const nodeOf = (stream: number) => stream % NODES;
-    const nodeIds = Array.from({ length: STREAMS }, (_, i) => `mesh/${mesh}/virtualNode/n${nodeOf(i)}`);
-    const heapBefore = await settledHeap();
-    const worker = new Worker(workerSource, {
-      eval: true,
-      workerData: {
-        base: path.join(root, "package.json"),
-        protoDir: path.join(root, "proto/vendor"),
-        address: `127.0.0.1:${running.xdsPort}`,
-        connections: CONNECTIONS,
-        nodeIds,
-        routeNames: ["rds_egress_http_8080", "rds_ingress_http_8080"],
-      },
-    });
-    const inbox: Array<Record<string, unknown>> = [];
-    let wake: (() => void) | null = null;
-    worker.on("message", (message: Record<string, unknown>) => {
-      inbox.push(message);
-      wake?.();
-    });
-    worker.on("error", (error) => log("ads bench worker:", error));
-    const next = async (kind: string): Promise<Record<string, unknown>> => {
-      for (;;) {
-        const index = inbox.findIndex((message) => message.kind === kind);
-        if (index >= 0) return inbox.splice(index, 1)[0]!;
-        await new Promise<void>((resolve) => (wake = resolve));
-      }
-    };
-    const connectStarted = performance.now();
-    await next("ready");
-    const connectMs = performance.now() - connectStarted;
-    progress(`streams ready in ${connectMs.toFixed(0)} ms`);
-    const heapOpen = await settledHeap();
-
-    worker.postMessage({ kind: "count" });
-    await next("counting");
-    const latencies: number[] = [];
-    const writes: number[] = [];
-    const metric = async (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(await (await fetch(`${url}/metrics`)).text())?.[1] ?? NaN);
-    let translationBefore = { sum: 0, count: 0, nodes: 0 };
-    const affectedAll = new Set<number>();
-    for (let change = 0; change < CHANGES + WARMUP; change++) {
-      if (change === WARMUP) {
-        // The first changes warm up the JIT and the translator's code paths; they are not measured.
-        latencies.length = 0;
-        writes.length = 0;
-        affectedAll.clear();
-        worker.postMessage({ kind: "count" });
-        await next("counting");
-        translationBefore = {
-          sum: await metric("meshplane_xds_translation_seconds_sum"),
-          count: await metric("meshplane_xds_translation_seconds_count"),
-          nodes: await metric("meshplane_xds_translated_nodes_total"),
-        };
-      }
-      const router = (change * 37) % NODES;
-      // Nodes whose backends include svc<router>: n<router-10> … n<router-1>.
-      const affectedNodes = new Set(Array.from({ length: BACKENDS }, (_, b) => (router - 1 - b + NODES) % NODES));
-      const affected = nodeIds.map((_, i) => i).filter((i) => affectedNodes.has(nodeOf(i)));
-      affected.forEach((i) => affectedAll.add(i));
-      worker.postMessage({ kind: "expect", streams: affected });
-      await next("armed");
-      const started = performance.timeOrigin + performance.now();
-      // 37 is coprime with 200: every change hits a router still at its initial weights, so each one is a real change.
-      await api(url, "PUT", `${base}/virtualRouter/r${router}/routes/split`, { spec: routeSpec(router, true) });
-      writes.push(performance.timeOrigin + performance.now() - started);
-      const done = await next("done");
-      latencies.push((done.at as number) - started);
-      progress(`change ${change}: ${latencies[latencies.length - 1]!.toFixed(1)} ms`);
-    }
-    const translations = (await metric("meshplane_xds_translation_seconds_count")) - translationBefore.count;
-    const translationMs = (((await metric("meshplane_xds_translation_seconds_sum")) - translationBefore.sum) * 1000) / translations;
-    const nodesPerChange = ((await metric("meshplane_xds_translated_nodes_total")) - translationBefore.nodes) / translations;
-    worker.postMessage({ kind: "stats" });
-    const pushes = (await next("stats")).pushes as number[];
-    const unaffectedPushes = pushes.reduce((sum, count, i) => (affectedAll.has(i) ? sum : sum + count), 0);
-    const affectedPushes = pushes.reduce((sum, count, i) => (affectedAll.has(i) ? sum + count : sum), 0);
-    worker.postMessage({ kind: "close" });
-    await next("closed");
-    await worker.terminate();
-
-    const sorted = [...latencies].sort((a, b) => a - b);
-    const perStreamKiB = (heapOpen - heapBefore) / STREAMS / 1024;
-    return [
-      `${STREAMS} ADS streams (state of the world; CDS + LDS wildcard, RDS by name) over ${CONNECTIONS} HTTP/2 connections from @grpc/grpc-js clients in a worker thread, on a ${NODES}-node mesh (each node ${BACKENDS} backends, each backend a router splitting between two nodes), ${STREAMS / NODES} streams per node. Server: \`startControlPlane\` in-process on a temp SQLite file. Each of ${CHANGES} measured changes (after ${WARMUP} unmeasured warm-up changes) is one \`UpdateRoute\` through the REST API on a different router; it affects the ${(BACKENDS * STREAMS) / NODES} streams of the ${BACKENDS} nodes calling that router.`,
-      "",
-      "| measure | value |",
-      "|---|---|",
-      `| API write → last affected stream has its RouteConfiguration, p50 | ${percentile(sorted, 50).toFixed(1)} ms |`,
-      `| … p99 | ${percentile(sorted, 99).toFixed(1)} ms |`,
-      `| … max | ${sorted[sorted.length - 1]!.toFixed(1)} ms |`,
-      `| … of which the REST write (response received), p50 | ${percentile([...writes].sort((a, b) => a - b), 50).toFixed(1)} ms |`,
-      `| re-translation after a change: nodes translated (of ${NODES} watched) / time, mean | ${nodesPerChange.toFixed(1)} / ${translationMs.toFixed(1)} ms |`,
-      `| pushes to unaffected streams during the ${CHANGES} changes | ${unaffectedPushes} |`,
-      `| pushes to affected streams (expected ${CHANGES * (BACKENDS * STREAMS) / NODES}: one RouteConfiguration each) | ${affectedPushes} |`,
-      `| server heap per open stream (after GC) | ${perStreamKiB.toFixed(1)} KiB |`,
-      `| time for all ${STREAMS} streams to connect and receive CDS, LDS, RDS | ${connectMs.toFixed(0)} ms |`,
-      "",
-      "The latency includes the REST write itself (validation, SQLite commit), the cache reload and re-translation of the mesh's watched nodes, and the client threads' decoding; client and server share this machine's cores.",
-    ].join("\n");
-  } finally {
+    // Cold start: stop this control plane, start `npm start` on the same file, and reconnect every stream to it.
     await running.close();
+    running = null;
+    const xdsPort = await freePort();
+    const coldStarted = now();
+    coldServer = spawn(process.execPath, ["--import", tsxLoader, path.join(root, "functions/node.ts")], {
+      cwd: root,
+      env: { PATH: process.env.PATH, ...env, XDS_PORT: String(xdsPort) },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const listening = new Promise<number>((resolve) => {
+      let output = "";
+      coldServer!.stdout!.on("data", (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes("ADS (gRPC, h2c)")) resolve(now());
+      });
+    });
+    fleet.broadcast({ kind: "reconnect", address: `127.0.0.1:${xdsPort}`, timeoutMs: CONNECT_TIMEOUT_MS });
+    const coldReady = await fleet.collect("ready");
+    const coldStartMs = Math.max(...coldReady.map((message) => message.at)) - coldStarted;
+    const coldListenMs = (await listening) - coldStarted;
+    progress(`cold start: listening after ${coldListenMs.toFixed(0)} ms, all streams served after ${coldStartMs.toFixed(0)} ms`);
+
+    return {
+      nodes,
+      streams,
+      unaffectedStreams,
+      changes,
+      deliveries,
+      lastPerChange,
+      triggerWrites,
+      triggerWritesIdle,
+      probeIdle,
+      probeStorm,
+      unaffectedPushes,
+      affectedPushes,
+      heapPerStreamKiB: (open.heap - before.heap) / totalStreams / 1024,
+      rssPerStreamKiB: (open.rss - before.rss) / totalStreams / 1024,
+      peakRssMiB: peakRss / 2 ** 20,
+      cpuPerChange,
+      perChange,
+      connectMs,
+      coldStartMs,
+      coldListenMs,
+    };
+  } finally {
+    clearInterval(sampler);
+    await fleet.close();
+    if (coldServer && coldServer.exitCode === null) {
+      const exited = new Promise((resolve) => coldServer!.once("exit", resolve));
+      coldServer.kill("SIGTERM");
+      await exited;
+    }
+    if (running) await running.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function describeResult(r: ScenarioResult): string[] {
+  const deliveries = sortedCopy(r.deliveries);
+  const last = sortedCopy(r.lastPerChange);
+  const p50 = (values: number[]) => percentile(sortedCopy(values), 50);
+  const stormRatio = p50(r.probeStorm) / p50(r.probeIdle);
+  return [
+    `### ${r.streams.toLocaleString("en-US")} streams on ${r.nodes.toLocaleString("en-US")} nodes`,
+    "",
+    "| measure | value |",
+    "|---|---|",
+    `| write → affected stream has the new RouteConfiguration, p50 / p99 / max (${deliveries.length.toLocaleString("en-US")} deliveries) | ${ms(percentile(deliveries, 50))} / ${ms(percentile(deliveries, 99))} / ${ms(deliveries[deliveries.length - 1] ?? NaN)} |`,
+    `| write → the last of the ${r.streams.toLocaleString("en-US")} affected streams, p50 / p99 / max over ${r.changes} changes | ${ms(percentile(last, 50))} / ${ms(percentile(last, 99))} / ${ms(last[last.length - 1] ?? NaN)} |`,
+    `| pushes to the ${r.unaffectedStreams} unaffected streams | ${r.unaffectedPushes} |`,
+    `| pushes to affected streams (expected ${(r.changes * r.streams).toLocaleString("en-US")}: one RouteConfiguration each) | ${r.affectedPushes.toLocaleString("en-US")} |`,
+    `| the UpdateRoute itself, p50: idle (no stream) / with streams | ${ms(p50(r.triggerWritesIdle))} / ${ms(p50(r.triggerWrites))} |`,
+    `| unrelated API write (UpdateVirtualNode, other mesh), p50: idle / during the storm (ratio) | ${ms(p50(r.probeIdle))} / ${ms(p50(r.probeStorm))} (${stormRatio.toFixed(2)}×) |`,
+    `| … p99: idle / during the storm | ${ms(percentile(sortedCopy(r.probeIdle), 99))} / ${ms(percentile(sortedCopy(r.probeStorm), 99))} |`,
+    `| server CPU (user + system) per change, p50 / max — includes the REST write and the probe write | ${ms(p50(r.cpuPerChange))} / ${ms(Math.max(...r.cpuPerChange))} |`,
+    `| per change: resources packed / responses encoded / responses sent from an earlier encoding | ${r.perChange.packed.toFixed(1)} / ${r.perChange.encoded.toFixed(1)} / ${r.perChange.reused.toFixed(1)} |`,
+    `| per change: mesh updated from the change log / read whole | ${r.perChange.incrementalReads.toFixed(2)} / ${r.perChange.wholeReads.toFixed(2)} |`,
+    `| server heap per open stream (after GC) | ${r.heapPerStreamKiB.toFixed(1)} KiB |`,
+    `| server RSS per open stream / peak RSS of the bench process | ${r.rssPerStreamKiB.toFixed(1)} KiB / ${r.peakRssMiB.toFixed(0)} MiB |`,
+    `| all ${(r.streams + r.unaffectedStreams).toLocaleString("en-US")} streams connected and served CDS, LDS, RDS | ${r.connectMs.toFixed(0)} ms |`,
+    `| cold start: \`npm start\` on the ${r.nodes.toLocaleString("en-US")}-node file → listening / every stream served again | ${r.coldListenMs.toFixed(0)} ms / ${r.coldStartMs.toFixed(0)} ms |`,
+    "",
+  ];
+}
+
+export default async function ads(): Promise<string> {
+  const results: ScenarioResult[] = [];
+  for (const { nodes, changes } of SCENARIOS) results.push(await runScenario(nodes, changes));
+  return [
+    `Each scenario: N virtual nodes, each calling one virtual service (router \`r\`, one route splitting 90/10 between two nodes), ${STREAMS_PER_NODE} state-of-the-world ADS streams per node (CDS and LDS wildcard, RDS by name, every response ACKed) from @grpc/grpc-js clients in ${CLIENT_PROCESSES} separate processes, ${STREAMS_PER_CONNECTION} streams per HTTP/2 connection; plus a control group of N/20 nodes behind another service. The server is \`startControlPlane\` in the bench process on a temp SQLite file. Each measured change (after ${WARMUP} unmeasured ones) is one \`UpdateRoute\` on \`r\` through the REST API (weights flipped), which changes the egress RouteConfiguration of all N nodes; right after its response an unrelated write (UpdateVirtualNode in another mesh) measures how responsive the API stays during the push. Latencies include the REST write and the client processes' decoding; clients and server share the machine's cores.`,
+    "",
+    ...results.flatMap(describeResult),
+  ].join("\n");
 }

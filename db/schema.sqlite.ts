@@ -33,6 +33,8 @@ export const resources = sqliteTable(
     uniqueIndex("resources_uid").on(table.uid),
     uniqueIndex("resources_arn").on(table.arn),
     index("resources_mesh").on(table.meshName, table.seq),
+    // A List page is one range of this index: the rows of one collection after the cursor, in seq order.
+    index("resources_list").on(table.kind, table.meshName, table.parentName, table.seq),
   ],
 );
 

@@ -28,14 +28,16 @@ export function createStoreQueries(dialect: StoreDialect): StoreQueries {
   };
 
   // The reads every request makes are prepared once: building a Drizzle query costs more than running it.
-  const resourceByKey = dialect.prepare("resource_by_key", {
-    from: resources,
-    where: and(
+  /** The rows of one collection: a kind in a mesh under one parent ("" for none), all three placeholders. */
+  const inCollection = () =>
+    and(
       eq(resources.kind, sql.placeholder("kind")),
       eq(resources.meshName, sql.placeholder("meshName")),
       eq(resources.parentName, sql.placeholder("parentName")),
-      eq(resources.name, sql.placeholder("name")),
-    ),
+    );
+  const resourceByKey = dialect.prepare("resource_by_key", {
+    from: resources,
+    where: and(inCollection(), eq(resources.name, sql.placeholder("name"))),
     limit: 1,
   });
   const resourceByArn = dialect.prepare("resource_by_arn", { from: resources, where: eq(resources.arn, sql.placeholder("arn")), limit: 1 });
@@ -45,6 +47,35 @@ export function createStoreQueries(dialect: StoreDialect): StoreQueries {
     from: tags,
     where: eq(tags.resourceUid, sql.placeholder("uid")),
     orderBy: [asc(tags.position)],
+  });
+  const refFields = {
+    ...resourceKeyFields,
+    seq: decoded(resources.seq),
+    arn: decoded(resources.arn),
+    version: decoded(resources.version),
+    createdAt: decoded(resources.createdAt),
+    lastUpdatedAt: decoded(resources.lastUpdatedAt),
+    meshOwner: decoded(resources.meshOwner),
+    resourceOwner: decoded(resources.resourceOwner),
+  };
+  const afterCursor = { orderBy: [asc(resources.seq)], limit: sql.placeholder("limit") };
+  const refsOfCollection = dialect.prepare("refs_of_collection", {
+    fields: refFields,
+    from: resources,
+    where: and(inCollection(), gt(resources.seq, sql.placeholder("afterSeq"))),
+    ...afterCursor,
+  });
+  const refsOfMeshes = dialect.prepare("refs_of_meshes", {
+    fields: refFields,
+    from: resources,
+    where: and(eq(resources.kind, sql.placeholder("kind")), gt(resources.seq, sql.placeholder("afterSeq"))),
+    ...afterCursor,
+  });
+  // The quota read of every Create.
+  const countOfCollection = dialect.prepare("count_of_collection", {
+    fields: { n: count() },
+    from: resources,
+    where: inCollection(),
   });
   const idempotencyByToken = dialect.prepare("idempotency_by_token", { from: idempotency, where: eq(idempotency.token, sql.placeholder("token")), limit: 1 });
   const awsResourceById = dialect.prepare("aws_resource_by_id", {
@@ -83,8 +114,15 @@ export function createStoreQueries(dialect: StoreDialect): StoreQueries {
       return dialect.select({ from: resources, where, orderBy: [asc(resources.seq)], limit: query.limit });
     },
 
+    listResourceRefs: ({ kind, meshName, parentName, afterSeq, limit }) =>
+      meshName === undefined ? refsOfMeshes({ kind, afterSeq, limit }) : refsOfCollection({ kind, meshName, parentName, afterSeq, limit }),
+
     async countResources(query) {
-      const [row] = await dialect.select({ fields: { n: count() }, from: resources, where: and(...resourceFilter(query)) });
+      const { kind, meshName, parentName } = query;
+      const [row] =
+        kind !== undefined && meshName !== undefined && parentName !== undefined
+          ? await countOfCollection({ kind, meshName, parentName })
+          : await dialect.select({ fields: { n: count() }, from: resources, where: and(...resourceFilter(query)) });
       return row?.n ?? 0;
     },
 
@@ -104,6 +142,19 @@ export function createStoreQueries(dialect: StoreDialect): StoreQueries {
         { from: resources, where: eq(resources.meshName, meshName), orderBy: [asc(resources.seq)] },
       ]);
       return { revision: revisionRows[0]?.revision ?? 0, rows };
+    },
+
+    async readMeshChanges(meshName, afterRevision, limit) {
+      const scope = `mesh/${meshName}`;
+      const changed = and(eq(changeLog.scope, scope), gt(changeLog.revision, afterRevision));
+      // Row values name the changed resources; the unique key (kind, mesh, parent, name) finds each row.
+      const named = sql`(${resources.kind}, ${resources.parentName}, ${resources.name}) in (select ${changeLog.kind}, ${changeLog.parentName}, ${changeLog.name} from ${changeLog} where ${changed})`;
+      const [revisionRows, changes, rows] = await dialect.selectInOneSnapshot([
+        { from: revisions, where: eq(revisions.scope, scope) },
+        { from: changeLog, where: changed, orderBy: [asc(changeLog.seq)], limit },
+        { from: resources, where: and(eq(resources.meshName, meshName), named), orderBy: [asc(resources.seq)] },
+      ]);
+      return { revision: revisionRows[0]?.revision ?? 0, changes: changes as ChangeRecord[], rows };
     },
 
     async listEndpoints(filter = {}) {

@@ -30,6 +30,9 @@ export interface ResourceRow extends ResourceKey {
 
 export type NewResourceRow = Omit<ResourceRow, "seq">;
 
+/** What a List page says of each resource (its reference): a row without its spec, uid and status. */
+export type ResourceRefRow = Omit<ResourceRow, "spec" | "uid" | "status">;
+
 export interface TagRow {
   key: string;
   value: string;
@@ -169,6 +172,18 @@ export interface ListQuery {
   limit: number;
 }
 
+/** One List page of a collection: the meshes (no meshName), or the rows of a kind in a mesh under one parent. */
+export interface PageQuery {
+  kind: string;
+  /** Omit for meshes. */
+  meshName?: string;
+  /** "" for kinds with no parent besides the mesh. */
+  parentName: string;
+  /** Rows with seq greater than this (the cursor), in seq order. */
+  afterSeq: number;
+  limit: number;
+}
+
 /** One audit-log entry (see the audit_log table): who did what to which resource, and how it ended. */
 export interface AuditEntry {
   /** Epoch milliseconds. */
@@ -241,6 +256,11 @@ export interface Store {
   getResource(key: ResourceKey): Promise<ResourceRow | null>;
   getResourceByArn(arn: string): Promise<ResourceRow | null>;
   listResources(query: ListQuery): Promise<ResourceRow[]>;
+  /**
+   * One List page: the references of at most `limit` rows after the cursor, read as one range of the index on
+   * (kind, mesh, parent, seq), so a page touches only its own rows whatever else the mesh holds.
+   */
+  listResourceRefs(query: PageQuery): Promise<ResourceRefRow[]>;
   /** Rows of `kind` (any kind when omitted) in a mesh, optionally under one parent; meshes when meshName is omitted. */
   countResources(query: { kind?: string; meshName?: string; parentName?: string }): Promise<number>;
   /** Resources of the mesh that reference (toKind, toName); at most `limit`. */
@@ -249,6 +269,13 @@ export interface Store {
   getIdempotencyRecord(token: string): Promise<IdempotencyRecord | null>;
   /** Every resource of a mesh (mesh row included) and its revision, read consistently. Empty when no such mesh. */
   readMesh(meshName: string): Promise<{ revision: number; rows: ResourceRow[] }>;
+  /**
+   * What changed in a mesh since `afterRevision`, read consistently: the scope's revision now, the change-log entries
+   * of scope `mesh/<meshName>` with a higher revision (oldest first, at most `limit`), and the current row of every
+   * resource those entries name (a named resource without a row was deleted). Lets a follower update its copy of the
+   * mesh instead of reading all of it (db/change-log-cursor.ts follows scopes; this follows one mesh's rows).
+   */
+  readMeshChanges(meshName: string, afterRevision: number, limit: number): Promise<{ revision: number; changes: ChangeRecord[]; rows: ResourceRow[] }>;
   /**
    * Cloud Map instances, optionally of one namespace and service (by names) or of one service (by id), in instance-id
    * byte order, after `afterInstanceId` and at most `limit` when given.

@@ -9,19 +9,19 @@ import { openStore } from "../db/open.js";
 import { createRetention } from "../db/retention.js";
 import type { Store } from "../db/store.js";
 import { createApiApp } from "./api/app.js";
-import { createAppMeshService, createCommitWithRetry, loadMeshSnapshot } from "./appmesh/index.js";
+import { createAppMeshService, createCommitWithRetry } from "./appmesh/index.js";
 import { chooseKeyVault, createAwsApp, createAwsStandIns } from "./aws/index.js";
 import { checkSecureByDefault, createSecretBox } from "./auth/index.js";
 import { createPolicyService } from "./policies/index.js";
 import { checkEnvoyPatch } from "./xds/translate/index.js";
 import { startAuth, type ControlPlaneAuth } from "./auth/node-auth.js";
-import { createAdsAuthInterceptor } from "./auth/ads-interceptor.js";
+import { createAdsAdmission } from "./auth/ads-admission.js";
 import { readTlsMaterial, watchTlsMaterial, type TlsFiles } from "./auth/tls.js";
 import { configFromEnv, type ControlPlaneConfig } from "./config.js";
 import { consoleAssetFiles, createConsoleApp } from "./console/index.js";
 import { loadCore } from "../core-wasm/node.js";
 import { createRegexChecker } from "./regex-checker.js";
-import { startXdsServer } from "./xds/server/node-server.js";
+import { startXdsServer, type RunningXdsServer } from "./xds/server/node-server.js";
 
 export interface RunningControlPlane {
   config: ControlPlaneConfig;
@@ -37,6 +37,8 @@ export interface RunningControlPlane {
   metricsUrl?: string;
   /** Authentication and audit (functions/auth); `auth.ads` admits ADS streams, `auth.adsAudit` audits them. */
   auth: ControlPlaneAuth;
+  /** The xDS side's cache and ADS service, for their counters (tests, benchmarks). */
+  xds: Pick<RunningXdsServer, "cache" | "ads">;
   close(): Promise<void>;
 }
 
@@ -105,11 +107,12 @@ export async function startControlPlane(config: ControlPlaneConfig, options: Sta
     port: config.xdsPort,
     store,
     feeds: [localChanges, externalChanges],
-    // Snapshots carry the ACM certificates and Private CAs their TLS names, served to proxies as Secrets.
-    loadSnapshot: (meshName) => loadMeshSnapshot(store, meshName, { tlsMaterial: standIns.tlsMaterial }),
-    // The interceptor admits each stream (and audits refusals); the observer audits the admitted streams' connects
+    // Snapshots carry the ACM certificates and Private CAs their TLS names, served to proxies as Secrets; the
+    // options reach the incremental reads too (a mesh with ACM material is read whole: snapshot-updates.ts).
+    snapshotOptions: { tlsMaterial: standIns.tlsMaterial },
+    // The admission admits each stream (and audits refusals); the observer audits the admitted streams' connects
     // and disconnects. The relays of startAdsListeners below forward to this server, so they go through both.
-    interceptors: [createAdsAuthInterceptor(auth.ads)],
+    admission: createAdsAdmission(auth.ads),
     observers: [auth.adsAudit],
   });
   app.route("/", xds.httpApp);
@@ -149,6 +152,7 @@ export async function startControlPlane(config: ControlPlaneConfig, options: Sta
     store,
     url,
     auth,
+    xds: { cache: xds.cache, ads: xds.ads },
     async close() {
       auth.close();
       await renewal.stop();

@@ -19,6 +19,8 @@ export type { RegexChecker, UnservableSpecCode, UnservableSpecWarning } from "./
 export { acceptedUnservableSpecs } from "./spec-rules.js";
 export { acmReferencesOf, loadMeshSnapshot, toEndpointInstance } from "./snapshot-loader.js";
 export type { AcmReferences, SnapshotLoadOptions } from "./snapshot-loader.js";
+export { applyMeshChanges, updateMeshSnapshot } from "./snapshot-updates.js";
+export type { MeshSnapshotUpdate } from "./snapshot-updates.js";
 export type { MeshSnapshot, MeshTlsMaterial, EndpointInstance } from "./snapshot.js";
 
 // For meshplane's own resources (functions/policies), which share the write path, tags, cursors and errors.

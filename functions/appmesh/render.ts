@@ -1,5 +1,5 @@
 // Stored rows → the App Mesh output shapes (`*Data` for Create/Describe/Update/Delete, `*Ref` for List).
-import type { ResourceRow } from "../../db/store.js";
+import type { ResourceRefRow, ResourceRow } from "../../db/store.js";
 import type { KindDescriptor, KindNames, ResourceKind } from "./kinds.js";
 import type { AppMeshShapeName, AppMeshShapeTypes, MeshStatusCode, ResourceMetadata } from "./model/types.generated.js";
 
@@ -25,7 +25,7 @@ const epochSeconds = (milliseconds: number) => milliseconds / 1000;
 
 function namesOf<NameMember extends string, ParentMember extends string>(
   descriptor: KindNames<ResourceKind, NameMember, ParentMember>,
-  row: ResourceRow,
+  row: ResourceRefRow,
 ): ResourceNames<NameMember, ParentMember> {
   const names: Record<string, string> = { meshName: row.meshName };
   if (descriptor.parent) names[descriptor.parent.nameMember] = row.parentName;
@@ -64,7 +64,7 @@ export function toResourceData<SpecShape extends AppMeshShapeName, NameMember ex
 /** The `*Ref` shape listed by List operations. */
 export function toResourceRef<NameMember extends string, ParentMember extends string = never>(
   descriptor: KindNames<ResourceKind, NameMember, ParentMember>,
-  row: ResourceRow,
+  row: ResourceRefRow,
 ): ResourceRefData<NameMember, ParentMember> {
   return {
     ...namesOf(descriptor, row),

@@ -174,7 +174,7 @@ export function createResourceOperations(
       if (await store.getResource(key)) throw conflict(`${describeKey(key)} already exists.`);
       const quota = config.quotas[descriptor.quota];
       const existing = await store.countResources(
-        descriptor.kind === "mesh" ? { kind: "mesh" } : { kind: descriptor.kind, meshName: key.meshName, ...(descriptor.parent ? { parentName: key.parentName } : {}) },
+        descriptor.kind === "mesh" ? { kind: "mesh" } : { kind: descriptor.kind, meshName: key.meshName, parentName: key.parentName },
       );
       if (existing >= quota) throw limitExceeded(`The ${descriptor.title.toLowerCase()} quota (${quota}) is reached; delete some or raise ${descriptor.quota}.`);
       await requireReferences(descriptor, key.meshName, spec);
@@ -282,12 +282,12 @@ export function createResourceOperations(
     const collection = `${descriptor.kind}/${meshName ?? ""}/${parentName}`;
     const afterSeq = decodeNextToken(collection, input.nextToken);
     const limit = input.limit ?? 100;
-    const rows = await store.listResources({
+    const rows = await store.listResourceRefs({
       kind: descriptor.kind,
+      parentName,
       afterSeq,
       limit: limit + 1,
       ...(descriptor.kind === "mesh" ? {} : { meshName }),
-      ...(descriptor.parent ? { parentName } : {}),
     });
     const page = rows.slice(0, limit);
     const refs = listEntry(descriptor.listKey, page.map((row) => toResourceRef(descriptor, row)));

@@ -36,23 +36,49 @@ export function acmReferencesOf(specs: readonly unknown[]): AcmReferences {
   return { certificates: [...certificates].sort(), authorities: [...authorities].sort() };
 }
 
-/** Adds a row to the snapshot's list of its kind, rendered in that kind's Describe shape. */
-const addRow: { [Kind in Exclude<ResourceKind, "mesh">]: (snapshot: MeshSnapshot, row: ResourceRow) => void } = {
-  virtualService: (snapshot, row) => snapshot.virtualServices.push(toResourceData(kindDescriptors.virtualService, row)),
-  virtualNode: (snapshot, row) => snapshot.virtualNodes.push(toResourceData(kindDescriptors.virtualNode, row)),
-  virtualRouter: (snapshot, row) => snapshot.virtualRouters.push(toResourceData(kindDescriptors.virtualRouter, row)),
-  route: (snapshot, row) => snapshot.routes.push(toResourceData(kindDescriptors.route, row)),
-  virtualGateway: (snapshot, row) => snapshot.virtualGateways.push(toResourceData(kindDescriptors.virtualGateway, row)),
-  gatewayRoute: (snapshot, row) => snapshot.gatewayRoutes.push(toResourceData(kindDescriptors.gatewayRoute, row)),
+/** The kinds a snapshot lists (all but the mesh), each with the name of its list. */
+export const snapshotLists = {
+  virtualService: "virtualServices",
+  virtualNode: "virtualNodes",
+  virtualRouter: "virtualRouters",
+  route: "routes",
+  virtualGateway: "virtualGateways",
+  gatewayRoute: "gatewayRoutes",
+} as const satisfies { [Kind in Exclude<ResourceKind, "mesh">]: keyof MeshSnapshot };
+
+export type ListedKind = keyof typeof snapshotLists;
+export const isListedKind = (kind: string): kind is ListedKind => Object.hasOwn(snapshotLists, kind);
+
+/**
+ * The store's creation order (`seq`) of every item a loaded snapshot lists: snapshots are immutable, and an update
+ * (snapshot-updates.ts) places changed items back in creation order without reading the rest of the mesh again.
+ */
+export const creationOrder = new WeakMap<object, number>();
+
+/** What a snapshot lists for each kind: the kind's Describe shape. */
+export type SnapshotItem<Kind extends ListedKind = ListedKind> = MeshSnapshot[(typeof snapshotLists)[Kind]][number];
+
+const renderers: { [Kind in ListedKind]: (row: ResourceRow) => SnapshotItem<Kind> } = {
+  virtualService: (row) => toResourceData(kindDescriptors.virtualService, row),
+  virtualNode: (row) => toResourceData(kindDescriptors.virtualNode, row),
+  virtualRouter: (row) => toResourceData(kindDescriptors.virtualRouter, row),
+  route: (row) => toResourceData(kindDescriptors.route, row),
+  virtualGateway: (row) => toResourceData(kindDescriptors.virtualGateway, row),
+  gatewayRoute: (row) => toResourceData(kindDescriptors.gatewayRoute, row),
 };
+
+/** A row in its kind's Describe shape, remembered with its creation order. */
+export function renderRow<Kind extends ListedKind>(kind: Kind, row: ResourceRow): SnapshotItem<Kind> {
+  const item = renderers[kind](row);
+  creationOrder.set(item, row.seq);
+  return item;
+}
 
 /** The kind meshplane's policies are stored under (functions/policies writes them; translation reads them from here). */
 export const POLICY_KIND = "policy";
 
-const hasSnapshotList = (kind: string): kind is keyof typeof addRow => Object.hasOwn(addRow, kind);
-
 /** The mesh's snapshot at its current revision, or null when the mesh does not exist. */
-export async function loadMeshSnapshot(store: Store, meshName: string, options: SnapshotLoadOptions = {}): Promise<MeshSnapshot | null> {
+export async function loadMeshSnapshot(store: Pick<Store, "readMesh" | "listEndpoints">, meshName: string, options: SnapshotLoadOptions = {}): Promise<MeshSnapshot | null> {
   const { revision, rows } = await store.readMesh(meshName);
   const meshRow = rows.find((row) => row.kind === "mesh");
   if (!meshRow) return null;
@@ -69,7 +95,7 @@ export async function loadMeshSnapshot(store: Store, meshName: string, options: 
     policies: [],
   };
   for (const row of rows) {
-    if (hasSnapshotList(row.kind)) addRow[row.kind](snapshot, row);
+    if (isListedKind(row.kind)) (snapshot[snapshotLists[row.kind]] as unknown[]).push(renderRow(row.kind, row));
     else if (row.kind === POLICY_KIND) snapshot.policies!.push({ name: row.name, uid: row.uid, arn: row.arn, version: row.version, document: row.spec });
   }
   snapshot.endpoints = await loadDiscoveredEndpoints(store, snapshot.virtualNodes);
@@ -105,7 +131,8 @@ export function toEndpointInstance(row: EndpointRow): EndpointInstance | undefin
   };
 }
 
-async function loadDiscoveredEndpoints(store: Store, virtualNodes: VirtualNodeData[]): Promise<EndpointInstance[]> {
+/** The Cloud Map instances of every namespace/service one of `virtualNodes` discovers through `awsCloudMap`. */
+export async function loadDiscoveredEndpoints(store: Pick<Store, "listEndpoints">, virtualNodes: VirtualNodeData[]): Promise<EndpointInstance[]> {
   const services = new Map<string, { namespaceName: string; serviceName: string }>();
   for (const node of virtualNodes) {
     const cloudMap = node.spec.serviceDiscovery?.awsCloudMap;

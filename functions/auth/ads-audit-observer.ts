@@ -1,7 +1,7 @@
 // The audit trail of ADS streams as an XdsObserver: one `appmesh:StreamAggregatedResources` "allowed" entry when a
 // served stream names its node (its connect) and one `meshplane:StreamClosed` entry when it ends (its disconnect,
 // with the status it ended with), each with the principal the auth layer established for the stream
-// (`StreamInfo.identity`, set by ads-interceptor.ts). Refusals are the authorizer's to audit (ads-authorizer.ts):
+// (`StreamInfo.identity`, set through ads-admission.ts). Refusals are the authorizer's to audit (ads-authorizer.ts):
 // a refused stream never reaches the ADS service, so it never reaches this observer.
 import { Code } from "@connectrpc/connect";
 import type { AuditEntry } from "../../db/store.js";
@@ -24,9 +24,9 @@ export interface AdsAuditObserverOptions {
 
 /**
  * The ADS audit observer, for the ADS service's observers (`startXdsServer({ observers })`), beside the auth
- * interceptor that admits the streams. Streams that never named a node are not audited: they were never served.
+ * admission that lets the streams in. Streams that never named a node are not audited: they were never served.
  * @example
- * startXdsServer({ …, interceptors: [createAdsAuthInterceptor(authorizer)], observers: [createAdsAuditObserver({ audit, scope })] });
+ * startXdsServer({ …, admission: createAdsAdmission(authorizer), observers: [createAdsAuditObserver({ audit, scope })] });
  */
 export function createAdsAuditObserver(options: AdsAuditObserverOptions): XdsObserver {
   const now = options.now ?? Date.now;

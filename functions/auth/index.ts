@@ -5,7 +5,7 @@ export type { ApiAuth, ApiAuthOptions } from "./middleware.js";
 export { policyActions } from "./operations.js";
 export type { PolicyAction } from "./operations.js";
 export { createAdsAuthorizer, grpcStatus, ADS_METHOD_PATH } from "./ads-authorizer.js";
-export { createAdsAuthInterceptor } from "./ads-interceptor.js";
+export { createAdsAdmission } from "./ads-admission.js";
 export { createAdsAuditObserver } from "./ads-audit-observer.js";
 export type { AdsAuditObserverOptions } from "./ads-audit-observer.js";
 export type { AdsAuthorizer, StreamAuthorization, StreamHeaders, StreamContext } from "./ads-authorizer.js";

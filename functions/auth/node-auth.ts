@@ -23,7 +23,7 @@ export interface ControlPlaneAuth {
   api: ApiAuth;
   /** /v1/audit, /v1/auth/* and the endpoint-registry guard, for the REST app to mount (ApiOptions.auth.routes). */
   routes: Hono;
-  /** Admits ADS streams; the interceptor in front of the ADS service asks it (`createAdsAuthInterceptor(ads)`). */
+  /** Admits ADS streams; the ADS service's admission asks it (`createAdsAdmission(ads)`). */
   ads: AdsAuthorizer;
   /** The audit trail of the streams `ads` admitted (connect, disconnect), for the ADS server's `observers`. */
   adsAudit: XdsObserver;

@@ -1,5 +1,5 @@
-// The xDS side of meshplane: snapshot cache, ADS service (Connect) and the observers of its streams, REST xDS, status
-// and metrics.
+// The xDS side of meshplane: snapshot cache, ADS service (transport-independent; gRPC over node:http2 in
+// ./server/ads-http2.ts) and the observers of its streams, REST xDS, status and metrics.
 // Everything exported here is Workers-safe; the Node ADS server (node:http2) is `./server/node-server.js`.
 export { createXdsCache } from "./cache/cache.js";
 export type { XdsCache, XdsCacheOptions, NodeWatch, NodeListener, XdsCacheStats, MeshStatus, MeshLint } from "./cache/cache.js";
@@ -7,9 +7,7 @@ export { appMeshTranslation } from "./cache/translation.js";
 export { MeshUnavailableError, NodeIdError } from "./cache/types.js";
 export type { CachedResource, NodeSnapshot, TypeResources, XdsTranslation, SnapshotTranslator, NodeRequest, TranslatedResources } from "./cache/types.js";
 export { createAdsService } from "./server/ads-service.js";
-export type { AdsService, AdsServiceOptions } from "./server/ads-service.js";
-export { peerAddressKey } from "./server/peer-address.js";
-export { streamIdentityKey } from "./server/stream-identity.js";
+export type { AdsAdmission, AdsAdmissionRequest, AdsAdmissionVerdict, AdsCall, AdsCallInfo, AdsCallSink, AdsService, AdsServiceOptions } from "./server/ads-service.js";
 export type { StreamIdentity } from "./server/stream-identity.js";
 export { createXdsObserver, createObserverList } from "./server/observer.js";
 export type { XdsObserver, StreamInfo, StreamProtocol, SentResponse, StreamAck, StreamNack } from "./server/observer.js";

@@ -1,5 +1,5 @@
-// The audit trail of ADS streams as an XdsObserver, on the real ADS server behind the auth interceptor (grpc-js
-// clients on loopback): one connect and one disconnect entry per served stream, with the principal the interceptor
+// The audit trail of ADS streams as an XdsObserver, on the real ADS server behind the auth admission (grpc-js
+// clients on loopback): one connect and one disconnect entry per served stream, with the principal the admission
 // established, the disconnect carrying the status the stream ended with; refusals are the authorizer's only entry.
 import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
@@ -16,7 +16,7 @@ import { envoyBearerToken, testKeys } from "./support.js";
 
 const row = (entry: AuditRecord) => [entry.principal, entry.credential, entry.action, entry.resource, entry.outcome, entry.errorCode];
 
-describe("ADS audit observer (real ADS server behind the auth interceptor)", () => {
+describe("ADS audit observer (real ADS server behind the auth admission)", () => {
   let ads: AuthorizedAds;
   const clients: grpc.Client[] = [];
   const client = () => {

@@ -1,12 +1,12 @@
 // The ADS server behind functions/auth, for the tests of the pieces that split a stream's authorization and audit
-// (the interceptor, the audit observer): the real startXdsServer on loopback, App Mesh translation of a mesh "apps"
-// with virtual node serviceBv1, the auth interceptor and the ADS audit observer, an audit store in memory, and
+// (the admission, the audit observer): the real startXdsServer on loopback, App Mesh translation of a mesh "apps"
+// with virtual node serviceBv1, the auth admission and the ADS audit observer, an audit store in memory, and
 // SigV4 metadata signed as the App Mesh Envoy image signs it.
 import * as grpc from "@grpc/grpc-js";
 import type { AuditEntry, AuditQuery, AuditRecord } from "../../db/store.js";
 import { createAdsAuditObserver } from "../../functions/auth/ads-audit-observer.js";
 import { ADS_METHOD_PATH, createAdsAuthorizer, type AdsAuthorizer } from "../../functions/auth/ads-authorizer.js";
-import { createAdsAuthInterceptor } from "../../functions/auth/ads-interceptor.js";
+import { createAdsAdmission } from "../../functions/auth/ads-admission.js";
 import { createAuditLog, type AuditLog, type AuditStore } from "../../functions/auth/audit.js";
 import { MutablePrincipalDirectory, parseAuthFile } from "../../functions/auth/principals.js";
 import { EMPTY_PAYLOAD_SHA256 } from "../../functions/auth/sigv4.js";
@@ -86,7 +86,7 @@ export interface AuthorizedAds {
   close(): Promise<void>;
 }
 
-/** The ADS server with the auth interceptor and the ADS audit observer in front, as functions/node.ts wires them. */
+/** The ADS server with the auth admission and the ADS audit observer in front, as functions/node.ts wires them. */
 export async function startAuthorizedAds(options: { proxyQuota?: number; observers?: XdsObserver[] } = {}): Promise<AuthorizedAds> {
   const directory = new MutablePrincipalDirectory();
   directory.replaceFileContent(await parseAuthFile(JSON.stringify(testAuthFile)));
@@ -110,7 +110,7 @@ export async function startAuthorizedAds(options: { proxyQuota?: number; observe
     feeds: [feed],
     translation,
     loadSnapshot: async (meshName) => (meshName === "apps" ? snapshot : null),
-    interceptors: [createAdsAuthInterceptor(authorizer)],
+    admission: createAdsAdmission(authorizer),
     observers: [createAdsAuditObserver({ audit: audit.audit, scope }), ...(options.observers ?? [])],
   });
   return {

@@ -1,4 +1,4 @@
-// `npm start` with authentication on, end to end: the real ADS server (with functions/auth's interceptor in front)
+// `npm start` with authentication on, end to end: the real ADS server (with functions/auth's admission in front)
 // serves a grpc-js Envoy signing its metadata with the AWS SDK's signer for serviceBv1, ends serviceBv2 with 7 and
 // an unsigned stream with 16, and audits the connect; REST xDS and the proxies page need the same permissions.
 import { CreateMeshCommand, CreateVirtualNodeCommand } from "@aws-sdk/client-app-mesh";

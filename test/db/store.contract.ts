@@ -260,6 +260,46 @@ export function describeStoreContract(backend: string, openFresh: () => Promise<
         expect(page2.map((r) => r.name)).toEqual(["c", "d", "e"]);
       });
 
+      it("pages the references of one collection (meshes, a kind in a mesh, a kind under one parent) after a cursor, in seq order, without specs", async () => {
+        await createMesh(store, "m");
+        await createMesh(store, "n");
+        await commitOk(store, {
+          expect: [],
+          insert: [
+            makeResource({ kind: "virtualNode", name: "a" }),
+            makeResource({ kind: "route", name: "r1", parentName: "vr1" }),
+            makeResource({ kind: "virtualNode", name: "b" }),
+            makeResource({ kind: "virtualNode", name: "other", meshName: "n" }),
+            makeResource({ kind: "route", name: "r2", parentName: "vr2" }),
+            makeResource({ kind: "virtualNode", name: "c", version: 3 }),
+            makeResource({ kind: "route", name: "r3", parentName: "vr1" }),
+          ],
+        });
+        const page1 = await store.listResourceRefs({ kind: "virtualNode", meshName: "m", parentName: "", afterSeq: 0, limit: 2 });
+        expect(page1.map((r) => r.name)).toEqual(["a", "b"]);
+        const page2 = await store.listResourceRefs({ kind: "virtualNode", meshName: "m", parentName: "", afterSeq: page1[1]!.seq, limit: 2 });
+        expect(page2).toEqual([
+          {
+            kind: "virtualNode",
+            meshName: "m",
+            parentName: "",
+            name: "c",
+            seq: page2[0]!.seq,
+            arn: "arn:aws:appmesh:us-east-1:111122223333:mesh/m/virtualNode/c",
+            version: 3,
+            createdAt: 1_700_000_000_000,
+            lastUpdatedAt: 1_700_000_000_000,
+            meshOwner: "111122223333",
+            resourceOwner: "111122223333",
+          },
+        ]);
+        expect(page2[0]!.seq).toBeGreaterThan(page1[1]!.seq);
+        expect((await store.listResourceRefs({ kind: "route", meshName: "m", parentName: "vr1", afterSeq: 0, limit: 10 })).map((r) => r.name)).toEqual(["r1", "r3"]);
+        expect((await store.listResourceRefs({ kind: "mesh", parentName: "", afterSeq: 0, limit: 10 })).map((r) => r.name)).toEqual(["m", "n"]);
+        const meshes = await store.listResourceRefs({ kind: "mesh", parentName: "", afterSeq: 0, limit: 1 });
+        expect((await store.listResourceRefs({ kind: "mesh", parentName: "", afterSeq: meshes[0]!.seq, limit: 10 })).map((r) => r.name)).toEqual(["n"]);
+      });
+
       it("filters lists and counts by parent", async () => {
         await commitOk(store, {
           expect: [],

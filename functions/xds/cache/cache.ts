@@ -1,16 +1,21 @@
 // The xDS snapshot cache: per mesh the latest MeshSnapshot and its translator; per node (of a watched mesh) the
 // packed resources and content versions per type. Store changes arrive through ChangeFeeds; a change of mesh M
-// re-translates only M's nodes (a Cloud Map instance change only meshes that discover through Cloud Map, an ACM or
-// Private CA change only meshes whose TLS names ACM), and a node's
-// watchers hear about it only when one of its type versions changed. Runs on Node and on Workers (no node: imports).
+// updates M's snapshot from the change log (the rows that changed, not the whole mesh) and re-translates only the
+// nodes it can reach, with the translator of the previous snapshot handing its unchanged pieces on, so only changed
+// resources are packed and encoded again. A Cloud Map instance change reaches only meshes that discover through Cloud
+// Map, an ACM or Private CA change only meshes whose TLS names ACM; those changes write no mesh change-log entry, so
+// the meshes they reach are read whole. A node's watchers hear about it only when one of its type versions changed.
+// Re-translation runs in time slices, so the API sharing the event loop stays responsive. Runs on Node and on Workers
+// (no node: imports).
 import type { DescMessage, Message } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
 import { RESYNC_SCOPE, type ChangeFeed, type ScopeChange } from "../../../db/change-feed.js";
 import type { Store } from "../../../db/store.js";
-import { loadMeshSnapshot, type UnservableSpecWarning } from "../../appmesh/index.js";
+import { loadMeshSnapshot, updateMeshSnapshot, type SnapshotLoadOptions, type UnservableSpecWarning } from "../../appmesh/index.js";
 import type { MeshSnapshot } from "../../appmesh/snapshot.js";
 import { pushOrder, resourceSchemas, type ResourceType } from "../../envoy/index.js";
 import { hashBytes, hashString } from "./hash.js";
+import { createTimeSlicer, type TimeSlicerOptions } from "./time-slicer.js";
 import { tlsKey } from "./tls-key.js";
 import {
   MeshUnavailableError,
@@ -26,9 +31,17 @@ import {
 } from "./types.js";
 
 export interface XdsCacheOptions {
-  /** Reads one mesh; defaults to `loadMeshSnapshot(store, name)`. */
+  /** Reads one mesh whole; defaults to `loadMeshSnapshot(store, name, snapshotOptions)`. */
   loadSnapshot?: (meshName: string) => Promise<MeshSnapshot | null>;
-  store: Pick<Store, "readMesh" | "listEndpoints" | "getRevisions">;
+  /** Options of the default reads, whole and incremental alike (the ACM material a mesh's TLS names). */
+  snapshotOptions?: SnapshotLoadOptions;
+  /**
+   * Brings a snapshot up to date; defaults to `updateMeshSnapshot(store, snapshot, snapshotOptions)` (from the change
+   * log) unless `loadSnapshot` is given, in which case every change reads the mesh whole through it.
+   */
+  updateSnapshot?: (snapshot: MeshSnapshot) => Promise<{ snapshot: MeshSnapshot | null; incremental: boolean }>;
+  /** `readMeshChanges` is what lets a change be applied from the change log. */
+  store: Pick<Store, "readMesh" | "listEndpoints" | "getRevisions"> & Partial<Pick<Store, "readMeshChanges">>;
   translation: XdsTranslation;
   /** Feeds of committed changes (in-process and cross-process); duplicates across feeds are dropped by revision. */
   feeds?: readonly ChangeFeed[];
@@ -41,6 +54,8 @@ export interface XdsCacheOptions {
   onTranslate?: (event: { meshName: string; nodes: number; durationMs: number }) => void;
   /** Called when loading a mesh fails (the previous snapshot stays in force, and the load is retried with back-off). */
   onError?: (error: unknown, meshName: string) => void;
+  /** How re-translation yields to the event loop (tests inject a clock). */
+  timeSlicing?: TimeSlicerOptions;
   /** Retries of a failed load wait `initialMs`, doubling up to `maxMs` (defaults 100 ms and 30 s), with jitter. */
   reloadBackoff?: { initialMs?: number; maxMs?: number };
 }
@@ -57,6 +72,10 @@ export interface XdsCacheStats {
   meshes: number;
   nodes: number;
   watchers: number;
+  /** Mesh reads since the cache started: updated from the change log, or read whole. */
+  reads: { incremental: number; full: number };
+  /** Resources packed (encoded and hashed) since the cache started; pieces translation handed on are not packed again. */
+  packed: number;
   /** Seconds since the oldest change not yet installed in a watched mesh was observed; 0 when every mesh is current. */
   oldestPendingChangeSeconds: number;
 }
@@ -139,6 +158,8 @@ interface MeshEntry {
   installed: number;
   /** A change arrived while nobody watched: reload before serving. */
   stale: boolean;
+  /** The next read must be a whole one (a mesh may have been re-created, or registry endpoints moved). */
+  readWhole: boolean;
   loading: Promise<void> | null;
   again: boolean;
   pendingChangedAt: number;
@@ -165,6 +186,17 @@ const emptyType: TypeResources = { version: hashString(""), resources: new Map()
 
 const now = (): number => performance.now();
 
+function isSortedByName(list: readonly CachedResource[]): boolean {
+  for (let i = 1; i < list.length; i++) if (list[i - 1]!.name > list[i]!.name) return false;
+  return true;
+}
+
+function sameResources(previous: TypeResources, list: readonly CachedResource[]): boolean {
+  if (previous.resources.size !== list.length) return false;
+  let i = 0;
+  for (const resource of previous.resources.values()) if (resource !== list[i++]) return false;
+  return true;
+}
 
 function resourceName(type: ResourceType, message: Message): string {
   const fields = message as unknown as { name?: string; clusterName?: string };
@@ -173,7 +205,14 @@ function resourceName(type: ResourceType, message: Message): string {
 
 export function createXdsCache(options: XdsCacheOptions): XdsCache {
   const { translation } = options;
-  const loadSnapshot = options.loadSnapshot ?? ((name: string) => loadMeshSnapshot(options.store as Store, name));
+  const { store } = options;
+  const snapshotOptions = options.snapshotOptions ?? {};
+  const loadSnapshot = options.loadSnapshot ?? ((name: string) => loadMeshSnapshot(store, name, snapshotOptions));
+  const { readMeshChanges } = store;
+  const updateSnapshot =
+    options.updateSnapshot ?? (options.loadSnapshot || !readMeshChanges ? undefined : (snapshot: MeshSnapshot) => updateMeshSnapshot({ ...store, readMeshChanges }, snapshot, snapshotOptions));
+  const reads = { incremental: 0, full: 0 };
+  let packedCount = 0;
   const meshes = new Map<string, MeshEntry>();
   /** Resources already packed: translation shares message objects between nodes, so each is packed once. */
   const packed = new WeakMap<Message, CachedResource>();
@@ -187,12 +226,16 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
     const any = anyPack(schema, message as never);
     const resource: CachedResource = { name: resourceName(type, message), any, version: hashBytes(any.value) };
     packed.set(message, resource);
+    packedCount++;
     return resource;
   }
 
   function buildType(type: ResourceType, messages: readonly Message[], previous: TypeResources | undefined): TypeResources {
     if (messages.length === 0) return emptyType;
-    const list = messages.map((message) => pack(type, message)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const list = messages.map((message) => pack(type, message));
+    if (!isSortedByName(list)) list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    // The translator handed on the very resources of the previous snapshot: nothing to hash.
+    if (previous && sameResources(previous, list)) return previous;
     const version = hashString(list.map((resource) => `${resource.name}\u0000${resource.version}`).join("\n"));
     if (previous && previous.version === version) return previous;
     return { version, resources: new Map(list.map((resource) => [resource.name, resource])) };
@@ -233,6 +276,7 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
         heard: -1,
         installed: -1,
         stale: true,
+        readWhole: true,
         loading: null,
         again: false,
         pendingChangedAt: Infinity,
@@ -248,8 +292,11 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
     return mesh;
   }
 
-  /** Installs a freshly read snapshot and re-translates the mesh's watched nodes when it differs from the last one. */
-  function install(mesh: MeshEntry, snapshot: MeshSnapshot | null, changedAt: number): void {
+  /**
+   * Installs a freshly read snapshot and re-translates the mesh's watched nodes when it differs from the last one,
+   * in time slices; the watchers of each slice's nodes hear of their new snapshots before the next slice starts.
+   */
+  async function install(mesh: MeshEntry, snapshot: MeshSnapshot | null, changedAt: number): Promise<void> {
     const key = endpointsKey(snapshot);
     const sameRevision = (snapshot === null) === (mesh.snapshot === null) && (snapshot?.revision ?? 0) === (mesh.snapshot?.revision ?? 0);
     mesh.stale = false;
@@ -260,16 +307,23 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
     mesh.snapshot = snapshot;
     mesh.endpointsKey = key;
     if (snapshot) mesh.heard = Math.max(mesh.heard, snapshot.revision);
-    mesh.translate = snapshot ? translation.forSnapshot(snapshot) : null;
+    const translate = snapshot ? translation.forSnapshot(snapshot, mesh.translate ?? undefined) : null;
+    mesh.translate = translate;
+    const slicer = createTimeSlicer(options.timeSlicing);
     const started = now();
     let translatedNodes = 0;
-    const notify: Array<[NodeEntry, NodeSnapshot]> = [];
-    for (const [nodeKey, entry] of mesh.nodes) {
+    let notify: Array<[NodeEntry, NodeSnapshot]> = [];
+    const tell = () => {
+      for (const [entry, next] of notify) for (const listener of [...entry.watchers]) listener(next);
+      notify = [];
+    };
+    for (const [nodeKey, entry] of [...mesh.nodes]) {
+      if (closed || mesh.translate !== translate) return;
       if (entry.watchers.size === 0) {
-        mesh.nodes.delete(nodeKey);
+        if (mesh.nodes.get(nodeKey) === entry) mesh.nodes.delete(nodeKey);
         continue;
       }
-      const fingerprint = mesh.translate?.fingerprint?.(entry.node, entry.request);
+      const fingerprint = translate?.fingerprint?.(entry.node, entry.request);
       if (fingerprint !== undefined && fingerprint === entry.fingerprint) continue;
       entry.fingerprint = fingerprint;
       const next = buildNodeSnapshot(mesh, entry.node, entry.request, entry.snapshot, changedAt);
@@ -278,9 +332,31 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
         entry.snapshot = next;
         notify.push([entry, next]);
       }
+      const pause = slicer.pause();
+      if (pause) {
+        tell();
+        await pause;
+      }
     }
     if (translatedNodes > 0) options.onTranslate?.({ meshName: mesh.name, nodes: translatedNodes, durationMs: now() - started });
-    for (const [entry, next] of notify) for (const listener of [...entry.watchers]) listener(next);
+    tell();
+  }
+
+  /** The mesh at its current revision: from the change log when possible, read whole otherwise. */
+  async function read(mesh: MeshEntry): Promise<MeshSnapshot | null> {
+    const previous = mesh.snapshot;
+    // ACM material changes move no mesh revision: such a mesh is read whole, like updateMeshSnapshot would.
+    if (!previous || mesh.readWhole || !updateSnapshot || previous.tls !== undefined) {
+      const snapshot = await loadSnapshot(mesh.name);
+      // Only a read that succeeded settles it: a failed one is retried whole.
+      mesh.readWhole = false;
+      reads.full++;
+      return snapshot;
+    }
+    const update = await updateSnapshot(previous);
+    if (update.incremental) reads.incremental++;
+    else reads.full++;
+    return update.snapshot;
   }
 
   /** The wait before retry number `failures` of a failed load: doubling, capped, with jitter so replicas spread out. */
@@ -328,9 +404,9 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
         const at = mesh.pendingChangedAt;
         mesh.pendingChangedAt = Infinity;
         try {
-          const snapshot = await loadSnapshot(mesh.name);
+          const snapshot = await read(mesh);
           if (closed) return;
-          install(mesh, snapshot, at);
+          await install(mesh, snapshot, at);
           mesh.failures = 0;
           mesh.lastError = null;
         } catch (error) {
@@ -363,10 +439,11 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
     return Promise.resolve();
   }
 
-  /** Forgets what the mesh's snapshot covers, so that the next read installs whatever the store holds. */
+  /** Forgets what the mesh's snapshot covers, so that the next read installs whatever the store holds, read whole. */
   function forceReread(mesh: MeshEntry, changedAt: number): Promise<void> {
     mesh.heard = -1;
     mesh.installed = -1;
+    mesh.readWhole = true;
     return touch(mesh, changedAt);
   }
 
@@ -391,7 +468,13 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
     if (dependents) {
       if (change.revision <= (externalRevisions.get(change.scope) ?? -1)) return Promise.resolve();
       externalRevisions.set(change.scope, change.revision);
-      return Promise.all([...meshes.values()].filter(dependents).map((mesh) => touch(mesh, changedAt))).then(() => undefined);
+      // Cloud Map instances and ACM material write no mesh change-log entry: the meshes they reach are read whole.
+      return Promise.all(
+        [...meshes.values()].filter(dependents).map((mesh) => {
+          mesh.readWhole = true;
+          return touch(mesh, changedAt);
+        }),
+      ).then(() => undefined);
     }
     if (change.scope === "account") {
       if (change.revision <= accountRevision) return Promise.resolve();
@@ -429,6 +512,7 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
         if ((revisions[scope] ?? 0) !== (mesh.snapshot?.revision ?? 0) || moved.length > 0) {
           for (const name of external) externalRevisions.set(name, revisions[name] ?? 0);
           mesh.stale = true;
+          if (moved.length > 0) mesh.readWhole = true;
         }
       } catch (error) {
         if (!mesh.snapshot) throw new MeshUnavailableError(meshName, error);
@@ -496,7 +580,13 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
         for (const entry of mesh.nodes.values()) watchers += entry.watchers.size;
         oldest = Math.min(oldest, mesh.pendingSince);
       }
-      return { meshes: meshes.size, nodes, watchers, oldestPendingChangeSeconds: oldest === Infinity ? 0 : (now() - oldest) / 1000 };
+      return {
+        meshes: meshes.size,
+        nodes,
+        watchers,
+        reads: { ...reads },
+        packed: packedCount,
+        oldestPendingChangeSeconds: oldest === Infinity ? 0 : (now() - oldest) / 1000 };
     },
     status() {
       const at = now();

@@ -93,6 +93,10 @@ export interface SnapshotTranslator {
 export interface XdsTranslation {
   /** Which mesh a node belongs to; throws `NodeIdError` for a malformed id. */
   identify(node: Node): NodeIdentity;
-  /** A translator for one snapshot; it memoises what nodes share, so call it once per snapshot. */
-  forSnapshot(snapshot: MeshSnapshot): SnapshotTranslator;
+  /**
+   * A translator for one snapshot; it memoises what nodes share, so call it once per snapshot. `previous` is the
+   * translator of the same mesh's previous snapshot: the new one may hand out the previous one's resources (the very
+   * objects) wherever the change did not reach them, so the cache packs and encodes only what changed.
+   */
+  forSnapshot(snapshot: MeshSnapshot, previous?: SnapshotTranslator): SnapshotTranslator;
 }

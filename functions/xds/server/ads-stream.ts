@@ -1,8 +1,9 @@
 // What the two ADS stream kinds share (sotw-stream.ts, delta-stream.ts): the node and its cache watch, one
-// Subscription per type, nonces, wake-ups, and reporting to the observer. One stream is a reader task applying
-// requests to its subscriptions, and the service's send loop asking `nextResponse()` for whatever those and the
-// node's latest snapshot call for. Nothing is queued: a slow proxy only ever has "the latest snapshot" pending, one
-// response per type at most, so it delays no one.
+// Subscription per type, nonces, wake-ups, and reporting to the observer. The transport hands a stream each request
+// as it arrives (`receive`, applied in order); whenever a request or a new snapshot may call for a response the
+// stream asks the service to flush it (`wake`), and the service asks `nextResponse()` for whatever the subscriptions
+// and the node's latest snapshot call for. Nothing is queued on the way out: a slow proxy only ever has "the latest
+// snapshot" pending, one response per type at most, so it delays no one.
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Node } from "../../../proto/gen/envoy/config/core/v3/base_pb.js";
 import type { Status } from "../../../proto/gen/google/rpc/status_pb.js";
@@ -16,45 +17,19 @@ import type { NodeWatch, XdsCache } from "../cache/cache.js";
 import { MeshUnavailableError, NodeIdError, type NodeRequest, type NodeSnapshot } from "../cache/types.js";
 import { TypeUrl, type ResourceType } from "../../envoy/index.js";
 import type { StreamInfo, StreamProtocol, XdsObserver } from "./observer.js";
+import { boundStatusMessage, MAX_STATUS_MESSAGE_LENGTH } from "./grpc-framing.js";
+import type { ResponseEncodings } from "./response-encoding.js";
 import type { StreamIdentity } from "./stream-identity.js";
 import { Subscription } from "./subscription.js";
 
 const typeByUrl = new Map<string, ResourceType>(Object.entries(TypeUrl).map(([type, url]) => [url, type as ResourceType]));
 
-/** Wakes one waiter; a notify with no waiter is remembered until the next wait. */
-export class Signal {
-  #resolve: (() => void) | null = null;
-  #pending = false;
-  notify(): void {
-    const resolve = this.#resolve;
-    if (resolve) {
-      this.#resolve = null;
-      resolve();
-    } else this.#pending = true;
-  }
-  wait(): Promise<void> {
-    if (this.#pending) {
-      this.#pending = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => (this.#resolve = resolve));
-  }
-}
-
-/**
- * The longest grpc-message a stream ends with. Messages quote what the client sent (its node id); unbounded, a
- * 100 KB node id made a trailer larger than the HTTP/2 frame size, and the session, with every stream the client
- * multiplexes on it, ended in FRAME_SIZE_ERROR instead of the one stream in INVALID_ARGUMENT.
- */
-const MAX_STATUS_MESSAGE = 1024;
-const bounded = (message: string) => (message.length <= MAX_STATUS_MESSAGE ? message : `${message.slice(0, MAX_STATUS_MESSAGE - 1)}…`);
-
 /** Anything thrown while serving a stream, as the status the stream ends with. */
 export function toConnectError(error: unknown): ConnectError {
-  if (error instanceof NodeIdError) return new ConnectError(bounded(error.message), Code.InvalidArgument);
-  if (error instanceof MeshUnavailableError) return new ConnectError(bounded(error.message), Code.Unavailable);
-  if (error instanceof ConnectError) return error.rawMessage.length <= MAX_STATUS_MESSAGE ? error : new ConnectError(bounded(error.rawMessage), error.code);
-  return new ConnectError(bounded(error instanceof Error ? error.message : String(error)), Code.Internal);
+  if (error instanceof NodeIdError) return new ConnectError(boundStatusMessage(error.message), Code.InvalidArgument);
+  if (error instanceof MeshUnavailableError) return new ConnectError(boundStatusMessage(error.message), Code.Unavailable);
+  if (error instanceof ConnectError) return error.rawMessage.length <= MAX_STATUS_MESSAGE_LENGTH ? error : new ConnectError(boundStatusMessage(error.rawMessage), error.code);
+  return new ConnectError(boundStatusMessage(error instanceof Error ? error.message : String(error)), Code.Internal);
 }
 
 export interface AdsStreamOptions {
@@ -63,11 +38,18 @@ export interface AdsStreamOptions {
   identity: StreamIdentity | null;
   cache: Pick<XdsCache, "watch">;
   observer: XdsObserver;
-  controlPlaneId: string;
+  encodings: ResponseEncodings;
+  /** Called when the stream may have something to send, or has ended: the service then flushes it (soon, not now). */
+  wake: () => void;
+}
+
+/** A response ready for the transport: the message (for observers) and its encoding in parts, to be sent in order. */
+export interface OutgoingResponse<Res> {
+  readonly message: Res;
+  readonly parts: readonly Uint8Array[];
 }
 
 export abstract class AdsStream<Req extends DiscoveryRequest | DeltaDiscoveryRequest, Res extends DiscoveryResponse | DeltaDiscoveryResponse> {
-  readonly signal = new Signal();
   readonly subscriptions = new Map<ResourceType, Subscription>();
   snapshot: NodeSnapshot | null = null;
   failure: ConnectError | null = null;
@@ -79,6 +61,10 @@ export abstract class AdsStream<Req extends DiscoveryRequest | DeltaDiscoveryReq
   #nonceCounter = 0;
   /** When the earliest snapshot not yet fully pushed was produced (responses it causes count toward push latency). */
   #changedAt: number | null = null;
+  /** Requests received while an earlier one is still being applied (its node's watch may be loading). */
+  readonly #queue: Req[] = [];
+  #applying = false;
+  #finished = false;
 
   constructor(
     protected readonly options: AdsStreamOptions,
@@ -95,37 +81,90 @@ export abstract class AdsStream<Req extends DiscoveryRequest | DeltaDiscoveryReq
   /** Applies one request to the subscription of its type (the node is already known and watched). */
   protected abstract apply(request: Req, subscription: Subscription): void;
   /** The next response the subscriptions and the snapshot call for, or null when nothing can be sent now. */
-  abstract nextResponse(): Res | null;
+  abstract nextResponse(): OutgoingResponse<Res> | null;
 
-  /** Reads the client's requests until it stops or the stream closes; a failure ends the stream with its status. */
-  async read(requests: AsyncIterable<Req>): Promise<void> {
-    try {
-      for await (const request of requests) {
-        if (this.ended) break;
-        if (!this.#info.node) this.#identify(request.node);
-        this.options.observer.onStreamRequest(this.info, request);
-        if (!this.#watch) await this.#rewatch({});
-        // A type meshplane does not serve has no subscription: nothing will ever be sent for it.
-        const subscription = this.#subscriptionFor(request.typeUrl);
-        if (subscription) {
-          this.apply(request, subscription);
-          // The names of a named LDS subscription are API listeners (proxyless gRPC): the node's translation depends on them.
-          if (subscription.type === "listener") await this.#rewatch(subscription.nodeRequest());
-        }
-        this.signal.notify();
-      }
-    } catch (error) {
-      this.failure = toConnectError(error);
-    } finally {
-      this.ended = true;
-      this.signal.notify();
+  /**
+   * The next request of the client; requests are applied one after the other, in the order they arrive. Most (an ACK)
+   * are applied at once; one that needs the node's watch first waits for it, and later ones queue behind it.
+   */
+  receive(request: Req): void {
+    if (this.ended) return;
+    if (this.#applying) {
+      this.#queue.push(request);
+      return;
     }
+    let waiting: Promise<void> | undefined;
+    try {
+      waiting = this.#applyOne(request);
+    } catch (error) {
+      return this.#fail(error);
+    }
+    if (waiting) {
+      this.#applying = true;
+      waiting.then(() => this.#applyQueued(), (error: unknown) => this.#fail(error));
+    } else this.options.wake();
   }
 
-  close(): void {
+  #fail(error: unknown): void {
+    this.#applying = false;
+    this.failure = toConnectError(error);
+    this.#end();
+  }
+
+  /**
+   * The client will send nothing more: once what it sent is applied, the stream sends what that calls for and ends
+   * (OK). Nothing it sends afterwards could be acknowledged.
+   */
+  finish(): void {
+    this.#finished = true;
+    if (!this.#applying) this.#end();
+  }
+
+  /** The client half-closed: the service sends what is owed before ending the stream. */
+  get halfClosed(): boolean {
+    return this.#finished;
+  }
+
+
+  /** Applies what queued while a request waited for the node's watch. */
+  async #applyQueued(): Promise<void> {
+    try {
+      while (this.#queue.length > 0 && !this.ended) await this.#applyOne(this.#queue.shift()!);
+    } catch (error) {
+      return this.#fail(error);
+    }
+    this.#applying = false;
+    if (this.#finished) this.#end();
+    this.options.wake();
+  }
+
+  /** Applies one request; returns a promise only when it has to wait for the node's watch. */
+  #applyOne(request: Req): Promise<void> | undefined {
+    if (!this.#info.node) this.#identify(request.node);
+    this.options.observer.onStreamRequest(this.info, request);
+    if (!this.#watch) return this.#rewatch({})!.then(() => this.#applyToSubscription(request));
+    return this.#applyToSubscription(request);
+  }
+
+  #applyToSubscription(request: Req): Promise<void> | undefined {
+    // A type meshplane does not serve has no subscription: nothing will ever be sent for it.
+    const subscription = this.#subscriptionFor(request.typeUrl);
+    if (!subscription) return undefined;
+    this.apply(request, subscription);
+    // The names of a named LDS subscription are API listeners (proxyless gRPC): the node's translation depends on them.
+    return subscription.type === "listener" ? this.#rewatch(subscription.nodeRequest()) : undefined;
+  }
+
+  #end(): void {
+    if (this.ended) return;
     this.ended = true;
     this.#watch?.cancel();
-    this.signal.notify();
+    this.options.wake();
+  }
+
+  /** Ends the stream from outside (the client went away, the server drains): its watch is cancelled. */
+  close(): void {
+    this.#end();
   }
 
   #identify(node: Node | undefined): void {
@@ -134,10 +173,17 @@ export abstract class AdsStream<Req extends DiscoveryRequest | DeltaDiscoveryReq
     this.options.observer.onStreamNode(this.info, node);
   }
 
-  /** (Re)creates the node's watch for what a request needs beyond the node (the API listeners of a named LDS subscription). */
-  async #rewatch(request: NodeRequest): Promise<void> {
+  /**
+   * (Re)creates the node's watch for what a request needs beyond the node (the API listeners of a named LDS
+   * subscription); undefined when the current watch already serves it.
+   */
+  #rewatch(request: NodeRequest): Promise<void> | undefined {
     const key = (request.apiListeners ?? []).join("\u0000");
-    if (this.#watch && key === this.#apiListenersKey) return;
+    if (this.#watch && key === this.#apiListenersKey) return undefined;
+    return this.#watchFor(request, key);
+  }
+
+  async #watchFor(request: NodeRequest, key: string): Promise<void> {
     const generation = ++this.#watchGeneration;
     let watch: NodeWatch;
     try {
@@ -147,7 +193,7 @@ export abstract class AdsStream<Req extends DiscoveryRequest | DeltaDiscoveryReq
           if (generation !== this.#watchGeneration) return;
           this.snapshot = snapshot;
           this.#changedAt ??= snapshot.changedAt;
-          this.signal.notify();
+          this.options.wake();
         },
         request,
       );
@@ -186,18 +232,18 @@ export abstract class AdsStream<Req extends DiscoveryRequest | DeltaDiscoveryReq
   }
 
   /**
-   * Records a response as sent and reports it: `build` makes the message from the nonce it is given. `pushed`: the
-   * response carries a snapshot change, rather than answering a (re)subscription.
+   * Records a response as sent and reports it: `build` makes the message and its encoding from the nonce it is given.
+   * `pushed`: the response carries a snapshot change, rather than answering a (re)subscription.
    */
-  protected respond(subscription: Subscription, version: string, pushed: boolean, build: (nonce: string) => Res): Res {
+  protected respond(subscription: Subscription, version: string, pushed: boolean, build: (nonce: string) => OutgoingResponse<Res>): OutgoingResponse<Res> {
     const nonce = (++this.#nonceCounter).toString(36);
     subscription.responseOwed = false;
     subscription.nonce = nonce;
     subscription.sentVersion = version;
     subscription.awaitingAck = true;
-    const message = build(nonce);
-    this.options.observer.onStreamResponse(this.info, { typeUrl: subscription.typeUrl, version, nonce, changedAt: pushed ? this.#changedAt : null, message });
-    return message;
+    const response = build(nonce);
+    this.options.observer.onStreamResponse(this.info, { typeUrl: subscription.typeUrl, version, nonce, changedAt: pushed ? this.#changedAt : null, message: response.message });
+    return response;
   }
 
   /** Nothing is left to send: the next snapshot starts a new push. */

@@ -12,7 +12,7 @@ import {
 } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
 import type { CachedResource, TypeResources } from "../cache/types.js";
 import { pushOrder } from "../../envoy/index.js";
-import { AdsStream, type AdsStreamOptions } from "./ads-stream.js";
+import { AdsStream, type AdsStreamOptions, type OutgoingResponse } from "./ads-stream.js";
 import type { Subscription } from "./subscription.js";
 
 /** What the proxy must hear about for one type: resources it lacks or holds in another version, and names gone. */
@@ -38,7 +38,7 @@ export class DeltaStream extends AdsStream<DeltaDiscoveryRequest, DeltaDiscovery
     subscription.updateResourceNames(request.resourceNamesSubscribe, request.resourceNamesUnsubscribe, request.initialResourceVersions);
   }
 
-  nextResponse(): DeltaDiscoveryResponse | null {
+  nextResponse(): OutgoingResponse<DeltaDiscoveryResponse> | null {
     const snapshot = this.snapshot;
     if (!snapshot) return null;
     for (const type of pushOrder) {
@@ -51,16 +51,19 @@ export class DeltaStream extends AdsStream<DeltaDiscoveryRequest, DeltaDiscovery
       subscription.resubscribed.clear();
       for (const resource of added) subscription.returned.set(resource.name, resource.version);
       for (const name of removed) subscription.returned.delete(name);
-      return this.respond(subscription, resources.version, pushed, (nonce) =>
-        create(DeltaDiscoveryResponseSchema, {
+      const { typeUrl } = subscription;
+      return this.respond(subscription, resources.version, pushed, (nonce) => ({
+        message: create(DeltaDiscoveryResponseSchema, {
           systemVersionInfo: resources.version,
-          typeUrl: subscription.typeUrl,
+          typeUrl,
           nonce,
           resources: added.map((resource) => create(ResourceSchema, { name: resource.name, version: resource.version, resource: resource.any })),
           removedResources: removed,
-          controlPlane: { identifier: this.options.controlPlaneId },
+          controlPlane: { identifier: this.options.encodings.controlPlaneId },
         }),
-      );
+        // Each resource's bytes are encoded once for every stream that receives them.
+        parts: [this.options.encodings.delta({ systemVersionInfo: resources.version, typeUrl, nonce, resources: added, removed })],
+      }));
     }
     this.settled();
     return null;

@@ -19,7 +19,7 @@ export function selectResources(resources: TypeResources, subscription: Pick<Sub
 }
 
 export interface DiscoveryResponseInput {
-  subscription: Pick<Subscription, "typeUrl" | "wildcard" | "names">;
+  subscription: Pick<Subscription, "typeUrl" | "wildcard" | "names" | "selectionKey">;
   /** The node's resources of the subscription's type. */
   resources: TypeResources;
   /** `subscriptionVersion(resources, …)`: computed first, since a stream sends only when it moved. */

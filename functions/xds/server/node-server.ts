@@ -1,13 +1,11 @@
-// The ADS server on Node: Connect's gRPC protocol over HTTP/2 cleartext on XDS_PORT, HTTP/2 keepalive pings, and
-// a graceful shutdown that ends every stream with status 0 (OK) before closing the sessions.
+// The ADS server on Node: gRPC over HTTP/2 cleartext on XDS_PORT (ads-http2.ts), HTTP/2 keepalive pings, and a
+// graceful shutdown that ends every stream with status 0 (OK) before closing the sessions.
 import http2 from "node:http2";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
-import { createContextValues, type Interceptor } from "@connectrpc/connect";
 import type { Hono } from "hono";
 import type { ChangeFeed } from "../../../db/change-feed.js";
 import type { Store } from "../../../db/store.js";
 import type { MeshSnapshot } from "../../appmesh/snapshot.js";
-import { AggregatedDiscoveryService } from "../../../proto/gen/envoy/service/discovery/v3/ads_pb.js";
+import type { SnapshotLoadOptions } from "../../appmesh/index.js";
 import { createXdsCache, type XdsCache } from "../cache/cache.js";
 import { appMeshTranslation } from "../cache/translation.js";
 import type { XdsTranslation } from "../cache/types.js";
@@ -17,11 +15,10 @@ import { createExplainApp } from "../explain-app.js";
 import { loadCore } from "../../../core-wasm/node.js";
 import type { Core } from "../../../core-wasm/index.js";
 import { createLintApp } from "../lint-app.js";
-import { MAX_DISCOVERY_REQUEST_BYTES } from "./request-limits.js";
-import { createAdsService } from "./ads-service.js";
+import { createAdsHttp2Handler } from "./ads-http2.js";
+import { createAdsService, type AdsAdmission, type AdsService } from "./ads-service.js";
 import { XdsMetrics } from "./metrics.js";
 import type { XdsObserver } from "./observer.js";
-import { peerAddressKey } from "./peer-address.js";
 import { ProxyRegistry } from "./proxies.js";
 import { createMetricsApp, createXdsStatusApp } from "./status.js";
 
@@ -34,16 +31,18 @@ export interface XdsServerOptions {
   feeds: readonly ChangeFeed[];
   /** Defaults to meshplane's App Mesh translation. */
   translation?: XdsTranslation;
-  /** Defaults to `loadMeshSnapshot(store, name)`. */
+  /** Defaults to `loadMeshSnapshot(store, name, snapshotOptions)`; given, every change reads the mesh whole through it. */
   loadSnapshot?: (meshName: string) => Promise<MeshSnapshot | null>;
+  /** How the default whole and incremental reads load a snapshot (the ACM material its TLS names). */
+  snapshotOptions?: SnapshotLoadOptions;
   /** Interval of HTTP/2 PINGs on idle-or-not sessions (default 30 s); a session whose PING is unanswered for `keepaliveTimeoutMs` (default 20 s) is destroyed. */
   keepaliveMs?: number;
   keepaliveTimeoutMs?: number;
   /** How long `close()` waits for streams to flush their final status before destroying sessions (default 5 s). */
   shutdownGraceMs?: number;
   controlPlaneId?: string;
-  /** Connect interceptors around both ADS methods (e.g. functions/auth's stream authorization). */
-  interceptors?: Interceptor[];
+  /** Admits each ADS stream on its first request (e.g. functions/auth's stream authorization); without it all are served. */
+  admission?: AdsAdmission;
   /** Told of ADS stream and REST xDS events after the server's own metrics and proxy registry. */
   observers?: readonly XdsObserver[];
   /** The routing core `POST /v1/xds/explain` matches with (default: core-wasm's build, loaded once). */
@@ -55,6 +54,8 @@ export interface XdsServerOptions {
 export interface RunningXdsServer {
   port: number;
   cache: XdsCache;
+  /** The ADS service: open streams, and how often responses were encoded and reused. */
+  ads: Pick<AdsService, "size" | "encodings">;
   metrics: XdsMetrics;
   proxies: ProxyRegistry;
   /** Status, lint, config dump, explain and REST xDS routes, for the REST API to mount at `/`. */
@@ -71,6 +72,7 @@ export async function startXdsServer(options: XdsServerOptions): Promise<Running
     store: options.store,
     translation: options.translation ?? appMeshTranslation(),
     ...(options.loadSnapshot ? { loadSnapshot: options.loadSnapshot } : {}),
+    ...(options.snapshotOptions ? { snapshotOptions: options.snapshotOptions } : {}),
     feeds: options.feeds,
     onTranslate: ({ nodes, durationMs }) => {
       metrics.translation.observe(durationMs / 1000);
@@ -84,25 +86,14 @@ export async function startXdsServer(options: XdsServerOptions): Promise<Running
   });
   const observers = [metrics, proxies, ...(options.observers ?? [])];
   const controlPlaneId = options.controlPlaneId ? { controlPlaneId: options.controlPlaneId } : {};
-  const ads = createAdsService({ cache, observers, ...controlPlaneId });
+  const ads = createAdsService({ cache, observers, ...controlPlaneId, ...(options.admission ? { admission: options.admission } : {}) });
   metrics.gauges = () => {
     const stats = cache.stats();
     return { connectedProxies: proxies.size, cachedNodes: stats.nodes, meshes: stats.meshes, oldestPendingChangeSeconds: stats.oldestPendingChangeSeconds, lintWarnings: cache.lintCounts() };
   };
 
-  const handler = connectNodeAdapter({
-    grpc: true,
-    connect: false,
-    grpcWeb: false,
-    readMaxBytes: MAX_DISCOVERY_REQUEST_BYTES,
-    interceptors: options.interceptors ?? [],
-    routes: (router) => router.service(AggregatedDiscoveryService, ads.impl),
-    contextValues: (request) => {
-      const socket = request.socket;
-      return createContextValues().set(peerAddressKey, socket?.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : "unknown");
-    },
-  });
-  const server = http2.createServer({ settings: { maxConcurrentStreams: 100_000 } }, handler);
+  const server = http2.createServer({ settings: { maxConcurrentStreams: 100_000 } });
+  server.on("stream", createAdsHttp2Handler(ads));
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on("session", (session) => {
     sessions.add(session);
@@ -149,6 +140,7 @@ export async function startXdsServer(options: XdsServerOptions): Promise<Running
   return {
     port,
     cache,
+    ads,
     metrics,
     proxies,
     httpApp: statusApp,

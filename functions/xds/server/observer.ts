@@ -24,12 +24,12 @@ export interface StreamInfo {
   /** Unique within one ADS service, counting from 1; the status endpoint shows it as `streamId`. */
   readonly id: number;
   readonly protocol: StreamProtocol;
-  /** The peer's "ip:port" as the transport reported it (`peerAddressKey`), or "unknown". */
+  /** The peer's "ip:port" as the transport reported it, or "unknown". */
   readonly peerAddress: string;
   /** The node of the stream's first request; null until `onStreamNode`. */
   readonly node: Node | null;
   /**
-   * Who the proxy proved to be, as the layer in front of the service established it (`streamIdentityKey`) before
+   * Who the proxy proved to be, as the service's admission established it (`AdsAdmission`) before
    * the stream opened; null when nothing authenticates streams.
    */
   readonly identity: StreamIdentity | null;

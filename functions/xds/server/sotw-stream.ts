@@ -6,8 +6,7 @@
 // make-before-break order.
 import type { DiscoveryRequest, DiscoveryResponse } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
 import { pushOrder } from "../../envoy/index.js";
-import { AdsStream, type AdsStreamOptions } from "./ads-stream.js";
-import { createDiscoveryResponse } from "./discovery-response.js";
+import { AdsStream, type AdsStreamOptions, type OutgoingResponse } from "./ads-stream.js";
 import type { Subscription } from "./subscription.js";
 import { subscriptionVersion } from "./versions.js";
 
@@ -28,21 +27,25 @@ export class SotwStream extends AdsStream<DiscoveryRequest, DiscoveryResponse> {
     subscription.setResourceNames(request.resourceNames);
   }
 
-  nextResponse(): DiscoveryResponse | null {
+  nextResponse(): OutgoingResponse<DiscoveryResponse> | null {
     const snapshot = this.snapshot;
     if (!snapshot) return null;
     for (const type of pushOrder) {
       const subscription = this.subscriptions.get(type);
       if (!subscription?.requested) continue;
       const resources = snapshot.types[type];
-      const version = subscriptionVersion(resources, subscription.wildcard, subscription.names);
+      const version = subscriptionVersion(resources, subscription.wildcard, subscription.names, subscription.selectionKey);
       if (!subscription.responseOwed && version === subscription.sentVersion) continue;
       // Make-before-break: while an earlier type has a newer version queued behind an unanswered response, later
       // types wait too, so e.g. routes never reach a proxy before the clusters they name.
       if (subscription.awaitingAck) return null;
       const pushed = !subscription.responseOwed;
-      const response = createDiscoveryResponse({ subscription, resources, version, controlPlaneId: this.options.controlPlaneId });
-      return this.respond(subscription, version, pushed, (nonce) => ({ ...response, nonce }));
+      // Encoded once per (node, type, version, selection); this stream adds only its nonce.
+      const encoded = this.options.encodings.sotw({ subscription, resources, version });
+      return this.respond(subscription, version, pushed, (nonce) => ({
+        message: { ...encoded.message, nonce },
+        parts: [this.options.encodings.sotwNonce(nonce), encoded.bytes],
+      }));
     }
     this.settled();
     return null;

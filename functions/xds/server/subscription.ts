@@ -13,6 +13,7 @@ export class Subscription {
   #requested = false;
   #wildcard = false;
   #names = new Set<string>();
+  #selectionKey: string | null = null;
 
   /** Nonce of the last response sent for this type, null before the first. Only a request echoing it answers that response. */
   nonce: string | null = null;
@@ -50,6 +51,12 @@ export class Subscription {
     return this.#names;
   }
 
+  /** What the subscription selects, as one string: "*" for wildcard, else the sorted names; computed once per change. */
+  get selectionKey(): string {
+    this.#selectionKey ??= this.#wildcard ? "*" : [...this.#names].sort().join("\u0000");
+    return this.#selectionKey;
+  }
+
   isSubscribed(name: string): boolean {
     return this.#wildcard || this.#names.has(name);
   }
@@ -71,6 +78,7 @@ export class Subscription {
     if (wildcard === this.#wildcard && sameSet(names, this.#names)) return false;
     this.#wildcard = wildcard;
     this.#names = names;
+    this.#selectionKey = null;
     this.responseOwed = true;
     return true;
   }
@@ -92,6 +100,7 @@ export class Subscription {
    *   subscribing adds names without touching them).
    */
   updateResourceNames(subscribe: readonly string[], unsubscribe: readonly string[], initialResourceVersions: Readonly<Record<string, string>> = {}): void {
+    this.#selectionKey = null;
     const first = !this.#requested;
     if (first) {
       this.#requested = true;

@@ -23,15 +23,23 @@
 //   one subscription (`xdsSubscriptionKey`) and band receive identical resources; without one, ADS.
 import type { MeshSnapshot } from "../../appmesh/snapshot.js";
 import type { EnvoyVersion, NodeIdentity, XdsSubscription } from "../../envoy/index.js";
-import { adaptToSubscription, type SubscriptionMemo } from "./config-sources.js";
+import { adaptToSubscription } from "./config-sources.js";
 import { addApiListener } from "./proxyless-grpc.js";
-import { createSharedResources, NodeResourcesBuilder, type NodeResources, type SharedResources, type TranslateOptions } from "./translator.js";
+import {
+  createSharedResources,
+  NodeResourcesBuilder,
+  type NodeResources,
+  type SharedResources,
+  type TranslateOptions,
+  type TranslationMemo,
+} from "./translator.js";
 import { translateVirtualGateway } from "./virtual-gateway.js";
 import { translateVirtualNode } from "./virtual-node.js";
-import { adaptToEnvoyVersion, type AdaptationMemo } from "./version-compat.js";
+import { adaptToEnvoyVersion } from "./version-compat.js";
 import { applyEnvoyPatches } from "./policies/envoy-patch.js";
 
-export type { NodeResources, TranslateOptions } from "./translator.js";
+export type { NodeResources, TranslateOptions, TranslationMemo } from "./translator.js";
+export { createTranslationMemo, hasPolicies, keepsTranslationPieces } from "./translator.js";
 export type { UnservableSpecWarning } from "./warnings.js";
 export { lintMesh } from "./lint.js";
 export type { AcmMaterial } from "./tls.js";
@@ -69,10 +77,9 @@ function existsIn(shared: SharedResources, node: NodeIdentity): boolean {
  * const resources = translator.translateNode({ meshName: "app", kind: "virtualNode", name: "serviceA" });
  * resources.listeners.map((l) => l.name); // ["lds_egress_0.0.0.0_15001", "lds_ingress_0.0.0.0_15000"]
  */
-export function createMeshTranslator(snapshot: MeshSnapshot, options?: TranslateOptions): MeshTranslator {
-  const shared = createSharedResources(snapshot, options);
-  const adapted: AdaptationMemo = new Map();
-  const subscribed: SubscriptionMemo = new Map();
+export function createMeshTranslator(snapshot: MeshSnapshot, options?: TranslateOptions, memo?: TranslationMemo): MeshTranslator {
+  const shared = createSharedResources(snapshot, options, memo);
+  const { adapted, subscribed } = shared.memo;
   return {
     snapshot,
     builds: shared.builds,
@@ -90,6 +97,9 @@ export function createMeshTranslator(snapshot: MeshSnapshot, options?: Translate
       }
       // Patches apply to an Envoy's own resources; a proxyless client gets none.
       const patch = apiListeners.length > 0 ? undefined : shared.policies.index.atListener({ kind: node.kind, name: node.name }, "envoyPatch");
+      // A patch exists only in a mesh with policies, which keeps no pieces between snapshots; applyEnvoyPatches also
+      // copies each resource it changes, so the pieces nodes of this snapshot share stay as generated.
+      if (patch && shared.keepsPieces) throw new Error(`mesh ${snapshot.mesh.meshName}: an envoyPatch in a translation that keeps pieces`);
       const built = patch ? applyEnvoyPatches(out.build(), patch.spec.patches) : out.build();
       return adaptToSubscription(adaptToEnvoyVersion(built, request.envoyVersion, adapted), request.xdsSubscription, subscribed);
     },

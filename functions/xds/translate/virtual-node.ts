@@ -16,7 +16,7 @@ import { RouteSchema, VirtualHostSchema, type VirtualHost } from "../../../proto
 import { TrafficDirection } from "../../../proto/gen/envoy/config/core/v3/base_pb.js";
 import type { AccessLog } from "../../../proto/gen/envoy/config/accesslog/v3/accesslog_pb.js";
 import { translateAccessLogs } from "./access-log.js";
-import { translateAllowAllCluster, translateAmazonAwsCluster, translateIngressCluster } from "./clusters.js";
+import { translateIngressCluster } from "./clusters.js";
 import { aggregateStatsMetadata, appMeshDurationMs, listenerBindAddress, ms } from "./common.js";
 import { translateListenerFilterChains, translateListenerFilters } from "./listeners.js";
 import { compareStrings, effectiveIpPreference, isHttpFamily } from "./mesh-index.js";
@@ -31,11 +31,11 @@ import {
   ingressRouteConfigName,
   INGRESS_PORT,
 } from "./names.js";
-import { translateHttpConnectionManager, translateTcpProxy } from "./network-filters.js";
+import { translateHttpConnectionManager, translateTcpProxy, noConnectionManagerPolicies, type ConnectionManagerPolicies } from "./network-filters.js";
 import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_TCP_IDLE_TIMEOUT_MS, type ClusterRef, type ServicePort } from "./service-routes.js";
 import { translateConnectionManagerPolicies } from "./policies/connection-manager.js";
 import { translateJwtAuthentication } from "./policies/jwt.js";
-import type { NodeResourcesBuilder, SharedResources } from "./translator.js";
+import { NodeResourcesBuilder, type SharedResources } from "./translator.js";
 import { virtualNodeAcmWarnings } from "./acm-warnings.js";
 import { virtualNodeResource, warning, type UnservableSpecWarning } from "./warnings.js";
 
@@ -226,9 +226,16 @@ function allowAllVirtualHost(mesh: string): VirtualHost {
   });
 }
 
+/** What one egress chain is made of; equal chains ⇒ equal listeners, whichever node they belong to. */
+type EgressChain =
+  | { kind: "http"; port: number; protocol: PortProtocol; routeConfigName: string; managerPolicies: ConnectionManagerPolicies }
+  | { kind: "tcp"; port: number; servicePort: ServicePort };
+
 /**
  * `lds_egress_0.0.0.0_15001`. DROP_ALL has no catch-all, so Envoy closes unmatched connections; ALLOW_ALL passes
  * them through via `default_filter_chain`, and HTTP to unknown hosts on a backend's port through `mesh_allow_all`.
+ * The clusters and route configurations go to `out`; the listener itself is shared by every node whose chains,
+ * logging and IP preference are the same (it names route configurations, it does not contain them).
  */
 export function translateEgressListener(
   shared: SharedResources,
@@ -237,10 +244,10 @@ export function translateEgressListener(
   out: NodeResourcesBuilder,
 ): Listener {
   const mesh = shared.index.meshName;
-  const accessLog = translateAccessLogs(node.spec.logging);
   const allowAll = shared.index.snapshot.mesh.spec.egressFilter?.type === "ALLOW_ALL";
-  const chains: FilterChain[] = [];
-  const claimed = new Set<number>();
+  const chains: EgressChain[] = [];
+  // The warnings go to `out` on every translation, outside the kept listener: a node that shares another's listener
+  // still reports what its own backends leave out.
   for (const backend of node.spec.backends ?? []) if (backend.virtualService) out.warn(shared.serviceWarnings(backend.virtualService.virtualServiceName));
   for (const [port, group] of groupEgressPorts(backendDestinations(shared, node), (left, kept) => out.warn([portConflict(node, left, kept)]))) {
     const members = group.members;
@@ -250,27 +257,50 @@ export function translateEgressListener(
     if (isHttpFamily(group.protocol)) {
       const routeConfigName = egressRouteConfigName(group.protocol, port);
       const virtualHosts = members.map((m) => shared.virtualHost(m.servicePort, port));
-      if (allowAll) virtualHosts.push(allowAllVirtualHost(mesh));
-      const routeConfig = create(RouteConfigurationSchema, { name: routeConfigName, virtualHosts });
+      if (allowAll) virtualHosts.push(shared.keepsPieces ? shared.memo.virtualHosts.get(`${mesh}\u0000mesh_allow_all`, "", () => allowAllVirtualHost(mesh)) : allowAllVirtualHost(mesh));
+      const routeConfig = shared.routeConfiguration(routeConfigName, virtualHosts);
       out.route(routeConfig);
-      const manager = translateHttpConnectionManager("egress", routeConfigName, accessLog, translateConnectionManagerPolicies(shared.policies, undefined, [routeConfig]));
-      chains.push(create(FilterChainSchema, { name: `egress_${group.protocol}_${port}`, filterChainMatch: { destinationPort: port }, filters: [manager] }));
+      const managerPolicies = translateConnectionManagerPolicies(shared.policies, undefined, [routeConfig]);
+      chains.push({ kind: "http", port, protocol: group.protocol, routeConfigName, managerPolicies });
     } else {
       const servicePort = members[0]!.servicePort;
       if (servicePort.tcpTargets.length === 0) continue;
-      chains.push(
-        create(FilterChainSchema, {
-          name: `egress_tcp_${port}`,
-          filterChainMatch: { destinationPort: port },
-          filters: [translateTcpProxy("egress", servicePort.tcpTargets, ms(servicePort.tcpIdleTimeoutMs), accessLog)],
-        }),
-      );
+      chains.push({ kind: "tcp", port, servicePort });
     }
-    claimed.add(port);
   }
-  chains.push(...egressPassthroughChains(mesh, allowAll, claimed, accessLog));
-  out.cluster(translateAmazonAwsCluster(mesh));
-  if (allowAll) out.cluster(translateAllowAllCluster(mesh));
+  out.cluster(shared.passthroughCluster(amazonAwsClusterName(mesh)));
+  if (allowAll) out.cluster(shared.passthroughCluster(allowAllClusterName(mesh)));
+  const signature = [
+    mesh,
+    allowAll,
+    preference ?? "",
+    JSON.stringify(node.spec.logging ?? null),
+    ...chains.map((chain) =>
+      chain.kind === "http" ? `h${chain.port}/${chain.protocol}` : `t${chain.port}/${chain.servicePort.tcpIdleTimeoutMs}/${JSON.stringify(chain.servicePort.tcpTargets)}`,
+    ),
+  ].join("\u0000");
+  // The signature leaves the policies out: a kept listener exists only in a mesh without them (keepsPieces).
+  const build = () => buildEgressListener(mesh, node, preference, allowAll, chains);
+  const keep = shared.keepsPieces && chains.every((chain) => chain.kind === "tcp" || chain.managerPolicies === noConnectionManagerPolicies);
+  return keep ? shared.memo.egressListeners.get(signature, "", build) : build();
+}
+
+function buildEgressListener(mesh: string, node: VirtualNodeData, preference: IpPreference | undefined, allowAll: boolean, egressChains: readonly EgressChain[]): Listener {
+  const accessLog = translateAccessLogs(node.spec.logging);
+  const chains: FilterChain[] = egressChains.map((chain) =>
+    chain.kind === "http"
+      ? create(FilterChainSchema, {
+          name: `egress_${chain.protocol}_${chain.port}`,
+          filterChainMatch: { destinationPort: chain.port },
+          filters: [translateHttpConnectionManager("egress", chain.routeConfigName, accessLog, chain.managerPolicies)],
+        })
+      : create(FilterChainSchema, {
+          name: `egress_tcp_${chain.port}`,
+          filterChainMatch: { destinationPort: chain.port },
+          filters: [translateTcpProxy("egress", chain.servicePort.tcpTargets, ms(chain.servicePort.tcpIdleTimeoutMs), accessLog)],
+        }),
+  );
+  chains.push(...egressPassthroughChains(mesh, allowAll, new Set(egressChains.map((chain) => chain.port)), accessLog));
   return create(ListenerSchema, {
     name: egressListenerName(),
     address: listenerBindAddress(EGRESS_PORT, preference),
@@ -289,7 +319,21 @@ export function translateEgressListener(
 export function translateVirtualNode(shared: SharedResources, node: VirtualNodeData, out: NodeResourcesBuilder): void {
   const preference = effectiveIpPreference(shared.index, node);
   out.warn(virtualNodeAcmWarnings(node, shared.options.acm));
-  const ingress = translateIngressListener(shared, node, preference, out);
-  if (ingress) out.listener(ingress);
+  if (!shared.keepsPieces) {
+    // With policies the ingress side also reads them (and the caller's zone), with ACM material its certificates:
+    // built for this node each time.
+    const listener = translateIngressListener(shared, node, preference, out);
+    if (listener) out.listener(listener);
+    out.listener(translateEgressListener(shared, node, preference, out));
+    return;
+  }
+  // The ingress side depends on the node and the mesh only: kept between snapshots while neither changes.
+  const ingress = shared.memo.ingressParts.get(node.virtualNodeName, `${shared.stamps.mesh};${shared.stamps.node(node.virtualNodeName)}`, () => {
+    const part = new NodeResourcesBuilder();
+    const listener = translateIngressListener(shared, node, preference, part);
+    return { listener, resources: part.build() };
+  });
+  out.add(ingress.resources);
+  if (ingress.listener) out.listener(ingress.listener);
   out.listener(translateEgressListener(shared, node, preference, out));
 }

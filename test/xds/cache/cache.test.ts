@@ -153,6 +153,38 @@ describe("xDS snapshot cache", () => {
     cache.close();
   });
 
+  it("reads whole the meshes a Cloud Map or ACM change reaches and every mesh with ACM material, the others from the change log", async () => {
+    const tls = { certificates: {}, certificateAuthorities: {}, problems: ["ACM certificate arn:aws:acm:us-west-2:111122223333:certificate/c1: no such certificate"] };
+    const db = memoryStore([snapshotOf("cm", 1, ["x"], { cloudMap: true }), { ...snapshotOf("tls", 1, ["y"]), tls }, snapshotOf("dns", 1, ["z"])]);
+    const updates: string[] = [];
+    const updateSnapshot = async (snapshot: MeshSnapshot) => {
+      updates.push(snapshot.mesh.meshName);
+      return { snapshot: db.meshes.get(snapshot.mesh.meshName) ?? null, incremental: true };
+    };
+    const feed = createLocalChangeFeed();
+    const cache = createXdsCache({ store: db.store, loadSnapshot: db.loadSnapshot, updateSnapshot, translation: countingTranslation().translation, feeds: [feed] });
+    for (const id of ["mesh/cm/virtualNode/x", "mesh/tls/virtualNode/y", "mesh/dns/virtualNode/z"]) await cache.watch(node(id), () => {});
+    db.loads.length = 0;
+
+    feed.publish({ scope: "endpoints", revision: 3 });
+    feed.publish({ scope: "acm", revision: 4 });
+    await cache.idle();
+    expect([...db.loads].sort()).toEqual(["cm", "tls"]);
+    expect(updates).toEqual([]);
+
+    db.loads.length = 0;
+    for (const name of ["cm", "tls", "dns"]) {
+      const held = db.meshes.get(name)!;
+      db.meshes.set(name, { ...held, revision: 2 });
+      feed.publish({ scope: `mesh/${name}`, revision: 2 });
+    }
+    await cache.idle();
+    expect(db.loads).toEqual(["tls"]);
+    expect([...updates].sort()).toEqual(["cm", "dns"]);
+    expect(cache.stats().reads).toEqual({ incremental: 2, full: 6 });
+    cache.close();
+  });
+
   it("rejects malformed ids, unknown meshes and unknown nodes with NodeIdError, keeping nothing for made-up meshes", async () => {
     const db = memoryStore([snapshotOf("a", 1, ["x"])]);
     const cache = createXdsCache({ store: db.store, loadSnapshot: db.loadSnapshot, translation: countingTranslation().translation });

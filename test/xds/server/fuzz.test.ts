@@ -5,6 +5,7 @@
 // receiving pushes. Random payloads come from a seeded generator, so every run sends the same bytes.
 import { create, toBinary } from "@bufbuild/protobuf";
 import http2 from "node:http2";
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TypeUrl } from "../../../functions/envoy/index.js";
 import { MAX_DISCOVERY_REQUEST_BYTES } from "../../../functions/xds/server/request-limits.js";
@@ -92,6 +93,12 @@ describe("ADS and REST xDS under hostile input", () => {
 
   it("refuses a message declared larger than the limit with RESOURCE_EXHAUSTED, without reading it", async () => {
     const end = await rawStream([grpcFrame(Buffer.alloc(16), { declaredLength: MAX_DISCOVERY_REQUEST_BYTES + 1 })]);
+    expect(end.grpcStatus).toBe(8);
+  });
+
+  it("refuses a gzip message that inflates past the limit with RESOURCE_EXHAUSTED", async () => {
+    const bomb = gzipSync(Buffer.alloc(MAX_DISCOVERY_REQUEST_BYTES + 1));
+    const end = await rawStream([grpcFrame(bomb, { compressed: true })], { headers: { "grpc-encoding": "gzip" } });
     expect(end.grpcStatus).toBe(8);
   });
 

@@ -1,16 +1,14 @@
-// The ADS service's own ordering and versioning, over Connect's in-memory transport with a cache stand-in whose
-// snapshots the test controls: when every type changes at once the pushes go out clusters → endpoints →
-// listeners → routes, and a change confined to resources a named subscription did not ask for pushes nothing.
+// The ADS service's own ordering and versioning, on the real ADS server (loopback HTTP/2, a Connect gRPC client)
+// with a translation whose snapshots the test controls: when every type changes at once the pushes go out clusters
+// → endpoints → listeners → routes, and a change confined to resources a named subscription did not ask for pushes
+// nothing.
 import { create, type Message } from "@bufbuild/protobuf";
-import { createClient, createRouterTransport } from "@connectrpc/connect";
-import { describe, expect, it } from "vitest";
-import type { XdsCache } from "../../../functions/xds/cache/cache.js";
-import { createXdsCache } from "../../../functions/xds/cache/cache.js";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { afterEach, describe, expect, it } from "vitest";
 import type { XdsTranslation } from "../../../functions/xds/cache/types.js";
 import { ClusterLoadAssignmentSchema, ClusterSchema, ListenerSchema, RouteConfigurationSchema, TypeUrl } from "../../../functions/envoy/index.js";
-import { createAdsService } from "../../../functions/xds/server/ads-service.js";
-import { XdsMetrics } from "../../../functions/xds/server/metrics.js";
-import { ProxyRegistry } from "../../../functions/xds/server/proxies.js";
+import { startXdsServer, type RunningXdsServer } from "../../../functions/xds/server/node-server.js";
 import { AggregatedDiscoveryService } from "../../../proto/gen/envoy/service/discovery/v3/ads_pb.js";
 import type { DiscoveryRequest, DiscoveryResponse } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
 import type { MeshSnapshot } from "../../../functions/appmesh/snapshot.js";
@@ -27,8 +25,13 @@ function resources(g: number, extra = 0) {
   };
 }
 
-/** A real cache over a fake mesh whose content the test sets, so snapshots carry real content versions. */
-function controlledCache() {
+const servers: RunningXdsServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+});
+
+/** A real server and cache over a fake mesh whose content the test sets, so snapshots carry real content versions. */
+async function controlledServer() {
   let state = { g: 1, extra: 0 };
   let revision = 1;
   const mesh = (): MeshSnapshot => ({ mesh: MakeMesh({}, "m"), revision, virtualServices: [], virtualNodes: [], virtualRouters: [], routes: [], virtualGateways: [], gatewayRoutes: [], endpoints: [] });
@@ -39,13 +42,14 @@ function controlledCache() {
       return { exists: () => true, translate: () => resources(g, extra) };
     },
   };
-  const cache = createXdsCache({ store: {} as never, translation, loadSnapshot: async () => mesh() });
+  const server = await startXdsServer({ host: "127.0.0.1", port: 0, store: {} as never, feeds: [], translation, loadSnapshot: async () => mesh(), shutdownGraceMs: 500 });
+  servers.push(server);
   return {
-    cache,
+    server,
     async set(next: { g: number; extra: number }) {
       state = next;
       revision++;
-      await cache.applyChange({ scope: "mesh/m", revision });
+      await server.cache.applyChange({ scope: "mesh/m", revision });
     },
   };
 }
@@ -75,9 +79,8 @@ function requestQueue() {
   };
 }
 
-function connect(cache: XdsCache) {
-  const service = createAdsService({ cache, metrics: new XdsMetrics(), proxies: new ProxyRegistry() });
-  const transport = createRouterTransport((router) => router.service(AggregatedDiscoveryService, service.impl));
+function connect(server: RunningXdsServer) {
+  const transport = createGrpcTransport({ baseUrl: `http://127.0.0.1:${server.port}` });
   const client = createClient(AggregatedDiscoveryService, transport);
   const requests = requestQueue();
   const responses = client.streamAggregatedResources(requests as never)[Symbol.asyncIterator]();
@@ -91,8 +94,8 @@ const typeOf = (url: string) => Object.entries(TypeUrl).find(([, u]) => u === ur
 
 describe("ADS push order and subscription versions", () => {
   it("pushes a change that touches every type as clusters, endpoints, listeners, routes", async () => {
-    const { cache, set } = controlledCache();
-    const { requests, next, ack } = connect(cache);
+    const { server, set } = await controlledServer();
+    const { requests, next, ack } = connect(server);
     const names: Record<string, string[]> = { [TypeUrl.route]: ["r"], [TypeUrl.endpoint]: ["c"] };
     // Subscribe in the reverse order, each acknowledged before the next, so only the server decides the order later.
     requests.push({ node: { id: "mesh/m/virtualNode/n" } as never, typeUrl: TypeUrl.route, resourceNames: ["r"] });
@@ -115,8 +118,8 @@ describe("ADS push order and subscription versions", () => {
   });
 
   it("sends nothing to a named subscription when only resources it did not name changed", async () => {
-    const { cache, set } = controlledCache();
-    const { requests, next, ack } = connect(cache);
+    const { server, set } = await controlledServer();
+    const { requests, next, ack } = connect(server);
     requests.push({ node: { id: "mesh/m/virtualNode/n" } as never, typeUrl: TypeUrl.endpoint, resourceNames: ["c"] });
     const first = await next();
     expect(first.resources.length).toBe(1);

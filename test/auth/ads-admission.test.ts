@@ -1,4 +1,4 @@
-// The ADS auth interceptor in front of the real ADS server (startXdsServer on loopback), driven by @grpc/grpc-js
+// The ADS auth admission of the real ADS server (startXdsServer on loopback), driven by @grpc/grpc-js
 // clients sending SigV4 metadata the way the App Mesh Envoy image does: serviceBv1 is served, serviceBv2 ends with
 // 7, no signature with 16; an admitted stream reaches the ADS service with its principal as its identity, and its
 // quota slot is given back however the stream ends.
@@ -10,7 +10,7 @@ import { adsClient, DeltaClient, SotwClient } from "../xds/server/support.js";
 import { arnOf, bearerMetadata, REFUSED_CLUSTER, serviceBv1, signedAdsMetadata, startAuthorizedAds, type AuthorizedAds } from "./ads-support.js";
 import { envoyBearerToken, testKeys } from "./support.js";
 
-describe("ADS auth interceptor (real ADS server, grpc-js client)", () => {
+describe("createAdsAdmission (real ADS server, grpc-js client)", () => {
   let ads: AuthorizedAds;
   const clients: grpc.Client[] = [];
   /** Each stream that reached the ADS service: its protocol, node id and identity, in order. */

@@ -1,0 +1,1 @@
+CREATE INDEX `resources_list` ON `resources` (`kind`,`mesh_name`,`parent_name`,`seq`);

@@ -1,0 +1,93 @@
+// DiscoveryResponses encoded once and sent to every stream that needs them. A state-of-the-world response depends only
+// on the node's resources of one type (an immutable TypeResources the cache shares between a node's streams), the
+// subscription's selection and the control plane: its bytes are built once per (node, type, version, selection) and
+// each stream only prepends its nonce: protobuf parsers take the fields of a message in any order
+// (https://protobuf.dev/programming-guides/encoding/#order), so `nonce field ‖ shared bytes` is the encoding of the
+// response with that nonce. A delta response differs per stream (what the proxy already holds), so there each
+// resource's `Resource` message is encoded once and copied into every stream's response.
+import { create, toBinary } from "@bufbuild/protobuf";
+import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
+import { ControlPlaneSchema } from "../../../proto/gen/envoy/config/core/v3/base_pb.js";
+import { ResourceSchema, DiscoveryResponseSchema, type DiscoveryResponse } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
+import type { CachedResource, TypeResources } from "../cache/types.js";
+import { createDiscoveryResponse, type DiscoveryResponseInput } from "./discovery-response.js";
+
+/** A state-of-the-world response without its nonce, as message (for observers) and as bytes (for the wire). */
+export interface EncodedResponse {
+  readonly message: DiscoveryResponse;
+  readonly bytes: Uint8Array;
+}
+
+/** Field numbers of DiscoveryResponse and DeltaDiscoveryResponse (envoy/service/discovery/v3/discovery.proto). */
+const SOTW_NONCE = 5;
+const DELTA = { systemVersionInfo: 1, resources: 2, typeUrl: 4, nonce: 5, removedResources: 6, controlPlane: 7 } as const;
+
+export interface ResponseEncodings {
+  /** Identifies this control plane in every response. */
+  readonly controlPlaneId: string;
+  /** The response for `input`, built on first use and shared by every later stream asking for the same one. */
+  sotw(input: Omit<DiscoveryResponseInput, "controlPlaneId">): EncodedResponse;
+  /** `nonce` as the DiscoveryResponse field that completes an EncodedResponse's bytes. */
+  sotwNonce(nonce: string): Uint8Array;
+  /** A whole DeltaDiscoveryResponse, each resource's bytes encoded once for every stream. */
+  delta(input: { systemVersionInfo: string; typeUrl: string; nonce: string; resources: readonly CachedResource[]; removed: readonly string[] }): Uint8Array;
+  /**
+   * State-of-the-world responses encoded and sent again from an earlier encoding; delta `Resource` messages likewise
+   * (tests and benchmarks see the reuse).
+   */
+  readonly counts: { readonly built: number; readonly reused: number; readonly resourcesBuilt: number; readonly resourcesReused: number };
+}
+
+export function createResponseEncodings(controlPlaneId: string): ResponseEncodings {
+  const sotwByResources = new WeakMap<TypeResources, Map<string, EncodedResponse>>();
+  const resourceBytes = new WeakMap<CachedResource, Uint8Array>();
+  const controlPlane = toBinary(ControlPlaneSchema, create(ControlPlaneSchema, { identifier: controlPlaneId }));
+  const counts = { built: 0, reused: 0, resourcesBuilt: 0, resourcesReused: 0 };
+
+  const selectionKey = (input: Omit<DiscoveryResponseInput, "controlPlaneId">): string => `${input.subscription.typeUrl}\u0000${input.subscription.selectionKey}`;
+
+  function encodedResource(resource: CachedResource): Uint8Array {
+    let bytes = resourceBytes.get(resource);
+    if (bytes) counts.resourcesReused++;
+    else {
+      bytes = toBinary(ResourceSchema, create(ResourceSchema, { name: resource.name, version: resource.version, resource: resource.any }));
+      resourceBytes.set(resource, bytes);
+      counts.resourcesBuilt++;
+    }
+    return bytes;
+  }
+
+  return {
+    controlPlaneId,
+    sotw(input) {
+      let byKey = sotwByResources.get(input.resources);
+      if (!byKey) sotwByResources.set(input.resources, (byKey = new Map()));
+      const key = selectionKey(input);
+      const hit = byKey.get(key);
+      // The version is derived from the resources and the selection: a hit under the same key has the same one.
+      if (hit && hit.message.versionInfo === input.version) {
+        counts.reused++;
+        return hit;
+      }
+      const message = createDiscoveryResponse({ ...input, controlPlaneId });
+      const encoded = { message, bytes: toBinary(DiscoveryResponseSchema, message) };
+      byKey.set(key, encoded);
+      counts.built++;
+      return encoded;
+    },
+    sotwNonce(nonce) {
+      return new BinaryWriter().tag(SOTW_NONCE, WireType.LengthDelimited).string(nonce).finish();
+    },
+    delta(input) {
+      const writer = new BinaryWriter();
+      if (input.systemVersionInfo !== "") writer.tag(DELTA.systemVersionInfo, WireType.LengthDelimited).string(input.systemVersionInfo);
+      for (const resource of input.resources) writer.tag(DELTA.resources, WireType.LengthDelimited).bytes(encodedResource(resource));
+      writer.tag(DELTA.typeUrl, WireType.LengthDelimited).string(input.typeUrl);
+      writer.tag(DELTA.nonce, WireType.LengthDelimited).string(input.nonce);
+      for (const name of input.removed) writer.tag(DELTA.removedResources, WireType.LengthDelimited).string(name);
+      writer.tag(DELTA.controlPlane, WireType.LengthDelimited).bytes(controlPlane);
+      return writer.finish();
+    },
+    counts,
+  };
+}
