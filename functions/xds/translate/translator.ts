@@ -2,6 +2,7 @@
 // cluster of a target, a route configuration of the same virtual hosts) are built once per (mesh, revision) and reused
 // by every node's translation; with a TranslationMemo they are also kept for later snapshots while what they are built
 // from does not change, so a change re-builds only what it reaches.
+import type { Message } from "@bufbuild/protobuf";
 import { create } from "@bufbuild/protobuf";
 import type { MeshSnapshot } from "../../appmesh/snapshot.js";
 import type { ClientPolicyTls, VirtualGatewayClientPolicyTls } from "../../appmesh/model/types.generated.js";
@@ -11,13 +12,14 @@ import { RouteConfigurationSchema } from "../../../proto/gen/envoy/config/route/
 import { translateEgressCluster, translatePassthroughCluster, type EgressClusterResult } from "./clusters.js";
 import { createDependencyStamps, type DependencyStamps } from "./dependency-stamps.js";
 import { objectId, StampedPieces } from "./translation-memo.js";
-import type { AdaptationMemo } from "./version-compat.js";
-import type { SubscriptionMemo } from "./config-sources.js";
 import { compareStrings, createMeshIndex, type MeshIndex } from "./mesh-index.js";
 import { translateServicePorts, type ClusterRef, type RouteOptions, type ServicePort } from "./service-routes.js";
 import { createPolicyTranslation, type PolicyTranslation } from "./policies/policy-translation.js";
 import type { AcmMaterial } from "./tls.js";
 import { sortWarnings, type UnservableSpecWarning } from "./warnings.js";
+
+/** Rewritten copies of translated messages by variant (an Envoy version band, a REST subscription), then original. */
+export type MessageCopies = Map<string, WeakMap<Message, Message>>;
 
 /** Everything one Envoy (or proxyless client) receives. Each list is sorted by resource name. */
 export interface NodeResources {
@@ -72,9 +74,9 @@ export interface TranslationMemo {
   /** A virtual node's ingress listener with what it names (its cluster, route configuration, secrets). */
   readonly ingressParts: StampedPieces<NodePart>;
   readonly egressListeners: StampedPieces<Listener>;
-  readonly adapted: AdaptationMemo;
+  readonly adapted: MessageCopies;
   /** Kept REST-subscription copies (config-sources.ts), by subscription then original message. */
-  readonly subscribed: SubscriptionMemo;
+  readonly subscribed: MessageCopies;
 }
 
 /** Resources one builder collected, with the listener they came with, to be added again to another node's builder. */
