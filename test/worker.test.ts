@@ -65,6 +65,19 @@ describe("Worker entry on D1", () => {
     await expectBoto3DrivesEveryStandInOperation(url);
   }, 120_000);
 
+  it("audits each stand-in write on D1 once, a change with its entry and a refusal with its exception", async () => {
+    const call = (target: string, input: object) =>
+      fetch(`${url}/`, { method: "POST", headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": `Route53AutoNaming_v20170314.${target}` }, body: JSON.stringify(input) });
+    const created = (await (await call("CreateHttpNamespace", { Name: "audited.local" })).json()) as { OperationId: string };
+    const { Operation } = (await (await call("GetOperation", { OperationId: created.OperationId })).json()) as { Operation: { Targets: { NAMESPACE: string } } };
+    expect((await call("CreateService", { Name: "api", NamespaceId: Operation.Targets.NAMESPACE })).status).toBe(200);
+    expect((await call("CreateService", { Name: "api", NamespaceId: Operation.Targets.NAMESPACE })).status).toBe(400);
+    // CreateService is authorised (and audited) on the namespace's ARN, which names this case's entries only.
+    const resource = `arn:aws:servicediscovery:us-east-1:111122223333:namespace/${Operation.Targets.NAMESPACE}`;
+    const audit = (await (await fetch(`${url}/v1/audit?action=servicediscovery:CreateService&resource=${encodeURIComponent(resource)}`)).json()) as { entries: Array<{ outcome: string }> };
+    expect(audit.entries.map((entry) => entry.outcome)).toEqual(["allowed", "ServiceAlreadyExists"]);
+  });
+
   describe("the AWS stand-ins through the AWS CLI", () => {
     // One interpreter runs the CLI's driver for every call (test/support/aws-cli-session.py). DiscoverInstances has
     // the host prefix `data-`; the CLI would dial data-127.0.0.1 without AWS_DISABLE_HOST_PREFIX_INJECTION.
