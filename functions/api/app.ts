@@ -12,7 +12,7 @@ import {
 import type { PolicyService } from "../policies/index.js";
 import { limitBody } from "./body-limit.js";
 import { renderError } from "./errors.js";
-import { writeContextOf } from "./write-context.js";
+import { writeContextOf } from "../aws/shared/index.js";
 import { readJsonObject } from "./json-body.js";
 import { mountPolicyRoutes, type PolicyRouteGuard } from "./policy-routes.js";
 

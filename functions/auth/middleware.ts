@@ -3,7 +3,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { AppMeshError } from "../appmesh/index.js";
 import { renderError } from "../api/errors.js";
-import { setWriteAudit } from "../api/write-context.js";
+import { setWriteAudit } from "../aws/shared/index.js";
 import { AuthError, renderAuthError } from "./auth-error.js";
 import { createAuthenticator, type Authenticated } from "./authenticator.js";
 import type { AuditLog } from "./audit.js";

@@ -1,12 +1,17 @@
-// The AWS stand-ins on each store, driven by boto3: Cloud Map, ACM and Private CA records written by one control plane
-// are read back by a new one on the same SQLite file or PostgreSQL database, and the Private CA's key, sealed with
-// MESHPLANE_AUTH_SECRET_KEY, still signs after the restart.
+// The AWS stand-ins on each store, driven by boto3: every operation of issue 18 on `npm start`'s control plane;
+// Cloud Map, ACM and Private CA records written by one control plane read back by a new one on the same SQLite file
+// or PostgreSQL database, the Private CA's key, sealed with MESHPLANE_AUTH_SECRET_KEY, still signing after the
+// restart; and each write's audit entry committed in the batch of its change (a store refusing the entry refuses
+// the change too).
+import { createClient } from "@libsql/client";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsEnvironment, python } from "../support/aws-cli.js";
-import { startTestControlPlane } from "../support/control-plane.js";
+import { expectBoto3DrivesEveryStandInOperation } from "../support/boto3-stand-ins.js";
+import { startTestControlPlane, type TestControlPlane } from "../support/control-plane.js";
 import { startPostgres, type TestPostgres } from "../support/postgres.js";
 
 const clients = `
@@ -81,6 +86,83 @@ async function writeRestartRead(start: () => ReturnType<typeof startTestControlP
   }
 }
 
+/** Makes the store refuse audit entries of CreateHttpNamespace (a trigger on audit_log), and takes that back. */
+interface AuditRefusal {
+  install(): Promise<void>;
+  remove(): Promise<void>;
+}
+
+const refusedAction = "servicediscovery:CreateHttpNamespace";
+
+const createHttpNamespace = (plane: TestControlPlane, name: string) =>
+  plane.request("POST", "/", {
+    headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": "Route53AutoNaming_v20170314.CreateHttpNamespace" },
+    body: JSON.stringify({ Name: name }),
+  });
+
+async function expectAuditCommittedWithChange(plane: TestControlPlane, refusal: AuditRefusal): Promise<void> {
+  const store = plane.running.store;
+  const namespace = (name: string) => store.findAwsResourceByName({ service: "servicediscovery", kind: "namespace", parentId: "", name });
+  // Only this case's entries: other cases on the same control plane create namespaces too.
+  const before = (await store.listAudit({ afterSeq: 0, limit: 10_000, action: refusedAction })).at(-1)?.seq ?? 0;
+  const audited = async () => (await store.listAudit({ afterSeq: before, limit: 1000, action: refusedAction })).map((entry) => [entry.outcome, entry.errorCode]);
+
+  await refusal.install();
+  try {
+    const failed = await createHttpNamespace(plane, "audit-refused.local");
+    expect(failed.status).toBeGreaterThanOrEqual(500);
+  } finally {
+    await refusal.remove();
+  }
+  // The batch carrying the entry failed: neither the namespace nor any entry of the call is stored.
+  expect(await namespace("audit-refused.local")).toBeNull();
+  expect(await audited()).toEqual([]);
+
+  const created = await createHttpNamespace(plane, "audit-refused.local");
+  expect(created.status, await created.clone().text()).toBe(200);
+  expect(await namespace("audit-refused.local")).not.toBeNull();
+  expect(await audited()).toEqual([["allowed", ""]]);
+  // A refusal changes nothing and is audited once, with the exception it answered.
+  expect((await createHttpNamespace(plane, "audit-refused.local")).status).toBe(400);
+  expect(await audited()).toEqual([
+    ["allowed", ""],
+    ["NamespaceAlreadyExists", "NamespaceAlreadyExists"],
+  ]);
+}
+
+describe("AWS stand-ins on npm start's control plane (SQLite), through boto3", { timeout: 180_000 }, () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "meshplane-aws-plane-"));
+  const file = path.join(dir, "meshplane.db");
+  let plane: TestControlPlane;
+  beforeAll(async () => {
+    plane = await startTestControlPlane({ env: { ...sealingKey, MESHPLANE_DB: file } });
+  });
+  afterAll(async () => {
+    await plane?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("drives every Cloud Map, ACM and Private CA operation, errors carrying the models' exception names", async () => {
+    await expectBoto3DrivesEveryStandInOperation(plane.url);
+  });
+
+  it("commits a write's audit entry with its change: a batch whose entry the store refuses stores neither", async () => {
+    const client = createClient({ url: `file:${file}` });
+    try {
+      await expectAuditCommittedWithChange(plane, {
+        install: async () => {
+          await client.execute(`create trigger refuse_audit before insert on audit_log when new.action = '${refusedAction}' begin select raise(abort, 'audit refused by the test'); end`);
+        },
+        remove: async () => {
+          await client.execute("drop trigger refuse_audit");
+        },
+      });
+    } finally {
+      client.close();
+    }
+  });
+});
+
 describe("AWS stand-ins on SQLite, through boto3", { timeout: 180_000 }, () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "meshplane-aws-sqlite-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -100,5 +182,25 @@ describe("AWS stand-ins on PostgreSQL, through boto3", { timeout: 180_000 }, () 
   it("keeps Cloud Map, ACM and Private CA records and the sealed CA key across a restart", async () => {
     const databaseUrl = await server.createDatabase("aws_stand_ins");
     await writeRestartRead(() => startTestControlPlane({ databaseUrl, env: sealingKey }));
+  });
+
+  it("commits a write's audit entry with its change: a batch whose entry the store refuses stores neither", async () => {
+    const databaseUrl = await server.createDatabase("aws_audit");
+    const plane = await startTestControlPlane({ databaseUrl, env: sealingKey });
+    const sql = postgres(databaseUrl, { max: 1, onnotice: () => undefined });
+    try {
+      await sql.unsafe("create function refuse_audit() returns trigger language plpgsql as $$ begin raise exception 'audit refused by the test'; end $$");
+      await expectAuditCommittedWithChange(plane, {
+        install: async () => {
+          await sql.unsafe(`create trigger refuse_audit before insert on audit_log for each row when (new.action = '${refusedAction}') execute function refuse_audit()`);
+        },
+        remove: async () => {
+          await sql.unsafe("drop trigger refuse_audit on audit_log");
+        },
+      });
+    } finally {
+      await sql.end();
+      await plane.stop();
+    }
   });
 });

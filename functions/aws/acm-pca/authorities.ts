@@ -2,7 +2,7 @@
 // certificate made at once, so a new CA is ACTIVE (Private CA itself waits for the certificate to be installed).
 // Disabling, deleting (restorable for PermanentDeletionTimeInDays), restoring and tags, as Private CA has them.
 import type { ChangeEntry, NewAwsResourceRow } from "../../../db/store.js";
-import { decodePageToken, encodePageToken, mergeTags, tagUid, type KeyVault, type StandInContext } from "../shared/index.js";
+import { decodePageToken, encodePageToken, mergeTags, tagUid, type HandlerSet, type KeyVault, type StandInContext, type WriteContext } from "../shared/index.js";
 import type { AcmPcaOperations } from "./model/operations.generated.js";
 import type { Tag } from "./model/types.generated.js";
 import type { Issuer } from "./issuance.js";
@@ -47,7 +47,7 @@ const authorityChange = (arn: string, action: ChangeEntry["action"], at: number)
 
 export function authorityHandlers(context: StandInContext, vault: KeyVault, issuer: Issuer) {
   /** Changes one CA under its scope, telling the xDS cache (the `acm-pca` scope) that trust may have changed. */
-  async function change(arn: string, decide: (row: AuthorityRow) => AuthorityData | null) {
+  async function change(arn: string, write: WriteContext, decide: (row: AuthorityRow) => AuthorityData | null) {
     const found = await issuer.loadAuthority(arn);
     return context.commit([scopes.authority(found.id), scopes.account], async () => {
       const row = await issuer.loadAuthority(arn);
@@ -57,11 +57,11 @@ export function authorityHandlers(context: StandInContext, vault: KeyVault, issu
       const at = context.now();
       const updated: NewAwsResourceRow = { ...row, data: { ...data, LastStateChangeAt: data.Status !== row.data.Status ? at : row.data.LastStateChangeAt }, updatedAt: at };
       return { batch: { expect: [], putAwsResources: [updated], changes: [authorityChange(arn, "update", at)] }, response: done };
-    });
+    }, write);
   }
 
   return {
-    async CreateCertificateAuthority(input) {
+    async CreateCertificateAuthority(input, write) {
       const configuration = input.CertificateAuthorityConfiguration;
       if (input.CertificateAuthorityType !== "ROOT") throw pcaError("InvalidArgsException", "meshplane creates ROOT certificate authorities only.");
       if (!isKeyAlgorithm(configuration.KeyAlgorithm)) throw pcaError("InvalidArgsException", `meshplane does not generate ${configuration.KeyAlgorithm} keys.`);
@@ -108,7 +108,7 @@ export function authorityHandlers(context: StandInContext, vault: KeyVault, issu
           batch: { expect: [], putAwsResources: [row], setTags: tags.length > 0 ? [{ uid: tagUid(authorityKey(id)), tags }] : [], changes: [authorityChange(arn, "create", now)] },
           response: { CertificateAuthorityArn: arn },
         };
-      });
+      }, write);
     },
     async DescribeCertificateAuthority(input) {
       return { CertificateAuthority: toCertificateAuthority(context, await issuer.loadAuthority(input.CertificateAuthorityArn)) };
@@ -130,26 +130,26 @@ export function authorityHandlers(context: StandInContext, vault: KeyVault, issu
         ...(rows.length > limit ? { NextToken: encodePageToken("ListCertificateAuthorities", page[page.length - 1]!.seq) } : {}),
       };
     },
-    UpdateCertificateAuthority: (input) =>
-      change(input.CertificateAuthorityArn, (row) => {
+    UpdateCertificateAuthority: (input, write) =>
+      change(input.CertificateAuthorityArn, write, (row) => {
         if (row.data.Status === "DELETED") throw pcaError("InvalidStateException", `Certificate authority ${input.CertificateAuthorityArn} is deleted; restore it first.`);
         if (input.Status !== undefined && input.Status !== "ACTIVE" && input.Status !== "DISABLED") throw pcaError("InvalidArgsException", "A certificate authority's status can be set to ACTIVE or DISABLED.");
         return { ...row.data, ...(input.Status ? { Status: input.Status } : {}), ...(input.RevocationConfiguration ? { RevocationConfiguration: input.RevocationConfiguration } : {}) };
       }),
-    DeleteCertificateAuthority: (input) =>
-      change(input.CertificateAuthorityArn, (row) => {
+    DeleteCertificateAuthority: (input, write) =>
+      change(input.CertificateAuthorityArn, write, (row) => {
         // Private CA refuses to delete an active CA: it must be disabled first.
         if (row.data.Status === "ACTIVE") throw pcaError("InvalidStateException", `Certificate authority ${input.CertificateAuthorityArn} is ACTIVE; disable it before deleting it.`);
         if (row.data.Status === "DELETED") return null;
         return { ...row.data, Status: "DELETED", RestorableUntil: context.now() + (input.PermanentDeletionTimeInDays ?? 30) * 24 * 3600 * 1000 };
       }),
-    RestoreCertificateAuthority: (input) =>
-      change(input.CertificateAuthorityArn, (row) => {
+    RestoreCertificateAuthority: (input, write) =>
+      change(input.CertificateAuthorityArn, write, (row) => {
         if (row.data.Status !== "DELETED") throw pcaError("InvalidStateException", `Certificate authority ${input.CertificateAuthorityArn} is not deleted.`);
         const { RestorableUntil: _restorable, ...rest } = row.data;
         return { ...rest, Status: "DISABLED" };
       }),
-    async TagCertificateAuthority(input) {
+    async TagCertificateAuthority(input, write) {
       const found = await issuer.loadAuthority(input.CertificateAuthorityArn);
       return context.commit([scopes.authority(found.id)], async () => {
         const uid = tagUid(authorityKey(found.id));
@@ -157,9 +157,9 @@ export function authorityHandlers(context: StandInContext, vault: KeyVault, issu
         if (tags.length > MAX_TAGS) throw pcaError("TooManyTagsException", `A certificate authority can have at most ${MAX_TAGS} tags.`);
         const done: Record<string, never> = {};
         return { batch: { expect: [], setTags: [{ uid, tags }] }, response: done };
-      });
+      }, write);
     },
-    async UntagCertificateAuthority(input) {
+    async UntagCertificateAuthority(input, write) {
       const found = await issuer.loadAuthority(input.CertificateAuthorityArn);
       return context.commit([scopes.authority(found.id)], async () => {
         const uid = tagUid(authorityKey(found.id));
@@ -167,23 +167,23 @@ export function authorityHandlers(context: StandInContext, vault: KeyVault, issu
         const tags = (await context.store.getTags(uid)).filter((tag) => !input.Tags.some((gone) => gone.Key === tag.key && (gone.Value === undefined || gone.Value === tag.value)));
         const done: Record<string, never> = {};
         return { batch: { expect: [], setTags: [{ uid, tags }] }, response: done };
-      });
+      }, write);
     },
     async ListTags(input) {
       const found = await issuer.loadAuthority(input.CertificateAuthorityArn);
       return { Tags: toTags(await context.store.getTags(tagUid(authorityKey(found.id)))) };
     },
-  } satisfies {
-    [Operation in
-      | "CreateCertificateAuthority"
-      | "DescribeCertificateAuthority"
-      | "GetCertificateAuthorityCertificate"
-      | "ListCertificateAuthorities"
-      | "UpdateCertificateAuthority"
-      | "DeleteCertificateAuthority"
-      | "RestoreCertificateAuthority"
-      | "TagCertificateAuthority"
-      | "UntagCertificateAuthority"
-      | "ListTags"]: (input: Ops[Operation]["input"]) => Promise<Ops[Operation]["output"]>;
-  };
+  } satisfies HandlerSet<
+    Ops,
+    | "CreateCertificateAuthority"
+    | "DescribeCertificateAuthority"
+    | "GetCertificateAuthorityCertificate"
+    | "ListCertificateAuthorities"
+    | "UpdateCertificateAuthority"
+    | "DeleteCertificateAuthority"
+    | "RestoreCertificateAuthority"
+    | "TagCertificateAuthority"
+    | "UntagCertificateAuthority"
+    | "ListTags"
+  >;
 }

@@ -1,7 +1,7 @@
 // Signing with a Private CA: IssueCertificate from a CSR, GetCertificate, and the same issuance for ACM's private
 // certificates (RequestCertificate, RenewCertificate), which give a public key and names instead of a CSR.
 import type { NewAwsResourceRow } from "../../../db/store.js";
-import type { KeyVault, StandInContext } from "../shared/index.js";
+import type { HandlerSet, KeyVault, StandInContext } from "../shared/index.js";
 import type { AcmPcaOperations } from "./model/operations.generated.js";
 import type { Validity } from "./model/types.generated.js";
 import {
@@ -140,7 +140,7 @@ export function createIssuer(context: StandInContext, vault: KeyVault) {
   }
 
   const handlers = {
-    async IssueCertificate(input) {
+    async IssueCertificate(input, write) {
       const template = input.TemplateArn === undefined ? "EndEntityCertificate/V1" : /^arn:aws[\w-]*:acm-pca:::template\/(.+)$/.exec(input.TemplateArn)?.[1];
       const usages = template === undefined ? undefined : templates[template];
       if (!usages) throw pcaError("InvalidArgsException", `meshplane issues end-entity certificates only (templates ${Object.keys(templates).join(", ")}).`);
@@ -174,7 +174,7 @@ export function createIssuer(context: StandInContext, vault: KeyVault) {
           ...(input.IdempotencyToken ? { idempotencyToken: input.IdempotencyToken } : {}),
         });
         return { batch: { expect: [], putAwsResources: [issued.row] }, response: { CertificateArn: issued.arn } };
-      });
+      }, write);
     },
     async GetCertificate(input) {
       const named = issuedOf(context, input.CertificateArn);
@@ -183,7 +183,7 @@ export function createIssuer(context: StandInContext, vault: KeyVault) {
       if (!row || row.parentId !== authority.id) throw pcaError("ResourceNotFoundException", `No certificate ${input.CertificateArn} was issued by ${input.CertificateAuthorityArn}.`);
       return { Certificate: row.data.CertificatePem, CertificateChain: authority.data.CertificatePem };
     },
-  } satisfies { [Operation in "IssueCertificate" | "GetCertificate"]: (input: Ops[Operation]["input"]) => Promise<Ops[Operation]["output"]> };
+  } satisfies HandlerSet<Ops, "IssueCertificate" | "GetCertificate">;
 
   return { issue, loadAuthority, handlers };
 }

@@ -3,7 +3,7 @@
 // xDS cache hears that the material behind a listener or client policy changed.
 import type { NewAwsResourceRow, TagRow } from "../../../db/store.js";
 import { pcaX509 } from "../acm-pca/index.js";
-import { decodePageToken, encodePageToken, mergeTags, tagUid, type KeyVault, type StandInContext } from "../shared/index.js";
+import { decodePageToken, encodePageToken, mergeTags, tagUid, type HandlerSet, type KeyVault, type StandInContext, type WriteContext } from "../shared/index.js";
 import type { AcmOperations } from "./model/operations.generated.js";
 import type { KeyAlgorithm, Tag } from "./model/types.generated.js";
 import { parsePrivateKey } from "./private-keys.js";
@@ -45,18 +45,18 @@ export function certificateHandlers(context: StandInContext, vault: KeyVault) {
     return row;
   }
 
-  async function retag(arn: string, change: (current: TagRow[]) => TagRow[]): Promise<Record<string, never>> {
+  async function retag(arn: string, change: (current: TagRow[]) => TagRow[], write: WriteContext): Promise<Record<string, never>> {
     return context.commit([acmScope], async () => {
       const row = await load(arn);
       const tags = change(await context.store.getTags(tagUid(row)));
       if (tags.length > MAX_TAGS) throw acmError("TooManyTagsException", `A certificate can have at most ${MAX_TAGS} tags.`);
       const done: Record<string, never> = {};
       return { batch: { expect: [], setTags: [{ uid: tagUid(row), tags }] }, response: done };
-    });
+    }, write);
   }
 
   return {
-    async ImportCertificate(input) {
+    async ImportCertificate(input, write) {
       if (!vault.canSeal) throw acmError("InvalidParameterException", vault.refusal ?? "Private keys cannot be stored.");
       const certificatePem = decodeBlob(input.Certificate);
       let certificate: pcaX509.x509.X509Certificate;
@@ -92,7 +92,7 @@ export function certificateHandlers(context: StandInContext, vault: KeyVault) {
           batch: { expect: [], putAwsResources: [row], ...(tags.length > 0 ? { setTags: [{ uid: tagUid(row), tags }] } : {}), changes: [certificateChange(arn, existing ? "update" : "create", now)] },
           response: { CertificateArn: arn },
         };
-      });
+      }, write);
     },
     async DescribeCertificate(input) {
       return { Certificate: toCertificateDetail(context, await load(input.CertificateArn)) };
@@ -125,7 +125,7 @@ export function certificateHandlers(context: StandInContext, vault: KeyVault) {
         ...(offset + limit < rows.length ? { NextToken: encodePageToken(collection, offset + limit) } : {}),
       };
     },
-    async DeleteCertificate(input) {
+    async DeleteCertificate(input, write) {
       return context.commit([acmScope], async () => {
         const row = await load(input.CertificateArn);
         const done: Record<string, never> = {};
@@ -133,27 +133,27 @@ export function certificateHandlers(context: StandInContext, vault: KeyVault) {
           batch: { expect: [], deleteAwsResources: [certificateKey(row.id)], setTags: [{ uid: tagUid(row), tags: [] }], changes: [certificateChange(input.CertificateArn, "delete", context.now())] },
           response: done,
         };
-      });
+      }, write);
     },
-    AddTagsToCertificate: (input) => retag(input.CertificateArn, (current) => mergeTags(current, toTagRows(input.Tags))),
+    AddTagsToCertificate: (input, write) => retag(input.CertificateArn, (current) => mergeTags(current, toTagRows(input.Tags)), write),
     // A tag given with a value is removed only when the value matches, as ACM does.
-    RemoveTagsFromCertificate: (input) =>
-      retag(input.CertificateArn, (current) => current.filter((tag) => !input.Tags.some((gone) => gone.Key === tag.key && (gone.Value === undefined || gone.Value === tag.value)))),
+    RemoveTagsFromCertificate: (input, write) =>
+      retag(input.CertificateArn, (current) => current.filter((tag) => !input.Tags.some((gone) => gone.Key === tag.key && (gone.Value === undefined || gone.Value === tag.value))), write),
     async ListTagsForCertificate(input) {
       const row = await load(input.CertificateArn);
       return { Tags: toTags(await context.store.getTags(tagUid(row))) };
     },
-  } satisfies {
-    [Operation in
-      | "ImportCertificate"
-      | "DescribeCertificate"
-      | "GetCertificate"
-      | "ListCertificates"
-      | "DeleteCertificate"
-      | "AddTagsToCertificate"
-      | "RemoveTagsFromCertificate"
-      | "ListTagsForCertificate"]: (input: Ops[Operation]["input"]) => Promise<Ops[Operation]["output"]>;
-  };
+  } satisfies HandlerSet<
+    Ops,
+    | "ImportCertificate"
+    | "DescribeCertificate"
+    | "GetCertificate"
+    | "ListCertificates"
+    | "DeleteCertificate"
+    | "AddTagsToCertificate"
+    | "RemoveTagsFromCertificate"
+    | "ListTagsForCertificate"
+  >;
 }
 
 export type CertificateLoader = (arn: string) => Promise<CertificateRow>;

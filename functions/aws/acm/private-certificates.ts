@@ -4,7 +4,7 @@
 // using it get the new material. Public certificates (DNS or e-mail validation) cannot be issued here.
 import type { NewAwsResourceRow } from "../../../db/store.js";
 import { pcaX509, type Issuer } from "../acm-pca/index.js";
-import { tagUid, type KeyVault, type StandInContext } from "../shared/index.js";
+import { tagUid, type HandlerSet, type KeyVault, type StandInContext, type WriteContext } from "../shared/index.js";
 import type { AcmOperations } from "./model/operations.generated.js";
 import { MAX_CERTIFICATES, MAX_TAGS, toTagRows } from "./certificates.js";
 import {
@@ -70,8 +70,11 @@ export function privateCertificateHandlers(context: StandInContext, vault: KeyVa
     return { data, issuedRow: issued.row };
   }
 
-  /** Re-issues a private certificate under its ARN (a renewal); `onlyIfLater` skips one that would not outlive the old. */
-  async function renew(row: CertificateRow, onlyIfLater = false): Promise<void> {
+  /**
+   * Re-issues a private certificate under its ARN (a renewal); `onlyIfLater` skips one that would not outlive the old.
+   * `write` is a RenewCertificate call's (its audit entry); the managed renewal has none.
+   */
+  async function renew(row: CertificateRow, write: WriteContext, onlyIfLater = false): Promise<void> {
     await context.commit([acmScope], async () => {
       const current = (await context.store.getAwsResource(certificateKey(row.id))) as CertificateRow | null;
       if (!current || current.data.Type !== "PRIVATE") throw acmError("ResourceNotFoundException", `No private certificate ${certificateArn(context, row.id)} exists.`);
@@ -86,11 +89,11 @@ export function privateCertificateHandlers(context: StandInContext, vault: KeyVa
       if (onlyIfLater && data.NotAfter <= current.data.NotAfter) return { batch: null, response: undefined };
       const renewed: NewAwsResourceRow = { ...current, data: { ...current.data, ...data, RenewedAt: now } satisfies CertificateData, updatedAt: now };
       return { batch: { expect: [], putAwsResources: [renewed, issuedRow], changes: [certificateChange(certificateArn(context, row.id), "update", now)] }, response: undefined };
-    });
+    }, write);
   }
 
   const handlers = {
-    async RequestCertificate(input) {
+    async RequestCertificate(input, write) {
       if (input.CertificateAuthorityArn === undefined) {
         throw acmError("InvalidParameterException", "meshplane issues private certificates only: pass --certificate-authority-arn of a meshplane Private CA.");
       }
@@ -118,23 +121,23 @@ export function privateCertificateHandlers(context: StandInContext, vault: KeyVa
           batch: { expect: [], putAwsResources: [row, issuedRow], ...(tags.length > 0 ? { setTags: [{ uid: tagUid(row), tags }] } : {}), changes: [certificateChange(arn, "create", now)] },
           response: { CertificateArn: arn },
         };
-      });
+      }, write);
     },
-    async RenewCertificate(input) {
+    async RenewCertificate(input, write) {
       const row = (await context.store.getAwsResource(certificateKey(certificateIdOf(context, input.CertificateArn)))) as CertificateRow | null;
       if (!row) throw acmError("ResourceNotFoundException", `No certificate ${input.CertificateArn} exists.`);
       if (row.data.Type !== "PRIVATE") throw acmError("ValidationException", "Only private certificates (issued by a Private CA) can be renewed on request.");
-      await renew(row);
+      await renew(row, write);
       const done: Record<string, never> = {};
       return done;
     },
-  } satisfies { [Operation in "RequestCertificate" | "RenewCertificate"]: (input: Ops[Operation]["input"]) => Promise<Ops[Operation]["output"]> };
+  } satisfies HandlerSet<Ops, "RequestCertificate" | "RenewCertificate">;
 
   /** Renews every private certificate within RENEWAL_WINDOW_MS of its expiry; returns how many it renewed. */
   async function renewDue(): Promise<number> {
     const rows = (await context.store.listAwsResources({ service: SERVICE, kind: "certificate", afterSeq: 0, limit: MAX_CERTIFICATES })) as CertificateRow[];
     const due = rows.filter((row) => row.data.Type === "PRIVATE" && row.data.NotAfter - RENEWAL_WINDOW_MS <= context.now());
-    for (const row of due) await renew(row, true);
+    for (const row of due) await renew(row, {}, true);
     return due.length;
   }
 

@@ -3,7 +3,7 @@
 // operation record, the service's revision (DiscoverInstancesRevision) and an `endpoints` change-log entry, which is
 // how the xDS cache, in this process and in others, hears that a service's instances changed.
 import type { ChangeEntry, EndpointRow, WriteBatch } from "../../../db/store.js";
-import { decodeKeyPageToken, encodePageToken, type StandInContext } from "../shared/index.js";
+import { decodeKeyPageToken, encodePageToken, type HandlerSet, type StandInContext, type WriteContext } from "../shared/index.js";
 import { cloudMapError, invalidInput } from "./errors.js";
 import { addressOf, checkInstanceAttributes } from "./instance-attributes.js";
 import type { ServiceDiscoveryOperations } from "./model/operations.generated.js";
@@ -69,14 +69,19 @@ export function instanceHandlers(context: StandInContext) {
     return service;
   }
 
-  async function write<Response>(serviceId: string, decide: (service: ServiceRow) => Promise<{ batch: WriteBatch | null; response: Response }>): Promise<Response> {
+  /** Changes a service's instances under its scope, the call's audit entry in the same batch. */
+  async function changeInstances<Response>(
+    serviceId: string,
+    write: WriteContext,
+    decide: (service: ServiceRow) => Promise<{ batch: WriteBatch | null; response: Response }>,
+  ): Promise<Response> {
     const found = await loadService(context, serviceId);
-    return context.commit([scopes.service(found.id)], async () => decide(await loadService(context, found.id)));
+    return context.commit([scopes.service(found.id)], async () => decide(await loadService(context, found.id)), write);
   }
 
   return {
-    RegisterInstance: (input) =>
-      write(input.ServiceId, async (service) => {
+    RegisterInstance: (input, write) =>
+      changeInstances(input.ServiceId, write, async (service) => {
         const namespace = await loadNamespace(context, service.parentId);
         checkInstanceAttributes(input.Attributes, service.data, namespace.data.Type === "HTTP");
         const existing = await findInstance(context, service, input.InstanceId);
@@ -104,8 +109,8 @@ export function instanceHandlers(context: StandInContext) {
           response: { OperationId: operation.id },
         };
       }),
-    DeregisterInstance: (input) =>
-      write(input.ServiceId, async (service) => {
+    DeregisterInstance: (input, write) =>
+      changeInstances(input.ServiceId, write, async (service) => {
         const existing = await findInstance(context, service, input.InstanceId);
         if (!existing) throw cloudMapError("InstanceNotFound", `No instance ${input.InstanceId} is registered with service ${service.id}.`);
         const operation = recordOperation(context, "DEREGISTER_INSTANCE", { SERVICE: service.id, INSTANCE: input.InstanceId });
@@ -173,8 +178,8 @@ export function instanceHandlers(context: StandInContext) {
         ...(rows.length > limit ? { NextToken: encodePageToken(collection, page[page.length - 1]!.instanceId) } : {}),
       };
     },
-    UpdateInstanceCustomHealthStatus: (input) =>
-      write(input.ServiceId, async (service) => {
+    UpdateInstanceCustomHealthStatus: (input, write) =>
+      changeInstances(input.ServiceId, write, async (service) => {
         if (!hasCustomHealth(service)) throw cloudMapError("CustomHealthNotFound", `Service ${service.id} has no HealthCheckCustomConfig.`);
         const existing = await findInstance(context, service, input.InstanceId);
         if (!existing) throw cloudMapError("InstanceNotFound", `No instance ${input.InstanceId} is registered with service ${service.id}.`);
@@ -186,15 +191,15 @@ export function instanceHandlers(context: StandInContext) {
           response: done,
         };
       }),
-  } satisfies {
-    [Operation in
-      | "RegisterInstance"
-      | "DeregisterInstance"
-      | "GetInstance"
-      | "ListInstances"
-      | "DiscoverInstances"
-      | "DiscoverInstancesRevision"
-      | "GetInstancesHealthStatus"
-      | "UpdateInstanceCustomHealthStatus"]: (input: Ops[Operation]["input"]) => Promise<Ops[Operation]["output"]>;
-  };
+  } satisfies HandlerSet<
+    Ops,
+    | "RegisterInstance"
+    | "DeregisterInstance"
+    | "GetInstance"
+    | "ListInstances"
+    | "DiscoverInstances"
+    | "DiscoverInstancesRevision"
+    | "GetInstancesHealthStatus"
+    | "UpdateInstanceCustomHealthStatus"
+  >;
 }

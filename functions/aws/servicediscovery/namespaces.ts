@@ -1,7 +1,7 @@
 // Cloud Map namespaces: HTTP, private DNS and public DNS. Names are unique in the account (meshplane makes no DNS
 // zones, so a DNS namespace is a name its services' instances are discovered under through DiscoverInstances).
 import type { NewAwsResourceRow, TagRow } from "../../../db/store.js";
-import { decodePageToken, encodePageToken, readFilteredPage, tagUid, type StandInContext } from "../shared/index.js";
+import { decodePageToken, encodePageToken, readFilteredPage, tagUid, type HandlerSet, type StandInContext, type WriteContext } from "../shared/index.js";
 import { cloudMapError, invalidInput } from "./errors.js";
 import type { ServiceDiscoveryOperations } from "./model/operations.generated.js";
 import type { NamespaceFilter, NamespaceType, SOA, Tag } from "./model/types.generated.js";
@@ -41,7 +41,7 @@ interface NamespaceRequest {
   Vpc?: string;
 }
 
-async function createNamespace(context: StandInContext, request: NamespaceRequest): Promise<{ OperationId: string }> {
+async function createNamespace(context: StandInContext, request: NamespaceRequest, write: WriteContext): Promise<{ OperationId: string }> {
   const tags: TagRow[] = toTagRows(request.Tags ?? []);
   if (tags.length > MAX_TAGS) throw cloudMapError("TooManyTagsException", `A resource can have at most ${MAX_TAGS} tags.`, { ResourceName: request.Name });
   return context.commit([scopes.account], async () => {
@@ -81,11 +81,11 @@ async function createNamespace(context: StandInContext, request: NamespaceReques
       },
       response: { OperationId: operation.id },
     };
-  });
+  }, write);
 }
 
 /** Applies `change` to the namespace's data under its scope, recording an UPDATE_NAMESPACE operation. */
-async function updateNamespace(context: StandInContext, id: string, type: NamespaceType, change: (data: NamespaceData) => NamespaceData) {
+async function updateNamespace(context: StandInContext, write: WriteContext, id: string, type: NamespaceType, change: (data: NamespaceData) => NamespaceData) {
   const found = await loadNamespace(context, id);
   return context.commit([scopes.namespace(found.id)], async () => {
     const row = await loadNamespace(context, found.id);
@@ -93,7 +93,7 @@ async function updateNamespace(context: StandInContext, id: string, type: Namesp
     const operation = recordOperation(context, "UPDATE_NAMESPACE", { NAMESPACE: row.id });
     const updated: NewAwsResourceRow = { ...row, data: change(row.data), updatedAt: context.now() };
     return { batch: { expect: [], ...operation.batch, putAwsResources: [updated, ...operation.batch.putAwsResources] }, response: { OperationId: operation.id } };
-  });
+  }, write);
 }
 
 function matches(filter: NamespaceFilter, row: NamespaceRow): boolean {
@@ -109,11 +109,11 @@ function matches(filter: NamespaceFilter, row: NamespaceRow): boolean {
 export function namespaceHandlers(context: StandInContext) {
   const serviceCount = (id: string) => context.store.countAwsResources({ service: SERVICE, kind: "service", parentId: id });
   return {
-    CreateHttpNamespace: (input) => createNamespace(context, { ...input, Type: "HTTP" }),
-    CreatePrivateDnsNamespace: (input) =>
-      createNamespace(context, { ...input, Type: "DNS_PRIVATE", ...(input.Properties ? { SOA: input.Properties.DnsProperties.SOA } : {}) }),
-    CreatePublicDnsNamespace: (input) =>
-      createNamespace(context, { ...input, Type: "DNS_PUBLIC", ...(input.Properties ? { SOA: input.Properties.DnsProperties.SOA } : {}) }),
+    CreateHttpNamespace: (input, write) => createNamespace(context, { ...input, Type: "HTTP" }, write),
+    CreatePrivateDnsNamespace: (input, write) =>
+      createNamespace(context, { ...input, Type: "DNS_PRIVATE", ...(input.Properties ? { SOA: input.Properties.DnsProperties.SOA } : {}) }, write),
+    CreatePublicDnsNamespace: (input, write) =>
+      createNamespace(context, { ...input, Type: "DNS_PUBLIC", ...(input.Properties ? { SOA: input.Properties.DnsProperties.SOA } : {}) }, write),
     async GetNamespace(input) {
       const row = await loadNamespace(context, input.Id);
       return { Namespace: toNamespace(context, row, await serviceCount(row.id)) };
@@ -132,7 +132,7 @@ export function namespaceHandlers(context: StandInContext) {
       const Namespaces = await Promise.all(page.rows.map(async (row) => toNamespaceSummary(context, row, await serviceCount(row.id))));
       return { Namespaces, ...(page.next !== undefined ? { NextToken: encodePageToken(collection, page.next) } : {}) };
     },
-    async DeleteNamespace(input) {
+    async DeleteNamespace(input, write) {
       const found = await loadNamespace(context, input.Id);
       return context.commit([scopes.namespace(found.id)], async () => {
         const row = await loadNamespace(context, found.id);
@@ -143,31 +143,31 @@ export function namespaceHandlers(context: StandInContext) {
           batch: { expect: [], ...operation.batch, deleteAwsResources: [namespaceKey(row.id)], setTags: [{ uid: tagUid(namespaceKey(row.id)), tags: [] }] },
           response: { OperationId: operation.id },
         };
-      });
+      }, write);
     },
-    UpdateHttpNamespace: (input) => updateNamespace(context, input.Id, "HTTP", (data) => ({ ...data, Description: input.Namespace.Description })),
-    UpdatePrivateDnsNamespace: (input) =>
-      updateNamespace(context, input.Id, "DNS_PRIVATE", (data) => ({
+    UpdateHttpNamespace: (input, write) => updateNamespace(context, write, input.Id, "HTTP", (data) => ({ ...data, Description: input.Namespace.Description })),
+    UpdatePrivateDnsNamespace: (input, write) =>
+      updateNamespace(context, write, input.Id, "DNS_PRIVATE", (data) => ({
         ...data,
         ...(input.Namespace.Description !== undefined ? { Description: input.Namespace.Description } : {}),
         ...(input.Namespace.Properties ? { Properties: { ...data.Properties, DnsProperties: { SOA: input.Namespace.Properties.DnsProperties.SOA } } } : {}),
       })),
-    UpdatePublicDnsNamespace: (input) =>
-      updateNamespace(context, input.Id, "DNS_PUBLIC", (data) => ({
+    UpdatePublicDnsNamespace: (input, write) =>
+      updateNamespace(context, write, input.Id, "DNS_PUBLIC", (data) => ({
         ...data,
         ...(input.Namespace.Description !== undefined ? { Description: input.Namespace.Description } : {}),
         ...(input.Namespace.Properties ? { Properties: { ...data.Properties, DnsProperties: { SOA: input.Namespace.Properties.DnsProperties.SOA } } } : {}),
       })),
-  } satisfies {
-    [Operation in
-      | "CreateHttpNamespace"
-      | "CreatePrivateDnsNamespace"
-      | "CreatePublicDnsNamespace"
-      | "GetNamespace"
-      | "ListNamespaces"
-      | "DeleteNamespace"
-      | "UpdateHttpNamespace"
-      | "UpdatePrivateDnsNamespace"
-      | "UpdatePublicDnsNamespace"]: (input: Ops[Operation]["input"]) => Promise<Ops[Operation]["output"]>;
-  };
+  } satisfies HandlerSet<
+    Ops,
+    | "CreateHttpNamespace"
+    | "CreatePrivateDnsNamespace"
+    | "CreatePublicDnsNamespace"
+    | "GetNamespace"
+    | "ListNamespaces"
+    | "DeleteNamespace"
+    | "UpdateHttpNamespace"
+    | "UpdatePrivateDnsNamespace"
+    | "UpdatePublicDnsNamespace"
+  >;
 }

@@ -2,7 +2,7 @@
 // batch with the record of its operation, so an OperationId is SUCCESS as soon as the caller has it; GetOperation and
 // ListOperations serve those records (kept for OPERATION_RETENTION_MS).
 import type { NewAwsResourceRow } from "../../../db/store.js";
-import { decodePageToken, encodePageToken, readFilteredPage, type StandInContext } from "../shared/index.js";
+import { decodePageToken, encodePageToken, readFilteredPage, type HandlerSet, type StandInContext } from "../shared/index.js";
 import { cloudMapError, invalidInput } from "./errors.js";
 import type { ServiceDiscoveryOperations } from "./model/operations.generated.js";
 import type { OperationFilter } from "./model/types.generated.js";
@@ -71,5 +71,5 @@ export function operationHandlers(context: StandInContext) {
         ...(page.next !== undefined ? { NextToken: encodePageToken(collection, page.next) } : {}),
       };
     },
-  } satisfies { [Operation in "GetOperation" | "ListOperations"]: (input: Ops[Operation]["input"]) => Promise<Ops[Operation]["output"]> };
+  } satisfies HandlerSet<Ops, "GetOperation" | "ListOperations">;
 }

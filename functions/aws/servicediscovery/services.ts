@@ -2,7 +2,7 @@
 // their health-check kind fixed at creation (a custom check reported by UpdateInstanceCustomHealthStatus, or a
 // Route 53 check, which meshplane stores but does not run).
 import type { NewAwsResourceRow } from "../../../db/store.js";
-import { decodePageToken, encodePageToken, readFilteredPage, tagUid, type StandInContext } from "../shared/index.js";
+import { decodePageToken, encodePageToken, readFilteredPage, tagUid, type HandlerSet, type StandInContext } from "../shared/index.js";
 import { cloudMapError, invalidInput } from "./errors.js";
 import type { ServiceDiscoveryOperations } from "./model/operations.generated.js";
 import type { CreateServiceRequest, DnsConfig, DnsRecord, ServiceFilter } from "./model/types.generated.js";
@@ -72,7 +72,7 @@ function namespaceFilterOf(filters: readonly ServiceFilter[]): { namespaceId?: s
 export function serviceHandlers(context: StandInContext) {
   const instanceCount = (id: string) => context.store.countEndpoints(id);
   return {
-    async CreateService(input) {
+    async CreateService(input, write) {
       const namespaceInput = input.NamespaceId ?? input.DnsConfig?.NamespaceId;
       if (namespaceInput === undefined) throw invalidInput("CreateService needs NamespaceId.");
       const tags = toTagRows(input.Tags ?? []);
@@ -101,7 +101,7 @@ export function serviceHandlers(context: StandInContext) {
           batch: { expect: [], putAwsResources: [row], setTags: tags.length > 0 ? [{ uid: tagUid(serviceKey(row.id)), tags }] : [] },
           response: { Service: toService(context, { ...row, seq: 0 } as ServiceRow, 0) },
         };
-      });
+      }, write);
     },
     async GetService(input) {
       const row = await loadService(context, input.Id);
@@ -124,7 +124,7 @@ export function serviceHandlers(context: StandInContext) {
       const Services = await Promise.all(page.rows.map(async (row) => toServiceSummary(context, row, await instanceCount(row.id))));
       return { Services, ...(page.next !== undefined ? { NextToken: encodePageToken(collection, page.next) } : {}) };
     },
-    async UpdateService(input) {
+    async UpdateService(input, write) {
       const found = await loadService(context, input.Id);
       return context.commit([scopes.service(found.id)], async () => {
         const row = await loadService(context, found.id);
@@ -149,18 +149,16 @@ export function serviceHandlers(context: StandInContext) {
           batch: { expect: [], ...operation.batch, putAwsResources: [{ ...row, data, updatedAt: context.now() }, ...operation.batch.putAwsResources] },
           response: { OperationId: operation.id },
         };
-      });
+      }, write);
     },
-    async DeleteService(input) {
+    async DeleteService(input, write) {
       const found = await loadService(context, input.Id);
       return context.commit([scopes.service(found.id)], async () => {
         const row = await loadService(context, found.id);
         const instances = await instanceCount(row.id);
         if (instances > 0) throw cloudMapError("ResourceInUse", `Service ${row.id} still has ${instances} registered instance(s); deregister them first.`);
         return { batch: { expect: [], deleteAwsResources: [serviceKey(row.id)], setTags: [{ uid: tagUid(serviceKey(row.id)), tags: [] }] }, response: {} };
-      });
+      }, write);
     },
-  } satisfies {
-    [Operation in "CreateService" | "GetService" | "ListServices" | "UpdateService" | "DeleteService"]: (input: Ops[Operation]["input"]) => Promise<Ops[Operation]["output"]>;
-  };
+  } satisfies HandlerSet<Ops, "CreateService" | "GetService" | "ListServices" | "UpdateService" | "DeleteService">;
 }

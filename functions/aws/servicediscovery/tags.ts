@@ -1,6 +1,6 @@
 // Tags of Cloud Map namespaces and services, by ARN (TagResource, UntagResource, ListTagsForResource).
 import type { AwsResourceKey, TagRow } from "../../../db/store.js";
-import { mergeTags, removeTagKeys, tagUid, type StandInContext } from "../shared/index.js";
+import { mergeTags, removeTagKeys, tagUid, type HandlerSet, type StandInContext, type WriteContext } from "../shared/index.js";
 import { cloudMapError } from "./errors.js";
 import type { ServiceDiscoveryOperations } from "./model/operations.generated.js";
 import type { Tag } from "./model/types.generated.js";
@@ -24,21 +24,21 @@ async function resolve(context: StandInContext, arn: string): Promise<{ key: Aws
 }
 
 export function tagHandlers(context: StandInContext) {
-  async function retag(arn: string, change: (current: TagRow[]) => TagRow[]): Promise<Record<string, never>> {
+  async function retag(arn: string, change: (current: TagRow[]) => TagRow[], write: WriteContext): Promise<Record<string, never>> {
     const { key, scope } = await resolve(context, arn);
     return context.commit([scope], async () => {
       await resolve(context, arn);
       const tags = change(await context.store.getTags(tagUid(key)));
       if (tags.length > MAX_TAGS) throw cloudMapError("TooManyTagsException", `A resource can have at most ${MAX_TAGS} tags.`, { ResourceName: arn });
       return { batch: { expect: [], setTags: [{ uid: tagUid(key), tags }] }, response: {} };
-    });
+    }, write);
   }
   return {
-    TagResource: (input) => retag(input.ResourceARN, (current) => mergeTags(current, toTagRows(input.Tags))),
-    UntagResource: (input) => retag(input.ResourceARN, (current) => removeTagKeys(current, input.TagKeys)),
+    TagResource: (input, write) => retag(input.ResourceARN, (current) => mergeTags(current, toTagRows(input.Tags)), write),
+    UntagResource: (input, write) => retag(input.ResourceARN, (current) => removeTagKeys(current, input.TagKeys), write),
     async ListTagsForResource(input) {
       const { key } = await resolve(context, input.ResourceARN);
       return { Tags: toTags(await context.store.getTags(tagUid(key))) };
     },
-  } satisfies { [Operation in "TagResource" | "UntagResource" | "ListTagsForResource"]: (input: Ops[Operation]["input"]) => Promise<Ops[Operation]["output"]> };
+  } satisfies HandlerSet<Ops, "TagResource" | "UntagResource" | "ListTagsForResource">;
 }

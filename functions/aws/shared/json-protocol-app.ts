@@ -4,10 +4,15 @@
 // service; its model validates the input before its handler runs. Errors are rendered here and nowhere else.
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { AwsServiceError, protocolError } from "./aws-error.js";
+import type { WriteContext } from "./commit-retry.js";
 import type { ShapeValidator } from "./shape-validator.js";
+import { writeContextOf } from "./write-context.js";
 
-/** One operation's implementation: the validated input in, the output object out (epoch-second timestamps). */
-export type OperationHandler = (input: Record<string, unknown>) => Promise<object>;
+/**
+ * One operation's implementation: the validated input in, the output object out (epoch-second timestamps). `write`
+ * carries the call's audit entry; a handler that changes anything passes it to its commit (StandInContext.commit).
+ */
+export type OperationHandler = (input: Record<string, unknown>, write: WriteContext) => Promise<object>;
 
 export interface JsonService {
   /** The SigV4 signing name, which is also the IAM action prefix: servicediscovery, acm, acm-pca. */
@@ -22,8 +27,13 @@ export interface JsonService {
 
 /** Handlers typed by a service's generated operation map: each takes its validated input and returns its output. */
 export type TypedHandlers<Operations extends { [Operation in keyof Operations]: { input: unknown; output: unknown } }> = {
-  [Operation in keyof Operations]?: (input: Operations[Operation]["input"]) => Promise<Operations[Operation]["output"]>;
+  [Operation in keyof Operations]?: (input: Operations[Operation]["input"], write: WriteContext) => Promise<Operations[Operation]["output"]>;
 };
+
+/** The handlers of the operations `Names` of a service, every one present (what each handler file provides). */
+export type HandlerSet<Operations extends { [Operation in keyof Operations]: { input: unknown; output: unknown } }, Names extends keyof Operations> = Required<
+  Pick<TypedHandlers<Operations>, Names>
+>;
 
 /**
  * A JsonService from typed handlers. The shared protocol validates each input against the same model the types were
@@ -104,7 +114,7 @@ export function createJsonProtocolApp(options: JsonProtocolOptions): Hono {
       let response: Response | undefined;
       const run = async () => {
         const input = service.validator.validateOperationInput(operation, await readInput(c));
-        response = c.body(JSON.stringify(await handler(input)), 200, { "content-type": JSON_1_1 });
+        response = c.body(JSON.stringify(await handler(input, writeContextOf(c))), 200, { "content-type": JSON_1_1 });
       };
       if (options.authorize) {
         const key = `${service.name}:${operation}`;

@@ -1,6 +1,7 @@
 // The snapshot source of a stateless runtime (the Worker, where no change feed runs and an isolate may live for
 // one request or for hours): per isolate, one generation per mesh revision. Each fetch reads the revisions once
-// (one indexed query: the mesh's scope, `account`, `endpoints`); while they match the generation's, the node is
+// (one indexed query: the mesh's scope, `account`, `endpoints`, `acm`, `acm-pca`); while they match the generation's
+// (the last three only for meshes that discover through Cloud Map or name ACM material), the node is
 // served from it and nothing is re-read or re-translated. When they moved, a fresh generation loads the mesh and
 // translates each node on first demand. A generation is the Node process's own XdsCache (no feeds, fetch only),
 // used through its public interface, so versions, resources and NodeIdErrors are the ones Node serves.
@@ -32,6 +33,10 @@ interface Revisions {
   mesh: number;
   account: number;
   endpoints: number;
+  /** ACM's scope: certificates imported, issued, renewed or deleted. */
+  acm: number;
+  /** Private CA's account scope: CAs created, disabled, deleted or restored. */
+  acmPca: number;
 }
 
 interface Generation {
@@ -42,6 +47,8 @@ interface Generation {
   loadedRevision: number | undefined;
   /** Whether the mesh discovers through the endpoint registry (then an `endpoints` change outdates it too). */
   usesRegistry: boolean;
+  /** Whether the mesh's TLS names ACM certificates or Private CAs (then `acm` and `acm-pca` changes outdate it too). */
+  usesAcm: boolean;
   /** The mesh was found missing: not kept, so made-up names cost no memory. */
   missing: boolean;
 }
@@ -51,6 +58,7 @@ function isCurrent(generation: Generation, now: Revisions): boolean {
   if (now.mesh !== (generation.loadedRevision ?? generation.seen.mesh)) return false;
   // A mesh deleted and created again under the same name moves `account`.
   if (now.account !== generation.seen.account) return false;
+  if (generation.usesAcm && (now.acm !== generation.seen.acm || now.acmPca !== generation.seen.acmPca)) return false;
   return !generation.usesRegistry || now.endpoints === generation.seen.endpoints;
 }
 
@@ -65,6 +73,7 @@ export function createRevisionCache(options: RevisionCacheOptions): RevisionCach
       seen,
       loadedRevision: undefined,
       usesRegistry: false,
+      usesAcm: false,
       missing: false,
       cache: createXdsCache({
         store,
@@ -73,6 +82,7 @@ export function createRevisionCache(options: RevisionCacheOptions): RevisionCach
           const snapshot = await load(name);
           generation.loadedRevision = snapshot?.revision ?? 0;
           generation.usesRegistry = snapshot?.virtualNodes.some((node) => node.spec.serviceDiscovery?.awsCloudMap !== undefined) ?? false;
+          generation.usesAcm = snapshot?.tls !== undefined;
           generation.missing = snapshot === null;
           return snapshot;
         },
@@ -87,8 +97,8 @@ export function createRevisionCache(options: RevisionCacheOptions): RevisionCach
     async fetch(node: Node, request: NodeRequest = {}): Promise<NodeSnapshot> {
       const { meshName } = translation.identify(node);
       const scope = `mesh/${meshName}`;
-      const read = await store.getRevisions([scope, "account", "endpoints"]);
-      const now: Revisions = { mesh: read[scope] ?? 0, account: read.account ?? 0, endpoints: read.endpoints ?? 0 };
+      const read = await store.getRevisions([scope, "account", "endpoints", "acm", "acm-pca"]);
+      const now: Revisions = { mesh: read[scope] ?? 0, account: read.account ?? 0, endpoints: read.endpoints ?? 0, acm: read.acm ?? 0, acmPca: read["acm-pca"] ?? 0 };
       let generation = generations.get(meshName);
       if (!generation || !isCurrent(generation, now)) generation = startGeneration(meshName, now);
       try {

@@ -6,12 +6,14 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { awsCli, awsEnvironment, type CliResult } from "../../support/aws-cli.js";
+import { awsCli, awsEnvironment, startAwsCliSession, type AwsCliSession, type CliResult } from "../../support/aws-cli.js";
 import { startTestControlPlane, testAccountId, type TestControlPlane } from "../../support/control-plane.js";
 
-// Each AWS CLI call starts a Python interpreter (about a second, more on a loaded machine): cases get three minutes.
+// The calls run in one interpreter with the CLI's own driver (test/support/aws-cli-session.py); the case that needs
+// another environment starts the `aws` command itself.
 describe("ACM and ACM Private CA through the AWS CLI", { timeout: 180_000 }, () => {
   let plane: TestControlPlane;
+  let session: AwsCliSession;
   const env = awsEnvironment();
   const dir = mkdtempSync(path.join(os.tmpdir(), "meshplane-acm-"));
   const file = (name: string, text: string) => {
@@ -20,8 +22,10 @@ describe("ACM and ACM Private CA through the AWS CLI", { timeout: 180_000 }, () 
     return where;
   };
   const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  /** Any outcome of `aws <service> <args>`. */
+  const aws = (service: string, ...args: string[]) => session.run(plane.url, service, args);
   const cli = (service: string) => async (...args: string[]) => {
-    const result = await awsCli(plane.url, env, service, ...args);
+    const result = await aws(service, ...args);
     expect(result.stderr, `aws ${service} ${args.join(" ")}`).toBe("");
     expect(result.code).toBe(0);
     return result.json;
@@ -45,8 +49,10 @@ describe("ACM and ACM Private CA through the AWS CLI", { timeout: 180_000 }, () 
 
   beforeAll(async () => {
     plane = await startTestControlPlane();
+    session = startAwsCliSession(env);
   });
   afterAll(async () => {
+    await session?.close();
     await plane?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -102,7 +108,7 @@ describe("ACM and ACM Private CA through the AWS CLI", { timeout: 180_000 }, () 
     expect((await acm("describe-certificate", "--certificate-arn", CertificateArn)).Certificate.RenewalSummary.RenewalStatus).toBe("SUCCESS");
 
     await acm("delete-certificate", "--certificate-arn", CertificateArn);
-    expect(failure(await awsCli(plane.url, env, "acm", "describe-certificate", "--certificate-arn", CertificateArn))).toBe("ResourceNotFoundException");
+    expect(failure(await aws("acm", "describe-certificate", "--certificate-arn", CertificateArn))).toBe("ResourceNotFoundException");
   });
 
   it("imports a certificate with its key, lists it by key type, tags it, and re-imports under the same ARN", async () => {
@@ -128,26 +134,26 @@ describe("ACM and ACM Private CA through the AWS CLI", { timeout: 180_000 }, () 
     openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "one.key", "-out", "one.pem", "-days", "5", "-subj", "/CN=one.apps.local");
     openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "other.key");
     const before = (await acm("list-certificates", "--includes", "keyTypes=RSA_2048")).CertificateSummaryList.length;
-    const mismatch = await awsCli(plane.url, env, "acm", "import-certificate", "--certificate", `fileb://${path.join(dir, "one.pem")}`, "--private-key", `fileb://${path.join(dir, "other.key")}`);
+    const mismatch = await aws("acm", "import-certificate", "--certificate", `fileb://${path.join(dir, "one.pem")}`, "--private-key", `fileb://${path.join(dir, "other.key")}`);
     expect(failure(mismatch)).toBe("ValidationException");
     expect((await acm("list-certificates", "--includes", "keyTypes=RSA_2048")).CertificateSummaryList).toHaveLength(before);
 
     const unknownCa = `arn:aws:acm-pca:us-east-1:${testAccountId}:certificate-authority/00000000-0000-0000-0000-000000000000`;
-    expect(failure(await awsCli(plane.url, env, "acm-pca", "describe-certificate-authority", "--certificate-authority-arn", unknownCa))).toBe("ResourceNotFoundException");
-    expect(failure(await awsCli(plane.url, env, "acm", "describe-certificate", "--certificate-arn", "arn:aws:acm:us-east-1:1:certificate/x"))).toBe("InvalidArnException");
-    const request = await awsCli(plane.url, env, "acm", "request-certificate", "--domain-name", "x.apps.local", "--certificate-authority-arn", unknownCa);
+    expect(failure(await aws("acm-pca", "describe-certificate-authority", "--certificate-authority-arn", unknownCa))).toBe("ResourceNotFoundException");
+    expect(failure(await aws("acm", "describe-certificate", "--certificate-arn", "arn:aws:acm:us-east-1:1:certificate/x"))).toBe("InvalidArnException");
+    const request = await aws("acm", "request-certificate", "--domain-name", "x.apps.local", "--certificate-authority-arn", unknownCa);
     expect(failure(request)).toBe("InvalidArnException");
   });
 
   it("deletes a CA only once disabled: DELETED with its restorable-until date, and it issues no more", async () => {
     const arn = await createRootCa("Mesh Root D");
-    expect(failure(await awsCli(plane.url, env, "acm-pca", "delete-certificate-authority", "--certificate-authority-arn", arn))).toBe("InvalidStateException");
+    expect(failure(await aws("acm-pca", "delete-certificate-authority", "--certificate-authority-arn", arn))).toBe("InvalidStateException");
     await pca("update-certificate-authority", "--certificate-authority-arn", arn, "--status", "DISABLED");
     await pca("delete-certificate-authority", "--certificate-authority-arn", arn, "--permanent-deletion-time-in-days", "7");
     const { CertificateAuthority } = await pca("describe-certificate-authority", "--certificate-authority-arn", arn);
     expect(CertificateAuthority.Status).toBe("DELETED");
     expect(CertificateAuthority.RestorableUntil).toBeGreaterThan(Date.now() / 1000);
-    const refused = await awsCli(plane.url, env, "acm", "request-certificate", "--domain-name", "late.apps.local", "--certificate-authority-arn", arn);
+    const refused = await aws("acm", "request-certificate", "--domain-name", "late.apps.local", "--certificate-authority-arn", arn);
     expect(refused.code).not.toBe(0);
   });
 

@@ -2,15 +2,17 @@
 // issue 18's list, with --endpoint-url and with AWS_ENDPOINT_URL_SERVICEDISCOVERY, and the model's exception names.
 // Each case makes its own namespace, so no case depends on another.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { awsCli, awsEnvironment, type CliResult } from "../../support/aws-cli.js";
+import { awsCli, awsEnvironment, startAwsCliSession, type AwsCliSession, type CliResult } from "../../support/aws-cli.js";
 import { startTestControlPlane, testAccountId, type TestControlPlane } from "../../support/control-plane.js";
 
-// Each AWS CLI call starts a Python interpreter (about a second, more on a loaded machine): cases get three minutes.
+// The calls run in one interpreter with the CLI's own driver (test/support/aws-cli-session.py); the two cases that
+// need another environment start the `aws` command itself, about a second each.
 describe("Cloud Map through the AWS CLI", { timeout: 180_000 }, () => {
   let plane: TestControlPlane;
+  let cli: AwsCliSession;
   // DiscoverInstances has the host prefix `data-`; the CLI would dial data-127.0.0.1 without this setting.
   const env = awsEnvironment({ AWS_DISABLE_HOST_PREFIX_INJECTION: "true" });
-  const sd = (...args: string[]) => awsCli(plane.url, env, "servicediscovery", ...args);
+  const sd = (...args: string[]) => cli.run(plane.url, "servicediscovery", args);
   const ok = async (...args: string[]) => {
     const result = await sd(...args);
     expect(result.stderr, `aws servicediscovery ${args.join(" ")}`).toBe("");
@@ -31,8 +33,12 @@ describe("Cloud Map through the AWS CLI", { timeout: 180_000 }, () => {
 
   beforeAll(async () => {
     plane = await startTestControlPlane();
+    cli = startAwsCliSession(env);
   });
-  afterAll(async () => plane?.stop());
+  afterAll(async () => {
+    await cli?.close();
+    await plane?.stop();
+  });
 
   it("creates, gets, lists, updates and deletes namespaces of the three types", async () => {
     const http = await ok("create-http-namespace", "--name", "ns-crud.local");

@@ -1,10 +1,11 @@
 // The Worker's per-isolate revision cache on a real SQLite store written through the App Mesh service: one
-// translation per node and revision, one revision read per fetch, and the very versions Node's cache serves.
+// translation per node and revision, one revision read per fetch, and the very versions Node's cache serves; Cloud
+// Map and ACM changes outdate only the meshes that use them.
 import { create } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Store } from "../../../db/store.js";
-import { createAppMeshService, defaultQuotas, type AppMeshService } from "../../../functions/appmesh/index.js";
-import { chooseKeyVault, createAwsStandIns, type AwsStandIns } from "../../../functions/aws/index.js";
+import { createAppMeshService, defaultQuotas, loadMeshSnapshot, type AppMeshService } from "../../../functions/appmesh/index.js";
+import { chooseKeyVault, createAwsApp, createAwsStandIns, type AwsStandIns } from "../../../functions/aws/index.js";
 import { createXdsCache } from "../../../functions/xds/cache/cache.js";
 import { appMeshTranslation } from "../../../functions/xds/cache/translation.js";
 import { NodeIdError, type XdsTranslation } from "../../../functions/xds/cache/types.js";
@@ -107,6 +108,33 @@ describe("createRevisionCache", () => {
     await cache.fetch(node("mesh/dns/virtualNode/front"));
     expect(probe.counts.readMesh).toBe(3);
     expect(mappedAfter.types.endpoint.version).not.toBe(mappedBefore.types.endpoint.version);
+  });
+
+  it("re-reads after an ACM renewal only the meshes whose TLS names ACM material, and serves the renewed Secret", async () => {
+    const aws = createAwsApp(standIns);
+    const call = async (target: string, input: object) => {
+      const answer = await aws.request("/", { method: "POST", headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": target }, body: JSON.stringify(input) });
+      expect(answer.status, target).toBe(200);
+      return (await answer.json()) as Record<string, string>;
+    };
+    const configuration = { KeyAlgorithm: "EC_prime256v1", SigningAlgorithm: "SHA256WITHECDSA", Subject: { CommonName: "Revision Cache Root" } };
+    const { CertificateAuthorityArn } = await call("ACMPrivateCA.CreateCertificateAuthority", { CertificateAuthorityType: "ROOT", CertificateAuthorityConfiguration: configuration });
+    const { CertificateArn: certificateArn } = await call("CertificateManager.RequestCertificate", { DomainName: "front.tls.local", CertificateAuthorityArn });
+    await service.execute("CreateMesh", { meshName: "tls" });
+    const listener = { portMapping: { port: 443, protocol: "http" as const }, tls: { mode: "STRICT" as const, certificate: { acm: { certificateArn } } } };
+    await service.execute("CreateVirtualNode", { meshName: "tls", virtualNodeName: "front", spec: { listeners: [listener], serviceDiscovery: { dns: { hostname: "front.tls.local" } } } });
+
+    const probe = counting(temporary.store, appMeshTranslation());
+    const cache = createRevisionCache({ store: probe.store, translation: probe.translation, loadSnapshot: (name) => loadMeshSnapshot(probe.store, name, { tlsMaterial: standIns.tlsMaterial }) });
+    const tlsBefore = await cache.fetch(node("mesh/tls/virtualNode/front"));
+    await cache.fetch(node("mesh/dns/virtualNode/front"));
+    expect(probe.counts.readMesh).toBe(2);
+    await call("CertificateManager.RenewCertificate", { CertificateArn: certificateArn! });
+    const tlsAfter = await cache.fetch(node("mesh/tls/virtualNode/front"));
+    await cache.fetch(node("mesh/dns/virtualNode/front"));
+    expect(probe.counts.readMesh).toBe(3);
+    expect(tlsAfter.types.secret.version).not.toBe(tlsBefore.types.secret.version);
+    expect(tlsAfter.meshRevision).toBe(tlsBefore.meshRevision);
   });
 
   it("serves a mesh deleted and created again under the same name from its new content", async () => {

@@ -1,7 +1,8 @@
 // REST xDS on the control-plane Worker under wrangler's local runtime (workerd, D1), offline: a client that sends
 // what Envoy's REST subscription sends (a JSON DiscoveryRequest with the node, version_info and sorted resource
 // names, per Envoy's HttpSubscriptionImpl) polls the App Mesh user guide's mesh, written through the Worker with the
-// AWS SDK; responses are decoded with the protobuf-es schemas generated from Envoy's protos.
+// AWS SDK; responses are decoded with the protobuf-es schemas generated from Envoy's protos. A listener's ACM
+// certificate, issued by a Private CA through the Worker's ACM API, is polled as an SDS Secret.
 import { create, fromJson, toJson, type DescMessage, type JsonValue, type MessageShape } from "@bufbuild/protobuf";
 import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import {
@@ -13,19 +14,21 @@ import {
   UpdateRouteCommand,
   type AppMeshClient,
 } from "@aws-sdk/client-app-mesh";
+import { createPrivateKey, X509Certificate } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ClusterLoadAssignmentSchema, ClusterSchema, envoyRegistry, ListenerSchema, RouteConfigurationSchema, TypeUrl, type ResourceType } from "../../../functions/envoy/index.js";
+import { ClusterLoadAssignmentSchema, ClusterSchema, envoyRegistry, ListenerSchema, RouteConfigurationSchema, SecretSchema, TypeUrl, type ResourceType } from "../../../functions/envoy/index.js";
 import { DiscoveryRequestSchema, DiscoveryResponseSchema, type DiscoveryResponse } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
 import { Cluster_DiscoveryType } from "../../../proto/gen/envoy/config/cluster/v3/cluster_pb.js";
+import type { DataSource } from "../../../proto/gen/envoy/config/core/v3/base_pb.js";
 import { envoyBearerToken, signedFetch, testAuthFile, testKeys, clientFor } from "../../auth/support.js";
 import { createAppMeshClient } from "../../support/control-plane.js";
 import { startControlPlaneWorker, type RunningWorker } from "../../support/wrangler.js";
 import { followRestSubscription } from "../rest-subscription.js";
 
-const paths: Record<Exclude<ResourceType, "secret">, string> = { cluster: "clusters", endpoint: "endpoints", listener: "listeners", route: "routes" };
+const paths: Record<ResourceType, string> = { cluster: "clusters", endpoint: "endpoints", listener: "listeners", route: "routes", secret: "secrets" };
 
 /** What Envoy 1.29's REST subscription posts: its node (with the build version), the type, the version it holds and the sorted names. */
-function envoyRequest(nodeId: string, type: Exclude<ResourceType, "secret">, versionInfo = "", resourceNames: string[] = []): string {
+function envoyRequest(nodeId: string, type: ResourceType, versionInfo = "", resourceNames: string[] = []): string {
   const request = create(DiscoveryRequestSchema, {
     node: {
       id: nodeId,
@@ -52,7 +55,7 @@ async function readPoll(answer: Response): Promise<Poll> {
   return { status: answer.status, response, body };
 }
 
-const poll = async (url: string, nodeId: string, type: Exclude<ResourceType, "secret">, versionInfo = "", names: string[] = [], headers: Record<string, string> = {}) =>
+const poll = async (url: string, nodeId: string, type: ResourceType, versionInfo = "", names: string[] = [], headers: Record<string, string> = {}) =>
   readPoll(await fetch(`${url}/v3/discovery:${paths[type]}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: envoyRequest(nodeId, type, versionInfo, names) }));
 
 const unpack = <Desc extends DescMessage>(schema: Desc, response: DiscoveryResponse): Array<MessageShape<Desc>> =>
@@ -70,6 +73,14 @@ function weightsOf(routes: Array<MessageShape<typeof RouteConfigurationSchema>>)
         for (const cluster of route.action.value.clusterSpecifier.value.clusters) weights[cluster.name] = cluster.weight ?? 0;
       }
   return weights;
+}
+
+/** One call of an AWS JSON 1.1 stand-in (Cloud Map, ACM, Private CA) on the Worker, which runs open here. */
+async function awsJson(url: string, target: string, input: object): Promise<any> {
+  const answer = await fetch(`${url}/`, { method: "POST", headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": target }, body: JSON.stringify(input) });
+  const body = await answer.text();
+  expect(answer.status, `${target}: ${body}`).toBe(200);
+  return JSON.parse(body);
 }
 
 const split = (b: number, v2: number) => ({
@@ -180,6 +191,43 @@ describe("REST xDS on the control-plane Worker", () => {
     }
     expect(proxy).toMatchObject({ nodeId: serviceA, userAgent: "envoy", types: { [TypeUrl.listener]: { ackedVersion: lds.response!.versionInfo, sentVersion: lds.response!.versionInfo } } });
     expect(Date.parse(proxy!.lastPollAt)).not.toBeNaN();
+  });
+
+  it("serves a listener's ACM certificate from the Worker's Private CA as an SDS Secret, and the renewed one on the next poll", async () => {
+    const configuration = { KeyAlgorithm: "EC_prime256v1", SigningAlgorithm: "SHA256WITHECDSA", Subject: { CommonName: "Worker Mesh Root" } };
+    const authorityArn = (await awsJson(plane.url, "ACMPrivateCA.CreateCertificateAuthority", { CertificateAuthorityType: "ROOT", CertificateAuthorityConfiguration: configuration })).CertificateAuthorityArn as string;
+    const caPem = (await awsJson(plane.url, "ACMPrivateCA.GetCertificateAuthorityCertificate", { CertificateAuthorityArn: authorityArn })).Certificate as string;
+    const certificateArn = (await awsJson(plane.url, "CertificateManager.RequestCertificate", { DomainName: "front.tls.local", CertificateAuthorityArn: authorityArn })).CertificateArn as string;
+    await client.send(new CreateMeshCommand({ meshName: "acm-tls" }));
+    const listener = { portMapping: { port: 443, protocol: "http" as const }, tls: { mode: "STRICT" as const, certificate: { acm: { certificateArn } } } };
+    await client.send(new CreateVirtualNodeCommand({ meshName: "acm-tls", virtualNodeName: "front", spec: { listeners: [listener], serviceDiscovery: { dns: { hostname: "front.tls.local" } } } }));
+    const node = "mesh/acm-tls/virtualNode/front";
+
+    /** The Secret a poll answers: its certificate (checked against its key and the CA) and the poll's version. */
+    const servedCertificate = async (versionInfo = "") => {
+      const answer = await poll(plane.url, node, "secret", versionInfo, [certificateArn]);
+      expect(answer.status, answer.body).toBe(200);
+      const secrets = unpack(SecretSchema, answer.response!);
+      expect(secrets.map((secret) => secret.name)).toEqual([certificateArn]);
+      const served = secrets[0]!.type;
+      if (served.case !== "tlsCertificate") throw new Error(`expected a tlsCertificate Secret, got ${served.case}`);
+      const inline = (source: DataSource | undefined) => (source?.specifier.case === "inlineString" ? source.specifier.value : "");
+      const certificate = new X509Certificate(inline(served.value.certificateChain));
+      expect(certificate.checkPrivateKey(createPrivateKey(inline(served.value.privateKey)))).toBe(true);
+      expect(certificate.verify(new X509Certificate(caPem).publicKey)).toBe(true);
+      expect(certificate.subjectAltName).toBe("DNS:front.tls.local");
+      return { serial: certificate.serialNumber, version: answer.response!.versionInfo };
+    };
+    const acmSerial = async () => new X509Certificate((await awsJson(plane.url, "CertificateManager.GetCertificate", { CertificateArn: certificateArn })).Certificate).serialNumber;
+
+    const first = await servedCertificate();
+    expect(first.serial).toBe(await acmSerial());
+    expect((await poll(plane.url, node, "secret", first.version, [certificateArn])).status).toBe(304);
+    await awsJson(plane.url, "CertificateManager.RenewCertificate", { CertificateArn: certificateArn });
+    const renewed = await servedCertificate(first.version);
+    expect(renewed.serial).not.toBe(first.serial);
+    expect(renewed.serial).toBe(await acmSerial());
+    expect(renewed.version).not.toBe(first.version);
   });
 
   it("refuses unknown meshes and malformed node ids with status 3 (HTTP 400)", async () => {

@@ -1,8 +1,9 @@
-// What the request's middleware hands the operation's handler besides the input: the audit entry of a mutating call,
-// which the service commits in the batch of its change (functions/appmesh/commit-retry.ts). Kept as one Hono
-// context variable, set by functions/auth's middleware and read by the handler.
+// What the request's middleware hands an operation's handler besides the input: the audit entry of a mutating call,
+// which the service commits in the batch of its change (commit-retry.ts). Kept as one Hono context variable, set by
+// functions/auth's middleware and read where the App Mesh API and the JSON 1.1 stand-ins call their services, so
+// both APIs record a change and its audit entry atomically, on every store.
 import type { Context } from "hono";
-import type { WriteAudit, WriteContext } from "../appmesh/index.js";
+import type { WriteAudit, WriteContext } from "./commit-retry.js";
 
 declare module "hono" {
   interface ContextVariableMap {
