@@ -5,6 +5,7 @@ import { AppMeshClient } from "@aws-sdk/client-app-mesh";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAppMeshApi } from "../../functions/cli/app-mesh-api.js";
 import { postSignedJson } from "../../functions/cli/meshplane-http.js";
 
 interface Received {
@@ -21,14 +22,14 @@ describe("postSignedJson", () => {
   /** What the server answers next: status, headers, body. */
   let answer: [number, Record<string, string>, string] = [200, { "content-type": "application/json" }, "{}"];
 
-  const clientFor = (endpoint: string) =>
-    new AppMeshClient({ endpoint, region: "eu-west-1", credentials: { accessKeyId: "AKIDPOSTTEST", secretAccessKey: "post-secret" }, maxAttempts: 1 });
+  const apiFor = (endpoint: string) =>
+    createAppMeshApi(new AppMeshClient({ endpoint, region: "eu-west-1", credentials: { accessKeyId: "AKIDPOSTTEST", secretAccessKey: "post-secret" }, maxAttempts: 1 }));
   const post = async (endpoint = base) => {
-    const client = clientFor(endpoint);
+    const api = apiFor(endpoint);
     try {
-      return await postSignedJson(client, "/v1/xds/explain", { node: "mesh/apps/virtualNode/serviceA" });
+      return await postSignedJson(api, "/v1/xds/explain", { node: "mesh/apps/virtualNode/serviceA" });
     } finally {
-      client.destroy();
+      await api.close();
     }
   };
 
