@@ -3,20 +3,17 @@
 // connection, throttling and 5xx answers are retried up to maxAttempts; other answers are returned at once; and an
 // endpoint of AWS itself is refused before anything is sent.
 import { AppMeshClient } from "@aws-sdk/client-app-mesh";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CliFailure } from "../../functions/cli/cli-error.js";
 import { createSignedHttp, isConnectionError, type SignedHttp } from "../../functions/cli/signed-http.js";
-
-type Answer = [number, Record<string, string>, string] | "drop";
+import { startRecordingServer, type RecordedAnswer, type RecordedRequest, type RecordingServer } from "../support/recording-server.js";
 
 describe("createSignedHttp", () => {
-  let server: http.Server;
+  let server: RecordingServer;
   let base: string;
-  const received: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders; body: string }> = [];
+  let received: RecordedRequest[];
   /** Answers for the next requests, in order; the last one repeats. */
-  let answers: Answer[] = [];
+  let answers: RecordedAnswer[] = [];
 
   const open = (endpoint: string | undefined, maxAttempts: number): SignedHttp =>
     createSignedHttp(
@@ -33,20 +30,11 @@ describe("createSignedHttp", () => {
   };
 
   beforeAll(async () => {
-    server = http.createServer((request, response) => {
-      let body = "";
-      request.on("data", (chunk: Buffer) => (body += chunk.toString()));
-      request.on("end", () => {
-        received.push({ method: request.method!, url: request.url!, headers: request.headers, body });
-        const answer = answers.length > 1 ? answers.shift()! : answers[0]!;
-        if (answer === "drop") request.socket.destroy();
-        else response.writeHead(answer[0], answer[1]).end(answer[2]);
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await startRecordingServer(() => (answers.length > 1 ? answers.shift()! : answers[0]!));
+    base = server.url;
+    received = server.received;
   });
-  afterAll(async () => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(async () => server.close());
   beforeEach(() => {
     received.length = 0;
     answers = [[200, { "content-type": "application/json" }, "{}"]];
