@@ -1,10 +1,9 @@
 // Applies a plan through the App Mesh API in dependency waves (see applyWaves), a few calls at a time. Every
-// create and update carries a clientToken, so a request the SDK retries after a dropped connection is answered
+// create and update carries a clientToken, so a request retried after a dropped connection is answered
 // from the first attempt instead of being made twice. The first refusal stops the run: what was applied
 // stays, nothing further starts, and running the same import again continues from there (the plan then shows
 // the applied part as unchanged). Values known only after a resource exists (CloudFormation `Fn::GetAtt X.Uid`)
 // are resolved again from what was created before the change that needs them is sent.
-import { TagResourceCommand, UntagResourceCommand, type AppMeshClient } from "@aws-sdk/client-app-mesh";
 import { randomUUID } from "node:crypto";
 import {
   applyWaves,
@@ -19,11 +18,8 @@ import {
   type PlannedChange,
   type WantedResource,
 } from "../migrate/index.js";
-import { nameMembers, sendResourceCommand } from "./app-mesh-api.js";
-import { CliFailure, describeFailure } from "./cli-error.js";
-
-/** API calls in flight at once within a wave. */
-const applyConcurrency = 8;
+import { apiConcurrency, nameMembers, sendResourceCommand, type AppMeshApi } from "./app-mesh-api.js";
+import { CliFailure, describeFailure, isNotFound } from "./cli-error.js";
 
 export interface ApplyReporter {
   start(total: number): void;
@@ -39,13 +35,11 @@ export interface ApplyOutcome {
 }
 
 export interface ApplyContext {
-  client: AppMeshClient;
+  api: AppMeshApi;
   state: CurrentState;
   /** The input's resources again, given what exists now (for values known only after apply). */
   resolveAgain(lookup: ExistingLookup): WantedResource[];
 }
-
-const isNotFound = (error: unknown) => error instanceof Error && error.name === "NotFoundException";
 
 export async function applyPlan(plan: Plan, context: ApplyContext, reporter: ApplyReporter): Promise<ApplyOutcome> {
   const waves = applyWaves(plan);
@@ -66,29 +60,29 @@ export async function applyPlan(plan: Plan, context: ApplyContext, reporter: App
   };
 
   const execute = async (change: PlannedChange) => {
-    const { client } = context;
+    const { api } = context;
     const wanted = settled(change);
     const names = nameMembers(change.resource, wanted?.meshOwner);
     switch (change.action) {
       case "create": {
         const tags = wanted!.tags ?? [];
-        const data = await sendResourceCommand(client, "create", change.resource.kind, { ...names, spec: wanted!.spec, ...(tags.length > 0 ? { tags } : {}), clientToken: randomUUID() });
+        const data = await sendResourceCommand(api, "create", change.resource.kind, { ...names, spec: wanted!.spec, ...(tags.length > 0 ? { tags } : {}), clientToken: randomUUID() });
         const { arn, uid, meshOwner, resourceOwner } = data.metadata;
         created.set(resourceKey(change.resource), { arn, uid, meshOwner, resourceOwner });
         return;
       }
       case "update": {
         if (change.specChanges.length > 0 || wanted !== change.wanted) {
-          await sendResourceCommand(client, "update", change.resource.kind, { ...names, spec: wanted!.spec, clientToken: randomUUID() });
+          await sendResourceCommand(api, "update", change.resource.kind, { ...names, spec: wanted!.spec, clientToken: randomUUID() });
         }
         const arn = change.current!.arn;
-        if (change.tagChanges.set.length > 0) await client.send(new TagResourceCommand({ resourceArn: arn, tags: change.tagChanges.set }));
-        if (change.tagChanges.remove.length > 0) await client.send(new UntagResourceCommand({ resourceArn: arn, tagKeys: change.tagChanges.remove }));
+        if (change.tagChanges.set.length > 0) await api.call("TagResource", { resourceArn: arn, tags: change.tagChanges.set });
+        if (change.tagChanges.remove.length > 0) await api.call("UntagResource", { resourceArn: arn, tagKeys: change.tagChanges.remove });
         return;
       }
       case "delete":
         try {
-          await sendResourceCommand(client, "delete", change.resource.kind, nameMembers(change.resource, change.current?.meshOwner));
+          await sendResourceCommand(api, "delete", change.resource.kind, nameMembers(change.resource, change.current?.meshOwner));
         } catch (error) {
           if (!isNotFound(error)) throw error; // already gone (a retried delete, or deleted meanwhile)
         }
@@ -126,7 +120,7 @@ export async function applyPlan(plan: Plan, context: ApplyContext, reporter: App
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(applyConcurrency, wave.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(apiConcurrency, wave.length) }, worker));
   }
   reporter.finish();
   return { applied, ...(failure ? { failure } : {}), notApplied };

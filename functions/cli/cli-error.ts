@@ -28,10 +28,28 @@ export class CliFailure extends Error {
   }
 }
 
-/** An error of the App Mesh API as the SDK throws it: the exception's name and App Mesh's message. */
-export function isServiceError(error: unknown): error is Error & { $metadata?: { httpStatusCode?: number } } {
-  return error instanceof Error && typeof (error as { $metadata?: unknown }).$metadata === "object";
+const apiBrand = Symbol.for("meshplane.AppMeshApiError");
+
+/** App Mesh's refusal of a call: `name` is the exception (`NotFoundException`, …), `message` App Mesh's message. */
+export class AppMeshApiError extends Error {
+  readonly [apiBrand] = true;
+
+  constructor(
+    override readonly name: string,
+    message: string,
+    /** The HTTP status of the answer. */
+    readonly status: number,
+  ) {
+    super(message);
+  }
+
+  static is(value: unknown): value is AppMeshApiError {
+    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[apiBrand] === true;
+  }
 }
+
+/** True for App Mesh's NotFoundException (a resource that does not exist, or no longer). */
+export const isNotFound = (error: unknown): boolean => AppMeshApiError.is(error) && error.name === "NotFoundException";
 
 /** The one line a failure is reported as. */
 export function describeFailure(error: unknown): string {
@@ -39,7 +57,7 @@ export function describeFailure(error: unknown): string {
   if (CliFailure.is(error)) return error.message;
   const unreachable = unreachableEndpoint(error);
   if (unreachable) return unreachable;
-  if (isServiceError(error)) return `${error.name}: ${error.message}`;
+  if (AppMeshApiError.is(error)) return `${error.name}: ${error.message}`;
   if (error instanceof Error && error.name === "CredentialsProviderError") {
     return `no AWS credentials (${error.message}): set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or pass --profile; a meshplane without authentication accepts any values`;
   }

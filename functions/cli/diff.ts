@@ -14,13 +14,13 @@ export const diffCommand: CliCommand = {
       .summary("show what import would change; exit 3 when anything differs")
       .description("Plans exactly as import does and prints the plan without applying it. Exit status: 0 nothing differs, 3 something differs, 1 failure, 2 usage error.");
     addInputOptions(command).action(async (files: string[], options: InputOptions, self: Command) => {
-      const { client, region } = connect(connectionOptions(self), io);
+      const { api, region } = connect(connectionOptions(self), io);
       try {
-        const planned = await planFromInputs(files, options, client, region, io);
+        const planned = await planFromInputs(files, options, api, region, io);
         printPlan(planned, options, io);
         if (planned.plan.changes.some((change) => change.action !== "unchanged")) setExitCode(exitCodes.differences);
       } finally {
-        client.destroy();
+        await api.close();
       }
     });
   },

@@ -118,13 +118,13 @@ export const explainCommand: CliCommand = {
           "  meshplane explain --node mesh/apps/virtualGateway/ingress --port 8080 -X POST ingress.apps.local/api -o json",
       )
       .action(async (target: Target, options: ExplainOptions, self: Command) => {
-        const { client } = connect(connectionOptions(self), io);
+        const { api } = connect(connectionOptions(self), io);
         try {
-          const answer = (await postSignedJson(client, "/v1/xds/explain", explainBody(target, options))) as ExplainAnswer;
+          const answer = (await postSignedJson(api, "/v1/xds/explain", explainBody(target, options))) as ExplainAnswer;
           io.stdout.write(options.output === "json" ? `${JSON.stringify(answer, null, 2)}\n` : renderExplainText(answer));
           if (!isServed(answer)) setExitCode(exitCodes.notServed);
         } finally {
-          client.destroy();
+          await api.close();
         }
       });
   },

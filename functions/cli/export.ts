@@ -54,10 +54,10 @@ export const exportCommand: CliCommand = {
       .addOption(new Option("--format <format>", "output format").choices(formats).default("meshplane"))
       .option("-o, --output <file>", "write to this file instead of stdout (.json writes JSON, .yaml/.yml YAML)")
       .action(async (options: ExportOptions, self: Command) => {
-        const { client } = connect(connectionOptions(self), io);
+        const { api } = connect(connectionOptions(self), io);
         try {
-          const meshes = options.mesh && options.mesh.length > 0 ? options.mesh : await listMeshNames(client);
-          const state = await readCurrentState(client, meshes);
+          const meshes = options.mesh && options.mesh.length > 0 ? options.mesh : await listMeshNames(api);
+          const state = await readCurrentState(api, meshes);
           const missing = meshes.filter((mesh) => !state.meshes.get(mesh));
           if (missing.length > 0) throw new CliFailure(`no such mesh: ${missing.join(", ")}`);
           const resources: ExportedResource[] = state.resources.map((resource) => ({
@@ -70,7 +70,7 @@ export const exportCommand: CliCommand = {
             ...(resource.kind === "mesh" ? { arn: resource.arn } : {}),
           }));
           // Policies are meshplane's own: the meshplane format carries them; CloudFormation and the controller cannot.
-          const policies = (await Promise.all(meshes.map((mesh) => readablePolicies(client, mesh, io)))).flat();
+          const policies = (await Promise.all(meshes.map((mesh) => readablePolicies(api, mesh, io)))).flat();
           if (policies.length > 0 && options.format !== "meshplane") {
             io.stderr.write(`notice: ${policies.length} meshplane ${policies.length === 1 ? "policy is" : "policies are"} not in the ${options.format} output (only --format meshplane carries policies)\n`);
           }
@@ -78,7 +78,7 @@ export const exportCommand: CliCommand = {
           if (options.output) writeFileSync(path.resolve(io.cwd, options.output), text);
           else io.stdout.write(text);
         } finally {
-          client.destroy();
+          await api.close();
         }
       });
   },
@@ -88,9 +88,9 @@ export const exportCommand: CliCommand = {
  * A mesh's policies, or none with a notice when the principal may not read them: App Mesh's managed policies grant
  * `appmesh:*` only, and such a user's export of the App Mesh resources must still work.
  */
-async function readablePolicies(client: Parameters<typeof listPolicies>[0], mesh: string, io: CliIo): Promise<Awaited<ReturnType<typeof listPolicies>>> {
+async function readablePolicies(api: Parameters<typeof listPolicies>[0], mesh: string, io: CliIo): Promise<Awaited<ReturnType<typeof listPolicies>>> {
   try {
-    return await listPolicies(client, mesh);
+    return await listPolicies(api, mesh);
   } catch (error) {
     if (!(CliFailure.is(error) && error.message.startsWith("ForbiddenException"))) throw error;
     io.stderr.write(`notice: the policies of mesh ${mesh} are not exported (${error.message}); grant meshplane:ListPolicies and meshplane:GetPolicy to export them\n`);

@@ -23,21 +23,21 @@ export const importCommand: CliCommand = {
       )
       .option("--dry-run", "print the plan and stop");
     addInputOptions(command).action(async (files: string[], options: InputOptions & { dryRun?: boolean }, self: Command) => {
-      const { client, region } = connect(connectionOptions(self), io);
+      const { api, region } = connect(connectionOptions(self), io);
       try {
-        const planned = await planFromInputs(files, options, client, region, io);
+        const planned = await planFromInputs(files, options, api, region, io);
         printPlan(planned, options, io);
         const log = options.output === "json" ? io.stderr : io.stdout;
         const { policies } = planned.inputs;
         const pending = planned.plan.changes.filter((change) => change.action !== "unchanged");
         if (options.dryRun || pending.length === 0) {
           // Policies go in after the resources they attach to; with nothing else to apply, right away.
-          if (policies.length > 0) await applyPolicies(client, policies, log, options.dryRun === true);
+          if (policies.length > 0) await applyPolicies(api, policies, log, options.dryRun === true);
           return;
         }
         const outcome = await applyPlan(
           planned.plan,
-          { client, state: planned.state, resolveAgain: (lookup) => planned.inputs.resolve(lookup).resources },
+          { api, state: planned.state, resolveAgain: (lookup) => planned.inputs.resolve(lookup).resources },
           createReporter(io, log),
         );
         if (outcome.failure) {
@@ -49,9 +49,9 @@ export const importCommand: CliCommand = {
           );
         }
         log.write(`Applied: ${planSummaryLine(planned.plan).replace(/^Plan: /, "")}\n`);
-        if (policies.length > 0) await applyPolicies(client, policies, log, false);
+        if (policies.length > 0) await applyPolicies(api, policies, log, false);
       } finally {
-        client.destroy();
+        await api.close();
       }
     });
   },

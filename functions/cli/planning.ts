@@ -1,6 +1,5 @@
 // What `import` and `diff` share: their input options, and the step from files to a plan (load and check the
 // inputs, read what exists in the meshes they touch, resolve, plan), printed for people or as JSON.
-import type { AppMeshClient } from "@aws-sdk/client-app-mesh";
 import { Option, type Command } from "commander";
 import {
   loadInputs,
@@ -16,6 +15,7 @@ import {
   type Notice,
   type Plan,
 } from "../migrate/index.js";
+import type { AppMeshApi } from "./app-mesh-api.js";
 import type { CliIo } from "./io.js";
 import { choice, collectPairs } from "./options.js";
 import { discoverAccountId, readCurrentState } from "./current-state.js";
@@ -55,9 +55,9 @@ export interface PlannedInputs {
 }
 
 /** Files → plan. Throws (with file, document, line and field) for inputs that cannot be applied. */
-export async function planFromInputs(files: readonly string[], options: InputOptions, client: AppMeshClient, region: string, io: CliIo): Promise<PlannedInputs> {
+export async function planFromInputs(files: readonly string[], options: InputOptions, api: AppMeshApi, region: string, io: CliIo): Promise<PlannedInputs> {
   const inputFiles = await readInputFiles(files, io.stdin, io.cwd);
-  const accountId = options.accountId ?? (await discoverAccountId(client));
+  const accountId = options.accountId ?? (await discoverAccountId(api));
   const settings: ImportSettings = {
     cloudFormation: {
       parameters: options.parameter ?? new Map(),
@@ -70,9 +70,15 @@ export async function planFromInputs(files: readonly string[], options: InputOpt
     kubernetes: { ...(options.mesh !== undefined ? { mesh: options.mesh } : {}), ...(options.namespace !== undefined ? { namespace: options.namespace } : {}) },
   };
   const inputs = loadInputs(inputFiles, settings);
-  const meshes = touchedMeshes(inputs.resolve().resources);
-  const state = await readCurrentState(client, meshes);
-  const { resources, notices } = inputs.resolve(lookupIn(state));
+  // What exists enters resolution only through the lookup (Fn::GetAtt Arn, Uid, owners): when the first pass never
+  // asked it, resolving again against the state read would give the same resources, so that pass is skipped.
+  let consultedLookup = false;
+  const firstPass = inputs.resolve(() => {
+    consultedLookup = true;
+    return undefined;
+  });
+  const state = await readCurrentState(api, touchedMeshes(firstPass.resources));
+  const { resources, notices } = consultedLookup ? inputs.resolve(lookupIn(state)) : firstPass;
   const plan = planChanges(resources, state, { prune: options.prune === true });
   return { plan, notices, inputs, state };
 }

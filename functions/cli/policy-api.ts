@@ -1,6 +1,6 @@
 // meshplane's policy API (/v1/meshes/{mesh}/policies) for the CLI, signed like every other call: list, read, put
 // and delete, and putting a policy read from a file so that a refusal naming a field points at its line.
-import type { AppMeshClient } from "@aws-sdk/client-app-mesh";
+import type { AppMeshApi } from "./app-mesh-api.js";
 import { formatLocation, MigrateError, type WantedPolicy } from "../migrate/index.js";
 import { CliFailure } from "./cli-error.js";
 import { sendSignedJson } from "./meshplane-http.js";
@@ -18,29 +18,29 @@ export interface PolicyData {
 const policyPath = (mesh: string, name?: string) => `/v1/meshes/${encodeURIComponent(mesh)}/policies${name === undefined ? "" : `/${encodeURIComponent(name)}`}`;
 
 /** Every policy of a mesh, read in full (the list answers references only). */
-export async function listPolicies(client: AppMeshClient, mesh: string): Promise<PolicyData[]> {
+export async function listPolicies(api: AppMeshApi, mesh: string): Promise<PolicyData[]> {
   const names: string[] = [];
   let nextToken: string | undefined;
   do {
-    const page = (await sendSignedJson(client, "GET", `${policyPath(mesh)}?limit=100${nextToken ? `&nextToken=${encodeURIComponent(nextToken)}` : ""}`)) as { policies: { policyName: string }[]; nextToken?: string };
+    const page = (await sendSignedJson(api, "GET", `${policyPath(mesh)}?limit=100${nextToken ? `&nextToken=${encodeURIComponent(nextToken)}` : ""}`)) as { policies: { policyName: string }[]; nextToken?: string };
     names.push(...page.policies.map((policy) => policy.policyName));
     nextToken = page.nextToken;
   } while (nextToken);
   const policies: PolicyData[] = [];
   for (const name of names) {
-    const policy = await getPolicy(client, mesh, name);
+    const policy = await getPolicy(api, mesh, name);
     if (policy) policies.push(policy);
   }
   return policies;
 }
 
 /** The policy, or undefined when there is none of that name. */
-export async function getPolicy(client: AppMeshClient, mesh: string, name: string): Promise<PolicyData | undefined> {
-  return (await sendSignedJson(client, "GET", policyPath(mesh, name), undefined, true)) as PolicyData | undefined;
+export async function getPolicy(api: AppMeshApi, mesh: string, name: string): Promise<PolicyData | undefined> {
+  return (await sendSignedJson(api, "GET", policyPath(mesh, name), undefined, true)) as PolicyData | undefined;
 }
 
-export async function deletePolicy(client: AppMeshClient, mesh: string, name: string): Promise<PolicyData> {
-  const deleted = (await sendSignedJson(client, "DELETE", policyPath(mesh, name), undefined, true)) as PolicyData | undefined;
+export async function deletePolicy(api: AppMeshApi, mesh: string, name: string): Promise<PolicyData> {
+  const deleted = (await sendSignedJson(api, "DELETE", policyPath(mesh, name), undefined, true)) as PolicyData | undefined;
   if (!deleted) throw new CliFailure(`NotFoundException: Policy ${name} not found in mesh ${mesh}.`);
   return deleted;
 }
@@ -49,9 +49,9 @@ export async function deletePolicy(client: AppMeshClient, mesh: string, name: st
 const FIELD = /'?((?:targetRef|spec|tags)(?:\.[A-Za-z_][\w]*|\[\d+\])*)'?/;
 
 /** Puts a policy read from a file; a refusal is reported at the file, line and field it names. */
-export async function putWantedPolicy(client: AppMeshClient, policy: WantedPolicy): Promise<PolicyData> {
+export async function putWantedPolicy(api: AppMeshApi, policy: WantedPolicy): Promise<PolicyData> {
   try {
-    return (await sendSignedJson(client, "PUT", policyPath(policy.meshName, policy.policyName), {
+    return (await sendSignedJson(api, "PUT", policyPath(policy.meshName, policy.policyName), {
       targetRef: policy.targetRef,
       spec: policy.spec,
       ...(policy.tags ? { tags: policy.tags } : {}),

@@ -27,15 +27,15 @@ export async function readPolicyFiles(files: readonly string[], io: CliIo): Prom
 }
 
 /** Puts each policy that differs from what meshplane has; one line per policy. */
-export async function applyPolicies(client: Parameters<typeof putWantedPolicy>[0], policies: readonly WantedPolicy[], log: { write(text: string): unknown }, dryRun: boolean): Promise<void> {
+export async function applyPolicies(api: Parameters<typeof putWantedPolicy>[0], policies: readonly WantedPolicy[], log: { write(text: string): unknown }, dryRun: boolean): Promise<void> {
   for (const policy of policies) {
-    const change = policyChange(policy, await getPolicy(client, policy.meshName, policy.policyName));
+    const change = policyChange(policy, await getPolicy(api, policy.meshName, policy.policyName));
     const label = `policy ${policy.meshName}/${policy.policyName}`;
     if (change === "unchanged" || dryRun) {
       log.write(`${change === "unchanged" ? "=" : change === "create" ? "+" : "~"} ${change} ${label}${dryRun && change !== "unchanged" ? " (dry run)" : ""}\n`);
       continue;
     }
-    const put = await putWantedPolicy(client, policy);
+    const put = await putWantedPolicy(api, policy);
     log.write(`${change === "create" ? "+" : "~"} ${change === "create" ? "created" : "updated"} ${label} (version ${put.metadata.version})\n`);
   }
 }
@@ -58,11 +58,11 @@ export const policyCommand: CliCommand = {
       .option("--dry-run", "say what would change and stop")
       .action(async (options: { file: string[]; dryRun?: boolean }, self: Command) => {
         const policies = await readPolicyFiles(options.file, io);
-        const { client } = connect(connectionOptions(self), io);
+        const { api } = connect(connectionOptions(self), io);
         try {
-          await applyPolicies(client, policies, io.stdout, options.dryRun === true);
+          await applyPolicies(api, policies, io.stdout, options.dryRun === true);
         } finally {
-          client.destroy();
+          await api.close();
         }
       });
     policy
@@ -72,18 +72,18 @@ export const policyCommand: CliCommand = {
       .requiredOption("--mesh <mesh>", "the mesh")
       .addOption(new Option("-o, --output <format>", "a table, or the documents apply reads back").choices(outputs).default("text").argParser(choice(outputs)))
       .action(async (name: string | undefined, options: { mesh: string; output: (typeof outputs)[number] }, self: Command) => {
-        const { client } = connect(connectionOptions(self), io);
+        const { api } = connect(connectionOptions(self), io);
         try {
           let policies: PolicyData[];
-          if (name === undefined) policies = await listPolicies(client, options.mesh);
+          if (name === undefined) policies = await listPolicies(api, options.mesh);
           else {
-            const found = await getPolicy(client, options.mesh, name);
+            const found = await getPolicy(api, options.mesh, name);
             if (!found) throw new CliFailure(`NotFoundException: Policy ${name} not found in mesh ${options.mesh}.`);
             policies = [found];
           }
           io.stdout.write(render(policies, options.output));
         } finally {
-          client.destroy();
+          await api.close();
         }
       });
     policy
@@ -92,12 +92,12 @@ export const policyCommand: CliCommand = {
       .argument("<name>", "the policy")
       .requiredOption("--mesh <mesh>", "the mesh")
       .action(async (name: string, options: { mesh: string }, self: Command) => {
-        const { client } = connect(connectionOptions(self), io);
+        const { api } = connect(connectionOptions(self), io);
         try {
-          const deleted = await deletePolicy(client, options.mesh, name);
+          const deleted = await deletePolicy(api, options.mesh, name);
           io.stdout.write(`- deleted policy ${deleted.meshName}/${deleted.policyName}\n`);
         } finally {
-          client.destroy();
+          await api.close();
         }
       });
   },

@@ -13,7 +13,7 @@ export type { InputFile, ImportSettings, InputFormat, LoadedInputs } from "./inp
 export { MigrateError, formatLocation } from "./migrate-error.js";
 export type { SourceLocation } from "./migrate-error.js";
 export type { Notice } from "./notice.js";
-export { apiListMembers, apiNameMembers, applyTier, compareForApply, describeResource, resourceKey } from "./resource.js";
+export { apiListMembers, apiNameMembers, apiOperation, applyTier, compareForApply, describeResource, resourceKey } from "./resource.js";
 export type { ExistingLookup, ExistingResource, ResourceIdentity, ResourceKind, Tag, WantedResource } from "./resource.js";
 export { applyWaves, lookupIn, planChanges, summarizePlan, touchedMeshes } from "./planner/plan.js";
 export type { ChangeAction, CurrentResource, CurrentState, Plan, PlannedChange, PlanOptions, TagChanges } from "./planner/plan.js";

@@ -1,6 +1,6 @@
 // What an import wants to exist: App Mesh resources in the API's own shapes (names, spec, tags), whichever
 // format they were read from; and the order in which App Mesh lets them be created.
-import { kindDescriptors, type KindDescriptor, type ResourceKind } from "../appmesh/index.js";
+import { kindDescriptors, type AppMeshOperationName, type KindDescriptor, type ResourceKind } from "../appmesh/index.js";
 import type { SourceLocation } from "./migrate-error.js";
 
 export type { ResourceKind };
@@ -93,6 +93,13 @@ export function referencesOf(resource: { kind: ResourceKind; meshName: string; s
 export function apiListMembers(kind: ResourceKind): { listKey: string; nameMember: string } {
   const { listKey, nameMember } = kindDescriptors[kind];
   return { listKey, nameMember };
+}
+
+/** The App Mesh operation of an action on a kind: `CreateVirtualNode`, `ListVirtualNodes` (the model's names). */
+export function apiOperation(kind: ResourceKind, action: "create" | "describe" | "update" | "delete" | "list"): AppMeshOperationName {
+  const { label, listKey } = kindDescriptors[kind];
+  if (action === "list") return `List${listKey[0]!.toUpperCase()}${listKey.slice(1)}` as AppMeshOperationName;
+  return `${action[0]!.toUpperCase()}${action.slice(1)}${label}` as AppMeshOperationName;
 }
 
 /** Orders resources as they are applied (tier, then mesh, parent and name), for stable plans and exports. */

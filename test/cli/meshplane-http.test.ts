@@ -2,55 +2,38 @@
 // service appmesh in the client's region under the endpoint's base path; error answers are read as App Mesh
 // writes them (x-amzn-ErrorType or __type) and anything else is reported with the URL.
 import { AppMeshClient } from "@aws-sdk/client-app-mesh";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAppMeshApi } from "../../functions/cli/app-mesh-api.js";
 import { postSignedJson } from "../../functions/cli/meshplane-http.js";
-
-interface Received {
-  method: string;
-  url: string;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
+import { startRecordingServer, type RecordingServer } from "../support/recording-server.js";
 
 describe("postSignedJson", () => {
-  let server: http.Server;
+  let server: RecordingServer;
   let base: string;
-  const received: Received[] = [];
   /** What the server answers next: status, headers, body. */
   let answer: [number, Record<string, string>, string] = [200, { "content-type": "application/json" }, "{}"];
 
-  const clientFor = (endpoint: string) =>
-    new AppMeshClient({ endpoint, region: "eu-west-1", credentials: { accessKeyId: "AKIDPOSTTEST", secretAccessKey: "post-secret" }, maxAttempts: 1 });
+  const apiFor = (endpoint: string) =>
+    createAppMeshApi(new AppMeshClient({ endpoint, region: "eu-west-1", credentials: { accessKeyId: "AKIDPOSTTEST", secretAccessKey: "post-secret" }, maxAttempts: 1 }));
   const post = async (endpoint = base) => {
-    const client = clientFor(endpoint);
+    const api = apiFor(endpoint);
     try {
-      return await postSignedJson(client, "/v1/xds/explain", { node: "mesh/apps/virtualNode/serviceA" });
+      return await postSignedJson(api, "/v1/xds/explain", { node: "mesh/apps/virtualNode/serviceA" });
     } finally {
-      client.destroy();
+      await api.close();
     }
   };
 
   beforeAll(async () => {
-    server = http.createServer((request, response) => {
-      let body = "";
-      request.on("data", (chunk: Buffer) => (body += chunk.toString()));
-      request.on("end", () => {
-        received.push({ method: request.method!, url: request.url!, headers: request.headers, body });
-        const [status, headers, text] = answer;
-        response.writeHead(status, headers).end(text);
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await startRecordingServer(() => answer);
+    base = server.url;
   });
-  afterAll(async () => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(async () => server.close());
 
   it("POSTs the JSON under the endpoint's base path, signed for appmesh in the client's region, and returns the answer", async () => {
     answer = [200, { "content-type": "application/json" }, '{"outcome":"routed"}'];
     expect(await post(`${base}/meshplane/`)).toEqual({ outcome: "routed" });
-    const request = received.at(-1)!;
+    const request = server.received.at(-1)!;
     expect([request.method, request.url, request.body]).toEqual(["POST", "/meshplane/v1/xds/explain", '{"node":"mesh/apps/virtualNode/serviceA"}']);
     expect([request.headers["content-type"], request.headers["content-length"], request.headers.host]).toEqual(["application/json", String(request.body.length), base.slice("http://".length)]);
     expect(request.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDPOSTTEST\/\d{8}\/eu-west-1\/appmesh\/aws4_request, SignedHeaders=[a-z0-9;-]*\bhost\b[a-z0-9;-]*, Signature=[0-9a-f]{64}$/);

@@ -3,7 +3,7 @@
 // scheme and port matching; gateway route hostname, prefix and path rewrites; Cloud Map and DNS discovery;
 // access log formats; tags), as API inputs, in apply order; and a way to create it through the AWS SDK.
 import type { AppMeshClient } from "@aws-sdk/client-app-mesh";
-import { nameMembers, sendResourceCommand } from "../../functions/cli/app-mesh-api.js";
+import { nameMembers, sendResourceCommand } from "./sdk-resource-commands.js";
 import type { WantedResource } from "../../functions/migrate/index.js";
 
 const mesh = "full";
