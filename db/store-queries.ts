@@ -14,7 +14,7 @@ const followerKeys = ["followerId", "position", "reportedAt"] as const;
 const accessKeyKeys = ["accessKeyId", "principal", "sealedSecret", "policies", "admin", "createdAt"] as const;
 
 export function createStoreQueries(dialect: StoreDialect): StoreQueries {
-  const { resources, tags, refs, revisions, changeLog, changeLogFollowers, idempotency, endpoints, auditLog, accessKeys, awsResources } = dialect.tables;
+  const { resources, collectionSizes, tags, refs, revisions, changeLog, changeLogFollowers, idempotency, endpoints, auditLog, accessKeys, awsResources } = dialect.tables;
   const resourceKeyFields = { kind: decoded(resources.kind), meshName: decoded(resources.meshName), parentName: decoded(resources.parentName), name: decoded(resources.name) };
 
   const first = async <T>(rows: Promise<T[]>): Promise<T | null> => (await rows)[0] ?? null;
@@ -71,11 +71,15 @@ export function createStoreQueries(dialect: StoreDialect): StoreQueries {
     where: and(eq(resources.kind, sql.placeholder("kind")), gt(resources.seq, sql.placeholder("afterSeq"))),
     ...afterCursor,
   });
-  // The quota read of every Create.
-  const countOfCollection = dialect.prepare("count_of_collection", {
-    fields: { n: count() },
-    from: resources,
-    where: inCollection(),
+  // The quota read of every Create: one row, however large the collection (commits keep it, db/schema.sqlite.ts).
+  const sizeOfCollection = dialect.prepare("size_of_collection", {
+    fields: { n: decoded(collectionSizes.size) },
+    from: collectionSizes,
+    where: and(
+      eq(collectionSizes.kind, sql.placeholder("kind")),
+      eq(collectionSizes.meshName, sql.placeholder("meshName")),
+      eq(collectionSizes.parentName, sql.placeholder("parentName")),
+    ),
   });
   const idempotencyByToken = dialect.prepare("idempotency_by_token", { from: idempotency, where: eq(idempotency.token, sql.placeholder("token")), limit: 1 });
   const awsResourceById = dialect.prepare("aws_resource_by_id", {
@@ -92,7 +96,7 @@ export function createStoreQueries(dialect: StoreDialect): StoreQueries {
   const newestChangeSeq = sql`(select max(${changeLog.seq}) from ${changeLog})`;
   /** Deletes the rows of `table` whose seq `chosen` selects (a bounded subquery); returns how many went. */
   const deleteBySeq = async (table: typeof changeLog | typeof auditLog, chosen: SQL): Promise<number> =>
-    (await dialect.execute(sql`delete from ${table} where ${table.seq} in (${chosen}) returning ${sql.identifier(table.seq.name)}`)).length;
+    dialect.execute(sql`delete from ${table} where ${table.seq} in (${chosen}) returning ${sql.identifier(table.seq.name)}`);
 
   return {
     async getRevisions(scopes) {
@@ -121,7 +125,7 @@ export function createStoreQueries(dialect: StoreDialect): StoreQueries {
       const { kind, meshName, parentName } = query;
       const [row] =
         kind !== undefined && meshName !== undefined && parentName !== undefined
-          ? await countOfCollection({ kind, meshName, parentName })
+          ? await sizeOfCollection({ kind, meshName, parentName })
           : await dialect.select({ fields: { n: count() }, from: resources, where: and(...resourceFilter(query)) });
       return row?.n ?? 0;
     },
@@ -265,7 +269,7 @@ export function createStoreQueries(dialect: StoreDialect): StoreQueries {
 
     async deleteAccessKey(accessKeyId) {
       const deleted = await dialect.execute(sql`delete from ${accessKeys} where ${eq(accessKeys.accessKeyId, accessKeyId)} returning ${sql.identifier(accessKeys.accessKeyId.name)}`);
-      return deleted.length > 0;
+      return deleted > 0;
     },
 
     async listAccessKeys() {
