@@ -4,7 +4,7 @@
 import { and, asc, count, eq, gt, gte, inArray, lt, lte, sql, type SQL } from "drizzle-orm";
 import type { StoreDialect } from "./dialect.js";
 import { decoded, insertInto, upsertInto } from "./statements.js";
-import type { AwsResourceRow, ChangeRecord, EndpointRow, Store } from "./store.js";
+import type { AwsResourceRow, ChangeRecord, EndpointRow, ResourceRefRow, Store } from "./store.js";
 
 /** Everything in Store but the writes of a batch and the lifecycle. */
 export type StoreQueries = Omit<Store, "commit" | "close" | "withScopeLocks">;
@@ -48,8 +48,9 @@ export function createStoreQueries(dialect: StoreDialect): StoreQueries {
     where: eq(tags.resourceUid, sql.placeholder("uid")),
     orderBy: [asc(tags.position)],
   });
-  const refFields = {
-    ...resourceKeyFields,
+  /** What a page says of each row beyond its collection (kind, mesh and parent, the same for every row of a page). */
+  const pageFields = {
+    name: decoded(resources.name),
     seq: decoded(resources.seq),
     arn: decoded(resources.arn),
     version: decoded(resources.version),
@@ -60,13 +61,13 @@ export function createStoreQueries(dialect: StoreDialect): StoreQueries {
   };
   const afterCursor = { orderBy: [asc(resources.seq)], limit: sql.placeholder("limit") };
   const refsOfCollection = dialect.prepare("refs_of_collection", {
-    fields: refFields,
+    fields: pageFields,
     from: resources,
     where: and(inCollection(), gt(resources.seq, sql.placeholder("afterSeq"))),
     ...afterCursor,
   });
   const refsOfMeshes = dialect.prepare("refs_of_meshes", {
-    fields: refFields,
+    fields: { ...pageFields, meshName: decoded(resources.meshName) },
     from: resources,
     where: and(eq(resources.kind, sql.placeholder("kind")), gt(resources.seq, sql.placeholder("afterSeq"))),
     ...afterCursor,
@@ -118,8 +119,16 @@ export function createStoreQueries(dialect: StoreDialect): StoreQueries {
       return dialect.select({ from: resources, where, orderBy: [asc(resources.seq)], limit: query.limit });
     },
 
-    listResourceRefs: ({ kind, meshName, parentName, afterSeq, limit }) =>
-      meshName === undefined ? refsOfMeshes({ kind, afterSeq, limit }) : refsOfCollection({ kind, meshName, parentName, afterSeq, limit }),
+    async listResourceRefs({ kind, meshName, parentName, afterSeq, limit }) {
+      // The collection's own names are the query's: set on each row rather than read (and carried) once per row.
+      const rows = (meshName === undefined ? await refsOfMeshes({ kind, afterSeq, limit }) : await refsOfCollection({ kind, meshName, parentName, afterSeq, limit })) as ResourceRefRow[];
+      for (const row of rows) {
+        row.kind = kind;
+        row.parentName = parentName;
+        if (meshName !== undefined) row.meshName = meshName;
+      }
+      return rows;
+    },
 
     async countResources(query) {
       const { kind, meshName, parentName } = query;
