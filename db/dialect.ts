@@ -64,8 +64,8 @@ export interface StoreDialect {
   prepare<const Q extends SelectQuery>(name: string, query: Q): PreparedSelect<Q>;
   /** Runs the SELECTs on one snapshot of the database, so their rows agree with each other (an atomic batch, a read-only transaction). */
   selectInOneSnapshot<const Q extends readonly SelectQuery[]>(queries: Q): Promise<SelectedRows<Q>>;
-  /** Runs one statement outside any commit batch; returns its rows as the driver gives them (column name → value), e.g. those of `returning`. */
-  execute(statement: SQL): Promise<Array<Record<string, unknown>>>;
+  /** Runs one statement outside any commit batch; returns how many rows it returned (those of `returning`). */
+  execute(statement: SQL): Promise<number>;
   /**
    * A text column compared by its bytes, whatever the database's collation (SQLite's default order): ascending in an
    * ORDER BY, and usable in comparisons (`byteOrder(c) > value`) for keyset pagination.

@@ -38,6 +38,22 @@ export const resources = sqliteTable(
   ],
 );
 
+/**
+ * How many resources each collection (a kind in a mesh under one parent, "" for none) holds, kept by every commit
+ * that inserts or deletes resources (its statements add one per insert and take one per delete): the quota check of
+ * every Create reads one row instead of counting the collection.
+ */
+export const collectionSizes = sqliteTable(
+  "collection_sizes",
+  {
+    kind: text("kind").notNull(),
+    meshName: text("mesh_name").notNull(),
+    parentName: text("parent_name").notNull(),
+    size: integer("size").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.kind, table.meshName, table.parentName] })],
+);
+
 /** Tags of a resource; `position` keeps insertion order. Deleted with the resource. */
 export const tags = sqliteTable(
   "tags",

@@ -4,7 +4,7 @@
 import { and, asc, count, eq, gt, gte, inArray, lt, lte, sql, type SQL } from "drizzle-orm";
 import type { StoreDialect } from "./dialect.js";
 import { decoded, insertInto, upsertInto } from "./statements.js";
-import type { AwsResourceRow, ChangeRecord, EndpointRow, Store } from "./store.js";
+import type { AwsResourceRow, ChangeRecord, EndpointRow, ResourceRefRow, Store } from "./store.js";
 
 /** Everything in Store but the writes of a batch and the lifecycle. */
 export type StoreQueries = Omit<Store, "commit" | "close" | "withScopeLocks">;
@@ -14,7 +14,7 @@ const followerKeys = ["followerId", "position", "reportedAt"] as const;
 const accessKeyKeys = ["accessKeyId", "principal", "sealedSecret", "policies", "admin", "createdAt"] as const;
 
 export function createStoreQueries(dialect: StoreDialect): StoreQueries {
-  const { resources, tags, refs, revisions, changeLog, changeLogFollowers, idempotency, endpoints, auditLog, accessKeys, awsResources } = dialect.tables;
+  const { resources, collectionSizes, tags, refs, revisions, changeLog, changeLogFollowers, idempotency, endpoints, auditLog, accessKeys, awsResources } = dialect.tables;
   const resourceKeyFields = { kind: decoded(resources.kind), meshName: decoded(resources.meshName), parentName: decoded(resources.parentName), name: decoded(resources.name) };
 
   const first = async <T>(rows: Promise<T[]>): Promise<T | null> => (await rows)[0] ?? null;
@@ -48,8 +48,9 @@ export function createStoreQueries(dialect: StoreDialect): StoreQueries {
     where: eq(tags.resourceUid, sql.placeholder("uid")),
     orderBy: [asc(tags.position)],
   });
-  const refFields = {
-    ...resourceKeyFields,
+  /** What a page says of each row beyond its collection (kind, mesh and parent, the same for every row of a page). */
+  const pageFields = {
+    name: decoded(resources.name),
     seq: decoded(resources.seq),
     arn: decoded(resources.arn),
     version: decoded(resources.version),
@@ -60,22 +61,26 @@ export function createStoreQueries(dialect: StoreDialect): StoreQueries {
   };
   const afterCursor = { orderBy: [asc(resources.seq)], limit: sql.placeholder("limit") };
   const refsOfCollection = dialect.prepare("refs_of_collection", {
-    fields: refFields,
+    fields: pageFields,
     from: resources,
     where: and(inCollection(), gt(resources.seq, sql.placeholder("afterSeq"))),
     ...afterCursor,
   });
   const refsOfMeshes = dialect.prepare("refs_of_meshes", {
-    fields: refFields,
+    fields: { ...pageFields, meshName: decoded(resources.meshName) },
     from: resources,
     where: and(eq(resources.kind, sql.placeholder("kind")), gt(resources.seq, sql.placeholder("afterSeq"))),
     ...afterCursor,
   });
-  // The quota read of every Create.
-  const countOfCollection = dialect.prepare("count_of_collection", {
-    fields: { n: count() },
-    from: resources,
-    where: inCollection(),
+  // The quota read of every Create: one row, however large the collection (commits keep it, db/schema.sqlite.ts).
+  const sizeOfCollection = dialect.prepare("size_of_collection", {
+    fields: { n: decoded(collectionSizes.size) },
+    from: collectionSizes,
+    where: and(
+      eq(collectionSizes.kind, sql.placeholder("kind")),
+      eq(collectionSizes.meshName, sql.placeholder("meshName")),
+      eq(collectionSizes.parentName, sql.placeholder("parentName")),
+    ),
   });
   const idempotencyByToken = dialect.prepare("idempotency_by_token", { from: idempotency, where: eq(idempotency.token, sql.placeholder("token")), limit: 1 });
   const awsResourceById = dialect.prepare("aws_resource_by_id", {
@@ -92,7 +97,7 @@ export function createStoreQueries(dialect: StoreDialect): StoreQueries {
   const newestChangeSeq = sql`(select max(${changeLog.seq}) from ${changeLog})`;
   /** Deletes the rows of `table` whose seq `chosen` selects (a bounded subquery); returns how many went. */
   const deleteBySeq = async (table: typeof changeLog | typeof auditLog, chosen: SQL): Promise<number> =>
-    (await dialect.execute(sql`delete from ${table} where ${table.seq} in (${chosen}) returning ${sql.identifier(table.seq.name)}`)).length;
+    dialect.execute(sql`delete from ${table} where ${table.seq} in (${chosen}) returning ${sql.identifier(table.seq.name)}`);
 
   return {
     async getRevisions(scopes) {
@@ -114,14 +119,22 @@ export function createStoreQueries(dialect: StoreDialect): StoreQueries {
       return dialect.select({ from: resources, where, orderBy: [asc(resources.seq)], limit: query.limit });
     },
 
-    listResourceRefs: ({ kind, meshName, parentName, afterSeq, limit }) =>
-      meshName === undefined ? refsOfMeshes({ kind, afterSeq, limit }) : refsOfCollection({ kind, meshName, parentName, afterSeq, limit }),
+    async listResourceRefs({ kind, meshName, parentName, afterSeq, limit }) {
+      // The collection's own names are the query's: set on each row rather than read (and carried) once per row.
+      const rows = (meshName === undefined ? await refsOfMeshes({ kind, afterSeq, limit }) : await refsOfCollection({ kind, meshName, parentName, afterSeq, limit })) as ResourceRefRow[];
+      for (const row of rows) {
+        row.kind = kind;
+        row.parentName = parentName;
+        if (meshName !== undefined) row.meshName = meshName;
+      }
+      return rows;
+    },
 
     async countResources(query) {
       const { kind, meshName, parentName } = query;
       const [row] =
         kind !== undefined && meshName !== undefined && parentName !== undefined
-          ? await countOfCollection({ kind, meshName, parentName })
+          ? await sizeOfCollection({ kind, meshName, parentName })
           : await dialect.select({ fields: { n: count() }, from: resources, where: and(...resourceFilter(query)) });
       return row?.n ?? 0;
     },
@@ -265,7 +278,7 @@ export function createStoreQueries(dialect: StoreDialect): StoreQueries {
 
     async deleteAccessKey(accessKeyId) {
       const deleted = await dialect.execute(sql`delete from ${accessKeys} where ${eq(accessKeys.accessKeyId, accessKeyId)} returning ${sql.identifier(accessKeys.accessKeyId.name)}`);
-      return deleted.length > 0;
+      return deleted > 0;
     },
 
     async listAccessKeys() {

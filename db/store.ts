@@ -261,7 +261,10 @@ export interface Store {
    * (kind, mesh, parent, seq), so a page touches only its own rows whatever else the mesh holds.
    */
   listResourceRefs(query: PageQuery): Promise<ResourceRefRow[]>;
-  /** Rows of `kind` (any kind when omitted) in a mesh, optionally under one parent; meshes when meshName is omitted. */
+  /**
+   * Rows of `kind` (any kind when omitted) in a mesh, optionally under one parent; meshes when meshName is omitted.
+   * With kind, mesh and parent all given (a quota check), one row of `collection_sizes` is read, not the rows counted.
+   */
   countResources(query: { kind?: string; meshName?: string; parentName?: string }): Promise<number>;
   /** Resources of the mesh that reference (toKind, toName); at most `limit`. */
   findReferrers(meshName: string, toKind: string, toName: string, limit: number): Promise<ResourceKey[]>;

@@ -19,7 +19,7 @@ import type { PostgresDatabase } from "./database.js";
 
 type Transaction = Parameters<Parameters<PostgresDatabase["transaction"]>[0]>[0];
 
-const { resources, tags, refs, revisions, changeLog, idempotency, endpoints, auditLog, awsResources } = schema;
+const { resources, collectionSizes, tags, refs, revisions, changeLog, idempotency, endpoints, auditLog, awsResources } = schema;
 
 /** Thrown inside the transaction to roll it back when a guard fails. */
 export class StaleBatch extends Error {}
@@ -81,6 +81,11 @@ export async function applyBatch(tx: Transaction, batch: WriteBatch): Promise<Re
   if (deleted.length > 0) {
     await tx.delete(tags).where(inArray(tags.resourceUid, deleted));
     await tx.delete(refs).where(inArray(refs.fromUid, deleted));
+    // Each collection's size follows its rows (db/schema.pg.ts): down by the rows about to go.
+    const going = sql`select ${resources.kind} as kind, ${resources.meshName} as mesh_name, ${resources.parentName} as parent_name, count(*) as n from ${resources} where ${inArray(resources.uid, deleted)} group by 1, 2, 3`;
+    await tx.execute(
+      sql`update ${collectionSizes} set size = ${collectionSizes}.size - going.n from (${going}) as going where ${collectionSizes}.kind = going.kind and ${collectionSizes}.mesh_name = going.mesh_name and ${collectionSizes}.parent_name = going.parent_name`,
+    );
     await tx.delete(resources).where(inArray(resources.uid, deleted));
   }
   // One row per statement: seq must follow the batch's order.
@@ -100,6 +105,12 @@ export async function applyBatch(tx: Transaction, batch: WriteBatch): Promise<Re
       meshOwner: row.meshOwner,
       resourceOwner: row.resourceOwner,
     });
+  }
+  const inserted = (batch.insert ?? []).map((row) => row.uid);
+  if (inserted.length > 0) {
+    await tx.execute(
+      sql`insert into ${collectionSizes} (kind, mesh_name, parent_name, size) select ${resources.kind}, ${resources.meshName}, ${resources.parentName}, count(*) from ${resources} where ${inArray(resources.uid, inserted)} group by 1, 2, 3 on conflict (kind, mesh_name, parent_name) do update set size = ${collectionSizes}.size + excluded.size`,
+    );
   }
   for (const { uid, spec, status, version, lastUpdatedAt } of batch.update ?? []) {
     await tx.update(resources).set({ spec, status, version, lastUpdatedAt }).where(eq(resources.uid, uid));

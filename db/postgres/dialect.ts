@@ -38,7 +38,7 @@ export function createPostgresDialect(db: PostgresDatabase): StoreDialect {
         { isolationLevel: "repeatable read", accessMode: "read only" },
       );
     },
-    execute: async (statement) => [...(await db.execute<Record<string, unknown>>(statement))],
+    execute: async (statement) => (await db.execute(statement)).length,
     // Byte order whatever the database's collation, as SQLite sorts.
     byteOrder: (column) => sql`${column} collate "C"`,
   };

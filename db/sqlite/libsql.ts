@@ -1,109 +1,76 @@
-// The embedded default on Node: a libSQL (SQLite) file, created with its folder on first use, migrated on open.
-import { mkdirSync } from "node:fs";
+// The embedded default on Node and Deno: a SQLite file (libSQL), created with its folder on first use, migrated on
+// open. Drizzle's sqlite-proxy builds the SQL and maps the rows; the connection (./connection.ts) runs it on
+// statements it keeps prepared.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createClient, type Client } from "@libsql/client";
-import { drizzle } from "drizzle-orm/libsql";
-import { migrate } from "drizzle-orm/libsql/migrator";
+import { drizzle } from "drizzle-orm/sqlite-proxy";
+import { migrate } from "drizzle-orm/sqlite-proxy/migrator";
 import * as schema from "../schema.sqlite.js";
 import { classifySqliteFailure, toStoreError } from "../store-errors.js";
 import type { Store } from "../store.js";
+import { openSqliteConnection, type SqliteConnection, type SqliteConnectionOptions, type SqliteConnectionStatistics } from "./connection.js";
 import type { BatchingSqliteDatabase } from "./dialect.js";
 import { createSqliteStore } from "./store.js";
 
 const migrationsFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../migrations/sqlite");
 
-/**
- * A libSQL client on `file` with one connection. PRAGMAs other than journal_mode belong to a connection, and the
- * client's pool opens further connections whenever calls overlap, which would run without them (the client has no
- * hook for new connections). libSQL executes each statement synchronously, so a second connection adds no
- * parallelism in one process: one connection, configured once, loses nothing.
- */
-export async function openLibsqlClient(file: string): Promise<Client> {
-  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const client = createClient({ url: `file:${path.resolve(file)}`, concurrency: 1 });
-  // WAL lets readers proceed during a write; busy_timeout lets a second process wait for the lock instead of failing.
-  await client.execute("PRAGMA journal_mode = WAL");
-  await client.execute("PRAGMA busy_timeout = 5000");
-  await client.execute("PRAGMA synchronous = NORMAL");
-  return client;
+/** The store on a SQLite file, with what its connection counted (tests check that statements are reused). */
+export interface SqliteFileStore extends Store {
+  readonly statistics: Readonly<SqliteConnectionStatistics>;
 }
 
-/** The calls of a Client that reach the connection (the rest are properties or `close`). */
-const CONNECTION_CALLS = new Set(["execute", "batch", "migrate", "transaction", "executeMultiple", "sync"]);
+export type SqliteFileStoreOptions = SqliteConnectionOptions;
 
-/**
- * `first`, replaced by a fresh connection from `open` after a call fails because the file was unavailable (locked by
- * another process past busy_timeout, full, unreadable). libSQL leaves the statement that failed with SQLITE_BUSY
- * un-reset, so the connection's next COMMIT fails too ("cannot commit transaction - SQL statements in progress"):
- * without the new connection the first write after the lock is gone would be refused as well. Closing finalizes
- * the statement; the calls under way on the old connection have already ended (one connection, calls in turn).
- */
-function reopeningClient(first: Client, open: () => Promise<Client>): Client {
-  let current: Promise<Client> = Promise.resolve(first);
-  let closed = false;
-  /** Calls under way per connection; a replaced connection is closed once its last call has ended. */
-  const calls = new Map<Client, number>();
-  const replaced = new Set<Client>();
-  const closeIfIdle = (client: Client) => {
-    if (!replaced.has(client) || (calls.get(client) ?? 0) > 0) return;
-    replaced.delete(client);
-    calls.delete(client);
-    client.close();
-  };
-  async function call(name: string, args: unknown[]): Promise<unknown> {
-    const used = current;
-    const client = await used;
-    calls.set(client, (calls.get(client) ?? 0) + 1);
+/** Applies the pending migrations as one transaction, with foreign keys off while tables are rebuilt (as drizzle-kit expects). */
+async function migrateFile(connection: SqliteConnection, db: BatchingSqliteDatabase): Promise<void> {
+  await migrate(db as unknown as Parameters<typeof migrate>[0], async (statements) => {
+    connection.exec("PRAGMA foreign_keys = OFF");
     try {
-      return await (client[name as keyof Client] as (...a: unknown[]) => Promise<unknown>).apply(client, args);
-    } catch (error) {
-      if (!closed && current === used && classifySqliteFailure(error) === "unavailable") {
-        current = open().then(
-          (fresh) => {
-            replaced.add(client);
-            closeIfIdle(client);
-            return fresh;
-          },
-          () => client, // the file cannot even be opened now: keep this connection; the next failure tries again
-        );
+      connection.exec("BEGIN");
+      try {
+        for (const statement of statements) connection.exec(statement);
+        connection.exec("COMMIT");
+      } catch (error) {
+        connection.exec("ROLLBACK");
+        throw error;
       }
-      throw error;
     } finally {
-      calls.set(client, calls.get(client)! - 1);
-      closeIfIdle(client);
+      connection.exec("PRAGMA foreign_keys = ON");
     }
-  }
-  return new Proxy(first, {
-    get(target, property) {
-      if (property === "close") {
-        return () => {
-          closed = true;
-          void current.then((client) => client.close());
-          for (const client of replaced) client.close();
-        };
-      }
-      if (typeof property === "string" && CONNECTION_CALLS.has(property)) return (...args: unknown[]) => call(property, args);
-      return Reflect.get(target, property);
-    },
-  });
+  }, { migrationsFolder });
 }
 
 /** Opens (creating if needed) the SQLite file at `file` and applies pending migrations. */
-export async function openLibsqlStore(file: string): Promise<Store> {
-  let client: Client;
+export async function openLibsqlStore(file: string, options: SqliteFileStoreOptions = {}): Promise<SqliteFileStore> {
+  let connection: SqliteConnection;
   try {
-    client = reopeningClient(await openLibsqlClient(file), () => openLibsqlClient(file));
+    connection = openSqliteConnection(file, options);
   } catch (error) {
     throw toStoreError(error, classifySqliteFailure);
   }
-  const db = drizzle(client, { schema });
-  await migrate(db, { migrationsFolder });
-  const store = createSqliteStore(db as unknown as BatchingSqliteDatabase);
+  const db = drizzle(
+    async (sql, params, method) => connection.query({ sql, params, method }),
+    async (queries) => connection.batch(queries),
+    { schema },
+  ) as unknown as BatchingSqliteDatabase;
+  try {
+    await migrateFile(connection, db);
+  } catch (error) {
+    connection.close();
+    throw toStoreError(error, classifySqliteFailure);
+  }
+  const store = createSqliteStore(db, {
+    async runBatch(statements) {
+      const results = connection.batch(statements.map(({ sql, params, reads }) => ({ sql, params, method: reads ? "all" : "run" })));
+      return statements.flatMap((statement, index) => (statement.reads ? [results[index]!.rows as unknown[][]] : []));
+    },
+    readRows: async (sql, params) => connection.query({ sql, params, method: "all" }).rows as unknown[][],
+  });
   return {
     ...store,
+    statistics: connection.statistics,
     async close() {
-      client.close();
+      connection.close();
     },
   };
 }

@@ -27,7 +27,10 @@ export function limitBody(options: { maxBytes: number; drainLimit: number; refus
       buffer.set(chunk, offset);
       offset += chunk.byteLength;
     }
-    c.req.raw = new Request(c.req.raw, { body: buffer });
+    // Every later reader (c.req.arrayBuffer/text/json: auth, the handlers) gets these bytes from Hono's body cache.
+    // The raw stream is spent; building a new Request around the bytes cost more than the handler (api-profile).
+    // The cache holds promises (hono/dist/request.js #cachedBody chains .then on them), which its type does not say.
+    c.req.bodyCache.arrayBuffer = Promise.resolve(buffer.buffer) as unknown as ArrayBuffer;
     return next();
   };
 }

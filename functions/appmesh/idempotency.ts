@@ -89,6 +89,8 @@ export function createIdempotency(store: Store, options: IdempotencyOptions): Id
   return {
     async prepare(operation, input) {
       const { clientToken, ...request } = input;
+      // Only a token's record needs the hash (replay and record ignore requests without one).
+      if (clientToken === undefined) return { token: undefined, requestHash: "" };
       return { token: clientToken, requestHash: await sha256(canonicalJson({ operation, request })) };
     },
 

@@ -104,24 +104,51 @@ export function createResourceOperations(
     return row;
   }
 
-  /** The mesh and, for routes and gateway routes, the parent must exist. */
+  /**
+   * The rows at `keys`, read together: on the embedded SQLite each read runs synchronously when issued, so they run
+   * back to back in one turn; on PostgreSQL and D1 they are in flight at once. A write issues them after reading its
+   * scopes' revisions (commit-retry.ts), so none is older than those, which is all the guard needs.
+   */
+  const readRows = (keys: ResourceKey[]): Promise<Array<ResourceRow | null>> => Promise.all(keys.map((key) => store.getResource(key)));
+
+  /** The mesh and, for routes and gateway routes, the parent: both must exist. */
+  function parentKeys(descriptor: KindNames, meshName: string, parentName: string): ResourceKey[] {
+    if (descriptor.kind === "mesh") return [];
+    const keys: ResourceKey[] = [{ kind: "mesh", meshName, parentName: "", name: meshName }];
+    if (descriptor.parent) keys.push({ kind: descriptor.parent.kind, meshName, parentName: "", name: parentName });
+    return keys;
+  }
+
+  function requireParentsFound(keys: ResourceKey[], rows: Array<ResourceRow | null>): void {
+    keys.forEach((key, index) => {
+      if (!rows[index]) throw notFound(`${describeKey(key)} not found.`);
+    });
+  }
+
   async function requireParents(descriptor: KindNames, meshName: string, parentName: string): Promise<void> {
-    if (descriptor.kind === "mesh") return;
-    await requireRow({ kind: "mesh", meshName, parentName: "", name: meshName });
-    if (descriptor.parent) await requireRow({ kind: descriptor.parent.kind, meshName, parentName: "", name: parentName });
+    const keys = parentKeys(descriptor, meshName, parentName);
+    requireParentsFound(keys, await readRows(keys));
   }
 
-  async function requireReferences<S extends SpecShapeName>(descriptor: Descriptor<S, string, string>, meshName: string, spec: AppMeshShapeTypes[S]): Promise<void> {
-    for (const ref of descriptor.references(spec)) {
-      const row = await store.getResource({ kind: ref.toKind, meshName, parentName: "", name: ref.toName });
-      if (!row) throw notFound(`${kindDescriptors[ref.toKind as ResourceKind].title} ${ref.toName} referenced by the spec was not found in mesh ${meshName}.`);
-    }
+  /** The resources the spec names (they must exist in the mesh). */
+  function referenceKeys<S extends SpecShapeName>(descriptor: Descriptor<S, string, string>, meshName: string, spec: AppMeshShapeTypes[S]): ResourceKey[] {
+    return descriptor.references(spec).map((ref) => ({ kind: ref.toKind, meshName, parentName: "", name: ref.toName }));
   }
 
-  /** The mesh as the rules between resources read it: the current spec of a resource by kind and name. */
-  function meshReader(meshName: string): MeshReader {
+  function requireReferencesFound(keys: ResourceKey[], rows: Array<ResourceRow | null>): void {
+    keys.forEach((key, index) => {
+      if (!rows[index]) throw notFound(`${kindDescriptors[key.kind as ResourceKind].title} ${key.name} referenced by the spec was not found in mesh ${key.meshName}.`);
+    });
+  }
+
+  /**
+   * The mesh as the rules between resources read it: the current spec of a resource by kind and name, taken from
+   * `known` (rows this write already read: its parent, the resources its spec names) before asking the store.
+   */
+  function meshReader(meshName: string, known: Array<ResourceRow | null> = []): MeshReader {
+    const read = new Map(known.flatMap((row) => (row && row.parentName === "" ? [[`${row.kind}/${row.name}`, row] as const] : [])));
     const specOf = async <T>(kind: ResourceKind, name: string): Promise<T | undefined> =>
-      (await store.getResource({ kind, meshName, parentName: "", name }))?.spec as T | undefined;
+      (read.get(`${kind}/${name}`) ?? (await store.getResource({ kind, meshName, parentName: "", name })))?.spec as T | undefined;
     return {
       virtualRouter: (name) => specOf("virtualRouter", name),
       virtualGateway: (name) => specOf("virtualGateway", name),
@@ -169,16 +196,22 @@ export function createResourceOperations(
     const request = await idempotency.prepare(operation, input);
     const scope = descriptor.kind === "mesh" ? accountScope : meshScope(key.meshName);
 
+    const parents = parentKeys(descriptor, key.meshName, key.parentName);
+    const references = referenceKeys(descriptor, key.meshName, spec);
     return commitIdempotent(commit, idempotency, [scope], request, async () => {
-      await requireParents(descriptor, key.meshName, key.parentName);
-      if (await store.getResource(key)) throw conflict(`${describeKey(key)} already exists.`);
+      // Everything the rules below need, in one read; refused in the order App Mesh checks.
+      const [parentRows, current, existing, referenced] = await Promise.all([
+        readRows(parents),
+        store.getResource(key),
+        store.countResources(descriptor.kind === "mesh" ? { kind: "mesh" } : { kind: descriptor.kind, meshName: key.meshName, parentName: key.parentName }),
+        readRows(references),
+      ]);
+      requireParentsFound(parents, parentRows);
+      if (current) throw conflict(`${describeKey(key)} already exists.`);
       const quota = config.quotas[descriptor.quota];
-      const existing = await store.countResources(
-        descriptor.kind === "mesh" ? { kind: "mesh" } : { kind: descriptor.kind, meshName: key.meshName, parentName: key.parentName },
-      );
       if (existing >= quota) throw limitExceeded(`The ${descriptor.title.toLowerCase()} quota (${quota}) is reached; delete some or raise ${descriptor.quota}.`);
-      await requireReferences(descriptor, key.meshName, spec);
-      await checkSpecInMesh(descriptor.specShape, spec, { parentName: key.parentName, mesh: meshReader(key.meshName) });
+      requireReferencesFound(references, referenced);
+      await checkSpecInMesh(descriptor.specShape, spec, { parentName: key.parentName, mesh: meshReader(key.meshName, [...parentRows, ...referenced]) });
 
       const at = now();
       const row: ResourceRow = {
@@ -230,11 +263,14 @@ export function createResourceOperations(
     const request = await idempotency.prepare(operation, input);
     const scope = meshScope(key.meshName);
 
+    const parents = parentKeys(descriptor, key.meshName, key.parentName);
+    const references = referenceKeys(descriptor, key.meshName, spec);
     return commitIdempotent(commit, idempotency, [scope], request, async () => {
-      await requireParents(descriptor, key.meshName, key.parentName);
-      const current = await requireRow(key);
-      await requireReferences(descriptor, key.meshName, spec);
-      await checkSpecInMesh(descriptor.specShape, spec, { parentName: key.parentName, mesh: meshReader(key.meshName) });
+      const [parentRows, current, referenced] = await Promise.all([readRows(parents), store.getResource(key), readRows(references)]);
+      requireParentsFound(parents, parentRows);
+      if (!current) throw notFound(`${describeKey(key)} not found.`);
+      requireReferencesFound(references, referenced);
+      await checkSpecInMesh(descriptor.specShape, spec, { parentName: key.parentName, mesh: meshReader(key.meshName, [...parentRows, ...referenced]) });
       const at = now();
       const row: ResourceRow = { ...current, spec, version: current.version + 1, lastUpdatedAt: at };
       const response = toResourceData(descriptor, row);
@@ -278,17 +314,21 @@ export function createResourceOperations(
     const meshName = input.meshName;
     const parentName = descriptor.parent ? input[descriptor.parent.nameMember] : "";
     // Meshes are listed without a mesh name; every other kind needs its mesh (and parent) to exist.
-    if (meshName !== undefined) await requireParents(descriptor, meshName, parentName);
+    const parentsExist = () => (meshName !== undefined ? requireParents(descriptor, meshName, parentName) : undefined);
     const collection = `${descriptor.kind}/${meshName ?? ""}/${parentName}`;
-    const afterSeq = decodeNextToken(collection, input.nextToken);
+    let afterSeq: number;
+    try {
+      afterSeq = decodeNextToken(collection, input.nextToken);
+    } catch (error) {
+      await parentsExist(); // a missing mesh is the answer before a bad token
+      throw error;
+    }
     const limit = input.limit ?? 100;
-    const rows = await store.listResourceRefs({
-      kind: descriptor.kind,
-      parentName,
-      afterSeq,
-      limit: limit + 1,
-      ...(descriptor.kind === "mesh" ? {} : { meshName }),
-    });
+    // The parents and the page, read at once.
+    const [, rows] = await Promise.all([
+      parentsExist(),
+      store.listResourceRefs({ kind: descriptor.kind, parentName, afterSeq, limit: limit + 1, ...(descriptor.kind === "mesh" ? {} : { meshName }) }),
+    ]);
     const page = rows.slice(0, limit);
     const refs = listEntry(descriptor.listKey, page.map((row) => toResourceRef(descriptor, row)));
     return rows.length > limit ? { ...refs, nextToken: encodeNextToken(collection, page[page.length - 1]!.seq) } : refs;

@@ -29,10 +29,17 @@ describe("createIdempotency", () => {
   it("hashes the operation and input without the token, whatever the order of their keys", async () => {
     const first = await idempotency.prepare("UpdateMesh", { meshName: "m", spec: { egressFilter: { type: "DROP_ALL" } }, clientToken: "a" });
     const reordered = await idempotency.prepare("UpdateMesh", { spec: { egressFilter: { type: "DROP_ALL" } }, clientToken: "b", meshName: "m" });
-    const otherOperation = await idempotency.prepare("CreateMesh", { meshName: "m", spec: { egressFilter: { type: "DROP_ALL" } } });
+    const otherOperation = await idempotency.prepare("CreateMesh", { meshName: "m", spec: { egressFilter: { type: "DROP_ALL" } }, clientToken: "a" });
     expect(first.token).toBe("a");
+    expect(first.requestHash).toMatch(/^[0-9a-f]{64}$/);
     expect(reordered.requestHash).toBe(first.requestHash);
     expect(otherOperation.requestHash).not.toBe(first.requestHash);
+  });
+
+  it("hashes nothing for a request without a token: nothing is recorded or replayed for it", async () => {
+    const request = await idempotency.prepare("CreateMesh", { meshName: "untokened" });
+    expect(request).toEqual({ token: undefined, requestHash: "" });
+    expect(await idempotency.replay(request)).toEqual({ state: "new" });
   });
 
   it("replays the recorded response for the same token and request, and refuses the token for another request", async () => {

@@ -1,0 +1,191 @@
+// The embedded SQLite file on Node and Deno: one synchronous connection of the `libsql` package (better-sqlite3's API
+// over libSQL) that keeps every statement it prepared, keyed by its SQL text. Drizzle's SQL for one shape of query is
+// always the same text with placeholders, so after the first request a query is bind, step, done: @libsql/client
+// prepared every statement again on every execute and built a rich object per row (bench/RESULTS.md, api-profile).
+// Rows come back as arrays (drizzle's sqlite-proxy maps them by its selected fields); a batch runs as one transaction.
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import Database from "libsql";
+import { classifySqliteFailure } from "../store-errors.js";
+
+type Connection = InstanceType<typeof Database>;
+type Statement = ReturnType<Connection["prepare"]>;
+/** A kept statement, and whether it returns rows (asked once: it is a call into the driver). */
+interface Kept {
+  statement: Statement;
+  reader: boolean;
+}
+
+/** How drizzle's sqlite-proxy asks for a statement's result: `run` for none, `get` for the first row, else all rows. */
+export type QueryMethod = "run" | "all" | "values" | "get";
+
+export interface ProxyQuery {
+  sql: string;
+  params: unknown[];
+  method: QueryMethod;
+}
+
+/** A statement's result as sqlite-proxy takes it: the rows as arrays of column values, one row for `get`. */
+export interface ProxyResult {
+  rows: unknown[];
+}
+
+export interface SqliteConnectionStatistics {
+  /** Statements prepared since the connection opened (a statement kept in the cache is prepared once). */
+  prepares: number;
+  /** Statements run, batches' included. */
+  runs: number;
+}
+
+export interface SqliteConnection {
+  /** Runs one statement outside any transaction of ours. */
+  query(query: ProxyQuery): ProxyResult;
+  /**
+   * Runs the statements as one transaction: all or nothing. `BEGIN IMMEDIATE` when any statement writes (the write
+   * lock is taken, waiting up to busy_timeout, before the first statement reads), a deferred one for reads only.
+   */
+  batch(queries: readonly ProxyQuery[]): ProxyResult[];
+  /** Runs SQL text that may hold several statements (migrations), uncached. */
+  exec(sql: string): void;
+  readonly statistics: Readonly<SqliteConnectionStatistics>;
+  close(): void;
+}
+
+export interface SqliteConnectionOptions {
+  /** Sees each statement run outside a batch, with its parameters (tests read the SQL the store runs). */
+  logQuery?: (sql: string, params: unknown[]) => void;
+  /** Statements kept per connection; the least recently used one goes beyond it (default 256). */
+  cacheSize?: number;
+}
+
+/**
+ * The file's connection, PRAGMAs set. WAL lets readers proceed during a write; busy_timeout lets a second process's
+ * lock be waited for instead of failing at once; synchronous=NORMAL is WAL's durable-on-checkpoint setting.
+ */
+function openConfigured(file: string): Connection {
+  const db = new Database(file);
+  try {
+    db.exec("PRAGMA journal_mode = WAL");
+    db.exec("PRAGMA busy_timeout = 5000");
+    db.exec("PRAGMA synchronous = NORMAL");
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
+}
+
+/** Opens (creating it and its folder if needed) the SQLite file at `file`. */
+export function openSqliteConnection(file: string, options: SqliteConnectionOptions = {}): SqliteConnection {
+  const resolved = path.resolve(file);
+  mkdirSync(path.dirname(resolved), { recursive: true });
+  const cacheSize = options.cacheSize ?? 256;
+  let db = openConfigured(resolved);
+  /** Insertion order is recency: a hit moves its statement to the end. */
+  let statements = new Map<string, Kept>();
+  let closed = false;
+  const statistics: SqliteConnectionStatistics = { prepares: 0, runs: 0 };
+
+  function statement(sql: string): Kept {
+    const cached = statements.get(sql);
+    if (cached) {
+      statements.delete(sql);
+      statements.set(sql, cached);
+      return cached;
+    }
+    const prepared = db.prepare(sql);
+    statistics.prepares++;
+    const kept = { statement: prepared, reader: prepared.reader };
+    // Raw mode (rows as arrays) is a switch on the statement, and only readers have rows to switch.
+    if (kept.reader) prepared.raw(true);
+    statements.set(sql, kept);
+    if (statements.size > cacheSize) statements.delete(statements.keys().next().value!);
+    return kept;
+  }
+
+  function run({ sql, params, method }: ProxyQuery): ProxyResult {
+    const { statement: prepared, reader } = statement(sql);
+    statistics.runs++;
+    if (!reader) {
+      prepared.run(params);
+      return { rows: [] };
+    }
+    // Every statement runs to its end, which resets it: one left mid-way would hold its read snapshot open.
+    // No row for `get`: undefined, which sqlite-proxy reads as "no row".
+    if (method === "get") return { rows: prepared.all(params)[0] as unknown[] };
+    if (method === "run") {
+      prepared.all(params); // `returning` rows nobody asked for: the statement still runs to its end
+      return { rows: [] };
+    }
+    return { rows: prepared.all(params) };
+  }
+
+  /**
+   * `work`, and after a failure that says the file is unavailable (locked past busy_timeout, full, unreadable) a fresh
+   * connection: libSQL leaves the statement that failed with SQLITE_BUSY un-reset, and the connection's next COMMIT
+   * would fail too ("cannot commit transaction - SQL statements in progress"). Closing finalizes every statement. If
+   * the file cannot even be opened now, the old connection stays and the next failure tries again.
+   */
+  function guarded<T>(work: () => T): T {
+    if (closed) throw new Error("the SQLite connection is closed");
+    try {
+      return work();
+    } catch (error) {
+      if (!closed && classifySqliteFailure(error) === "unavailable") reopen();
+      throw error;
+    }
+  }
+
+  /** Ends the open transaction, if the failure left one; a connection that cannot roll back is replaced. */
+  function rollback(): void {
+    try {
+      if (db.inTransaction) db.exec("ROLLBACK");
+    } catch {
+      reopen();
+    }
+  }
+
+  function reopen(): void {
+    let fresh: Connection;
+    try {
+      fresh = openConfigured(resolved);
+    } catch {
+      return;
+    }
+    const old = db;
+    db = fresh;
+    statements = new Map();
+    try {
+      old.close();
+    } catch {
+      // the old connection is unusable anyway
+    }
+  }
+
+  return {
+    query(query) {
+      options.logQuery?.(query.sql, query.params);
+      return guarded(() => run(query));
+    },
+    batch: (queries) =>
+      guarded(() => {
+        db.exec(queries.some((query) => query.method === "run") ? "BEGIN IMMEDIATE" : "BEGIN");
+        try {
+          const results = queries.map(run);
+          db.exec("COMMIT");
+          return results;
+        } catch (error) {
+          rollback();
+          throw error;
+        }
+      }),
+    exec: (sql) => guarded(() => db.exec(sql)),
+    statistics,
+    close() {
+      if (closed) return;
+      closed = true;
+      statements.clear();
+      db.close();
+    },
+  };
+}

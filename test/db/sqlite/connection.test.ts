@@ -1,0 +1,88 @@
+// The embedded SQLite connection (db/sqlite/connection.ts) on real files: statements are prepared once per SQL text
+// and reused (counted by the connection), for the store's reads and its commit batches alike; a batch is one
+// transaction that a failing statement rolls back whole, leaving the connection ready for the next one.
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { openSqliteConnection } from "../../../db/sqlite/connection.js";
+import { openLibsqlStore } from "../../../db/sqlite/libsql.js";
+import { makeResource } from "../store.contract.js";
+
+const dir = mkdtempSync(path.join(os.tmpdir(), "meshplane-sqlite-connection-"));
+let n = 0;
+const freshFile = () => path.join(dir, `connection-${++n}.db`);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("openSqliteConnection", () => {
+  it("prepares each statement the store runs once, however many requests run it", async () => {
+    const store = await openLibsqlStore(freshFile());
+    try {
+      /** What one Create of a virtual node reads and commits, with a fresh name each time. */
+      const createAndRead = async (i: number) => {
+        const revisions = await store.getRevisions(["mesh/m"]);
+        const key = { kind: "virtualNode", meshName: "m", parentName: "", name: `node-${i}` };
+        await Promise.all([store.getResource({ kind: "mesh", meshName: "m", parentName: "", name: "m" }), store.getResource(key), store.countResources({ kind: key.kind, meshName: key.meshName, parentName: key.parentName })]);
+        const row = makeResource({ kind: "virtualNode", name: key.name });
+        const result = await store.commit({
+          expect: [{ scope: "mesh/m", revision: revisions["mesh/m"]! }],
+          insert: [row],
+          setRefs: [{ uid: row.uid, meshName: "m", refs: [] }],
+          changes: [{ scope: "mesh/m", action: "create", ...key, at: 1 }],
+        });
+        expect(result.ok).toBe(true);
+        await store.listResourceRefs({ kind: "virtualNode", meshName: "m", parentName: "", afterSeq: 0, limit: 101 });
+      };
+      await createAndRead(0);
+      const afterFirst = { ...store.statistics };
+      await createAndRead(1);
+      const perRequest = store.statistics.runs - afterFirst.runs;
+      // 4 reads; the batch's 7 statements (guard, insert, collection size, refs reset, revision bump, change log,
+      // revision read back); the page.
+      expect(perRequest).toBe(12);
+      for (let i = 2; i <= 50; i++) await createAndRead(i);
+      expect(store.statistics.prepares).toBe(afterFirst.prepares);
+      expect(store.statistics.runs - afterFirst.runs).toBe(50 * perRequest);
+      expect((await store.listResourceRefs({ kind: "virtualNode", meshName: "m", parentName: "", afterSeq: 0, limit: 100 })).length).toBe(51);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("rolls a batch back whole when one of its statements fails, and commits the next batch", () => {
+    const connection = openSqliteConnection(freshFile());
+    try {
+      connection.exec("create table t (n integer not null check (n > 0))");
+      const insert = (value: number) => ({ sql: "insert into t (n) values (?)", params: [value], method: "run" as const });
+      expect(() => connection.batch([insert(1), insert(2), insert(-1)])).toThrow(/CHECK constraint failed/);
+      const count = () => (connection.query({ sql: "select count(*) from t", params: [], method: "all" }).rows as number[][])[0]![0];
+      expect(count()).toBe(0);
+      connection.batch([insert(3), insert(4)]);
+      expect(count()).toBe(2);
+      // The failed batch's statement text is cached like any other and still runs.
+      connection.batch([insert(5)]);
+      expect(count()).toBe(3);
+    } finally {
+      connection.close();
+    }
+  });
+
+  it("keeps at most cacheSize statements, dropping the least recently used", () => {
+    const connection = openSqliteConnection(freshFile(), { cacheSize: 2 });
+    try {
+      const select = (text: string) => connection.query({ sql: `select ${text}`, params: [], method: "all" });
+      select("1");
+      select("2");
+      select("1"); // now the most recent
+      select("3"); // drops "2"
+      expect(connection.statistics.prepares).toBe(3);
+      select("1");
+      select("3");
+      expect(connection.statistics.prepares).toBe(3);
+      select("2");
+      expect(connection.statistics.prepares).toBe(4);
+    } finally {
+      connection.close();
+    }
+  });
+});
