@@ -77,6 +77,7 @@ export async function startBenchGateway(
   // What `npm run gateway` runs (package.json), plus the caller's flags.
   const argv = [
     "--max-semi-space-size=32",
+    "--no-allocation-site-pretenuring",
     ...(options.nodeFlags ?? []),
     "--import",
     "tsx",

@@ -114,6 +114,43 @@ describe("gateway runtime", () => {
     expect([idle.status, idle.flags]).toEqual([408, "SI"]);
   });
 
+  it("keeps a response whose body keeps arriving within the idle timeout, and resets one whose body stalls after the headers (SI)", async () => {
+    // /trickle sends a chunk every 250 ms, six in all: longer than the 1 s idle timeout, never idle that long.
+    const streaming = http.createServer((request, response) => {
+      response.writeHead(200, { "content-type": "text/plain" });
+      response.write("0");
+      if (request.url === "/stall") return;
+      let sent = 1;
+      const timer = setInterval(() => {
+        response.write(String(sent++));
+        if (sent === 6) {
+          clearInterval(timer);
+          response.end();
+        }
+      }, 250);
+      response.once("close", () => clearInterval(timer));
+    });
+    extraServers.push({ close: () => { streaming.closeAllConnections(); streaming.close(); } });
+    const streamingPort = await new Promise<number>((resolve) => streaming.listen(0, "127.0.0.1", () => resolve((streaming.address() as net.AddressInfo).port)));
+    await configure([{ name: "streaming", match: { prefix: "/" }, route: { cluster: "streaming", timeout: "30s", idleTimeout: "1s" } }], [MakeStaticCluster("streaming", [streamingPort])]);
+    const stalled = { listener: "ingress", route: "streaming", cluster: "streaming", status: "200", flags: "SI" };
+    const read = (pathname: string) =>
+      new Promise<{ status: number; body: string; complete: boolean }>((resolve) => {
+        http.get({ host: "127.0.0.1", port, path: pathname, agent: false }, (response) => {
+          let body = "";
+          response.setEncoding("utf8");
+          response.on("data", (chunk: string) => (body += chunk));
+          response.on("end", () => resolve({ status: response.statusCode ?? 0, body, complete: response.complete }));
+          response.on("error", () => resolve({ status: response.statusCode ?? 0, body, complete: false }));
+          response.on("close", () => resolve({ status: response.statusCode ?? 0, body, complete: response.complete }));
+        });
+      });
+    expect(await read("/trickle")).toEqual({ status: 200, body: "012345", complete: true });
+    const before = gateway.metrics.requests.get(stalled);
+    expect(await read("/stall")).toEqual({ status: 200, body: "0", complete: false });
+    expect(await waitFor(() => gateway.metrics.requests.get(stalled) === before + 1, 5_000)).toBe(true);
+  });
+
   it("retries retriable status codes on another host and reports the verdict of the last attempt", async () => {
     let failures = 0;
     const flaky = http.createServer((_request, response) => {

@@ -53,8 +53,12 @@ export interface HostSetOptions {
   random?: () => number;
 }
 
+const anyHost = (): boolean => true;
+
 export class HostSet {
   #hosts: UpstreamHost[] = [];
+  /** The hosts' distinct priorities, ascending (kept with the hosts: most clusters have one, and a pick then skips priority load). */
+  #priorities: readonly number[] = [];
   #outlier: OutlierConfig | undefined;
   readonly #balancer: LoadBalancer;
   #lbConfig: LoadBalancerConfig = ROUND_ROBIN;
@@ -117,6 +121,7 @@ export class HostSet {
       hosts.push(host);
     }
     this.#hosts = hosts;
+    this.#priorities = [...new Set(hosts.map((host) => host.priority))].sort((a, b) => a - b);
     return [...previous.values()];
   }
 
@@ -143,7 +148,7 @@ export class HostSet {
    */
   #pool(now: number): UpstreamHost[] {
     const hosts = this.#hosts;
-    const priorities = [...new Set(hosts.map((host) => host.priority))].sort((a, b) => a - b);
+    const priorities = this.#priorities;
     let level = hosts;
     if (priorities.length > 1) {
       const groups = priorities.map((priority) => hosts.filter((host) => host.priority === priority));
@@ -164,8 +169,11 @@ export class HostSet {
         if (weights.some((weight) => weight > 0)) level = byZone[this.#weighted(weights)]!;
       }
     }
-    const usable = level.filter((host) => this.#usable(host, now));
-    return usable.length < level.length * PANIC_THRESHOLD ? level : usable;
+    // Counted first, so that the common case (every host usable) allocates nothing.
+    let usableCount = 0;
+    for (let i = 0; i < level.length; i++) if (this.#usable(level[i]!, now)) usableCount++;
+    if (usableCount === level.length || usableCount < level.length * PANIC_THRESHOLD) return level;
+    return level.filter((host) => this.#usable(host, now));
   }
 
   /**
@@ -177,7 +185,9 @@ export class HostSet {
     if (this.#hosts.length === 0) return undefined;
     const now = this.#now();
     const pool = this.#pool(now);
-    return this.#balancer.pick(pool, this.#hosts, (host) => this.#usable(host, now) || pool.includes(host), exclude, attempts, hash);
+    // Only consistent hashing asks whether a host off the pool may take the request.
+    const usable = this.#balancer.hashing && hash !== undefined ? (host: UpstreamHost) => this.#usable(host, now) || pool.includes(host) : anyHost;
+    return this.#balancer.pick(pool, this.#hosts, usable, exclude, attempts, hash);
   }
 
   /**

@@ -105,6 +105,8 @@ export class LoadBalancer {
    * `usable` says whether a hashed host may take the request.
    */
   pick<H extends BalancedHost>(pool: readonly H[], all: readonly H[], usable: (host: H) => boolean, exclude: ReadonlySet<string> | undefined, attempts: number, hash: number | undefined): H {
+    // First attempts (no exclusions) take the first choice: no closure, no lookups.
+    if (exclude === undefined && !(this.hashing && hash !== undefined)) return this.#choose(pool);
     const allowed = (host: H) => !exclude?.has(host.key);
     if (this.hashing && hash !== undefined) {
       const table = this.#tableFor(all);

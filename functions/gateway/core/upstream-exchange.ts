@@ -62,16 +62,11 @@ function prepareAttempt(decision: ForwardDecision, attempt: number): ProxyReques
   return request;
 }
 
-/** Re-arms a timer in place where the runtime can (Node), else replaces it. */
-function rearm(timer: ReturnType<typeof setTimeout> | null, ms: number, fire: () => void): ReturnType<typeof setTimeout> {
-  const refresh = (timer as { refresh?: () => unknown } | null)?.refresh;
-  if (timer !== null && refresh) {
-    refresh.call(timer);
-    return timer;
-  }
-  if (timer !== null) clearTimeout(timer);
-  return setTimeout(fire, ms);
-}
+/**
+ * Timer slack: runtimes fire timers on a millisecond clock that can lag the precise one read here, so a deadline
+ * this close counts as passed (as the runtime's own timer would have fired then).
+ */
+const TIMER_SLACK_MS = 1;
 
 /**
  * @example
@@ -87,8 +82,14 @@ export class UpstreamExchange<Body, Response extends UpstreamResponseHead> {
    */
   onExpired: (reason: Expiry) => void = () => {};
   readonly #idleMs: number;
-  #routeTimer: ReturnType<typeof setTimeout> | null = null;
-  #idleTimer: ReturnType<typeof setTimeout> | null = null;
+  // The route and stream idle timeouts share one timer, due at the nearer deadline: when it fires early (the idle
+  // deadline moved on with body activity, the response headers restarted it) it re-arms for what is left. So a
+  // request costs one timer, and body chunks only move a number.
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  /** When the timer is due (performance.now() ms); Infinity: no timer. */
+  #timerDue = Infinity;
+  #routeDeadline = Infinity;
+  #idleDeadline = Infinity;
   #expired: Expiry | undefined;
   #cancelled = false;
   #streaming = false;
@@ -114,16 +115,15 @@ export class UpstreamExchange<Body, Response extends UpstreamResponseHead> {
 
   /** Response body activity: re-arms the stream idle timeout. */
   touch(): void {
-    if (this.#idleTimer !== null) this.#idleTimer = rearm(this.#idleTimer, this.#idleMs, () => this.#expire("idle"));
+    if (this.#idleDeadline !== Infinity) this.#idleDeadline = performance.now() + this.#idleMs;
   }
 
   /** The exchange is over (response sent or reset, local reply sent): timers stop and circuit-breaker slots free. Idempotent. */
   end(): void {
     if (this.#ended) return;
     this.#ended = true;
-    if (this.#routeTimer !== null) clearTimeout(this.#routeTimer);
-    if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
-    this.#routeTimer = this.#idleTimer = null;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
     const holding = this.#holding;
     if (holding !== null) {
       holding.cluster.active--;
@@ -131,6 +131,25 @@ export class UpstreamExchange<Body, Response extends UpstreamResponseHead> {
       this.#holding = null;
     }
     this.#releaseRetry();
+  }
+
+  /** Arms the timer for the nearer deadline unless it is already due at or before it. */
+  #schedule(now: number): void {
+    const due = Math.min(this.#routeDeadline, this.#idleDeadline);
+    if (due === Infinity || due >= this.#timerDue) return;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timerDue = due;
+    this.#timer = setTimeout(() => this.#timerFired(), Math.max(1, Math.ceil(due - now)));
+  }
+
+  #timerFired(): void {
+    this.#timer = null;
+    this.#timerDue = Infinity;
+    if (this.#ended) return;
+    const now = performance.now() + TIMER_SLACK_MS;
+    if (now >= this.#routeDeadline) return this.#expire("route");
+    if (now >= this.#idleDeadline) return this.#expire("idle");
+    this.#schedule(now - TIMER_SLACK_MS);
   }
 
   #expire(reason: Expiry): void {
@@ -165,9 +184,11 @@ export class UpstreamExchange<Body, Response extends UpstreamResponseHead> {
     this.#holding = decision;
     cluster.active++;
     for (let i = 0; i < decision.via.length; i++) decision.via[i]!.active++;
-    if (decision.timeoutMs > 0) this.#routeTimer = setTimeout(() => this.#expire("route"), decision.timeoutMs);
+    const now = performance.now();
+    if (decision.timeoutMs > 0) this.#routeDeadline = now + decision.timeoutMs;
     // Before the response headers the idle timeout ends the request with 408; upload activity does not re-arm it.
-    if (this.#idleMs > 0) this.#idleTimer = setTimeout(() => this.#expire("idle"), this.#idleMs);
+    if (this.#idleMs > 0) this.#idleDeadline = now + this.#idleMs;
+    this.#schedule(now);
 
     const retry = decision.entry.retry;
     const maxAttempts = 1 + (retry ? Math.max(0, retry.numRetries) : 0);
@@ -277,6 +298,7 @@ export class UpstreamExchange<Body, Response extends UpstreamResponseHead> {
   /** From the response headers on, the idle timeout restarts (in place where the runtime can) and is re-armed by body activity. */
   #startStreaming(): void {
     this.#streaming = true;
-    if (this.#idleTimer !== null) this.#idleTimer = rearm(this.#idleTimer, this.#idleMs, () => this.#expire("idle"));
+    // A later deadline: the armed timer fires first and re-arms.
+    if (this.#idleDeadline !== Infinity) this.#idleDeadline = performance.now() + this.#idleMs;
   }
 }

@@ -110,9 +110,10 @@ class Forwarding implements ResponseSink {
     }
     // The route timeout covers the whole response, as Envoy's does: past the headers it can only reset.
     this.#exchange.onExpired = (reason) => {
+      // Finished first: aborting the upstream reports its reset synchronously, which must not take the flag.
+      this.#finish(this.#status, reason === "idle" ? ResponseFlag.streamIdleTimeout : ResponseFlag.upstreamConnectionTermination);
       response.abort();
       downstream.destroy();
-      this.#finish(this.#status, reason === "idle" ? ResponseFlag.streamIdleTimeout : ResponseFlag.upstreamConnectionTermination);
     };
     response.stream(this);
   }

@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import { needsFilterChain, runRequestFilters, type FilterState, type SideCallTransport } from "../core/filters/index.js";
 import { routeRequest, type ForwardDecision, type GatewaySnapshot, type ListenerConfig, type ProxyRequest, type ResponseFlagCode, type UpstreamObserver } from "../core/index.js";
 import { formatAccessLog, type AccessLogWriter } from "./access-log.js";
-import { forward, sendLocalReply, type DownstreamResponse, type ForwardDetails } from "./forward.js";
+import { forward, sendLocalReply, type DownstreamResponse, type ForwardContext, type ForwardDetails } from "./forward.js";
 import { statusClassText, statusText, type GatewayMetrics } from "./metrics.js";
 import { sendFilterReply, sendMirror } from "./filter-io.js";
 import { RequestBody } from "./request-body.js";
@@ -163,39 +163,47 @@ export function handleRequest(context: RequestContext, listener: ListenerConfig,
   const body = new RequestBody(request, withBody);
   const details: ForwardDetails | undefined = arrival ? { upstreamHost: "", bytesSent: 0, responseHeaders: {} } : undefined;
   if (arrival) arrival.body = body;
-  const send = () =>
-    forward({
-      decision,
-      body,
-      downstream,
-      transport: context.transport,
-      observer: context.observer,
-      details,
-      done(status, flag, fromTarget) {
-        record(context, current, decision.routeName, decision.clusterName, status, flag, arrival, details);
-        context.requests.requestCompleted(current, decision.stats, status, fromTarget, grpc, performance.now() - started);
-      },
-    });
+  const forwarded = new ForwardedRequest(context, current, decision, body, downstream, details, arrival, grpc, started);
   if (!needsFilterChain(decision)) {
-    send();
+    forward(forwarded);
     return;
   }
-  void filterThenSend(context, snapshot, decision, body, downstream, send, (status, flag, bytes) => {
+  void filterThenSend(context, snapshot, forwarded, (status, flag, bytes) => {
     record(context, current, decision.routeName, decision.clusterName, status, flag as ResponseFlagCode, arrival, arrival && { upstreamHost: "", bytesSent: bytes, responseHeaders: {} });
     context.requests.requestCompleted(current, decision.stats, status, false, grpc, performance.now() - started);
   });
 }
 
+/** A routed request on its way upstream: what forwarding needs, and the bookkeeping once it is answered (one object per request). */
+class ForwardedRequest implements ForwardContext {
+  readonly transport: NodeUpstreamTransport;
+  readonly observer: UpstreamObserver;
+
+  constructor(
+    readonly context: RequestContext,
+    readonly listener: ListenerConfig,
+    readonly decision: ForwardDecision,
+    readonly body: RequestBody,
+    readonly downstream: DownstreamResponse,
+    readonly details: ForwardDetails | undefined,
+    readonly arrival: Arrival | undefined,
+    readonly grpc: boolean,
+    readonly started: number,
+  ) {
+    this.transport = context.transport;
+    this.observer = context.observer;
+  }
+
+  done(status: number, flag: ResponseFlagCode | "", fromTarget: boolean): void {
+    const { context, listener, decision } = this;
+    record(context, listener, decision.routeName, decision.clusterName, status, flag, this.arrival, this.details);
+    context.requests.requestCompleted(listener, decision.stats, status, fromTarget, this.grpc, performance.now() - this.started);
+  }
+}
+
 /** Runs the request's HTTP filters; a filter's answer is sent here, else the mirrors go out and the request is forwarded. */
-async function filterThenSend(
-  context: RequestContext,
-  snapshot: GatewaySnapshot,
-  decision: ForwardDecision,
-  body: RequestBody,
-  downstream: DownstreamResponse,
-  send: () => unknown,
-  answered: (status: number, flag: string, bytes: number) => void,
-): Promise<void> {
+async function filterThenSend(context: RequestContext, snapshot: GatewaySnapshot, forwarded: ForwardedRequest, answered: (status: number, flag: string, bytes: number) => void): Promise<void> {
+  const { decision, body, downstream } = forwarded;
   const outcome = await runRequestFilters(decision, { snapshot, sideCalls: context.sideCalls, state: context.filterState }).catch((error: unknown) => ({
     kind: "reply" as const,
     reply: { status: 500, headers: { "content-type": "text/plain" }, body: `filter failed: ${error instanceof Error ? error.message : String(error)}\n`, flag: "" },
@@ -212,7 +220,7 @@ async function filterThenSend(
     const cluster = snapshot.clusters.get(mirror.cluster);
     if (cluster) void sendMirror(context.sideCalls, cluster, decision, body);
   }
-  send();
+  forward(forwarded);
 }
 
 export function handleUpgrade(context: RequestContext, listener: ListenerConfig, request: http.IncomingMessage, socket: Duplex, head: Buffer): void {

@@ -65,11 +65,38 @@ export abstract class NodeUpstreamResponse implements UpstreamResponseHead {
   }
 }
 
+/**
+ * Response header names most upstreams send, lower-case, grouped by length: a raw name that is one of them becomes
+ * that (interned) string without decoding and lower-casing a copy of it.
+ */
+const COMMON_NAMES: readonly (readonly string[] | undefined)[] = (() => {
+  const names = [
+    "age", "via", "date", "etag", "vary", "server", "expires", "location", "connection", "keep-alive", "set-cookie",
+    "grpc-status", "content-type", "grpc-message", "accept-ranges", "cache-control", "last-modified", "content-length",
+    "content-encoding", "transfer-encoding", "x-content-type-options", "strict-transport-security", "access-control-allow-origin",
+  ];
+  const byLength: string[][] = [];
+  for (const name of names) (byLength[name.length] ??= []).push(name);
+  return byLength;
+})();
+
+/** `raw` spells `name` (lower-case letters, digits and "-") in any case. Setting bit 0x20 folds only letters here: the other bytes of these names already carry it, and a byte that gains it by folding cannot be in a header name. */
+function spells(raw: Buffer, name: string): boolean {
+  for (let i = 0; i < name.length; i++) if ((raw[i]! | 0x20) !== name.charCodeAt(i)) return false;
+  return true;
+}
+
+function headerName(raw: Buffer): string {
+  const candidates = COMMON_NAMES[raw.length];
+  if (candidates !== undefined) for (let i = 0; i < candidates.length; i++) if (spells(raw, candidates[i]!)) return candidates[i]!;
+  return raw.toString("latin1").toLowerCase();
+}
+
 /** Response headers from undici's raw list (name, value, … as Latin-1 bytes), lower-case names, repeats as arrays. */
 export function parseRawHeaders(raw: readonly Buffer[]): ResponseHeaders {
   const headers: ResponseHeaders = {};
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toString("latin1").toLowerCase();
+    const name = headerName(raw[i]!);
     const value = raw[i + 1]!.toString("latin1");
     const existing = headers[name];
     if (existing === undefined) headers[name] = value;

@@ -179,6 +179,8 @@ export function compileRouteConfig(config: RouteConfiguration, core: Core): Comp
 /** The path a route sends upstream: prefix_rewrite replaces the matched prefix; regex_rewrite the matches. */
 export function rewritePath(entry: RouteEntry, path: string): string {
   if (entry.prefixRewrite === undefined && entry.regexRewrite === undefined) return path;
+  // A prefix replaced by itself (App Mesh's default gateway route rewrites "/" to "/") keeps a path that starts with it.
+  if (entry.regexRewrite === undefined && entry.prefixRewrite === entry.matchedPrefix && path.startsWith(entry.prefixRewrite!) && !entry.prefixRewrite!.includes("?")) return path;
   const queryAt = path.indexOf("?");
   const bare = queryAt < 0 ? path : path.slice(0, queryAt);
   const query = queryAt < 0 ? "" : path.slice(queryAt);
@@ -200,7 +202,7 @@ export function normalizePath(path: string, mergeSlashes: boolean): string {
   let bare = queryAt < 0 ? path : path.slice(0, queryAt);
   const query = queryAt < 0 ? "" : path.slice(queryAt);
   if (!bare.startsWith("/")) bare = `/${bare}`;
-  if (mergeSlashes) bare = bare.replace(/\/{2,}/g, "/");
+  if (mergeSlashes && bare.includes("//")) bare = bare.replace(/\/{2,}/g, "/");
   if (!bare.includes(".")) return bare + query;
   const out: string[] = [];
   const segments = bare.split("/").slice(1);
