@@ -3,14 +3,18 @@
 // subscription's selection and the control plane: its bytes are built once per (node, type, version, selection) and
 // each stream only prepends its nonce: protobuf parsers take the fields of a message in any order
 // (https://protobuf.dev/programming-guides/encoding/#order), so `nonce field ‖ shared bytes` is the encoding of the
-// response with that nonce. A delta response differs per stream (what the proxy already holds), so there each
+// response with that nonce. Those shared bytes are themselves spliced, not serialised: a length-delimited field is
+// its tag, its length and its bytes, so the `resources` field of each resource (its Any) is encoded once per
+// resource and copied into the response of every node that receives it; only the version, type URL and control plane
+// fields are written per response. A delta response differs per stream (what the proxy already holds), so there each
 // resource's `Resource` message is encoded once and copied into every stream's response.
 import { create, toBinary } from "@bufbuild/protobuf";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { ControlPlaneSchema } from "../../../proto/gen/envoy/config/core/v3/base_pb.js";
-import { ResourceSchema, DiscoveryResponseSchema, type DiscoveryResponse } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
+import { AnySchema } from "@bufbuild/protobuf/wkt";
+import { ResourceSchema, type DiscoveryResponse } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
 import type { CachedResource, TypeResources } from "../cache/types.js";
-import { createDiscoveryResponse, type DiscoveryResponseInput } from "./discovery-response.js";
+import { createDiscoveryResponse, selectResources, type DiscoveryResponseInput } from "./discovery-response.js";
 
 /** A state-of-the-world response without its nonce, as message (for observers) and as bytes (for the wire). */
 export interface EncodedResponse {
@@ -19,7 +23,7 @@ export interface EncodedResponse {
 }
 
 /** Field numbers of DiscoveryResponse and DeltaDiscoveryResponse (envoy/service/discovery/v3/discovery.proto). */
-const SOTW_NONCE = 5;
+const SOTW = { versionInfo: 1, resources: 2, typeUrl: 4, nonce: 5, controlPlane: 6 } as const;
 const DELTA = { systemVersionInfo: 1, resources: 2, typeUrl: 4, nonce: 5, removedResources: 6, controlPlane: 7 } as const;
 
 export interface ResponseEncodings {
@@ -32,17 +36,27 @@ export interface ResponseEncodings {
   /** A whole DeltaDiscoveryResponse, each resource's bytes encoded once for every stream. */
   delta(input: { systemVersionInfo: string; typeUrl: string; nonce: string; resources: readonly CachedResource[]; removed: readonly string[] }): Uint8Array;
   /**
-   * State-of-the-world responses encoded and sent again from an earlier encoding; delta `Resource` messages likewise
-   * (tests and benchmarks see the reuse).
+   * State-of-the-world responses encoded and sent again from an earlier encoding; the resources in them (each Any's
+   * field bytes, spliced into every response that carries the resource) encoded and copied; delta `Resource`
+   * messages likewise (tests and benchmarks see the reuse).
    */
-  readonly counts: { readonly built: number; readonly reused: number; readonly resourcesBuilt: number; readonly resourcesReused: number };
+  readonly counts: {
+    readonly built: number;
+    readonly reused: number;
+    readonly sotwResourcesBuilt: number;
+    readonly sotwResourcesReused: number;
+    readonly resourcesBuilt: number;
+    readonly resourcesReused: number;
+  };
 }
 
 export function createResponseEncodings(controlPlaneId: string): ResponseEncodings {
   const sotwByResources = new WeakMap<TypeResources, Map<string, EncodedResponse>>();
   const resourceBytes = new WeakMap<CachedResource, Uint8Array>();
+  const resourceFields = new WeakMap<CachedResource, Uint8Array>();
   const controlPlane = toBinary(ControlPlaneSchema, create(ControlPlaneSchema, { identifier: controlPlaneId }));
-  const counts = { built: 0, reused: 0, resourcesBuilt: 0, resourcesReused: 0 };
+  const sotwControlPlaneField = new BinaryWriter().tag(SOTW.controlPlane, WireType.LengthDelimited).bytes(controlPlane).finish();
+  const counts = { built: 0, reused: 0, sotwResourcesBuilt: 0, sotwResourcesReused: 0, resourcesBuilt: 0, resourcesReused: 0 };
 
   const selectionKey = (input: Omit<DiscoveryResponseInput, "controlPlaneId">): string => `${input.subscription.typeUrl}\u0000${input.subscription.selectionKey}`;
 
@@ -53,6 +67,35 @@ export function createResponseEncodings(controlPlaneId: string): ResponseEncodin
       bytes = toBinary(ResourceSchema, create(ResourceSchema, { name: resource.name, version: resource.version, resource: resource.any }));
       resourceBytes.set(resource, bytes);
       counts.resourcesBuilt++;
+    }
+    return bytes;
+  }
+
+  /** `resources` field (2) of a DiscoveryResponse holding this resource's Any: tag, length, then the Any's fields. */
+  function resourceField(resource: CachedResource): Uint8Array {
+    let bytes = resourceFields.get(resource);
+    if (bytes) counts.sotwResourcesReused++;
+    else {
+      bytes = new BinaryWriter().tag(SOTW.resources, WireType.LengthDelimited).bytes(toBinary(AnySchema, resource.any)).finish();
+      resourceFields.set(resource, bytes);
+      counts.sotwResourcesBuilt++;
+    }
+    return bytes;
+  }
+
+  /** The response's fields but the nonce: version, each selected resource's field bytes as encoded before, type URL, control plane. */
+  function sotwBytes(version: string, typeUrl: string, selected: readonly CachedResource[]): Uint8Array {
+    const head = new BinaryWriter();
+    if (version !== "") head.tag(SOTW.versionInfo, WireType.LengthDelimited).string(version);
+    const tail = new BinaryWriter().tag(SOTW.typeUrl, WireType.LengthDelimited).string(typeUrl).finish();
+    const parts = [head.finish(), ...selected.map(resourceField), tail, sotwControlPlaneField];
+    let length = 0;
+    for (const part of parts) length += part.length;
+    const bytes = new Uint8Array(length);
+    let offset = 0;
+    for (const part of parts) {
+      bytes.set(part, offset);
+      offset += part.length;
     }
     return bytes;
   }
@@ -69,14 +112,22 @@ export function createResponseEncodings(controlPlaneId: string): ResponseEncodin
         counts.reused++;
         return hit;
       }
-      const message = createDiscoveryResponse({ ...input, controlPlaneId });
-      const encoded = { message, bytes: toBinary(DiscoveryResponseSchema, message) };
+      const selected = selectResources(input.resources, input.subscription);
+      const message = createDiscoveryResponse({ ...input, controlPlaneId }, selected);
+      const encoded = { message, bytes: sotwBytes(input.version, input.subscription.typeUrl, selected) };
       byKey.set(key, encoded);
       counts.built++;
       return encoded;
     },
     sotwNonce(nonce) {
-      return new BinaryWriter().tag(SOTW_NONCE, WireType.LengthDelimited).string(nonce).finish();
+      // Nonces are short base-36 counters: tag, one length byte and the ASCII characters, written without a BinaryWriter
+      // (this runs once per stream per push).
+      if (nonce.length > 127 || !/^[\x00-\x7f]*$/.test(nonce)) return new BinaryWriter().tag(SOTW.nonce, WireType.LengthDelimited).string(nonce).finish();
+      const bytes = new Uint8Array(2 + nonce.length);
+      bytes[0] = (SOTW.nonce << 3) | WireType.LengthDelimited;
+      bytes[1] = nonce.length;
+      for (let i = 0; i < nonce.length; i++) bytes[2 + i] = nonce.charCodeAt(i);
+      return bytes;
     },
     delta(input) {
       const writer = new BinaryWriter();
