@@ -64,17 +64,18 @@ export function createAdsHttp2Handler(service: AdsService): (stream: http2.Serve
           headersSent = true;
           stream.respond({ ":status": 200, "content-type": responseType, "grpc-accept-encoding": ACCEPT_ENCODING }, { waitForTrailers: true });
         }
-        const length = parts.reduce((sum, part) => sum + part.length, 0);
-        // The prefix and a small first part (a nonce) go out as one buffer; shared bytes are written as they are.
-        const first = parts[0]!;
-        const small = first.length <= 64;
-        const head = Buffer.allocUnsafe(5 + (small ? first.length : 0));
-        writeMessagePrefix(head, length);
-        if (small) head.set(first, 5);
-        stream.cork();
-        stream.write(head);
-        for (let i = small ? 1 : 0; i < parts.length; i++) stream.write(parts[i]!);
-        stream.uncork();
+        let length = 0;
+        for (const part of parts) length += part.length;
+        // One buffer, one write: copying the shared bytes (a few KB) costs less than the stream's handling of a second
+        // write (corked writes, a writev) once per stream of a push storm.
+        const message = Buffer.allocUnsafe(5 + length);
+        writeMessagePrefix(message, length);
+        let offset = 5;
+        for (const part of parts) {
+          message.set(part, offset);
+          offset += part.length;
+        }
+        stream.write(message);
       },
       end(error) {
         if (ended) return;

@@ -50,15 +50,29 @@ export interface ResponseEncodings {
   };
 }
 
+/**
+ * A length-delimited field holding `text`: when it is short ASCII (versions, nonces, type URLs), its tag, one length
+ * byte and the characters, written directly; otherwise through a BinaryWriter. This runs once per stream per push.
+ */
+function stringField(field: number, text: string): Uint8Array {
+  if (text.length > 127 || !/^[\x00-\x7f]*$/.test(text)) return new BinaryWriter().tag(field, WireType.LengthDelimited).string(text).finish();
+  const bytes = new Uint8Array(2 + text.length);
+  bytes[0] = (field << 3) | WireType.LengthDelimited;
+  bytes[1] = text.length;
+  for (let i = 0; i < text.length; i++) bytes[2 + i] = text.charCodeAt(i);
+  return bytes;
+}
+
 export function createResponseEncodings(controlPlaneId: string): ResponseEncodings {
-  const sotwByResources = new WeakMap<TypeResources, Map<string, EncodedResponse>>();
+  /** By the node's resources of one type, then type URL (the empty TypeResources is shared by every type), then selection. */
+  const sotwByResources = new WeakMap<TypeResources, Map<string, Map<string, EncodedResponse>>>();
+  const typeUrlFields = new Map<string, Uint8Array>();
   const resourceBytes = new WeakMap<CachedResource, Uint8Array>();
   const resourceFields = new WeakMap<CachedResource, Uint8Array>();
   const controlPlane = toBinary(ControlPlaneSchema, create(ControlPlaneSchema, { identifier: controlPlaneId }));
   const sotwControlPlaneField = new BinaryWriter().tag(SOTW.controlPlane, WireType.LengthDelimited).bytes(controlPlane).finish();
   const counts = { built: 0, reused: 0, sotwResourcesBuilt: 0, sotwResourcesReused: 0, resourcesBuilt: 0, resourcesReused: 0 };
 
-  const selectionKey = (input: Omit<DiscoveryResponseInput, "controlPlaneId">): string => `${input.subscription.typeUrl}\u0000${input.subscription.selectionKey}`;
 
   function encodedResource(resource: CachedResource): Uint8Array {
     let bytes = resourceBytes.get(resource);
@@ -85,10 +99,10 @@ export function createResponseEncodings(controlPlaneId: string): ResponseEncodin
 
   /** The response's fields but the nonce: version, each selected resource's field bytes as encoded before, type URL, control plane. */
   function sotwBytes(version: string, typeUrl: string, selected: readonly CachedResource[]): Uint8Array {
-    const head = new BinaryWriter();
-    if (version !== "") head.tag(SOTW.versionInfo, WireType.LengthDelimited).string(version);
-    const tail = new BinaryWriter().tag(SOTW.typeUrl, WireType.LengthDelimited).string(typeUrl).finish();
-    const parts = [head.finish(), ...selected.map(resourceField), tail, sotwControlPlaneField];
+    let typeUrlField = typeUrlFields.get(typeUrl);
+    if (!typeUrlField) typeUrlFields.set(typeUrl, (typeUrlField = stringField(SOTW.typeUrl, typeUrl)));
+    const parts = [...selected.map(resourceField), typeUrlField, sotwControlPlaneField];
+    if (version !== "") parts.unshift(stringField(SOTW.versionInfo, version));
     let length = 0;
     for (const part of parts) length += part.length;
     const bytes = new Uint8Array(length);
@@ -103,9 +117,11 @@ export function createResponseEncodings(controlPlaneId: string): ResponseEncodin
   return {
     controlPlaneId,
     sotw(input) {
-      let byKey = sotwByResources.get(input.resources);
-      if (!byKey) sotwByResources.set(input.resources, (byKey = new Map()));
-      const key = selectionKey(input);
+      let byType = sotwByResources.get(input.resources);
+      if (!byType) sotwByResources.set(input.resources, (byType = new Map()));
+      let byKey = byType.get(input.subscription.typeUrl);
+      if (!byKey) byType.set(input.subscription.typeUrl, (byKey = new Map()));
+      const key = input.subscription.selectionKey;
       const hit = byKey.get(key);
       // The version is derived from the resources and the selection: a hit under the same key has the same one.
       if (hit && hit.message.versionInfo === input.version) {
@@ -120,14 +136,7 @@ export function createResponseEncodings(controlPlaneId: string): ResponseEncodin
       return encoded;
     },
     sotwNonce(nonce) {
-      // Nonces are short base-36 counters: tag, one length byte and the ASCII characters, written without a BinaryWriter
-      // (this runs once per stream per push).
-      if (nonce.length > 127 || !/^[\x00-\x7f]*$/.test(nonce)) return new BinaryWriter().tag(SOTW.nonce, WireType.LengthDelimited).string(nonce).finish();
-      const bytes = new Uint8Array(2 + nonce.length);
-      bytes[0] = (SOTW.nonce << 3) | WireType.LengthDelimited;
-      bytes[1] = nonce.length;
-      for (let i = 0; i < nonce.length; i++) bytes[2 + i] = nonce.charCodeAt(i);
-      return bytes;
+      return stringField(SOTW.nonce, nonce);
     },
     delta(input) {
       const writer = new BinaryWriter();
