@@ -16,7 +16,7 @@ import { ResourceSchema, type DiscoveryResponse } from "../../../proto/gen/envoy
 import type { CachedResource, TypeResources } from "../cache/types.js";
 import { createDiscoveryResponse, selectResources, type DiscoveryResponseInput } from "./discovery-response.js";
 
-/** A state-of-the-world response without its nonce, as message (for observers) and as bytes (for the wire). */
+/** A state-of-the-world response without its nonce, as message (for observers; built when first read) and as bytes (for the wire). */
 export interface EncodedResponse {
   readonly message: DiscoveryResponse;
   readonly bytes: Uint8Array;
@@ -65,7 +65,7 @@ function stringField(field: number, text: string): Uint8Array {
 
 export function createResponseEncodings(controlPlaneId: string): ResponseEncodings {
   /** By the node's resources of one type, then type URL (the empty TypeResources is shared by every type), then selection. */
-  const sotwByResources = new WeakMap<TypeResources, Map<string, Map<string, EncodedResponse>>>();
+  const sotwByResources = new WeakMap<TypeResources, Map<string, Map<string, { version: string; encoded: EncodedResponse }>>>();
   const typeUrlFields = new Map<string, Uint8Array>();
   const resourceBytes = new WeakMap<CachedResource, Uint8Array>();
   const resourceFields = new WeakMap<CachedResource, Uint8Array>();
@@ -124,14 +124,21 @@ export function createResponseEncodings(controlPlaneId: string): ResponseEncodin
       const key = input.subscription.selectionKey;
       const hit = byKey.get(key);
       // The version is derived from the resources and the selection: a hit under the same key has the same one.
-      if (hit && hit.message.versionInfo === input.version) {
+      if (hit && hit.version === input.version) {
         counts.reused++;
-        return hit;
+        return hit.encoded;
       }
       const selected = selectResources(input.resources, input.subscription);
-      const message = createDiscoveryResponse({ ...input, controlPlaneId }, selected);
-      const encoded = { message, bytes: sotwBytes(input.version, input.subscription.typeUrl, selected) };
-      byKey.set(key, encoded);
+      const { subscription, resources, version } = input;
+      let message: DiscoveryResponse | undefined;
+      // The message only for observers that read it (the wire takes the bytes).
+      const encoded: EncodedResponse = {
+        get message() {
+          return (message ??= createDiscoveryResponse({ subscription, resources, version, controlPlaneId }, selected));
+        },
+        bytes: sotwBytes(version, subscription.typeUrl, selected),
+      };
+      byKey.set(key, { version, encoded });
       counts.built++;
       return encoded;
     },

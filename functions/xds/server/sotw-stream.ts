@@ -42,7 +42,9 @@ export class SotwStream extends AdsStream<DiscoveryRequest, DiscoveryResponse> {
       // Encoded once per (node, type, version, selection); this stream adds only its nonce.
       const encoded = this.options.encodings.sotw({ subscription, resources, version });
       return this.respond(subscription, version, pushed, (nonce) => ({
-        message: { ...encoded.message, nonce },
+        get message() {
+          return { ...encoded.message, nonce };
+        },
         parts: [this.options.encodings.sotwNonce(nonce), encoded.bytes],
       }));
     }
