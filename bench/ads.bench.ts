@@ -227,8 +227,11 @@ interface ScenarioResult {
   peakRssMiB: number;
   /** Server process CPU (user + system) from each write to its last delivery, per change. */
   cpuPerChange: number[];
-  /** Per measured change: resources packed, responses encoded, responses sent from an earlier encoding, whole mesh reads. */
-  perChange: { packed: number; encoded: number; reused: number; wholeReads: number; incrementalReads: number };
+  /**
+   * Per measured change: resources packed, responses encoded, responses sent from an earlier encoding, resources
+   * encoded into responses and copied from an earlier encoding, whole mesh reads.
+   */
+  perChange: { packed: number; encoded: number; reused: number; resourcesEncoded: number; resourcesCopied: number; wholeReads: number; incrementalReads: number };
   connectMs: number;
   coldStartMs: number;
   coldListenMs: number;
@@ -301,7 +304,15 @@ async function runScenario(nodes: number, changes: number): Promise<ScenarioResu
     const counters = () => {
       const stats = running!.xds.cache.stats();
       const encodings = running!.xds.ads.encodings;
-      return { packed: stats.packed, encoded: encodings.built, reused: encodings.reused, wholeReads: stats.reads.full, incrementalReads: stats.reads.incremental };
+      return {
+        packed: stats.packed,
+        encoded: encodings.built,
+        reused: encodings.reused,
+        resourcesEncoded: encodings.sotwResourcesBuilt,
+        resourcesCopied: encodings.sotwResourcesReused,
+        wholeReads: stats.reads.full,
+        incrementalReads: stats.reads.incremental,
+      };
     };
     let countersBefore = counters();
     for (let change = 0; change < changes + WARMUP; change++) {
@@ -428,6 +439,7 @@ function describeResult(r: ScenarioResult): string[] {
     `| … p99: idle / during the storm | ${ms(percentile(sortedCopy(r.probeIdle), 99))} / ${ms(percentile(sortedCopy(r.probeStorm), 99))} |`,
     `| server CPU (user + system) per change, p50 / max — includes the REST write and the probe write | ${ms(p50(r.cpuPerChange))} / ${ms(Math.max(...r.cpuPerChange))} |`,
     `| per change: resources packed / responses encoded / responses sent from an earlier encoding | ${r.perChange.packed.toFixed(1)} / ${r.perChange.encoded.toFixed(1)} / ${r.perChange.reused.toFixed(1)} |`,
+    `| per change: resources encoded into a response / copied into one from an earlier encoding | ${r.perChange.resourcesEncoded.toFixed(1)} / ${r.perChange.resourcesCopied.toFixed(1)} |`,
     `| per change: mesh updated from the change log / read whole | ${r.perChange.incrementalReads.toFixed(2)} / ${r.perChange.wholeReads.toFixed(2)} |`,
     `| server heap per open stream (after GC) | ${r.heapPerStreamKiB.toFixed(1)} KiB |`,
     `| server RSS per open stream / peak RSS of the bench process | ${r.rssPerStreamKiB.toFixed(1)} KiB / ${r.peakRssMiB.toFixed(0)} MiB |`,

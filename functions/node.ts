@@ -22,6 +22,7 @@ import { consoleAssetFiles, createConsoleApp } from "./console/index.js";
 import { loadCore } from "../core-wasm/node.js";
 import { createRegexChecker } from "./regex-checker.js";
 import { startXdsServer, type RunningXdsServer } from "./xds/server/node-server.js";
+import { createTimeSlicing } from "./xds/index.js";
 
 export interface RunningControlPlane {
   config: ControlPlaneConfig;
@@ -95,7 +96,14 @@ export async function startControlPlane(config: ControlPlaneConfig, options: Sta
   const service = createAppMeshService(store, { region: config.region, accountId: config.accountId, quotas: config.quotas, checkRegex, commit });
   const policies = createPolicyService(store, { region: config.region, accountId: config.accountId, quotas: config.quotas, checkRegex, checkEnvoyPatch, commit });
   const auth = await startAuth({ config: config.auth, store, scope: { region: config.region, accountId: config.accountId } });
-  const app = createApiApp({ service, policies, auth: { forOperation: auth.api.forOperation, forPolicy: auth.api.forPolicy, routes: auth.routes } });
+  // One TimeSlicing for the xDS side's background work (re-translation, the push queue), which API requests go before.
+  const timeSlicing = createTimeSlicing();
+  const app = createApiApp({
+    service,
+    policies,
+    auth: { forOperation: auth.api.forOperation, forPolicy: auth.api.forPolicy, routes: auth.routes },
+    onRequest: () => timeSlicing.foreground(),
+  });
   // Cloud Map, ACM and ACM Private CA on the same port (POST / with X-Amz-Target), and /v1/endpoints.
   // Private keys (ACM, Private CA) are sealed with MESHPLANE_AUTH_SECRET_KEY; kept unsealed only when running open.
   const box = config.auth.secretKey ? await createSecretBox(config.auth.secretKey) : undefined;
@@ -114,6 +122,7 @@ export async function startControlPlane(config: ControlPlaneConfig, options: Sta
     // and disconnects. The relays of startAdsListeners below forward to this server, so they go through both.
     admission: createAdsAdmission(auth.ads),
     observers: [auth.adsAudit],
+    timeSlicing,
   });
   app.route("/", xds.httpApp);
   app.route("/", createConsoleApp({ files: consoleAssetFiles, sessions: auth.sessions, audit: auth.audit }));

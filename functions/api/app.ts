@@ -27,6 +27,11 @@ export interface ApiOptions {
   auth?: { forOperation(operation: string): MiddlewareHandler; forPolicy?: PolicyRouteGuard; routes: Hono };
   /** meshplane's policy API under /v1/meshes/{mesh}/policies (docs/policies/README.md). */
   policies?: PolicyService;
+  /**
+   * Called as each request begins; the function it returns is called once its response is ready. The control plane
+   * marks API requests as foreground work this way, so the xDS side's background work gives way to them.
+   */
+  onRequest?: () => () => void;
 }
 
 const badRequest = (message: string) => new AppMeshError("BadRequestException", message);
@@ -47,8 +52,13 @@ export function createApiApp(options: ApiOptions): Hono {
   const knownPaths = new Map<string, string[]>();
 
   app.use("*", async (c, next) => {
-    c.header("x-amzn-RequestId", crypto.randomUUID());
-    await next();
+    const done = options.onRequest?.();
+    try {
+      c.header("x-amzn-RequestId", crypto.randomUUID());
+      await next();
+    } finally {
+      done?.();
+    }
   });
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));

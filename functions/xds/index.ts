@@ -4,6 +4,8 @@
 export { createXdsCache } from "./cache/cache.js";
 export type { XdsCache, XdsCacheOptions, NodeWatch, NodeListener, XdsCacheStats, MeshStatus, MeshLint } from "./cache/cache.js";
 export { appMeshTranslation } from "./cache/translation.js";
+export { createTimeSlicing } from "./cache/time-slicer.js";
+export type { TimeSlicing, TimeSlicer, TimeSlicerOptions } from "./cache/time-slicer.js";
 export { MeshUnavailableError, NodeIdError } from "./cache/types.js";
 export type { CachedResource, NodeSnapshot, TypeResources, XdsTranslation, SnapshotTranslator, NodeRequest, TranslatedResources } from "./cache/types.js";
 export { createAdsService } from "./server/ads-service.js";

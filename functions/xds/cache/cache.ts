@@ -15,7 +15,7 @@ import { loadMeshSnapshot, updateMeshSnapshot, type SnapshotLoadOptions, type Un
 import type { MeshSnapshot } from "../../appmesh/snapshot.js";
 import { pushOrder, resourceSchemas, type ResourceType } from "../../envoy/index.js";
 import { hashBytes, hashString } from "./hash.js";
-import { createTimeSlicer, type TimeSlicerOptions } from "./time-slicer.js";
+import { createTimeSlicing, type TimeSlicing } from "./time-slicer.js";
 import { tlsKey } from "./tls-key.js";
 import {
   MeshUnavailableError,
@@ -54,8 +54,11 @@ export interface XdsCacheOptions {
   onTranslate?: (event: { meshName: string; nodes: number; durationMs: number }) => void;
   /** Called when loading a mesh fails (the previous snapshot stays in force, and the load is retried with back-off). */
   onError?: (error: unknown, meshName: string) => void;
-  /** How re-translation yields to the event loop (tests inject a clock). */
-  timeSlicing?: TimeSlicerOptions;
+  /**
+   * How re-translation yields to the event loop and gives way to API requests; share one with the ADS service (its
+   * push queue) so both keep to one slice budget per turn. Default: one of its own.
+   */
+  timeSlicing?: TimeSlicing;
   /** Retries of a failed load wait `initialMs`, doubling up to `maxMs` (defaults 100 ms and 30 s), with jitter. */
   reloadBackoff?: { initialMs?: number; maxMs?: number };
 }
@@ -171,6 +174,11 @@ interface MeshEntry {
   retry: { timer: ReturnType<typeof setTimeout>; at: number } | null;
   /** The snapshot's lint, computed when first asked. */
   lint: { revision: number; warnings: MeshLint["warnings"] } | null;
+  /**
+   * Callers waiting for this mesh's load (a stream's first watch, a REST xDS fetch, a config dump): while any waits,
+   * the load does not give way to API requests in flight, since one of them may be the very one waiting.
+   */
+  awaited: number;
   readonly nodes: Map<string, NodeEntry>;
 }
 
@@ -213,6 +221,7 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
     options.updateSnapshot ?? (options.loadSnapshot || !readMeshChanges ? undefined : (snapshot: MeshSnapshot) => updateMeshSnapshot({ ...store, readMeshChanges }, snapshot, snapshotOptions));
   const reads = { incremental: 0, full: 0 };
   let packedCount = 0;
+  const slicing = options.timeSlicing ?? createTimeSlicing();
   const meshes = new Map<string, MeshEntry>();
   /** Resources already packed: translation shares message objects between nodes, so each is packed once. */
   const packed = new WeakMap<Message, CachedResource>();
@@ -285,6 +294,7 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
         lastError: null,
         retry: null,
         lint: null,
+        awaited: 0,
         nodes: new Map(),
       };
       meshes.set(name, mesh);
@@ -309,7 +319,7 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
     if (snapshot) mesh.heard = Math.max(mesh.heard, snapshot.revision);
     const translate = snapshot ? translation.forSnapshot(snapshot, mesh.translate ?? undefined) : null;
     mesh.translate = translate;
-    const slicer = createTimeSlicer(options.timeSlicing);
+    const slicer = slicing.slicer(() => mesh.awaited > 0);
     const started = now();
     let translatedNodes = 0;
     let notify: Array<[NodeEntry, NodeSnapshot]> = [];
@@ -400,6 +410,10 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
     }
     const run = async (): Promise<void> => {
       do {
+        // A change arrives synchronously inside the write that committed it: the read and the re-translation start
+        // on a later turn, once the API has answered (changes arriving meanwhile are read with this one).
+        if (mesh.awaited === 0) await slicing.turn();
+        if (closed) return;
         mesh.again = false;
         const at = mesh.pendingChangedAt;
         mesh.pendingChangedAt = Infinity;
@@ -518,8 +532,14 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
         if (!mesh.snapshot) throw new MeshUnavailableError(meshName, error);
       }
     }
-    if (mesh.stale) await refresh(mesh, now());
-    else if (mesh.loading) await mesh.loading;
+    mesh.awaited++;
+    if (mesh.loading) slicing.hurry();
+    try {
+      if (mesh.stale) await refresh(mesh, now());
+      else if (mesh.loading) await mesh.loading;
+    } finally {
+      mesh.awaited--;
+    }
     if (!mesh.snapshot && mesh.failures > 0) {
       if (mesh.nodes.size === 0 && !mesh.loading) forget(mesh);
       throw new MeshUnavailableError(meshName, mesh.lastError);

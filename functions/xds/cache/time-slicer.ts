@@ -1,10 +1,19 @@
 // Long loops on the event loop that also serves the API (re-translating a mesh's nodes, pushing to thousands of
 // streams) run in slices: after `budgetMs` of work the loop yields, so requests that arrived meanwhile are served
-// between slices instead of waiting for the whole loop. Runs on Node and on Workers (no node: imports).
+// between slices instead of waiting for the whole loop. The loops of one process share one TimeSlicing, and with it
+// each slice's budget: translation and the push queue together take at most one budget per turn of the event loop,
+// not one each. Foreground work (an API request) goes first: while one is in flight, background loops do not start
+// a new slice, up to `maxDeferMs`, so a write waits for at most the slice under way, not for a push storm.
+// Runs on Node and on Workers (no node: imports).
 
 export interface TimeSlicerOptions {
-  /** Work per slice before yielding (default 4 ms). */
+  /** Work per slice before yielding (default 3 ms). */
   budgetMs?: number;
+  /**
+   * How long a background slice waits for foreground work in flight before it runs anyway (default 25 ms), so a
+   * steady stream of API requests slows pushes down but never stops them.
+   */
+  maxDeferMs?: number;
   /** Milliseconds; injectable for tests. */
   now?: () => number;
   /** Runs `resume` after the event loop has had its turn (default: setImmediate, else setTimeout 0). */
@@ -23,31 +32,136 @@ export interface TimeSlicer {
   readonly yields: number;
 }
 
+/** The background work of one process: its loops share the slice budget and give way to foreground work. */
+export interface TimeSlicing {
+  /**
+   * A slicer for one loop; its slices count against the budget every other slicer of this TimeSlicing shares.
+   * `urgent`: asked at each yield; while true, the loop does not give way to foreground work (a request waits for
+   * this very loop: a REST xDS fetch or a stream's first watch waiting for the mesh to load).
+   */
+  slicer(urgent?: () => boolean): TimeSlicer;
+  /**
+   * Resolves on a later turn of the event loop once no foreground work is in flight (or `maxDeferMs` passed): where
+   * background work starts that a foreground request set off (a write's commit wakes the cache synchronously).
+   */
+  turn(): Promise<void>;
+  /** Someone waits for background work now: the slices queued run on the next turn, foreground work or not. */
+  hurry(): void;
+  /**
+   * Foreground work (an API request) began; call the returned function, once, when it is done. Until then no
+   * background slice starts, for up to `maxDeferMs`.
+   */
+  foreground(): () => void;
+  /** Foreground requests in flight. */
+  readonly foregroundInFlight: number;
+  /** Slices that waited for foreground work before they ran (tests see the priority through this). */
+  readonly deferrals: number;
+}
+
 const defaultDefer = (resume: () => void): void => {
   const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
   if (immediate) immediate(resume);
   else setTimeout(resume, 0);
 };
 
-export function createTimeSlicer(options: TimeSlicerOptions = {}): TimeSlicer {
-  const budgetMs = options.budgetMs ?? 4;
+export function createTimeSlicing(options: TimeSlicerOptions = {}): TimeSlicing {
+  const budgetMs = options.budgetMs ?? 3;
+  const maxDeferMs = options.maxDeferMs ?? 25;
   const now = options.now ?? (() => performance.now());
   const defer = options.defer ?? defaultDefer;
+  let inFlight = 0;
+  let deferrals = 0;
+  /** When the slice under way began: one for every loop, so that together they keep to one budget per turn. */
   let sliceStarted = now();
-  let yields = 0;
+  /** Loops waiting for the next slice; all resume on the same turn, the first takes the budget, the others queue again. */
+  let queued: Array<() => void> = [];
+  /** A turn is deferred to run the next slice. */
+  let scheduled = false;
+  /** The next slice runs whatever foreground work is in flight (someone waits for it, or it waited maxDeferMs). */
+  let forced = false;
+  /** The slice that found foreground work in flight, waiting for it to end, at most until this timer fires. */
+  let waiting: ReturnType<typeof setTimeout> | null = null;
+
+  function schedule(force: boolean): void {
+    if (force) forced = true;
+    if (scheduled) return;
+    scheduled = true;
+    defer(runSlice);
+  }
+
+  function runSlice(): void {
+    scheduled = false;
+    if (queued.length === 0) return;
+    if (inFlight > 0 && !forced) {
+      if (waiting === null) {
+        deferrals++;
+        // Waited long enough: the slice runs although foreground work is still in flight.
+        waiting = setTimeout(() => {
+          waiting = null;
+          schedule(true);
+        }, maxDeferMs);
+      }
+      return;
+    }
+    forced = false;
+    if (waiting !== null) {
+      clearTimeout(waiting);
+      waiting = null;
+    }
+    sliceStarted = now();
+    const resumes = queued;
+    queued = [];
+    for (const resume of resumes) resume();
+  }
+
+  /** Resolves on a later turn: once foreground work in flight is done (or maxDeferMs passed), unless `urgent`. */
+  function nextSlice(urgent: boolean): Promise<void> {
+    return new Promise<void>((resolve) => {
+      queued.push(resolve);
+      schedule(urgent);
+    });
+  }
+
+  function foregroundDone(): void {
+    inFlight--;
+    if (inFlight > 0 || waiting === null) return;
+    clearTimeout(waiting);
+    waiting = null;
+    schedule(false);
+  }
+
   return {
-    pause() {
-      if (now() - sliceStarted < budgetMs) return undefined;
-      yields++;
-      return new Promise<void>((resolve) =>
-        defer(() => {
-          sliceStarted = now();
-          resolve();
-        }),
-      );
+    slicer(urgent) {
+      let yields = 0;
+      return {
+        pause() {
+          if (now() - sliceStarted < budgetMs) return undefined;
+          yields++;
+          return nextSlice(urgent?.() ?? false);
+        },
+        get yields() {
+          return yields;
+        },
+      };
     },
-    get yields() {
-      return yields;
+    turn: () => nextSlice(false),
+    hurry() {
+      if (queued.length > 0) schedule(true);
+    },
+    foreground() {
+      inFlight++;
+      let ended = false;
+      return () => {
+        if (ended) return;
+        ended = true;
+        foregroundDone();
+      };
+    },
+    get foregroundInFlight() {
+      return inFlight;
+    },
+    get deferrals() {
+      return deferrals;
     },
   };
 }

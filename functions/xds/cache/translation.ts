@@ -29,9 +29,15 @@ import { hashString } from "./hash.js";
 import { NodeIdError, type Node, type NodeRequest, type SnapshotTranslator, type XdsTranslation } from "./types.js";
 import { policyAwareFingerprint } from "./policy-fingerprint.js";
 
+/** Parsed ids by node: the cache asks for a node's identity on every change that may reach it (fingerprint, translation). */
+const identities = new WeakMap<Node, { id: string; identity: AppMeshNodeIdentity }>();
+
 function parse(node: Node): AppMeshNodeIdentity {
+  const known = identities.get(node);
+  if (known && known.id === node.id) return known.identity;
   const identity = parseNodeId(node.id);
   if ("error" in identity) throw new NodeIdError(identity.error);
+  identities.set(node, { id: node.id, identity });
   return identity;
 }
 

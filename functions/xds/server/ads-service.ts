@@ -12,7 +12,7 @@ import type {
   DiscoveryResponse,
 } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
 import type { XdsCache } from "../cache/cache.js";
-import { createTimeSlicer, type TimeSlicerOptions } from "../cache/time-slicer.js";
+import { createTimeSlicing, type TimeSlicing } from "../cache/time-slicer.js";
 import { toConnectError, type AdsStream, type AdsStreamOptions } from "./ads-stream.js";
 import { DeltaStream } from "./delta-stream.js";
 import { createObserverList, type StreamProtocol, type XdsObserver } from "./observer.js";
@@ -79,8 +79,11 @@ export interface AdsServiceOptions {
   admission?: AdsAdmission;
   /** Identifies this control plane in responses. */
   controlPlaneId?: string;
-  /** How the push queue yields to the event loop (tests inject a clock). */
-  timeSlicing?: TimeSlicerOptions;
+  /**
+   * How the push queue yields to the event loop and gives way to API requests; the cache's, so that translation and
+   * pushes together keep to one slice budget per turn. Default: one of its own.
+   */
+  timeSlicing?: TimeSlicing;
 }
 
 export interface AdsService {
@@ -106,6 +109,7 @@ interface OpenCall {
 export function createAdsService(options: AdsServiceOptions): AdsService {
   const observer = createObserverList([options.metrics, options.proxies, ...(options.observers ?? [])].filter((each) => each !== undefined));
   const encodings = createResponseEncodings(options.controlPlaneId ?? "meshplane");
+  const slicing = options.timeSlicing ?? createTimeSlicing();
   const open = new Set<OpenCall>();
   const pending = new Set<OpenCall>();
   let flushing = false;
@@ -140,7 +144,7 @@ export function createAdsService(options: AdsServiceOptions): AdsService {
   /** The push queue: every woken stream is flushed, in time slices. */
   async function flushPending(): Promise<void> {
     flushing = true;
-    const slicer = createTimeSlicer(options.timeSlicing);
+    const slicer = slicing.slicer();
     try {
       while (pending.size > 0) {
         for (const call of pending) {

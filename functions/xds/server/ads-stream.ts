@@ -43,7 +43,7 @@ export interface AdsStreamOptions {
   wake: () => void;
 }
 
-/** A response ready for the transport: the message (for observers) and its encoding in parts, to be sent in order. */
+/** A response ready for the transport: the message (for observers; may be built when first read) and its encoding in parts, to be sent in order. */
 export interface OutgoingResponse<Res> {
   readonly message: Res;
   readonly parts: readonly Uint8Array[];
@@ -242,7 +242,16 @@ export abstract class AdsStream<Req extends DiscoveryRequest | DeltaDiscoveryReq
     subscription.sentVersion = version;
     subscription.awaitingAck = true;
     const response = build(nonce);
-    this.options.observer.onStreamResponse(this.info, { typeUrl: subscription.typeUrl, version, nonce, changedAt: pushed ? this.#changedAt : null, message: response.message });
+    // The message is built only for an observer that reads it: a push storm sends bytes, and most observers count.
+    this.options.observer.onStreamResponse(this.info, {
+      typeUrl: subscription.typeUrl,
+      version,
+      nonce,
+      changedAt: pushed ? this.#changedAt : null,
+      get message() {
+        return response.message;
+      },
+    });
     return response;
   }
 

@@ -27,12 +27,12 @@ export interface DiscoveryResponseInput {
   controlPlaneId: string;
 }
 
-export function createDiscoveryResponse(input: DiscoveryResponseInput): DiscoveryResponse {
-  const { subscription, resources } = input;
+/** `selected`: `selectResources(input.resources, input.subscription)` when the caller has it already. */
+export function createDiscoveryResponse(input: DiscoveryResponseInput, selected = selectResources(input.resources, input.subscription)): DiscoveryResponse {
   return create(DiscoveryResponseSchema, {
     versionInfo: input.version,
-    typeUrl: subscription.typeUrl,
-    resources: selectResources(resources, subscription).map((resource) => resource.any),
+    typeUrl: input.subscription.typeUrl,
+    resources: selected.map((resource) => resource.any),
     controlPlane: { identifier: input.controlPlaneId },
   });
 }

@@ -5,7 +5,10 @@
 /** Writes the prefix of an uncompressed message of `length` bytes into the first 5 bytes of `target`. */
 export function writeMessagePrefix(target: Uint8Array, length: number): void {
   target[0] = 0;
-  new DataView(target.buffer, target.byteOffset, 5).setUint32(1, length);
+  target[1] = (length >>> 24) & 0xff;
+  target[2] = (length >>> 16) & 0xff;
+  target[3] = (length >>> 8) & 0xff;
+  target[4] = length & 0xff;
 }
 
 export interface FramedMessage {

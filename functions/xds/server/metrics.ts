@@ -24,10 +24,14 @@ class Counter {
   readonly values = new Map<string, { labels: Labels; value: number }>();
   constructor(readonly name: string, readonly help: string) {}
   inc(labels: Labels = {}, by = 1): void {
+    this.series(labels).value += by;
+  }
+  /** The series of `labels`, to be counted on directly (`series(labels).value++`) where `inc` runs per stream and push. */
+  series(labels: Labels): { labels: Labels; value: number } {
     const key = seriesKey(labels);
-    const entry = this.values.get(key);
-    if (entry) entry.value += by;
-    else this.values.set(key, { labels, value: by });
+    let entry = this.values.get(key);
+    if (!entry) this.values.set(key, (entry = { labels, value: 0 }));
+    return entry;
   }
   get(labels: Labels = {}): number {
     return this.values.get(seriesKey(labels))?.value ?? 0;
@@ -97,11 +101,24 @@ export class XdsMetrics implements XdsObserver {
   onStreamNode(): void {}
   onStreamRequest(): void {}
   onStreamResponse(stream: StreamInfo, response: SentResponse): void {
-    this.pushes.inc({ type_url: response.typeUrl, protocol: stream.protocol });
+    this.#pushSeries(response.typeUrl, stream.protocol).value++;
     if (response.changedAt !== null) this.pushLatency.observe((performance.now() - response.changedAt) / 1000);
   }
   onStreamAck(_stream: StreamInfo, ack: StreamAck): void {
-    this.acks.inc({ type_url: ack.typeUrl });
+    let series = this.#ackSeries.get(ack.typeUrl);
+    if (!series) this.#ackSeries.set(ack.typeUrl, (series = this.acks.series({ type_url: ack.typeUrl })));
+    series.value++;
+  }
+
+  /** Series of `pushes` by protocol, then type URL: a push storm counts one response per stream. */
+  readonly #pushes = new Map<string, Map<string, { value: number }>>();
+  readonly #ackSeries = new Map<string, { value: number }>();
+  #pushSeries(typeUrl: string, protocol: string): { value: number } {
+    let byType = this.#pushes.get(protocol);
+    if (!byType) this.#pushes.set(protocol, (byType = new Map()));
+    let series = byType.get(typeUrl);
+    if (!series) byType.set(typeUrl, (series = this.pushes.series({ type_url: typeUrl, protocol })));
+    return series;
   }
   onStreamNack(_stream: StreamInfo, nack: StreamNack): void {
     this.nacks.inc({ type_url: nack.typeUrl });
@@ -111,7 +128,7 @@ export class XdsMetrics implements XdsObserver {
   }
   onFetchRequest(): void {}
   onFetchResponse(_request: DiscoveryRequest, response: DiscoveryResponse): void {
-    this.pushes.inc({ type_url: response.typeUrl, protocol: "rest" });
+    this.#pushSeries(response.typeUrl, "rest").value++;
   }
 
   render(): string {

@@ -7,6 +7,7 @@ import type { Store } from "../../../db/store.js";
 import type { MeshSnapshot } from "../../appmesh/snapshot.js";
 import type { SnapshotLoadOptions } from "../../appmesh/index.js";
 import { createXdsCache, type XdsCache } from "../cache/cache.js";
+import { createTimeSlicing, type TimeSlicing } from "../cache/time-slicer.js";
 import { appMeshTranslation } from "../cache/translation.js";
 import type { XdsTranslation } from "../cache/types.js";
 import { createRestXdsApp } from "../rest-xds.js";
@@ -49,6 +50,11 @@ export interface XdsServerOptions {
   core?: Core;
   /** Back-off of retried mesh loads (see XdsCacheOptions). */
   reloadBackoff?: { initialMs?: number; maxMs?: number };
+  /**
+   * Shared by re-translation and the push queue; the process's API marks its requests as foreground work on it, so
+   * that both give way to them. Default: one of the server's own.
+   */
+  timeSlicing?: TimeSlicing;
 }
 
 export interface RunningXdsServer {
@@ -67,6 +73,7 @@ export interface RunningXdsServer {
 
 export async function startXdsServer(options: XdsServerOptions): Promise<RunningXdsServer> {
   const metrics = new XdsMetrics();
+  const timeSlicing = options.timeSlicing ?? createTimeSlicing();
   const proxies = new ProxyRegistry();
   const cache = createXdsCache({
     store: options.store,
@@ -83,10 +90,11 @@ export async function startXdsServer(options: XdsServerOptions): Promise<Running
       console.error(`meshplane xds: reloading mesh ${meshName} failed (retrying with back-off):`, error instanceof Error ? error.message : error);
     },
     ...(options.reloadBackoff ? { reloadBackoff: options.reloadBackoff } : {}),
+    timeSlicing,
   });
   const observers = [metrics, proxies, ...(options.observers ?? [])];
   const controlPlaneId = options.controlPlaneId ? { controlPlaneId: options.controlPlaneId } : {};
-  const ads = createAdsService({ cache, observers, ...controlPlaneId, ...(options.admission ? { admission: options.admission } : {}) });
+  const ads = createAdsService({ cache, observers, timeSlicing, ...controlPlaneId, ...(options.admission ? { admission: options.admission } : {}) });
   metrics.gauges = () => {
     const stats = cache.stats();
     return { connectedProxies: proxies.size, cachedNodes: stats.nodes, meshes: stats.meshes, oldestPendingChangeSeconds: stats.oldestPendingChangeSeconds, lintWarnings: cache.lintCounts() };

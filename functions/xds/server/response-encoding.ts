@@ -3,23 +3,27 @@
 // subscription's selection and the control plane: its bytes are built once per (node, type, version, selection) and
 // each stream only prepends its nonce: protobuf parsers take the fields of a message in any order
 // (https://protobuf.dev/programming-guides/encoding/#order), so `nonce field ‖ shared bytes` is the encoding of the
-// response with that nonce. A delta response differs per stream (what the proxy already holds), so there each
+// response with that nonce. Those shared bytes are themselves spliced, not serialised: a length-delimited field is
+// its tag, its length and its bytes, so the `resources` field of each resource (its Any) is encoded once per
+// resource and copied into the response of every node that receives it; only the version, type URL and control plane
+// fields are written per response. A delta response differs per stream (what the proxy already holds), so there each
 // resource's `Resource` message is encoded once and copied into every stream's response.
 import { create, toBinary } from "@bufbuild/protobuf";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { ControlPlaneSchema } from "../../../proto/gen/envoy/config/core/v3/base_pb.js";
-import { ResourceSchema, DiscoveryResponseSchema, type DiscoveryResponse } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
+import { AnySchema } from "@bufbuild/protobuf/wkt";
+import { ResourceSchema, type DiscoveryResponse } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
 import type { CachedResource, TypeResources } from "../cache/types.js";
-import { createDiscoveryResponse, type DiscoveryResponseInput } from "./discovery-response.js";
+import { createDiscoveryResponse, selectResources, type DiscoveryResponseInput } from "./discovery-response.js";
 
-/** A state-of-the-world response without its nonce, as message (for observers) and as bytes (for the wire). */
+/** A state-of-the-world response without its nonce, as message (for observers; built when first read) and as bytes (for the wire). */
 export interface EncodedResponse {
   readonly message: DiscoveryResponse;
   readonly bytes: Uint8Array;
 }
 
 /** Field numbers of DiscoveryResponse and DeltaDiscoveryResponse (envoy/service/discovery/v3/discovery.proto). */
-const SOTW_NONCE = 5;
+const SOTW = { versionInfo: 1, resources: 2, typeUrl: 4, nonce: 5, controlPlane: 6 } as const;
 const DELTA = { systemVersionInfo: 1, resources: 2, typeUrl: 4, nonce: 5, removedResources: 6, controlPlane: 7 } as const;
 
 export interface ResponseEncodings {
@@ -32,19 +36,43 @@ export interface ResponseEncodings {
   /** A whole DeltaDiscoveryResponse, each resource's bytes encoded once for every stream. */
   delta(input: { systemVersionInfo: string; typeUrl: string; nonce: string; resources: readonly CachedResource[]; removed: readonly string[] }): Uint8Array;
   /**
-   * State-of-the-world responses encoded and sent again from an earlier encoding; delta `Resource` messages likewise
-   * (tests and benchmarks see the reuse).
+   * State-of-the-world responses encoded and sent again from an earlier encoding; the resources in them (each Any's
+   * field bytes, spliced into every response that carries the resource) encoded and copied; delta `Resource`
+   * messages likewise (tests and benchmarks see the reuse).
    */
-  readonly counts: { readonly built: number; readonly reused: number; readonly resourcesBuilt: number; readonly resourcesReused: number };
+  readonly counts: {
+    readonly built: number;
+    readonly reused: number;
+    readonly sotwResourcesBuilt: number;
+    readonly sotwResourcesReused: number;
+    readonly resourcesBuilt: number;
+    readonly resourcesReused: number;
+  };
+}
+
+/**
+ * A length-delimited field holding `text`: when it is short ASCII (versions, nonces, type URLs), its tag, one length
+ * byte and the characters, written directly; otherwise through a BinaryWriter. This runs once per stream per push.
+ */
+function stringField(field: number, text: string): Uint8Array {
+  if (text.length > 127 || !/^[\x00-\x7f]*$/.test(text)) return new BinaryWriter().tag(field, WireType.LengthDelimited).string(text).finish();
+  const bytes = new Uint8Array(2 + text.length);
+  bytes[0] = (field << 3) | WireType.LengthDelimited;
+  bytes[1] = text.length;
+  for (let i = 0; i < text.length; i++) bytes[2 + i] = text.charCodeAt(i);
+  return bytes;
 }
 
 export function createResponseEncodings(controlPlaneId: string): ResponseEncodings {
-  const sotwByResources = new WeakMap<TypeResources, Map<string, EncodedResponse>>();
+  /** By the node's resources of one type, then type URL (the empty TypeResources is shared by every type), then selection. */
+  const sotwByResources = new WeakMap<TypeResources, Map<string, Map<string, { version: string; encoded: EncodedResponse }>>>();
+  const typeUrlFields = new Map<string, Uint8Array>();
   const resourceBytes = new WeakMap<CachedResource, Uint8Array>();
+  const resourceFields = new WeakMap<CachedResource, Uint8Array>();
   const controlPlane = toBinary(ControlPlaneSchema, create(ControlPlaneSchema, { identifier: controlPlaneId }));
-  const counts = { built: 0, reused: 0, resourcesBuilt: 0, resourcesReused: 0 };
+  const sotwControlPlaneField = new BinaryWriter().tag(SOTW.controlPlane, WireType.LengthDelimited).bytes(controlPlane).finish();
+  const counts = { built: 0, reused: 0, sotwResourcesBuilt: 0, sotwResourcesReused: 0, resourcesBuilt: 0, resourcesReused: 0 };
 
-  const selectionKey = (input: Omit<DiscoveryResponseInput, "controlPlaneId">): string => `${input.subscription.typeUrl}\u0000${input.subscription.selectionKey}`;
 
   function encodedResource(resource: CachedResource): Uint8Array {
     let bytes = resourceBytes.get(resource);
@@ -57,26 +85,65 @@ export function createResponseEncodings(controlPlaneId: string): ResponseEncodin
     return bytes;
   }
 
+  /** `resources` field (2) of a DiscoveryResponse holding this resource's Any: tag, length, then the Any's fields. */
+  function resourceField(resource: CachedResource): Uint8Array {
+    let bytes = resourceFields.get(resource);
+    if (bytes) counts.sotwResourcesReused++;
+    else {
+      bytes = new BinaryWriter().tag(SOTW.resources, WireType.LengthDelimited).bytes(toBinary(AnySchema, resource.any)).finish();
+      resourceFields.set(resource, bytes);
+      counts.sotwResourcesBuilt++;
+    }
+    return bytes;
+  }
+
+  /** The response's fields but the nonce: version, each selected resource's field bytes as encoded before, type URL, control plane. */
+  function sotwBytes(version: string, typeUrl: string, selected: readonly CachedResource[]): Uint8Array {
+    let typeUrlField = typeUrlFields.get(typeUrl);
+    if (!typeUrlField) typeUrlFields.set(typeUrl, (typeUrlField = stringField(SOTW.typeUrl, typeUrl)));
+    const parts = [...selected.map(resourceField), typeUrlField, sotwControlPlaneField];
+    if (version !== "") parts.unshift(stringField(SOTW.versionInfo, version));
+    let length = 0;
+    for (const part of parts) length += part.length;
+    const bytes = new Uint8Array(length);
+    let offset = 0;
+    for (const part of parts) {
+      bytes.set(part, offset);
+      offset += part.length;
+    }
+    return bytes;
+  }
+
   return {
     controlPlaneId,
     sotw(input) {
-      let byKey = sotwByResources.get(input.resources);
-      if (!byKey) sotwByResources.set(input.resources, (byKey = new Map()));
-      const key = selectionKey(input);
+      let byType = sotwByResources.get(input.resources);
+      if (!byType) sotwByResources.set(input.resources, (byType = new Map()));
+      let byKey = byType.get(input.subscription.typeUrl);
+      if (!byKey) byType.set(input.subscription.typeUrl, (byKey = new Map()));
+      const key = input.subscription.selectionKey;
       const hit = byKey.get(key);
       // The version is derived from the resources and the selection: a hit under the same key has the same one.
-      if (hit && hit.message.versionInfo === input.version) {
+      if (hit && hit.version === input.version) {
         counts.reused++;
-        return hit;
+        return hit.encoded;
       }
-      const message = createDiscoveryResponse({ ...input, controlPlaneId });
-      const encoded = { message, bytes: toBinary(DiscoveryResponseSchema, message) };
-      byKey.set(key, encoded);
+      const selected = selectResources(input.resources, input.subscription);
+      const { subscription, resources, version } = input;
+      let message: DiscoveryResponse | undefined;
+      // The message only for observers that read it (the wire takes the bytes).
+      const encoded: EncodedResponse = {
+        get message() {
+          return (message ??= createDiscoveryResponse({ subscription, resources, version, controlPlaneId }, selected));
+        },
+        bytes: sotwBytes(version, subscription.typeUrl, selected),
+      };
+      byKey.set(key, { version, encoded });
       counts.built++;
       return encoded;
     },
     sotwNonce(nonce) {
-      return new BinaryWriter().tag(SOTW_NONCE, WireType.LengthDelimited).string(nonce).finish();
+      return stringField(SOTW.nonce, nonce);
     },
     delta(input) {
       const writer = new BinaryWriter();

@@ -8,7 +8,6 @@ import type { DiscoveryRequest, DiscoveryResponse } from "../../../proto/gen/env
 import { pushOrder } from "../../envoy/index.js";
 import { AdsStream, type AdsStreamOptions, type OutgoingResponse } from "./ads-stream.js";
 import type { Subscription } from "./subscription.js";
-import { subscriptionVersion } from "./versions.js";
 
 export class SotwStream extends AdsStream<DiscoveryRequest, DiscoveryResponse> {
   constructor(options: AdsStreamOptions) {
@@ -34,7 +33,7 @@ export class SotwStream extends AdsStream<DiscoveryRequest, DiscoveryResponse> {
       const subscription = this.subscriptions.get(type);
       if (!subscription?.requested) continue;
       const resources = snapshot.types[type];
-      const version = subscriptionVersion(resources, subscription.wildcard, subscription.names, subscription.selectionKey);
+      const version = subscription.versionOf(resources);
       if (!subscription.responseOwed && version === subscription.sentVersion) continue;
       // Make-before-break: while an earlier type has a newer version queued behind an unanswered response, later
       // types wait too, so e.g. routes never reach a proxy before the clusters they name.
@@ -43,7 +42,9 @@ export class SotwStream extends AdsStream<DiscoveryRequest, DiscoveryResponse> {
       // Encoded once per (node, type, version, selection); this stream adds only its nonce.
       const encoded = this.options.encodings.sotw({ subscription, resources, version });
       return this.respond(subscription, version, pushed, (nonce) => ({
-        message: { ...encoded.message, nonce },
+        get message() {
+          return { ...encoded.message, nonce };
+        },
         parts: [this.options.encodings.sotwNonce(nonce), encoded.bytes],
       }));
     }

@@ -4,7 +4,8 @@
 // request; delta adds and removes them. How a client names what it wants:
 // https://www.envoyproxy.io/docs/envoy/latest/api-docs/xds_protocol#how-the-client-specifies-what-resources-to-return
 import { TypeUrl, type ResourceType } from "../../envoy/index.js";
-import type { NodeRequest } from "../cache/types.js";
+import type { NodeRequest, TypeResources } from "../cache/types.js";
+import { subscriptionVersion } from "./versions.js";
 
 const WILDCARD = "*";
 
@@ -14,6 +15,7 @@ export class Subscription {
   #wildcard = false;
   #names = new Set<string>();
   #selectionKey: string | null = null;
+  #version: { resources: TypeResources; selectionKey: string; version: string } | null = null;
 
   /** Nonce of the last response sent for this type, null before the first. Only a request echoing it answers that response. */
   nonce: string | null = null;
@@ -49,6 +51,18 @@ export class Subscription {
   /** The names subscribed to explicitly (may be non-empty while wildcard). */
   get names(): ReadonlySet<string> {
     return this.#names;
+  }
+
+  /**
+   * The state-of-the-world version of `resources` for this selection, remembered for the last resources asked about:
+   * a stream asks on every request and every push, and the node's resources change far less often.
+   */
+  versionOf(resources: TypeResources): string {
+    const memo = this.#version;
+    if (memo && memo.resources === resources && memo.selectionKey === this.selectionKey) return memo.version;
+    const version = subscriptionVersion(resources, this.#wildcard, this.#names, this.selectionKey);
+    this.#version = { resources, selectionKey: this.selectionKey, version };
+    return version;
   }
 
   /** What the subscription selects, as one string: "*" for wildcard, else the sorted names; computed once per change. */

@@ -13,8 +13,21 @@ interface AcmReference {
   kind: "certificate" | "authority";
 }
 
+/**
+ * The references of each spec walked so far. Specs are immutable once read (snapshots share them between revisions
+ * while the resource does not change), and every translation of a node asks again: a lookup instead of a walk.
+ */
+const referencesBySpec = new WeakMap<object, readonly AcmReference[]>();
+
 /** Each `acm` member of a spec with its path. */
-function acmReferences(spec: unknown): AcmReference[] {
+function acmReferences(spec: unknown): readonly AcmReference[] {
+  if (typeof spec !== "object" || spec === null) return [];
+  let found = referencesBySpec.get(spec);
+  if (!found) referencesBySpec.set(spec, (found = findAcmReferences(spec)));
+  return found;
+}
+
+function findAcmReferences(spec: object): AcmReference[] {
   const found: AcmReference[] = [];
   const visit = (value: unknown, path: string): void => {
     if (Array.isArray(value)) return value.forEach((item, index) => visit(item, `${path}[${index}]`));
@@ -39,7 +52,9 @@ function acmReferences(spec: unknown): AcmReference[] {
 }
 
 function missingMaterial(resource: UnservableSpecWarning["resource"], spec: unknown, acm: AcmMaterial): UnservableSpecWarning[] {
-  return acmReferences(spec).flatMap(({ field, arn, kind }) => {
+  const references = acmReferences(spec);
+  if (references.length === 0) return [];
+  return references.flatMap(({ field, arn, kind }) => {
     const held = kind === "certificate" ? acm.certificates?.[arn] !== undefined : acm.certificateAuthorities?.[arn] !== undefined;
     if (held) return [];
     const reason = acm.problems?.find((problem) => problem.includes(arn)) ?? `${kind === "certificate" ? "ACM certificate" : "Private CA"} ${arn} is not available to meshplane`;

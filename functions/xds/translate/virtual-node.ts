@@ -226,6 +226,19 @@ function allowAllVirtualHost(mesh: string): VirtualHost {
   });
 }
 
+/**
+ * The policies of an egress connection manager read only the snapshot's policies and the route configuration, which
+ * every client of the same backends shares: worked out once per snapshot and configuration, not once per node.
+ */
+const egressManagers = new WeakMap<SharedResources["policies"], WeakMap<RouteConfiguration, ConnectionManagerPolicies>>();
+function egressConnectionManagerPolicies(shared: SharedResources, routeConfig: RouteConfiguration): ConnectionManagerPolicies {
+  let byConfig = egressManagers.get(shared.policies);
+  if (!byConfig) egressManagers.set(shared.policies, (byConfig = new WeakMap()));
+  let policies = byConfig.get(routeConfig);
+  if (!policies) byConfig.set(routeConfig, (policies = translateConnectionManagerPolicies(shared.policies, undefined, [routeConfig])));
+  return policies;
+}
+
 /** What one egress chain is made of; equal chains ⇒ equal listeners, whichever node they belong to. */
 type EgressChain =
   | { kind: "http"; port: number; protocol: PortProtocol; routeConfigName: string; managerPolicies: ConnectionManagerPolicies }
@@ -260,7 +273,7 @@ export function translateEgressListener(
       if (allowAll) virtualHosts.push(shared.keepsPieces ? shared.memo.virtualHosts.get(`${mesh}\u0000mesh_allow_all`, "", () => allowAllVirtualHost(mesh)) : allowAllVirtualHost(mesh));
       const routeConfig = shared.routeConfiguration(routeConfigName, virtualHosts);
       out.route(routeConfig);
-      const managerPolicies = translateConnectionManagerPolicies(shared.policies, undefined, [routeConfig]);
+      const managerPolicies = egressConnectionManagerPolicies(shared, routeConfig);
       chains.push({ kind: "http", port, protocol: group.protocol, routeConfigName, managerPolicies });
     } else {
       const servicePort = members[0]!.servicePort;

@@ -75,6 +75,35 @@ describe("createResponseEncodings", () => {
     expect(encodings.counts).toMatchObject({ built: 3, reused: 2 });
   });
 
+  it("splices each resource's encoding, built once, into the response of every node that carries it, byte for byte what protobuf-es writes", () => {
+    const encodings = createResponseEncodings("cp-s");
+    // Two nodes: the same route configuration for both (one CachedResource, as the cache packs a shared message), and one of each node's own.
+    const shared = cached("shared", "s");
+    const nodes = [typeResources(cached("own-1", "1"), shared), typeResources(cached("own-2", "2"), shared)];
+    const sub = subscription([]);
+    for (const resources of nodes) {
+      const version = subscriptionVersion(resources, sub.wildcard, sub.names, sub.selectionKey);
+      const { bytes } = encodings.sotw({ subscription: sub, resources, version });
+      const expected = create(DiscoveryResponseSchema, {
+        versionInfo: version,
+        typeUrl: TypeUrl.listener,
+        resources: [...resources.resources.values()].map((r) => r.any),
+        controlPlane: { identifier: "cp-s" },
+      });
+      expect(Buffer.from(bytes)).toEqual(Buffer.from(toBinary(DiscoveryResponseSchema, expected)));
+      expect(fromBinary(DiscoveryResponseSchema, new Uint8Array(join(encodings.sotwNonce("n1"), bytes)))).toEqual({ ...expected, nonce: "n1" });
+    }
+    // Two responses, three resources encoded: the shared one once, copied into the second node's response.
+    expect(encodings.counts).toMatchObject({ built: 2, sotwResourcesBuilt: 3, sotwResourcesReused: 1 });
+  });
+
+  it("writes any nonce as the DiscoveryResponse nonce field, short counters and long or non-ASCII ones alike", () => {
+    const encodings = createResponseEncodings("cp");
+    for (const nonce of ["7", "zz9", "x".repeat(200), "nöncé"]) {
+      expect(Buffer.from(encodings.sotwNonce(nonce))).toEqual(Buffer.from(toBinary(DiscoveryResponseSchema, create(DiscoveryResponseSchema, { nonce }))));
+    }
+  });
+
   it("writes a delta response that decodes to the response it stands for, each resource encoded once", () => {
     const encodings = createResponseEncodings("cp-d");
     const a = { name: "c1", any: anyPack(ClusterSchema, create(ClusterSchema, { name: "c1" })), version: "va" };
