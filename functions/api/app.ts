@@ -28,7 +28,8 @@ export interface ApiOptions {
   /** meshplane's policy API under /v1/meshes/{mesh}/policies (docs/policies/README.md). */
   policies?: PolicyService;
   /**
-   * Called as each request begins; the function it returns is called once its response is ready. The control plane
+   * Called once a request's body has been read (bounded), before auth and the handler; the function it returns is
+   * called once its response is ready. The control plane
    * marks API requests as foreground work this way, so the xDS side's background work gives way to them.
    */
   onRequest?: () => () => void;
@@ -52,13 +53,8 @@ export function createApiApp(options: ApiOptions): Hono {
   const knownPaths = new Map<string, string[]>();
 
   app.use("*", async (c, next) => {
-    const done = options.onRequest?.();
-    try {
-      c.header("x-amzn-RequestId", crypto.randomUUID());
-      await next();
-    } finally {
-      done?.();
-    }
+    c.header("x-amzn-RequestId", crypto.randomUUID());
+    await next();
   });
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
@@ -70,6 +66,18 @@ export function createApiApp(options: ApiOptions): Hono {
       refuse: async (c) => renderError(c, badRequest(`The request body exceeds ${maxBodyBytes} bytes.`)),
     }),
   );
+  // Marked only once the body is in: a client still uploading costs no CPU and must not hold back xDS pushes.
+  if (options.onRequest) {
+    const onRequest = options.onRequest;
+    app.use("*", async (_c, next) => {
+      const done = onRequest();
+      try {
+        await next();
+      } finally {
+        done();
+      }
+    });
+  }
 
   for (const operation of appMeshOperationNames) {
     const model = appMeshOperations[operation];
