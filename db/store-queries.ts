@@ -131,9 +131,9 @@ export function createStoreQueries(dialect: StoreDialect): StoreQueries {
     },
 
     async countResources(query) {
-      const { kind, meshName, parentName } = query;
+      const { kind, meshName, parentName, exact } = query;
       const [row] =
-        kind !== undefined && meshName !== undefined && parentName !== undefined
+        kind !== undefined && meshName !== undefined && parentName !== undefined && !exact
           ? await sizeOfCollection({ kind, meshName, parentName })
           : await dialect.select({ fields: { n: count() }, from: resources, where: and(...resourceFilter(query)) });
       return row?.n ?? 0;

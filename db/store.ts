@@ -263,9 +263,10 @@ export interface Store {
   listResourceRefs(query: PageQuery): Promise<ResourceRefRow[]>;
   /**
    * Rows of `kind` (any kind when omitted) in a mesh, optionally under one parent; meshes when meshName is omitted.
-   * With kind, mesh and parent all given (a quota check), one row of `collection_sizes` is read, not the rows counted.
+   * With kind, mesh and parent all given (a quota check), one row of `collection_sizes` is read, not the rows counted,
+   * unless `exact` asks for the rows themselves (the kept size can lag behind writes of a version older than it).
    */
-  countResources(query: { kind?: string; meshName?: string; parentName?: string }): Promise<number>;
+  countResources(query: { kind?: string; meshName?: string; parentName?: string; exact?: boolean }): Promise<number>;
   /** Resources of the mesh that reference (toKind, toName); at most `limit`. */
   findReferrers(meshName: string, toKind: string, toName: string, limit: number): Promise<ResourceKey[]>;
   getTags(uid: string): Promise<TagRow[]>;

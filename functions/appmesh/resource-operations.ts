@@ -200,15 +200,19 @@ export function createResourceOperations(
     const references = referenceKeys(descriptor, key.meshName, spec);
     return commitIdempotent(commit, idempotency, [scope], request, async () => {
       // Everything the rules below need, in one read; refused in the order App Mesh checks.
-      const [parentRows, current, existing, referenced] = await Promise.all([
+      const collection = descriptor.kind === "mesh" ? { kind: "mesh" } : { kind: descriptor.kind, meshName: key.meshName, parentName: key.parentName };
+      const [parentRows, current, keptSize, referenced] = await Promise.all([
         readRows(parents),
         store.getResource(key),
-        store.countResources(descriptor.kind === "mesh" ? { kind: "mesh" } : { kind: descriptor.kind, meshName: key.meshName, parentName: key.parentName }),
+        store.countResources(collection),
         readRows(references),
       ]);
       requireParentsFound(parents, parentRows);
       if (current) throw conflict(`${describeKey(key)} already exists.`);
       const quota = config.quotas[descriptor.quota];
+      // The kept size is only trusted to admit: replicas of a version before collection_sizes (a rolling upgrade)
+      // write without keeping it, so a refusal is decided on the rows themselves.
+      const existing = keptSize >= quota ? await store.countResources({ ...collection, exact: true }) : keptSize;
       if (existing >= quota) throw limitExceeded(`The ${descriptor.title.toLowerCase()} quota (${quota}) is reached; delete some or raise ${descriptor.quota}.`);
       requireReferencesFound(references, referenced);
       await checkSpecInMesh(descriptor.specShape, spec, { parentName: key.parentName, mesh: meshReader(key.meshName, [...parentRows, ...referenced]) });

@@ -1,5 +1,10 @@
 // The generic CRUD path driven by kind descriptors, on a real SQLite file, without the service around it.
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openSqliteConnection } from "../../db/sqlite/connection.js";
+import { openLibsqlStore } from "../../db/sqlite/libsql.js";
 import type { Store } from "../../db/store.js";
 import { openTemporaryStore, type TemporaryStore } from "../support/sqlite-store.js";
 import { createCommitWithRetry } from "../../functions/appmesh/commit-retry.js";
@@ -86,4 +91,54 @@ describe("createResourceOperations", () => {
     })();
   }
   void compileTimeChecks;
+});
+
+describe("createResourceOperations quota check", () => {
+  const accountId = "123456789012";
+  let dir: string;
+  let store: Store;
+  let resources: ReturnType<typeof createResourceOperations>;
+  const { mesh, virtualNode } = kindDescriptors;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), "meshplane-quota-"));
+    store = await openLibsqlStore(path.join(dir, "quota.db"));
+    const now = () => 1_800_000_000_000;
+    let uid = 0;
+    resources = createResourceOperations(
+      store,
+      { region: "eu-west-1", accountId, quotas: { ...defaultQuotas, virtualNodesPerMesh: 3 }, checkRegex: () => ({ ok: true }), now, newUid: () => `q-${++uid}` },
+      { commit: createCommitWithRetry(store), idempotency: createIdempotency(store, { accountId, now, retentionMs: 60_000 }) },
+    );
+  });
+  afterAll(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** What a replica of a version before collection_sizes leaves behind: rows written without keeping the size. */
+  function setKeptSize(meshName: string, size: number): void {
+    const connection = openSqliteConnection(path.join(dir, "quota.db"));
+    connection.exec(`update collection_sizes set size = ${size} where kind = 'virtualNode' and mesh_name = '${meshName}' and parent_name = ''`);
+    connection.close();
+  }
+
+  it("admits a create the kept size would refuse when the collection's rows are under the quota", async () => {
+    await resources.create("CreateMesh", mesh, { meshName: "drifted" });
+    await resources.create("CreateVirtualNode", virtualNode, { meshName: "drifted", virtualNodeName: "a", spec: {} });
+    setKeptSize("drifted", 3);
+    const created = await resources.create("CreateVirtualNode", virtualNode, { meshName: "drifted", virtualNodeName: "b", spec: {} });
+    expect(created.virtualNodeName).toBe("b");
+  });
+
+  it("refuses with LimitExceededException when the rows themselves reach the quota, storing nothing", async () => {
+    await resources.create("CreateMesh", mesh, { meshName: "full" });
+    for (const name of ["a", "b", "c"]) await resources.create("CreateVirtualNode", virtualNode, { meshName: "full", virtualNodeName: name, spec: {} });
+    setKeptSize("full", 5);
+    await resources.create("CreateVirtualNode", virtualNode, { meshName: "full", virtualNodeName: "d", spec: {} }).then(
+      () => expect.unreachable("a fourth node was admitted"),
+      (error: unknown) => expect(error).toMatchObject({ name: "LimitExceededException" }),
+    );
+    expect(await store.getResource({ kind: "virtualNode", meshName: "full", parentName: "", name: "d" })).toBeNull();
+  });
 });
