@@ -32,7 +32,9 @@ for (const name of selected) {
     process.exit(2);
   }
   const model = JSON.parse(readFileSync(path.join(root, entry.model), "utf8"));
-  const files = generateModelFiles(model, { typePrefix: entry.typePrefix, modelPath: entry.model });
+  // Relative to the service's own folder (also when --out writes elsewhere), so that the text is the committed one.
+  const sharedModel = path.relative(path.join(root, entry.out), path.join(root, "functions/aws/shared/index.js"));
+  const files = generateModelFiles(model, { typePrefix: entry.typePrefix, modelPath: entry.model, sharedModelImport: sharedModel.split(path.sep).join("/") });
   const outDir = values.out !== undefined ? path.resolve(values.out) : path.join(root, entry.out);
   mkdirSync(outDir, { recursive: true });
   // The folder holds only generated files: ones this run no longer produces are stale and go.

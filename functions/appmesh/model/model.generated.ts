@@ -2,42 +2,11 @@
 // The operations and shapes of the API with all their constraints.
 import type { AppMeshOperationName } from "./operations.generated.js";
 import type { AppMeshShapeName } from "./types.generated.js";
+import type { ModelMember as Member, ModelOperation as Operation, ModelShape as Shape } from "../../aws/shared/index.js";
 
-/** A member of a structure: its shape, and where it travels in a request (absent: the JSON body). */
-export interface ModelMember {
-  shape: AppMeshShapeName;
-  location?: "uri" | "querystring" | "header" | "headers" | "statusCode";
-  locationName?: string;
-  idempotencyToken?: boolean;
-}
-
-/** A shape with the constraints the model states (lengths and sizes in `min`/`max`, values for numbers). */
-export interface ModelShape {
-  type: "structure" | "list" | "map" | "string" | "integer" | "long" | "float" | "double" | "boolean" | "timestamp" | "blob";
-  required?: readonly string[];
-  /** Exactly one member is set. */
-  union?: boolean;
-  min?: number;
-  max?: number;
-  pattern?: string;
-  enum?: readonly string[];
-  member?: { shape: AppMeshShapeName };
-  key?: { shape: AppMeshShapeName };
-  value?: { shape: AppMeshShapeName };
-  members?: Readonly<Record<string, ModelMember>>;
-  error?: { httpStatusCode: number; senderFault?: boolean };
-  exception?: boolean;
-  box?: boolean;
-}
-
-/** An operation's HTTP binding, its input and output shapes and the errors it may return. */
-export interface ModelOperation {
-  method: string;
-  requestUri: string;
-  input?: AppMeshShapeName;
-  output?: AppMeshShapeName;
-  errors: readonly AppMeshShapeName[];
-}
+export type ModelMember = Member<AppMeshShapeName>;
+export type ModelShape = Shape<AppMeshShapeName>;
+export type ModelOperation = Operation<AppMeshShapeName>;
 
 export const metadata = {"apiVersion":"2019-01-25","endpointPrefix":"appmesh","jsonVersion":"1.1","protocol":"rest-json","serviceFullName":"AWS App Mesh","serviceId":"App Mesh","signatureVersion":"v4","signingName":"appmesh","uid":"appmesh-2019-01-25"} as const;
 

@@ -2,42 +2,11 @@
 // The operations and shapes of the API with all their constraints.
 import type { AcmPcaOperationName } from "./operations.generated.js";
 import type { AcmPcaShapeName } from "./types.generated.js";
+import type { ModelMember as Member, ModelOperation as Operation, ModelShape as Shape } from "../../shared/index.js";
 
-/** A member of a structure: its shape, and where it travels in a request (absent: the JSON body). */
-export interface ModelMember {
-  shape: AcmPcaShapeName;
-  location?: "uri" | "querystring" | "header" | "headers" | "statusCode";
-  locationName?: string;
-  idempotencyToken?: boolean;
-}
-
-/** A shape with the constraints the model states (lengths and sizes in `min`/`max`, values for numbers). */
-export interface ModelShape {
-  type: "structure" | "list" | "map" | "string" | "integer" | "long" | "float" | "double" | "boolean" | "timestamp" | "blob";
-  required?: readonly string[];
-  /** Exactly one member is set. */
-  union?: boolean;
-  min?: number;
-  max?: number;
-  pattern?: string;
-  enum?: readonly string[];
-  member?: { shape: AcmPcaShapeName };
-  key?: { shape: AcmPcaShapeName };
-  value?: { shape: AcmPcaShapeName };
-  members?: Readonly<Record<string, ModelMember>>;
-  error?: { httpStatusCode: number; senderFault?: boolean };
-  exception?: boolean;
-  box?: boolean;
-}
-
-/** An operation's HTTP binding, its input and output shapes and the errors it may return. */
-export interface ModelOperation {
-  method: string;
-  requestUri: string;
-  input?: AcmPcaShapeName;
-  output?: AcmPcaShapeName;
-  errors: readonly AcmPcaShapeName[];
-}
+export type ModelMember = Member<AcmPcaShapeName>;
+export type ModelShape = Shape<AcmPcaShapeName>;
+export type ModelOperation = Operation<AcmPcaShapeName>;
 
 export const metadata = {"apiVersion":"2017-08-22","auth":["aws.auth#sigv4"],"endpointPrefix":"acm-pca","jsonVersion":"1.1","protocol":"json","protocols":["json"],"serviceAbbreviation":"ACM-PCA","serviceFullName":"AWS Certificate Manager Private Certificate Authority","serviceId":"ACM PCA","signatureVersion":"v4","signingName":"acm-pca","targetPrefix":"ACMPrivateCA","uid":"acm-pca-2017-08-22"} as const;
 

@@ -2,42 +2,11 @@
 // The operations and shapes of the API with all their constraints.
 import type { AcmOperationName } from "./operations.generated.js";
 import type { AcmShapeName } from "./types.generated.js";
+import type { ModelMember as Member, ModelOperation as Operation, ModelShape as Shape } from "../../shared/index.js";
 
-/** A member of a structure: its shape, and where it travels in a request (absent: the JSON body). */
-export interface ModelMember {
-  shape: AcmShapeName;
-  location?: "uri" | "querystring" | "header" | "headers" | "statusCode";
-  locationName?: string;
-  idempotencyToken?: boolean;
-}
-
-/** A shape with the constraints the model states (lengths and sizes in `min`/`max`, values for numbers). */
-export interface ModelShape {
-  type: "structure" | "list" | "map" | "string" | "integer" | "long" | "float" | "double" | "boolean" | "timestamp" | "blob";
-  required?: readonly string[];
-  /** Exactly one member is set. */
-  union?: boolean;
-  min?: number;
-  max?: number;
-  pattern?: string;
-  enum?: readonly string[];
-  member?: { shape: AcmShapeName };
-  key?: { shape: AcmShapeName };
-  value?: { shape: AcmShapeName };
-  members?: Readonly<Record<string, ModelMember>>;
-  error?: { httpStatusCode: number; senderFault?: boolean };
-  exception?: boolean;
-  box?: boolean;
-}
-
-/** An operation's HTTP binding, its input and output shapes and the errors it may return. */
-export interface ModelOperation {
-  method: string;
-  requestUri: string;
-  input?: AcmShapeName;
-  output?: AcmShapeName;
-  errors: readonly AcmShapeName[];
-}
+export type ModelMember = Member<AcmShapeName>;
+export type ModelShape = Shape<AcmShapeName>;
+export type ModelOperation = Operation<AcmShapeName>;
 
 export const metadata = {"apiVersion":"2015-12-08","auth":["aws.auth#sigv4"],"endpointPrefix":"acm","jsonVersion":"1.1","protocol":"json","protocols":["json"],"serviceAbbreviation":"ACM","serviceFullName":"AWS Certificate Manager","serviceId":"ACM","signatureVersion":"v4","signingName":"acm","targetPrefix":"CertificateManager","uid":"acm-2015-12-08"} as const;
 

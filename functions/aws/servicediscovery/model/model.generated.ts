@@ -2,42 +2,11 @@
 // The operations and shapes of the API with all their constraints.
 import type { ServiceDiscoveryOperationName } from "./operations.generated.js";
 import type { ServiceDiscoveryShapeName } from "./types.generated.js";
+import type { ModelMember as Member, ModelOperation as Operation, ModelShape as Shape } from "../../shared/index.js";
 
-/** A member of a structure: its shape, and where it travels in a request (absent: the JSON body). */
-export interface ModelMember {
-  shape: ServiceDiscoveryShapeName;
-  location?: "uri" | "querystring" | "header" | "headers" | "statusCode";
-  locationName?: string;
-  idempotencyToken?: boolean;
-}
-
-/** A shape with the constraints the model states (lengths and sizes in `min`/`max`, values for numbers). */
-export interface ModelShape {
-  type: "structure" | "list" | "map" | "string" | "integer" | "long" | "float" | "double" | "boolean" | "timestamp" | "blob";
-  required?: readonly string[];
-  /** Exactly one member is set. */
-  union?: boolean;
-  min?: number;
-  max?: number;
-  pattern?: string;
-  enum?: readonly string[];
-  member?: { shape: ServiceDiscoveryShapeName };
-  key?: { shape: ServiceDiscoveryShapeName };
-  value?: { shape: ServiceDiscoveryShapeName };
-  members?: Readonly<Record<string, ModelMember>>;
-  error?: { httpStatusCode: number; senderFault?: boolean };
-  exception?: boolean;
-  box?: boolean;
-}
-
-/** An operation's HTTP binding, its input and output shapes and the errors it may return. */
-export interface ModelOperation {
-  method: string;
-  requestUri: string;
-  input?: ServiceDiscoveryShapeName;
-  output?: ServiceDiscoveryShapeName;
-  errors: readonly ServiceDiscoveryShapeName[];
-}
+export type ModelMember = Member<ServiceDiscoveryShapeName>;
+export type ModelShape = Shape<ServiceDiscoveryShapeName>;
+export type ModelOperation = Operation<ServiceDiscoveryShapeName>;
 
 export const metadata = {"apiVersion":"2017-03-14","endpointPrefix":"servicediscovery","jsonVersion":"1.1","protocol":"json","protocols":["json"],"serviceAbbreviation":"ServiceDiscovery","serviceFullName":"AWS Cloud Map","serviceId":"ServiceDiscovery","signatureVersion":"v4","targetPrefix":"Route53AutoNaming_v20170314","uid":"servicediscovery-2017-03-14","auth":["aws.auth#sigv4"]} as const;
 
