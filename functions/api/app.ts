@@ -29,8 +29,8 @@ export interface ApiOptions {
   policies?: PolicyService;
   /**
    * Called once a request's body has been read (bounded), before auth and the handler; the function it returns is
-   * called once its response is ready. The control plane
-   * marks API requests as foreground work this way, so the xDS side's background work gives way to them.
+   * called once its response is ready. The control plane marks API requests as foreground work this way, so the xDS
+   * side's background work gives way to them.
    */
   onRequest?: () => () => void;
 }
