@@ -74,6 +74,7 @@ function mountRouteGroups(app: Hono, parts: { store: Store; hubs: MeshHubs | nul
     store: parts.store,
     translation: appMeshTranslation(),
     hubs: parts.hubs,
+    core,
     listMeshes: () => listMeshes(parts.store),
     // Snapshots carry the ACM certificates and Private CAs their TLS names, served as Secrets.
     loadSnapshot: (meshName) => loadMeshSnapshot(parts.store, meshName, { tlsMaterial: parts.standIns.tlsMaterial }),

@@ -9,7 +9,7 @@ import { NodeIdError } from "./cache/types.js";
 import { createNodeConfigDump } from "./config-dump-app.js";
 import { explainRequest, parseExplainBody } from "./explain/index.js";
 
-export function createExplainApp(options: { cache: XdsCache; core: Core }): Hono {
+export function createExplainApp(options: { cache: Pick<XdsCache, "fetch">; core: Core }): Hono {
   const app = new Hono();
   app.post("/v1/xds/explain", async (c) => {
     let body: unknown;

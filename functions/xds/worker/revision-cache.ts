@@ -25,7 +25,7 @@ export interface RevisionCacheStats {
   generations: number;
 }
 
-export interface RevisionCache extends Pick<XdsCache, "fetch"> {
+export interface RevisionCache extends Pick<XdsCache, "fetch" | "lint"> {
   stats(): RevisionCacheStats;
 }
 
@@ -93,20 +93,28 @@ export function createRevisionCache(options: RevisionCacheOptions): RevisionCach
     return generation;
   }
 
+  /** The mesh's generation for the revisions in the store now: the kept one while they match, else a fresh one. */
+  async function currentGeneration(meshName: string): Promise<Generation> {
+    const scope = `mesh/${meshName}`;
+    const read = await store.getRevisions([scope, "account", "endpoints", "acm", "acm-pca"]);
+    const now: Revisions = { mesh: read[scope] ?? 0, account: read.account ?? 0, endpoints: read.endpoints ?? 0, acm: read.acm ?? 0, acmPca: read["acm-pca"] ?? 0 };
+    const generation = generations.get(meshName);
+    return generation && isCurrent(generation, now) ? generation : startGeneration(meshName, now);
+  }
+
+  async function within<T>(meshName: string, use: (cache: XdsCache) => Promise<T>): Promise<T> {
+    const generation = await currentGeneration(meshName);
+    try {
+      return await use(generation.cache);
+    } finally {
+      if (generation.missing && generations.get(meshName) === generation) generations.delete(meshName);
+    }
+  }
+
   return {
-    async fetch(node: Node, request: NodeRequest = {}): Promise<NodeSnapshot> {
-      const { meshName } = translation.identify(node);
-      const scope = `mesh/${meshName}`;
-      const read = await store.getRevisions([scope, "account", "endpoints", "acm", "acm-pca"]);
-      const now: Revisions = { mesh: read[scope] ?? 0, account: read.account ?? 0, endpoints: read.endpoints ?? 0, acm: read.acm ?? 0, acmPca: read["acm-pca"] ?? 0 };
-      let generation = generations.get(meshName);
-      if (!generation || !isCurrent(generation, now)) generation = startGeneration(meshName, now);
-      try {
-        return await generation.cache.fetch(node, request);
-      } finally {
-        if (generation.missing && generations.get(meshName) === generation) generations.delete(meshName);
-      }
-    },
+    // async: a malformed node id rejects (NodeIdError) rather than throwing at the call.
+    fetch: async (node: Node, request: NodeRequest = {}): Promise<NodeSnapshot> => within(translation.identify(node).meshName, (cache) => cache.fetch(node, request)),
+    lint: (meshName: string) => within(meshName, (cache) => cache.lint(meshName)),
     stats: () => ({ meshes: generations.size, generations: started }),
   };
 }

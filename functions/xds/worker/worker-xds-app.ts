@@ -2,16 +2,21 @@
 // guard these paths, functions/auth/admin-routes.ts):
 //   POST /v3/discovery:{clusters,listeners,routes,endpoints,secrets}  REST xDS, as on Node, from the revision cache
 //   GET  /v1/xds/config_dump?node=<id>                                what that node is served now
+//   GET  /v1/xds/lint?mesh=<name>                                     the specs the translation cannot serve
+//   POST /v1/xds/explain {node, request}                              which route that node's Envoy would pick
 //   GET  /v1/xds/proxies[?nodeId=]                                    the last poll of each node, and subscriptions
 //   GET  /v1/xds/subscribe?node=<id>                                  a gateway's WebSocket subscription (mesh hub)
 import { create } from "@bufbuild/protobuf";
 import type { Context } from "hono";
 import { Hono } from "hono";
+import type { Core } from "../../../core-wasm/index.js";
 import type { Store } from "../../../db/store.js";
 import { NodeSchema } from "../../../proto/gen/envoy/config/core/v3/base_pb.js";
 import { parseNodeId } from "../../envoy/index.js";
 import { NodeIdError, type XdsTranslation } from "../cache/types.js";
 import { createConfigDumpApp } from "../config-dump-app.js";
+import { createExplainApp } from "../explain-app.js";
+import { createLintApp } from "../lint-app.js";
 import type { MeshSnapshot } from "../../appmesh/snapshot.js";
 import { createRestXdsApp } from "../rest-xds.js";
 import type { MeshHubs } from "./mesh-hubs.js";
@@ -26,6 +31,8 @@ export interface WorkerXdsOptions {
   /** Every mesh name (for `/v1/xds/proxies` without a node). */
   listMeshes(): Promise<string[]>;
   controlPlaneId?: string;
+  /** The routing core `/v1/xds/explain` runs (the one the console runs in the browser). */
+  core: Core;
   /** Reads one mesh (the entry passes one whose snapshots carry ACM material); defaults to `loadMeshSnapshot`. */
   loadSnapshot?: (meshName: string) => Promise<MeshSnapshot | null>;
 }
@@ -64,6 +71,8 @@ export function createWorkerXdsApp(options: WorkerXdsOptions): WorkerXds {
   });
   app.route("/", createRestXdsApp({ cache: recorder.wrap(cache), observers: [recorder.observer], ...(options.controlPlaneId ? { controlPlaneId: options.controlPlaneId } : {}) }));
   app.route("/", createConfigDumpApp({ cache }));
+  app.route("/", createLintApp({ cache }));
+  app.route("/", createExplainApp({ cache, core: options.core }));
 
   app.get("/v1/xds/proxies", async (c) => {
     if (!options.hubs) return noHubs(c);

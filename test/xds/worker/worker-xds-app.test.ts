@@ -193,6 +193,44 @@ describe("REST xDS on the control-plane Worker", () => {
     expect(Date.parse(proxy!.lastPollAt)).not.toBeNaN();
   });
 
+  it("explains a request for a node with POST /v1/xds/explain and follows a weight change, as on Node", async () => {
+    const explain = async (body: object) => {
+      const answer = await fetch(`${plane.url}/v1/xds/explain`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      return { status: answer.status, errorType: answer.headers.get("x-amzn-errortype"), json: (await answer.json()) as Record<string, any> };
+    };
+    const request = { node: serviceA, request: { method: "GET", authority: "serviceb.apps.local:80", path: "/" } };
+    await client.send(new UpdateRouteCommand({ meshName: "apps", virtualRouterName: "serviceB", routeName: "serviceB", spec: split(60, 40) }));
+    const first = await explain(request);
+    expect(first.status, JSON.stringify(first.json)).toBe(200);
+    expect(first.json).toMatchObject({ node: serviceA, outcome: "routed", route: { name: "serviceB" } });
+    expect(first.json.clusters.map((cluster: { weight: number }) => cluster.weight)).toEqual([60, 40]);
+    await client.send(new UpdateRouteCommand({ meshName: "apps", virtualRouterName: "serviceB", routeName: "serviceB", spec: split(30, 70) }));
+    const second = await explain(request);
+    expect(second.json.clusters.map((cluster: { weight: number }) => cluster.weight)).toEqual([30, 70]);
+    expect(second.json.meshRevision).toBeGreaterThan(first.json.meshRevision);
+    const unknown = await explain({ node: "mesh/nowhere/virtualNode/serviceA", request: request.request });
+    expect([unknown.status, unknown.errorType]).toEqual([404, "NotFoundException"]);
+  });
+
+  it("lists the specs no proxy can serve with GET /v1/xds/lint, at the mesh's current revision", async () => {
+    const meshName = "linted";
+    const listeners = [{ portMapping: { port: 80, protocol: "http" as const } }];
+    await client.send(new CreateMeshCommand({ meshName }));
+    await client.send(new CreateVirtualNodeCommand({ meshName, virtualNodeName: "backend", spec: { listeners, serviceDiscovery: { dns: { hostname: "backend.local" } } } }));
+    await client.send(new CreateVirtualRouterCommand({ meshName, virtualRouterName: "router", spec: { listeners } }));
+    await client.send(new CreateVirtualServiceCommand({ meshName, virtualServiceName: "backend.local", spec: { provider: { virtualRouter: { virtualRouterName: "router" } } } }));
+    const lint = async () => (await fetch(`${plane.url}/v1/xds/lint?mesh=${meshName}`)).json() as Promise<{ mesh: string; meshRevision: number; warnings: Array<{ code: string; resource: { kind: string; name: string } }> }>;
+    const clean = await lint();
+    expect(clean.warnings).toEqual([]);
+    const zero = { httpRoute: { match: { prefix: "/" }, action: { weightedTargets: [{ virtualNode: "backend", weight: 0 }] } } };
+    await client.send(new CreateRouteCommand({ meshName, virtualRouterName: "router", routeName: "route", spec: zero }));
+    const linted = await lint();
+    expect(linted.meshRevision).toBeGreaterThan(clean.meshRevision);
+    expect(linted.warnings).toMatchObject([{ code: "RouteWeightsZero", resource: { kind: "route", name: "route" } }]);
+    const missing = await fetch(`${plane.url}/v1/xds/lint?mesh=absent`);
+    expect(missing.status).toBe(404);
+  });
+
   it("serves a listener's ACM certificate from the Worker's Private CA as an SDS Secret, and the renewed one on the next poll", async () => {
     const configuration = { KeyAlgorithm: "EC_prime256v1", SigningAlgorithm: "SHA256WITHECDSA", Subject: { CommonName: "Worker Mesh Root" } };
     const authorityArn = (await awsJson(plane.url, "ACMPrivateCA.CreateCertificateAuthority", { CertificateAuthorityType: "ROOT", CertificateAuthorityConfiguration: configuration })).CertificateAuthorityArn as string;
