@@ -4,6 +4,7 @@ import type { JsonValue } from "@bufbuild/protobuf";
 import http from "node:http";
 import type net from "node:net";
 import { CreateMeshCommand, CreateVirtualGatewayCommand } from "@aws-sdk/client-app-mesh";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TypeUrl } from "../../functions/envoy/index.js";
 import { startTestControlPlane, testAccountId, type TestControlPlane } from "../support/control-plane.js";
@@ -69,16 +70,74 @@ describe("gateway Worker build", () => {
     expect(await waitFor(async () => (await backendOf(await fetch(`${url}/moving/1`))) === "two", 10_000)).toBe(true);
   });
 
-  it("refuses a route with a policy filter it does not run (503 UPF) instead of serving it without the check", async () => {
-    await createRoutedService(controlPlane.client, mesh, { service: "guarded.local", gateway: "gw", prefix: "/guarded", routes: { r: MakeWeightedRouteSpec([["one", 100]]) } });
-    expect(await waitFor(async () => (await fetch(`${url}/guarded/1`)).status === 200, 10_000)).toBe(true);
-    const arn = `arn:aws:appmesh:us-east-1:${testAccountId}:mesh/${mesh}/virtualGateway/gw/gatewayRoute/guarded-local`;
-    const put = await controlPlane.request("PUT", `/v1/meshes/${mesh}/policies/guard`, { body: JSON.stringify({ targetRef: { arn }, spec: { faultInjection: { abort: { httpStatus: 500, percentage: 1 } } } }), headers: { "content-type": "application/json" } });
-    expect(put.status).toBe(200);
-    expect(await waitFor(async () => (await fetch(`${url}/guarded/1`)).status === 503, 10_000)).toBe(true);
-    const refused = await fetch(`${url}/guarded/1`);
-    expect(refused.headers.get("x-meshplane-flags")).toBe("UPF");
+  const putPolicy = async (name: string, targetArn: string, spec: unknown) => {
+    const put = await controlPlane.request("PUT", `/v1/meshes/${mesh}/policies/${name}`, { body: JSON.stringify({ targetRef: { arn: targetArn }, spec }), headers: { "content-type": "application/json" } });
+    expect(put.status, await put.clone().text()).toBe(200);
+  };
+  const routeArn = (route: string) => `arn:aws:appmesh:us-east-1:${testAccountId}:mesh/${mesh}/virtualGateway/gw/gatewayRoute/${route}`;
+
+  it("runs a route's fault injection policy: every request aborted with the policy's status and flag FI", async () => {
+    await createRoutedService(controlPlane.client, mesh, { service: "faulty.local", gateway: "gw", prefix: "/faulty", routes: { r: MakeWeightedRouteSpec([["one", 100]]) } });
+    expect(await waitFor(async () => (await fetch(`${url}/faulty/1`)).status === 200, 10_000)).toBe(true);
+    await putPolicy("faulty", routeArn("faulty-local"), { faultInjection: { abort: { httpStatus: 418, percentage: 100 } } });
+    expect(await waitFor(async () => (await fetch(`${url}/faulty/1`)).status === 418, 10_000)).toBe(true);
+    const aborted = await fetch(`${url}/faulty/1`);
+    expect([aborted.status, aborted.headers.get("x-meshplane-flags")]).toEqual([418, "FI"]);
     expect((await fetch(`${url}/chapter/7`)).status).toBe(200);
+  });
+
+  it("runs a route's rate limit per isolate: past the bucket, the policy's status and body", async () => {
+    await createRoutedService(controlPlane.client, mesh, { service: "limited.local", gateway: "gw", prefix: "/limited", routes: { r: MakeWeightedRouteSpec([["one", 100]]) } });
+    expect(await waitFor(async () => (await fetch(`${url}/limited/1`)).status === 200, 10_000)).toBe(true);
+    await putPolicy("limited", routeArn("limited-local"), { rateLimit: { requests: 1, interval: { value: 3600, unit: "s" }, response: { statusCode: 429, body: "slow down" } } });
+    expect(await waitFor(async () => (await fetch(`${url}/limited/1`)).status === 429, 10_000)).toBe(true);
+    const limited = await fetch(`${url}/limited/1`);
+    expect([limited.status, await limited.text()]).toEqual([429, "slow down"]);
+  });
+
+  it("runs a route's jwt policy with a remote JWKS fetched with fetch: a valid token passes with its claim as a header, others get 401", async () => {
+    const { privateKey, publicKey } = await generateKeyPair("ES256");
+    const jwk = { ...(await exportJWK(publicKey)), kid: "k1", alg: "ES256" };
+    const jwksServed: string[] = [];
+    const jwks = http.createServer((incoming, response) => {
+      jwksServed.push(incoming.url ?? "");
+      response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((resolve) => jwks.listen(0, "127.0.0.1", resolve));
+    try {
+      const jwksPort = (jwks.address() as net.AddressInfo).port;
+      await createLocalhostNodes(controlPlane.client, mesh, [["jwks", { name: "jwks", host: "127.0.0.1", port: jwksPort, paths: [], close: async () => {} }]] as const);
+      await createRoutedService(controlPlane.client, mesh, { service: "signed.local", gateway: "gw", prefix: "/signed", routes: { r: MakeWeightedRouteSpec([["one", 100]]) } });
+      await putPolicy("signed", routeArn("signed-local"), {
+        jwt: { providers: [{ name: "idp", issuer: "https://issuer.example", audiences: ["orders"], jwks: { remote: { url: "http://jwks.local/keys.json", backendRef: { virtualNode: { virtualNodeName: "jwks" } } } }, claimToHeaders: [{ claim: "sub", header: "x-user" }] }] },
+      });
+      expect(await waitFor(async () => (await fetch(`${url}/signed/x`)).status === 401, 10_000)).toBe(true);
+      const now = Math.floor(Date.now() / 1000);
+      const token = await new SignJWT({ sub: "alice" }).setProtectedHeader({ alg: "ES256", kid: "k1" }).setIssuer("https://issuer.example").setAudience("orders").setIssuedAt().setExpirationTime(now + 600).sign(privateKey);
+      const valid = await fetch(`${url}/signed/x`, { headers: { authorization: `Bearer ${token}` } });
+      expect(valid.status, await valid.clone().text()).toBe(200);
+      expect(((await valid.json()) as { headers: Record<string, string> }).headers["x-user"]).toBe("alice");
+      expect(jwksServed).toContain("/keys.json");
+      const missing = await fetch(`${url}/signed/x`);
+      expect([missing.status, await missing.text()]).toEqual([401, "Jwt is missing"]);
+    } finally {
+      await new Promise<void>((resolve) => jwks.close(() => resolve()));
+    }
+  });
+
+  it("mirrors a route's requests to the shadow backend with fetch, the body included, and answers from the real one", async () => {
+    const shadow = await startBackend("shadow");
+    try {
+      await createLocalhostNodes(controlPlane.client, mesh, [["shadow", shadow]] as const);
+      await createRoutedService(controlPlane.client, mesh, { service: "mirrored.local", gateway: "gw", prefix: "/mirrored", routes: { r: MakeWeightedRouteSpec([["one", 100]]) } });
+      await putPolicy("mirrored", routeArn("mirrored-local"), { mirror: { backendRef: { virtualNode: { virtualNodeName: "shadow" } }, percentage: 100 } });
+      expect(await waitFor(async () => (await fetch(`${url}/mirrored/probe`)).status === 200 && shadow.paths.includes("/probe"), 10_000)).toBe(true);
+      const answered = await fetch(`${url}/mirrored/echo`, { method: "POST", body: "copied body" });
+      expect([answered.status, await answered.text()]).toEqual([200, "copied body"]);
+      expect(await waitFor(() => shadow.paths.includes("/echo"), 10_000)).toBe(true);
+    } finally {
+      await shadow.close();
+    }
   });
 });
 

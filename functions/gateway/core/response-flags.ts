@@ -24,8 +24,6 @@ export const ResponseFlag = {
   streamIdleTimeout: "SI",
   /** The downstream went away before the response completed. */
   downstreamConnectionTermination: "DC",
-  /** meshplane's own: the runtime does not run the request's policy filters and refuses it rather than skip them (503). */
-  unsupportedPolicyFilter: "UPF",
 } as const;
 
 export type ResponseFlagCode = (typeof ResponseFlag)[keyof typeof ResponseFlag];

@@ -1,7 +1,9 @@
 // Sending one routed request's exchange in the Worker: the core decides (attempts, retries, timeouts, verdict:
 // core/upstream-exchange.ts), this turns the verdict into the Worker's Response. Bodies without a declared length,
-// or longer than REPLAYABLE_BODY_LIMIT, stream through once; shorter ones are kept so a retry can resend them.
+// or longer than REPLAYABLE_BODY_LIMIT, stream through once; shorter ones are kept so a retry or a mirror can resend
+// them. A filter's own answer is turned into a Response here too.
 import { downstreamResponseHeaders, noUpstreamObserver, RESPONSE_FLAG_HEADER, RESPONSE_HOP_BY_HOP, ResponseFlag, UpstreamExchange, type ForwardDecision } from "../core/index.js";
+import { filterReplyHeaders, type FilterReply, type ServerHeader } from "../core/filters/index.js";
 import type { FetchUpstreamResponse, WorkerRequestBody, WorkerUpstreamTransport } from "./upstream-transport.js";
 
 /** Bodies up to this size (by content-length) are kept so a retry can resend them. */
@@ -50,10 +52,23 @@ function trackedBody(upstream: FetchUpstreamResponse, exchange: UpstreamExchange
   });
 }
 
-export async function forwardWithFetch(decision: ForwardDecision, stream: ReadableStream<Uint8Array> | null, transport: WorkerUpstreamTransport): Promise<Response> {
+/** A filter's own answer (a fault's abort, a 429, a CORS preflight, a 401, an authorization denial). */
+export function filterReplyResponse(reply: FilterReply, server: ServerHeader | undefined): Response {
+  return new Response(reply.body, { status: reply.status, headers: filterReplyHeaders(reply, server) });
+}
+
+/**
+ * The downstream body as the exchange takes it: read whole when something needs it again (a retry, a mirror) and its
+ * declared length fits REPLAYABLE_BODY_LIMIT, else streamed through once.
+ */
+export async function workerRequestBody(decision: ForwardDecision, stream: ReadableStream<Uint8Array> | null, kept: boolean): Promise<WorkerRequestBody> {
+  if (stream === null) return { bytes: null };
   const length = Number(decision.request.headers["content-length"] ?? NaN);
-  const replayable = stream === null || (Number.isInteger(length) && length <= REPLAYABLE_BODY_LIMIT);
-  const body: WorkerRequestBody = stream === null ? { bytes: null } : replayable && decision.entry.retry ? { bytes: await new Response(stream).arrayBuffer() } : { stream };
+  const replayable = Number.isInteger(length) && length <= REPLAYABLE_BODY_LIMIT;
+  return replayable && kept ? { bytes: await new Response(stream).arrayBuffer() } : { stream };
+}
+
+export async function forwardWithFetch(decision: ForwardDecision, body: WorkerRequestBody, transport: WorkerUpstreamTransport): Promise<Response> {
   const exchange = new UpstreamExchange({ decision, body, replayable: () => !("stream" in body), transport, observer: noUpstreamObserver });
   const verdict = await exchange.verdict;
   if (verdict.kind !== "response") {

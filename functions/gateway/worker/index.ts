@@ -3,6 +3,9 @@
 // NACKs, core-wasm matching, retry policy and back-off, host choice, outlier ejection, circuit breakers and
 // timeouts; requests go upstream with fetch. What the platform does not allow is listed in upstream-transport.ts
 // (no active health checks, no TCP, no TLS origination with the cluster's own trust, no HTTP/2 prior knowledge);
+// the HTTP filters (fault, local rate limit, CORS, JWT, ext_authz, mirrors, hash policies) run as on Node, their
+// side calls over fetch (side-calls.ts: HTTP/1.1 only, so a gRPC ext_authz server is unreachable and the filter's
+// failure mode decides), their state (token buckets, JWKS) per isolate;
 // besides, one Worker serves one HTTP listener (no TCP proxy listeners, no websocket upgrades, no TLS termination:
 // Cloudflare terminates TLS), and circuit-breaker and outlier state is per isolate, not shared between isolates.
 //
@@ -17,11 +20,12 @@
 // MESHPLANE_TOKEN (bearer token when meshplane runs with auth).
 import { instantiateCore, type Core } from "../../../core-wasm/index.js";
 import coreModule from "../../../core-wasm/build/core.wasm";
-import { ResponseFlag, routeRequest, type ProxyRequest } from "../core/index.js";
-import { forwardWithFetch, localReply } from "./forward.js";
-import { hasPolicyFilters } from "../core/filters/index.js";
+import { ResponseFlag, routeRequest, type ForwardDecision, type GatewaySnapshot, type ProxyRequest } from "../core/index.js";
+import { FilterState, mirrorRequest, needsFilterChain, runRequestFilters, type FilterOutcome, type SideCallTransport } from "../core/filters/index.js";
+import { filterReplyResponse, forwardWithFetch, localReply, workerRequestBody } from "./forward.js";
 import { WorkerGateway } from "./gateway.js";
 import { createRestXdsClient, type RestXdsClient } from "./rest-xds-client.js";
+import { createWorkerSideCalls } from "./side-calls.js";
 import { createGatewaySubscription, type GatewaySubscription } from "./subscription.js";
 import { createWorkerUpstreamTransport } from "./upstream-transport.js";
 
@@ -41,6 +45,9 @@ interface ExecutionContextLike {
 
 interface IsolateState {
   gateway: WorkerGateway;
+  /** The filters' state (token buckets, active faults, JWKS): per isolate, like circuit-breaker state. */
+  filterState: FilterState;
+  sideCalls: SideCallTransport;
   client: RestXdsClient;
   subscription: GatewaySubscription | null;
   polledAt: number;
@@ -61,7 +68,7 @@ function stateFor(env: GatewayWorkerEnv): IsolateState {
     core ??= instantiateCore(coreModule);
     const gateway = new WorkerGateway(core, createWorkerUpstreamTransport());
     const connection = { baseUrl: env.MESHPLANE_URL.replace(/\/$/, ""), nodeId: env.MESHPLANE_NODE_ID, ...(env.MESHPLANE_TOKEN ? { token: env.MESHPLANE_TOKEN } : {}), log: (message: string) => console.warn(`meshplane-gateway: ${message}`) };
-    const created: IsolateState = { gateway, client: createRestXdsClient(connection, gateway), subscription: null, polledAt: 0, polling: null, pollingSince: 0, again: false };
+    const created: IsolateState = { gateway, filterState: new FilterState(), sideCalls: createWorkerSideCalls(), client: createRestXdsClient(connection, gateway), subscription: null, polledAt: 0, polling: null, pollingSince: 0, again: false };
     // A signal's round runs in the subscription's own context (its message event), which stays alive until the
     // socket closed and the rounds it started settled.
     if (env.XDS_SUBSCRIBE !== "off") created.subscription = createGatewaySubscription({ ...connection, onSignal: () => poll(created, true) });
@@ -124,8 +131,30 @@ export default {
     if (!listener) return localReply(503, ResponseFlag.noRoute, "no listener received from meshplane yet\n");
     const decision = routeRequest(state.gateway.snapshot, listener, toProxyRequest(request));
     if (decision.kind === "local") return localReply(decision.status, decision.flag, decision.body);
-    // The Worker does not run meshplane's policy filters (docs/policies/README.md); it refuses rather than skip a check.
-    if (hasPolicyFilters(decision)) return localReply(503, ResponseFlag.unsupportedPolicyFilter, "this route has policy filters (fault, rate limit, CORS, JWT, ext_authz, mirror) the Worker gateway does not run\n");
-    return forwardWithFetch(decision, request.body, state.gateway.transport);
+    if (!needsFilterChain(decision)) return forwardWithFetch(decision, await workerRequestBody(decision, request.body, decision.entry.retry !== undefined), state.gateway.transport);
+    return filterThenForward(state, state.gateway.snapshot, decision, request.body, context);
   },
 };
+
+/** Runs the request's HTTP filters (as the Node gateway does): a filter's answer is sent, else the mirrors go out and the request is forwarded. */
+async function filterThenForward(state: IsolateState, snapshot: GatewaySnapshot, decision: ForwardDecision, stream: ReadableStream<Uint8Array> | null, context: ExecutionContextLike): Promise<Response> {
+  const outcome: FilterOutcome = await runRequestFilters(decision, { snapshot, sideCalls: state.sideCalls, state: state.filterState }).catch((error: unknown) => ({
+    kind: "reply" as const,
+    reply: { status: 500, headers: { "content-type": "text/plain" }, body: `filter failed: ${error instanceof Error ? error.message : String(error)}\n`, flag: "" },
+  }));
+  if (outcome.kind === "reply") {
+    void stream?.cancel().catch(() => {});
+    return filterReplyResponse(outcome.reply, decision.hops[0]?.listener.filters.serverHeader);
+  }
+  decision.addedResponseHeaders = outcome.responseHeaders;
+  const body = await workerRequestBody(decision, stream, decision.entry.retry !== undefined || outcome.mirrors.length > 0);
+  // A body streamed through once (unknown or over-limit length) is not mirrored, as on Node past its replay buffer.
+  const mirrored = "bytes" in body ? new Uint8Array(body.bytes ?? new ArrayBuffer(0)) : undefined;
+  for (const mirror of outcome.mirrors) {
+    const cluster = snapshot.clusters.get(mirror.cluster);
+    if (!cluster || !mirrored) continue;
+    // Sent and forgotten: the answer is dropped, a failure never touches the real request.
+    context.waitUntil(state.sideCalls.call(cluster, mirrorRequest(decision.request, mirrored)).catch(() => undefined));
+  }
+  return forwardWithFetch(decision, body, state.gateway.transport);
+}

@@ -20,7 +20,7 @@ export interface FetchUpstreamResponse extends UpstreamResponseHead {
 
 export type WorkerUpstreamTransport = UpstreamTransport<WorkerRequestBody, FetchUpstreamResponse>;
 
-const origin = (address: string, port: number): string => `http://${address.includes(":") ? `[${address}]` : address}:${port}`;
+export const hostOrigin = (address: string, port: number): string => `http://${address.includes(":") ? `[${address}]` : address}:${port}`;
 
 function fetchResponse(response: Response, controller: AbortController): FetchUpstreamResponse {
   return {
@@ -41,7 +41,7 @@ export function createWorkerUpstreamTransport(doFetch: typeof fetch = fetch): Wo
       for (const [name, value] of Object.entries(request.headers)) for (const one of Array.isArray(value) ? value : [value]) headers.append(name, one);
       headers.set("x-forwarded-host", request.authority);
       let cancelled = false;
-      const outcome = doFetch(`${origin(host.address, host.port)}${request.path}`, {
+      const outcome = doFetch(`${hostOrigin(host.address, host.port)}${request.path}`, {
         method: request.method,
         headers,
         body: "stream" in body ? body.stream : body.bytes,

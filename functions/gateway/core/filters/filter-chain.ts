@@ -43,30 +43,6 @@ export type FilterOutcome =
 export const needsFilterChain = (decision: ForwardDecision): boolean =>
   decision.hops.some((hop) => hop.listener.filters.httpFilters.length > 0 || hop.entry.policies !== undefined);
 
-/** Whether `filter` can act on requests of `hop` (an empty listener-level fault or rate-limit filter cannot). */
-function filterActs(filter: HttpFilterConfig, hop: RouteHop): boolean {
-  const perRoute = hop.entry.policies?.perFilter.get(filter.name);
-  switch (filter.kind) {
-    case "cors":
-      return hop.entry.policies?.cors !== undefined;
-    case "fault":
-      return perRoute?.kind === "fault" || filter.config.delay !== undefined || filter.config.abort !== undefined;
-    case "localRateLimit":
-      return perRoute?.kind === "localRateLimit" || (filter.config.bucket !== undefined && filter.config.enabled > 0);
-    case "jwt":
-      return filter.config.rules.some((rule) => rule.requirement !== undefined);
-    case "extAuthz":
-      return !(perRoute?.kind === "extAuthz" && perRoute.disabled);
-  }
-}
-
-/**
- * Whether the request meets a filter that can act on it, or a mirror: what a runtime without the filter chain must
- * refuse rather than skip. Hash policies alone do not count (without them a consistent-hash cluster picks at random).
- */
-export const hasPolicyFilters = (decision: ForwardDecision): boolean =>
-  decision.hops.some((hop) => hop.listener.filters.httpFilters.some((filter) => filterActs(filter, hop)) || (hop.entry.policies?.mirrors.length ?? 0) > 0);
-
 /** A filter's answer as the listener's local reply mappers shape it (first matching mapper wins, as in Envoy). */
 export function mapLocalReply(filters: ConnectionManagerFilters, reply: FilterReply): FilterReply {
   const mapper = filters.localReplyMappers.find((candidate) => candidate.matches(reply.status, reply.flag ? [reply.flag] : []));

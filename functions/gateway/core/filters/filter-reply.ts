@@ -1,5 +1,7 @@
 // A reply a filter sends itself instead of forwarding the request, and the request filters see and change.
 import type { ProxyRequest } from "../proxy-request.js";
+import { RESPONSE_FLAG_HEADER } from "../response-flags.js";
+import type { ServerHeader } from "./filter-config.js";
 
 export interface FilterReply {
   status: number;
@@ -25,3 +27,11 @@ export const textReply = (status: number, body: string, flag: string, headers: R
   body,
   flag,
 });
+
+/** The headers a filter's reply goes out with (its own, the response flag, the listener's server header), length aside. */
+export function filterReplyHeaders(reply: FilterReply, server: ServerHeader | undefined): Record<string, string> {
+  const headers: Record<string, string> = { ...reply.headers };
+  if (reply.flag) headers[RESPONSE_FLAG_HEADER] = reply.flag;
+  if (server && server.mode !== "passThrough") headers.server = server.name;
+  return headers;
+}

@@ -1,0 +1,38 @@
+// The Worker runtime's SideCallTransport: the gateway's own requests (ext_authz checks, JWKS fetches, mirrored
+// copies) to one host of a cluster, chosen by the cluster's load balancer, with fetch. What fetch cannot do is
+// refused, so the filter's failure mode decides (an ext_authz filter that fails closed answers 403, as on Node
+// when a side call fails): no HTTP/2 prior knowledge (gRPC authorization servers need it), no TLS origination with
+// the cluster's own trust, and, as for forwarded requests, the authority travels as x-forwarded-host.
+import type { SideCallTransport, SideRequest, SideResponse } from "../core/filters/index.js";
+import type { UpstreamCluster } from "../core/index.js";
+import { hostOrigin } from "./upstream-transport.js";
+
+export function createWorkerSideCalls(doFetch: typeof fetch = fetch): SideCallTransport {
+  return {
+    async call(cluster: UpstreamCluster, request: SideRequest): Promise<SideResponse> {
+      if (cluster.config.tls) throw new Error(`cluster ${cluster.name}: side calls do not originate TLS`);
+      if (cluster.config.http2) throw new Error(`cluster ${cluster.name}: the Worker cannot make HTTP/2 side calls (gRPC needs prior knowledge)`);
+      const host = cluster.pick(undefined);
+      if (!host) throw new Error(`cluster ${cluster.name} has no hosts`);
+      const headers = new Headers(request.headers);
+      headers.set("x-forwarded-host", request.authority);
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(new Error("side call timeout")), request.timeoutMs);
+      try {
+        const response = await doFetch(`${hostOrigin(host.address, host.port)}${request.path}`, {
+          method: request.method,
+          headers,
+          body: request.body ?? null,
+          redirect: "manual",
+          signal: controller.signal,
+        });
+        const body = new Uint8Array(await response.arrayBuffer());
+        const flat: Record<string, string> = {};
+        response.headers.forEach((value, name) => (flat[name] = value));
+        return { status: response.status, headers: flat, body, trailers: {} };
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
