@@ -27,6 +27,7 @@ import { configFromEnv } from "./config.js";
 import { consoleAssetFiles, createConsoleApp } from "./console/index.js";
 import { createRegexChecker } from "./regex-checker.js";
 import { appMeshTranslation } from "./xds/cache/translation.js";
+import { checkEnvoyPatch } from "./xds/translate/index.js";
 import { createMeshHubs, type MeshHubs } from "./xds/worker/mesh-hubs.js";
 import { createWorkerXdsApp } from "./xds/worker/worker-xds-app.js";
 import { instantiateCore, type Core } from "../core-wasm/index.js";
@@ -99,8 +100,7 @@ async function createWorkerApp(env: WorkerEnv): Promise<WorkerApp> {
   // One write loop for App Mesh resources and policies: a policy change wakes the mesh hubs like any other.
   const commit = createCommitWithRetry(store, { onCommit });
   const service = createAppMeshService(store, { ...scope, quotas: config.quotas, checkRegex, commit });
-  // No envoyPatch checker on the Worker yet, so envoyPatch policies are refused here (docs/policies/envoyPatch.md).
-  const policies = createPolicyService(store, { ...scope, quotas: config.quotas, checkRegex, commit });
+  const policies = createPolicyService(store, { ...scope, quotas: config.quotas, checkRegex, checkEnvoyPatch, commit });
 
   const open = variables.MESHPLANE_AUTH_MODE === "open";
   if (!open && !variables.MESHPLANE_AUTH) {

@@ -61,6 +61,28 @@ describe("Worker entry on D1", () => {
     expect((await route("/api/v[0-9]+/.*")).status).toBe(200);
   });
 
+  it("checks envoyPatch policies against Envoy's descriptors inside the Worker and applies them to what a REST xDS poll gets", async () => {
+    const put = (path: string, body: unknown) => fetch(`${url}${path}`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    expect((await put("/v20190125/meshes", { meshName: "patched" })).status).toBe(200);
+    const spec = { listeners: [{ portMapping: { port: 8080, protocol: "http" } }], serviceDiscovery: { dns: { hostname: "app.local" } } };
+    expect((await put("/v20190125/meshes/patched/virtualNodes", { virtualNodeName: "app", spec })).status).toBe(200);
+    const arn = "arn:aws:appmesh:us-east-1:111122223333:mesh/patched/virtualNode/app";
+    const patch = (merge: object) => put("/v1/meshes/patched/policies/buffers", { targetRef: { arn }, spec: { envoyPatch: { patches: [{ resource: "cluster", merge }] } } });
+    const refused = await patch({ per_connection_buffer_limit_bytes: "lots" });
+    expect([refused.status, refused.headers.get("x-amzn-errortype")]).toEqual([400, "BadRequestException"]);
+    const accepted = await patch({ per_connection_buffer_limit_bytes: 32768 });
+    expect(accepted.status, await accepted.clone().text()).toBe(200);
+    const poll = await fetch(`${url}/v3/discovery:clusters`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ node: { id: "mesh/patched/virtualNode/app", cluster: "app" }, typeUrl: "type.googleapis.com/envoy.config.cluster.v3.Cluster" }),
+    });
+    expect(poll.status).toBe(200);
+    const clusters = ((await poll.json()) as { resources: Array<{ name: string; perConnectionBufferLimitBytes?: number }> }).resources;
+    expect(clusters.length).toBeGreaterThan(0);
+    expect(clusters.every((cluster) => cluster.perConnectionBufferLimitBytes === 32768)).toBe(true);
+  });
+
   it("serves every Cloud Map, ACM and ACM Private CA operation to boto3 through the Worker on D1, with the models' exception names", async () => {
     await expectBoto3DrivesEveryStandInOperation(url);
   }, 120_000);
