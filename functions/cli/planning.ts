@@ -19,6 +19,7 @@ import type { AppMeshApi } from "./app-mesh-api.js";
 import type { CliIo } from "./io.js";
 import { choice, collectPairs } from "./options.js";
 import { discoverAccountId, readCurrentState } from "./current-state.js";
+import { renderPolicyPlan, type PlannedPolicy } from "./policy.js";
 import { readInputFiles } from "./read-inputs.js";
 
 export interface InputOptions {
@@ -86,10 +87,16 @@ export async function planFromInputs(files: readonly string[], options: InputOpt
 const compareNotices = (a: Notice, b: Notice) =>
   (a.location?.file ?? "").localeCompare(b.location?.file ?? "") || (a.location?.document ?? 0) - (b.location?.document ?? 0) || (a.location?.line ?? 0) - (b.location?.line ?? 0);
 
-/** Notices on stderr (one line each, in input order), the plan on stdout. */
-export function printPlan({ plan, notices }: PlannedInputs, options: InputOptions, io: CliIo): void {
+/**
+ * Notices on stderr (one line each, in input order), the plan on stdout; with `policies` (diff), what putting the
+ * inputs' policies would do, after the resources (in JSON as `policies`).
+ */
+export function printPlan({ plan, notices }: PlannedInputs, options: InputOptions, io: CliIo, policies?: readonly PlannedPolicy[]): void {
   const sorted = [...notices].sort(compareNotices);
   for (const notice of sorted) io.stderr.write(`notice: ${notice.location ? `${formatLocation({ ...notice.location, field: undefined })}: ` : ""}${notice.message}\n`);
-  if (options.output === "json") io.stdout.write(`${JSON.stringify(planToJson(plan, sorted), null, 2)}\n`);
-  else io.stdout.write(renderPlanText(plan));
+  if (options.output === "json") {
+    const json = planToJson(plan, sorted);
+    if (policies) json.policies = policies.map(({ policy, change }) => ({ action: change, meshName: policy.meshName, policyName: policy.policyName, source: policy.source }));
+    io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+  } else io.stdout.write(renderPlanText(plan) + (policies ? renderPolicyPlan(policies) : ""));
 }

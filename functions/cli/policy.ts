@@ -26,17 +26,36 @@ export async function readPolicyFiles(files: readonly string[], io: CliIo): Prom
   return policies;
 }
 
+export type PolicyChange = "create" | "update" | "unchanged";
+
+export interface PlannedPolicy {
+  policy: WantedPolicy;
+  change: PolicyChange;
+}
+
+/** What putting each policy would do, against what meshplane has now. */
+export async function planPolicies(api: Parameters<typeof getPolicy>[0], policies: readonly WantedPolicy[]): Promise<PlannedPolicy[]> {
+  const planned: PlannedPolicy[] = [];
+  for (const policy of policies) planned.push({ policy, change: policyChange(policy, await getPolicy(api, policy.meshName, policy.policyName)) });
+  return planned;
+}
+
+const policyLabel = (policy: WantedPolicy): string => `policy ${policy.meshName}/${policy.policyName}`;
+
+/** One plan line per policy, in the plan's signs (`+` create, `~` update, `=` unchanged). */
+export function renderPolicyPlan(planned: readonly PlannedPolicy[], suffix = ""): string {
+  return planned.map(({ policy, change }) => `${change === "unchanged" ? "=" : change === "create" ? "+" : "~"} ${change} ${policyLabel(policy)}${change !== "unchanged" ? suffix : ""}\n`).join("");
+}
+
 /** Puts each policy that differs from what meshplane has; one line per policy. */
 export async function applyPolicies(api: Parameters<typeof putWantedPolicy>[0], policies: readonly WantedPolicy[], log: { write(text: string): unknown }, dryRun: boolean): Promise<void> {
-  for (const policy of policies) {
-    const change = policyChange(policy, await getPolicy(api, policy.meshName, policy.policyName));
-    const label = `policy ${policy.meshName}/${policy.policyName}`;
-    if (change === "unchanged" || dryRun) {
-      log.write(`${change === "unchanged" ? "=" : change === "create" ? "+" : "~"} ${change} ${label}${dryRun && change !== "unchanged" ? " (dry run)" : ""}\n`);
+  for (const planned of await planPolicies(api, policies)) {
+    if (planned.change === "unchanged" || dryRun) {
+      log.write(renderPolicyPlan([planned], dryRun ? " (dry run)" : ""));
       continue;
     }
-    const put = await putWantedPolicy(api, policy);
-    log.write(`${change === "create" ? "+" : "~"} ${change === "create" ? "created" : "updated"} ${label} (version ${put.metadata.version})\n`);
+    const put = await putWantedPolicy(api, planned.policy);
+    log.write(`${planned.change === "create" ? "+ created" : "~ updated"} ${policyLabel(planned.policy)} (version ${put.metadata.version})\n`);
   }
 }
 

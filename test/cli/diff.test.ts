@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAppMeshClient } from "../support/control-plane.js";
+import { createAppMeshClient, testAccountId } from "../support/control-plane.js";
 import { runMeshplane } from "../support/meshplane-cli.js";
 import { startMeshplaneProcess, type MeshplaneProcess } from "../support/process.js";
 
@@ -72,6 +72,27 @@ describe("meshplane diff", () => {
     expect(result.code).toBe(3);
     expect(result.stdout).toContain("  + create virtual node drift/a\n");
     expect((await runMeshplane(["import", path.join(dir, "base.yaml")], { endpoint: server.url })).code).toBe(0);
+  });
+
+  it("exits 3 when a policy the input carries differs from meshplane's, naming it, and 0 once it matches", async () => {
+    const arn = `arn:aws:appmesh:us-east-1:${testAccountId}:mesh/drift/virtualNode/a`;
+    const policy = (requests: number) => `meshName: drift\npolicyName: limit\ntargetRef: { arn: "${arn}" }\nspec: { rateLimit: { requests: ${requests}, interval: { value: 1, unit: s } } }\n`;
+    const applied = await runMeshplane(["policy", "apply", "-f", input("limit.yaml", policy(10))], { endpoint: server.url });
+    expect(applied.code, applied.stderr).toBe(0);
+    const exported = path.join(dir, "export.json");
+    expect((await runMeshplane(["export", "--mesh", "drift", "-o", exported], { endpoint: server.url })).code).toBe(0);
+    const same = await runMeshplane(["diff", exported], { endpoint: server.url });
+    expect([same.code, same.stdout]).toEqual([0, expect.stringContaining("= unchanged policy drift/limit\n")]);
+    // Someone changes the policy behind the export's back.
+    expect((await runMeshplane(["policy", "apply", "-f", input("limit-20.yaml", policy(20))], { endpoint: server.url })).code).toBe(0);
+    const drifted = await runMeshplane(["diff", exported], { endpoint: server.url });
+    expect([drifted.code, drifted.stdout]).toEqual([3, expect.stringContaining("~ update policy drift/limit\n")]);
+    const json = await runMeshplane(["diff", exported, "--output", "json"], { endpoint: server.url });
+    expect(json.code).toBe(3);
+    expect((JSON.parse(json.stdout) as { policies: unknown[] }).policies).toEqual([expect.objectContaining({ action: "update", meshName: "drift", policyName: "limit" })]);
+    // diff changed nothing: the policy is still the one applied last.
+    const shown = await runMeshplane(["policy", "get", "--mesh", "drift", "limit", "-o", "json"], { endpoint: server.url });
+    expect((JSON.parse(shown.stdout) as { spec: { rateLimit: { requests: number } } }).spec.rateLimit.requests).toBe(20);
   });
 
   it("exits 1 for an input it cannot read and 2 for a usage error", async () => {
