@@ -41,6 +41,8 @@ export interface ConnectionOwner {
   released(connection: Http1Connection, keepAliveMs: number): void;
   /** The connection closed; `first` is the request it was opened for when it never came up. */
   removed(connection: Http1Connection, first: ConnectionRequest | null): void;
+  /** The last TLS session an upstream issued on this pool's connections, so new ones resume it (as undici does). */
+  tlsSession: Buffer | undefined;
 }
 
 export interface ConnectOptions {
@@ -90,7 +92,12 @@ export class Http1Connection implements ResponseEvents, BodySink {
     this.#first = first;
     this.#keepAliveMs = options.keepAliveMs;
     this.#parser = new ResponseParser(this);
-    const socket = options.tls ? tls.connect(options.socket as tls.ConnectionOptions) : net.connect(options.socket as net.NetConnectOpts);
+    let socket: net.Socket;
+    if (options.tls) {
+      const session = owner.tlsSession;
+      socket = tls.connect(session ? { ...(options.socket as tls.ConnectionOptions), session } : (options.socket as tls.ConnectionOptions));
+      socket.on("session", (issued: Buffer) => (owner.tlsSession = issued));
+    } else socket = net.connect(options.socket as net.NetConnectOpts);
     this.#socket = socket;
     if (options.connectTimeoutMs > 0) this.#connectTimer = setTimeout(() => socket.destroy(), options.connectTimeoutMs);
     socket.once(options.tls ? "secureConnect" : "connect", () => this.#onConnect());

@@ -19,6 +19,7 @@ export class Http1Pool implements ConnectionOwner {
   readonly #connections = new Set<Http1Connection>();
   #closing = false;
   #destroyed = false;
+  tlsSession: Buffer | undefined;
   #sweepTimer: NodeJS.Timeout | undefined;
   /** When the sweep timer fires (performance.now() ms); Infinity: not armed. */
   #sweepDue = Infinity;

@@ -1,5 +1,10 @@
-import net from "node:net";
+import { execFileSync } from "node:child_process";
 import { once } from "node:events";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import type { TLSSocket } from "node:tls";
 import { afterEach, describe, expect, it } from "vitest";
 import { Http1Pool, type PoolOptions } from "../../../../functions/gateway/node/http1-client/index.js";
 import { attemptOf, exchange, startRawUpstream, type RawUpstream } from "./raw-upstream.js";
@@ -11,8 +16,8 @@ afterEach(async () => {
   for (const server of servers.splice(0)) await server.close();
 });
 
-async function upstream(answer: Parameters<typeof startRawUpstream>[0]): Promise<RawUpstream> {
-  const server = await startRawUpstream(answer);
+async function upstream(answer: Parameters<typeof startRawUpstream>[0], secure?: Parameters<typeof startRawUpstream>[1]): Promise<RawUpstream> {
+  const server = await startRawUpstream(answer, secure);
   servers.push(server);
   return server;
 }
@@ -224,5 +229,27 @@ describe("Http1Pool", () => {
     await first;
     expect(await waiting).toMatchObject({ status: 200 });
     expect(server.requests.map((request) => request.head.split(" ")[1])).toEqual(["/hold", "/waiting"]);
+  });
+
+  it("originates TLS with SNI and the trusted CA, reuses the connection, resumes the session on a new one, and refuses a server without the expected name as a connect failure", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "meshplane-http1-pool-tls-"));
+    try {
+      const certFile = path.join(dir, "cert.pem");
+      const keyFile = path.join(dir, "key.pem");
+      execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", keyFile, "-out", certFile, "-subj", "/CN=svc.local", "-days", "1", "-addext", "subjectAltName=DNS:svc.local"], { stdio: "ignore" });
+      const [cert, key] = [readFileSync(certFile), readFileSync(keyFile)];
+      const server = await upstream((socket, request) => socket.write(ok((socket as TLSSocket).servername || "", request.head.startsWith("GET /close") ? "Connection: close\r\n" : "")), { cert, key });
+      const tlsTo = (servername: string) => poolTo(server.port, { tls: true, socket: { host: "127.0.0.1", port: server.port, servername, ca: cert, ALPNProtocols: ["http/1.1"] } });
+      const pool = tlsTo("svc.local");
+      expect(await exchange(pool, attemptOf("GET", "/1"))).toMatchObject({ status: 200, body: "svc.local" });
+      expect(await exchange(pool, attemptOf("GET", "/close"))).toMatchObject({ status: 200 });
+      expect(await exchange(pool, attemptOf("GET", "/3"))).toMatchObject({ status: 200 });
+      expect(server.requests.map((request) => request.connection)).toEqual([0, 0, 1]);
+      expect((server.connections[1] as TLSSocket).isSessionReused()).toBe(true);
+
+      expect(await exchange(tlsTo("other.local"), attemptOf("GET", "/"))).toMatchObject({ kind: "connect-failure" });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

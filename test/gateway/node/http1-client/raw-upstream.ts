@@ -2,6 +2,7 @@
 // test answer with exact bytes, counting the connections it accepted.
 import net from "node:net";
 import { Readable } from "node:stream";
+import tls from "node:tls";
 import type { UpstreamAttempt } from "../../../../functions/gateway/core/index.js";
 import { Http1Attempt } from "../../../../functions/gateway/node/http1-attempt.js";
 import type { Http1Pool } from "../../../../functions/gateway/node/http1-client/index.js";
@@ -50,11 +51,11 @@ function takeRequest(buffer: Buffer): { head: string; body: Buffer; used: number
   }
 }
 
-/** Starts a server on 127.0.0.1 that calls `answer` for each complete request. */
-export async function startRawUpstream(answer: (socket: net.Socket, request: ReceivedRequest) => void): Promise<RawUpstream> {
+/** Starts a server on 127.0.0.1 (TLS with `secure`) that calls `answer` for each complete request. */
+export async function startRawUpstream(answer: (socket: net.Socket, request: ReceivedRequest) => void, secure?: tls.TlsOptions): Promise<RawUpstream> {
   const connections: net.Socket[] = [];
   const requests: ReceivedRequest[] = [];
-  const server = net.createServer((socket) => {
+  const accept = (socket: net.Socket) => {
     const index = connections.push(socket) - 1;
     let buffered = Buffer.alloc(0);
     socket.on("error", () => {});
@@ -67,7 +68,8 @@ export async function startRawUpstream(answer: (socket: net.Socket, request: Rec
         answer(socket, request);
       }
     });
-  });
+  };
+  const server = secure ? tls.createServer(secure, accept) : net.createServer(accept);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     port: (server.address() as net.AddressInfo).port,
