@@ -153,6 +153,22 @@ describe("Http1Pool", () => {
     expect(server.connections.length).toBe(1);
   });
 
+  it("reads a chunked response with extensions and trailers that the upstream sends in two writes, split at every byte, over one kept connection", async () => {
+    const response = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4;ext=1\r\nabcd\r\n0\r\ngrpc-status: 0\r\n\r\n";
+    const server = await upstream((socket, request) => {
+      const at = Number(request.head.split(" ")[1]!.slice(1));
+      socket.setNoDelay(true);
+      socket.write(response.slice(0, at));
+      // A pause between the writes, so that they arrive as separate reads.
+      setTimeout(() => socket.write(response.slice(at)), 3);
+    });
+    const pool = poolTo(server.port);
+    for (let at = 1; at < response.length; at++) {
+      expect(await exchange(pool, attemptOf("GET", `/${at}`)), `split at ${at}`).toMatchObject({ status: 200, body: "abcd", trailers: { "grpc-status": "0" }, ending: "end" });
+    }
+    expect(server.connections.length).toBe(1);
+  });
+
   it("reports malformed framing before the headers as a reset and closes the connection", async () => {
     const server = await upstream((socket) => socket.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\nok"));
     const pool = poolTo(server.port);
