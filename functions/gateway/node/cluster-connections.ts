@@ -126,7 +126,8 @@ export class ClusterConnections {
     const pool = new Http1Pool({
       socket,
       tls: tls !== undefined,
-      maxConnections: Math.min(config.limits.maxConnections, MAX_POOL_CONNECTIONS),
+      // At least one: a max_connections of 0 would leave every request waiting (undici's pool read 0 as no limit).
+      maxConnections: Math.max(1, Math.min(config.limits.maxConnections, MAX_POOL_CONNECTIONS)),
       keepAliveMs: KEEP_ALIVE_MS,
       // Route, per-try and idle timeouts are the core's (upstream-exchange.ts).
       connectTimeoutMs: config.connectTimeoutMs,
