@@ -1,5 +1,5 @@
 // Where a process's CPU went, from a `node --cpu-prof` profile: self time by layer (syscalls, GC, Node's HTTP
-// and stream internals, undici, the gateway's own code, core-wasm), leaving out idle time and module loading.
+// and stream internals, the upstream HTTP/1.1 client, the gateway's own code, core-wasm), leaving out idle time and module loading.
 import { readFileSync } from "node:fs";
 
 interface ProfileNode {
@@ -14,13 +14,14 @@ interface Profile {
   timeDeltas: number[];
 }
 
-export type Layer = "syscalls and other native code" | "garbage collection" | "V8 runtime" | "Node HTTP, streams and sockets" | "undici (upstream client)" | "gateway (routing, exchange, metrics)" | "core-wasm (route matching)" | "other JavaScript";
+export type Layer = "syscalls and other native code" | "garbage collection" | "V8 runtime" | "Node HTTP, streams and sockets" | "upstream HTTP/1.1 client" | "gateway (routing, exchange, metrics)" | "core-wasm (route matching)" | "other JavaScript";
 
 function layerOf(frame: ProfileNode["callFrame"]): Layer {
   const { functionName, url } = frame;
   if (functionName === "(garbage collector)") return "garbage collection";
   if (functionName === "(program)") return "V8 runtime";
-  if (url.includes("/undici/")) return "undici (upstream client)";
+  // The gateway's own client (functions/gateway/node/http1-client/), or undici where a build still uses it.
+  if (url.includes("/gateway/node/http1-client/") || url.includes("/undici/")) return "upstream HTTP/1.1 client";
   if (url.includes("core-wasm") || url.startsWith("wasm")) return "core-wasm (route matching)";
   if (url.includes("/functions/gateway/")) return "gateway (routing, exchange, metrics)";
   if (url.startsWith("node:")) return "Node HTTP, streams and sockets";

@@ -1,11 +1,11 @@
-// One cluster's connections on Node: an undici Pool per host for HTTP/1.1 (keep-alive, TLS when the cluster
-// originates it), one HTTP/2 session per host for clusters that speak HTTP/2, and the TLS client options of its
+// One cluster's connections on Node: an HTTP/1.1 connection pool per host (http1-client/: keep-alive, TLS when the
+// cluster originates it), one HTTP/2 session per host for clusters that speak HTTP/2, and the TLS client options of its
 // UpstreamTlsContext (SNI, client certificate, trusted CA, exact SAN matching). A change of settings, TLS material
 // included (a rotated Secret), makes new ones; the old ones finish what they carry.
 import http2 from "node:http2";
 import type { ConnectionOptions, PeerCertificate } from "node:tls";
-import { Pool } from "undici";
 import type { ClusterConfig, UpstreamHost, UpstreamTlsConfig } from "../core/index.js";
+import { Http1Pool } from "./http1-client/index.js";
 import { Http2Connection } from "./http2-attempt.js";
 import type { MaterialReader } from "./tls-material.js";
 
@@ -45,7 +45,7 @@ export class ClusterConnections {
   #settings = "";
   #tlsOptions: ConnectionOptions | undefined;
   #tlsError: string | undefined;
-  #pools = new Map<string, Pool>();
+  #pools = new Map<string, Http1Pool>();
   #sessions = new Map<string, Http2Connection>();
 
   constructor(config: ClusterConfig, readMaterial: MaterialReader) {
@@ -108,22 +108,30 @@ export class ClusterConnections {
   }
 
   /** The HTTP/1.1 pool to `host`, made on first use. */
-  pool(host: UpstreamHost): Pool {
+  pool(host: UpstreamHost): Http1Pool {
     const existing = this.#pools.get(host.key);
     if (existing) return existing;
     const config = this.#config;
     const family = config.dnsFamily;
-    const pool = new Pool(`${this.#tlsOptions ? "https" : "http"}://${bracketed(host.address)}:${host.port}`, {
-      connections: Math.min(config.limits.maxConnections, MAX_POOL_CONNECTIONS),
-      pipelining: 1,
-      keepAliveTimeout: KEEP_ALIVE_MS,
+    const tls = this.#tlsOptions;
+    const socket = {
+      host: host.address,
+      port: host.port,
+      ...(family !== 0 ? { family } : {}),
+      noDelay: true,
+      keepAlive: true,
+      keepAliveInitialDelay: KEEP_ALIVE_MS,
+      ...(tls ? { ...tls, ALPNProtocols: ["http/1.1"] } : {}),
+    };
+    const pool = new Http1Pool({
+      socket,
+      tls: tls !== undefined,
+      // At least one: a max_connections of 0 would leave every request waiting (undici's pool read 0 as no limit).
+      maxConnections: Math.max(1, Math.min(config.limits.maxConnections, MAX_POOL_CONNECTIONS)),
+      keepAliveMs: KEEP_ALIVE_MS,
       // Route, per-try and idle timeouts are the core's (upstream-exchange.ts).
-      headersTimeout: 0,
-      bodyTimeout: 0,
-      connect: { timeout: config.connectTimeoutMs, ...(family !== 0 ? { family } : {}), ...(this.#tlsOptions ?? {}) },
+      connectTimeoutMs: config.connectTimeoutMs,
     });
-    // A pool reports connection trouble through the requests it fails; nothing else listens.
-    pool.on("connectionError", () => {});
     this.#pools.set(host.key, pool);
     return pool;
   }
@@ -154,10 +162,10 @@ export class ClusterConnections {
     const sessions = [...this.#sessions.values()];
     this.#pools = new Map();
     this.#sessions = new Map();
-    for (const pool of pools) void pool.close().catch(() => {});
+    for (const pool of pools) pool.close();
     for (const { session } of sessions) session.close();
     setTimeout(() => {
-      for (const pool of pools) void pool.destroy().catch(() => {});
+      for (const pool of pools) pool.destroy();
     }, RETIRE_AFTER_MS).unref();
   }
 

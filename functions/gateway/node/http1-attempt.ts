@@ -1,50 +1,49 @@
-// One HTTP/1.1 upstream attempt through the host's undici Pool (cluster-connections.ts). undici was measured against
-// a tuned keep-alive http.Agent for this job (issue 16, bench/RESULTS.md): a pass-through proxy spent about 40 %
-// less CPU per request on it. The attempt is its own dispatch handler, RunningAttempt and response, so one object
-// carries a request from dispatch to the last body byte. It uses undici's raw handler callbacks (onConnect,
-// onHeaders, onData, onComplete, onError): the ones its client calls directly, without the adapter that parses
-// headers for the newer onResponse* callbacks.
-import { PassThrough } from "node:stream";
-import type { Dispatcher } from "undici";
+// One HTTP/1.1 upstream attempt through the host's connection pool (http1-client/, one pool per host in
+// cluster-connections.ts). The attempt is the pool's request, the core's RunningAttempt and the response, so one
+// object carries a request from dispatch to the last body byte. The head is serialized once, up front; response
+// headers stay bytes (the head block and field offsets) until the core or forward.ts reads them.
 import type { AttemptOutcome, RunningAttempt, UpstreamAttempt } from "../core/index.js";
+import { serializeRequestHead, type ConnectionRequest, type Http1Connection, type Http1Pool } from "./http1-client/index.js";
 import type { RequestBody } from "./request-body.js";
-import { NodeUpstreamResponse, parseRawHeaders, type ResponseHeaders } from "./upstream-response.js";
+import { headersFrom, NodeUpstreamResponse, type ResponseHeaders } from "./upstream-response.js";
 
-/**
- * Request headers in undici's flat form: name, value, … (undici's types say strings; a repeated header's values may
- * also go as one array, which it sends as repeated lines).
- */
-function flatHeaders(headers: Readonly<Record<string, string | string[]>>, authority: string): string[] {
-  const flat: (string | string[])[] = ["host", authority];
-  for (const name in headers) flat.push(name, headers[name]!);
-  return flat as string[];
-}
-
-export class Http1Attempt extends NodeUpstreamResponse implements RunningAttempt<NodeUpstreamResponse> {
+export class Http1Attempt extends NodeUpstreamResponse implements RunningAttempt<NodeUpstreamResponse>, ConnectionRequest {
   readonly outcome: Promise<AttemptOutcome<NodeUpstreamResponse>>;
+  readonly head: string = "";
+  readonly isHead: boolean;
+  readonly body: RequestBody | null;
+  readonly bodyLength: number = -1;
+  cancelled = false;
   #settle!: (outcome: AttemptOutcome<NodeUpstreamResponse>) => void;
   #settled = false;
-  #connected = false;
-  #cancelled = false;
-  #abort: ((reason?: Error) => void) | null = null;
-  #resume: (() => void) | null = null;
-  #rawHeaders: Buffer[] | null = null;
+  readonly #pool: Http1Pool;
+  #connection: Http1Connection | null = null;
+  #block: Buffer | null = null;
+  #fields: number[] | null = null;
   #headers: ResponseHeaders | null = null;
   #discarded = false;
-  readonly #body: RequestBody;
-  readonly #bodyStream: PassThrough | null;
 
-  constructor(pool: Dispatcher, attempt: UpstreamAttempt<RequestBody>) {
+  constructor(pool: Http1Pool, attempt: UpstreamAttempt<RequestBody>) {
     super();
     this.outcome = new Promise((resolve) => (this.#settle = resolve));
+    this.#pool = pool;
     const { request, body } = attempt;
-    this.#body = body;
-    this.#bodyStream = body.empty ? null : new PassThrough();
-    if (this.#bodyStream && !body.attach(this.#bodyStream)) {
+    this.isHead = request.method === "HEAD";
+    this.body = body.empty ? null : body;
+    if (this.body !== null && !body.replayable) {
       this.#finish({ kind: "aborted" });
       return;
     }
-    pool.dispatch({ path: request.path, method: request.method, headers: flatHeaders(request.headers, request.authority), body: this.#bodyStream }, this as unknown as Dispatcher.DispatchHandler);
+    const length = request.headers["content-length"];
+    if (this.body !== null && length !== undefined) this.bodyLength = typeof length === "string" && /^\d{1,15}$/.test(length) ? Number(length) : Number.NaN;
+    const head = serializeRequestHead(request, this.body === null ? "none" : this.bodyLength >= 0 ? "length" : "chunked", false);
+    // Bytes that cannot go on the wire (configured header values): nothing reached the host, as undici reported it.
+    if (head === undefined || Number.isNaN(this.bodyLength)) {
+      this.#finish({ kind: "connect-failure" });
+      return;
+    }
+    this.head = head;
+    pool.dispatch(this);
   }
 
   #finish(outcome: AttemptOutcome<NodeUpstreamResponse>): void {
@@ -54,49 +53,45 @@ export class Http1Attempt extends NodeUpstreamResponse implements RunningAttempt
   }
 
   cancel(): void {
-    this.#cancelled = true;
+    this.cancelled = true;
     this.#finish({ kind: "aborted" });
-    if (this.#bodyStream) this.#body.detach(this.#bodyStream);
-    this.#abort?.(new Error("attempt cancelled"));
+    if (this.#connection !== null) this.#connection.abort(this);
+    else this.#pool.withdraw(this);
   }
 
-  // undici's handler callbacks.
+  // The pool's request (ConnectionRequest).
 
-  onConnect(abort: (reason?: Error) => void): void {
-    this.#connected = true;
-    if (this.#cancelled) abort(new Error("attempt cancelled"));
-    else this.#abort = abort;
+  started(connection: Http1Connection): void {
+    this.#connection = connection;
   }
 
-  onHeaders(status: number, rawHeaders: Buffer[], resume: () => void): boolean {
-    // 1xx informational responses are not the response (undici passes 100 Continue only with expectContinue).
-    if (status < 200) return true;
+  onResponseHead(status: number, head: Buffer, fields: number[]): void {
     this.status = status;
-    this.#rawHeaders = rawHeaders;
-    this.#resume = resume;
+    this.#block = head;
+    this.#fields = fields;
     this.#finish({ kind: "response", response: this });
-    return true;
   }
 
-  onData(chunk: Buffer): boolean {
+  onResponseBody(chunk: Buffer): boolean {
     if (this.#discarded) return true;
     return this.deliver(chunk);
   }
 
-  onComplete(rawTrailers: Buffer[] | null): void {
-    this.deliverEnd(rawTrailers && rawTrailers.length > 0 ? parseRawHeaders(rawTrailers) : undefined);
+  onResponseEnd(trailers: Buffer | null, fields: number[] | null): void {
+    this.#connection = null;
+    this.deliverEnd(trailers !== null && fields !== null && fields.length > 0 ? headersFrom(trailers, fields) : undefined);
   }
 
-  onError(): void {
-    if (this.#bodyStream) this.#body.detach(this.#bodyStream);
-    if (!this.#settled) this.#finish({ kind: this.#connected ? "reset" : "connect-failure" });
+  onFailure(kind: "connect-failure" | "reset" | "aborted"): void {
+    this.#connection = null;
+    if (!this.#settled) this.#finish({ kind });
     else this.deliverReset();
   }
 
   // The response.
 
   #parsed(): ResponseHeaders {
-    return (this.#headers ??= parseRawHeaders(this.#rawHeaders ?? []));
+    return (this.#headers ??= this.#block === null ? {} : headersFrom(this.#block, this.#fields!));
   }
 
   header(name: string): string | undefined {
@@ -111,14 +106,14 @@ export class Http1Attempt extends NodeUpstreamResponse implements RunningAttempt
 
   discard(): void {
     this.#discarded = true;
-    this.#resume?.();
+    this.#connection?.resume(this);
   }
 
   abort(): void {
-    this.#abort?.(new Error("response reset"));
+    this.#connection?.abort(this);
   }
 
   resume(): void {
-    this.#resume?.();
+    this.#connection?.resume(this);
   }
 }

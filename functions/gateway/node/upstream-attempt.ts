@@ -1,4 +1,4 @@
-// One upstream attempt on Node, over HTTP/1.1 (the host's undici pool: http1-attempt.ts) or HTTP/2 with prior
+// One upstream attempt on Node, over HTTP/1.1 (the host's connection pool: http1-attempt.ts) or HTTP/2 with prior
 // knowledge (one session per host, for clusters whose HttpProtocolOptions ask for it — App Mesh http2 and grpc
 // listeners: http2-attempt.ts). Resolves at the response headers or at the failure, classified the way Envoy's
 // retry_on needs (connect failure, reset, refused stream). The connect timeout is the cluster's; per-try and route

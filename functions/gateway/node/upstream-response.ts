@@ -80,24 +80,28 @@ const COMMON_NAMES: readonly (readonly string[] | undefined)[] = (() => {
   return byLength;
 })();
 
-/** `raw` spells `name` (lower-case letters, digits and "-") in any case. Setting bit 0x20 folds only letters here: the other bytes of these names already carry it, and a byte that gains it by folding cannot be in a header name. */
-function spells(raw: Buffer, name: string): boolean {
-  for (let i = 0; i < name.length; i++) if ((raw[i]! | 0x20) !== name.charCodeAt(i)) return false;
+/** `block[start, end)` spells `name` (lower-case letters, digits and "-") in any case. Setting bit 0x20 folds only letters here: the other bytes of these names already carry it, and a byte that gains it by folding cannot be in a header name. */
+function spells(block: Buffer, start: number, end: number, name: string): boolean {
+  for (let i = 0; i < name.length; i++) if ((block[start + i]! | 0x20) !== name.charCodeAt(i)) return false;
   return true;
 }
 
-function headerName(raw: Buffer): string {
-  const candidates = COMMON_NAMES[raw.length];
-  if (candidates !== undefined) for (let i = 0; i < candidates.length; i++) if (spells(raw, candidates[i]!)) return candidates[i]!;
-  return raw.toString("latin1").toLowerCase();
+function headerName(block: Buffer, start: number, end: number): string {
+  const candidates = COMMON_NAMES[end - start];
+  if (candidates !== undefined) for (let i = 0; i < candidates.length; i++) if (spells(block, start, end, candidates[i]!)) return candidates[i]!;
+  return block.toString("latin1", start, end).toLowerCase();
 }
 
-/** Response headers from undici's raw list (name, value, … as Latin-1 bytes), lower-case names, repeats as arrays. */
-export function parseRawHeaders(raw: readonly Buffer[]): ResponseHeaders {
+/**
+ * Header fields from a received head or trailer block as the HTTP/1.1 parser leaves them (http1-client/
+ * response-parser.ts): four offsets per field (name start and end, value start and end). Lower-case names,
+ * Latin-1 values, repeats as arrays.
+ */
+export function headersFrom(block: Buffer, fields: readonly number[]): ResponseHeaders {
   const headers: ResponseHeaders = {};
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = headerName(raw[i]!);
-    const value = raw[i + 1]!.toString("latin1");
+  for (let i = 0; i < fields.length; i += 4) {
+    const name = headerName(block, fields[i]!, fields[i + 1]!);
+    const value = block.toString("latin1", fields[i + 2]!, fields[i + 3]!);
     const existing = headers[name];
     if (existing === undefined) headers[name] = value;
     else if (Array.isArray(existing)) existing.push(value);

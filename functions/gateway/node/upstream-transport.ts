@@ -1,4 +1,4 @@
-// The Node runtime's UpstreamTransport: sockets. HTTP/1.1 over keep-alive agents and HTTP/2 sessions per cluster
+// The Node runtime's UpstreamTransport: sockets. HTTP/1.1 over keep-alive connection pools and HTTP/2 sessions per cluster
 // (cluster-connections.ts), TLS origination, DNS lookups for STRICT_DNS clusters and HTTP/gRPC/TCP health probes.
 import { lookup } from "node:dns/promises";
 import type { TransportCluster, UpstreamTransport } from "../core/index.js";
