@@ -35,6 +35,7 @@ export interface ApiOptions {
   onRequest?: () => () => void;
 }
 
+const jsonContentType = { "content-type": "application/json" };
 const badRequest = (message: string) => new AppMeshError("BadRequestException", message);
 
 /** Query values arrive as text; integer members become numbers when they are plain decimal integers. */
@@ -100,7 +101,7 @@ export function createApiApp(options: ApiOptions): Hono {
         const body = await readJsonObject(c);
         for (const [name] of bodyMembers) if (body[name] !== undefined) input[name] = body[name];
       }
-      return c.json(await options.service.execute(operation, input, writeContextOf(c)));
+      return c.body(await options.service.respond(operation, input, writeContextOf(c)), 200, jsonContentType);
     });
   }
 
