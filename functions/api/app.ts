@@ -14,6 +14,7 @@ import { limitBody } from "./body-limit.js";
 import { renderError } from "./errors.js";
 import { writeContextOf } from "../aws/shared/index.js";
 import { readJsonObject } from "./json-body.js";
+import { assignRequestId } from "./request-id.js";
 import { mountPolicyRoutes, type PolicyRouteGuard } from "./policy-routes.js";
 
 export const maxBodyBytes = 1024 * 1024;
@@ -53,10 +54,7 @@ export function createApiApp(options: ApiOptions): Hono {
   const app = new Hono();
   const knownPaths = new Map<string, string[]>();
 
-  app.use("*", async (c, next) => {
-    c.header("x-amzn-RequestId", crypto.randomUUID());
-    await next();
-  });
+  app.use("*", assignRequestId);
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.use(
