@@ -41,6 +41,15 @@ export function createStoreQueries(dialect: StoreDialect): StoreQueries {
     limit: 1,
   });
   const resourceByArn = dialect.prepare("resource_by_arn", { from: resources, where: eq(resources.arn, sql.placeholder("arn")), limit: 1 });
+  const stampOfResource = dialect.prepare("stamp_of_resource", {
+    fields: {
+      uid: decoded(resources.uid),
+      revision: sql<number>`coalesce((select ${revisions.revision} from ${revisions} where ${revisions.scope} = ${sql.placeholder("scope")}), 0)`.mapWith(Number),
+    },
+    from: resources,
+    where: and(inCollection(), eq(resources.name, sql.placeholder("name"))),
+    limit: 1,
+  });
   const revisionOfScope = dialect.prepare("revision_of_scope", { from: revisions, where: eq(revisions.scope, sql.placeholder("scope")) });
   const tagsOfResource = dialect.prepare("tags_of_resource", {
     fields: { key: decoded(tags.key), value: decoded(tags.value) },
@@ -113,6 +122,7 @@ export function createStoreQueries(dialect: StoreDialect): StoreQueries {
 
     getResource: (key) => first(resourceByKey({ kind: key.kind, meshName: key.meshName, parentName: key.parentName, name: key.name })),
     getResourceByArn: (arn) => first(resourceByArn({ arn })),
+    getScopeStamp: (scope, key) => first(stampOfResource({ scope, kind: key.kind, meshName: key.meshName, parentName: key.parentName, name: key.name })),
 
     async listResources(query) {
       const where = and(...resourceFilter(query), gt(resources.seq, query.afterSeq));

@@ -30,6 +30,12 @@ export interface ResourceRow extends ResourceKey {
 
 export type NewResourceRow = Omit<ResourceRow, "seq">;
 
+/** See Store.getScopeStamp, e.g. `{ revision: 42, uid: "5f0c…" }` for scope "mesh/m" and the mesh m. */
+export interface ScopeStamp {
+  revision: number;
+  uid: string;
+}
+
 /** What a List page says of each resource (its reference): a row without its spec, uid and status. */
 export type ResourceRefRow = Omit<ResourceRow, "spec" | "uid" | "status">;
 
@@ -254,6 +260,12 @@ export interface Store {
   /** Current revisions; a scope never written is 0. */
   getRevisions(scopes: string[]): Promise<Record<string, number>>;
   getResource(key: ResourceKey): Promise<ResourceRow | null>;
+  /**
+   * The revision of `scope` (0 when never written) with the uid of the resource at `key`, read by one statement on
+   * the resource's key; null when there is no such resource. What a cache of a scope's rows checks on every request:
+   * the revision moves with every commit to the scope, and the uid tells a resource deleted and re-created apart.
+   */
+  getScopeStamp(scope: string, key: ResourceKey): Promise<ScopeStamp | null>;
   getResourceByArn(arn: string): Promise<ResourceRow | null>;
   listResources(query: ListQuery): Promise<ResourceRow[]>;
   /**

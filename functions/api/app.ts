@@ -14,6 +14,7 @@ import { limitBody } from "./body-limit.js";
 import { renderError } from "./errors.js";
 import { writeContextOf } from "../aws/shared/index.js";
 import { readJsonObject } from "./json-body.js";
+import { assignRequestId } from "./request-id.js";
 import { mountPolicyRoutes, type PolicyRouteGuard } from "./policy-routes.js";
 
 export const maxBodyBytes = 1024 * 1024;
@@ -35,6 +36,7 @@ export interface ApiOptions {
   onRequest?: () => () => void;
 }
 
+const jsonContentType = { "content-type": "application/json" };
 const badRequest = (message: string) => new AppMeshError("BadRequestException", message);
 
 /** Query values arrive as text; integer members become numbers when they are plain decimal integers. */
@@ -52,10 +54,7 @@ export function createApiApp(options: ApiOptions): Hono {
   const app = new Hono();
   const knownPaths = new Map<string, string[]>();
 
-  app.use("*", async (c, next) => {
-    c.header("x-amzn-RequestId", crypto.randomUUID());
-    await next();
-  });
+  app.use("*", assignRequestId);
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.use(
@@ -100,7 +99,7 @@ export function createApiApp(options: ApiOptions): Hono {
         const body = await readJsonObject(c);
         for (const [name] of bodyMembers) if (body[name] !== undefined) input[name] = body[name];
       }
-      return c.json(await options.service.execute(operation, input, writeContextOf(c)));
+      return c.body(await options.service.respond(operation, input, writeContextOf(c)), 200, jsonContentType);
     });
   }
 

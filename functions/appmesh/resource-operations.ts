@@ -9,6 +9,7 @@ import { conflict, limitExceeded, notFound, resourceInUse } from "./errors.js";
 import { commitIdempotent, type Idempotency } from "./idempotency.js";
 import { kindDescriptors, resourceKinds, type KindDescriptor, type KindNames, type ResourceKind, type SpecShapeName } from "./kinds.js";
 import type { AppMeshShapeTypes, TagRef } from "./model/types.generated.js";
+import type { ListPageCache } from "./list-page-cache.js";
 import { decodeNextToken, encodeNextToken } from "./pagination.js";
 import type { Quotas } from "./quotas.js";
 import { toResourceData, toResourceRef, type ResourceData, type ResourceNames, type ResourceRefData } from "./render.js";
@@ -57,6 +58,8 @@ export interface ResourceOperationsConfig extends ArnContext {
   checkRegex: RegexChecker;
   now: () => number;
   newUid: () => string;
+  /** Serialized List pages, checked against the mesh's stamp on every request (see `listBody`); none when absent. */
+  pageCache?: ListPageCache;
 }
 
 /** Refuses a request for a mesh of another account: meshplane holds one account's meshes, and shares none. */
@@ -338,5 +341,30 @@ export function createResourceOperations(
     return rows.length > limit ? { ...refs, nextToken: encodeNextToken(collection, page[page.length - 1]!.seq) } : refs;
   }
 
-  return { create, describe, update, remove, list };
+  /**
+   * List… as the response's JSON text: from the page cache when the mesh's stamp (its revision and uid, one point
+   * read issued before the page is read) is the one the page was built at. Every commit to anything in a mesh bumps
+   * its revision (scopes.ts), and revisions only grow, so an unchanged stamp means an unchanged page; the uid keeps a
+   * re-created mesh apart. Meshes are listed uncached: UpdateMesh changes a mesh's entry without bumping the account.
+   */
+  async function listBody<S extends SpecShapeName, N extends string, L extends string, P extends string = never>(
+    descriptor: Descriptor<S, N, P, L>,
+    input: NoInfer<ListInput<P>>,
+  ): Promise<string> {
+    const { pageCache } = config;
+    const meshName = input.meshName;
+    if (!pageCache || descriptor.kind === "mesh" || meshName === undefined) return JSON.stringify(await list(descriptor, input));
+    requireOwnMesh(input, config.accountId);
+    const parentName = descriptor.parent ? input[descriptor.parent.nameMember] : "";
+    const key = JSON.stringify([descriptor.kind, meshName, parentName, input.limit ?? 100, input.nextToken ?? ""]);
+    const found = await store.getScopeStamp(meshScope(meshName), { kind: "mesh", meshName, parentName: "", name: meshName });
+    const stamp = found && `${found.uid}/${found.revision}`;
+    const kept = stamp ? pageCache.get(key, stamp) : undefined;
+    if (kept !== undefined) return kept;
+    const body = JSON.stringify(await list(descriptor, input));
+    if (stamp) pageCache.set(key, stamp, body);
+    return body;
+  }
+
+  return { create, describe, update, remove, list, listBody };
 }

@@ -7,6 +7,7 @@ import type { ArnContext } from "./arn.js";
 import { createCommitWithRetry, type CommitWithRetry, type WriteContext } from "./commit-retry.js";
 import { AppMeshError, badRequest } from "./errors.js";
 import { createIdempotency } from "./idempotency.js";
+import { createListPageCache } from "./list-page-cache.js";
 import { kindDescriptors } from "./kinds.js";
 import { operations } from "./model/model.generated.js";
 import type { AppMeshOperationName, AppMeshOperations } from "./model/operations.generated.js";
@@ -31,6 +32,8 @@ export interface AppMeshServiceConfig extends ArnContext {
    * writers of one mesh queue on one lock; by default the service makes its own (and then `onCommit` is its).
    */
   commit?: CommitWithRetry;
+  /** The byte budget of serialized List pages kept between requests (default 8 MiB; 0 keeps none). */
+  listPageCacheBytes?: number;
 }
 
 export interface AppMeshService {
@@ -47,7 +50,14 @@ export interface AppMeshService {
     input: Readonly<Record<string, unknown>>,
     context?: WriteContext,
   ): Promise<AppMeshOperations[Operation]["body"]>;
+  /**
+   * Like `execute`, but answers with the HTTP response body as JSON text: what the API sends. List pages come from
+   * the page cache whenever the store says their mesh did not change since they were built.
+   */
+  respond(operation: AppMeshOperationName, input: Readonly<Record<string, unknown>>, context?: WriteContext): Promise<string>;
 }
+
+type ListOperationName = Extract<AppMeshOperationName, `List${string}`>;
 
 /** One handler per operation of the model, each taking its validated input and returning its response body. */
 type OperationHandlers = {
@@ -58,9 +68,18 @@ export function createAppMeshService(store: Store, config: AppMeshServiceConfig)
   const now = config.now ?? Date.now;
   const commit = config.commit ?? createCommitWithRetry(store, config.onCommit ? { onCommit: config.onCommit } : {});
   const idempotency = createIdempotency(store, { accountId: config.accountId, now, retentionMs: config.idempotencyRetentionMs ?? 24 * 60 * 60 * 1000 });
+  const pageCacheBytes = config.listPageCacheBytes ?? 8 * 1024 * 1024;
   const resources = createResourceOperations(
     store,
-    { region: config.region, accountId: config.accountId, quotas: config.quotas, checkRegex: config.checkRegex, now, newUid: config.newUid ?? (() => crypto.randomUUID()) },
+    {
+      region: config.region,
+      accountId: config.accountId,
+      quotas: config.quotas,
+      checkRegex: config.checkRegex,
+      now,
+      newUid: config.newUid ?? (() => crypto.randomUUID()),
+      ...(pageCacheBytes > 0 ? { pageCache: createListPageCache({ maxBytes: pageCacheBytes }) } : {}),
+    },
     { commit, idempotency },
   );
   const { mesh, virtualService, virtualNode, virtualRouter, route, virtualGateway, gatewayRoute } = kindDescriptors;
@@ -104,17 +123,42 @@ export function createAppMeshService(store: Store, config: AppMeshServiceConfig)
     ...createTaggingOperations(store, { commit, now }),
   };
 
+  /** The List operations that answer with a cached body (ListMeshes and ListTagsForResource are built each time). */
+  const listBodies: { [Operation in ListOperationName]?: (input: AppMeshOperations[Operation]["input"]) => Promise<string> } = {
+    ListVirtualServices: (input) => resources.listBody(virtualService, input),
+    ListVirtualNodes: (input) => resources.listBody(virtualNode, input),
+    ListVirtualRouters: (input) => resources.listBody(virtualRouter, input),
+    ListRoutes: (input) => resources.listBody(route, input),
+    ListVirtualGateways: (input) => resources.listBody(virtualGateway, input),
+    ListGatewayRoutes: (input) => resources.listBody(gatewayRoute, input),
+  };
+
+  /** Runs `run` on the validated input, with every failure as its App Mesh error. */
+  async function withValidInput<Operation extends AppMeshOperationName, T>(
+    operation: Operation,
+    rawInput: Readonly<Record<string, unknown>>,
+    run: (input: AppMeshOperations[Operation]["input"]) => Promise<T>,
+  ): Promise<T> {
+    // Callers outside TypeScript may name anything; the model decides what exists.
+    if (!Object.hasOwn(operations, operation)) throw badRequest(`Unknown operation ${operation}.`);
+    checkTagCount(rawInput);
+    try {
+      return await run(validateOperationInput(operation, rawInput));
+    } catch (error) {
+      // Store failures (an unavailable database above all) become their App Mesh error here, in the domain.
+      throw AppMeshError.from(error);
+    }
+  }
+
+  const execute: AppMeshService["execute"] = (operation, rawInput, context) =>
+    withValidInput(operation, rawInput, (input) => handlers[operation](input, context));
+
   return {
-    async execute(operation, rawInput, context) {
-      // Callers outside TypeScript may name anything; the model decides what exists.
-      if (!Object.hasOwn(operations, operation)) throw badRequest(`Unknown operation ${operation}.`);
-      checkTagCount(rawInput);
-      try {
-        return await handlers[operation](validateOperationInput(operation, rawInput), context);
-      } catch (error) {
-        // Store failures (an unavailable database above all) become their App Mesh error here, in the domain.
-        throw AppMeshError.from(error);
-      }
+    execute,
+    async respond(operation, rawInput, context) {
+      const listBody = Object.hasOwn(listBodies, operation) ? (listBodies as Record<string, (input: unknown) => Promise<string>>)[operation] : undefined;
+      if (!listBody) return JSON.stringify(await execute(operation, rawInput, context));
+      return withValidInput(operation, rawInput, listBody);
     },
   };
 }

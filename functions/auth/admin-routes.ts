@@ -15,6 +15,7 @@
 import { Hono, type Context } from "hono";
 import { AppMeshError } from "../appmesh/index.js";
 import { renderError } from "../api/errors.js";
+import { requestIdOf } from "../api/request-id.js";
 import { parseAuditQuery, type AuditLog } from "./audit.js";
 import type { ManagedKeys } from "./managed-keys.js";
 import { resolvePolicies } from "./managed-keys.js";
@@ -152,7 +153,7 @@ export function createAdminRoutes(options: AdminRoutesOptions): Hono {
     const who = admins.get(c.req.raw);
     await options.audit.record({
       at: now(),
-      requestId: c.res.headers.get("x-amzn-RequestId") ?? "",
+      requestId: requestIdOf(c),
       principal: who?.name ?? "",
       credential: "",
       sourceAddress: sourceAddressOf(c),

@@ -3,6 +3,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { AppMeshError } from "../appmesh/index.js";
 import { renderError } from "../api/errors.js";
+import { requestIdOf } from "../api/request-id.js";
 import { setWriteAudit } from "../aws/shared/index.js";
 import { AuthError, renderAuthError } from "./auth-error.js";
 import { createAuthenticator, type Authenticated } from "./authenticator.js";
@@ -123,7 +124,7 @@ export function createApiAuth(options: ApiAuthOptions): ApiAuth {
   async function guard(c: Context, next: () => Promise<void>, target: OperationTarget, body: Uint8Array | undefined, style: RefusalStyle, signingName?: string) {
     const entryOf = (who: Authenticated | null, errorCode: string): AuditEntry => ({
       at: now(),
-      requestId: c.res.headers.get("x-amzn-RequestId") ?? "",
+      requestId: requestIdOf(c),
       principal: who?.principal.name ?? "",
       credential: who?.credential ?? "",
       sourceAddress: sourceAddressOf(c),

@@ -6,6 +6,7 @@
 import { Hono, type Context } from "hono";
 import { AppMeshError } from "../appmesh/index.js";
 import { renderError } from "../api/errors.js";
+import { requestIdOf } from "../api/request-id.js";
 import { AuthError, renderAuthError, sourceAddressOf, type AuditLog, type ConsoleSessions, type SessionInfo } from "../auth/index.js";
 
 export interface SessionRoutesOptions {
@@ -29,7 +30,7 @@ export function createSessionRoutes(options: SessionRoutesOptions): Hono {
   async function audit(c: Context, action: string, principal: string, credential: string, errorCode = ""): Promise<void> {
     await options.audit.record({
       at: now(),
-      requestId: c.res.headers.get("x-amzn-RequestId") ?? "",
+      requestId: requestIdOf(c),
       principal,
       credential,
       sourceAddress: sourceAddressOf(c),

@@ -91,6 +91,19 @@ export function describeStoreContract(backend: string, openFresh: () => Promise<
         expect(await store.getRevisions(["mesh/a", "endpoints"])).toEqual({ "mesh/a": 1, endpoints: 2 });
       });
 
+      it("stamps a scope with its revision and the uid of one resource, and answers null without that resource", async () => {
+        const meshKey = { kind: "mesh", meshName: "s", parentName: "", name: "s" };
+        expect(await store.getScopeStamp("mesh/s", meshKey)).toBeNull();
+        const mesh = makeResource({ kind: "mesh", name: "s" });
+        await commitOk(store, { expect: [], insert: [mesh] });
+        expect(await store.getScopeStamp("mesh/s", meshKey)).toEqual({ revision: 0, uid: mesh.uid });
+        await commitOk(store, { expect: [], bump: ["mesh/s"] });
+        await commitOk(store, { expect: [{ scope: "mesh/s", revision: 1 }] });
+        expect(await store.getScopeStamp("mesh/s", meshKey)).toEqual({ revision: 2, uid: mesh.uid });
+        await commitOk(store, { expect: [], delete: [mesh.uid] });
+        expect(await store.getScopeStamp("mesh/s", meshKey)).toBeNull();
+      });
+
       it("accepts an empty batch and writes nothing", async () => {
         expect(await store.commit({ expect: [] })).toEqual({ ok: true, revisions: {} });
         expect(await store.listChanges(0, 10)).toEqual([]);
