@@ -6,13 +6,16 @@
 // response with that nonce. Those shared bytes are themselves spliced, not serialised: a length-delimited field is
 // its tag, its length and its bytes, so the `resources` field of each resource (its Any) is encoded once per
 // resource and copied into the response of every node that receives it; only the version, type URL and control plane
-// fields are written per response. A delta response differs per stream (what the proxy already holds), so there each
-// resource's `Resource` message is encoded once and copied into every stream's response.
+// fields are written per response. A response carrying only what changed (RDS and EDS, see sotw-stream.ts) has no
+// per-node content but its version: its bytes are built once per set of changed resources, and each stream prepends
+// its nonce and its version, so one change reaching many nodes is encoded once. A delta response differs per stream
+// (what the proxy already holds), so there each resource's `Resource` message is encoded once and copied into every
+// stream's response.
 import { create, toBinary } from "@bufbuild/protobuf";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { ControlPlaneSchema } from "../../../proto/gen/envoy/config/core/v3/base_pb.js";
 import { AnySchema } from "@bufbuild/protobuf/wkt";
-import { ResourceSchema, type DiscoveryResponse } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
+import { DiscoveryResponseSchema, ResourceSchema, type DiscoveryResponse } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
 import type { CachedResource, TypeResources } from "../cache/types.js";
 import { createDiscoveryResponse, selectResources, type DiscoveryResponseInput } from "./discovery-response.js";
 
@@ -31,8 +34,16 @@ export interface ResponseEncodings {
   readonly controlPlaneId: string;
   /** The response for `input`, built on first use and shared by every later stream asking for the same one. */
   sotw(input: Omit<DiscoveryResponseInput, "controlPlaneId">): EncodedResponse;
+  /**
+   * A response holding just `resources` (what changed since the stream's last response), without its nonce and its
+   * version: its bytes are shared by every stream whose changed resources are the very same ones, whatever their
+   * versions; `message` is the response with an empty version.
+   */
+  sotwChanged(input: { typeUrl: string; resources: readonly CachedResource[] }): EncodedResponse;
   /** `nonce` as the DiscoveryResponse field that completes an EncodedResponse's bytes. */
   sotwNonce(nonce: string): Uint8Array;
+  /** `version` as the DiscoveryResponse field that completes the bytes of `sotwChanged`. */
+  sotwVersion(version: string): Uint8Array;
   /** A whole DeltaDiscoveryResponse, each resource's bytes encoded once for every stream. */
   delta(input: { systemVersionInfo: string; typeUrl: string; nonce: string; resources: readonly CachedResource[]; removed: readonly string[] }): Uint8Array;
   /**
@@ -71,6 +82,9 @@ export function createResponseEncodings(controlPlaneId: string): ResponseEncodin
   const resourceFields = new WeakMap<CachedResource, Uint8Array>();
   const controlPlane = toBinary(ControlPlaneSchema, create(ControlPlaneSchema, { identifier: controlPlaneId }));
   const sotwControlPlaneField = new BinaryWriter().tag(SOTW.controlPlane, WireType.LengthDelimited).bytes(controlPlane).finish();
+  /** Responses of changed resources, by the first of them (kept while it is), then by type URL and every resource's name and version. */
+  const changedByFirst = new WeakMap<CachedResource, Map<string, EncodedResponse>>();
+  const changedNone = new Map<string, EncodedResponse>();
   const counts = { built: 0, reused: 0, sotwResourcesBuilt: 0, sotwResourcesReused: 0, resourcesBuilt: 0, resourcesReused: 0 };
 
 
@@ -114,6 +128,12 @@ export function createResponseEncodings(controlPlaneId: string): ResponseEncodin
     return bytes;
   }
 
+  function changedKey(typeUrl: string, resources: readonly CachedResource[]): string {
+    let key = typeUrl;
+    for (const resource of resources) key += `\u0000${resource.name}\u0000${resource.version}`;
+    return key;
+  }
+
   return {
     controlPlaneId,
     sotw(input) {
@@ -142,8 +162,32 @@ export function createResponseEncodings(controlPlaneId: string): ResponseEncodin
       counts.built++;
       return encoded;
     },
+    sotwChanged({ typeUrl, resources }) {
+      const first = resources[0];
+      let byKey = first ? changedByFirst.get(first) : changedNone;
+      if (!byKey) changedByFirst.set(first!, (byKey = new Map()));
+      const key = changedKey(typeUrl, resources);
+      const hit = byKey.get(key);
+      if (hit) {
+        counts.reused++;
+        return hit;
+      }
+      let message: DiscoveryResponse | undefined;
+      const encoded: EncodedResponse = {
+        get message() {
+          return (message ??= create(DiscoveryResponseSchema, { typeUrl, resources: resources.map((resource) => resource.any), controlPlane: { identifier: controlPlaneId } }));
+        },
+        bytes: sotwBytes("", typeUrl, resources),
+      };
+      byKey.set(key, encoded);
+      counts.built++;
+      return encoded;
+    },
     sotwNonce(nonce) {
       return stringField(SOTW.nonce, nonce);
+    },
+    sotwVersion(version) {
+      return version === "" ? new Uint8Array(0) : stringField(SOTW.versionInfo, version);
     },
     delta(input) {
       const writer = new BinaryWriter();

@@ -30,6 +30,12 @@ export class Subscription {
    * subscription (state of the world), after the first request (delta).
    */
   responseOwed = false;
+  /**
+   * State of the world, RDS and EDS: the node's resources of this type as of the last response sent, when the client
+   * holds exactly what they select (as far as the server can tell); the next push then carries only what differs.
+   * Null when unknown: before the first response, after a rejected one, for a selection that changed.
+   */
+  held: TypeResources | null = null;
   /** Delta: resource name → the version the client holds (as sent, or as it listed in `initial_resource_versions`). */
   readonly returned = new Map<string, string>();
   /** Delta: names (re)subscribed since the last response, answered even when the client holds their version. */
@@ -94,6 +100,7 @@ export class Subscription {
     this.#names = names;
     this.#selectionKey = null;
     this.responseOwed = true;
+    this.held = null;
     return true;
   }
 
