@@ -17,7 +17,7 @@ import { ControlPlaneSchema } from "../../../proto/gen/envoy/config/core/v3/base
 import { AnySchema } from "@bufbuild/protobuf/wkt";
 import { DiscoveryResponseSchema, ResourceSchema, type DiscoveryResponse } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
 import type { CachedResource, TypeResources } from "../cache/types.js";
-import { createDiscoveryResponse, selectResources, type DiscoveryResponseInput } from "./discovery-response.js";
+import { changedResources, createDiscoveryResponse, selectResources, type DiscoveryResponseInput } from "./discovery-response.js";
 
 /** A state-of-the-world response without its nonce, as message (for observers; built when first read) and as bytes (for the wire). */
 export interface EncodedResponse {
@@ -35,15 +35,14 @@ export interface ResponseEncodings {
   /** The response for `input`, built on first use and shared by every later stream asking for the same one. */
   sotw(input: Omit<DiscoveryResponseInput, "controlPlaneId">): EncodedResponse;
   /**
-   * A response holding just `resources` (what changed since the stream's last response), without its nonce and its
-   * version: its bytes are shared by every stream whose changed resources are the very same ones, whatever their
-   * versions; `message` is the response with an empty version.
+   * A push of what changed from `held` (the node's resources when the stream last responded) to `resources`, for the
+   * subscription: the changed resources' response without nonce and version, shared by every stream whose changes
+   * are the very same resources, and the version field this stream's node adds (`message` has an empty version).
+   * The node's streams, asking in turn with the same inputs, get the same pair.
    */
-  sotwChanged(input: { typeUrl: string; resources: readonly CachedResource[] }): EncodedResponse;
+  sotwChanges(input: Omit<DiscoveryResponseInput, "controlPlaneId"> & { held: TypeResources }): { encoded: EncodedResponse; versionField: Uint8Array };
   /** `nonce` as the DiscoveryResponse field that completes an EncodedResponse's bytes. */
   sotwNonce(nonce: string): Uint8Array;
-  /** `version` as the DiscoveryResponse field that completes the bytes of `sotwChanged`. */
-  sotwVersion(version: string): Uint8Array;
   /** A whole DeltaDiscoveryResponse, each resource's bytes encoded once for every stream. */
   delta(input: { systemVersionInfo: string; typeUrl: string; nonce: string; resources: readonly CachedResource[]; removed: readonly string[] }): Uint8Array;
   /**
@@ -85,6 +84,8 @@ export function createResponseEncodings(controlPlaneId: string): ResponseEncodin
   /** Responses of changed resources, by the first of them (kept while it is), then by type URL and every resource's name and version. */
   const changedByFirst = new WeakMap<CachedResource, Map<string, EncodedResponse>>();
   const changedNone = new Map<string, EncodedResponse>();
+  /** The last push of changes built from each node's resources of one type, for the node's other streams. */
+  const changesByResources = new WeakMap<TypeResources, { typeUrl: string; selectionKey: string; held: TypeResources; version: string; changes: { encoded: EncodedResponse; versionField: Uint8Array } }>();
   const counts = { built: 0, reused: 0, sotwResourcesBuilt: 0, sotwResourcesReused: 0, resourcesBuilt: 0, resourcesReused: 0 };
 
 
@@ -134,6 +135,29 @@ export function createResponseEncodings(controlPlaneId: string): ResponseEncodin
     return key;
   }
 
+  /** The response holding just `resources`, without nonce and version: once per set of resources (by identity, name and version). */
+  function changedResponse(typeUrl: string, resources: readonly CachedResource[]): EncodedResponse {
+    const first = resources[0];
+    let byKey = first ? changedByFirst.get(first) : changedNone;
+    if (!byKey) changedByFirst.set(first!, (byKey = new Map()));
+    const key = changedKey(typeUrl, resources);
+    const hit = byKey.get(key);
+    if (hit) {
+      counts.reused++;
+      return hit;
+    }
+    let message: DiscoveryResponse | undefined;
+    const encoded: EncodedResponse = {
+      get message() {
+        return (message ??= create(DiscoveryResponseSchema, { typeUrl, resources: resources.map((resource) => resource.any), controlPlane: { identifier: controlPlaneId } }));
+      },
+      bytes: sotwBytes("", typeUrl, resources),
+    };
+    byKey.set(key, encoded);
+    counts.built++;
+    return encoded;
+  }
+
   return {
     controlPlaneId,
     sotw(input) {
@@ -162,32 +186,19 @@ export function createResponseEncodings(controlPlaneId: string): ResponseEncodin
       counts.built++;
       return encoded;
     },
-    sotwChanged({ typeUrl, resources }) {
-      const first = resources[0];
-      let byKey = first ? changedByFirst.get(first) : changedNone;
-      if (!byKey) changedByFirst.set(first!, (byKey = new Map()));
-      const key = changedKey(typeUrl, resources);
-      const hit = byKey.get(key);
-      if (hit) {
+    sotwChanges({ subscription, held, resources, version }) {
+      const { typeUrl, selectionKey } = subscription;
+      const last = changesByResources.get(resources);
+      if (last && last.held === held && last.typeUrl === typeUrl && last.selectionKey === selectionKey && last.version === version) {
         counts.reused++;
-        return hit;
+        return last.changes;
       }
-      let message: DiscoveryResponse | undefined;
-      const encoded: EncodedResponse = {
-        get message() {
-          return (message ??= create(DiscoveryResponseSchema, { typeUrl, resources: resources.map((resource) => resource.any), controlPlane: { identifier: controlPlaneId } }));
-        },
-        bytes: sotwBytes("", typeUrl, resources),
-      };
-      byKey.set(key, encoded);
-      counts.built++;
-      return encoded;
+      const changes = { encoded: changedResponse(typeUrl, changedResources(subscription, held, resources)), versionField: version === "" ? new Uint8Array(0) : stringField(SOTW.versionInfo, version) };
+      changesByResources.set(resources, { typeUrl, selectionKey, held, version, changes });
+      return changes;
     },
     sotwNonce(nonce) {
       return stringField(SOTW.nonce, nonce);
-    },
-    sotwVersion(version) {
-      return version === "" ? new Uint8Array(0) : stringField(SOTW.versionInfo, version);
     },
     delta(input) {
       const writer = new BinaryWriter();

@@ -13,7 +13,6 @@
 // changes are the very same resources share one encoding. A response answering a request without a nonce, a changed
 // selection or a NACK carries everything the subscription selects.
 import type { DiscoveryRequest, DiscoveryResponse } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
-import type { CachedResource, TypeResources } from "../cache/types.js";
 import { pushOrder, type ResourceType } from "../../envoy/index.js";
 import { AdsStream, type AdsStreamOptions, type OutgoingResponse } from "./ads-stream.js";
 import type { EncodedResponse } from "./response-encoding.js";
@@ -27,16 +26,6 @@ const INCREMENTAL_TYPES: ReadonlySet<ResourceType> = new Set(["route", "endpoint
  * keep receiving complete responses.
  */
 const REPLACING_CLIENTS: ReadonlySet<string> = new Set(["meshplane-gateway"]);
-
-/** The resources `subscription` selects from `resources` whose version differs from (or is missing in) `held`, in name order. */
-export function changedResources(subscription: Subscription, held: TypeResources, resources: TypeResources): CachedResource[] {
-  const changed: CachedResource[] = [];
-  for (const name of [...subscription.names].sort()) {
-    const resource = resources.resources.get(name);
-    if (resource && held.resources.get(name)?.version !== resource.version) changed.push(resource);
-  }
-  return changed;
-}
 
 export class SotwStream extends AdsStream<DiscoveryRequest, DiscoveryResponse> {
   #keepsResources: boolean | undefined;
@@ -85,8 +74,8 @@ export class SotwStream extends AdsStream<DiscoveryRequest, DiscoveryResponse> {
       const { encodings } = this.options;
       if (held) {
         // Shared by every stream whose changes are these very resources; this stream adds its nonce and version.
-        const encoded = encodings.sotwChanged({ typeUrl: subscription.typeUrl, resources: changedResources(subscription, held, resources) });
-        return this.respond(subscription, version, pushed, (nonce) => sotwResponse(encoded, [encodings.sotwNonce(nonce), encodings.sotwVersion(version), encoded.bytes], { versionInfo: version, nonce }));
+        const { encoded, versionField } = encodings.sotwChanges({ subscription, held, resources, version });
+        return this.respond(subscription, version, pushed, (nonce) => sotwResponse(encoded, [encodings.sotwNonce(nonce), versionField, encoded.bytes], { versionInfo: version, nonce }));
       }
       // Encoded once per (node, type, version, selection); this stream adds only its nonce.
       const encoded = encodings.sotw({ subscription, resources, version });
