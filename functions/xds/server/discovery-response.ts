@@ -18,6 +18,16 @@ export function selectResources(resources: TypeResources, subscription: Pick<Sub
   return selected;
 }
 
+/** The resources `subscription` selects from `resources` whose version differs from (or is missing in) `held`, in name order. */
+export function changedResources(subscription: Pick<Subscription, "names">, held: TypeResources, resources: TypeResources): CachedResource[] {
+  const changed: CachedResource[] = [];
+  for (const name of [...subscription.names].sort()) {
+    const resource = resources.resources.get(name);
+    if (resource && held.resources.get(name)?.version !== resource.version) changed.push(resource);
+  }
+  return changed;
+}
+
 export interface DiscoveryResponseInput {
   subscription: Pick<Subscription, "typeUrl" | "wildcard" | "names" | "selectionKey">;
   /** The node's resources of the subscription's type. */

@@ -5,6 +5,7 @@
 // this reader does not know) is decoded by protobuf-es itself. Wire format: https://protobuf.dev/programming-guides/encoding/
 import { fromBinary } from "@bufbuild/protobuf";
 import { DiscoveryRequestSchema, type DiscoveryRequest } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
+import { TypeUrl } from "../../envoy/index.js";
 
 /** DiscoveryRequest's string fields this reader takes (envoy/service/discovery/v3/discovery.proto); all length-delimited. */
 const FIELD = { versionInfo: 1, resourceNames: 3, typeUrl: 4, responseNonce: 5 } as const;
@@ -18,6 +19,20 @@ function asciiString(bytes: Uint8Array, start: number, end: number): string | un
   let text = "";
   for (let i = start; i < end; i++) text += String.fromCharCode(bytes[i]!);
   return text;
+}
+
+/** The type URLs meshplane serves, as bytes: an ACK's type URL is matched against them and read as the constant string. */
+const knownTypeUrls = Object.values(TypeUrl).map((url) => ({ url, bytes: Uint8Array.from(url, (char) => char.charCodeAt(0)) }));
+
+/** `bytes[start, end)` when it spells one of the served type URLs: that very string (no new one, and its hash is known to the maps keyed by it). */
+function knownTypeUrl(bytes: Uint8Array, start: number, end: number): string | undefined {
+  next: for (const known of knownTypeUrls) {
+    if (known.bytes.length !== end - start) continue;
+    // The type URLs share their prefix: compare from the end, where they differ.
+    for (let i = known.bytes.length - 1; i >= 0; i--) if (known.bytes[i] !== bytes[start + i]) continue next;
+    return known.url;
+  }
+  return undefined;
 }
 
 /** A request's message bytes as protobuf-es's `fromBinary(DiscoveryRequestSchema, bytes)` returns it. */
@@ -43,7 +58,7 @@ export function decodeDiscoveryRequest(bytes: Uint8Array): DiscoveryRequest {
     }
     const end = offset + length;
     if (length < 0 || end > bytes.length) return fromBinary(DiscoveryRequestSchema, bytes);
-    const text = asciiString(bytes, offset, end);
+    const text = (field === FIELD.typeUrl ? knownTypeUrl(bytes, offset, end) : undefined) ?? asciiString(bytes, offset, end);
     if (text === undefined) return fromBinary(DiscoveryRequestSchema, bytes);
     offset = end;
     if (field === FIELD.versionInfo) versionInfo = text;

@@ -6,15 +6,18 @@
 // response with that nonce. Those shared bytes are themselves spliced, not serialised: a length-delimited field is
 // its tag, its length and its bytes, so the `resources` field of each resource (its Any) is encoded once per
 // resource and copied into the response of every node that receives it; only the version, type URL and control plane
-// fields are written per response. A delta response differs per stream (what the proxy already holds), so there each
-// resource's `Resource` message is encoded once and copied into every stream's response.
+// fields are written per response. A response carrying only what changed (RDS and EDS, see sotw-stream.ts) has no
+// per-node content but its version: its bytes are built once per set of changed resources, and each stream prepends
+// its nonce and its version, so one change reaching many nodes is encoded once. A delta response differs per stream
+// (what the proxy already holds), so there each resource's `Resource` message is encoded once and copied into every
+// stream's response.
 import { create, toBinary } from "@bufbuild/protobuf";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { ControlPlaneSchema } from "../../../proto/gen/envoy/config/core/v3/base_pb.js";
 import { AnySchema } from "@bufbuild/protobuf/wkt";
-import { ResourceSchema, type DiscoveryResponse } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
+import { DiscoveryResponseSchema, ResourceSchema, type DiscoveryResponse } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
 import type { CachedResource, TypeResources } from "../cache/types.js";
-import { createDiscoveryResponse, selectResources, type DiscoveryResponseInput } from "./discovery-response.js";
+import { changedResources, createDiscoveryResponse, selectResources, type DiscoveryResponseInput } from "./discovery-response.js";
 
 /** A state-of-the-world response without its nonce, as message (for observers; built when first read) and as bytes (for the wire). */
 export interface EncodedResponse {
@@ -31,6 +34,13 @@ export interface ResponseEncodings {
   readonly controlPlaneId: string;
   /** The response for `input`, built on first use and shared by every later stream asking for the same one. */
   sotw(input: Omit<DiscoveryResponseInput, "controlPlaneId">): EncodedResponse;
+  /**
+   * A push of what changed from `held` (the node's resources when the stream last responded) to `resources`, for the
+   * subscription: the changed resources' response without nonce and version, shared by every stream whose changes
+   * are the very same resources, and the version field this stream's node adds (`message` has an empty version).
+   * The node's streams, asking in turn with the same inputs, get the same pair.
+   */
+  sotwChanges(input: Omit<DiscoveryResponseInput, "controlPlaneId"> & { held: TypeResources }): { encoded: EncodedResponse; versionField: Uint8Array };
   /** `nonce` as the DiscoveryResponse field that completes an EncodedResponse's bytes. */
   sotwNonce(nonce: string): Uint8Array;
   /** A whole DeltaDiscoveryResponse, each resource's bytes encoded once for every stream. */
@@ -71,6 +81,11 @@ export function createResponseEncodings(controlPlaneId: string): ResponseEncodin
   const resourceFields = new WeakMap<CachedResource, Uint8Array>();
   const controlPlane = toBinary(ControlPlaneSchema, create(ControlPlaneSchema, { identifier: controlPlaneId }));
   const sotwControlPlaneField = new BinaryWriter().tag(SOTW.controlPlane, WireType.LengthDelimited).bytes(controlPlane).finish();
+  /** Responses of changed resources, by the first of them (kept while it is), then by type URL and every resource's name and version. */
+  const changedByFirst = new WeakMap<CachedResource, Map<string, EncodedResponse>>();
+  const changedNone = new Map<string, EncodedResponse>();
+  /** The last push of changes built from each node's resources of one type, for the node's other streams. */
+  const changesByResources = new WeakMap<TypeResources, { typeUrl: string; selectionKey: string; held: TypeResources; version: string; changes: { encoded: EncodedResponse; versionField: Uint8Array } }>();
   const counts = { built: 0, reused: 0, sotwResourcesBuilt: 0, sotwResourcesReused: 0, resourcesBuilt: 0, resourcesReused: 0 };
 
 
@@ -114,6 +129,35 @@ export function createResponseEncodings(controlPlaneId: string): ResponseEncodin
     return bytes;
   }
 
+  function changedKey(typeUrl: string, resources: readonly CachedResource[]): string {
+    let key = typeUrl;
+    for (const resource of resources) key += `\u0000${resource.name}\u0000${resource.version}`;
+    return key;
+  }
+
+  /** The response holding just `resources`, without nonce and version: once per set of resources (by identity, name and version). */
+  function changedResponse(typeUrl: string, resources: readonly CachedResource[]): EncodedResponse {
+    const first = resources[0];
+    let byKey = first ? changedByFirst.get(first) : changedNone;
+    if (!byKey) changedByFirst.set(first!, (byKey = new Map()));
+    const key = changedKey(typeUrl, resources);
+    const hit = byKey.get(key);
+    if (hit) {
+      counts.reused++;
+      return hit;
+    }
+    let message: DiscoveryResponse | undefined;
+    const encoded: EncodedResponse = {
+      get message() {
+        return (message ??= create(DiscoveryResponseSchema, { typeUrl, resources: resources.map((resource) => resource.any), controlPlane: { identifier: controlPlaneId } }));
+      },
+      bytes: sotwBytes("", typeUrl, resources),
+    };
+    byKey.set(key, encoded);
+    counts.built++;
+    return encoded;
+  }
+
   return {
     controlPlaneId,
     sotw(input) {
@@ -141,6 +185,17 @@ export function createResponseEncodings(controlPlaneId: string): ResponseEncodin
       byKey.set(key, { version, encoded });
       counts.built++;
       return encoded;
+    },
+    sotwChanges({ subscription, held, resources, version }) {
+      const { typeUrl, selectionKey } = subscription;
+      const last = changesByResources.get(resources);
+      if (last && last.held === held && last.typeUrl === typeUrl && last.selectionKey === selectionKey && last.version === version) {
+        counts.reused++;
+        return last.changes;
+      }
+      const changes = { encoded: changedResponse(typeUrl, changedResources(subscription, held, resources)), versionField: version === "" ? new Uint8Array(0) : stringField(SOTW.versionInfo, version) };
+      changesByResources.set(resources, { typeUrl, selectionKey, held, version, changes });
+      return changes;
     },
     sotwNonce(nonce) {
       return stringField(SOTW.nonce, nonce);

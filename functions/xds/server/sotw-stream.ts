@@ -4,24 +4,53 @@
 // the proxy on its last accepted version; the rejected version is not resent; the next different version is.
 // Requests carrying a nonce other than the last one sent for the type are stale and ignored. Pending types go out in
 // make-before-break order.
+//
+// Only LDS and CDS responses must hold every resource the client asked for; RDS and EDS responses are incremental
+// ("Grouping Resources into Responses": for those types a resource missing from a response means nothing, since the
+// client learns of removals from the listener or cluster that stops naming it;
+// https://www.envoyproxy.io/docs/envoy/latest/api-docs/xds_protocol#grouping-resources-into-responses). So a push of
+// a named RDS or EDS subscription carries only the resources that differ from what the client holds, and nodes whose
+// changes are the very same resources share one encoding. A response answering a request without a nonce, a changed
+// selection or a NACK carries everything the subscription selects.
 import type { DiscoveryRequest, DiscoveryResponse } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
-import { pushOrder } from "../../envoy/index.js";
+import { pushOrder, type ResourceType } from "../../envoy/index.js";
 import { AdsStream, type AdsStreamOptions, type OutgoingResponse } from "./ads-stream.js";
+import type { EncodedResponse } from "./response-encoding.js";
 import type { Subscription } from "./subscription.js";
 
+const INCREMENTAL_TYPES: ReadonlySet<ResourceType> = new Set(["route", "endpoint"]);
+
+/**
+ * Clients that take every state-of-the-world response as the whole set of its type, RDS and EDS included: meshplane's
+ * own gateway (functions/gateway/xds-client/ads-client.ts replaces its routes and endpoints with each response). They
+ * keep receiving complete responses.
+ */
+const REPLACING_CLIENTS: ReadonlySet<string> = new Set(["meshplane-gateway"]);
+
 export class SotwStream extends AdsStream<DiscoveryRequest, DiscoveryResponse> {
+  #keepsResources: boolean | undefined;
+
   constructor(options: AdsStreamOptions) {
     super(options, "sotw");
+  }
+
+  /** Whether the client keeps RDS and EDS resources across responses (every xDS client but the REPLACING_CLIENTS). */
+  get #incrementalClient(): boolean {
+    return (this.#keepsResources ??= !REPLACING_CLIENTS.has(this.info.node?.userAgentName ?? ""));
   }
 
   protected apply(request: DiscoveryRequest, subscription: Subscription): void {
     if (request.responseNonce !== "") {
       if (!subscription.answers(request.responseNonce)) return; // stale: superseded by a response the proxy has not seen yet
       this.answered(subscription, request.errorDetail, request.versionInfo);
+      // A rejected response may have been applied in part (Envoy hands each RDS/EDS resource to its own watch):
+      // what the client holds is unknown, so the next response carries every resource it selects.
+      if (request.errorDetail) subscription.held = null;
     } else {
       // No nonce: the first request of this type on the stream (or a proxy restarting its subscription).
       subscription.responseOwed = true;
       subscription.awaitingAck = false;
+      subscription.held = null;
     }
     subscription.setResourceNames(request.resourceNames);
   }
@@ -39,16 +68,30 @@ export class SotwStream extends AdsStream<DiscoveryRequest, DiscoveryResponse> {
       // types wait too, so e.g. routes never reach a proxy before the clusters they name.
       if (subscription.awaitingAck) return null;
       const pushed = !subscription.responseOwed;
+      const incremental = INCREMENTAL_TYPES.has(type) && !subscription.wildcard && this.#incrementalClient;
+      const held = pushed && incremental ? subscription.held : null;
+      subscription.held = incremental ? resources : null;
+      const { encodings } = this.options;
+      if (held) {
+        // Shared by every stream whose changes are these very resources; this stream adds its nonce and version.
+        const { encoded, versionField } = encodings.sotwChanges({ subscription, held, resources, version });
+        return this.respond(subscription, version, pushed, (nonce) => sotwResponse(encoded, [encodings.sotwNonce(nonce), versionField, encoded.bytes], { versionInfo: version, nonce }));
+      }
       // Encoded once per (node, type, version, selection); this stream adds only its nonce.
-      const encoded = this.options.encodings.sotw({ subscription, resources, version });
-      return this.respond(subscription, version, pushed, (nonce) => ({
-        get message() {
-          return { ...encoded.message, nonce };
-        },
-        parts: [this.options.encodings.sotwNonce(nonce), encoded.bytes],
-      }));
+      const encoded = encodings.sotw({ subscription, resources, version });
+      return this.respond(subscription, version, pushed, (nonce) => sotwResponse(encoded, [encodings.sotwNonce(nonce), encoded.bytes], { nonce }));
     }
     this.settled();
     return null;
   }
+}
+
+/** A stream's response from a shared encoding: its parts on the wire, and the message with this stream's fields (built when read). */
+function sotwResponse(encoded: EncodedResponse, parts: readonly Uint8Array[], own: Partial<DiscoveryResponse>): OutgoingResponse<DiscoveryResponse> {
+  return {
+    get message() {
+      return { ...encoded.message, ...own };
+    },
+    parts,
+  };
 }

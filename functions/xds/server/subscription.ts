@@ -30,6 +30,12 @@ export class Subscription {
    * subscription (state of the world), after the first request (delta).
    */
   responseOwed = false;
+  /**
+   * State of the world, RDS and EDS: the node's resources of this type as of the last response sent, when the client
+   * holds exactly what they select (as far as the server can tell); the next push then carries only what differs.
+   * Null when unknown: before the first response, after a rejected one, for a selection that changed.
+   */
+  held: TypeResources | null = null;
   /** Delta: resource name → the version the client holds (as sent, or as it listed in `initial_resource_versions`). */
   readonly returned = new Map<string, string>();
   /** Delta: names (re)subscribed since the last response, answered even when the client holds their version. */
@@ -86,6 +92,8 @@ export class Subscription {
    * names. A changed subscription owes a response. Returns whether it changed.
    */
   setResourceNames(resourceNames: readonly string[]): boolean {
+    // An ACK repeats the names it subscribed with: nothing to build for it.
+    if (this.#requested && this.#repeats(resourceNames)) return false;
     const wildcard = resourceNames.includes(WILDCARD) || (resourceNames.length === 0 && (!this.#requested || this.#wildcard));
     const names = new Set(resourceNames.filter((name) => name !== WILDCARD));
     this.#requested = true;
@@ -94,6 +102,22 @@ export class Subscription {
     this.#names = names;
     this.#selectionKey = null;
     this.responseOwed = true;
+    this.held = null;
+    return true;
+  }
+
+  /**
+   * Whether `resourceNames` certainly names the subscription as it stands (a wildcard one by an empty list only): a
+   * short list of distinct names, each subscribed, as many as are. False sends the request the general way.
+   */
+  #repeats(resourceNames: readonly string[]): boolean {
+    if (this.#wildcard) return resourceNames.length === 0 && this.#names.size === 0;
+    if (resourceNames.length !== this.#names.size || resourceNames.length > 16) return false;
+    for (let i = 0; i < resourceNames.length; i++) {
+      const name = resourceNames[i]!;
+      if (!this.#names.has(name)) return false;
+      for (let j = 0; j < i; j++) if (resourceNames[j] === name) return false;
+    }
     return true;
   }
 

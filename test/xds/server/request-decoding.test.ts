@@ -49,6 +49,15 @@ describe("decodeDiscoveryRequest", () => {
     expect(Object.keys(decodeDiscoveryRequest(bytes))).toEqual(Object.keys(fromBinary(DiscoveryRequestSchema, bytes)));
   });
 
+  it("reads a served type URL, and one that differs from it in a single character, each as written", () => {
+    for (const url of Object.values(TypeUrl)) {
+      for (const typeUrl of [url, `${url.slice(0, -1)}X`, `X${url.slice(1)}`]) {
+        const bytes = toBinary(DiscoveryRequestSchema, create(DiscoveryRequestSchema, { typeUrl, responseNonce: "1" }));
+        expect(decodeDiscoveryRequest(bytes).typeUrl).toBe(typeUrl);
+      }
+    }
+  });
+
   it("agrees with fromBinary on arbitrary bytes: the same message, or a refusal", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {

@@ -75,6 +75,34 @@ describe("createResponseEncodings", () => {
     expect(encodings.counts).toMatchObject({ built: 3, reused: 2 });
   });
 
+  it("encodes a push of changed resources once for every node whose changes are those very resources, each stream adding its nonce and its node's version", () => {
+    const encodings = createResponseEncodings("cp-c");
+    const shared = cached("egress", "new");
+    const nodes = ["n1", "n2", "n3"].map((node) => {
+      const own = cached(`ingress-${node}`, node);
+      return { held: typeResources(cached("egress", "old"), own), resources: typeResources(shared, own) };
+    });
+    for (const [i, node] of nodes.entries()) {
+      // Two streams per node: the second asks with the same inputs as the first.
+      for (const nonce of [`${i}a`, `${i}b`]) {
+        const sub = subscription(["egress", `ingress-n${i + 1}`]);
+        const version = subscriptionVersion(node.resources, false, sub.names, sub.selectionKey);
+        const { encoded, versionField } = encodings.sotwChanges({ subscription: sub, held: node.held, resources: node.resources, version });
+        const wire = join(encodings.sotwNonce(nonce), versionField, encoded.bytes);
+        expect(fromBinary(DiscoveryResponseSchema, new Uint8Array(wire))).toEqual(
+          create(DiscoveryResponseSchema, { versionInfo: version, typeUrl: TypeUrl.listener, nonce, resources: [shared.any], controlPlane: { identifier: "cp-c" } }),
+        );
+      }
+    }
+    expect(encodings.counts).toMatchObject({ built: 1, reused: 5 });
+    // Nothing changed but a resource no longer there: an empty push, shared as well.
+    const gone = typeResources(shared);
+    const sub = subscription(["egress", "ingress-n1"]);
+    const empty = encodings.sotwChanges({ subscription: sub, held: nodes[0]!.resources, resources: gone, version: "v-gone" });
+    expect(fromBinary(DiscoveryResponseSchema, new Uint8Array(join(empty.versionField, empty.encoded.bytes))).resources).toEqual([]);
+    expect(encodings.counts).toMatchObject({ built: 2, reused: 5 });
+  });
+
   it("splices each resource's encoding, built once, into the response of every node that carries it, byte for byte what protobuf-es writes", () => {
     const encodings = createResponseEncodings("cp-s");
     // Two nodes: the same route configuration for both (one CachedResource, as the cache packs a shared message), and one of each node's own.

@@ -34,6 +34,11 @@ describe("Subscription (state of the world)", () => {
     expect(subscription.responseOwed).toBe(true);
     expect(view(subscription)).toEqual({ wildcard: false, names: ["a", "c"] });
     expect([subscription.isSubscribed("a"), subscription.isSubscribed("b")]).toEqual([true, false]);
+    // As many names as subscribed, all subscribed, but one repeated: the other one is dropped.
+    subscription.responseOwed = false;
+    expect(subscription.setResourceNames(["c", "c"])).toBe(true);
+    expect(view(subscription)).toEqual({ wildcard: false, names: ["c"] });
+    expect(subscription.setResourceNames(["c"])).toBe(false);
   });
 
   it("subscribes to nothing when a named subscription later names nothing", () => {

@@ -12,7 +12,8 @@ import { fromBinary, type DescMessage, type MessageShape } from "@bufbuild/proto
 import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import { configFromEnv } from "../../../functions/config.js";
 import { startControlPlane, type RunningControlPlane } from "../../../functions/node.js";
-import { envoyRegistry, ListenerSchema, TypeUrl } from "../../../functions/envoy/index.js";
+import { ClusterSchema, envoyRegistry, ListenerSchema, TypeUrl } from "../../../functions/envoy/index.js";
+import { Cluster_DiscoveryType } from "../../../proto/gen/envoy/config/cluster/v3/cluster_pb.js";
 import { announcedXdsPort, startMeshplaneProcess, testRuntime } from "../../support/process.js";
 import type { HttpConnectionManager } from "../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
 
@@ -231,6 +232,46 @@ export class DeltaClient {
   end(): void {
     this.call.end();
   }
+}
+
+// ---- Envoy's start-up ----
+
+export interface Startup {
+  cds: WireResponse;
+  eds: WireResponse;
+  lds: WireResponse;
+  rds: WireResponse;
+  edsNames: string[];
+  routeNames: string[];
+  order: string[];
+}
+
+/** Subscribes the way Envoy does at start-up: CDS, then EDS for the EDS clusters, then LDS, then RDS; ACKs each. */
+export async function envoyStartup(stream: SotwClient): Promise<Startup> {
+  const order: string[] = [];
+  stream.send({ typeUrl: TypeUrl.cluster });
+  const cds = await stream.next();
+  order.push(typeName(cds.typeUrl));
+  stream.ack(cds);
+  const edsNames = cds.resources
+    .map((any) => decode(ClusterSchema, any))
+    .filter((cluster) => cluster.clusterDiscoveryType.case === "type" && cluster.clusterDiscoveryType.value === Cluster_DiscoveryType.EDS)
+    .map((cluster) => cluster.edsClusterConfig?.serviceName || cluster.name)
+    .sort();
+  stream.send({ typeUrl: TypeUrl.endpoint, resourceNames: edsNames });
+  const eds = await stream.next();
+  order.push(typeName(eds.typeUrl));
+  stream.ack(eds, edsNames);
+  stream.send({ typeUrl: TypeUrl.listener });
+  const lds = await stream.next();
+  order.push(typeName(lds.typeUrl));
+  stream.ack(lds);
+  const routeNames = rdsNames(lds);
+  stream.send({ typeUrl: TypeUrl.route, resourceNames: routeNames });
+  const rds = await stream.next();
+  order.push(typeName(rds.typeUrl));
+  stream.ack(rds, routeNames);
+  return { cds, eds, lds, rds, edsNames, routeNames, order };
 }
 
 // ---- decoding --------------------------------------------------------------------------------------------------
