@@ -1,35 +1,35 @@
 // One client process of the ADS benchmark (bench/ads.bench.ts forks several, so that decoding responses on the client
-// side does not share a thread with the other clients). It opens state-of-the-world ADS streams with @grpc/grpc-js,
+// side does not share a thread with the other clients). It opens state-of-the-world ADS streams with @grpc/grpc-js
+// (messages written and read by discovery-envelope.ts: the envelope only),
 // subscribes like Envoy (CDS and LDS wildcard, then RDS by name), ACKs every response, and answers the parent over
 // the IPC channel: when every stream has its first snapshot, when chosen streams receive their next
 // RouteConfiguration, and how many responses each stream received.
 import * as grpc from "@grpc/grpc-js";
-import * as protoLoader from "@grpc/proto-loader";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { ClientMessage, ParentMessage } from "./ads-protocol.js";
+import { decodeResponseEnvelope, encodeDiscoveryRequest, type EnvelopeRequest, type ResponseEnvelope } from "./discovery-envelope.js";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const TypeUrls = {
   cluster: "type.googleapis.com/envoy.config.cluster.v3.Cluster",
   listener: "type.googleapis.com/envoy.config.listener.v3.Listener",
   route: "type.googleapis.com/envoy.config.route.v3.RouteConfiguration",
 };
-// Only the envelope is decoded: resources stay packed (`Any.value` as bytes), as a proxy would hand them on.
-const definition = protoLoader.loadSync("envoy/service/discovery/v3/ads.proto", {
-  includeDirs: [path.join(root, "proto/vendor")],
-  keepCase: false,
-  longs: String,
-  enums: String,
-  defaults: true,
-  oneofs: true,
-});
-type Call = grpc.ClientDuplexStream<Record<string, unknown>, { typeUrl: string; versionInfo: string; nonce: string }>;
+// Only the envelope is decoded: resources stay packed, as a proxy would hand them on (discovery-envelope.ts).
+const Ads = grpc.makeGenericClientConstructor(
+  {
+    StreamAggregatedResources: {
+      path: "/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources",
+      requestStream: true,
+      responseStream: true,
+      requestSerialize: encodeDiscoveryRequest,
+      requestDeserialize: () => ({}) as EnvelopeRequest,
+      responseSerialize: () => Buffer.alloc(0),
+      responseDeserialize: decodeResponseEnvelope,
+    },
+  },
+  "AggregatedDiscoveryService",
+) as unknown as new (address: string, credentials: grpc.ChannelCredentials, options: object) => AdsClient;
+type Call = grpc.ClientDuplexStream<EnvelopeRequest, ResponseEnvelope>;
 type AdsClient = grpc.Client & { StreamAggregatedResources(options?: grpc.CallOptions): Call };
-const packageRoot = grpc.loadPackageDefinition(definition) as unknown as {
-  envoy: { service: { discovery: { v3: { AggregatedDiscoveryService: new (address: string, credentials: grpc.ChannelCredentials, options: object) => AdsClient } } } };
-};
-const Ads = packageRoot.envoy.service.discovery.v3.AggregatedDiscoveryService;
 
 const now = () => performance.timeOrigin + performance.now();
 const send = (message: ClientMessage) => process.send!(message);
@@ -76,7 +76,7 @@ function openStream(index: number, deadline: number): void {
     if (streamGeneration !== generation || state.types.size === 3 || now() > deadline) return;
     setTimeout(() => streamGeneration === generation && openStream(index, deadline), 100);
   });
-  call.on("data", (response) => {
+  call.on("data", (response: ResponseEnvelope) => {
     call.write({ typeUrl: response.typeUrl, versionInfo: response.versionInfo, responseNonce: response.nonce, resourceNames: response.typeUrl === TypeUrls.route ? routeNames : [] });
     if (counting) state.pushes++;
     if (!state.types.has(response.typeUrl)) {
