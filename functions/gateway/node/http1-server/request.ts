@@ -78,9 +78,10 @@ export class Http1Request extends EventEmitter {
   resume(): this {
     if (!this.#paused) return this;
     this.#paused = false;
-    // A request without a body ends as soon as it is read, as node:http's does (a tick later).
-    if (!this.hasBody) process.nextTick(endBodyless, this);
-    else this.#feed.bodyResumed();
+    if (this.hasBody) this.#feed.bodyResumed();
+    // A request without a body ends as soon as it is read, as node:http's does (a tick later; no tick when unheard).
+    else if (this.listenerCount("end") + this.listenerCount("close") > 0) process.nextTick(endBodyless, this);
+    else this.#ended = true;
     return this;
   }
 

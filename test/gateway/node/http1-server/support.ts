@@ -20,7 +20,7 @@ export function echo(request: Http1Request, response: Http1Response): void {
     const { proxied } = request;
     const answer: Echo = { method: request.method, url: request.url, version: request.httpVersion, authority: proxied.authority, headers: proxied.headers, body: Buffer.concat(chunks).toString("latin1") };
     response.writeHead(200, { "content-type": "application/json" });
-    response.end(JSON.stringify(answer));
+    response.end(Buffer.from(JSON.stringify(answer), "latin1"));
   });
   request.resume();
 }
