@@ -289,8 +289,12 @@ export class Http1Connection implements BodyFeed, ResponseChannel {
     if (started) this.#socket.destroy();
   }
 
+  /** After a response that ends the connection: once it is flushed the socket goes (node:http's destroySoon). */
   #close(): void {
     this.#end(undefined);
+    const socket = this.#socket;
+    if (socket.writableFinished) socket.destroy();
+    else socket.once("finish", () => socket.destroy());
   }
 
   #end(last: Buffer | undefined): void {
