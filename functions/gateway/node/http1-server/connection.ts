@@ -38,8 +38,8 @@ for (const [status, reason] of [
 }
 
 /** A LF not preceded by CR before the head's end (RFC 9112 §2.2 allows refusing it; we do, as for bare CR). */
-function hasBareLf(buffer: Buffer): boolean {
-  for (let i = buffer.indexOf(LF); i !== -1; i = buffer.indexOf(LF, i + 1)) if (i === 0 || buffer[i - 1] !== CR) return true;
+function hasBareLf(buffer: Buffer, from: number): boolean {
+  for (let i = buffer.indexOf(LF, from); i !== -1; i = buffer.indexOf(LF, i + 1)) if (i === 0 || buffer[i - 1] !== CR) return true;
   return false;
 }
 
@@ -53,6 +53,8 @@ export class Http1Connection implements BodyFeed, ResponseChannel {
   readonly #peer: PeerAddress;
   #phase = Phase.Head;
   #buffer: Buffer = EMPTY;
+  /** How much of a partial head in `#buffer` was already searched (its end, bare LFs): each byte is looked at once. */
+  #scanned = 0;
   #request: Http1Request | null = null;
   #response: Http1Response | null = null;
   #decoder: ChunkedDecoder | null = null;
@@ -185,15 +187,20 @@ export class Http1Connection implements BodyFeed, ResponseChannel {
     // At least one empty line before a request line is ignored (RFC 9112 §2.2).
     let start = 0;
     while (start + 1 < buffer.length && buffer[start] === CR && buffer[start + 1] === LF) start += 2;
-    if (start > 0) this.#buffer = buffer = start === buffer.length ? EMPTY : buffer.subarray(start);
+    if (start > 0) {
+      this.#buffer = buffer = start === buffer.length ? EMPTY : buffer.subarray(start);
+      this.#scanned = Math.max(0, this.#scanned - start);
+    }
     if (buffer.length === 0) return false;
     const { options } = this.#host;
-    const end = buffer.indexOf(HEAD_END);
+    const end = buffer.indexOf(HEAD_END, Math.max(0, this.#scanned - 3));
     if (end === -1) {
       if (buffer.length > options.maxHeaderSize) this.#refuse(431);
-      else if (hasBareLf(buffer)) this.#refuse(400);
+      else if (hasBareLf(buffer, this.#scanned)) this.#refuse(400);
+      this.#scanned = buffer.length;
       return false;
     }
+    this.#scanned = 0;
     if (end + HEAD_END.length > options.maxHeaderSize) {
       this.#refuse(431);
       return false;
@@ -275,6 +282,7 @@ export class Http1Connection implements BodyFeed, ResponseChannel {
 
   #next(): void {
     this.#phase = Phase.Head;
+    this.#scanned = 0;
     this.#request = null;
     this.#response = null;
     this.#discarding = false;
