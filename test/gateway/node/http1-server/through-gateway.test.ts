@@ -1,5 +1,6 @@
-// The same valid requests, sent byte for byte through a gateway on its own HTTP/1.1 server and through one on
-// node:http: the upstream must see the same request from both (method, target, headers, body).
+// The gateway's own HTTP/1.1 server in a whole gateway: the same valid requests, sent byte for byte through a
+// gateway on it and through one on node:http, must reach the upstream alike (method, target, headers, body); and a
+// client that does not read a large response holds the upstream back instead of the gateway buffering it.
 import http from "node:http";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,7 +9,7 @@ import { createGateway, type Gateway } from "../../../../functions/gateway/index
 import type { ResourceType } from "../../../../functions/envoy/index.js";
 import { decodeResources, MakeListener, MakeRouteConfig, MakeStaticCluster } from "../../envoy-fixtures.js";
 import { freePort, waitFor } from "../../support.js";
-import { converse, parseResponses } from "./support.js";
+import { converse, parseResponses, RawClient } from "./support.js";
 
 interface Observed {
   method: string;
@@ -29,9 +30,35 @@ const requests: Record<string, string> = {
   "a latin1 header value": "GET /latin HTTP/1.1\r\nHost: gw.example\r\nX-Latin: caf\u00e9\r\n\r\n",
 };
 
-describe("the gateway's HTTP/1.1 server against node:http", () => {
+/** The upstream's side of a large response: bytes handed to its socket, and whether it is waiting for 'drain'. */
+const big = { total: 64 * 1024 * 1024, written: 0, blocked: false, drains: 0, blockedOnce: undefined as (() => void) | undefined };
+
+function streamBig(response: http.ServerResponse): void {
+  const piece = Buffer.alloc(64 * 1024, 0x7a);
+  response.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(big.total) });
+  const pump = () => {
+    big.blocked = false;
+    while (big.written < big.total) {
+      big.written += piece.length;
+      if (big.written >= big.total) return void response.end(piece);
+      if (!response.write(piece)) {
+        big.blocked = true;
+        big.blockedOnce?.();
+        response.once("drain", () => {
+          big.drains++;
+          pump();
+        });
+        return;
+      }
+    }
+  };
+  pump();
+}
+
+describe("the gateway's HTTP/1.1 server in a gateway", () => {
   const observed = new Map<string, Observed>();
   const upstream = http.createServer((request, response) => {
+    if (request.url === "/big") return streamBig(response);
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
@@ -82,5 +109,33 @@ describe("the gateway's HTTP/1.1 server against node:http", () => {
     const strip = (one: Observed | undefined) => one && { ...one, headers: one.headers.filter(([header]) => header !== "x-test") };
     expect(strip(seen.gateway)).toEqual(strip(seen.node));
     expect(seen.gateway).toBeDefined();
+  });
+
+  it("holds the upstream back while a client does not read a large response, then delivers all of it", async () => {
+    const client = new RawClient(ports.gateway);
+    client.socket.pause();
+    const blocked = new Promise<void>((resolve) => (big.blockedOnce = resolve));
+    client.send("GET /big HTTP/1.1\r\nHost: gw.example\r\nConnection: close\r\n\r\n");
+    await blocked;
+    big.blockedOnce = undefined;
+    // Wait until the upstream makes no progress for three looks in a row (or has written everything): a gateway
+    // that buffered without bound would read on until the whole body is in its memory.
+    let still = 0;
+    for (let look = 0, last = -1; look < 200 && still < 3 && big.written < big.total; look++, last = big.written) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      still = big.written === last ? still + 1 : 0;
+    }
+    expect(big.blocked).toBe(true);
+    expect(big.written).toBeLessThan(big.total);
+    let bytes = 0;
+    client.socket.removeAllListeners("data");
+    client.socket.on("data", (data: Buffer) => (bytes += data.length));
+    client.socket.resume();
+    await client.untilClosed();
+    expect(big.written).toBe(big.total);
+    expect(big.drains).toBeGreaterThan(0);
+    // The whole body arrived, behind a head of a few hundred bytes.
+    expect(bytes - big.total).toBeGreaterThan(0);
+    expect(bytes - big.total).toBeLessThan(1024);
   });
 });
