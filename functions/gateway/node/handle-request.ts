@@ -1,6 +1,7 @@
 // The Node adapter between a listener's sockets and the routing/forwarding core: turns an incoming HTTP/1.1 or
 // HTTP/2 request into a ProxyRequest, routes it on the snapshot current at arrival, and forwards or answers it.
-// Per request it builds one header record (from the raw header list, without Node's parsed `headers` object),
+// Per request it builds one header record (the gateway's HTTP/1.1 server builds it while parsing the head; for
+// node:http from the raw header list, without Node's parsed `headers` object),
 // counts into metric series it looks up without allocating, and formats access logs only for listeners that have
 // them.
 import type http from "node:http";

@@ -46,7 +46,6 @@ class GatewayHttp1Server implements Http1Server, Http1ConnectionHost {
       this.#sweep = setInterval(() => this.#checkTimeouts(), this.#sweepMs);
       this.#sweep.unref();
     }
-    if (this.#draining && connection.idle) connection.destroy();
   }
 
   drain(): void {
