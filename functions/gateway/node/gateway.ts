@@ -11,7 +11,7 @@ import { AccessLogWriter } from "./access-log.js";
 import { FilterState } from "../core/filters/index.js";
 import { createNodeSideCalls } from "./side-calls.js";
 import { handleRequest, handleUpgrade, type RequestContext } from "./handle-request.js";
-import { startListenerServer, startTcpListenerServer, type ListenerServer, type ListenerTlsSettings } from "./listener-server.js";
+import { http1ServerFromEnvironment, startListenerServer, startTcpListenerServer, type Http1ServerKind, type ListenerServer, type ListenerTlsSettings } from "./listener-server.js";
 import { createUpstreamObserver, GatewayMetrics } from "./metrics.js";
 import { noRequestObserver } from "./request-observer.js";
 import { handleTcpConnection } from "./tcp-proxy.js";
@@ -33,6 +33,8 @@ export interface GatewayOptions {
   nodeId?: string;
   metrics?: GatewayMetrics;
   log?: (message: string) => void;
+  /** What serves downstream HTTP/1.1: the gateway's own server, or node:http. Default: GATEWAY_HTTP1_SERVER, else the gateway's. */
+  http1Server?: Http1ServerKind;
 }
 
 export interface Gateway extends XdsSubscriber {
@@ -197,6 +199,7 @@ class NodeGateway implements Gateway {
       (request, socket, head) => handleUpgrade(this.#context, listener, request, socket, head),
       () => this.#tlsSettings(name),
       accepted,
+      { http1Server: this.#options.http1Server ?? http1ServerFromEnvironment() },
     );
   }
 

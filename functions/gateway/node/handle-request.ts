@@ -1,37 +1,26 @@
 // The Node adapter between a listener's sockets and the routing/forwarding core: turns an incoming HTTP/1.1 or
 // HTTP/2 request into a ProxyRequest, routes it on the snapshot current at arrival, and forwards or answers it.
-// Per request it builds one header record (from the raw header list, without Node's parsed `headers` object),
+// Per request it builds one header record (the gateway's HTTP/1.1 server builds it while parsing the head; for
+// node:http from the raw header list, without Node's parsed `headers` object),
 // counts into metric series it looks up without allocating, and formats access logs only for listeners that have
 // them.
 import type http from "node:http";
 import type http2 from "node:http2";
 import type { Duplex } from "node:stream";
-import { randomUUID } from "node:crypto";
 import { needsFilterChain, runRequestFilters, type FilterState, type SideCallTransport } from "../core/filters/index.js";
 import { routeRequest, type ForwardDecision, type GatewaySnapshot, type ListenerConfig, type ProxyRequest, type ResponseFlagCode, type UpstreamObserver } from "../core/index.js";
 import { formatAccessLog, type AccessLogWriter } from "./access-log.js";
 import { forward, sendLocalReply, type DownstreamResponse, type ForwardContext, type ForwardDetails } from "./forward.js";
 import { statusClassText, statusText, type GatewayMetrics } from "./metrics.js";
 import { sendFilterReply, sendMirror } from "./filter-io.js";
+import { Http1Request, type Http1Response } from "./http1-server/index.js";
 import { RequestBody } from "./request-body.js";
+import { addHeader, completeRequestHeaders, REQUEST_HOP_BY_HOP } from "./request-headers.js";
 import type { RequestObserver } from "./request-observer.js";
 import { forwardUpgrade, rejectUpgrade } from "./upgrade.js";
 import type { NodeUpstreamTransport } from "./upstream-transport.js";
 
-/**
- * Not forwarded: hop-by-hop headers (RFC 9110 §7.6.1), the HTTP/2 upgrade ones, `host` (it travels as the
- * authority) and `expect` (Node's server answers 100-continue itself, as Envoy does by default).
- */
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", "http2-settings", "host", "expect"]);
-
 type IncomingRequest = http.IncomingMessage | http2.Http2ServerRequest;
-
-function addHeader(headers: Record<string, string | string[]>, name: string, value: string): void {
-  const existing = headers[name];
-  if (existing === undefined) headers[name] = value;
-  else if (Array.isArray(existing)) existing.push(value);
-  else headers[name] = [existing, value];
-}
 
 /** The gateway's own copy of the request: lower-case header names, no pseudo or hop-by-hop headers. */
 export function toProxyRequest(request: IncomingRequest): ProxyRequest {
@@ -43,7 +32,7 @@ export function toProxyRequest(request: IncomingRequest): ProxyRequest {
     for (const name in raw) {
       const value = raw[name];
       if (value === undefined || name.charCodeAt(0) === 58 /* ":" */) continue;
-      if (HOP_BY_HOP.has(name)) {
+      if (REQUEST_HOP_BY_HOP.has(name)) {
         if (name === "te") te = value;
         continue;
       }
@@ -55,7 +44,7 @@ export function toProxyRequest(request: IncomingRequest): ProxyRequest {
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i]!.toLowerCase();
       const value = raw[i + 1]!;
-      if (HOP_BY_HOP.has(name)) {
+      if (REQUEST_HOP_BY_HOP.has(name)) {
         if (name === "host") authority ??= value;
         else if (name === "te") te = value;
         continue;
@@ -63,10 +52,7 @@ export function toProxyRequest(request: IncomingRequest): ProxyRequest {
       addHeader(headers, name, value);
     }
   }
-  // gRPC needs `te: trailers` end to end; it is the one TE value HTTP/2 allows.
-  if (te === "trailers") headers.te = "trailers";
-  headers["x-forwarded-proto"] ??= "http";
-  headers["x-request-id"] ??= randomUUID();
+  completeRequestHeaders(headers, te);
   const proxied: ProxyRequest = { method: request.method ?? "GET", authority: authority ?? "", path: request.url || "/", scheme: "http", headers };
   const remoteAddress = request.socket?.remoteAddress;
   if (remoteAddress) proxied.remoteAddress = remoteAddress;
@@ -105,7 +91,7 @@ export interface RequestContext {
 
 /** The request as it arrived, kept for the access log (only where the listener has one). */
 interface Arrival {
-  request: IncomingRequest;
+  request: IncomingRequest | Http1Request;
   startTime: Date;
   started: number;
   body: RequestBody | undefined;
@@ -143,13 +129,20 @@ function record(context: RequestContext, listener: ListenerConfig, route: string
   metrics.downstreamRqXx.root.at(listener.statPrefix).at(statusClassText(status)).inc();
 }
 
-export function handleRequest(context: RequestContext, listener: ListenerConfig, request: IncomingRequest, response: http.ServerResponse | http2.Http2ServerResponse): void {
+export function handleRequest(
+  context: RequestContext,
+  listener: ListenerConfig,
+  request: IncomingRequest | Http1Request,
+  response: http.ServerResponse | http2.Http2ServerResponse | Http1Response,
+): void {
   const snapshot = context.snapshot();
   const current = snapshot.listeners.get(listener.name) ?? listener;
   const arrival: Arrival | undefined = current.accessLogs.length > 0 ? { request, startTime: new Date(), started: performance.now(), body: undefined } : undefined;
   const started = arrival?.started ?? performance.now();
-  const proxied = toProxyRequest(request);
-  const withBody = hasBody(request, proxied);
+  // The gateway's HTTP/1.1 server built the ProxyRequest while parsing the head.
+  const own = request instanceof Http1Request;
+  const proxied = own ? request.proxied : toProxyRequest(request);
+  const withBody = own ? request.hasBody : hasBody(request, proxied);
   const grpc = isGrpc(proxied);
   const decision = routeRequest(snapshot, current, proxied);
   const downstream = response as unknown as DownstreamResponse;
@@ -223,16 +216,17 @@ async function filterThenSend(context: RequestContext, snapshot: GatewaySnapshot
   forward(forwarded);
 }
 
-export function handleUpgrade(context: RequestContext, listener: ListenerConfig, request: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+export function handleUpgrade(context: RequestContext, listener: ListenerConfig, request: http.IncomingMessage | Http1Request, socket: Duplex, head: Buffer): void {
   const snapshot = context.snapshot();
   const current = snapshot.listeners.get(listener.name) ?? listener;
-  const upgrade = String(request.headers.upgrade ?? "");
+  const own = request instanceof Http1Request;
+  const upgrade = own ? (request.upgrade ?? "") : String(request.headers.upgrade ?? "");
   if (!current.websocket || upgrade.toLowerCase() !== "websocket") {
     rejectUpgrade(socket, 403, "NR", "upgrade not allowed");
     return;
   }
   socket.on("error", () => socket.destroy());
-  const decision = routeRequest(snapshot, current, toProxyRequest(request));
+  const decision = routeRequest(snapshot, current, own ? request.proxied : toProxyRequest(request));
   if (decision.kind === "local") {
     rejectUpgrade(socket, decision.status, decision.flag, decision.body.trim());
     record(context, current, decision.routeName, decision.clusterName, decision.status, decision.flag);

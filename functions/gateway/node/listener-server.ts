@@ -1,15 +1,35 @@
 // One listening socket per Envoy Listener, speaking HTTP/1.1 and HTTP/2 cleartext on the same port: the first
 // bytes of a connection decide (the HTTP/2 connection preface starts "PRI * HTTP/2.0", RFC 9113 §3.4; a TLS
-// record starts with 0x16, then ALPN picks h2 or http/1.1). TCP proxy listeners get a plain relaying socket.
+// record starts with 0x16, then ALPN picks h2 or http/1.1). HTTP/1.1 is served by the gateway's own server
+// (http1-server/), or by node:http when asked (GATEWAY_HTTP1_SERVER=node). TCP proxy listeners get a plain relaying
+// socket.
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
 import tls from "node:tls";
 import { Duplex } from "node:stream";
+import { createHttp1Server, type Http1Request, type Http1Response, type Http1ServerOptions } from "./http1-server/index.js";
 import { tlsAlpnProtocols } from "./runtime.js";
 
-export type RequestHandler = (request: http.IncomingMessage | http2.Http2ServerRequest, response: http.ServerResponse | http2.Http2ServerResponse) => void;
-export type UpgradeHandler = (request: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
+export type RequestHandler = (
+  request: http.IncomingMessage | http2.Http2ServerRequest | Http1Request,
+  response: http.ServerResponse | http2.Http2ServerResponse | Http1Response,
+) => void;
+export type UpgradeHandler = (request: http.IncomingMessage | Http1Request, socket: Duplex, head: Buffer) => void;
+
+/** Which server speaks HTTP/1.1: the gateway's own (the default) or node:http (GATEWAY_HTTP1_SERVER=node). */
+export type Http1ServerKind = "gateway" | "node";
+
+export interface ListenerServerOptions {
+  http1Server?: Http1ServerKind;
+  /** Timeouts and limits of the gateway's HTTP/1.1 server. */
+  http1?: Partial<Http1ServerOptions>;
+}
+
+/** The HTTP/1.1 server GATEWAY_HTTP1_SERVER names (`node` or `gateway`), else the gateway's own. */
+export function http1ServerFromEnvironment(env: Readonly<Record<string, string | undefined>> = process.env): Http1ServerKind {
+  return env.GATEWAY_HTTP1_SERVER === "node" ? "node" : "gateway";
+}
 
 /** A listener's TLS termination at the moment a connection arrives (config can change between connections). */
 export interface ListenerTlsSettings {
@@ -63,7 +83,9 @@ export async function startListenerServer(
   onUpgrade: UpgradeHandler,
   tlsSettings: () => ListenerTlsSettings | undefined = () => undefined,
   onSocket: (socket: net.Socket) => void = () => {},
+  options: ListenerServerOptions = {},
 ): Promise<ListenerServer> {
+  const own = (options.http1Server ?? http1ServerFromEnvironment()) === "gateway" ? createHttp1Server({ request: onRequest, upgrade: onUpgrade }, options.http1) : undefined;
   const h1 = http.createServer({ keepAliveTimeout: 60_000 }, onRequest);
   // h1 never listens: `server` below accepts its connections and hands them over with emit("connection"). Deno's
   // node:http (2.9, `resOnFinish`) destroys a kept-alive socket after each response when the http.Server that
@@ -103,7 +125,11 @@ export async function startListenerServer(
         });
         secure.on("error", () => secure.destroy());
         // node:http2 cannot run over a TLSSocket that itself wraps a JS stream; one more JS duplex in between can.
-        secure.once("secure", () => (secure.alpnProtocol === "h2" ? h2.emit("connection", replaying(secure, Buffer.alloc(0))) : h1.emit("connection", secure)));
+        secure.once("secure", () => {
+          if (secure.alpnProtocol === "h2") h2.emit("connection", replaying(secure, Buffer.alloc(0)));
+          else if (own) own.accept(secure, socket);
+          else h1.emit("connection", secure);
+        });
         return;
       }
       if (settings?.mode === "strict") return socket.destroy();
@@ -113,7 +139,8 @@ export async function startListenerServer(
         return;
       }
       socket.unshift(chunk);
-      h1.emit("connection", socket);
+      if (own) own.accept(socket, socket);
+      else h1.emit("connection", socket);
       socket.resume();
     });
     socket.on("error", () => socket.destroy());
@@ -121,6 +148,7 @@ export async function startListenerServer(
   const bound = await listenOn(server, host, port);
   const drainIdle = () => {
     h1.closeIdleConnections();
+    own?.drain();
     // GOAWAY: streams in flight finish, no new ones start.
     for (const session of sessions) session.close();
   };

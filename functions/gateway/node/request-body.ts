@@ -1,12 +1,24 @@
 // The downstream request body, streamed to the current upstream attempt with backpressure, and kept (up to a
 // limit, like Envoy's per-request buffer for retries) so a retry can replay it. Past the limit, retries stop.
-import type { Readable, Writable } from "node:stream";
+import type { Writable } from "node:stream";
+
+/**
+ * Where the body comes from: a node:http / node:http2 request (a Readable) or the gateway's own Http1Request. It
+ * starts paused; `data` carries body bytes, `end` its end, `close` follows `end` or an abort.
+ */
+export interface BodySource {
+  on(event: "data", listener: (chunk: Buffer) => void): unknown;
+  on(event: "end", listener: () => void): unknown;
+  once(event: "end" | "close", listener: () => void): unknown;
+  pause(): unknown;
+  resume(): unknown;
+}
 
 /** How much of a request body is kept for replay: Envoy's default connection buffer limit (1 MiB) bounds its retry buffer too. */
 export const RETRY_BUFFER_LIMIT = 1 << 20;
 
 export class RequestBody {
-  readonly #source: Readable;
+  readonly #source: BodySource;
   #chunks: Buffer[] = [];
   #size = 0;
   #overflow = false;
@@ -15,7 +27,7 @@ export class RequestBody {
   #sent = false;
   readonly #empty: boolean;
 
-  constructor(source: Readable, hasBody: boolean) {
+  constructor(source: BodySource, hasBody: boolean) {
     this.#source = source;
     this.#ended = !hasBody;
     this.#empty = !hasBody;

@@ -11,7 +11,7 @@ const server = await startListenerServer(
   0,
   (request, response) => {
     request.resume();
-    response.end(`${request.httpVersion} ${request.url}`);
+    (response as { end(body: string): unknown }).end(`${request.httpVersion} ${request.url}`);
   },
   (_request, socket) => socket.destroy(),
   () => ({ mode: "permissive", secureContext, requireClientCertificate: false }),
