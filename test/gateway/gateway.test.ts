@@ -467,8 +467,9 @@ describe("gateway runtime", () => {
         });
       const permissive = { ...MakeListener("ingress", port, "rc"), filterChains: [tlsChain("tls"), { filters: hcm }] };
       expect(apply(gateway, "listener", [permissive])).toEqual({ ok: true });
-      expect(JSON.parse(await secureGet())).toMatchObject({ backend: "a", path: "/tls" });
-      expect((await get(port, "/plain")).backend).toBe("a");
+      // x-forwarded-proto names the downstream connection's scheme, as Envoy sets it.
+      expect(JSON.parse(await secureGet())).toMatchObject({ backend: "a", path: "/tls", headers: { "x-forwarded-proto": "https" } });
+      expect(await (await fetch(`http://127.0.0.1:${port}/plain`)).json()).toMatchObject({ backend: "a", headers: { "x-forwarded-proto": "http" } });
 
       const session = http2.connect(`https://127.0.0.1:${port}`, { ca: readFileSync(cert), servername: "gw.local" });
       const h2Body = await new Promise<string>((resolve, reject) => {
@@ -479,7 +480,7 @@ describe("gateway runtime", () => {
         stream.on("error", reject);
       });
       session.close();
-      expect(JSON.parse(h2Body)).toMatchObject({ backend: "a", path: "/h2tls" });
+      expect(JSON.parse(h2Body)).toMatchObject({ backend: "a", path: "/h2tls", headers: { "x-forwarded-proto": "https" } });
 
       const strict = { ...MakeListener("ingress", port, "rc"), filterChains: [tlsChain("")] };
       expect(apply(gateway, "listener", [strict])).toEqual({ ok: true });

@@ -15,6 +15,7 @@ import { statusClassText, statusText, type GatewayMetrics } from "./metrics.js";
 import { sendFilterReply, sendMirror } from "./filter-io.js";
 import { Http1Request, type Http1Response } from "./http1-server/index.js";
 import { RequestBody } from "./request-body.js";
+import { arrivedOverTls } from "./downstream-tls.js";
 import { addHeader, completeRequestHeaders, REQUEST_HOP_BY_HOP } from "./request-headers.js";
 import type { RequestObserver } from "./request-observer.js";
 import { forwardUpgrade, rejectUpgrade } from "./upgrade.js";
@@ -52,7 +53,7 @@ export function toProxyRequest(request: IncomingRequest): ProxyRequest {
       addHeader(headers, name, value);
     }
   }
-  completeRequestHeaders(headers, te);
+  completeRequestHeaders(headers, te, arrivedOverTls(request));
   const proxied: ProxyRequest = { method: request.method ?? "GET", authority: authority ?? "", path: request.url || "/", scheme: "http", headers };
   const remoteAddress = request.socket?.remoteAddress;
   if (remoteAddress) proxied.remoteAddress = remoteAddress;

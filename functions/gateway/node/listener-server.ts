@@ -9,6 +9,7 @@ import net from "node:net";
 import tls from "node:tls";
 import { Duplex } from "node:stream";
 import { createHttp1Server, type Http1Request, type Http1Response, type Http1ServerOptions } from "./http1-server/index.js";
+import { markTlsSession } from "./downstream-tls.js";
 import { tlsAlpnProtocols } from "./runtime.js";
 
 export type RequestHandler = (
@@ -100,7 +101,9 @@ export async function startListenerServer(
   const h2 = http2.createServer({ settings: { maxConcurrentStreams: 1000 } }, onRequest);
   h2.on("sessionError", () => {});
   const sessions = new Set<http2.ServerHttp2Session>();
+  let tlsConnectionArriving = false;
   h2.on("session", (session: http2.ServerHttp2Session) => {
+    if (tlsConnectionArriving) markTlsSession(session);
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
   });
@@ -126,7 +129,15 @@ export async function startListenerServer(
         secure.on("error", () => secure.destroy());
         // node:http2 cannot run over a TLSSocket that itself wraps a JS stream; one more JS duplex in between can.
         secure.once("secure", () => {
-          if (secure.alpnProtocol === "h2") h2.emit("connection", replaying(secure, Buffer.alloc(0)));
+          if (secure.alpnProtocol === "h2") {
+            // The session is created synchronously by emit: the next one is this TLS connection's.
+            tlsConnectionArriving = true;
+            try {
+              h2.emit("connection", replaying(secure, Buffer.alloc(0)));
+            } finally {
+              tlsConnectionArriving = false;
+            }
+          }
           else if (own) own.accept(secure, socket);
           else h1.emit("connection", secure);
         });

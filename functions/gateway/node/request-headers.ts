@@ -17,10 +17,13 @@ export function addHeader(headers: Record<string, string | string[]>, name: stri
   else headers[name] = [existing, value];
 }
 
-/** The gateway's additions once the hop-by-hop headers are gone; `te` is the request's TE value. */
-export function completeRequestHeaders(headers: Record<string, string | string[]>, te: string | string[] | undefined): void {
+/**
+ * The gateway's additions once the hop-by-hop headers are gone; `te` is the request's TE value, `secure` whether the
+ * downstream connection is TLS (x-forwarded-proto names the downstream connection's scheme when absent, as Envoy's).
+ */
+export function completeRequestHeaders(headers: Record<string, string | string[]>, te: string | string[] | undefined, secure: boolean): void {
   // gRPC needs `te: trailers` end to end; it is the one TE value HTTP/2 allows.
   if (te === "trailers") headers.te = "trailers";
-  headers["x-forwarded-proto"] ??= "http";
+  headers["x-forwarded-proto"] ??= secure ? "https" : "http";
   headers["x-request-id"] ??= randomUUID();
 }

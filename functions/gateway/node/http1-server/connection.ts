@@ -50,6 +50,8 @@ function processLater(connection: Http1Connection): void {
 export class Http1Connection implements BodyFeed, ResponseChannel {
   readonly #host: Http1ConnectionHost;
   readonly #socket: Duplex;
+  /** A TLS connection (x-forwarded-proto: https). */
+  readonly #secure: boolean;
   readonly #peer: PeerAddress;
   #phase = Phase.Head;
   #buffer: Buffer = EMPTY;
@@ -73,6 +75,7 @@ export class Http1Connection implements BodyFeed, ResponseChannel {
   constructor(host: Http1ConnectionHost, socket: Duplex, peer: PeerAddress) {
     this.#host = host;
     this.#socket = socket;
+    this.#secure = (socket as { encrypted?: boolean }).encrypted === true;
     // Read once: a closed socket forgets its peer, and access logs are written after the response.
     this.#peer = { remoteAddress: peer.remoteAddress, remotePort: peer.remotePort };
     this.#since = performance.now();
@@ -205,7 +208,7 @@ export class Http1Connection implements BodyFeed, ResponseChannel {
       this.#refuse(431);
       return false;
     }
-    const head = parseRequestHead(buffer.toString("latin1", 0, end), options);
+    const head = parseRequestHead(buffer.toString("latin1", 0, end), options, this.#secure);
     if (typeof head === "number") {
       this.#refuse(head);
       return false;

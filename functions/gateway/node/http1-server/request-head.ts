@@ -131,7 +131,7 @@ function parseRequestLine(text: string, end: number): { method: string; target: 
  * parseRequestHead("GET /a HTTP/1.1\r\nHost: x\r\nContent-Length: 2", { maxHeadersCount: 2000 })
  * // → { method: "GET", target: "/a", minor: 1, contentLength: 2, proxied: { authority: "x", headers: { "content-length": "2", … } }, … }
  */
-export function parseRequestHead(text: string, limits: HeadLimits): RequestHead | HeadError {
+export function parseRequestHead(text: string, limits: HeadLimits, secure = false): RequestHead | HeadError {
   let lineEnd = text.indexOf("\r\n");
   if (lineEnd === -1) lineEnd = text.length;
   const line = parseRequestLine(text, lineEnd);
@@ -197,7 +197,7 @@ export function parseRequestHead(text: string, limits: HeadLimits): RequestHead 
     chunked = true;
   }
   const keepAlive = connection === undefined ? minor === 1 : minor === 1 ? !listHas(connection, "close") : listHas(connection, "keep-alive") && !listHas(connection, "close");
-  completeRequestHeaders(headers, te);
+  completeRequestHeaders(headers, te, secure);
   const proxied: ProxyRequest = { method, authority: authority ?? "", path: target, scheme: "http", headers };
   return {
     method,
