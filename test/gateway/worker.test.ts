@@ -3,7 +3,7 @@
 import type { JsonValue } from "@bufbuild/protobuf";
 import http from "node:http";
 import type net from "node:net";
-import { CreateMeshCommand, CreateVirtualGatewayCommand } from "@aws-sdk/client-app-mesh";
+import { CreateMeshCommand, CreateVirtualGatewayCommand, CreateVirtualNodeCommand } from "@aws-sdk/client-app-mesh";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TypeUrl } from "../../functions/envoy/index.js";
@@ -138,6 +138,42 @@ describe("gateway Worker build", () => {
     } finally {
       await shadow.close();
     }
+  });
+});
+
+describe("gateway Worker build with an authorization server it cannot ask", () => {
+  const mesh = "worker-authz";
+  let controlPlane: TestControlPlane;
+  let app: Backend;
+  let worker: Worker | undefined;
+
+  beforeAll(async () => {
+    [controlPlane, app] = await Promise.all([startTestControlPlane(), startBackend("app")]);
+  });
+  afterAll(async () => {
+    await worker?.dispose();
+    await controlPlane?.stop();
+    await app?.close();
+  });
+
+  it("answers 503 UAEX for a gRPC ext_authz server even with failureMode ALLOW, instead of passing requests unchecked", async () => {
+    const { client } = controlPlane;
+    await client.send(new CreateMeshCommand({ meshName: mesh }));
+    await createLocalhostNodes(client, mesh, [["app", app]] as const);
+    // Nothing listens there: the Worker must not even try (fetch cannot speak gRPC), whatever the failure mode says.
+    await client.send(new CreateVirtualNodeCommand({ meshName: mesh, virtualNodeName: "authz", spec: { listeners: [{ portMapping: { port: 9, protocol: "grpc" } }], serviceDiscovery: { dns: { hostname: "localhost" } } } }));
+    await client.send(new CreateVirtualGatewayCommand({ meshName: mesh, virtualGatewayName: "gw", spec: { listeners: [{ portMapping: { port: 8080, protocol: "http" } }] } }));
+    await createRoutedService(client, mesh, { service: "app.local", gateway: "gw", prefix: "/app", routes: { r: MakeWeightedRouteSpec([["app", 100]]) } });
+    let url: string;
+    ({ worker, url } = await startGatewayWorker(controlPlane.url, `mesh/${mesh}/virtualGateway/gw`, { XDS_POLL_MS: "200" }));
+    expect(await waitFor(async () => (await fetch(`${url}/app/1`)).status === 200, 10_000)).toBe(true);
+    const policy = { targetRef: { arn: `arn:aws:appmesh:us-east-1:${testAccountId}:mesh/${mesh}/virtualGateway/gw` }, spec: { externalAuthorization: { protocol: "GRPC", backendRef: { virtualNode: { virtualNodeName: "authz" } }, failureMode: "ALLOW", timeout: { value: 1, unit: "s" } } } };
+    const put = await controlPlane.request("PUT", `/v1/meshes/${mesh}/policies/authz`, { body: JSON.stringify(policy), headers: { "content-type": "application/json" } });
+    expect(put.status, await put.clone().text()).toBe(200);
+    expect(await waitFor(async () => (await fetch(`${url}/app/1`)).status === 503, 10_000)).toBe(true);
+    const refused = await fetch(`${url}/app/1`);
+    expect([refused.status, refused.headers.get("x-meshplane-flags")]).toEqual([503, "UAEX"]);
+    expect(await refused.text()).toMatch(/cannot make HTTP\/2 side calls/);
   });
 });
 

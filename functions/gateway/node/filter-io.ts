@@ -11,7 +11,13 @@ export function sendFilterReply(downstream: DownstreamResponse, reply: FilterRep
     downstream.destroy();
     return;
   }
-  downstream.writeHead(reply.status, { ...filterReplyHeaders(reply, server), "content-length": String(Buffer.byteLength(reply.body)) });
+  try {
+    downstream.writeHead(reply.status, { ...filterReplyHeaders(reply, server), "content-length": String(Buffer.byteLength(reply.body)) });
+  } catch {
+    // A header the server refuses to send (an authorization server's invalid value): reset, as for an upstream's.
+    downstream.destroy();
+    return;
+  }
   downstream.end(reply.body);
 }
 

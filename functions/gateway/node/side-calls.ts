@@ -70,10 +70,14 @@ function callHttp2(address: string, port: number, request: SideRequest): Promise
   });
 }
 
+const unreachable = (cluster: UpstreamCluster): string | undefined => (cluster.config.tls ? `cluster ${cluster.name}: side calls do not originate TLS` : undefined);
+
 export function createNodeSideCalls(): SideCallTransport {
   return {
+    unreachable,
     async call(cluster: UpstreamCluster, request: SideRequest): Promise<SideResponse> {
-      if (cluster.config.tls) throw new Error(`cluster ${cluster.name}: side calls do not originate TLS`);
+      const refused = unreachable(cluster);
+      if (refused) throw new Error(refused);
       const host = cluster.pick(undefined);
       if (!host) throw new Error(`cluster ${cluster.name} has no hosts`);
       return cluster.config.http2 ? callHttp2(host.address, host.port, request) : callHttp1(host.address, host.port, request);

@@ -4,8 +4,8 @@
 // timeouts; requests go upstream with fetch. What the platform does not allow is listed in upstream-transport.ts
 // (no active health checks, no TCP, no TLS origination with the cluster's own trust, no HTTP/2 prior knowledge);
 // the HTTP filters (fault, local rate limit, CORS, JWT, ext_authz, mirrors, hash policies) run as on Node, their
-// side calls over fetch (side-calls.ts: HTTP/1.1 only, so a gRPC ext_authz server is unreachable and the filter's
-// failure mode decides), their state (token buckets, JWKS) per isolate;
+// side calls over fetch (side-calls.ts: HTTP/1.1 only, so a route whose ext_authz server speaks gRPC is answered
+// 503, never passed unchecked), their state (token buckets, JWKS) per isolate;
 // besides, one Worker serves one HTTP listener (no TCP proxy listeners, no websocket upgrades, no TLS termination:
 // Cloudflare terminates TLS), and circuit-breaker and outlier state is per isolate, not shared between isolates.
 //

@@ -1,17 +1,24 @@
 // The Worker runtime's SideCallTransport: the gateway's own requests (ext_authz checks, JWKS fetches, mirrored
 // copies) to one host of a cluster, chosen by the cluster's load balancer, with fetch. What fetch cannot do is
-// refused, so the filter's failure mode decides (an ext_authz filter that fails closed answers 403, as on Node
-// when a side call fails): no HTTP/2 prior knowledge (gRPC authorization servers need it), no TLS origination with
-// the cluster's own trust, and, as for forwarded requests, the authority travels as x-forwarded-host.
+// refused up front (`unreachable`): no HTTP/2 prior knowledge (gRPC authorization servers need it), no TLS
+// origination with the cluster's own trust; an ext_authz filter then answers 503 whatever its failure mode, a JWKS
+// fetch fails closed. As for forwarded requests, the authority travels as x-forwarded-host.
 import type { SideCallTransport, SideRequest, SideResponse } from "../core/filters/index.js";
 import type { UpstreamCluster } from "../core/index.js";
 import { hostOrigin } from "./upstream-transport.js";
 
+function unreachable(cluster: UpstreamCluster): string | undefined {
+  if (cluster.config.tls) return `cluster ${cluster.name}: side calls do not originate TLS`;
+  if (cluster.config.http2) return `cluster ${cluster.name}: the Worker cannot make HTTP/2 side calls (gRPC needs prior knowledge)`;
+  return undefined;
+}
+
 export function createWorkerSideCalls(doFetch: typeof fetch = fetch): SideCallTransport {
   return {
+    unreachable,
     async call(cluster: UpstreamCluster, request: SideRequest): Promise<SideResponse> {
-      if (cluster.config.tls) throw new Error(`cluster ${cluster.name}: side calls do not originate TLS`);
-      if (cluster.config.http2) throw new Error(`cluster ${cluster.name}: the Worker cannot make HTTP/2 side calls (gRPC needs prior knowledge)`);
+      const refused = unreachable(cluster);
+      if (refused) throw new Error(refused);
       const host = cluster.pick(undefined);
       if (!host) throw new Error(`cluster ${cluster.name} has no hosts`);
       const headers = new Headers(request.headers);

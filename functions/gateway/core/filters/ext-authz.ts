@@ -94,13 +94,19 @@ async function checkGrpc(config: ExtAuthzConfig, context: FilterContext, call: (
   const denied = response.httpResponse.case === "deniedResponse" ? response.httpResponse.value : undefined;
   const headers: Record<string, string> = {};
   for (const option of denied?.headers ?? []) if (option.header) headers[option.header.key.toLowerCase()] = option.header.value;
-  return { status: denied?.status?.code || 403, headers, body: denied?.body ?? "", flag: "UAEX" };
+  // Envoy's HttpStatus accepts defined 4xx/5xx-range codes only; anything else (a gRPC code put there by mistake) is the default 403.
+  const code = denied?.status?.code ?? 0;
+  return { status: code >= 200 && code <= 599 ? code : 403, headers, body: denied?.body ?? "", flag: "UAEX" };
 }
 
 /** Undefined: the request goes on (changed in place); else the denial to send. */
 export async function runExtAuthz(config: ExtAuthzConfig, context: FilterContext, runtime: ExtAuthzRuntime): Promise<FilterReply | undefined> {
   const cluster = runtime.snapshot.clusters.get(config.cluster);
   if (!cluster) return failure(config);
+  // failure_mode_allow is for an authorization server that is down, not for one this runtime can never ask: that
+  // would let every request through unchecked.
+  const unreachable = runtime.sideCalls.unreachable(cluster);
+  if (unreachable) return textReply(503, `ext_authz: ${unreachable}\n`, "UAEX");
   const call = (path: string, headers: Record<string, string>, body?: Uint8Array) =>
     runtime.sideCalls.call(cluster, { method: config.protocol === "grpc" ? "POST" : context.request.method, path, authority: config.protocol === "grpc" ? config.authority : context.request.authority, headers, ...(body ? { body } : {}), timeoutMs: config.timeoutMs });
   try {

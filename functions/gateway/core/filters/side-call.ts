@@ -31,4 +31,9 @@ export interface SideCallTransport {
    * or the timeout passes; any response, whatever its status, resolves.
    */
   call(cluster: UpstreamCluster, request: SideRequest): Promise<SideResponse>;
+  /**
+   * Why this runtime can never send a side call to `cluster` (it would need TLS origination, or HTTP/2 where only
+   * HTTP/1.1 is possible), or undefined when it can. A check that can never be made is refused, not failed open.
+   */
+  unreachable(cluster: UpstreamCluster): string | undefined;
 }

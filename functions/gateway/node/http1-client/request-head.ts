@@ -2,6 +2,7 @@
 // in one go: host first (RFC 9112 §3.2 asks for it first in practice, and so the gateway has always sent it), then
 // the request's headers as routing left them, then the body framing this client chose.
 import type { ProxyRequest } from "../../core/index.js";
+import { isToken } from "../http-syntax.js";
 
 /** How the request body is framed on the wire. */
 export type BodyFraming =
@@ -14,6 +15,13 @@ export type BodyFraming =
 
 /** Methods whose requests are expected to carry a body: without one they say `content-length: 0`, as Node's and undici's clients do. */
 const EXPECTS_BODY: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH"]);
+
+/**
+ * Headers of the connection, not the request (RFC 9110 §7.6.1), and the ones this client writes itself: routing
+ * drops them on the way in, but a filter may have set one (an ext_authz server's headers are copied as given), and
+ * sent beside this client's own framing they would change how the upstream reads the request.
+ */
+const CONNECTION_HEADERS: ReadonlySet<string> = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "host", "http2-settings", "trailer"]);
 
 /** Bytes that would end a line or the request line early: sent, they would let a header value inject another header or request. */
 const UNSAFE_VALUE = /[\r\n\0]/;
@@ -35,6 +43,8 @@ export function serializeRequestHead(request: ProxyRequest, framing: BodyFraming
   let hasLength = false;
   for (const name in headers) {
     const value = headers[name]!;
+    if (!isToken(name, 0, name.length)) return undefined;
+    if (CONNECTION_HEADERS.has(name) || (name === "te" && value !== "trailers")) continue;
     if (name === "content-length") hasLength = true;
     if (typeof value === "string") {
       if (UNSAFE_VALUE.test(value)) return undefined;

@@ -2,7 +2,8 @@
 // is handed on as views of the received buffers (no copy); chunk-size lines, extensions and the trailer section are
 // checked as strictly as the head (request-head.ts) and bounded, and trailers are read and dropped (node:http's
 // request trailers were never forwarded either).
-import { fieldNameEnd, isFieldValue } from "./request-head.js";
+import { isFieldValue } from "../http-syntax.js";
+import { fieldNameEnd } from "./request-head.js";
 
 const enum State {
   Size,

@@ -331,7 +331,11 @@ export class Http1Connection implements BodyFeed, ResponseChannel {
     this.#host.removeConnection(this);
     const head = this.#buffer;
     this.#buffer = EMPTY;
-    this.#resumeSocket();
+    // Neither flowing nor paused, as node:http hands over an upgraded socket: bytes the client sends before the
+    // handler reads (it pipes once the upstream connects) wait in the socket, and its first reader starts the flow.
+    this.#socketPaused = false;
+    socket.pause();
+    (socket as unknown as { readableFlowing: boolean | null }).readableFlowing = null;
     this.#host.handlers.upgrade(request, socket, head);
   }
 

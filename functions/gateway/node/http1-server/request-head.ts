@@ -5,6 +5,7 @@
 // LF, control characters, more than one Host.
 import type { ProxyRequest } from "../../core/index.js";
 import { addHeader, completeRequestHeaders, REQUEST_HOP_BY_HOP } from "../request-headers.js";
+import { isFieldValue, isToken, isTokenCode } from "../http-syntax.js";
 
 /** The parsed head; `text` is the head as received (latin1), kept to rebuild Node-style headers for access logs. */
 export interface RequestHead {
@@ -38,27 +39,6 @@ const COLON = 58;
 const SPACE = 32;
 const TAB = 9;
 
-/** tchar (RFC 9110 §5.6.2) by character code. */
-const TOKEN = new Uint8Array(128);
-for (const char of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TOKEN[char.charCodeAt(0)] = 1;
-
-export function isToken(text: string, start: number, end: number): boolean {
-  if (start >= end) return false;
-  for (let i = start; i < end; i++) {
-    const code = text.charCodeAt(i);
-    if (code > 127 || TOKEN[code] === 0) return false;
-  }
-  return true;
-}
-
-/** field-vchar (obs-text being latin1), SP and HTAB (RFC 9110 §5.5): no CR, LF, NUL or other controls, no DEL. */
-export function isFieldValue(text: string, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) {
-    const code = text.charCodeAt(i);
-    if ((code < SPACE && code !== TAB) || code === 127 || code > 255) return false;
-  }
-  return true;
-}
 
 /** The index of a header line's colon after a valid name, or -1 (no colon, empty name, whitespace before it). */
 export function fieldNameEnd(text: string, start: number, end: number): number {
@@ -66,7 +46,7 @@ export function fieldNameEnd(text: string, start: number, end: number): number {
   while (i < end) {
     const code = text.charCodeAt(i);
     if (code === COLON) break;
-    if (code > 127 || TOKEN[code] === 0) return -1;
+    if (!isTokenCode(code)) return -1;
     i++;
   }
   return i === start || i === end ? -1 : i;
@@ -190,6 +170,8 @@ export function parseRequestHead(text: string, limits: HeadLimits, secure = fals
     }
   }
   const { method, target, minor } = line;
+  // An HTTP/1.1 request without Host is refused (RFC 9112 §3.2), as node:http does: it would route on an empty authority.
+  if (minor === 1 && authority === undefined) return 400;
   let chunked = false;
   if (transferEncoding !== undefined) {
     // Only `chunked`, once, and never beside Content-Length; HTTP/1.0 has no transfer codings (RFC 9112 §6.1).

@@ -5,7 +5,7 @@
 import { EventEmitter } from "node:events";
 import { STATUS_CODES } from "node:http";
 import type { DownstreamResponse } from "../forward.js";
-import { isFieldValue, isToken } from "./request-head.js";
+import { isFieldValue, isToken } from "../http-syntax.js";
 
 /** What a response needs from its connection. */
 export interface ResponseChannel {
@@ -83,6 +83,8 @@ export class Http1Response extends EventEmitter implements DownstreamResponse {
   /** Serialises the status line and headers (validated as node:http does: it throws on a bad name or value). */
   writeHead(status: number, headers: Record<string, string | string[]> = {}): this {
     if (this.#headersSent) throw new Error("Cannot write headers after they are sent to the client");
+    // A final response has a 2xx–5xx-range three-digit status (node:http throws for these too): 1xx is interim.
+    if (!Number.isInteger(status) || status < 200 || status > 999) throw new RangeError(`Invalid status code: ${status}`);
     let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "unknown"}\r\n`;
     let hasDate = false;
     let contentLength = -1;

@@ -116,6 +116,34 @@ describe("Http1Connection", () => {
     expect(server.requests).toHaveLength(0);
   });
 
+  it("keeps bytes the client sends after an upgrade head until the handler reads the socket later", async () => {
+    let readLater: Promise<string> | undefined;
+    server = await startTestServer({}, {
+      upgrade: (_request, socket, head) => {
+        // As the gateway does: the socket is read only once the upstream has connected, a while after the head.
+        readLater = new Promise((resolve) =>
+          setTimeout(() => {
+            let text = head.toString();
+            socket.on("data", (data: Buffer) => {
+              text += data.toString();
+              if (text.endsWith("LATE")) {
+                socket.end("HTTP/1.1 101 Switching Protocols\r\n\r\n");
+                resolve(text);
+              }
+            });
+          }, 100),
+        );
+      },
+    });
+    const client = new RawClient(server.port);
+    client.socket.write("GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    client.socket.write("EARLY-BYTES then LATE");
+    await expect.poll(() => readLater, { timeout: 5_000 }).toBeDefined();
+    expect(await readLater).toBe("EARLY-BYTES then LATE");
+    client.socket.destroy();
+  });
+
   it("closes idle connections when draining and sends connection: close on a response in flight", async () => {
     const pending: (() => void)[] = [];
     const nextPending = async () => {
