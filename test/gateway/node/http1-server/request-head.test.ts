@@ -49,6 +49,7 @@ describe("parseRequestHead (through the server's socket)", () => {
     ["no version", head(["GET /", "Host: a"])],
     ["a version that is not HTTP", head(["GET / HTXP/1.1", "Host: a"])],
     ["CONNECT", head(["CONNECT a:443 HTTP/1.1", "Host: a:443"])],
+    ["an HTTP/1.1 request without Host", head(["GET / HTTP/1.1", "Accept: */*"])],
   ])("answers 400 and closes on %s", async (_shape, raw) => {
     expect(await refusal(raw)).toBe(400);
   });

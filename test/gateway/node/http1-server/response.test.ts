@@ -77,7 +77,7 @@ describe("Http1Response", () => {
     }
   });
 
-  it("refuses a header value with CR or LF (throwing, headers still unsent) so the caller can answer instead", async () => {
+  it("refuses a header value with CR or LF, a bad name or a status that is not final (throwing, headers still unsent) so the caller can answer instead", async () => {
     const outcomes: string[] = [];
     const received = await answer((request, response) => {
       request.resume();
@@ -91,10 +91,18 @@ describe("Http1Response", () => {
       } catch (error) {
         outcomes.push(`${(error as Error).name} sent=${response.headersSent}`);
       }
+      // Not a final status: a gRPC code where an HTTP one belongs, an interim 1xx.
+      for (const status of [7, 101]) {
+        try {
+          response.writeHead(status, {});
+        } catch (error) {
+          outcomes.push(`${(error as Error).name} sent=${response.headersSent}`);
+        }
+      }
       response.writeHead(503, { "content-length": "0" });
       response.end();
     });
-    expect(outcomes).toEqual(["TypeError sent=false", "TypeError sent=false"]);
+    expect(outcomes).toEqual(["TypeError sent=false", "TypeError sent=false", "RangeError sent=false", "RangeError sent=false"]);
     expect(received).toMatch(/^HTTP\/1\.1 503 /);
     expect(received).not.toMatch(/evil/);
   });
