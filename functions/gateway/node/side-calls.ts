@@ -4,8 +4,7 @@
 // need. Side calls do not originate TLS: a cluster with upstream TLS refuses them (the filter's failure mode decides).
 import http from "node:http";
 import http2 from "node:http2";
-import type { SideCallTransport, SideRequest, SideResponse } from "../core/filters/side-call.js";
-import type { UpstreamCluster } from "../core/index.js";
+import { createSideCallTransport, tlsSideCallRefusal, type SideCallTransport, type SideRequest, type SideResponse } from "../core/filters/index.js";
 
 type RawHeaders = Record<string, string | string[] | undefined>;
 
@@ -70,17 +69,6 @@ function callHttp2(address: string, port: number, request: SideRequest): Promise
   });
 }
 
-const unreachable = (cluster: UpstreamCluster): string | undefined => (cluster.config.tls ? `cluster ${cluster.name}: side calls do not originate TLS` : undefined);
-
 export function createNodeSideCalls(): SideCallTransport {
-  return {
-    unreachable,
-    async call(cluster: UpstreamCluster, request: SideRequest): Promise<SideResponse> {
-      const refused = unreachable(cluster);
-      if (refused) throw new Error(refused);
-      const host = cluster.pick(undefined);
-      if (!host) throw new Error(`cluster ${cluster.name} has no hosts`);
-      return cluster.config.http2 ? callHttp2(host.address, host.port, request) : callHttp1(host.address, host.port, request);
-    },
-  };
+  return createSideCallTransport(tlsSideCallRefusal, (host, cluster, request) => (cluster.config.http2 ? callHttp2(host.address, host.port, request) : callHttp1(host.address, host.port, request)));
 }

@@ -3,43 +3,35 @@
 // refused up front (`unreachable`): no HTTP/2 prior knowledge (gRPC authorization servers need it), no TLS
 // origination with the cluster's own trust; an ext_authz filter then answers 503 whatever its failure mode, a JWKS
 // fetch fails closed. As for forwarded requests, the authority travels as x-forwarded-host.
-import type { SideCallTransport, SideRequest, SideResponse } from "../core/filters/index.js";
+import { createSideCallTransport, tlsSideCallRefusal, type SideCallTransport, type SideResponse } from "../core/filters/index.js";
 import type { UpstreamCluster } from "../core/index.js";
 import { hostOrigin } from "./upstream-transport.js";
 
 function unreachable(cluster: UpstreamCluster): string | undefined {
-  if (cluster.config.tls) return `cluster ${cluster.name}: side calls do not originate TLS`;
   if (cluster.config.http2) return `cluster ${cluster.name}: the Worker cannot make HTTP/2 side calls (gRPC needs prior knowledge)`;
-  return undefined;
+  return tlsSideCallRefusal(cluster);
 }
 
 export function createWorkerSideCalls(doFetch: typeof fetch = fetch): SideCallTransport {
-  return {
-    unreachable,
-    async call(cluster: UpstreamCluster, request: SideRequest): Promise<SideResponse> {
-      const refused = unreachable(cluster);
-      if (refused) throw new Error(refused);
-      const host = cluster.pick(undefined);
-      if (!host) throw new Error(`cluster ${cluster.name} has no hosts`);
-      const headers = new Headers(request.headers);
-      headers.set("x-forwarded-host", request.authority);
-      const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(new Error("side call timeout")), request.timeoutMs);
-      try {
-        const response = await doFetch(`${hostOrigin(host.address, host.port)}${request.path}`, {
-          method: request.method,
-          headers,
-          body: request.body ?? null,
-          redirect: "manual",
-          signal: controller.signal,
-        });
-        const body = new Uint8Array(await response.arrayBuffer());
-        const flat: Record<string, string> = {};
-        response.headers.forEach((value, name) => (flat[name] = value));
-        return { status: response.status, headers: flat, body, trailers: {} };
-      } finally {
-        clearTimeout(timer);
-      }
-    },
-  };
+  return createSideCallTransport(unreachable, async (host, _cluster, request): Promise<SideResponse> => {
+    const headers = new Headers(request.headers);
+    headers.set("x-forwarded-host", request.authority);
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Error("side call timeout")), request.timeoutMs);
+    try {
+      const response = await doFetch(`${hostOrigin(host.address, host.port)}${request.path}`, {
+        method: request.method,
+        headers,
+        body: request.body ?? null,
+        redirect: "manual",
+        signal: controller.signal,
+      });
+      const body = new Uint8Array(await response.arrayBuffer());
+      const flat: Record<string, string> = {};
+      response.headers.forEach((value, name) => (flat[name] = value));
+      return { status: response.status, headers: flat, body, trailers: {} };
+    } finally {
+      clearTimeout(timer);
+    }
+  });
 }

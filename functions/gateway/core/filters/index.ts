@@ -7,4 +7,4 @@ export { mirrorRequest } from "./mirror-request.js";
 export { filterReplyHeaders, type FilterReply } from "./filter-reply.js";
 export type { ServerHeader } from "./filter-config.js";
 export type { RequestMirror } from "./route-policies.js";
-export type { SideCallTransport, SideRequest, SideResponse } from "./side-call.js";
+export { createSideCallTransport, tlsSideCallRefusal, type SideCallTransport, type SideRequest, type SideResponse } from "./side-call.js";

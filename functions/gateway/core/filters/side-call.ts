@@ -1,6 +1,7 @@
 // Requests a filter makes of its own (an authorization check, a JWKS fetch, a mirrored copy), sent by the runtime
 // to a host of a cluster of the snapshot: Node over its sockets, the Worker with fetch. The core decides what to
 // send and what the answer means; the runtime only carries it.
+import type { UpstreamHost } from "../host-set.js";
 import type { UpstreamCluster } from "../upstream-cluster.js";
 
 export interface SideRequest {
@@ -36,4 +37,27 @@ export interface SideCallTransport {
    * HTTP/1.1 is possible), or undefined when it can. A check that can never be made is refused, not failed open.
    */
   unreachable(cluster: UpstreamCluster): string | undefined;
+}
+
+/** Side calls are plain requests of the gateway's own: neither runtime originates TLS for them. */
+export const tlsSideCallRefusal = (cluster: UpstreamCluster): string | undefined => (cluster.config.tls ? `cluster ${cluster.name}: side calls do not originate TLS` : undefined);
+
+/**
+ * A runtime's SideCallTransport from what differs between runtimes: which clusters it can never reach, and how it
+ * sends one request to one host. The host is the cluster's load balancer's pick.
+ */
+export function createSideCallTransport(
+  unreachable: (cluster: UpstreamCluster) => string | undefined,
+  send: (host: UpstreamHost, cluster: UpstreamCluster, request: SideRequest) => Promise<SideResponse>,
+): SideCallTransport {
+  return {
+    unreachable,
+    async call(cluster, request) {
+      const refused = unreachable(cluster);
+      if (refused) throw new Error(refused);
+      const host = cluster.pick(undefined);
+      if (!host) throw new Error(`cluster ${cluster.name} has no hosts`);
+      return send(host, cluster, request);
+    },
+  };
 }
