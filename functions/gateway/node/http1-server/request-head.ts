@@ -36,6 +36,9 @@ export interface HeadLimits {
 }
 
 const COLON = 58;
+const SLASH = 47;
+/** http(s)://authority then path and query; the fragment is not part of a request target. */
+const ABSOLUTE_FORM = /^(https?):\/\/([^/?#]+)([^#]*)$/i;
 const SPACE = 32;
 const TAB = 9;
 
@@ -169,9 +172,19 @@ export function parseRequestHead(text: string, limits: HeadLimits, secure = fals
         break;
     }
   }
-  const { method, target, minor } = line;
+  const { method, minor } = line;
   // An HTTP/1.1 request without Host is refused (RFC 9112 §3.2), as node:http does: it would route on an empty authority.
   if (minor === 1 && authority === undefined) return 400;
+  let target = line.target;
+  if (target.charCodeAt(0) !== SLASH && target !== "*") {
+    // Absolute-form (RFC 9112 §3.2.2): its authority replaces Host and the request goes on in origin-form, as
+    // Envoy's HTTP/1 codec turns it into :authority and :path; routing and the upstream then see the same host.
+    const absolute = ABSOLUTE_FORM.exec(target);
+    if (!absolute || absolute[2]!.includes("@")) return 400;
+    authority = absolute[2]!;
+    const rest = absolute[3]!;
+    target = rest === "" ? "/" : rest.charCodeAt(0) === SLASH ? rest : `/${rest}`;
+  }
   let chunked = false;
   if (transferEncoding !== undefined) {
     // Only `chunked`, once, and never beside Content-Length; HTTP/1.0 has no transfer codings (RFC 9112 §6.1).

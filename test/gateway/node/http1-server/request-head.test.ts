@@ -50,6 +50,9 @@ describe("parseRequestHead (through the server's socket)", () => {
     ["a version that is not HTTP", head(["GET / HTXP/1.1", "Host: a"])],
     ["CONNECT", head(["CONNECT a:443 HTTP/1.1", "Host: a:443"])],
     ["an HTTP/1.1 request without Host", head(["GET / HTTP/1.1", "Accept: */*"])],
+    ["a target that is neither origin-form, absolute-form nor *", head(["GET index.html HTTP/1.1", "Host: a"])],
+    ["an absolute-form target with userinfo", head(["GET http://user@b.example/ HTTP/1.1", "Host: a"])],
+    ["an absolute-form target of another scheme", head(["GET ftp://b.example/ HTTP/1.1", "Host: a"])],
   ])("answers 400 and closes on %s", async (_shape, raw) => {
     expect(await refusal(raw)).toBe(400);
   });
@@ -79,5 +82,13 @@ describe("parseRequestHead (through the server's socket)", () => {
     const echo = JSON.parse(parseResponses(received)[0]!.body) as Echo;
     expect(echo.authority).toBe("gw.example:8080");
     expect(echo.headers).toEqual({ "x-multi": ["one", "two"], te: "trailers", "x-latin": "caf\u00e9", "x-request-id": "given", "x-forwarded-proto": "http" });
+  });
+
+  it("routes an absolute-form target on its own authority and forwards it in origin-form, as Envoy's codec does", async () => {
+    for (const [target, url] of [["http://b.example:8080/p?q=1", "/p?q=1"], ["HTTP://b.example:8080", "/"], ["http://b.example:8080?q", "/?q"]] as const) {
+      const { received } = await converse(server.port, [head([`GET ${target} HTTP/1.1`, "Host: a.example", "Connection: close"])]);
+      const echo = JSON.parse(parseResponses(received)[0]!.body) as Echo;
+      expect([echo.authority, echo.url]).toEqual(["b.example:8080", url]);
+    }
   });
 });
