@@ -3,6 +3,7 @@
 // Body chunks that arrive before the sink is attached (the core decides between the headers and the body) wait in
 // a small queue. Pushing instead of a Readable stream saves a stream, its buffering and its events per request.
 import type { UpstreamResponseHead } from "../core/index.js";
+import { addHeader } from "./request-headers.js";
 
 export type ResponseHeaders = Record<string, string | string[]>;
 
@@ -81,14 +82,14 @@ const COMMON_NAMES: readonly (readonly string[] | undefined)[] = (() => {
 })();
 
 /** `block[start, end)` spells `name` (lower-case letters, digits and "-") in any case. Setting bit 0x20 folds only letters here: the other bytes of these names already carry it, and a byte that gains it by folding cannot be in a header name. */
-function spells(block: Buffer, start: number, end: number, name: string): boolean {
+function spells(block: Buffer, start: number, name: string): boolean {
   for (let i = 0; i < name.length; i++) if ((block[start + i]! | 0x20) !== name.charCodeAt(i)) return false;
   return true;
 }
 
 function headerName(block: Buffer, start: number, end: number): string {
   const candidates = COMMON_NAMES[end - start];
-  if (candidates !== undefined) for (let i = 0; i < candidates.length; i++) if (spells(block, start, end, candidates[i]!)) return candidates[i]!;
+  if (candidates !== undefined) for (let i = 0; i < candidates.length; i++) if (spells(block, start, candidates[i]!)) return candidates[i]!;
   return block.toString("latin1", start, end).toLowerCase();
 }
 
@@ -101,11 +102,7 @@ export function headersFrom(block: Buffer, fields: readonly number[]): ResponseH
   const headers: ResponseHeaders = {};
   for (let i = 0; i < fields.length; i += 4) {
     const name = headerName(block, fields[i]!, fields[i + 1]!);
-    const value = block.toString("latin1", fields[i + 2]!, fields[i + 3]!);
-    const existing = headers[name];
-    if (existing === undefined) headers[name] = value;
-    else if (Array.isArray(existing)) existing.push(value);
-    else headers[name] = [existing, value];
+    addHeader(headers, name, block.toString("latin1", fields[i + 2]!, fields[i + 3]!));
   }
   return headers;
 }
