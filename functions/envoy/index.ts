@@ -3,6 +3,7 @@
 export { TypeUrl, pushOrder, resourceSchemas, envoyRegistry } from "./resources.js";
 export { ListenerSchema, ClusterSchema, RouteConfigurationSchema, ClusterLoadAssignmentSchema, SecretSchema } from "./resources.js";
 export type { ResourceType, Listener, Cluster, RouteConfiguration, ClusterLoadAssignment, Secret } from "./resources.js";
+export { SOTW_INCREMENTAL_TYPES, KEEPS_SOTW_INCREMENTAL_RESOURCES } from "./sotw-incremental.js";
 export { NODE_KINDS, parseNodeId, formatNodeId } from "./node-id.js";
 export type { NodeKind, NodeIdentity } from "./node-id.js";
 export { parseEnvoyVersion, formatEnvoyVersion, compareEnvoyVersions, envoyVersionOfNode } from "./envoy-version.js";

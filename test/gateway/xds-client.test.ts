@@ -68,13 +68,19 @@ describe.each([
     expect(await (await fetch(`${admin}/stats/prometheus`)).text()).toContain("envoy_control_plane_connected_state 1");
   });
 
-  it("applies a route change pushed by the server", async () => {
+  it("applies a route change pushed by the server and keeps the RouteConfigurations the push left out", async () => {
+    const routeConfigurations = async () => ((await (await fetch(`http://127.0.0.1:${gateway.admin!.port}/config_dump`)).json()) as { route: Array<{ name: string }> }).route.map((r) => r.name).sort();
     // It starts on "two", which "/" does not serve, so the first wait sees this case's own route.
     const moving = await createRoutedService(controlPlane.client, mesh, { service: "moving.local", gateway: "gw", prefix: "/moving", routes: { r: MakeWeightedRouteSpec([["one", 0], ["two", 100]]) } });
     expect(await routesTo("/moving", "two")).toBe(true);
+    const before = await routeConfigurations();
+    expect(before.length).toBe(2);
+    // The route reaches only the egress RouteConfiguration: a state-of-the-world push carries that one alone.
     await moving.updateRoute("r", MakeWeightedRouteSpec([["one", 100], ["two", 0]]));
     expect(await routesTo("/moving", "one")).toBe(true);
     expect(countBy(await load(port, 50, 4, "/moving"), (r) => `${r.status} ${r.backend}`)).toEqual({ "200 one": 50 });
+    expect(await routeConfigurations()).toEqual(before);
+    expect(countBy(await load(port, 10, 2, "/"), (r) => `${r.status} ${r.backend}`)).toEqual({ "200 one": 10 });
   });
 
   it("ACKs every version it accepts: the server counts no NACK for a route change", async () => {

@@ -4,6 +4,9 @@
 // Each response is ACKed (version_info + nonce) or NACKed (the last accepted version + nonce + error_detail).
 // https://www.envoyproxy.io/docs/envoy/latest/api-docs/xds_protocol#ack-nack-and-resource-type-instance-version
 //
+// Routes and endpoints are kept across responses by name, since the server may send only those that changed
+// (functions/envoy/sotw-incremental.ts); the node says so with a client feature.
+//
 // When the stream breaks the client reconnects with jittered exponential backoff, re-sending the versions and
 // names it holds so the server only resends what changed; meanwhile the gateway keeps its last accepted config.
 import { create } from "@bufbuild/protobuf";
@@ -11,9 +14,9 @@ import { createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AggregatedDiscoveryService } from "../../../proto/gen/envoy/service/discovery/v3/ads_pb.js";
 import { DiscoveryRequestSchema, type DiscoveryRequest, type DiscoveryResponse } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
-import { TypeUrl, type ResourceType } from "../../envoy/index.js";
+import { KEEPS_SOTW_INCREMENTAL_RESOURCES, SOTW_INCREMENTAL_TYPES, TypeUrl, type ResourceType } from "../../envoy/index.js";
 import { runAdsStreams } from "./ads-streams.js";
-import type { AdsClient, XdsSubscriber, XdsUpdateResult } from "./types.js";
+import type { AdsClient, XdsResources, XdsSubscriber, XdsUpdateResult } from "./types.js";
 import { unpackResources } from "./unpack-resources.js";
 
 export type { AdsClient, XdsStreamError } from "./types.js";
@@ -45,6 +48,8 @@ interface TypeState {
   nonce: string;
   /** Names subscribed; null = wildcard. */
   names: string[] | null;
+  /** The accepted resources, for the types whose responses may carry only what changed. */
+  accepted: XdsResources;
 }
 
 /** Call options carrying the bearer token, if any. */
@@ -63,8 +68,8 @@ export function startAdsClient(options: AdsClientOptions, subscriber: XdsSubscri
   const transport = createGrpcTransport({ baseUrl: `http://${options.address}`, pingIntervalMs: 10_000, pingTimeoutMs: 5_000 });
   const client: Client<typeof AggregatedDiscoveryService> = createClient(AggregatedDiscoveryService, transport);
   const log = options.log ?? (() => {});
-  const state = new Map<ResourceType, TypeState>(SUBSCRIBED.map((type) => [type, { version: "", nonce: "", names: type === "cluster" || type === "listener" ? null : [] }]));
-  const node = { id: options.nodeId, cluster: options.nodeCluster ?? options.nodeId, userAgentName: "meshplane-gateway" };
+  const state = new Map<ResourceType, TypeState>(SUBSCRIBED.map((type) => [type, { version: "", nonce: "", names: type === "cluster" || type === "listener" ? null : [], accepted: new Map() }]));
+  const node = { id: options.nodeId, cluster: options.nodeCluster ?? options.nodeId, userAgentName: "meshplane-gateway", clientFeatures: [KEEPS_SOTW_INCREMENTAL_RESOURCES] };
 
   const request = (type: ResourceType, errorMessage?: string): DiscoveryRequest => {
     const typeState = state.get(type)!;
@@ -100,13 +105,17 @@ export function startAdsClient(options: AdsClientOptions, subscriber: XdsSubscri
     const typeState = state.get(type)!;
     typeState.nonce = response.nonce;
     let result: XdsUpdateResult;
+    let resources: XdsResources = new Map();
     try {
-      result = subscriber.apply(type, unpackResources(response.resources), response.versionInfo);
+      resources = unpackResources(response.resources);
+      if (SOTW_INCREMENTAL_TYPES.has(type) && typeState.names) resources = withKeptResources(resources, typeState.accepted, typeState.names);
+      result = subscriber.apply(type, resources, response.versionInfo);
     } catch (error) {
       result = { ok: false, message: error instanceof Error ? error.message : String(error) };
     }
     if (result.ok) {
       typeState.version = response.versionInfo;
+      if (SOTW_INCREMENTAL_TYPES.has(type)) typeState.accepted = resources;
       streams.send(request(type));
       log(`xds: accepted ${type} version ${response.versionInfo} (${response.resources.length} resources)`);
       updateSubscriptions();
@@ -136,4 +145,14 @@ export function startAdsClient(options: AdsClientOptions, subscriber: XdsSubscri
     onConnection: (up) => subscriber.onConnection(up),
   });
   return streams;
+}
+
+/** A response's resources completed with the accepted ones it left out that are still subscribed. */
+function withKeptResources(received: XdsResources, accepted: XdsResources, names: readonly string[]): XdsResources {
+  const resources = new Map(received);
+  for (const name of names) {
+    const kept = accepted.get(name);
+    if (kept !== undefined && !resources.has(name)) resources.set(name, kept);
+  }
+  return resources;
 }

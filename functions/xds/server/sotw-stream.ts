@@ -5,24 +5,19 @@
 // Requests carrying a nonce other than the last one sent for the type are stale and ignored. Pending types go out in
 // make-before-break order.
 //
-// Only LDS and CDS responses must hold every resource the client asked for; RDS and EDS responses are incremental
-// ("Grouping Resources into Responses": for those types a resource missing from a response means nothing, since the
-// client learns of removals from the listener or cluster that stops naming it;
-// https://www.envoyproxy.io/docs/envoy/latest/api-docs/xds_protocol#grouping-resources-into-responses). So a push of
-// a named RDS or EDS subscription carries only the resources that differ from what the client holds, and nodes whose
-// changes are the very same resources share one encoding. A response answering a request without a nonce, a changed
-// selection or a NACK carries everything the subscription selects.
+// RDS and EDS responses are incremental (functions/envoy/sotw-incremental.ts): a push of a named RDS or EDS
+// subscription carries only the resources that differ from what the client holds, and nodes whose changes are the
+// very same resources share one encoding. A response answering a request without a nonce, a changed selection or a
+// NACK carries everything the subscription selects.
 import type { DiscoveryRequest, DiscoveryResponse } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
-import { pushOrder, type ResourceType } from "../../envoy/index.js";
+import { KEEPS_SOTW_INCREMENTAL_RESOURCES, SOTW_INCREMENTAL_TYPES, pushOrder } from "../../envoy/index.js";
 import { AdsStream, type AdsStreamOptions, type OutgoingResponse } from "./ads-stream.js";
 import type { EncodedResponse } from "./response-encoding.js";
 import type { Subscription } from "./subscription.js";
 
-const INCREMENTAL_TYPES: ReadonlySet<ResourceType> = new Set(["route", "endpoint"]);
-
 /**
- * Clients that take every state-of-the-world response as the whole set of its type, RDS and EDS included: meshplane's
- * own gateway (functions/gateway/xds-client/ads-client.ts replaces its routes and endpoints with each response). They
+ * Clients that take every state-of-the-world response as the whole set of its type, RDS and EDS included: meshplane
+ * gateways older than KEEPS_SOTW_INCREMENTAL_RESOURCES replaced their routes and endpoints with each response. They
  * keep receiving complete responses.
  */
 const REPLACING_CLIENTS: ReadonlySet<string> = new Set(["meshplane-gateway"]);
@@ -34,9 +29,10 @@ export class SotwStream extends AdsStream<DiscoveryRequest, DiscoveryResponse> {
     super(options, "sotw");
   }
 
-  /** Whether the client keeps RDS and EDS resources across responses (every xDS client but the REPLACING_CLIENTS). */
+  /** Whether the client keeps RDS and EDS resources across responses (every xDS client but older meshplane gateways). */
   get #incrementalClient(): boolean {
-    return (this.#keepsResources ??= !REPLACING_CLIENTS.has(this.info.node?.userAgentName ?? ""));
+    const node = this.info.node;
+    return (this.#keepsResources ??= !REPLACING_CLIENTS.has(node?.userAgentName ?? "") || (node?.clientFeatures.includes(KEEPS_SOTW_INCREMENTAL_RESOURCES) ?? false));
   }
 
   protected apply(request: DiscoveryRequest, subscription: Subscription): void {
@@ -68,7 +64,7 @@ export class SotwStream extends AdsStream<DiscoveryRequest, DiscoveryResponse> {
       // types wait too, so e.g. routes never reach a proxy before the clusters they name.
       if (subscription.awaitingAck) return null;
       const pushed = !subscription.responseOwed;
-      const incremental = INCREMENTAL_TYPES.has(type) && !subscription.wildcard && this.#incrementalClient;
+      const incremental = SOTW_INCREMENTAL_TYPES.has(type) && !subscription.wildcard && this.#incrementalClient;
       const held = pushed && incremental ? subscription.held : null;
       subscription.held = incremental ? resources : null;
       const { encodings } = this.options;

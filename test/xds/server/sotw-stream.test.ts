@@ -3,7 +3,7 @@
 // compared with what a new stream receives whole, and by the shared encodings' counters.
 import { CreateVirtualNodeCommand, UpdateVirtualNodeCommand, type AppMeshClient, type VirtualNodeSpec } from "@aws-sdk/client-app-mesh";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ClusterLoadAssignmentSchema, ClusterSchema, ListenerSchema, RouteConfigurationSchema, TypeUrl } from "../../../functions/envoy/index.js";
+import { ClusterLoadAssignmentSchema, ClusterSchema, KEEPS_SOTW_INCREMENTAL_RESOURCES, ListenerSchema, RouteConfigurationSchema, TypeUrl } from "../../../functions/envoy/index.js";
 import { createDemoMesh, setWeights } from "./fixtures.js";
 import { adsClient, decode, envoyStartup, rdsNames, registerEndpoint, SotwClient, startMeshplane, type Meshplane, type WireAny, type WireResponse } from "./support.js";
 
@@ -224,17 +224,22 @@ describe("SotwStream", () => {
     }
   });
 
-  it("keeps sending complete RDS responses to meshplane's gateway, which replaces its routes with each one", async () => {
-    const mesh = "gateway-client";
+  it.each([
+    { title: "keeps sending complete RDS responses to an older meshplane gateway (no client feature), which replaces its routes with each one", clientFeatures: [] as string[], complete: true },
+    { title: "sends only the changed RouteConfiguration to a meshplane gateway whose node says it keeps routes and endpoints", clientFeatures: [KEEPS_SOTW_INCREMENTAL_RESOURCES], complete: false },
+  ])("$title", async ({ clientFeatures, complete }) => {
+    const mesh = `gateway-client-${complete ? "replacing" : "keeping"}`;
     await meshWithCallers(meshplane, mesh, ["caller"]);
     const client = adsClient(meshplane.xdsAddress);
-    const stream = new SotwClient(client, { id: nodeId(mesh, "caller"), userAgentName: "meshplane-gateway" });
+    const stream = new SotwClient(client, { id: nodeId(mesh, "caller"), userAgentName: "meshplane-gateway", clientFeatures });
     try {
       const startup = await envoyStartup(stream);
+      expect(startup.routeNames.length).toBe(2);
       await setWeights(meshplane.appMesh, mesh, { blue: 40, green: 60 });
       const push = await stream.next();
       expect(push.typeUrl).toBe(TypeUrl.route);
-      expect([...byName(push).keys()].sort()).toEqual(startup.routeNames);
+      expect([...byName(push).keys()].length).toBe(complete ? 2 : 1);
+      if (complete) expect([...byName(push).keys()].sort()).toEqual(startup.routeNames);
       stream.ack(push, startup.routeNames);
     } finally {
       stream.end();

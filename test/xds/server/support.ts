@@ -155,6 +155,7 @@ export interface NodeInit {
   id: string;
   cluster?: string;
   userAgentName?: string;
+  clientFeatures?: string[];
 }
 
 /** A state-of-the-world ADS stream driven like Envoy drives it. */
@@ -175,7 +176,7 @@ export class SotwClient {
   send(request: { typeUrl: string; resourceNames?: string[]; versionInfo?: string; responseNonce?: string; errorDetail?: { code: number; message: string } }): void {
     const message: Record<string, unknown> = { ...request, resourceNames: request.resourceNames ?? [] };
     if (!this.#sentNode) {
-      message.node = { id: this.node.id, cluster: this.node.cluster ?? this.node.id, userAgentName: this.node.userAgentName ?? "grpc-js-test" };
+      message.node = { id: this.node.id, cluster: this.node.cluster ?? this.node.id, userAgentName: this.node.userAgentName ?? "grpc-js-test", clientFeatures: this.node.clientFeatures ?? [] };
       this.#sentNode = true;
     }
     this.call.write(message);
