@@ -48,10 +48,10 @@ export interface ListenerServer {
 const PREFACE = Buffer.from("PRI * HTTP/2.0");
 
 /**
- * node:http2 reads a net.Socket through its native handle, bypassing bytes already read into JavaScript (so
- * `unshift` of the sniffed preface would be lost); a plain Duplex that replays them first goes through JS instead.
+ * node:http2 cannot run over a TLSSocket that reads a socket's native handle (the session stalls); over a plain
+ * Duplex relaying the TLSSocket it can.
  */
-function replaying(socket: Duplex, first: Buffer): Duplex {
+function relayed(socket: Duplex): Duplex {
   const duplex = new Duplex({
     read() {
       socket.resume();
@@ -67,7 +67,6 @@ function replaying(socket: Duplex, first: Buffer): Duplex {
       callback(error);
     },
   });
-  if (first.length > 0) duplex.push(first);
   socket.on("data", (data: Buffer) => {
     if (!duplex.push(data)) socket.pause();
   });
@@ -115,11 +114,14 @@ export async function startListenerServer(
     onSocket(socket);
     socket.once("data", (chunk: Buffer) => {
       socket.pause();
+      // What decides the protocol is read again by whoever takes the socket: node:tls and node:http2 read the bytes
+      // given back here before the native handle's.
+      socket.unshift(chunk);
       const settings = tlsSettings();
       // A TLS record starts with content type 22 (handshake): Envoy's tls_inspector tells the chains apart the same way.
       if (settings && chunk[0] === 0x16) {
         if (!settings.secureContext) return socket.destroy();
-        const secure = new tls.TLSSocket(replaying(socket, chunk), {
+        const secure = new tls.TLSSocket(socket, {
           isServer: true,
           secureContext: settings.secureContext,
           ALPNProtocols: tlsAlpnProtocols,
@@ -127,13 +129,12 @@ export async function startListenerServer(
           rejectUnauthorized: settings.requireClientCertificate,
         });
         secure.on("error", () => secure.destroy());
-        // node:http2 cannot run over a TLSSocket that itself wraps a JS stream; one more JS duplex in between can.
         secure.once("secure", () => {
           if (secure.alpnProtocol === "h2") {
             // The session is created synchronously by emit: the next one is this TLS connection's.
             tlsConnectionArriving = true;
             try {
-              h2.emit("connection", replaying(secure, Buffer.alloc(0)));
+              h2.emit("connection", relayed(secure));
             } finally {
               tlsConnectionArriving = false;
             }
@@ -146,10 +147,9 @@ export async function startListenerServer(
       if (settings?.mode === "strict") return socket.destroy();
       const isHttp2 = chunk.subarray(0, Math.min(chunk.length, PREFACE.length)).equals(PREFACE.subarray(0, Math.min(chunk.length, PREFACE.length)));
       if (isHttp2) {
-        h2.emit("connection", replaying(socket, chunk));
+        h2.emit("connection", socket);
         return;
       }
-      socket.unshift(chunk);
       if (own) own.accept(socket, socket);
       else h1.emit("connection", socket);
       socket.resume();
