@@ -55,6 +55,7 @@ export async function buildGateway({ ifStale = false } = {}) {
     packages: "external",
     // Stack traces map back to the sources with `node --enable-source-maps` (off by default: it slows every Error).
     sourcemap: "linked",
+    sourcesContent: false,
     metafile: true,
     write: false,
     logLevel: "warning",

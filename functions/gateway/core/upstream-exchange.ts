@@ -21,6 +21,8 @@ export interface ExchangeOptions<Body, Response extends UpstreamResponseHead> {
   observer: UpstreamObserver;
   /** [0, 1) for the back-off jitter; Math.random by default. */
   random?: () => number;
+  /** performance.now() read by the caller in this same turn (the request's start), saving a clock read. */
+  now?: number | undefined;
 }
 
 export type ExchangeVerdict<Response> =
@@ -184,7 +186,7 @@ export class UpstreamExchange<Body, Response extends UpstreamResponseHead> {
     this.#holding = decision;
     cluster.active++;
     for (let i = 0; i < decision.via.length; i++) decision.via[i]!.active++;
-    const now = performance.now();
+    const now = options.now ?? performance.now();
     if (decision.timeoutMs > 0) this.#routeDeadline = now + decision.timeoutMs;
     // Before the response headers the idle timeout ends the request with 408; upload activity does not re-arm it.
     if (this.#idleMs > 0) this.#idleDeadline = now + this.#idleMs;
@@ -203,7 +205,8 @@ export class UpstreamExchange<Body, Response extends UpstreamResponseHead> {
       if (!host) return this.#local(503, [ResponseFlag.noHealthyUpstream], "no healthy upstream\n", upstreamHost);
       upstreamHost = host.key;
       observer.attemptStarted(name);
-      const started = performance.now();
+      // The first attempt starts in the turn the exchange did.
+      const started = attempt === 1 ? now : performance.now();
       const running = transport.startAttempt({ cluster, host, request: prepareAttempt(decision, attempt), body: options.body });
       this.#current = running;
       // In flight to the host until the attempt settles (LEAST_REQUEST compares these).

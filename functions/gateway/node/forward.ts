@@ -18,6 +18,15 @@ export interface DownstreamResponse {
   /** HTTP/2 (and chunked HTTP/1.1) responses carry trailers. */
   addTrailers?(trailers: Record<string, string | string[]>): void;
   readonly writableFinished: boolean;
+  /**
+   * The gateway's HTTP/1.1 server: calls `watcher` when the connection closes before the response finished, instead
+   * of a `close` listener per request. Other responses are watched through `once("close")`.
+   */
+  watchClosed?(watcher: ClosedWatcher): void;
+}
+
+export interface ClosedWatcher {
+  downstreamClosed(): void;
 }
 
 /** Filled in while forwarding, for access logs. */
@@ -35,6 +44,8 @@ export interface ForwardContext {
   observer: UpstreamObserver;
   /** Filled in for access logs when given. */
   details: ForwardDetails | undefined;
+  /** performance.now() at the request's start when forwarding starts in that same turn (no filter chain ran first). */
+  readonly startedNow: number | undefined;
   /** Called once with the final status and flag, and whether the status was the upstream's own (for metrics). */
   done(status: number, flag: ResponseFlagCode | "", fromUpstream: boolean): void;
 }
@@ -54,7 +65,7 @@ function withoutPseudoHeaders(trailers: ResponseHeaders): Record<string, string 
   return plain;
 }
 
-class Forwarding implements ResponseSink {
+class Forwarding implements ResponseSink, ClosedWatcher {
   readonly #context: ForwardContext;
   readonly #exchange: UpstreamExchange<RequestBody, NodeUpstreamResponse>;
   #response: NodeUpstreamResponse | null = null;
@@ -69,8 +80,10 @@ class Forwarding implements ResponseSink {
   constructor(context: ForwardContext) {
     this.#context = context;
     const { decision, body } = context;
-    this.#exchange = new UpstreamExchange({ decision, body, replayable: () => body.replayable, transport: context.transport, observer: context.observer });
-    context.downstream.once("close", () => this.#downstreamClosed());
+    this.#exchange = new UpstreamExchange({ decision, body, replayable: () => body.replayable, transport: context.transport, observer: context.observer, now: context.startedNow });
+    const downstream = context.downstream;
+    if (downstream.watchClosed) downstream.watchClosed(this);
+    else downstream.once("close", () => this.downstreamClosed());
     void this.#exchange.verdict.then((verdict) => this.#send(verdict));
   }
 
@@ -142,7 +155,7 @@ class Forwarding implements ResponseSink {
     this.#finish(this.#status, ResponseFlag.upstreamConnectionTermination);
   }
 
-  #downstreamClosed(): void {
+  downstreamClosed(): void {
     if (this.#finished || this.#context.downstream.writableFinished) return;
     this.#gone = true;
     if (this.#response) {

@@ -2,10 +2,10 @@
 // and headers leave together with the first body bytes (or the whole small body) in one socket write. Framing as
 // node:http chooses it: the given Content-Length, else chunked for HTTP/1.1 (which can carry trailers), else the
 // body ends with the connection (HTTP/1.0). HEAD, 1xx, 204 and 304 responses carry no body.
-import { EventEmitter } from "node:events";
 import { STATUS_CODES } from "node:http";
-import type { DownstreamResponse } from "../forward.js";
+import type { ClosedWatcher, DownstreamResponse } from "../forward.js";
 import { isFieldValue, isToken } from "../http-syntax.js";
+import { LazyEvents } from "./lazy-events.js";
 
 /** What a response needs from its connection. */
 export interface ResponseChannel {
@@ -40,8 +40,9 @@ function headerLine(name: string, value: string): string {
   return `${name}: ${value}\r\n`;
 }
 
-export class Http1Response extends EventEmitter implements DownstreamResponse {
+export class Http1Response extends LazyEvents implements DownstreamResponse {
   readonly #channel: ResponseChannel;
+  #closedWatcher: ClosedWatcher | null = null;
   readonly #minor: 0 | 1;
   readonly #isHead: boolean;
   #keepAlive: boolean;
@@ -153,10 +154,16 @@ export class Http1Response extends EventEmitter implements DownstreamResponse {
     return this;
   }
 
+  /** Tells `watcher` when the connection closes before this response finished (the `close` event that matters). */
+  watchClosed(watcher: ClosedWatcher): void {
+    this.#closedWatcher = watcher;
+  }
+
   /** The connection closed: a response not yet finished is gone. */
   connectionClosed(): void {
     if (this.#finished) return;
     this.#destroyed = true;
+    this.#closedWatcher?.downstreamClosed();
     this.emit("close");
   }
 
