@@ -64,6 +64,10 @@ function prepareAttempt(decision: ForwardDecision, attempt: number): ProxyReques
   return request;
 }
 
+function fireTimer(exchange: UpstreamExchange<unknown, UpstreamResponseHead>): void {
+  exchange.timerFired();
+}
+
 /**
  * Timer slack: runtimes fire timers on a millisecond clock that can lag the precise one read here, so a deadline
  * this close counts as passed (as the runtime's own timer would have fired then).
@@ -141,10 +145,11 @@ export class UpstreamExchange<Body, Response extends UpstreamResponseHead> {
     if (due === Infinity || due >= this.#timerDue) return;
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timerDue = due;
-    this.#timer = setTimeout(() => this.#timerFired(), Math.max(1, Math.ceil(due - now)));
+    this.#timer = setTimeout(fireTimer, Math.max(1, Math.ceil(due - now)), this);
   }
 
-  #timerFired(): void {
+  /** @internal the exchange's timer fired (fireTimer: one function for every exchange, not a closure each). */
+  timerFired(): void {
     this.#timer = null;
     this.#timerDue = Infinity;
     if (this.#ended) return;

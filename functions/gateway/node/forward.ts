@@ -133,7 +133,8 @@ class Forwarding implements ResponseSink, ClosedWatcher {
 
   onData(chunk: Buffer): boolean {
     if (this.#finished) return true;
-    this.#exchange.touch();
+    // A body that arrived whole with its head ends right after this chunk: no idle deadline to move.
+    if (this.#response === null || !this.#response.complete) this.#exchange.touch();
     const details = this.#context.details;
     if (details) details.bytesSent += chunk.length;
     if (this.#context.downstream.write(chunk)) return true;

@@ -34,6 +34,11 @@ export abstract class NodeUpstreamResponse implements UpstreamResponseHead {
   /** Lets a paused upstream deliver again (the downstream drained). */
   abstract resume(): void;
 
+  /** The whole body has arrived (what is not yet delivered waits for `stream`). */
+  get complete(): boolean {
+    return this.#ended;
+  }
+
   /** Starts delivering the body to `sink`, first what arrived meanwhile. Called at most once. */
   stream(sink: ResponseSink): void {
     this.#sink = sink;
