@@ -2,7 +2,7 @@
 // core/upstream-exchange.ts); this writes the verdict to the downstream response, takes the upstream body as it is
 // pushed (upstream-response.ts) with backpressure, relays trailers (gRPC), and reports the final status and flag.
 // One Forwarding object per request holds all of it.
-import { downstreamResponseHeaders, RESPONSE_FLAG_HEADER, ResponseFlag, UpstreamExchange, type ExchangeVerdict, type ForwardDecision, type ResponseFlagCode, type UpstreamObserver } from "../core/index.js";
+import { DeadlineQueue, downstreamResponseHeaders, RESPONSE_FLAG_HEADER, ResponseFlag, UpstreamExchange, type ExchangeVerdict, type ForwardDecision, type ResponseFlagCode, type UpstreamObserver } from "../core/index.js";
 import type { RequestBody } from "./request-body.js";
 import type { NodeUpstreamResponse, ResponseHeaders, ResponseSink } from "./upstream-response.js";
 import type { NodeUpstreamTransport } from "./upstream-transport.js";
@@ -59,6 +59,9 @@ export function sendLocalReply(downstream: DownstreamResponse, status: number, f
   downstream.end(body);
 }
 
+/** The route and idle deadlines of every exchange in this process. */
+const deadlines = new DeadlineQueue();
+
 function withoutPseudoHeaders(trailers: ResponseHeaders): Record<string, string | string[]> {
   const plain: Record<string, string | string[]> = {};
   for (const name in trailers) if (trailers[name] !== undefined && !name.startsWith(":")) plain[name] = trailers[name]!;
@@ -80,7 +83,7 @@ class Forwarding implements ResponseSink, ClosedWatcher {
   constructor(context: ForwardContext) {
     this.#context = context;
     const { decision, body } = context;
-    this.#exchange = new UpstreamExchange({ decision, body, replayable: () => body.replayable, transport: context.transport, observer: context.observer, now: context.startedNow });
+    this.#exchange = new UpstreamExchange({ decision, body, replayable: () => body.replayable, transport: context.transport, observer: context.observer, now: context.startedNow, deadlines });
     const downstream = context.downstream;
     if (downstream.watchClosed) downstream.watchClosed(this);
     else downstream.once("close", () => this.downstreamClosed());
