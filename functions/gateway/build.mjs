@@ -4,7 +4,6 @@
 // request, and loads the module graph through its loader hooks. Packages stay in node_modules (imported from there);
 // only the project's own TypeScript is bundled. Run by scripts/build.mjs on install and before `npm run gateway`;
 // `--if-stale` skips the work when no input changed since the last build.
-import { build } from "esbuild";
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -44,6 +43,8 @@ function isFresh() {
 /** Builds the bundle unless `ifStale` and it is current; returns its path. */
 export async function buildGateway({ ifStale = false } = {}) {
   if (ifStale && isFresh()) return GATEWAY_BUNDLE;
+  // Loaded only to build: checking freshness (before every `npm run gateway`) stays quick.
+  const { build } = await import("esbuild");
   const result = await build({
     absWorkingDir: root,
     entryPoints: [path.join(here, "main.ts")],
