@@ -165,8 +165,9 @@ export class Http1Connection implements BodyFeed, ResponseChannel {
       this.#since = performance.now();
       this.#resumeSocket();
     } else this.#next();
-    // Not from inside end(): the caller finishes its own bookkeeping before the next request starts.
-    process.nextTick(processLater, this);
+    // Not from inside end(): the caller finishes its own bookkeeping before the next request starts. With nothing
+    // buffered (no pipelined request) there is nothing to process: the next bytes come with a read.
+    if (this.#buffer.length > 0) process.nextTick(processLater, this);
   }
 
   /** Enforces the header, request and keep-alive timeouts (called by the server's sweep). */

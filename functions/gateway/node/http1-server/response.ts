@@ -31,6 +31,9 @@ function httpDate(): string {
   return dateText;
 }
 
+/** Status lines by status, made on first use. */
+const STATUS_LINES: string[] = [];
+
 function invalidHeader(name: string, value?: string): Error {
   return new TypeError(value === undefined ? `Header name must be a valid HTTP token ["${name}"]` : `Invalid character in header content ["${name}"]`);
 }
@@ -86,7 +89,7 @@ export class Http1Response extends LazyEvents implements DownstreamResponse {
     if (this.#headersSent) throw new Error("Cannot write headers after they are sent to the client");
     // A final response has a 2xx–5xx-range three-digit status (node:http throws for these too): 1xx is interim.
     if (!Number.isInteger(status) || status < 200 || status > 999) throw new RangeError(`Invalid status code: ${status}`);
-    let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "unknown"}\r\n`;
+    let head = STATUS_LINES[status] ??= `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "unknown"}\r\n`;
     let hasDate = false;
     let contentLength = -1;
     for (const name in headers) {
