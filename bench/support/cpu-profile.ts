@@ -1,11 +1,32 @@
 // Where a process's CPU went, from a `node --cpu-prof` profile: self time by layer (syscalls, GC, Node's HTTP
 // and stream internals, the upstream HTTP/1.1 client, the gateway's own code, core-wasm), leaving out idle time and module loading.
-import { readFileSync } from "node:fs";
+// Frames of a bundle (the gateway's functions/gateway/dist/main.mjs) are put back in their source files through the
+// bundle's source map.
+import { existsSync, readFileSync } from "node:fs";
+import { SourceMap } from "node:module";
+import { fileURLToPath } from "node:url";
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string };
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
   children?: number[];
+}
+
+/** A bundle's source map, read once per profile (null: the file has none). */
+function sourceMapOf(url: string, maps: Map<string, SourceMap | null>): SourceMap | null {
+  if (!maps.has(url)) {
+    const file = `${fileURLToPath(url)}.map`;
+    maps.set(url, existsSync(file) ? new SourceMap(JSON.parse(readFileSync(file, "utf8"))) : null);
+  }
+  return maps.get(url)!;
+}
+
+/** The frame with its bundle URL replaced by the source file the bundle took the function from. */
+function unbundled(frame: ProfileNode["callFrame"], maps: Map<string, SourceMap | null>): ProfileNode["callFrame"] {
+  if (!frame.url.startsWith("file://") || !frame.url.endsWith(".mjs")) return frame;
+  const map = sourceMapOf(frame.url, maps);
+  const entry = map?.findEntry(frame.lineNumber, frame.columnNumber) as { originalSource?: string } | undefined;
+  return entry?.originalSource ? { ...frame, url: new URL(entry.originalSource, frame.url).href } : frame;
 }
 
 interface Profile {
@@ -32,6 +53,8 @@ function layerOf(frame: ProfileNode["callFrame"]): Layer {
 /** Shares of busy (non-idle) time by layer, plus the heaviest native functions (the syscalls). */
 export function summarizeProfile(file: string): { busyMs: number; layers: [Layer, number][]; native: [string, number][] } {
   const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
+  const maps = new Map<string, SourceMap | null>();
+  for (const node of profile.nodes) node.callFrame = unbundled(node.callFrame, maps);
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);

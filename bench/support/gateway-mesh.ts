@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { repoRoot, startMeshplaneProcess, type MeshplaneProcess } from "../../test/support/process.js";
-import { freePort, waitFor, xdsPortOf } from "../../test/gateway/support.js";
+import { freePort, gatewayBundle, waitFor, xdsPortOf } from "../../test/gateway/support.js";
 
 export interface BenchMesh {
   meshplane: MeshplaneProcess;
@@ -66,8 +66,8 @@ export interface BenchGateway {
 }
 
 /**
- * `node [nodeFlags] --import tsx functions/gateway/main.ts --workers N` for the bench mesh's virtual gateway, once
- * it answers on `probePort`. `cpus` pins it (taskset list).
+ * `node [nodeFlags] functions/gateway/dist/main.mjs --workers N` (what `npm run gateway` runs) for the bench mesh's
+ * virtual gateway, once it answers on `probePort`. `cpus` pins it (taskset list).
  */
 export async function startBenchGateway(
   mesh: BenchMesh,
@@ -79,9 +79,7 @@ export async function startBenchGateway(
     "--max-semi-space-size=32",
     "--no-allocation-site-pretenuring",
     ...(options.nodeFlags ?? []),
-    "--import",
-    "tsx",
-    path.join(root, "functions/gateway/main.ts"),
+    gatewayBundle(root),
     "--node",
     `mesh/bench/virtualGateway/${options.virtualGateway ?? "gw"}`,
     "--xds",

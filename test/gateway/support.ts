@@ -1,9 +1,10 @@
 // Pieces of the gateway acceptance tests: real HTTP backends on loopback, the gateway as a child process
-// (`tsx functions/gateway/main.ts`, what `npm run gateway` runs, or `deno task gateway`), meshplane's ADS port, and
+// (the bundle of functions/gateway/main.ts that `npm run gateway` runs, or `deno task gateway`), meshplane's ADS port, and
 // bounded load loops.
-import type { ChildProcess } from "node:child_process";
+import { spawnSync, type ChildProcess } from "node:child_process";
 import http from "node:http";
 import net from "node:net";
+import path from "node:path";
 import {
   CreateGatewayRouteCommand,
   CreateRouteCommand,
@@ -15,7 +16,7 @@ import {
   type RouteSpec,
 } from "@aws-sdk/client-app-mesh";
 import { MakeGatewayRouteSpec, MakeHttpRouteSpec, MakeVirtualRouterSpec } from "../support/fixtures.js";
-import { announcedXdsPort, repoRoot, runtimeCommand, spawnRuntime, testRuntime } from "../support/process.js";
+import { announcedXdsPort, repoRoot, runtimeCommand, spawnRuntime, testRuntime, type ProcessCommand } from "../support/process.js";
 
 export interface Backend {
   name: string;
@@ -101,12 +102,31 @@ const gatewayRuntime = () => testRuntime("MESHPLANE_TEST_GATEWAY_RUNTIME");
  */
 export const gatewayWorkerCounts = (): number[] => (gatewayRuntime() === "deno" ? [1] : [1, 2]);
 
+let bundleChecked = false;
+
 /**
- * Starts the gateway as `npm run gateway` does (`node --import tsx functions/gateway/main.ts`), or as `deno task
- * gateway`, and waits for its admin port.
+ * The Node gateway's entry as `npm run gateway` runs it: functions/gateway/dist/main.mjs, rebuilt first (once per
+ * test process) when a source changed since the last build, as `npm run gateway`'s pregateway step does.
  */
+export function gatewayBundle(root = repoRoot): string {
+  if (!bundleChecked || root !== repoRoot) {
+    const build = spawnSync(process.execPath, [path.join(root, "functions/gateway/build.mjs"), "--if-stale"], { cwd: root, encoding: "utf8" });
+    if (build.status !== 0) throw new Error(`functions/gateway/build.mjs failed:\n${build.stderr}`);
+    if (root === repoRoot) bundleChecked = true;
+  }
+  return path.join(root, "functions/gateway/dist/main.mjs");
+}
+
+/** `node functions/gateway/dist/main.mjs` (what `npm run gateway` runs, without its V8 flags), or `deno task gateway`. */
+function gatewayCommand(): ProcessCommand {
+  const runtime = gatewayRuntime();
+  if (runtime === "deno") return runtimeCommand(runtime, { entry: "functions/gateway/main.ts", denoTask: "gateway" });
+  return { command: process.execPath, args: [gatewayBundle()], group: false };
+}
+
+/** Starts the gateway as `npm run gateway` does, or as `deno task gateway`, and waits for its admin port. */
 export function startGatewayProcess(args: string[]): Promise<GatewayProcess> {
-  const command = runtimeCommand(gatewayRuntime(), { entry: "functions/gateway/main.ts", denoTask: "gateway" });
+  const command = gatewayCommand();
   const { child, kill } = spawnRuntime({ ...command, args: [...command.args, "--admin", "127.0.0.1:0", ...args] }, {}, repoRoot);
   let output = "";
   child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));

@@ -31,6 +31,7 @@ export { routeRequest, type ForwardDecision, type LocalReply, type ProxyRequest,
 export type { HeaderChange, HeaderChanges, OperationReply, RequestOperation, ResponseOperation } from "./route-operations.js";
 export type { RoutePlan, RouteTarget } from "./route-plan.js";
 export { UpstreamExchange, type ExchangeOptions, type ExchangeVerdict } from "./upstream-exchange.js";
+export { DeadlineQueue, type DeadlineTarget } from "./deadline-queue.js";
 export { downstreamResponseHeaders, RESPONSE_HOP_BY_HOP } from "./response-headers.js";
 export { RESPONSE_FLAG_HEADER, ResponseFlag, type ResponseFlagCode } from "./response-flags.js";
 

@@ -5,6 +5,7 @@
 // 408 SI) with its response flags. The adapter sends the verdict; past the response headers the route and idle
 // timeouts still run (`touch`, `onExpired`) until the adapter calls `end`.
 // https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_filters/router_filter
+import { Deadline, type DeadlineQueue, type DeadlineTarget } from "./deadline-queue.js";
 import type { UpstreamHost } from "./host-set.js";
 import { ResponseFlag, type ResponseFlagCode } from "./response-flags.js";
 import { isRetriableFailure, isRetriableResponse, retryBackOffMs, type AttemptFailure } from "./retry-policy.js";
@@ -21,6 +22,10 @@ export interface ExchangeOptions<Body, Response extends UpstreamResponseHead> {
   observer: UpstreamObserver;
   /** [0, 1) for the back-off jitter; Math.random by default. */
   random?: () => number;
+  /** performance.now() read by the caller in this same turn (the request's start), saving a clock read. */
+  now?: number | undefined;
+  /** Where the route and idle deadlines wait (shared by the runtime's exchanges); else a setTimeout per exchange. */
+  deadlines?: DeadlineQueue | undefined;
 }
 
 export type ExchangeVerdict<Response> =
@@ -62,6 +67,10 @@ function prepareAttempt(decision: ForwardDecision, attempt: number): ProxyReques
   return request;
 }
 
+function fireTimer(exchange: UpstreamExchange<unknown, UpstreamResponseHead>): void {
+  exchange.deadlinePassed();
+}
+
 /**
  * Timer slack: runtimes fire timers on a millisecond clock that can lag the precise one read here, so a deadline
  * this close counts as passed (as the runtime's own timer would have fired then).
@@ -73,7 +82,7 @@ const TIMER_SLACK_MS = 1;
  * const exchange = new UpstreamExchange({ decision, body, replayable: () => true, transport, observer });
  * const verdict = await exchange.verdict; // send it, call exchange.touch() per body chunk, then exchange.end()
  */
-export class UpstreamExchange<Body, Response extends UpstreamResponseHead> {
+export class UpstreamExchange<Body, Response extends UpstreamResponseHead> implements DeadlineTarget {
   /** Settles once; never rejects. */
   readonly verdict: Promise<ExchangeVerdict<Response>>;
   /**
@@ -85,7 +94,8 @@ export class UpstreamExchange<Body, Response extends UpstreamResponseHead> {
   // The route and stream idle timeouts share one timer, due at the nearer deadline: when it fires early (the idle
   // deadline moved on with body activity, the response headers restarted it) it re-arms for what is left. So a
   // request costs one timer, and body chunks only move a number.
-  #timer: ReturnType<typeof setTimeout> | null = null;
+  #timer: ReturnType<typeof setTimeout> | Deadline | null = null;
+  readonly #deadlines: DeadlineQueue | undefined;
   /** When the timer is due (performance.now() ms); Infinity: no timer. */
   #timerDue = Infinity;
   #routeDeadline = Infinity;
@@ -102,6 +112,7 @@ export class UpstreamExchange<Body, Response extends UpstreamResponseHead> {
 
   constructor(options: ExchangeOptions<Body, Response>) {
     this.#idleMs = options.decision.idleTimeoutMs;
+    this.#deadlines = options.deadlines;
     this.verdict = this.#run(options).catch((error: unknown) => this.#local(503, [ResponseFlag.upstreamConnectionTermination], `${error instanceof Error ? error.message : String(error)}\n`, ""));
   }
 
@@ -122,8 +133,7 @@ export class UpstreamExchange<Body, Response extends UpstreamResponseHead> {
   end(): void {
     if (this.#ended) return;
     this.#ended = true;
-    if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#timer = null;
+    this.#stopTimer();
     const holding = this.#holding;
     if (holding !== null) {
       holding.cluster.active--;
@@ -137,12 +147,23 @@ export class UpstreamExchange<Body, Response extends UpstreamResponseHead> {
   #schedule(now: number): void {
     const due = Math.min(this.#routeDeadline, this.#idleDeadline);
     if (due === Infinity || due >= this.#timerDue) return;
-    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#stopTimer();
     this.#timerDue = due;
-    this.#timer = setTimeout(() => this.#timerFired(), Math.max(1, Math.ceil(due - now)));
+    const delayMs = Math.max(1, Math.ceil(due - now));
+    // fireTimer: one function for every exchange, not a closure each.
+    this.#timer = this.#deadlines ? this.#deadlines.arm(this, delayMs, now) : setTimeout(fireTimer, delayMs, this);
   }
 
-  #timerFired(): void {
+  #stopTimer(): void {
+    const timer = this.#timer;
+    if (timer === null) return;
+    if (timer instanceof Deadline) this.#deadlines!.disarm(timer);
+    else clearTimeout(timer);
+    this.#timer = null;
+  }
+
+  /** @internal the exchange's timer fired. */
+  deadlinePassed(): void {
     this.#timer = null;
     this.#timerDue = Infinity;
     if (this.#ended) return;
@@ -184,7 +205,7 @@ export class UpstreamExchange<Body, Response extends UpstreamResponseHead> {
     this.#holding = decision;
     cluster.active++;
     for (let i = 0; i < decision.via.length; i++) decision.via[i]!.active++;
-    const now = performance.now();
+    const now = options.now ?? performance.now();
     if (decision.timeoutMs > 0) this.#routeDeadline = now + decision.timeoutMs;
     // Before the response headers the idle timeout ends the request with 408; upload activity does not re-arm it.
     if (this.#idleMs > 0) this.#idleDeadline = now + this.#idleMs;
@@ -203,7 +224,8 @@ export class UpstreamExchange<Body, Response extends UpstreamResponseHead> {
       if (!host) return this.#local(503, [ResponseFlag.noHealthyUpstream], "no healthy upstream\n", upstreamHost);
       upstreamHost = host.key;
       observer.attemptStarted(name);
-      const started = performance.now();
+      // The first attempt starts in the turn the exchange did.
+      const started = attempt === 1 ? now : performance.now();
       const running = transport.startAttempt({ cluster, host, request: prepareAttempt(decision, attempt), body: options.body });
       this.#current = running;
       // In flight to the host until the attempt settles (LEAST_REQUEST compares these).

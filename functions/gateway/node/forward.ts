@@ -2,7 +2,7 @@
 // core/upstream-exchange.ts); this writes the verdict to the downstream response, takes the upstream body as it is
 // pushed (upstream-response.ts) with backpressure, relays trailers (gRPC), and reports the final status and flag.
 // One Forwarding object per request holds all of it.
-import { downstreamResponseHeaders, RESPONSE_FLAG_HEADER, ResponseFlag, UpstreamExchange, type ExchangeVerdict, type ForwardDecision, type ResponseFlagCode, type UpstreamObserver } from "../core/index.js";
+import { DeadlineQueue, downstreamResponseHeaders, RESPONSE_FLAG_HEADER, ResponseFlag, UpstreamExchange, type ExchangeVerdict, type ForwardDecision, type ResponseFlagCode, type UpstreamObserver } from "../core/index.js";
 import type { RequestBody } from "./request-body.js";
 import type { NodeUpstreamResponse, ResponseHeaders, ResponseSink } from "./upstream-response.js";
 import type { NodeUpstreamTransport } from "./upstream-transport.js";
@@ -18,6 +18,15 @@ export interface DownstreamResponse {
   /** HTTP/2 (and chunked HTTP/1.1) responses carry trailers. */
   addTrailers?(trailers: Record<string, string | string[]>): void;
   readonly writableFinished: boolean;
+  /**
+   * The gateway's HTTP/1.1 server: calls `watcher` when the connection closes before the response finished, instead
+   * of a `close` listener per request. Other responses are watched through `once("close")`.
+   */
+  watchClosed?(watcher: ClosedWatcher): void;
+}
+
+export interface ClosedWatcher {
+  downstreamClosed(): void;
 }
 
 /** Filled in while forwarding, for access logs. */
@@ -35,6 +44,8 @@ export interface ForwardContext {
   observer: UpstreamObserver;
   /** Filled in for access logs when given. */
   details: ForwardDetails | undefined;
+  /** performance.now() at the request's start when forwarding starts in that same turn (no filter chain ran first). */
+  readonly startedNow: number | undefined;
   /** Called once with the final status and flag, and whether the status was the upstream's own (for metrics). */
   done(status: number, flag: ResponseFlagCode | "", fromUpstream: boolean): void;
 }
@@ -48,13 +59,16 @@ export function sendLocalReply(downstream: DownstreamResponse, status: number, f
   downstream.end(body);
 }
 
+/** The route and idle deadlines of every exchange in this process. */
+const deadlines = new DeadlineQueue();
+
 function withoutPseudoHeaders(trailers: ResponseHeaders): Record<string, string | string[]> {
   const plain: Record<string, string | string[]> = {};
   for (const name in trailers) if (trailers[name] !== undefined && !name.startsWith(":")) plain[name] = trailers[name]!;
   return plain;
 }
 
-class Forwarding implements ResponseSink {
+class Forwarding implements ResponseSink, ClosedWatcher {
   readonly #context: ForwardContext;
   readonly #exchange: UpstreamExchange<RequestBody, NodeUpstreamResponse>;
   #response: NodeUpstreamResponse | null = null;
@@ -69,8 +83,10 @@ class Forwarding implements ResponseSink {
   constructor(context: ForwardContext) {
     this.#context = context;
     const { decision, body } = context;
-    this.#exchange = new UpstreamExchange({ decision, body, replayable: () => body.replayable, transport: context.transport, observer: context.observer });
-    context.downstream.once("close", () => this.#downstreamClosed());
+    this.#exchange = new UpstreamExchange({ decision, body, replayable: () => body.replayable, transport: context.transport, observer: context.observer, now: context.startedNow, deadlines });
+    const downstream = context.downstream;
+    if (downstream.watchClosed) downstream.watchClosed(this);
+    else downstream.once("close", () => this.downstreamClosed());
     void this.#exchange.verdict.then((verdict) => this.#send(verdict));
   }
 
@@ -120,7 +136,8 @@ class Forwarding implements ResponseSink {
 
   onData(chunk: Buffer): boolean {
     if (this.#finished) return true;
-    this.#exchange.touch();
+    // A body that arrived whole with its head ends right after this chunk: no idle deadline to move.
+    if (this.#response === null || !this.#response.complete) this.#exchange.touch();
     const details = this.#context.details;
     if (details) details.bytesSent += chunk.length;
     if (this.#context.downstream.write(chunk)) return true;
@@ -142,7 +159,7 @@ class Forwarding implements ResponseSink {
     this.#finish(this.#status, ResponseFlag.upstreamConnectionTermination);
   }
 
-  #downstreamClosed(): void {
+  downstreamClosed(): void {
     if (this.#finished || this.#context.downstream.writableFinished) return;
     this.#gone = true;
     if (this.#response) {

@@ -138,10 +138,10 @@ export function handleRequest(
 ): void {
   const snapshot = context.snapshot();
   const current = snapshot.listeners.get(listener.name) ?? listener;
-  const arrival: Arrival | undefined = current.accessLogs.length > 0 ? { request, startTime: new Date(), started: performance.now(), body: undefined } : undefined;
-  const started = arrival?.started ?? performance.now();
-  // The gateway's HTTP/1.1 server built the ProxyRequest while parsing the head.
+  // The gateway's HTTP/1.1 server built the ProxyRequest while parsing the head, and read the clock.
   const own = request instanceof Http1Request;
+  const started = own ? request.startedAt : performance.now();
+  const arrival: Arrival | undefined = current.accessLogs.length > 0 ? { request, startTime: new Date(), started, body: undefined } : undefined;
   const proxied = own ? request.proxied : toProxyRequest(request);
   const withBody = own ? request.hasBody : hasBody(request, proxied);
   const grpc = isGrpc(proxied);
@@ -159,6 +159,7 @@ export function handleRequest(
   if (arrival) arrival.body = body;
   const forwarded = new ForwardedRequest(context, current, decision, body, downstream, details, arrival, grpc, started);
   if (!needsFilterChain(decision)) {
+    forwarded.startedNow = started;
     forward(forwarded);
     return;
   }
@@ -172,6 +173,7 @@ export function handleRequest(
 class ForwardedRequest implements ForwardContext {
   readonly transport: NodeUpstreamTransport;
   readonly observer: UpstreamObserver;
+  startedNow: number | undefined = undefined;
 
   constructor(
     readonly context: RequestContext,

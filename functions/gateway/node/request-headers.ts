@@ -1,7 +1,7 @@
 // What every downstream protocol does to a request's headers before routing: hop-by-hop ones are dropped, and the
 // gateway's own (x-forwarded-proto, x-request-id) are added when absent. Shared by the node:http/node:http2 path
 // (handle-request.ts) and the gateway's own HTTP/1.1 parser (http1-server/request-head.ts).
-import { randomUUID } from "node:crypto";
+import { requestId } from "./request-id.js";
 
 /**
  * Not forwarded: hop-by-hop headers (RFC 9110 §7.6.1), the HTTP/2 upgrade ones, `host` (it travels as the
@@ -25,5 +25,5 @@ export function completeRequestHeaders(headers: Record<string, string | string[]
   // gRPC needs `te: trailers` end to end; it is the one TE value HTTP/2 allows.
   if (te === "trailers") headers.te = "trailers";
   headers["x-forwarded-proto"] ??= secure ? "https" : "http";
-  headers["x-request-id"] ??= randomUUID();
+  headers["x-request-id"] ??= requestId();
 }

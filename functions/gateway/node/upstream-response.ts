@@ -34,6 +34,11 @@ export abstract class NodeUpstreamResponse implements UpstreamResponseHead {
   /** Lets a paused upstream deliver again (the downstream drained). */
   abstract resume(): void;
 
+  /** The whole body has arrived (what is not yet delivered waits for `stream`). */
+  get complete(): boolean {
+    return this.#ended;
+  }
+
   /** Starts delivering the body to `sink`, first what arrived meanwhile. Called at most once. */
   stream(sink: ResponseSink): void {
     this.#sink = sink;
@@ -87,22 +92,25 @@ function spells(block: Buffer, start: number, name: string): boolean {
   return true;
 }
 
-function headerName(block: Buffer, start: number, end: number): string {
+function headerName(block: Buffer, text: string, start: number, end: number): string {
   const candidates = COMMON_NAMES[end - start];
   if (candidates !== undefined) for (let i = 0; i < candidates.length; i++) if (spells(block, start, candidates[i]!)) return candidates[i]!;
-  return block.toString("latin1", start, end).toLowerCase();
+  return text.slice(start, end).toLowerCase();
 }
 
 /**
  * Header fields from a received head or trailer block as the HTTP/1.1 parser leaves them (http1-client/
  * response-parser.ts): four offsets per field (name start and end, value start and end). Lower-case names,
- * Latin-1 values, repeats as arrays.
+ * Latin-1 values, repeats as arrays. The block is decoded once and the values cut from that string: a decode per
+ * value cost a native call each.
  */
 export function headersFrom(block: Buffer, fields: readonly number[]): ResponseHeaders {
   const headers: ResponseHeaders = {};
+  if (fields.length === 0) return headers;
+  const text = block.toString("latin1", 0, fields[fields.length - 1]!);
   for (let i = 0; i < fields.length; i += 4) {
-    const name = headerName(block, fields[i]!, fields[i + 1]!);
-    addHeader(headers, name, block.toString("latin1", fields[i + 2]!, fields[i + 3]!));
+    const name = headerName(block, text, fields[i]!, fields[i + 1]!);
+    addHeader(headers, name, text.slice(fields[i + 2]!, fields[i + 3]!));
   }
   return headers;
 }

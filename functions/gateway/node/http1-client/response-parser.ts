@@ -64,6 +64,18 @@ function spells(buffer: Buffer, start: number, end: number, name: string): boole
   return true;
 }
 
+/** The number `buffer[start, end)` spells in 1 to 15 decimal digits, else -1 (Content-Length, read off the bytes). */
+function digits(buffer: Buffer, start: number, end: number): number {
+  if (end - start < 1 || end - start > 15) return -1;
+  let value = 0;
+  for (let i = start; i < end; i++) {
+    const digit = buffer[i]! - 48;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
 /** Whether the comma-separated token list `value` holds `token` (lower-case). */
 function hasToken(value: string, token: string): boolean {
   const items = value.toLowerCase().split(",");
@@ -306,9 +318,8 @@ export class ResponseParser {
       const valueStart = fields[i + 2]!;
       const valueEnd = fields[i + 3]!;
       if (spells(block, nameStart, nameEnd, "content-length")) {
-        const value = block.toString("latin1", valueStart, valueEnd);
-        if (!/^\d{1,15}$/.test(value)) return this.#fail("invalid Content-Length");
-        const parsed = Number(value);
+        const parsed = digits(block, valueStart, valueEnd);
+        if (parsed < 0) return this.#fail("invalid Content-Length");
         if (contentLength >= 0 && parsed !== contentLength) return this.#fail("conflicting Content-Length values");
         contentLength = parsed;
       } else if (spells(block, nameStart, nameEnd, "transfer-encoding")) {

@@ -71,6 +71,8 @@ export class Http1Connection implements BodyFeed, ResponseChannel {
   #served = 0;
   /** performance.now() when the current wait began: the connection or head started, the request, or idleness. */
   #since: number;
+  /** performance.now() of the read being processed, -1 outside one (a request started later reads the clock itself). */
+  #readAt = -1;
 
   constructor(host: Http1ConnectionHost, socket: Duplex, peer: PeerAddress) {
     this.#host = host;
@@ -95,11 +97,15 @@ export class Http1Connection implements BodyFeed, ResponseChannel {
 
   readonly #onData = (chunk: Buffer): void => {
     if (this.#phase === Phase.Gone) return;
+    const now = performance.now();
     if (this.#buffer.length === 0) {
-      if (this.#phase === Phase.Head) this.#since = performance.now();
+      if (this.#phase === Phase.Head) this.#since = now;
       this.#buffer = chunk;
     } else this.#buffer = Buffer.concat([this.#buffer, chunk]);
+    // Requests that start while these bytes are processed started now: one clock read serves the read and them.
+    this.#readAt = now;
     this.process();
+    this.#readAt = -1;
   };
 
   readonly #onDrain = (): void => {
@@ -159,8 +165,9 @@ export class Http1Connection implements BodyFeed, ResponseChannel {
       this.#since = performance.now();
       this.#resumeSocket();
     } else this.#next();
-    // Not from inside end(): the caller finishes its own bookkeeping before the next request starts.
-    process.nextTick(processLater, this);
+    // Not from inside end(): the caller finishes its own bookkeeping before the next request starts. With nothing
+    // buffered (no pipelined request) there is nothing to process: the next bytes come with a read.
+    if (this.#buffer.length > 0) process.nextTick(processLater, this);
   }
 
   /** Enforces the header, request and keep-alive timeouts (called by the server's sweep). */
@@ -222,14 +229,15 @@ export class Http1Connection implements BodyFeed, ResponseChannel {
   #start(head: RequestHead): void {
     // CONNECT tunnels are not served (node:http, with no `connect` listener, dropped them too).
     if (head.method === "CONNECT") return this.#refuse(400);
-    const request = new Http1Request(head, this.#peer, this);
+    const startedAt = this.#readAt >= 0 ? this.#readAt : performance.now();
+    const request = new Http1Request(head, this.#peer, this, startedAt);
     if (head.upgrade !== undefined) return this.#upgrade(request);
     const response = new Http1Response(this, head.method === "HEAD", head.minor, head.keepAlive);
     this.#request = request;
     this.#response = response;
     this.#responseDone = false;
     this.#discarding = false;
-    this.#since = performance.now();
+    this.#since = startedAt;
     if (head.chunked) this.#decoder = new ChunkedDecoder(this.#host.options);
     else this.#remaining = head.contentLength > 0 ? head.contentLength : 0;
     this.#bodyDone = !request.hasBody;

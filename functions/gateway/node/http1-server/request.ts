@@ -1,8 +1,8 @@
 // One request read by the gateway's HTTP/1.1 server: the parsed head (with the core's ProxyRequest already built
 // from it) and the body as a pausable source of `data` / `end` / `close` events (what RequestBody reads, and the
 // subset of node:http's IncomingMessage the gateway and its tests use).
-import { EventEmitter } from "node:events";
 import type { ProxyRequest } from "../../core/index.js";
+import { LazyEvents } from "./lazy-events.js";
 import { headersOfHead, type RequestHead } from "./request-head.js";
 
 /** The peer of a connection, read once when it is accepted. */
@@ -20,7 +20,7 @@ function endBodyless(request: Http1Request): void {
   request.endBody();
 }
 
-export class Http1Request extends EventEmitter {
+export class Http1Request extends LazyEvents {
   readonly method: string;
   readonly url: string;
   readonly httpVersion: "1.0" | "1.1";
@@ -34,6 +34,8 @@ export class Http1Request extends EventEmitter {
   readonly upgrade: string | undefined;
   /** The connection's peer (node:http's `request.socket` for the fields the gateway reads). */
   readonly socket: PeerAddress;
+  /** performance.now() when the server started the request (its head was read). */
+  readonly startedAt: number;
   readonly #text: string;
   #headers: Record<string, string | string[]> | undefined;
   readonly #feed: BodyFeed;
@@ -41,7 +43,7 @@ export class Http1Request extends EventEmitter {
   /** Read to its end, or dropped: nothing more is emitted. */
   #ended = false;
 
-  constructor(head: RequestHead, peer: PeerAddress, feed: BodyFeed) {
+  constructor(head: RequestHead, peer: PeerAddress, feed: BodyFeed, startedAt = performance.now()) {
     super();
     this.method = head.method;
     this.url = head.target;
@@ -52,6 +54,7 @@ export class Http1Request extends EventEmitter {
     this.hasBody = head.chunked || head.contentLength > 0;
     this.upgrade = head.upgrade;
     this.socket = peer;
+    this.startedAt = startedAt;
     this.#text = head.text;
     this.#feed = feed;
   }

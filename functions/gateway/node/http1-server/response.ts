@@ -2,10 +2,10 @@
 // and headers leave together with the first body bytes (or the whole small body) in one socket write. Framing as
 // node:http chooses it: the given Content-Length, else chunked for HTTP/1.1 (which can carry trailers), else the
 // body ends with the connection (HTTP/1.0). HEAD, 1xx, 204 and 304 responses carry no body.
-import { EventEmitter } from "node:events";
 import { STATUS_CODES } from "node:http";
-import type { DownstreamResponse } from "../forward.js";
+import type { ClosedWatcher, DownstreamResponse } from "../forward.js";
 import { isFieldValue, isToken } from "../http-syntax.js";
+import { LazyEvents } from "./lazy-events.js";
 
 /** What a response needs from its connection. */
 export interface ResponseChannel {
@@ -31,6 +31,9 @@ function httpDate(): string {
   return dateText;
 }
 
+/** Status lines by status, made on first use. */
+const STATUS_LINES: string[] = [];
+
 function invalidHeader(name: string, value?: string): Error {
   return new TypeError(value === undefined ? `Header name must be a valid HTTP token ["${name}"]` : `Invalid character in header content ["${name}"]`);
 }
@@ -40,8 +43,9 @@ function headerLine(name: string, value: string): string {
   return `${name}: ${value}\r\n`;
 }
 
-export class Http1Response extends EventEmitter implements DownstreamResponse {
+export class Http1Response extends LazyEvents implements DownstreamResponse {
   readonly #channel: ResponseChannel;
+  #closedWatcher: ClosedWatcher | null = null;
   readonly #minor: 0 | 1;
   readonly #isHead: boolean;
   #keepAlive: boolean;
@@ -85,7 +89,7 @@ export class Http1Response extends EventEmitter implements DownstreamResponse {
     if (this.#headersSent) throw new Error("Cannot write headers after they are sent to the client");
     // A final response has a 2xx–5xx-range three-digit status (node:http throws for these too): 1xx is interim.
     if (!Number.isInteger(status) || status < 200 || status > 999) throw new RangeError(`Invalid status code: ${status}`);
-    let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "unknown"}\r\n`;
+    let head = STATUS_LINES[status] ??= `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "unknown"}\r\n`;
     let hasDate = false;
     let contentLength = -1;
     for (const name in headers) {
@@ -153,10 +157,16 @@ export class Http1Response extends EventEmitter implements DownstreamResponse {
     return this;
   }
 
+  /** Tells `watcher` when the connection closes before this response finished (the `close` event that matters). */
+  watchClosed(watcher: ClosedWatcher): void {
+    this.#closedWatcher = watcher;
+  }
+
   /** The connection closed: a response not yet finished is gone. */
   connectionClosed(): void {
     if (this.#finished) return;
     this.#destroyed = true;
+    this.#closedWatcher?.downstreamClosed();
     this.emit("close");
   }
 
