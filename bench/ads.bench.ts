@@ -7,11 +7,13 @@
 // connect and receive their first snapshot; and a cold start: a fresh `npm start` process on the same SQLite file
 // until every stream is served again. The server runs in this process, so that its heap can be measured after GC.
 import { fork, spawn, type ChildProcess } from "node:child_process";
+import diagnostics from "node:diagnostics_channel";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import v8 from "node:v8";
 import vm from "node:vm";
@@ -42,6 +44,39 @@ const progress = (message: string) => {
 v8.setFlagsFromString("--expose-gc");
 const gc = vm.runInNewContext("gc") as () => void;
 const now = () => performance.timeOrigin + performance.now();
+
+/**
+ * How long the server held the probe write, from Node parsing its request to the response's last byte handed to the
+ * socket (node:http's diagnostics channels): the rest of the probe's latency is waiting for the event loop to read the
+ * request, and for the bench's client to read the answer.
+ */
+class ProbeServerTimes {
+  readonly #started = new WeakMap<object, number>();
+  readonly times: number[] = [];
+  #recording = false;
+
+  constructor() {
+    diagnostics.subscribe("http.server.request.start", (message) => {
+      const { request } = message as { request: { url?: string } };
+      if (this.#recording && request.url?.startsWith("/v20190125/meshes/probe/")) this.#started.set(request, performance.now());
+    });
+    diagnostics.subscribe("http.server.response.finish", (message) => {
+      const started = this.#started.get((message as { request: object }).request);
+      if (started !== undefined) this.times.push(performance.now() - started);
+    });
+  }
+
+  /** Records the probe writes `run` makes. */
+  async record<T>(run: () => Promise<T>): Promise<T> {
+    this.#recording = true;
+    try {
+      return await run();
+    } finally {
+      this.#recording = false;
+    }
+  }
+}
+const probeServerTimes = new ProbeServerTimes();
 
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -220,6 +255,11 @@ interface ScenarioResult {
   triggerWritesIdle: number[];
   probeIdle: number[];
   probeStorm: number[];
+  /** The probe writes' time inside the server (ProbeServerTimes), idle and during the storm. */
+  probeServerIdle: number[];
+  probeServerStorm: number[];
+  /** Event-loop delay of the server process from each write to its last delivery, over every measured change (ns). */
+  loopDelay: IntervalHistogram;
   unaffectedPushes: number;
   affectedPushes: number;
   heapPerStreamKiB: number;
@@ -288,7 +328,11 @@ async function runScenario(nodes: number, changes: number): Promise<ScenarioResu
     const open = await settledMemory();
 
     const probeIdle: number[] = [];
-    for (let i = 0; i < IDLE_WRITES; i++) probeIdle.push(await timed(() => probeWrite(url, i)));
+    const probeServerIdle: number[] = [];
+    for (let i = 0; i < IDLE_WRITES; i++) {
+      probeIdle.push(await probeServerTimes.record(() => timed(() => probeWrite(url, i))));
+      probeServerIdle.push(...probeServerTimes.times.splice(0));
+    }
 
     const profiler = CPU_PROFILE ? new Session() : null;
     if (profiler) {
@@ -300,6 +344,8 @@ async function runScenario(nodes: number, changes: number): Promise<ScenarioResu
     const lastPerChange: number[] = [];
     const triggerWrites: number[] = [];
     const probeStorm: number[] = [];
+    const probeServerStorm: number[] = [];
+    const loopDelay = monitorEventLoopDelay({ resolution: 1 });
     const cpuPerChange: number[] = [];
     const counters = () => {
       const stats = running!.xds.cache.stats();
@@ -324,20 +370,24 @@ async function runScenario(nodes: number, changes: number): Promise<ScenarioResu
       }
       affectedLocal.forEach((list, index) => fleet.send(index, { kind: "expect", id: change, streams: list }));
       await fleet.collect("armed");
+      if (change >= WARMUP) loopDelay.enable();
       const cpuStarted = process.cpuUsage();
       const started = now();
       await api(url, "PUT", "/v20190125/meshes/bench/virtualRouter/r/routes/split", { spec: routeSpec(flip, ["n0", "n1"]) });
       const written = now() - started;
       flip = !flip;
       // An unrelated write while the change is being translated and pushed.
-      const probe = await timed(() => probeWrite(url, IDLE_WRITES + change));
+      const probe = await probeServerTimes.record(() => timed(() => probeWrite(url, IDLE_WRITES + change)));
+      const probeServer = probeServerTimes.times.splice(0);
       const arrived = await fleet.collect("arrived");
+      loopDelay.disable();
       const cpu = process.cpuUsage(cpuStarted);
       const latencies = arrived.flatMap((message) => message.arrivals.map((at) => at - started));
       progress(`change ${change}: write ${written.toFixed(1)} ms, last stream ${Math.max(...latencies).toFixed(1)} ms, probe ${probe.toFixed(1)} ms`);
       if (change < WARMUP) continue;
       triggerWrites.push(written);
       probeStorm.push(probe);
+      probeServerStorm.push(...probeServer);
       cpuPerChange.push((cpu.user + cpu.system) / 1000);
       deliveries.push(...latencies);
       lastPerChange.push(Math.max(...latencies));
@@ -396,6 +446,9 @@ async function runScenario(nodes: number, changes: number): Promise<ScenarioResu
       triggerWritesIdle,
       probeIdle,
       probeStorm,
+      probeServerIdle,
+      probeServerStorm,
+      loopDelay,
       unaffectedPushes,
       affectedPushes,
       heapPerStreamKiB: (open.heap - before.heap) / totalStreams / 1024,
@@ -437,6 +490,8 @@ function describeResult(r: ScenarioResult): string[] {
     `| the UpdateRoute itself, p50: idle (no stream) / with streams | ${ms(p50(r.triggerWritesIdle))} / ${ms(p50(r.triggerWrites))} |`,
     `| unrelated API write (UpdateVirtualNode, other mesh), p50: idle / during the storm (ratio) | ${ms(p50(r.probeIdle))} / ${ms(p50(r.probeStorm))} (${stormRatio.toFixed(2)}×) |`,
     `| … p99: idle / during the storm | ${ms(percentile(sortedCopy(r.probeIdle), 99))} / ${ms(percentile(sortedCopy(r.probeStorm), 99))} |`,
+    `| … of which inside the server (request parsed → response written), p50: idle / during the storm | ${ms(p50(r.probeServerIdle))} / ${ms(p50(r.probeServerStorm))} |`,
+    `| event-loop delay of the server process from write to last delivery, p50 / p99 / max | ${ms(r.loopDelay.percentile(50) / 1e6)} / ${ms(r.loopDelay.percentile(99) / 1e6)} / ${ms(r.loopDelay.max / 1e6)} |`,
     `| server CPU (user + system) per change, p50 / max — includes the REST write and the probe write | ${ms(p50(r.cpuPerChange))} / ${ms(Math.max(...r.cpuPerChange))} |`,
     `| per change: resources packed / responses encoded / responses sent from an earlier encoding | ${r.perChange.packed.toFixed(1)} / ${r.perChange.encoded.toFixed(1)} / ${r.perChange.reused.toFixed(1)} |`,
     `| per change: resources encoded into a response / copied into one from an earlier encoding | ${r.perChange.resourcesEncoded.toFixed(1)} / ${r.perChange.resourcesCopied.toFixed(1)} |`,

@@ -15,7 +15,7 @@ import { loadMeshSnapshot, updateMeshSnapshot, type SnapshotLoadOptions, type Un
 import type { MeshSnapshot } from "../../appmesh/snapshot.js";
 import { pushOrder, resourceSchemas, type ResourceType } from "../../envoy/index.js";
 import { hashBytes, hashString } from "./hash.js";
-import { createTimeSlicing, type TimeSlicing } from "./time-slicer.js";
+import { createTimeSlicing, type TimeSlicer, type TimeSlicing } from "./time-slicer.js";
 import { tlsKey } from "./tls-key.js";
 import {
   MeshUnavailableError,
@@ -306,7 +306,7 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
    * Installs a freshly read snapshot and re-translates the mesh's watched nodes when it differs from the last one,
    * in time slices; the watchers of each slice's nodes hear of their new snapshots before the next slice starts.
    */
-  async function install(mesh: MeshEntry, snapshot: MeshSnapshot | null, changedAt: number): Promise<void> {
+  async function install(mesh: MeshEntry, snapshot: MeshSnapshot | null, changedAt: number, slicer: TimeSlicer): Promise<void> {
     const key = endpointsKey(snapshot);
     const sameRevision = (snapshot === null) === (mesh.snapshot === null) && (snapshot?.revision ?? 0) === (mesh.snapshot?.revision ?? 0);
     mesh.stale = false;
@@ -319,7 +319,10 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
     if (snapshot) mesh.heard = Math.max(mesh.heard, snapshot.revision);
     const translate = snapshot ? translation.forSnapshot(snapshot, mesh.translate ?? undefined) : null;
     mesh.translate = translate;
-    const slicer = slicing.slicer(() => mesh.awaited > 0);
+    // Building the translator (the mesh index, the dependency stamps) is a step of its own: the nodes wait for the
+    // next slice when it used this one up.
+    const first = slicer.pause();
+    if (first) await first;
     const started = now();
     let translatedNodes = 0;
     let notify: Array<[NodeEntry, NodeSnapshot]> = [];
@@ -418,9 +421,14 @@ export function createXdsCache(options: XdsCacheOptions): XdsCache {
         const at = mesh.pendingChangedAt;
         mesh.pendingChangedAt = Infinity;
         try {
+          const slicer = slicing.slicer(() => mesh.awaited > 0);
           const snapshot = await read(mesh);
           if (closed) return;
-          await install(mesh, snapshot, at);
+          // Reading the change log and applying it to the snapshot is a step of its own too.
+          const pause = slicer.pause();
+          if (pause) await pause;
+          if (closed) return;
+          await install(mesh, snapshot, at, slicer);
           mesh.failures = 0;
           mesh.lastError = null;
         } catch (error) {

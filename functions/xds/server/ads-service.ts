@@ -95,6 +95,8 @@ export interface AdsService {
   readonly size: number;
   /** How often responses were encoded, and sent again from an earlier encoding. */
   readonly encodings: ResponseEncodings["counts"];
+  /** Streams the push queue asked for what they have to send (tests see which requests wake a stream through this). */
+  readonly flushes: number;
 }
 
 type AnyStream = AdsStream<DiscoveryRequest | DeltaDiscoveryRequest, DiscoveryResponse | DeltaDiscoveryResponse>;
@@ -115,6 +117,7 @@ export function createAdsService(options: AdsServiceOptions): AdsService {
   let flushing = false;
   let draining = false;
   let lastStreamId = 0;
+  let flushes = 0;
 
   function close(call: OpenCall, error: ConnectError | null, sendStatus: boolean): void {
     if (call.closed) return;
@@ -130,6 +133,7 @@ export function createAdsService(options: AdsServiceOptions): AdsService {
   /** Sends what one stream has to send now, or ends it. */
   function flush(call: OpenCall): void {
     if (call.closed) return;
+    flushes++;
     const { stream } = call;
     try {
       if (stream.failure) return close(call, stream.failure, true);
@@ -253,5 +257,8 @@ export function createAdsService(options: AdsServiceOptions): AdsService {
       return open.size;
     },
     encodings: encodings.counts,
+    get flushes() {
+      return flushes;
+    },
   };
 }

@@ -61,6 +61,13 @@ export abstract class AdsStream<Req extends DiscoveryRequest | DeltaDiscoveryReq
   #nonceCounter = 0;
   /** When the earliest snapshot not yet fully pushed was produced (responses it causes count toward push latency). */
   #changedAt: number | null = null;
+  /**
+   * The last `nextResponse()` found nothing to send, and no snapshot arrived since: a request that changes no
+   * selection cannot make it send anything (after a push storm, a thousand ACKs need no flush).
+   */
+  #settled = false;
+  /** The request being applied may call for a response (set by `#applyToSubscription`). */
+  #mayRespond = false;
   /** Requests received while an earlier one is still being applied (its node's watch may be loading). */
   readonly #queue: Req[] = [];
   #applying = false;
@@ -78,8 +85,12 @@ export abstract class AdsStream<Req extends DiscoveryRequest | DeltaDiscoveryReq
     return this.#info;
   }
 
-  /** Applies one request to the subscription of its type (the node is already known and watched). */
-  protected abstract apply(request: Req, subscription: Subscription): void;
+  /**
+   * Applies one request to the subscription of its type (the node is already known and watched). Returns false when
+   * the request cannot call for a response by itself (a stale one, an ACK or NACK that leaves the selection as it
+   * was); a stream with nothing left to send then is not flushed for it.
+   */
+  protected abstract apply(request: Req, subscription: Subscription): boolean;
   /** The next response the subscriptions and the snapshot call for, or null when nothing can be sent now. */
   abstract nextResponse(): OutgoingResponse<Res> | null;
 
@@ -94,6 +105,7 @@ export abstract class AdsStream<Req extends DiscoveryRequest | DeltaDiscoveryReq
       return;
     }
     let waiting: Promise<void> | undefined;
+    this.#mayRespond = false;
     try {
       waiting = this.#applyOne(request);
     } catch (error) {
@@ -102,7 +114,7 @@ export abstract class AdsStream<Req extends DiscoveryRequest | DeltaDiscoveryReq
     if (waiting) {
       this.#applying = true;
       waiting.then(() => this.#applyQueued(), (error: unknown) => this.#fail(error));
-    } else this.options.wake();
+    } else if (this.#mayRespond || !this.#settled) this.options.wake();
   }
 
   #fail(error: unknown): void {
@@ -150,7 +162,7 @@ export abstract class AdsStream<Req extends DiscoveryRequest | DeltaDiscoveryReq
     // A type meshplane does not serve has no subscription: nothing will ever be sent for it.
     const subscription = this.#subscriptionFor(request.typeUrl);
     if (!subscription) return undefined;
-    this.apply(request, subscription);
+    if (this.apply(request, subscription)) this.#mayRespond = true;
     // The names of a named LDS subscription are API listeners (proxyless gRPC): the node's translation depends on them.
     return subscription.type === "listener" ? this.#rewatch(subscription.nodeRequest()) : undefined;
   }
@@ -192,6 +204,7 @@ export abstract class AdsStream<Req extends DiscoveryRequest | DeltaDiscoveryReq
         (snapshot) => {
           if (generation !== this.#watchGeneration) return;
           this.snapshot = snapshot;
+          this.#settled = false;
           this.#changedAt ??= snapshot.changedAt;
           this.options.wake();
         },
@@ -204,6 +217,7 @@ export abstract class AdsStream<Req extends DiscoveryRequest | DeltaDiscoveryReq
     this.#watch = watch;
     this.#apiListenersKey = key;
     this.snapshot = watch.snapshot;
+    this.#settled = false;
     if (this.ended) watch.cancel();
   }
 
@@ -258,5 +272,6 @@ export abstract class AdsStream<Req extends DiscoveryRequest | DeltaDiscoveryReq
   /** Nothing is left to send: the next snapshot starts a new push. */
   protected settled(): void {
     this.#changedAt = null;
+    this.#settled = true;
   }
 }

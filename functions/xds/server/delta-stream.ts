@@ -33,9 +33,10 @@ export class DeltaStream extends AdsStream<DeltaDiscoveryRequest, DeltaDiscovery
     super(options, "delta");
   }
 
-  protected apply(request: DeltaDiscoveryRequest, subscription: Subscription): void {
+  protected apply(request: DeltaDiscoveryRequest, subscription: Subscription): boolean {
     if (request.responseNonce !== "" && subscription.answers(request.responseNonce)) this.answered(subscription, request.errorDetail, subscription.sentVersion);
     subscription.updateResourceNames(request.resourceNamesSubscribe, request.resourceNamesUnsubscribe, request.initialResourceVersions);
+    return true;
   }
 
   nextResponse(): OutgoingResponse<DeltaDiscoveryResponse> | null {

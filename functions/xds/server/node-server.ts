@@ -61,7 +61,7 @@ export interface RunningXdsServer {
   port: number;
   cache: XdsCache;
   /** The ADS service: open streams, and how often responses were encoded and reused. */
-  ads: Pick<AdsService, "size" | "encodings">;
+  ads: Pick<AdsService, "size" | "encodings" | "flushes">;
   metrics: XdsMetrics;
   proxies: ProxyRegistry;
   /** Status, lint, config dump, explain and REST xDS routes, for the REST API to mount at `/`. */

@@ -35,20 +35,23 @@ export class SotwStream extends AdsStream<DiscoveryRequest, DiscoveryResponse> {
     return (this.#keepsResources ??= !REPLACING_CLIENTS.has(node?.userAgentName ?? "") || (node?.clientFeatures.includes(KEEPS_SOTW_INCREMENTAL_RESOURCES) ?? false));
   }
 
-  protected apply(request: DiscoveryRequest, subscription: Subscription): void {
+  protected apply(request: DiscoveryRequest, subscription: Subscription): boolean {
     if (request.responseNonce !== "") {
-      if (!subscription.answers(request.responseNonce)) return; // stale: superseded by a response the proxy has not seen yet
+      if (!subscription.answers(request.responseNonce)) return false; // stale: superseded by a response the proxy has not seen yet
       this.answered(subscription, request.errorDetail, request.versionInfo);
       // A rejected response may have been applied in part (Envoy hands each RDS/EDS resource to its own watch):
       // what the client holds is unknown, so the next response carries every resource it selects.
       if (request.errorDetail) subscription.held = null;
-    } else {
-      // No nonce: the first request of this type on the stream (or a proxy restarting its subscription).
-      subscription.responseOwed = true;
-      subscription.awaitingAck = false;
-      subscription.held = null;
+      // An answer owes nothing by itself: it only lets a newer version out, which a settled stream does not have
+      // (the rejected version is not resent).
+      return subscription.setResourceNames(request.resourceNames);
     }
+    // No nonce: the first request of this type on the stream (or a proxy restarting its subscription).
+    subscription.responseOwed = true;
+    subscription.awaitingAck = false;
+    subscription.held = null;
     subscription.setResourceNames(request.resourceNames);
+    return true;
   }
 
   nextResponse(): OutgoingResponse<DiscoveryResponse> | null {

@@ -132,6 +132,10 @@ describe("createTimeSlicing", () => {
     await clock.turn();
     expect(log).toEqual([]);
     done();
+    // One turn for the I/O the answer set off (its client reading it, the next request), then the background.
+    await clock.turn();
+    expect(log).toEqual([]);
+    expect(slicing.ioTurns).toBe(1);
     await clock.turn();
     await started;
     expect(log).toEqual(["background started"]);
@@ -143,5 +147,54 @@ describe("createTimeSlicing", () => {
     await hurried;
     expect(log).toEqual(["background started", "hurried"]);
     again();
+  });
+
+  it("gives the event loop one turn after each request ends before the next slice, and a request arriving in that turn goes first", async () => {
+    const clock = manualLoop();
+    const slicing = createTimeSlicing({ budgetMs: 1, now: clock.now, defer: clock.defer });
+    const log: string[] = [];
+    const work = loop("bg", 3, 1, slicing.slicer(), log, clock.advance);
+    await Promise.resolve();
+    expect(log).toEqual(["bg:0"]);
+    const first = slicing.foreground();
+    await clock.turn();
+    first();
+    log.push("first answered");
+    await clock.turn();
+    // The turn after the answer: the client's next request is read before any slice.
+    expect(log).toEqual(["bg:0", "first answered"]);
+    const second = slicing.foreground();
+    await clock.turn();
+    second();
+    log.push("second answered");
+    await clock.turn();
+    expect(log).toEqual(["bg:0", "first answered", "second answered"]);
+    while (clock.queuedTurns > 0) await clock.turn();
+    await work;
+    expect(log).toEqual(["bg:0", "first answered", "second answered", "bg:1", "bg:2"]);
+    expect(slicing.ioTurns).toBe(2);
+  });
+
+  it("counts maxDeferMs from the first time queued work gave way, so requests that follow one another do not restart it", async () => {
+    vi.useFakeTimers();
+    const clock = manualLoop();
+    const slicing = createTimeSlicing({ budgetMs: 1, maxDeferMs: 25, now: () => clock.now() + Date.now(), defer: clock.defer });
+    const log: string[] = [];
+    const work = loop("bg", 2, 1, slicing.slicer(), log, clock.advance);
+    await Promise.resolve();
+    expect(log).toEqual(["bg:0"]);
+    // Requests one after the other, each 10 ms, each starting in the turn the previous one's answer left free.
+    for (let i = 0; i < 3; i++) {
+      const done = slicing.foreground();
+      await clock.turn();
+      vi.advanceTimersByTime(10);
+      await clock.turn();
+      done();
+      log.push(`request ${i} answered`);
+      await clock.turn();
+    }
+    await work;
+    // 30 ms of requests in all: the slice ran during the third, 25 ms after it first gave way.
+    expect(log).toEqual(["bg:0", "request 0 answered", "request 1 answered", "bg:1", "request 2 answered"]);
   });
 });

@@ -161,6 +161,37 @@ describe("SotwStream", () => {
     }
   });
 
+  it("does not flush a stream with nothing left to send for an ACK that keeps its selection, and still answers a changed selection", async () => {
+    const mesh = "quiet-acks";
+    await meshWithCallers(meshplane, mesh, ["caller"]);
+    const client = adsClient(meshplane.xdsAddress);
+    const stream = new SotwClient(client, { id: nodeId(mesh, "caller"), userAgentName: "envoy" });
+    const ads = meshplane.running.xds.ads;
+    try {
+      const { rds, routeNames } = await envoyStartup(stream);
+      expect(routeNames.length).toBe(2);
+      // A changed selection owes a response; once it arrived, the server has applied every request sent before it.
+      stream.send({ typeUrl: TypeUrl.route, resourceNames: [routeNames[0]!], versionInfo: rds.versionInfo, responseNonce: rds.nonce });
+      const narrowed = await stream.next();
+      expect(narrowed.resources.length).toBe(1);
+      const before = ads.flushes;
+      stream.ack(narrowed, [routeNames[0]!]);
+      // Sent behind the ACK on the same stream: by its answer both were applied.
+      stream.send({ typeUrl: TypeUrl.route, resourceNames: routeNames, versionInfo: narrowed.versionInfo, responseNonce: narrowed.nonce });
+      const widened = await stream.next();
+      expect(widened.resources.length).toBe(2);
+      // The ACK woke nothing; the widened selection one flush.
+      expect(ads.flushes - before).toBe(1);
+      stream.ack(widened, routeNames);
+      await setWeights(meshplane.appMesh, mesh, { blue: 40, green: 60 });
+      const push = await stream.next();
+      expect(push.typeUrl).toBe(TypeUrl.route);
+    } finally {
+      stream.end();
+      client.close();
+    }
+  });
+
   it("leaves a client that keeps RDS and EDS resources across responses with what a new stream receives whole, after each change", async () => {
     const mesh = "keeping";
     await meshWithCallers(meshplane, mesh, ["caller"]);
