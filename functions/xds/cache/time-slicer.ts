@@ -158,8 +158,7 @@ export function createTimeSlicing(options: TimeSlicerOptions = {}): TimeSlicing 
       let yields = 0;
       return {
         pause() {
-          const t = now();
-          if (t - sliceStarted < budgetMs) return undefined;
+          if (now() - sliceStarted < budgetMs) return undefined;
           yields++;
           return nextSlice(urgent?.() ?? false);
         },
