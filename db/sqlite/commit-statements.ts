@@ -2,10 +2,11 @@
 // its values and runs the lot as one atomic batch. Built per request, drizzle's query builders cost more than SQLite
 // takes to run them (bench/RESULTS.md, api-profile); the SQL text of each statement is also the same every time, so
 // the file's connection keeps it prepared.
-import { fillPlaceholders, sql, type Column, type SQL, type Table } from "drizzle-orm";
+import { sql, type Column, type SQL, type Table } from "drizzle-orm";
 import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import * as schema from "../schema.sqlite.js";
 import type { AuditEntry, WriteBatch } from "../store.js";
+import { placeholderFiller } from "../statements.js";
 import { auditEntryKeys } from "../store-queries.js";
 
 const { resources, collectionSizes, tags, refs, revisions, changeLog, idempotency, endpoints, auditLog, commitGuards, awsResources } = schema;
@@ -27,7 +28,8 @@ const dialect = new SQLiteAsyncDialect();
 
 function template(statement: SQL, reads = false): Template {
   const { sql: text, params } = dialect.sqlToQuery(statement);
-  return (values) => ({ sql: text, params: fillPlaceholders(params, values), reads });
+  const fill = placeholderFiller(params);
+  return (values) => ({ sql: text, params: fill(values), reads });
 }
 
 const name = (column: Column) => sql.identifier(column.name);
