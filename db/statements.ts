@@ -1,7 +1,7 @@
 // Building blocks for SQL written once for both schemas: projected fields decoded by their columns, inserts and
 // upserts whose values are encoded by their columns, and the change-log row every commit appends. Each works on the
 // table objects of either schema (db/dialect.ts), so the same code yields each dialect's encoding.
-import { getTableColumns, sql, type Column, type GetColumnData, type InferInsertModel, type SQL, type Table } from "drizzle-orm";
+import { getTableColumns, is, Param, Placeholder, sql, type Column, type GetColumnData, type InferInsertModel, type SQL, type Table } from "drizzle-orm";
 import type { StoreTables } from "./dialect.js";
 import type { ChangeEntry } from "./store.js";
 
@@ -39,4 +39,27 @@ export function upsertInto<T extends Table, K extends InsertKey<T>>(table: T, co
 export function changeLogRow(revisions: StoreTables["revisions"], change: ChangeEntry) {
   const { scope, action, kind, meshName, parentName, name, at } = change;
   return { scope, action, kind, meshName, parentName, name, at, revision: sql<number>`(select ${revisions.revision} from ${revisions} where ${revisions.scope} = ${scope})` };
+}
+
+function valueOf(values: Record<string, unknown>, key: string): unknown {
+  if (!(key in values)) throw new Error(`No value for placeholder "${key}" was provided`);
+  return values[key];
+}
+
+/**
+ * What Drizzle's `fillPlaceholders(params, values)` does, with what fills each parameter (a named value, encoded by
+ * its column, or a constant) worked out once for a statement built once: fillPlaceholders asks every parameter what
+ * it is on every call, and Drizzle's `is` walks the prototype chain (a few % of a Create, bench/RESULTS.md api-profile).
+ */
+export function placeholderFiller(params: readonly unknown[]): (values: Record<string, unknown>) => unknown[] {
+  const binders = params.map((param): ((values: Record<string, unknown>) => unknown) => {
+    if (is(param, Placeholder)) return (values) => valueOf(values, param.name);
+    if (is(param, Param) && is(param.value, Placeholder)) {
+      const { encoder } = param;
+      const key = param.value.name;
+      return encoder ? (values) => encoder.mapToDriverValue(valueOf(values, key)) : (values) => valueOf(values, key);
+    }
+    return () => param;
+  });
+  return (values) => binders.map((bind) => bind(values));
 }

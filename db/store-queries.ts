@@ -242,22 +242,24 @@ export function createStoreQueries(dialect: StoreDialect): StoreQueries {
     async pruneChangeLog(rule) {
       await dialect.execute(sql`delete from ${changeLogFollowers} where ${lt(changeLogFollowers.reportedAt, rule.followersAliveSince)}`);
       // The slowest live follower's position bounds what may go; without followers, only the newest entry stays.
+      // Entries are appended in time order, so the old ones are the first by seq: the `limit` oldest are read (by the
+      // key, no index on `at` for every commit to update) and those before the cut-off go.
       const slowest = sql`coalesce((select min(${changeLogFollowers.position}) from ${changeLogFollowers}), ${newestChangeSeq})`;
-      return deleteBySeq(
-        changeLog,
-        sql`select ${changeLog.seq} from ${changeLog} where ${and(lt(changeLog.at, rule.before), sql`${changeLog.seq} < ${newestChangeSeq}`, sql`${changeLog.seq} <= ${slowest}`)} order by ${changeLog.seq} limit ${rule.limit}`,
-      );
+      const oldest = sql`select ${changeLog.seq}, ${changeLog.at} from ${changeLog} where ${and(sql`${changeLog.seq} < ${newestChangeSeq}`, sql`${changeLog.seq} <= ${slowest}`)} order by ${changeLog.seq} limit ${rule.limit}`;
+      return deleteBySeq(changeLog, sql`select oldest.seq from (${oldest}) as oldest where oldest.at < ${rule.before}`);
     },
 
     async pruneAudit(rule) {
       const conditions: SQL[] = [];
-      if (rule.before !== undefined) conditions.push(lt(auditLog.at, rule.before));
+      if (rule.before !== undefined) conditions.push(sql`oldest.at < ${rule.before}`);
       if (rule.keep !== undefined) {
         // Below the seq of the keep-th newest entry; null (nothing older) while fewer are stored.
-        conditions.push(sql`${auditLog.seq} < (select ${auditLog.seq} from ${auditLog} order by ${auditLog.seq} desc limit 1 offset ${Math.max(0, rule.keep - 1)})`);
+        conditions.push(sql`oldest.seq < (select ${auditLog.seq} from ${auditLog} order by ${auditLog.seq} desc limit 1 offset ${Math.max(0, rule.keep - 1)})`);
       }
       if (conditions.length === 0) return 0;
-      return deleteBySeq(auditLog, sql`select ${auditLog.seq} from ${auditLog} where ${sql.join(conditions, sql` or `)} order by ${auditLog.seq} limit ${rule.limit}`);
+      // As for the change log: the `limit` oldest entries, of which those the rule selects (no index on `at`).
+      const oldest = sql`select ${auditLog.seq}, ${auditLog.at} from ${auditLog} order by ${auditLog.seq} limit ${rule.limit}`;
+      return deleteBySeq(auditLog, sql`select oldest.seq from (${oldest}) as oldest where ${sql.join(conditions, sql` or `)}`);
     },
 
     async appendAudit(entries) {

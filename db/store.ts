@@ -243,7 +243,10 @@ export interface ChangeLogPruning {
   before: number;
   /** Followers that reported at or after this time are alive: an entry goes only once every live follower is past it. Others are forgotten. */
   followersAliveSince: number;
-  /** At most this many rows per call (a bounded statement, also on D1). */
+  /**
+   * At most this many rows per call (a bounded statement, also on D1): of the `limit` oldest entries, those the rule
+   * selects (entries are appended in time order; no index on the time for every commit to update).
+   */
   limit: number;
 }
 
@@ -253,6 +256,7 @@ export interface AuditPruning {
   before?: number;
   /** Keep only the newest `keep` entries. */
   keep?: number;
+  /** As for the change log: of the `limit` oldest entries, those the rule selects. */
   limit: number;
 }
 

@@ -2,10 +2,11 @@
 // its values and runs the lot as one atomic batch. Built per request, drizzle's query builders cost more than SQLite
 // takes to run them (bench/RESULTS.md, api-profile); the SQL text of each statement is also the same every time, so
 // the file's connection keeps it prepared.
-import { fillPlaceholders, sql, type Column, type SQL, type Table } from "drizzle-orm";
+import { sql, type Column, type SQL, type Table } from "drizzle-orm";
 import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import * as schema from "../schema.sqlite.js";
-import type { WriteBatch } from "../store.js";
+import type { AuditEntry, WriteBatch } from "../store.js";
+import { placeholderFiller } from "../statements.js";
 import { auditEntryKeys } from "../store-queries.js";
 
 const { resources, collectionSizes, tags, refs, revisions, changeLog, idempotency, endpoints, auditLog, commitGuards, awsResources } = schema;
@@ -27,7 +28,8 @@ const dialect = new SQLiteAsyncDialect();
 
 function template(statement: SQL, reads = false): Template {
   const { sql: text, params } = dialect.sqlToQuery(statement);
-  return (values) => ({ sql: text, params: fillPlaceholders(params, values), reads });
+  const fill = placeholderFiller(params);
+  return (values) => ({ sql: text, params: fill(values), reads });
 }
 
 const name = (column: Column) => sql.identifier(column.name);
@@ -96,8 +98,10 @@ const statements = {
   ),
   expireIdempotency: template(sql`delete from ${idempotency} where ${name(idempotency.createdAt)} < ${slot(idempotency.createdAt, "before")}`),
   insertIdempotency: template(insertSlots(idempotency, ["token", "requestHash", "response", "createdAt"])),
+  // Returns the scope's new revision: the commit's answer, read inside the batch by the statement that makes it.
   bumpRevision: template(
-    sql`insert into ${revisions} (${name(revisions.scope)}, ${name(revisions.revision)}) values (${slot(revisions.scope, "scope")}, 1) on conflict (${name(revisions.scope)}) do update set ${name(revisions.revision)} = ${name(revisions.revision)} + 1`,
+    sql`insert into ${revisions} (${name(revisions.scope)}, ${name(revisions.revision)}) values (${slot(revisions.scope, "scope")}, 1) on conflict (${name(revisions.scope)}) do update set ${name(revisions.revision)} = ${name(revisions.revision)} + 1 returning ${name(revisions.revision)}`,
+    true,
   ),
   // The entry's revision is the scope's as this batch left it.
   insertChange: template(
@@ -107,13 +111,12 @@ const statements = {
     )}, ${revisionOf("scope")})`,
   ),
   insertAudit: template(insertSlots(auditLog, auditEntryKeys)),
-  readRevision: template(sql`select ${name(revisions.revision)} from ${revisions} where ${name(revisions.scope)} = ${slot(revisions.scope, "scope")}`, true),
 };
 
 /**
- * The statements of `batch` in the order WriteBatch documents (guards first, the new revisions read back last, inside
- * the batch: a read after it could fail although the write is committed), and the scopes bumped, whose revisions the
- * last `bumped.length` statements read. One statement per row: D1 caps bound parameters per statement at 100.
+ * The statements of `batch` in the order WriteBatch documents (guards first), and the scopes bumped, whose new
+ * revisions the bump statements return in that order, inside the batch (a read after it could fail although the write
+ * is committed); no other statement returns rows. One statement per row: D1 caps bound parameters per statement at 100.
  */
 export function commitStatements(batch: WriteBatch): { statements: BoundStatement[]; bumped: string[] } {
   const out: BoundStatement[] = [];
@@ -140,6 +143,10 @@ export function commitStatements(batch: WriteBatch): { statements: BoundStatemen
   for (const scope of bumped) out.push(statements.bumpRevision({ scope }));
   for (const change of batch.changes ?? []) out.push(statements.insertChange(named(change)));
   for (const entry of batch.audit ?? []) out.push(statements.insertAudit(named(entry)));
-  if (out.length > 0) for (const scope of bumped) out.push(statements.readRevision({ scope }));
   return { statements: out, bumped };
+}
+
+/** Audit entries of a call that changed nothing (a refusal, a failure), appended on their own by the kept statement. */
+export function auditStatements(entries: readonly AuditEntry[]): BoundStatement[] {
+  return entries.map((entry) => statements.insertAudit(named(entry)));
 }

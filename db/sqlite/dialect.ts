@@ -1,9 +1,10 @@
 // How the shared statements (db/store-queries.ts) run on SQLite through Drizzle, for a libSQL file and for D1 alike.
-import { fillPlaceholders, getTableColumns, is, sql, Column, SQL, type DriverValueDecoder, type Table } from "drizzle-orm";
+import { getTableColumns, is, sql, Column, SQL, type DriverValueDecoder, type Table } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { SQLiteTable, type BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
 import { typedRows, type SelectedRows, type SelectQuery, type StoreDialect } from "../dialect.js";
 import * as schema from "../schema.sqlite.js";
+import { placeholderFiller } from "../statements.js";
 
 /** A Drizzle SQLite database that can run an atomic batch: `drizzle-orm/sqlite-proxy` (the file) or `drizzle-orm/d1`. */
 export type BatchingSqliteDatabase = BaseSQLiteDatabase<"async", unknown, typeof schema> & {
@@ -90,18 +91,19 @@ export function createSqliteDialect(db: BatchingSqliteDatabase, readRows?: Sqlit
         return (values) => typedRows(query, prepared.all(values));
       }
       const { sql: text, params } = build(query).toSQL();
+      const fill = placeholderFiller(params);
       // A select without fields selects the table's columns, in their order.
       const decoding = decodingOf("fields" in query ? query.fields : getTableColumns(query.from as Table));
       if (query.orderBy && query.limit !== undefined) {
         const page = pageAsJson(text, decoding.keys);
         return async (values) => {
-          const [[json]] = (await readRows(page, fillPlaceholders(params, values))) as [[string]];
+          const [[json]] = (await readRows(page, fill(values))) as [[string]];
           const rows = JSON.parse(json) as Array<Record<string, unknown>>;
           if (decoding.decoders.length > 0) for (const row of rows) decode(row, decoding);
           return typedRows(query, Promise.resolve(rows));
         };
       }
-      return async (values) => typedRows(query, Promise.resolve((await readRows(text, fillPlaceholders(params, values))).map((row) => fromArray(row, decoding))));
+      return async (values) => typedRows(query, Promise.resolve((await readRows(text, fill(values))).map((row) => fromArray(row, decoding))));
     },
     async selectInOneSnapshot<const Q extends readonly SelectQuery[]>(queries: Q) {
       // A batch runs in one implicit transaction on libSQL and on D1: one snapshot for all its statements.

@@ -2,10 +2,10 @@
 // atomically, which is all the write path needs (D1 has no interactive transactions). The reads and the statements
 // outside a batch are the shared ones (db/store-queries.ts, through Drizzle); this file holds the commit, whose
 // statements are built once (./commit-statements.ts) and run by the backend's batch runner.
-import type { CommitResult, Store, WriteBatch } from "../store.js";
+import type { AuditEntry, CommitResult, Store, WriteBatch } from "../store.js";
 import { classifySqliteFailure, toStoreError, withClassifiedErrors } from "../store-errors.js";
 import { createStoreQueries } from "../store-queries.js";
-import { commitStatements, type BoundStatement } from "./commit-statements.js";
+import { auditStatements, commitStatements, type BoundStatement } from "./commit-statements.js";
 import { createSqliteDialect, type BatchingSqliteDatabase, type SqliteRowReader } from "./dialect.js";
 
 /**
@@ -33,9 +33,19 @@ export function createSqliteStore(db: BatchingSqliteDatabase, { runBatch, readRo
       if (classifySqliteFailure(error) === "stale") return { ok: false, reason: "stale" };
       throw toStoreError(error, classifySqliteFailure);
     }
-    // The batch's reads are the new revisions of the bumped scopes, one statement each, in order.
+    // The batch's reads are the new revisions of the bumped scopes, one bump statement each, in order.
     return { ok: true, revisions: Object.fromEntries(bumped.map((scope, index) => [scope, Number(read[index]![0]![0])])) };
   }
 
-  return { ...queries, commit, async close() {} } satisfies Store;
+  // Every refused or failed mutating call appends its entry: by the commit's kept statement, not one built per call.
+  async function appendAudit(entries: AuditEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    try {
+      await runBatch(auditStatements(entries));
+    } catch (error) {
+      throw toStoreError(error, classifySqliteFailure);
+    }
+  }
+
+  return { ...queries, commit, appendAudit, async close() {} } satisfies Store;
 }

@@ -240,7 +240,8 @@ export function createResourceOperations(
         expect: [],
         insert: [insert],
         setTags: tags.length > 0 ? [{ uid: row.uid, tags }] : [],
-        setRefs: [{ uid: row.uid, meshName: key.meshName, refs: descriptor.references(spec) }],
+        // A new uid has no references to replace: only the ones its spec names are written.
+        setRefs: references.length > 0 ? [{ uid: row.uid, meshName: key.meshName, refs: descriptor.references(spec) }] : [],
         changes: [toChangeEntry(scope, "create", key, now())],
       };
       // A new mesh also starts its own scope, so xDS watchers of the mesh see it.

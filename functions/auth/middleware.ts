@@ -3,6 +3,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { AppMeshError } from "../appmesh/index.js";
 import { renderError } from "../api/errors.js";
+import { jsonObjectOrEmpty } from "../api/json-body.js";
 import { requestIdOf } from "../api/request-id.js";
 import { setWriteAudit } from "../aws/shared/index.js";
 import { AuthError, renderAuthError } from "./auth-error.js";
@@ -175,7 +176,7 @@ export function createApiAuth(options: ApiAuthOptions): ApiAuth {
     return async (c, next) => {
       const hasBody = c.req.method !== "GET" && c.req.method !== "DELETE" && c.req.method !== "HEAD";
       const body = hasBody ? new Uint8Array(await c.req.arrayBuffer()) : undefined;
-      const input: OperationInput = { params: c.req.param() as Record<string, string>, query: c.req.query(), body: body ? parseJsonObject(body) : {} };
+      const input: OperationInput = { params: c.req.param() as Record<string, string>, query: c.req.query(), body: body ? jsonObjectOrEmpty(c, body) : {} };
       return guard(c, next, targetOf(input), body, appMeshStyle);
     };
   }

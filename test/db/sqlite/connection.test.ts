@@ -27,7 +27,6 @@ describe("openSqliteConnection", () => {
         const result = await store.commit({
           expect: [{ scope: "mesh/m", revision: revisions["mesh/m"]! }],
           insert: [row],
-          setRefs: [{ uid: row.uid, meshName: "m", refs: [] }],
           changes: [{ scope: "mesh/m", action: "create", ...key, at: 1 }],
         });
         expect(result.ok).toBe(true);
@@ -37,9 +36,9 @@ describe("openSqliteConnection", () => {
       const afterFirst = { ...store.statistics };
       await createAndRead(1);
       const perRequest = store.statistics.runs - afterFirst.runs;
-      // 4 reads; the batch's 7 statements (guard, insert, collection size, refs reset, revision bump, change log,
-      // revision read back); the page.
-      expect(perRequest).toBe(12);
+      // 4 reads; the batch's 5 statements (guard, insert, collection size, revision bump returning the new revision,
+      // change log); the page.
+      expect(perRequest).toBe(10);
       for (let i = 2; i <= 50; i++) await createAndRead(i);
       expect(store.statistics.prepares).toBe(afterFirst.prepares);
       expect(store.statistics.runs - afterFirst.runs).toBe(50 * perRequest);
