@@ -7,6 +7,7 @@ import type { ConnectionOptions, PeerCertificate } from "node:tls";
 import type { ClusterConfig, UpstreamHost, UpstreamTlsConfig } from "../core/index.js";
 import { Http1Pool } from "./http1-client/index.js";
 import { Http2Connection } from "./http2-attempt.js";
+import { hasSubjectAltName } from "./peer-certificate.js";
 import type { MaterialReader } from "./tls-material.js";
 
 /** Node TLS client options for an UpstreamTlsContext: SNI, client certificate, CA and exact SAN matching. */
@@ -21,11 +22,8 @@ export function upstreamTlsOptions(config: UpstreamTlsConfig, readRef: MaterialR
   if (config.trustedCa) {
     const wanted = config.subjectAltNames;
     // Envoy checks SANs instead of the hostname (it dials IPs and service-discovery names alike).
-    options.checkServerIdentity = (_host: string, certificate: PeerCertificate) => {
-      if (wanted.length === 0) return undefined;
-      const names = (certificate.subjectaltname ?? "").split(/,\s*/).map((entry) => entry.replace(/^(DNS|URI|IP Address):/, ""));
-      return wanted.some((name) => names.includes(name)) ? undefined : new Error(`server certificate has none of the SANs ${wanted.join(", ")}`);
-    };
+    options.checkServerIdentity = (_host: string, certificate: PeerCertificate) =>
+      hasSubjectAltName(certificate, wanted) ? undefined : new Error(`server certificate has none of the SANs ${wanted.join(", ")}`);
   }
   return options;
 }

@@ -2,7 +2,7 @@
 // update into a new GatewaySnapshot and publishes it atomically; this keeps one listening socket per served
 // Listener, terminates TLS on them, and reaches upstreams through the Node UpstreamTransport (sockets).
 import type { Socket } from "node:net";
-import { createSecureContext, type SecureContext } from "node:tls";
+import { createSecureContext } from "node:tls";
 import type { Core, RouteTable } from "../../../core-wasm/index.js";
 import type { ResourceType } from "../../envoy/index.js";
 import { createSnapshotBuilder, unrefTimer, type GatewaySnapshot, type ListenerConfig, type SnapshotBuilder, type UpstreamObserver, type WantedNames } from "../core/index.js";
@@ -11,7 +11,7 @@ import { AccessLogWriter } from "./access-log.js";
 import { FilterState } from "../core/filters/index.js";
 import { createNodeSideCalls } from "./side-calls.js";
 import { handleRequest, handleUpgrade, type RequestContext } from "./handle-request.js";
-import { http1ServerFromEnvironment, startListenerServer, startTcpListenerServer, type Http1ServerKind, type ListenerServer, type ListenerTlsSettings } from "./listener-server.js";
+import { http1ServerFromEnvironment, startListenerServer, startTcpListenerServer, type Http1ServerKind, type ListenerCredentials, type ListenerServer, type ListenerTlsSettings } from "./listener-server.js";
 import { createUpstreamObserver, GatewayMetrics } from "./metrics.js";
 import { noRequestObserver } from "./request-observer.js";
 import { handleTcpConnection } from "./tcp-proxy.js";
@@ -68,7 +68,7 @@ class NodeGateway implements Gateway {
   readonly #context: RequestContext;
   readonly #versions = new Map<ResourceType, string>();
   /** Secure contexts by the JSON of their TLS config (files are read when the config first appears). */
-  readonly #secureContexts = new Map<string, SecureContext | undefined>();
+  readonly #listenerCredentials = new Map<string, ListenerCredentials | undefined>();
   #closed = false;
 
   constructor(options: GatewayOptions) {
@@ -144,7 +144,7 @@ class NodeGateway implements Gateway {
     this.metrics.countUpdate(type, result.ok);
     if (result.ok) {
       this.#versions.set(type, version);
-      if (type === "secret") this.#secureContexts.clear();
+      if (type === "secret") this.#listenerCredentials.clear();
       this.#reconcileServers(this.#builder.snapshot().listeners);
     }
     return result;
@@ -153,22 +153,21 @@ class NodeGateway implements Gateway {
   #tlsSettings(name: string): ListenerTlsSettings | undefined {
     const tls = this.#builder.snapshot().listeners.get(name)?.tls;
     if (!tls) return undefined;
-    if ("unsupported" in tls.context) return { mode: tls.mode, secureContext: undefined, requireClientCertificate: false };
+    if ("unsupported" in tls.context) return { mode: tls.mode, credentials: undefined, requireClientCertificate: false, clientSubjectAltNames: [] };
     const context = tls.context;
     const key = JSON.stringify(context);
-    if (!this.#secureContexts.has(key)) {
+    if (!this.#listenerCredentials.has(key)) {
       const read = this.#readMaterial;
       try {
-        this.#secureContexts.set(
-          key,
-          createSecureContext({ cert: read(context.certificateChain), key: read(context.privateKey), ...(context.trustedCa ? { ca: read(context.trustedCa) } : {}) }),
-        );
+        const credentials: ListenerCredentials = { cert: read(context.certificateChain), key: read(context.privateKey), ...(context.trustedCa ? { ca: read(context.trustedCa) } : {}) };
+        createSecureContext(credentials); // refuses unusable material here, once, rather than on every handshake
+        this.#listenerCredentials.set(key, credentials);
       } catch (error) {
         this.#log(`listener ${name}: TLS material unusable: ${error instanceof Error ? error.message : String(error)}`);
-        this.#secureContexts.set(key, undefined);
+        this.#listenerCredentials.set(key, undefined);
       }
     }
-    return { mode: tls.mode, secureContext: this.#secureContexts.get(key), requireClientCertificate: context.requireClientCertificate };
+    return { mode: tls.mode, credentials: this.#listenerCredentials.get(key), requireClientCertificate: context.requireClientCertificate, clientSubjectAltNames: context.subjectAltNames };
   }
 
   #shouldBind(listener: ListenerConfig): boolean {

@@ -10,6 +10,7 @@ import tls from "node:tls";
 import { Duplex } from "node:stream";
 import { createHttp1Server, type Http1Request, type Http1Response, type Http1ServerOptions } from "./http1-server/index.js";
 import { markTlsSession } from "./downstream-tls.js";
+import { hasSubjectAltName } from "./peer-certificate.js";
 import { tlsAlpnProtocols } from "./runtime.js";
 
 export type RequestHandler = (
@@ -32,12 +33,24 @@ export function http1ServerFromEnvironment(env: Readonly<Record<string, string |
   return env.GATEWAY_HTTP1_SERVER === "node" ? "node" : "gateway";
 }
 
+/** A listener's certificate and key, and the CA its clients' certificates are verified against (if any). */
+export interface ListenerCredentials {
+  cert: string | Buffer;
+  key: string | Buffer;
+  ca?: string | Buffer;
+}
+
 /** A listener's TLS termination at the moment a connection arrives (config can change between connections). */
 export interface ListenerTlsSettings {
   mode: "strict" | "permissive";
-  /** undefined when the configured material cannot be served: TLS connections are refused. */
-  secureContext: tls.SecureContext | undefined;
+  /**
+   * undefined when the configured material cannot be served: TLS connections are refused. Kept by the caller while
+   * its material is the same: connections with the same credentials object share one handshake server.
+   */
+  credentials: ListenerCredentials | undefined;
   requireClientCertificate: boolean;
+  /** Exact SANs, one of which a verified client certificate must carry; empty = any. */
+  clientSubjectAltNames: readonly string[];
 }
 
 export interface ListenerServer {
@@ -106,6 +119,19 @@ export async function startListenerServer(
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
   });
+  const dispatchSecure = (secure: tls.TLSSocket) => {
+    if (secure.alpnProtocol === "h2") {
+      // The session is created synchronously by emit: the next one is this TLS connection's.
+      tlsConnectionArriving = true;
+      try {
+        h2.emit("connection", relayed(secure));
+      } finally {
+        tlsConnectionArriving = false;
+      }
+    } else if (own) own.accept(secure, secure);
+    else h1.emit("connection", secure);
+  };
+  const handshakes = new TlsHandshakeServers(dispatchSecure);
   const sockets = new Set<net.Socket>();
   // The sockets are accepted here, not by the http servers: Nagle is turned off here (as Envoy and node:http do).
   const server = net.createServer({ noDelay: true }, (socket) => {
@@ -120,28 +146,8 @@ export async function startListenerServer(
       const settings = tlsSettings();
       // A TLS record starts with content type 22 (handshake): Envoy's tls_inspector tells the chains apart the same way.
       if (settings && chunk[0] === 0x16) {
-        if (!settings.secureContext) return socket.destroy();
-        const secure = new tls.TLSSocket(socket, {
-          isServer: true,
-          secureContext: settings.secureContext,
-          ALPNProtocols: tlsAlpnProtocols,
-          requestCert: settings.requireClientCertificate,
-          rejectUnauthorized: settings.requireClientCertificate,
-        });
-        secure.on("error", () => secure.destroy());
-        secure.once("secure", () => {
-          if (secure.alpnProtocol === "h2") {
-            // The session is created synchronously by emit: the next one is this TLS connection's.
-            tlsConnectionArriving = true;
-            try {
-              h2.emit("connection", relayed(secure));
-            } finally {
-              tlsConnectionArriving = false;
-            }
-          }
-          else if (own) own.accept(secure, socket);
-          else h1.emit("connection", secure);
-        });
+        if (!settings.credentials) return socket.destroy();
+        handshakes.serverFor(settings).emit("connection", socket);
         return;
       }
       if (settings?.mode === "strict") return socket.destroy();
@@ -164,6 +170,56 @@ export async function startListenerServer(
     for (const session of sessions) session.close();
   };
   return { port: bound, close: () => closeServer(server, sockets, drainIdle) };
+}
+
+/**
+ * The TLS handshakes of one listener, run by tls.Server (never listening: sockets are handed to it), which is what
+ * verifies a client's certificate against the trusted CA; a TLSSocket made by hand asks for the certificate but does
+ * not check it. One server per credentials and client-certificate rule, the latest few kept (material rotates).
+ */
+class TlsHandshakeServers {
+  readonly #servers = new Map<ListenerCredentials, Map<string, tls.Server>>();
+
+  constructor(readonly dispatch: (secure: tls.TLSSocket) => void) {}
+
+  serverFor(settings: ListenerTlsSettings): tls.Server {
+    const credentials = settings.credentials!;
+    let byRule = this.#servers.get(credentials);
+    if (!byRule) {
+      if (this.#servers.size >= 4) this.#servers.delete(this.#servers.keys().next().value!);
+      this.#servers.set(credentials, (byRule = new Map()));
+    }
+    const rule = `${settings.requireClientCertificate}\u0000${settings.clientSubjectAltNames.join("\u0000")}`;
+    let server = byRule.get(rule);
+    if (!server) byRule.set(rule, (server = this.#create(credentials, settings.requireClientCertificate, settings.clientSubjectAltNames)));
+    return server;
+  }
+
+  #create(credentials: ListenerCredentials, requireClientCertificate: boolean, subjectAltNames: readonly string[]): tls.Server {
+    const verifies = credentials.ca !== undefined;
+    const server = tls.createServer({
+      ...credentials,
+      ALPNProtocols: tlsAlpnProtocols,
+      // Envoy asks for a client certificate when it has a CA to verify one against, and refuses a connection
+      // without one only when the listener requires it; one that is presented must verify (and carry a wanted SAN).
+      requestCert: verifies || requireClientCertificate,
+      rejectUnauthorized: requireClientCertificate,
+    });
+    server.on("tlsClientError", (_error, socket) => socket.destroy());
+    server.on("secureConnection", (secure: tls.TLSSocket) => {
+      secure.on("error", () => secure.destroy());
+      if (verifies && !clientCertificateAccepted(secure, subjectAltNames)) return secure.destroy();
+      this.dispatch(secure);
+    });
+    return server;
+  }
+}
+
+/** A connection without a client certificate, or with one that verified and carries one of `subjectAltNames`. */
+function clientCertificateAccepted(secure: tls.TLSSocket, subjectAltNames: readonly string[]): boolean {
+  const certificate = secure.getPeerCertificate();
+  if (!certificate || Object.keys(certificate).length === 0) return true;
+  return secure.authorized && hasSubjectAltName(certificate, subjectAltNames);
 }
 
 /** A plain TCP listener (tcp_proxy chains). */

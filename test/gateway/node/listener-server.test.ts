@@ -55,7 +55,9 @@ describe.each<Runtime>(["node", "deno"])("startListenerServer on %s", (runtime) 
   let dir: string;
   let child: ChildProcess;
   let port: number;
+  let mutualPort: number;
   let ca: Buffer;
+  let clients: Record<"issued" | "otherSan" | "selfSigned", { cert: Buffer; key: Buffer }>;
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), "meshplane-listener-"));
@@ -63,14 +65,36 @@ describe.each<Runtime>(["node", "deno"])("startListenerServer on %s", (runtime) 
     const key = path.join(dir, "key.pem");
     execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-subj", "/CN=gw.local", "-days", "1", "-addext", "subjectAltName=DNS:gw.local"], { stdio: "ignore" });
     ca = readFileSync(cert);
+    const clientCa = path.join(dir, "client-ca.pem");
+    const clientCaKey = path.join(dir, "client-ca.key");
+    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", clientCaKey, "-out", clientCa, "-subj", "/CN=client-ca", "-days", "1"], { stdio: "ignore" });
+    const client = (name: string, san: string, issued: boolean) => {
+      const [clientKey, clientCert] = [path.join(dir, `${name}.key`), path.join(dir, `${name}.pem`)];
+      if (issued) {
+        const request = path.join(dir, `${name}.csr`);
+        const extensions = path.join(dir, `${name}.ext`);
+        execFileSync("openssl", ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", clientKey, "-out", request, "-subj", `/CN=${name}`], { stdio: "ignore" });
+        execFileSync("sh", ["-c", `printf 'subjectAltName=${san}\\n' > '${extensions}'`]);
+        execFileSync("openssl", ["x509", "-req", "-in", request, "-CA", clientCa, "-CAkey", clientCaKey, "-CAcreateserial", "-out", clientCert, "-days", "1", "-extfile", extensions], { stdio: "ignore" });
+      } else {
+        execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", clientKey, "-out", clientCert, "-subj", `/CN=${name}`, "-days", "1", "-addext", `subjectAltName=${san}`], { stdio: "ignore" });
+      }
+      return { cert: readFileSync(clientCert), key: readFileSync(clientKey) };
+    };
+    clients = {
+      issued: client("issued", "URI:spiffe://mesh/front", true),
+      otherSan: client("other-san", "URI:spiffe://mesh/other", true),
+      selfSigned: client("self-signed", "URI:spiffe://mesh/front", false),
+    };
     const [file, args] = command(runtime);
-    child = spawn(file, args, { cwd: repoRoot, env: childEnvironment({ LISTENER_CERT: cert, LISTENER_KEY: key }), stdio: ["ignore", "pipe", "pipe"] });
+    const environment = { LISTENER_CERT: cert, LISTENER_KEY: key, LISTENER_CLIENT_CA: clientCa, LISTENER_CLIENT_SAN: "spiffe://mesh/front" };
+    child = spawn(file, args, { cwd: repoRoot, env: childEnvironment(environment), stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
-    port = await new Promise<number>((resolve, reject) => {
+    [port, mutualPort] = await new Promise<[number, number]>((resolve, reject) => {
       child.stdout!.on("data", (data: Buffer) => {
         output += data.toString();
-        const match = /listening (\d+)/.exec(output);
-        if (match) resolve(Number(match[1]));
+        const match = /listening (\d+) (\d+)/.exec(output);
+        if (match) resolve([Number(match[1]), Number(match[2])]);
       });
       child.stderr!.on("data", (data: Buffer) => (output += data.toString()));
       child.once("exit", (code) => reject(new Error(`listener exited (${code}):\n${output}`)));
@@ -119,5 +143,20 @@ describe.each<Runtime>(["node", "deno"])("startListenerServer on %s", (runtime) 
     if (runtime === "node") expect(await secureH2).toBe("2.0 /h2");
     else await expect(secureH2).rejects.toThrow(/protocol/i);
     expect((await request(https, { host: "127.0.0.1", port, path: "/after", servername: "gw.local", ca, agent: false })).body).toBe("1.1 /after");
+  });
+
+  it("requires a client certificate the trusted CA issued with a wanted SAN: no certificate, a self-signed one and one without the SAN are refused", async () => {
+    const mutualGet = async (certificate?: { cert: Buffer; key: Buffer }) => {
+      try {
+        return (await request(https, { host: "127.0.0.1", port: mutualPort, path: "/mtls", servername: "gw.local", ca, agent: false, ...certificate })).body;
+      } catch {
+        return "refused";
+      }
+    };
+    expect(await mutualGet(clients.issued)).toBe("1.1 /mtls");
+    expect(await mutualGet()).toBe("refused");
+    expect(await mutualGet(clients.selfSigned)).toBe("refused");
+    expect(await mutualGet(clients.otherSan)).toBe("refused");
+    expect(await mutualGet(clients.issued)).toBe("1.1 /mtls");
   });
 });

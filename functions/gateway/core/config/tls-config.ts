@@ -23,7 +23,10 @@ export function secretNamesOf(refs: readonly (DataRef | undefined)[]): string[] 
 export interface DownstreamTlsConfig {
   certificateChain: DataRef;
   privateKey: DataRef;
+  /** Client certificates are verified against it when given (and required when requireClientCertificate). */
   trustedCa: DataRef | undefined;
+  /** Exact SANs, one of which a client certificate must carry (DNS or URI); empty = any. */
+  subjectAltNames: string[];
   requireClientCertificate: boolean;
 }
 
@@ -76,8 +79,7 @@ export function parseDownstreamTls(socket: TransportSocket): DownstreamTlsConfig
   if (!certificateChain || !privateKey) return { unsupported: "certificates from an SDS socket are not served by this gateway" };
   const validation = parseValidation(common?.validationContextType);
   if ("unsupported" in validation) return validation;
-  const trustedCa = validation.trustedCa;
-  return { certificateChain, privateKey, trustedCa, requireClientCertificate: context?.requireClientCertificate ?? false };
+  return { certificateChain, privateKey, trustedCa: validation.trustedCa, subjectAltNames: validation.subjectAltNames, requireClientCertificate: context?.requireClientCertificate ?? false };
 }
 
 /** An UpstreamTlsContext: what the gateway originates to a cluster's hosts. */
