@@ -30,6 +30,8 @@ class DeadlineList {
   head: Deadline | null = null;
   tail: Deadline | null = null;
   timer: ReturnType<typeof setTimeout> | null = null;
+  /** Its due deadlines are being called: one armed meanwhile joins the tail, and the timer is set after them. */
+  firing = false;
 
   constructor(readonly delayMs: number) {}
 }
@@ -58,7 +60,7 @@ export class DeadlineQueue {
       deadline.prev = tail;
     }
     list.tail = deadline;
-    if (list.timer === null) this.#sleep(list, delayMs);
+    if (list.timer === null && !list.firing) this.#sleep(list, delayMs);
     return deadline;
   }
 
@@ -86,14 +88,18 @@ export class DeadlineQueue {
     list.timer = null;
     const now = this.#now() + SLACK_MS;
     let head: Deadline | null;
-    while ((head = list.head) !== null && head.due <= now) {
-      this.disarm(head);
-      head.target.deadlinePassed();
+    list.firing = true;
+    try {
+      while ((head = list.head) !== null && head.due <= now) {
+        this.disarm(head);
+        head.target.deadlinePassed();
+      }
+    } finally {
+      list.firing = false;
     }
     head = list.head;
-    if (head !== null) {
-      if (list.timer === null) this.#sleep(list, head.due - now + SLACK_MS);
-    } else if (list.timer === null && this.#lists.get(list.delayMs) === list) this.#lists.delete(list.delayMs);
+    if (head !== null) this.#sleep(list, head.due - now + SLACK_MS);
+    else if (this.#lists.get(list.delayMs) === list) this.#lists.delete(list.delayMs);
   }
 
   /** Deadlines armed and not yet passed or disarmed (for tests). */

@@ -1,6 +1,6 @@
 // The shared deadline lists the Node gateway's exchanges wait on: what fires, in which order, and what a disarm or
 // a later deadline of the same list leaves pending.
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { DeadlineQueue } from "../../../functions/gateway/core/deadline-queue.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -68,5 +68,33 @@ describe("DeadlineQueue", () => {
     });
     expect(fired).toEqual(["outer", "inner"]);
     expect(queue.size).toBe(0);
+  });
+
+  describe("on fake timers", () => {
+    afterEach(() => vi.useRealTimers());
+
+    it("fires a later deadline of a list when it is due although the one before it re-armed the same delay from its callback", () => {
+      vi.useFakeTimers();
+      const queue = new DeadlineQueue(() => Date.now());
+      const start = Date.now();
+      const fired: Array<[string, number]> = [];
+      let rearmed = false;
+      const streaming = {
+        deadlinePassed() {
+          fired.push(["streaming", Date.now() - start]);
+          // An idle deadline that body activity moved on: it waits the whole delay again, behind the other.
+          if (!rearmed) queue.arm(streaming, 200, Date.now());
+          rearmed = true;
+        },
+      };
+      queue.arm(streaming, 200, Date.now());
+      vi.advanceTimersByTime(100);
+      queue.arm({ deadlinePassed: () => fired.push(["waiting", Date.now() - start]) }, 200, Date.now());
+      vi.advanceTimersByTime(250);
+      expect(fired).toEqual([["streaming", 200], ["waiting", 300]]);
+      vi.advanceTimersByTime(100);
+      expect(fired).toEqual([["streaming", 200], ["waiting", 300], ["streaming", 400]]);
+      expect(queue.size).toBe(0);
+    });
   });
 });
