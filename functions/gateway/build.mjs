@@ -36,7 +36,13 @@ const coreWasmPath = {
 function isFresh() {
   if (!existsSync(GATEWAY_BUNDLE) || !existsSync(manifest)) return false;
   const built = statSync(GATEWAY_BUNDLE).mtimeMs;
-  const inputs = [...JSON.parse(readFileSync(manifest, "utf8")), path.relative(root, fileURLToPath(import.meta.url))];
+  let recorded;
+  try {
+    recorded = JSON.parse(readFileSync(manifest, "utf8"));
+  } catch {
+    return false;
+  }
+  const inputs = [...recorded, path.relative(root, fileURLToPath(import.meta.url))];
   return inputs.every((input) => existsSync(path.join(root, input)) && statSync(path.join(root, input)).mtimeMs < built);
 }
 
@@ -64,12 +70,13 @@ export async function buildGateway({ ifStale = false } = {}) {
   });
   mkdirSync(dist, { recursive: true });
   // Written aside and renamed: test files build at once in parallel, and a gateway may be starting meanwhile.
-  for (const file of result.outputFiles) {
-    const aside = `${file.path}.${process.pid}`;
-    writeFileSync(aside, file.contents);
-    renameSync(aside, file.path);
-  }
-  writeFileSync(manifest, JSON.stringify(Object.keys(result.metafile.inputs).filter((input) => !input.includes("node_modules"))));
+  const writeWhole = (file, contents) => {
+    const aside = `${file}.${process.pid}`;
+    writeFileSync(aside, contents);
+    renameSync(aside, file);
+  };
+  for (const file of result.outputFiles) writeWhole(file.path, file.contents);
+  writeWhole(manifest, JSON.stringify(Object.keys(result.metafile.inputs).filter((input) => !input.includes("node_modules"))));
   return GATEWAY_BUNDLE;
 }
 
