@@ -88,7 +88,7 @@ describe("createTimeSlicing", () => {
   it("runs a deferred slice after maxDeferMs even while foreground work is still in flight", async () => {
     vi.useFakeTimers();
     const clock = manualLoop();
-    const slicing = createTimeSlicing({ budgetMs: 1, maxDeferMs: 25, now: clock.now, defer: clock.defer });
+    const slicing = createTimeSlicing({ budgetMs: 1, maxDeferMs: 25, overdueBudgetMs: 1, now: clock.now, defer: clock.defer });
     const log: string[] = [];
     slicing.foreground(); // never ends
     const work = loop("bg", 3, 1, slicing.slicer(), log, clock.advance);
@@ -109,6 +109,30 @@ describe("createTimeSlicing", () => {
     }
     expect(finished).toBe(true);
     expect(log).toEqual(["bg:0", "bg:1", "bg:2"]);
+  });
+
+  it("gives a slice that runs while foreground work is still in flight the overdue budget, not the short one", async () => {
+    vi.useFakeTimers();
+    const clock = manualLoop();
+    const slicing = createTimeSlicing({ budgetMs: 1, maxDeferMs: 25, overdueBudgetMs: 3, now: clock.now, defer: clock.defer });
+    const log: string[] = [];
+    const done = slicing.foreground();
+    const work = loop("bg", 8, 1, slicing.slicer(), log, clock.advance);
+    await Promise.resolve();
+    expect(log).toEqual(["bg:0"]);
+    await clock.turn();
+    vi.advanceTimersByTime(25);
+    await clock.turn();
+    // Three units of 1 ms in the overdue slice, then it gives way again.
+    expect(log).toEqual(["bg:0", "bg:1", "bg:2", "bg:3"]);
+    done();
+    // Without foreground work in flight, slices are back to the short budget: one unit a turn.
+    await clock.turn();
+    await clock.turn();
+    expect(log.length).toBe(5);
+    while (clock.queuedTurns > 0) await clock.turn();
+    await work;
+    expect(log.length).toBe(8);
   });
 
   it("does not make an urgent loop (someone waits for it) give way to foreground work", async () => {
