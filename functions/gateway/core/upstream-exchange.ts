@@ -26,6 +26,12 @@ export interface ExchangeOptions<Body, Response extends UpstreamResponseHead> {
   now?: number | undefined;
   /** Where the route and idle deadlines wait (shared by the runtime's exchanges); else a setTimeout per exchange. */
   deadlines?: DeadlineQueue | undefined;
+  /**
+   * Called once with the verdict in the turn that reached it, before `verdict` settles (a promise takes microtask
+   * turns more) and, for an upstream response, before its metrics and outlier accounting: so an adapter that
+   * answers from here has only the answer on its way from the upstream's read to the downstream's write.
+   */
+  onVerdict?: ((verdict: ExchangeVerdict<Response>) => void) | undefined;
 }
 
 export type ExchangeVerdict<Response> =
@@ -67,7 +73,7 @@ function prepareAttempt(decision: ForwardDecision, attempt: number): ProxyReques
   return request;
 }
 
-function fireTimer(exchange: UpstreamExchange<unknown, UpstreamResponseHead>): void {
+function fireTimer(exchange: DeadlineTarget): void {
   exchange.deadlinePassed();
 }
 
@@ -109,11 +115,22 @@ export class UpstreamExchange<Body, Response extends UpstreamResponseHead> imple
   /** The cluster (and hops on the way: decision.via) whose in-flight counts this exchange holds; null once released. */
   #holding: ForwardDecision | null = null;
   #retryHeld: UpstreamCluster | null = null;
+  readonly #onVerdict: ((verdict: ExchangeVerdict<Response>) => void) | undefined;
+  #delivered = false;
 
   constructor(options: ExchangeOptions<Body, Response>) {
     this.#idleMs = options.decision.idleTimeoutMs;
     this.#deadlines = options.deadlines;
-    this.verdict = this.#run(options).catch((error: unknown) => this.#local(503, [ResponseFlag.upstreamConnectionTermination], `${error instanceof Error ? error.message : String(error)}\n`, ""));
+    this.#onVerdict = options.onVerdict;
+    const settled = this.#run(options).catch((error: unknown) => this.#local(503, [ResponseFlag.upstreamConnectionTermination], `${error instanceof Error ? error.message : String(error)}\n`, ""));
+    // A response verdict was delivered in #run already; the others (local replies, cancellation) are delivered here.
+    this.verdict = this.#onVerdict === undefined ? settled : settled.then((verdict) => (this.#deliver(verdict), verdict));
+  }
+
+  #deliver(verdict: ExchangeVerdict<Response>): void {
+    if (this.#delivered) return;
+    this.#delivered = true;
+    this.#onVerdict?.(verdict);
   }
 
   /** The downstream went away: the attempt under way is reset and the verdict becomes `cancelled`. */
@@ -209,7 +226,6 @@ export class UpstreamExchange<Body, Response extends UpstreamResponseHead> imple
     if (decision.timeoutMs > 0) this.#routeDeadline = now + decision.timeoutMs;
     // Before the response headers the idle timeout ends the request with 408; upload activity does not re-arm it.
     if (this.#idleMs > 0) this.#idleDeadline = now + this.#idleMs;
-    this.#schedule(now);
 
     const retry = decision.entry.retry;
     const maxAttempts = 1 + (retry ? Math.max(0, retry.numRetries) : 0);
@@ -223,10 +239,13 @@ export class UpstreamExchange<Body, Response extends UpstreamResponseHead> imple
       const host = cluster.pick(retry?.avoidPreviousHosts ? tried : undefined, retry?.hostSelectionAttempts ?? 1, decision.hash);
       if (!host) return this.#local(503, [ResponseFlag.noHealthyUpstream], "no healthy upstream\n", upstreamHost);
       upstreamHost = host.key;
-      observer.attemptStarted(name);
       // The first attempt starts in the turn the exchange did.
       const started = attempt === 1 ? now : performance.now();
       const running = transport.startAttempt({ cluster, host, request: prepareAttempt(decision, attempt), body: options.body });
+      // Counted and (first time) timed once the request is on its way: neither is on the path to the upstream's write.
+      // The deadlines count from `now`, so arming them after the attempt started moves none of them.
+      if (attempt === 1) this.#schedule(now);
+      observer.attemptStarted(name);
       this.#current = running;
       // In flight to the host until the attempt settles (LEAST_REQUEST compares these).
       host.activeRequests++;
@@ -245,14 +264,21 @@ export class UpstreamExchange<Body, Response extends UpstreamResponseHead> imple
       if (outcome.kind === "response") {
         const { response } = outcome;
         const upstreamMs = performance.now() - started;
-        observer.responseReceived(name, response.status, upstreamMs);
-        cluster.recordOutcome(host, response.status >= 500);
         retriable = retry !== undefined && isRetriableResponse(retry, response.status, (header) => response.header(header));
         const refusal = retriable ? this.#refuseRetry(attempt, maxAttempts, cluster, () => options.replayable()) : null;
         if (!retriable || refusal !== undefined) {
           this.#startStreaming();
-          return { kind: "response", response, flags: refusal ? [refusal] : [], host, upstreamMs };
+          const verdict: ExchangeVerdict<Response> = { kind: "response", response, flags: refusal ? [refusal] : [], host, upstreamMs };
+          try {
+            this.#deliver(verdict);
+          } finally {
+            observer.responseReceived(name, response.status, upstreamMs);
+            cluster.recordOutcome(host, response.status >= 500);
+          }
+          return verdict;
         }
+        observer.responseReceived(name, response.status, upstreamMs);
+        cluster.recordOutcome(host, response.status >= 500);
         response.discard();
       } else {
         failure = outcome.kind;

@@ -83,11 +83,11 @@ class Forwarding implements ResponseSink, ClosedWatcher {
   constructor(context: ForwardContext) {
     this.#context = context;
     const { decision, body } = context;
-    this.#exchange = new UpstreamExchange({ decision, body, replayable: () => body.replayable, transport: context.transport, observer: context.observer, now: context.startedNow, deadlines });
+    // The verdict is sent from onVerdict, in the microtask the upstream's response head reached, not after `verdict`'s promise hops.
+    this.#exchange = new UpstreamExchange({ decision, body, replayable: () => body.replayable, transport: context.transport, observer: context.observer, now: context.startedNow, deadlines, onVerdict: (verdict) => this.#send(verdict) });
     const downstream = context.downstream;
     if (downstream.watchClosed) downstream.watchClosed(this);
     else downstream.once("close", () => this.downstreamClosed());
-    void this.#exchange.verdict.then((verdict) => this.#send(verdict));
   }
 
   #send(verdict: ExchangeVerdict<NodeUpstreamResponse>): void {
