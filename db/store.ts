@@ -245,7 +245,9 @@ export interface ChangeLogPruning {
   followersAliveSince: number;
   /**
    * At most this many rows per call (a bounded statement, also on D1): of the `limit` oldest entries, those the rule
-   * selects (entries are appended in time order; no index on the time for every commit to update).
+   * selects (entries are appended in time order; no index on the time for every commit to update). Entries stamped
+   * ahead of the clock (one that later stepped back) stay until their time passes, and while more than `limit` of
+   * them lead the log, the older entries behind them wait too.
    */
   limit: number;
 }
