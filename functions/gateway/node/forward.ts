@@ -84,10 +84,21 @@ class Forwarding implements ResponseSink, ClosedWatcher {
     this.#context = context;
     const { decision, body } = context;
     // The verdict is sent from onVerdict, in the microtask the upstream's response head reached, not after `verdict`'s promise hops.
-    this.#exchange = new UpstreamExchange({ decision, body, replayable: () => body.replayable, transport: context.transport, observer: context.observer, now: context.startedNow, deadlines, onVerdict: (verdict) => this.#send(verdict) });
+    this.#exchange = new UpstreamExchange({ decision, body, replayable: () => body.replayable, transport: context.transport, observer: context.observer, now: context.startedNow, deadlines, onVerdict: (verdict) => this.#sendOrReset(verdict) });
     const downstream = context.downstream;
     if (downstream.watchClosed) downstream.watchClosed(this);
     else downstream.once("close", () => this.downstreamClosed());
+  }
+
+  /** The verdict sent; should sending it throw (the exchange cannot answer any more), the request is reset and ends. */
+  #sendOrReset(verdict: ExchangeVerdict<NodeUpstreamResponse>): void {
+    try {
+      this.#send(verdict);
+    } catch {
+      if (verdict.kind === "response") verdict.response.abort();
+      this.#context.downstream.destroy();
+      this.#finish(this.#status || 503, ResponseFlag.upstreamConnectionTermination);
+    }
   }
 
   #send(verdict: ExchangeVerdict<NodeUpstreamResponse>): void {
