@@ -7,7 +7,7 @@ import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
 import tls from "node:tls";
-import { Duplex } from "node:stream";
+import type { Duplex } from "node:stream";
 import { createHttp1Server, type Http1Request, type Http1Response, type Http1ServerOptions } from "./http1-server/index.js";
 import { markTlsSession } from "./downstream-tls.js";
 import { hasSubjectAltName } from "./peer-certificate.js";
@@ -60,35 +60,6 @@ export interface ListenerServer {
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0");
 
-/**
- * node:http2 cannot run over a TLSSocket that reads a socket's native handle (the session stalls); over a plain
- * Duplex relaying the TLSSocket it can.
- */
-function relayed(socket: Duplex): Duplex {
-  const duplex = new Duplex({
-    read() {
-      socket.resume();
-    },
-    write(chunk: Buffer, _encoding, callback) {
-      socket.write(chunk, callback);
-    },
-    final(callback) {
-      socket.end(callback);
-    },
-    destroy(error, callback) {
-      socket.destroy(error ?? undefined);
-      callback(error);
-    },
-  });
-  socket.on("data", (data: Buffer) => {
-    if (!duplex.push(data)) socket.pause();
-  });
-  socket.once("end", () => duplex.push(null));
-  socket.once("close", () => duplex.destroy());
-  socket.once("error", (error) => duplex.destroy(error));
-  return duplex;
-}
-
 export async function startListenerServer(
   host: string,
   port: number,
@@ -124,7 +95,7 @@ export async function startListenerServer(
       // The session is created synchronously by emit: the next one is this TLS connection's.
       tlsConnectionArriving = true;
       try {
-        h2.emit("connection", relayed(secure));
+        h2.emit("connection", secure);
       } finally {
         tlsConnectionArriving = false;
       }
