@@ -2,7 +2,7 @@
 // are older than the configured age (MESHPLANE_CHANGE_LOG_RETENTION); the audit log keeps an age and/or a number of
 // entries (MESHPLANE_AUDIT_RETENTION). Deletes go in bounded chunks, so one pass never holds a long write lock
 // (SQLite, D1) or a long transaction (PostgreSQL). Node runs it on a timer, a Worker now and then on a request.
-import type { Store } from "./store.js";
+import type { PruneResult, Store } from "./store.js";
 
 export interface RetentionPolicy {
   /** Change-log entries older than this (ms) may go once every live follower has read them. */
@@ -54,32 +54,43 @@ export function createRetention(store: RetentionStore, policy: RetentionPolicy, 
   const intervalMs = options.intervalMs ?? 60_000;
   const chunk = options.chunk ?? 1000;
   let lastRun = -Infinity;
+  /**
+   * Where the next pass goes on in each log when the last one stopped at MAX_CHUNKS with more to look at; 0 starts
+   * from the oldest entry. Moving past kept windows (entries stamped ahead of a clock that stepped back) is what lets
+   * the older entries behind them go; a pass that reaches the end starts the next one from the oldest again.
+   */
+  const resumeAfter = { changeLog: 0, audit: 0 };
 
-  async function drain(prune: () => Promise<number>): Promise<number> {
+  async function drain(log: keyof typeof resumeAfter, prune: (afterSeq: number) => Promise<PruneResult>): Promise<number> {
     let total = 0;
+    let afterSeq = resumeAfter[log];
+    resumeAfter[log] = 0;
     for (let round = 0; round < MAX_CHUNKS; round++) {
-      const deleted = await prune();
+      const { deleted, scannedThrough } = await prune(afterSeq);
       total += deleted;
-      if (deleted < chunk) break;
+      if (scannedThrough === null) return total;
+      afterSeq = scannedThrough;
     }
+    resumeAfter[log] = afterSeq;
     return total;
   }
 
   async function run(): Promise<RetentionResult> {
     lastRun = now();
     const at = lastRun;
-    const changeLog = await drain(() =>
+    const changeLog = await drain("changeLog", (afterSeq) =>
       store.pruneChangeLog({
         before: at - policy.changeLogMaxAgeMs,
         followersAliveSince: at - Math.max(FOLLOWER_TIMEOUT_MS, policy.changeLogMaxAgeMs),
         limit: chunk,
+        afterSeq,
       }),
     );
     const auditRule = {
       ...(policy.auditMaxAgeMs !== undefined ? { before: at - policy.auditMaxAgeMs } : {}),
       ...(policy.auditMaxEntries !== undefined ? { keep: policy.auditMaxEntries } : {}),
     };
-    const audit = Object.keys(auditRule).length > 0 ? await drain(() => store.pruneAudit({ ...auditRule, limit: chunk })) : 0;
+    const audit = Object.keys(auditRule).length > 0 ? await drain("audit", (afterSeq) => store.pruneAudit({ ...auditRule, limit: chunk, afterSeq })) : 0;
     return { changeLog, audit };
   }
 

@@ -4,7 +4,7 @@
 import { and, asc, count, eq, gt, gte, inArray, lt, lte, sql, type SQL } from "drizzle-orm";
 import type { StoreDialect } from "./dialect.js";
 import { decoded, insertInto, upsertInto } from "./statements.js";
-import type { AwsResourceRow, ChangeRecord, EndpointRow, ResourceRefRow, Store } from "./store.js";
+import type { AwsResourceRow, ChangeRecord, EndpointRow, PruneResult, ResourceRefRow, Store } from "./store.js";
 
 /** Everything in Store but the writes of a batch and the lifecycle. */
 export type StoreQueries = Omit<Store, "commit" | "close" | "withScopeLocks">;
@@ -104,9 +104,24 @@ export function createStoreQueries(dialect: StoreDialect): StoreQueries {
     return conditions;
   };
   const newestChangeSeq = sql`(select max(${changeLog.seq}) from ${changeLog})`;
-  /** Deletes the rows of `table` whose seq `chosen` selects (a bounded subquery); returns how many went. */
-  const deleteBySeq = async (table: typeof changeLog | typeof auditLog, chosen: SQL): Promise<number> =>
-    dialect.execute(sql`delete from ${table} where ${table.seq} in (${chosen}) returning ${sql.identifier(table.seq.name)}`);
+  /**
+   * One bounded prune of `table`: the `limit` oldest entries after `afterSeq` that `eligible` admits form the window,
+   * and those of them `chosen` selects go (`window` is the window's subquery, aliased `oldest`).
+   */
+  const pruneWindow = async (
+    table: typeof changeLog | typeof auditLog,
+    rule: { limit: number; afterSeq?: number },
+    eligible: SQL[],
+    chosen: (window: SQL) => SQL,
+  ): Promise<PruneResult> => {
+    const where = and(gt(table.seq, rule.afterSeq ?? 0), ...eligible);
+    const window = sql`select ${table.seq}, ${table.at} from ${table} where ${where} order by ${table.seq} limit ${rule.limit}`;
+    // The window's last seq, read before the delete (which may take it): set only when the window is full.
+    const lastOfWindow = sql`(select ${table.seq} from ${table} where ${where} order by ${table.seq} limit 1 offset ${rule.limit - 1}) as last`;
+    const [last] = await dialect.select({ fields: { seq: sql<number>`last.seq`.mapWith(Number) }, from: lastOfWindow });
+    const deleted = await dialect.execute(sql`delete from ${table} where ${table.seq} in (${chosen(window)}) returning ${sql.identifier(table.seq.name)}`);
+    return { deleted, scannedThrough: last ? Number(last.seq) : null };
+  };
 
   return {
     async getRevisions(scopes) {
@@ -242,11 +257,10 @@ export function createStoreQueries(dialect: StoreDialect): StoreQueries {
     async pruneChangeLog(rule) {
       await dialect.execute(sql`delete from ${changeLogFollowers} where ${lt(changeLogFollowers.reportedAt, rule.followersAliveSince)}`);
       // The slowest live follower's position bounds what may go; without followers, only the newest entry stays.
-      // Entries are appended in time order, so the old ones are the first by seq: the `limit` oldest are read (by the
-      // key, no index on `at` for every commit to update) and those before the cut-off go.
+      // Entries are appended in time order, so the old ones are the first by seq: a window of the oldest is read (by
+      // the key, no index on `at` for every commit to update) and those before the cut-off go.
       const slowest = sql`coalesce((select min(${changeLogFollowers.position}) from ${changeLogFollowers}), ${newestChangeSeq})`;
-      const oldest = sql`select ${changeLog.seq}, ${changeLog.at} from ${changeLog} where ${and(sql`${changeLog.seq} < ${newestChangeSeq}`, sql`${changeLog.seq} <= ${slowest}`)} order by ${changeLog.seq} limit ${rule.limit}`;
-      return deleteBySeq(changeLog, sql`select oldest.seq from (${oldest}) as oldest where oldest.at < ${rule.before}`);
+      return pruneWindow(changeLog, rule, [sql`${changeLog.seq} < ${newestChangeSeq}`, sql`${changeLog.seq} <= ${slowest}`], (window) => sql`select oldest.seq from (${window}) as oldest where oldest.at < ${rule.before}`);
     },
 
     async pruneAudit(rule) {
@@ -256,10 +270,9 @@ export function createStoreQueries(dialect: StoreDialect): StoreQueries {
         // Below the seq of the keep-th newest entry; null (nothing older) while fewer are stored.
         conditions.push(sql`oldest.seq < (select ${auditLog.seq} from ${auditLog} order by ${auditLog.seq} desc limit 1 offset ${Math.max(0, rule.keep - 1)})`);
       }
-      if (conditions.length === 0) return 0;
-      // As for the change log: the `limit` oldest entries, of which those the rule selects (no index on `at`).
-      const oldest = sql`select ${auditLog.seq}, ${auditLog.at} from ${auditLog} order by ${auditLog.seq} limit ${rule.limit}`;
-      return deleteBySeq(auditLog, sql`select oldest.seq from (${oldest}) as oldest where ${sql.join(conditions, sql` or `)}`);
+      if (conditions.length === 0) return { deleted: 0, scannedThrough: null };
+      // As for the change log: a window of the oldest entries, of which those the rule selects (no index on `at`).
+      return pruneWindow(auditLog, rule, [], (window) => sql`select oldest.seq from (${window}) as oldest where ${sql.join(conditions, sql` or `)}`);
     },
 
     async appendAudit(entries) {

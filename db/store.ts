@@ -244,12 +244,24 @@ export interface ChangeLogPruning {
   /** Followers that reported at or after this time are alive: an entry goes only once every live follower is past it. Others are forgotten. */
   followersAliveSince: number;
   /**
-   * At most this many rows per call (a bounded statement, also on D1): of the `limit` oldest entries, those the rule
-   * selects (entries are appended in time order; no index on the time for every commit to update). Entries stamped
-   * ahead of the clock (one that later stepped back) stay until their time passes, and while more than `limit` of
-   * them lead the log, the older entries behind them wait too.
+   * At most this many rows per call (a bounded statement, also on D1): of the `limit` oldest entries after
+   * `afterSeq`, those the rule selects (entries are appended in time order; no index on the time for every commit to
+   * update). Entries stamped ahead of the clock (one that later stepped back) stay until their time passes; the
+   * caller moves `afterSeq` past a window of them (PruneResult.scannedThrough) to reach the older entries behind.
    */
   limit: number;
+  /** Only entries with a greater seq are looked at (default 0: from the start of the log). */
+  afterSeq?: number;
+}
+
+/** What one bounded prune did. */
+export interface PruneResult {
+  deleted: number;
+  /**
+   * The seq of the last entry of the window looked at when it held `limit` entries, so more may follow: the
+   * `afterSeq` of the next call. Null when the window reached the end of what the rule may delete.
+   */
+  scannedThrough: number | null;
 }
 
 /** Which audit entries retention may delete; at least one of `before` and `keep` is given. */
@@ -258,8 +270,9 @@ export interface AuditPruning {
   before?: number;
   /** Keep only the newest `keep` entries. */
   keep?: number;
-  /** As for the change log: of the `limit` oldest entries, those the rule selects. */
+  /** As for the change log: of the `limit` oldest entries after `afterSeq`, those the rule selects. */
   limit: number;
+  afterSeq?: number;
 }
 
 export interface Store {
@@ -319,10 +332,10 @@ export interface Store {
   reportFollower(followerId: string, position: number, at: number): Promise<void>;
   /** Forgets a follower that stopped (a clean shutdown); one that dies is forgotten once it stops reporting. */
   removeFollower(followerId: string): Promise<void>;
-  /** Deletes change-log entries per `rule`, never the newest one (it marks where the log ends); returns how many. */
-  pruneChangeLog(rule: ChangeLogPruning): Promise<number>;
-  /** Deletes audit entries per `rule`; returns how many. */
-  pruneAudit(rule: AuditPruning): Promise<number>;
+  /** Deletes change-log entries per `rule`, never the newest one (it marks where the log ends). */
+  pruneChangeLog(rule: ChangeLogPruning): Promise<PruneResult>;
+  /** Deletes audit entries per `rule`. */
+  pruneAudit(rule: AuditPruning): Promise<PruneResult>;
   commit(batch: WriteBatch): Promise<CommitResult>;
   /**
    * Optional, for stores shared by several processes (PostgreSQL): runs `fn` (read revisions → decide → commit)

@@ -103,6 +103,35 @@ function describeRetention(backend: string, open: () => Promise<{ store: Store; 
         await close();
       }
     });
+
+    it("reaches entries behind more than a pass of entries stamped ahead of the clock, within one pass and across passes", async () => {
+      const { store, close } = await open();
+      try {
+        const clock = 1_800_000_000_000;
+        // 60 audit entries and 60 changes stamped an hour ahead (a clock that stepped back), then 5 old ones of each,
+        // then a fresh change (the newest, which stays). One row per chunk: a pass looks at 50 windows at most.
+        const ahead = clock + 3_600_000;
+        const stamps = [...Array<number>(60).fill(ahead), ...Array<number>(5).fill(clock - 2 * CHANGE_LOG_AGE_MS)];
+        for (const [i, at] of stamps.entries()) {
+          const result = await store.commit({ expect: [], bump: ["mesh/m"], changes: [{ scope: "mesh/m", action: "update", kind: "virtualNode", meshName: "m", parentName: "", name: `n${i}`, at }], audit: [auditEntry(at, i)] });
+          expect(result.ok).toBe(true);
+        }
+        expect((await store.commit({ expect: [], bump: ["mesh/m"], changes: [{ scope: "mesh/m", action: "update", kind: "virtualNode", meshName: "m", parentName: "", name: "fresh", at: clock }] })).ok).toBe(true);
+        const retention = createRetention(store, { changeLogMaxAgeMs: CHANGE_LOG_AGE_MS, auditMaxAgeMs: CHANGE_LOG_AGE_MS }, { now: () => clock, chunk: 1 });
+        // The first pass stops after 50 windows of entries it must keep; the second goes on from there.
+        expect(await retention.run()).toEqual({ changeLog: 0, audit: 0 });
+        expect(await retention.run()).toEqual({ changeLog: 5, audit: 5 });
+        const changes = await store.listChanges(0, 500);
+        expect(changes.map((change) => change.at)).toEqual([...Array<number>(60).fill(ahead), clock]);
+        const audit = await store.listAudit({ afterSeq: 0, limit: 500 });
+        expect(audit.map((entry) => entry.requestId)).toEqual(Array.from({ length: 60 }, (_, i) => `r${i}`));
+        // A pass that reached the end starts from the oldest again: nothing more to delete, nothing lost.
+        expect(await retention.run()).toEqual({ changeLog: 0, audit: 0 });
+        expect(await store.listChanges(0, 500)).toHaveLength(61);
+      } finally {
+        await close();
+      }
+    });
   });
 }
 
@@ -118,7 +147,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await pg?.stop();
 });
+let databases = 0;
 describeRetention("PostgreSQL", async () => {
-  const store = await openPostgresStore(await pg!.createDatabase("retention"));
+  const store = await openPostgresStore(await pg!.createDatabase(`retention_${++databases}`));
   return { store, close: () => store.close() };
 });

@@ -617,19 +617,33 @@ export function describeStoreContract(backend: string, openFresh: () => Promise<
         await store.reportFollower("gone", seqs[0]!, 10);
         await store.reportFollower("caught-up", seqs[5]!, 1000);
         // "gone" reported before followersAliveSince: forgotten, so it holds nothing back.
-        expect(await store.pruneChangeLog({ before: 1_000_000, followersAliveSince: 500, limit: 100 })).toBe(2);
+        expect((await store.pruneChangeLog({ before: 1_000_000, followersAliveSince: 500, limit: 100 })).deleted).toBe(2);
         expect((await store.listChanges(0, 10)).map((c) => c.seq)).toEqual(seqs.slice(2));
         await store.reportFollower("lagging", seqs[5]!, 2000);
         // Only entries before the cut-off (at < 104) go, and the limit bounds one call.
-        expect(await store.pruneChangeLog({ before: 104, followersAliveSince: 500, limit: 1 })).toBe(1);
-        expect(await store.pruneChangeLog({ before: 104, followersAliveSince: 500, limit: 100 })).toBe(1);
+        expect((await store.pruneChangeLog({ before: 104, followersAliveSince: 500, limit: 1 })).deleted).toBe(1);
+        expect((await store.pruneChangeLog({ before: 104, followersAliveSince: 500, limit: 100 })).deleted).toBe(1);
         expect((await store.listChanges(0, 10)).map((c) => c.seq)).toEqual(seqs.slice(4));
         await store.removeFollower("lagging");
         await store.removeFollower("caught-up");
         // Without followers everything old may go but the newest entry, which marks the log's end.
-        expect(await store.pruneChangeLog({ before: 1_000_000, followersAliveSince: 0, limit: 100 })).toBe(1);
+        expect((await store.pruneChangeLog({ before: 1_000_000, followersAliveSince: 0, limit: 100 })).deleted).toBe(1);
         expect((await store.listChanges(0, 10)).map((c) => c.seq)).toEqual([seqs[5]]);
         expect(await store.changeLogEnd()).toBe(seqs[5]);
+      });
+
+      it("prunes one window of the oldest entries after afterSeq, and says where it ended while more may follow", async () => {
+        // Three entries stamped ahead of the clock (it stepped back since), then three older ones, then the newest.
+        const stamps = [5000, 5000, 5000, 100, 100, 100, 100];
+        for (const [i, at] of stamps.entries()) await commitOk(store, { expect: [], bump: ["s"], changes: [{ ...change("s", "update", "virtualNode", "m", `n${i}`), at }] });
+        const seqs = (await store.listChanges(0, 10)).map((c) => c.seq);
+        const rule = { before: 500, followersAliveSince: 0, limit: 2 };
+        expect(await store.pruneChangeLog(rule)).toEqual({ deleted: 0, scannedThrough: seqs[1] });
+        expect(await store.pruneChangeLog({ ...rule, afterSeq: seqs[1] })).toEqual({ deleted: 1, scannedThrough: seqs[3] });
+        expect(await store.pruneChangeLog({ ...rule, afterSeq: seqs[3] })).toEqual({ deleted: 2, scannedThrough: seqs[5] });
+        // The newest entry is never a candidate, so the next window is empty: the end.
+        expect(await store.pruneChangeLog({ ...rule, afterSeq: seqs[5] })).toEqual({ deleted: 0, scannedThrough: null });
+        expect((await store.listChanges(0, 10)).map((c) => c.seq)).toEqual([seqs[0], seqs[1], seqs[2], seqs[6]]);
       });
 
       it("records only the change fields when given a richer object, such as a change spread from a whole row", async () => {
@@ -684,13 +698,22 @@ export function describeStoreContract(backend: string, openFresh: () => Promise<
 
       it("prunes audit entries by age and by count, oldest first, within the limit", async () => {
         await store.appendAudit(Array.from({ length: 8 }, (_, i) => entry({ requestId: String(i), at: 100 * (i + 1) })));
-        expect(await store.pruneAudit({ before: 250, limit: 100 })).toBe(2);
-        expect(await store.pruneAudit({ keep: 4, limit: 1 })).toBe(1);
-        expect(await store.pruneAudit({ keep: 4, limit: 100 })).toBe(1);
+        expect((await store.pruneAudit({ before: 250, limit: 100 })).deleted).toBe(2);
+        expect((await store.pruneAudit({ keep: 4, limit: 1 })).deleted).toBe(1);
+        expect((await store.pruneAudit({ keep: 4, limit: 100 })).deleted).toBe(1);
         expect((await store.listAudit({ afterSeq: 0, limit: 10 })).map((e) => e.requestId)).toEqual(["4", "5", "6", "7"]);
-        expect(await store.pruneAudit({ keep: 10, limit: 100 })).toBe(0);
-        expect(await store.pruneAudit({ before: 650, keep: 3, limit: 100 })).toBe(2);
+        expect((await store.pruneAudit({ keep: 10, limit: 100 })).deleted).toBe(0);
+        expect((await store.pruneAudit({ before: 650, keep: 3, limit: 100 })).deleted).toBe(2);
         expect((await store.listAudit({ afterSeq: 0, limit: 10 })).map((e) => e.requestId)).toEqual(["6", "7"]);
+      });
+
+      it("prunes audit entries window by window after afterSeq, past entries stamped ahead of the clock", async () => {
+        await store.appendAudit([5000, 5000, 100, 100, 100].map((at, i) => entry({ requestId: String(i), at })));
+        const seqs = (await store.listAudit({ afterSeq: 0, limit: 10 })).map((e) => e.seq);
+        expect(await store.pruneAudit({ before: 500, limit: 2 })).toEqual({ deleted: 0, scannedThrough: seqs[1] });
+        expect(await store.pruneAudit({ before: 500, limit: 2, afterSeq: seqs[1] })).toEqual({ deleted: 2, scannedThrough: seqs[3] });
+        expect(await store.pruneAudit({ before: 500, limit: 2, afterSeq: seqs[3] })).toEqual({ deleted: 1, scannedThrough: null });
+        expect((await store.listAudit({ afterSeq: 0, limit: 10 })).map((e) => e.requestId)).toEqual(["0", "1"]);
       });
 
       it("stores, replaces, lists and deletes admin-issued access keys", async () => {
