@@ -22,6 +22,17 @@ export function postSignedJson(api: AppMeshApi, path: string, body: unknown): Pr
 
 /** The same for any method; `path` may carry a query. A `NotFoundException` answer is `undefined` when `allowNotFound`. */
 export async function sendSignedJson(api: AppMeshApi, method: "GET" | "PUT" | "POST" | "DELETE", path: string, body?: unknown, allowNotFound = false): Promise<unknown> {
+  return (await sendSignedJsonAnswer(api, method, path, body, allowNotFound)).json;
+}
+
+/** What sendSignedJsonAnswer read: the JSON (undefined for an allowed NotFound) and how many times the request was sent. */
+export interface SignedJsonAnswer {
+  json: unknown;
+  attempts: number;
+}
+
+/** As sendSignedJson, with the number of attempts (a DELETE retried after a dropped connection may find its own work done). */
+export async function sendSignedJsonAnswer(api: AppMeshApi, method: "GET" | "PUT" | "POST" | "DELETE", path: string, body?: unknown, allowNotFound = false): Promise<SignedJsonAnswer> {
   const endpoint = await api.http.endpoint();
   const url = new URL(`${endpoint.pathname.replace(/\/$/, "")}${path}`, endpoint);
   const query: Record<string, string> = {};
@@ -33,12 +44,13 @@ export async function sendSignedJson(api: AppMeshApi, method: "GET" | "PUT" | "P
     if (!isConnectionError(error)) throw error;
     throw new CliFailure(`cannot reach meshplane at ${url.origin}: ${error instanceof Error ? error.message : String(error)}`);
   }
+  const attempts = answer.attempts ?? 1;
   const ok = answer.status >= 200 && answer.status < 300;
   const parsed = parseJson(answer.text);
-  if (ok && parsed !== undefined) return parsed;
+  if (ok && parsed !== undefined) return { json: parsed, attempts };
   const details = isObject(parsed) ? parsed : undefined;
   const name = ok ? undefined : exceptionName(answer.headers, details);
-  if (allowNotFound && name === "NotFoundException") return undefined;
+  if (allowNotFound && name === "NotFoundException") return { json: undefined, attempts };
   const message = details?.message ?? details?.Message;
   if (name && typeof message === "string") throw new CliFailure(`${name}: ${message}`);
   throw new CliFailure(`meshplane at ${url.origin} answered ${method} ${url.pathname} with HTTP ${answer.status}${ok ? " and no JSON" : ""}: is this a meshplane that serves ${path}?`);

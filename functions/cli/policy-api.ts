@@ -3,7 +3,7 @@
 import type { AppMeshApi } from "./app-mesh-api.js";
 import { formatLocation, MigrateError, type WantedPolicy } from "../migrate/index.js";
 import { CliFailure } from "./cli-error.js";
-import { sendSignedJson } from "./meshplane-http.js";
+import { sendSignedJson, sendSignedJsonAnswer } from "./meshplane-http.js";
 
 export interface PolicyData {
   meshName: string;
@@ -39,10 +39,16 @@ export async function getPolicy(api: AppMeshApi, mesh: string, name: string): Pr
   return (await sendSignedJson(api, "GET", policyPath(mesh, name), undefined, true)) as PolicyData | undefined;
 }
 
-export async function deletePolicy(api: AppMeshApi, mesh: string, name: string): Promise<PolicyData> {
-  const deleted = (await sendSignedJson(api, "DELETE", policyPath(mesh, name), undefined, true)) as PolicyData | undefined;
-  if (!deleted) throw new CliFailure(`NotFoundException: Policy ${name} not found in mesh ${mesh}.`);
-  return deleted;
+/**
+ * Deletes the policy. A NotFound that answers a retry (the first attempt's connection dropped) means that attempt
+ * deleted it and its answer was lost: the delete is done, as apply takes it. A NotFound at the first attempt is
+ * reported.
+ */
+export async function deletePolicy(api: AppMeshApi, mesh: string, name: string): Promise<{ meshName: string; policyName: string }> {
+  const { json, attempts } = await sendSignedJsonAnswer(api, "DELETE", policyPath(mesh, name), undefined, true);
+  if (json) return json as PolicyData;
+  if (attempts > 1) return { meshName: mesh, policyName: name };
+  throw new CliFailure(`NotFoundException: Policy ${name} not found in mesh ${mesh}.`);
 }
 
 /** meshplane's field names in its messages: `'spec.rateLimit.interval'`, `spec.cors.allowOrigins[0].regex`, `targetRef.arn`. */

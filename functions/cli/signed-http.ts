@@ -33,6 +33,8 @@ export interface HttpAnswer {
   /** Lower-case names. */
   headers: Record<string, string | undefined>;
   text: string;
+  /** How many times the request was sent, this answer's attempt included (1 when it was not retried). */
+  attempts?: number;
 }
 
 export interface SignedHttp {
@@ -171,7 +173,7 @@ export function createSignedHttp(client: AppMeshClient, options: SignedHttpOptio
         let answer: HttpAnswer | undefined;
         try {
           answer = await sendOnce(base, signer, request);
-          if (!isRetryableAnswer(answer) || attempt >= maxAttempts) return answer;
+          if (!isRetryableAnswer(answer) || attempt >= maxAttempts) return { ...answer, attempts: attempt };
         } catch (error) {
           if (!retryableCodes.has(connectionErrorCode(error) ?? "") || attempt >= maxAttempts) throw error;
         }

@@ -8,6 +8,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestControlPlane, testAccountId, type TestControlPlane } from "../support/control-plane.js";
 import { MakeVirtualNodeSpec } from "../support/fixtures.js";
+import { startDroppingProxy } from "../support/dropping-proxy.js";
 import { runMeshplane } from "../support/meshplane-cli.js";
 
 const mesh = "cli-policies";
@@ -85,6 +86,23 @@ describe("meshplane policy", () => {
     const gone = await runMeshplane(["policy", "get", "--mesh", mesh, "scratch"], { endpoint: source.url });
     expect(gone.code).toBe(1);
     expect(gone.stderr).toContain("NotFoundException: Policy scratch not found");
+  });
+
+  it("takes a delete whose answer was lost (the retry finds the policy gone) as done, and reports a policy that never existed", async () => {
+    const scratch = await runMeshplane(["policy", "apply", "-f", "-"], { endpoint: source.url, stdin: policiesYaml.split("---")[0]!.replace("no-server", "lost-answer").replace("/virtualGateway/gw", "") });
+    expect(scratch.code).toBe(0);
+    const proxy = await startDroppingProxy(source.url, new RegExp(`^DELETE /v1/meshes/${mesh}/policies/lost-answer HTTP`, "m"));
+    try {
+      const deleted = await runMeshplane(["policy", "delete", "--mesh", mesh, "lost-answer"], { endpoint: proxy.url });
+      expect([deleted.code, deleted.stderr, deleted.stdout]).toEqual([0, "", `- deleted policy ${mesh}/lost-answer\n`]);
+      expect(proxy.matched()).toBe(2);
+    } finally {
+      await proxy.close();
+    }
+    expect((await runMeshplane(["policy", "get", "--mesh", mesh, "lost-answer"], { endpoint: source.url })).code).toBe(1);
+    const never = await runMeshplane(["policy", "delete", "--mesh", mesh, "never-was"], { endpoint: source.url });
+    expect(never.code).toBe(1);
+    expect(never.stderr).toContain(`NotFoundException: Policy never-was not found in mesh ${mesh}.`);
   });
 
   it("reports a refused policy at its file, line and field, and stores nothing", async () => {
