@@ -20,6 +20,7 @@ import vm from "node:vm";
 import { configFromEnv } from "../functions/config.js";
 import { startControlPlane, type RunningControlPlane } from "../functions/node.js";
 import type { ClientMessage, ParentMessage } from "./support/ads-protocol.js";
+import { cpuSeconds } from "./support/cpu-time.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const STREAMS_PER_NODE = 5;
@@ -146,6 +147,11 @@ class ClientFleet {
     return this.#children.length;
   }
 
+  /** CPU seconds (user + system) the client processes have spent so far, read from /proc. */
+  cpuSeconds(): number {
+    return this.#children.reduce((sum, child) => sum + (child.pid ? cpuSeconds(child.pid) : 0), 0);
+  }
+
   send(index: number, message: ParentMessage): void {
     this.#children[index]!.send(message);
   }
@@ -267,6 +273,8 @@ interface ScenarioResult {
   peakRssMiB: number;
   /** Server process CPU (user + system) from each write to its last delivery, per change. */
   cpuPerChange: number[];
+  /** The client processes' CPU (user + system) over the measured changes, per change (ms). */
+  clientCpuPerChange: number;
   /**
    * Per measured change: resources packed, responses encoded, responses sent from an earlier encoding, resources
    * encoded into responses and copied from an earlier encoding, whole mesh reads.
@@ -361,12 +369,14 @@ async function runScenario(nodes: number, changes: number): Promise<ScenarioResu
       };
     };
     let countersBefore = counters();
+    let clientCpuBefore = 0;
     for (let change = 0; change < changes + WARMUP; change++) {
       if (change === WARMUP) {
         // The first changes warm up the JIT and the caches; they are not measured.
         fleet.broadcast({ kind: "count" });
         await fleet.collect("counting");
         countersBefore = counters();
+        clientCpuBefore = fleet.cpuSeconds();
       }
       affectedLocal.forEach((list, index) => fleet.send(index, { kind: "expect", id: change, streams: list }));
       await fleet.collect("armed");
@@ -393,6 +403,7 @@ async function runScenario(nodes: number, changes: number): Promise<ScenarioResu
       lastPerChange.push(Math.max(...latencies));
     }
     const countersAfter = counters();
+    const clientCpuPerChange = ((fleet.cpuSeconds() - clientCpuBefore) * 1000) / changes;
     const perChange = Object.fromEntries(
       Object.entries(countersAfter).map(([key, value]) => [key, (value - countersBefore[key as keyof typeof countersBefore]) / changes]),
     ) as ScenarioResult["perChange"];
@@ -455,6 +466,7 @@ async function runScenario(nodes: number, changes: number): Promise<ScenarioResu
       rssPerStreamKiB: (open.rss - before.rss) / totalStreams / 1024,
       peakRssMiB: peakRss / 2 ** 20,
       cpuPerChange,
+      clientCpuPerChange,
       perChange,
       connectMs,
       coldStartMs,
@@ -472,6 +484,8 @@ async function runScenario(nodes: number, changes: number): Promise<ScenarioResu
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
 
 function describeResult(r: ScenarioResult): string[] {
   const deliveries = sortedCopy(r.deliveries);
@@ -493,6 +507,7 @@ function describeResult(r: ScenarioResult): string[] {
     `| … of which inside the server (request parsed → response written), p50: idle / during the storm | ${ms(p50(r.probeServerIdle))} / ${ms(p50(r.probeServerStorm))} |`,
     `| event-loop delay of the server process from write to last delivery, p50 / p99 / max | ${ms(r.loopDelay.percentile(50) / 1e6)} / ${ms(r.loopDelay.percentile(99) / 1e6)} / ${ms(r.loopDelay.max / 1e6)} |`,
     `| server CPU (user + system) per change, p50 / max — includes the REST write and the probe write | ${ms(p50(r.cpuPerChange))} / ${ms(Math.max(...r.cpuPerChange))} |`,
+    `| the ${CLIENT_PROCESSES} client processes' CPU per change (from /proc), mean / with the server's mean, spread over the ${os.cpus().length} cores: about the least time the last stream can take here | ${ms(r.clientCpuPerChange)} / ${ms((mean(r.cpuPerChange) + r.clientCpuPerChange) / os.cpus().length)} |`,
     `| per change: resources packed / responses encoded / responses sent from an earlier encoding | ${r.perChange.packed.toFixed(1)} / ${r.perChange.encoded.toFixed(1)} / ${r.perChange.reused.toFixed(1)} |`,
     `| per change: resources encoded into a response / copied into one from an earlier encoding | ${r.perChange.resourcesEncoded.toFixed(1)} / ${r.perChange.resourcesCopied.toFixed(1)} |`,
     `| per change: mesh updated from the change log / read whole | ${r.perChange.incrementalReads.toFixed(2)} / ${r.perChange.wholeReads.toFixed(2)} |`,
