@@ -30,13 +30,13 @@ export class DirectReadSocket extends net.Socket {
   constructor(handle: object) {
     let self: DirectReadSocket | undefined;
     // The callback cannot name `this` before super() returns; reads only arrive from a later turn of the loop.
-    super({ handle, onread: { buffer: READ_BUFFER, callback: (bytes: number, buffer: Uint8Array) => self!.#read(bytes, buffer) } } as net.SocketConstructorOpts);
+    super({ handle, onread: { buffer: READ_BUFFER, callback: (bytes: number) => self!.#read(bytes) } } as net.SocketConstructorOpts);
     self = this;
   }
 
-  #read(bytes: number, buffer: Uint8Array): boolean {
+  #read(bytes: number): boolean {
     const chunk = Buffer.allocUnsafe(bytes);
-    chunk.set(buffer.subarray(0, bytes));
+    READ_BUFFER.copy(chunk, 0, 0, bytes);
     const reader = this.reader;
     if (reader === null) return this.push(chunk);
     reader(chunk);
