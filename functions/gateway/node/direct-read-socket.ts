@@ -28,10 +28,10 @@ export class DirectReadSocket extends net.Socket {
   /** Takes each read instead of the Readable; null: reads are pushed into the Readable ('data', pipe, read()). */
   reader: ((chunk: Buffer) => void) | null = null;
 
-  constructor(handle: object) {
+  constructor(handle: object, allowHalfOpen: boolean) {
     let self: DirectReadSocket | undefined;
     // The callback cannot name `this` before super() returns; reads only arrive from a later turn of the loop.
-    super({ handle, onread: { buffer: READ_BUFFER, callback: (bytes: number) => self!.#read(bytes) } } as net.SocketConstructorOpts);
+    super({ handle, allowHalfOpen, onread: { buffer: READ_BUFFER, callback: (bytes: number) => self!.#read(bytes) } } as net.SocketConstructorOpts);
     self = this;
   }
 
@@ -65,7 +65,7 @@ export function takeOverAccepted(accepted: net.Socket, server: net.Server): net.
   // replacement carries the count, the husk left behind must not give it back.
   internals._server = null;
   internals.server = null;
-  const socket = new DirectReadSocket(handle);
+  const socket = new DirectReadSocket(handle, accepted.allowHalfOpen);
   const moved = socket as unknown as SocketInternals;
   moved._server = server;
   moved.server = server;
