@@ -15,7 +15,11 @@ export interface RouteTarget {
   readonly internal: ListenerConfig | undefined;
   /** TargetVirtualService and TargetVirtualNode of this route and cluster; undefined when neither is tagged. */
   readonly stats: StatsTarget | undefined;
+  /** `[cluster]` when the target is internal: the decision's `via` when this is the first in-process hop (no list made per request). */
+  readonly viaFirst: readonly UpstreamCluster[];
 }
+
+const NO_CLUSTERS: readonly UpstreamCluster[] = Object.freeze([]);
 
 export interface RoutePlan {
   readonly entry: RouteEntry;
@@ -34,7 +38,9 @@ export function planRoutes(
     entry,
     targets: specRoutes[index]!.targets.map(({ cluster: clusterName }) => {
       const cluster = clusters.get(clusterName);
-      return { clusterName, cluster, internal: internalListeners.get(clusterName), stats: statsTargetOf(entry.aggregateStats, cluster?.config.aggregateStats) };
+      const internal = internalListeners.get(clusterName);
+      const viaFirst = internal && cluster ? Object.freeze([cluster]) : NO_CLUSTERS;
+      return { clusterName, cluster, internal, stats: statsTargetOf(entry.aggregateStats, cluster?.config.aggregateStats), viaFirst };
     }),
   }));
 }

@@ -125,7 +125,7 @@ export function routeRequest(snapshot: GatewaySnapshot, listener: ListenerConfig
     const target = plan.targets[targetIndex]!;
     if (!target.cluster) return local(503, ResponseFlag.noClusterFound, `cluster ${target.clusterName} not found\n`, entry.name, target.clusterName);
     if (target.internal) {
-      via = [...via, target.cluster];
+      via = via.length === 0 ? target.viaFirst : [...via, target.cluster];
       current = target.internal;
       continue;
     }

@@ -122,13 +122,20 @@ export class UpstreamExchange<Body, Response extends UpstreamResponseHead> imple
     this.#idleMs = options.decision.idleTimeoutMs;
     this.#deadlines = options.deadlines;
     this.#onVerdict = options.onVerdict;
-    const settled = this.#run(options).catch((error: unknown) => this.#local(503, [ResponseFlag.upstreamConnectionTermination], `${error instanceof Error ? error.message : String(error)}\n`, ""));
-    // A response verdict was delivered in #run already; the others (local replies, cancellation) are delivered here.
-    this.verdict = this.#onVerdict === undefined ? settled : settled.then((verdict) => (this.#deliver(verdict), verdict));
+    // A response verdict was delivered in #run already; the others (local replies, cancellation) are delivered here,
+    // in the one reaction that also turns a failure into a reply (one promise and one microtask less per request).
+    this.verdict = this.#run(options).then(
+      (verdict) => (this.#deliver(verdict), verdict),
+      (error: unknown) => {
+        const verdict = this.#local(503, [ResponseFlag.upstreamConnectionTermination], `${error instanceof Error ? error.message : String(error)}\n`, "");
+        this.#deliver(verdict);
+        return verdict;
+      },
+    );
   }
 
   #deliver(verdict: ExchangeVerdict<Response>): void {
-    if (this.#delivered) return;
+    if (this.#delivered || this.#onVerdict === undefined) return;
     this.#delivered = true;
     this.#onVerdict?.(verdict);
   }
@@ -263,11 +270,12 @@ export class UpstreamExchange<Body, Response extends UpstreamResponseHead> imple
       let retriable: boolean;
       if (outcome.kind === "response") {
         const { response } = outcome;
-        const upstreamMs = performance.now() - started;
+        const headersAt = performance.now();
+        const upstreamMs = headersAt - started;
         retriable = retry !== undefined && isRetriableResponse(retry, response.status, (header) => response.header(header));
         const refusal = retriable ? this.#refuseRetry(attempt, maxAttempts, cluster, () => options.replayable()) : null;
         if (!retriable || refusal !== undefined) {
-          this.#startStreaming();
+          this.#startStreaming(headersAt);
           const verdict: ExchangeVerdict<Response> = { kind: "response", response, flags: refusal ? [refusal] : [], host, upstreamMs };
           try {
             this.#deliver(verdict);
@@ -343,10 +351,13 @@ export class UpstreamExchange<Body, Response extends UpstreamResponseHead> imple
     });
   }
 
-  /** From the response headers on, the idle timeout restarts (in place where the runtime can) and is re-armed by body activity. */
-  #startStreaming(): void {
+  /**
+   * From the response headers (they arrived at `now`) on, the idle timeout restarts (in place where the runtime
+   * can) and is re-armed by body activity.
+   */
+  #startStreaming(now: number): void {
     this.#streaming = true;
     // A later deadline: the armed timer fires first and re-arms.
-    if (this.#idleDeadline !== Infinity) this.#idleDeadline = performance.now() + this.#idleMs;
+    if (this.#idleDeadline !== Infinity) this.#idleDeadline = now + this.#idleMs;
   }
 }

@@ -9,6 +9,7 @@ import net from "node:net";
 import tls from "node:tls";
 import type { Duplex } from "node:stream";
 import { createHttp1Server, type Http1Request, type Http1Response, type Http1ServerOptions } from "./http1-server/index.js";
+import { directReadsSupported, takeOverAccepted } from "./direct-read-socket.js";
 import { markTlsSession } from "./downstream-tls.js";
 import { hasSubjectAltName } from "./peer-certificate.js";
 import { tlsAlpnProtocols } from "./runtime.js";
@@ -104,31 +105,42 @@ export async function startListenerServer(
   };
   const handshakes = new TlsHandshakeServers(dispatchSecure);
   const sockets = new Set<net.Socket>();
+  // With the gateway's own HTTP/1.1 server, accepted sockets move to one that reads into a shared buffer
+  // (direct-read-socket.ts): they are accepted paused, so that no byte is read before the move.
+  const directReads = own !== undefined && directReadsSupported;
   // The sockets are accepted here, not by the http servers: Nagle is turned off here (as Envoy and node:http do).
-  const server = net.createServer({ noDelay: true }, (socket) => {
+  const server = net.createServer({ noDelay: true, pauseOnConnect: directReads }, (accepted) => {
+    const socket = directReads ? takeOverAccepted(accepted, server) : accepted;
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
     onSocket(socket);
     socket.once("data", (chunk: Buffer) => {
       socket.pause();
-      // What decides the protocol is read again by whoever takes the socket: node:tls and node:http2 read the bytes
-      // given back here before the native handle's.
-      socket.unshift(chunk);
       const settings = tlsSettings();
       // A TLS record starts with content type 22 (handshake): Envoy's tls_inspector tells the chains apart the same way.
       if (settings && chunk[0] === 0x16) {
         if (!settings.credentials) return socket.destroy();
+        // What decides the protocol is read again by whoever takes the socket: node:tls and node:http2 read the
+        // bytes given back here before the native handle's.
+        socket.unshift(chunk);
         handshakes.serverFor(settings).emit("connection", socket);
         return;
       }
       if (settings?.mode === "strict") return socket.destroy();
       const isHttp2 = chunk.subarray(0, Math.min(chunk.length, PREFACE.length)).equals(PREFACE.subarray(0, Math.min(chunk.length, PREFACE.length)));
       if (isHttp2) {
+        socket.unshift(chunk);
         h2.emit("connection", socket);
         return;
       }
-      if (own) own.accept(socket, socket);
-      else h1.emit("connection", socket);
+      if (own) {
+        // Flowing before the connection reads (it may pause the socket again while it handles `chunk`).
+        socket.resume();
+        own.accept(socket, socket, chunk);
+        return;
+      }
+      socket.unshift(chunk);
+      h1.emit("connection", socket);
       socket.resume();
     });
     socket.on("error", () => socket.destroy());

@@ -4,6 +4,7 @@
 // of later requests are buffered up to a bound, then the socket is paused. A malformed request is answered 400
 // (431 for an oversized head, 505 for another HTTP version) and the connection closed.
 import type { Duplex } from "node:stream";
+import { DirectReadSocket } from "../direct-read-socket.js";
 import { ChunkedDecoder } from "./chunked-decoder.js";
 import { parseRequestHead, type RequestHead } from "./request-head.js";
 import { Http1Request, type BodyFeed, type PeerAddress } from "./request.js";
@@ -81,7 +82,9 @@ export class Http1Connection implements BodyFeed, ResponseChannel {
     // Read once: a closed socket forgets its peer, and access logs are written after the response.
     this.#peer = { remoteAddress: peer.remoteAddress, remotePort: peer.remotePort };
     this.#since = performance.now();
-    socket.on("data", this.#onData);
+    // A socket that reads into a shared buffer hands its reads over directly (direct-read-socket.ts).
+    if (socket instanceof DirectReadSocket) socket.reader = this.received;
+    else socket.on("data", this.received);
     socket.on("drain", this.#onDrain);
     socket.on("close", this.#onClose);
   }
@@ -95,7 +98,8 @@ export class Http1Connection implements BodyFeed, ResponseChannel {
     return this.#phase === Phase.Head && this.#buffer.length === 0;
   }
 
-  readonly #onData = (chunk: Buffer): void => {
+  /** Bytes read from the socket (its 'data' listener, or its reader). */
+  readonly received = (chunk: Buffer): void => {
     if (this.#phase === Phase.Gone) return;
     const now = performance.now();
     if (this.#buffer.length === 0) {
@@ -333,7 +337,9 @@ export class Http1Connection implements BodyFeed, ResponseChannel {
   #upgrade(request: Http1Request): void {
     this.#phase = Phase.Gone;
     const socket = this.#socket;
-    socket.off("data", this.#onData);
+    // From here reads go to the socket's Readable again, for the upgrade handler to read or pipe.
+    if (socket instanceof DirectReadSocket) socket.reader = null;
+    else socket.off("data", this.received);
     socket.off("drain", this.#onDrain);
     socket.off("close", this.#onClose);
     this.#host.removeConnection(this);

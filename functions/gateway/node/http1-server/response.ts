@@ -190,9 +190,10 @@ export class Http1Response extends LazyEvents implements DownstreamResponse {
     const frameTail = payload && this.#chunked ? "\r\n" : "";
     const out = Buffer.allocUnsafe(head.length + frameHead.length + (payload?.length ?? 0) + frameTail.length + (tail?.length ?? 0));
     let at = out.write(head, 0, "latin1");
-    at += out.write(frameHead, at, "latin1");
+    // The chunk framing only when chunked: an empty write is still a call into native code.
+    if (frameHead !== "") at += out.write(frameHead, at, "latin1");
     if (payload) at += payload.copy(out, at);
-    at += out.write(frameTail, at, "latin1");
+    if (frameTail !== "") at += out.write(frameTail, at, "latin1");
     if (tail) tail.copy(out, at);
     return out;
   }

@@ -7,8 +7,11 @@ import type { PeerAddress } from "./request.js";
 import { DEFAULT_HTTP1_SERVER_OPTIONS, type Http1ConnectionHost, type Http1Handlers, type Http1ServerOptions } from "./server-options.js";
 
 export interface Http1Server {
-  /** Serves HTTP/1.1 on `socket`; `peer` is the client's address (the TCP socket's, under TLS). */
-  accept(socket: Duplex, peer: PeerAddress): void;
+  /**
+   * Serves HTTP/1.1 on `socket`; `peer` is the client's address (the TCP socket's, under TLS); `first`: bytes already
+   * read from it (the protocol sniff's), served before the socket's.
+   */
+  accept(socket: Duplex, peer: PeerAddress, first?: Buffer): void;
   /** Closes idle connections now and every connection after its current response (`connection: close`). */
   drain(): void;
   /** Connections being served. */
@@ -39,13 +42,14 @@ class GatewayHttp1Server implements Http1Server, Http1ConnectionHost {
     return this.#connections.size;
   }
 
-  accept(socket: Duplex, peer: PeerAddress): void {
+  accept(socket: Duplex, peer: PeerAddress, first?: Buffer): void {
     const connection = new Http1Connection(this, socket, peer);
     this.#connections.add(connection);
     if (this.#sweep === undefined) {
       this.#sweep = setInterval(() => this.#checkTimeouts(), this.#sweepMs);
       this.#sweep.unref();
     }
+    if (first !== undefined && first.length > 0) connection.received(first);
   }
 
   drain(): void {
