@@ -11,7 +11,7 @@ import { auditEntryKeys } from "../store-queries.js";
 
 const { resources, collectionSizes, tags, refs, revisions, changeLog, idempotency, endpoints, auditLog, commitGuards, awsResources } = schema;
 
-/** One statement with its values, ready to run; `reads` when its rows are wanted. */
+/** One statement with its values, ready to run; `reads` when it returns one row, which is wanted. */
 export interface BoundStatement {
   sql: string;
   params: unknown[];

@@ -35,14 +35,21 @@ export interface SqliteConnectionStatistics {
   prepares: number;
   /** Statements run, batches' included. */
   runs: number;
+  /**
+   * Calls into the driver to run statements and transactions (prepares left out): a statement's rows cost two (open,
+   * then fetch), one row (`get`) or none (`run`) one, BEGIN and COMMIT one each. Each call is a blocking hop into
+   * libSQL's async core, a fixed cost well above what a point read costs SQLite (bench/RESULTS.md, api-profile).
+   */
+  calls: number;
 }
 
 export interface SqliteConnection {
   /** Runs one statement outside any transaction of ours. */
   query(query: ProxyQuery): ProxyResult;
   /**
-   * Runs the statements as one transaction: all or nothing. `BEGIN IMMEDIATE` when any statement writes (the write
-   * lock is taken, waiting up to busy_timeout, before the first statement reads), a deferred one for reads only.
+   * Runs the statements as one transaction: all or nothing. `BEGIN IMMEDIATE` unless every statement is a plain read
+   * (`all`, `values`): the write lock is taken, waiting up to busy_timeout, before the first statement reads. A
+   * deferred one for reads only. `get` is for a statement wanted for its first row, e.g. an `insert … returning`.
    */
   batch(queries: readonly ProxyQuery[]): ProxyResult[];
   /** Runs SQL text that may hold several statements (migrations), uncached. */
@@ -84,7 +91,7 @@ export function openSqliteConnection(file: string, options: SqliteConnectionOpti
   /** Insertion order is recency: a hit moves its statement to the end. */
   let statements = new Map<string, Kept>();
   let closed = false;
-  const statistics: SqliteConnectionStatistics = { prepares: 0, runs: 0 };
+  const statistics: SqliteConnectionStatistics = { prepares: 0, runs: 0, calls: 0 };
 
   function statement(sql: string): Kept {
     const cached = statements.get(sql);
@@ -107,12 +114,19 @@ export function openSqliteConnection(file: string, options: SqliteConnectionOpti
     const { statement: prepared, reader } = statement(sql);
     statistics.runs++;
     if (!reader) {
+      statistics.calls++;
       prepared.run(params);
       return { rows: [] };
     }
-    // Every statement runs to its end, which resets it: one left mid-way would hold its read snapshot open.
+    // Every statement runs to its end or is reset: one left mid-way would hold its read snapshot open. libSQL's `get`
+    // resets the statement once it has the first row, in one call where `all` takes two; a write with `returning` has
+    // made all its changes by its first row (https://www.sqlite.org/lang_returning.html).
     // No row for `get`: undefined, which sqlite-proxy reads as "no row".
-    if (method === "get") return { rows: prepared.all(params)[0] as unknown[] };
+    if (method === "get") {
+      statistics.calls++;
+      return { rows: prepared.get(params) as unknown[] };
+    }
+    statistics.calls += 2;
     if (method === "run") {
       prepared.all(params); // `returning` rows nobody asked for: the statement still runs to its end
       return { rows: [] };
@@ -169,10 +183,12 @@ export function openSqliteConnection(file: string, options: SqliteConnectionOpti
     },
     batch: (queries) =>
       guarded(() => {
-        db.exec(queries.some((query) => query.method === "run") ? "BEGIN IMMEDIATE" : "BEGIN");
+        db.exec(queries.every((query) => query.method === "all" || query.method === "values") ? "BEGIN" : "BEGIN IMMEDIATE");
+        statistics.calls++;
         try {
           const results = queries.map(run);
           db.exec("COMMIT");
+          statistics.calls++;
           return results;
         } catch (error) {
           rollback();
