@@ -87,7 +87,8 @@ const SQLITE_CHECKPOINT_PAGES = 1_000;
 
 /**
  * The file's connection, PRAGMAs set. WAL lets readers proceed during a write; busy_timeout lets a second process's
- * lock be waited for instead of failing at once; synchronous=NORMAL is WAL's durable-on-checkpoint setting.
+ * lock be waited for instead of failing at once; synchronous=NORMAL is WAL's durable-on-checkpoint setting; the
+ * writer's own checkpoints are set to `writerCheckpointPages` when a background checkpointer runs.
  */
 function openConfigured(file: string, writerCheckpointPages: number | undefined): Connection {
   const db = new Database(file);
@@ -109,6 +110,10 @@ export function openSqliteConnection(file: string, options: SqliteConnectionOpti
   mkdirSync(path.dirname(resolved), { recursive: true });
   const cacheSize = options.cacheSize ?? 256;
   const checkpointDelayMs = options.checkpointDelayMs ?? 100;
+  /** Insertion order is recency: a hit moves its statement to the end. */
+  let statements = new Map<string, Kept>();
+  let closed = false;
+  const statistics: SqliteConnectionStatistics = { prepares: 0, runs: 0, calls: 0 };
   // The file is in WAL mode once the first connection is configured; only then can the checkpointer's use it.
   let db = openConfigured(resolved, undefined);
   let writerCheckpointPages: number | undefined;
@@ -122,12 +127,16 @@ export function openSqliteConnection(file: string, options: SqliteConnectionOpti
             if (!closed) guarded(() => db.exec(`PRAGMA wal_autocheckpoint = ${SQLITE_CHECKPOINT_PAGES}`));
           },
         });
-  if (checkpointer) writerCheckpointPages = WRITER_CHECKPOINT_PAGES;
-  if (writerCheckpointPages !== undefined) db.exec(`PRAGMA wal_autocheckpoint = ${writerCheckpointPages}`);
-  /** Insertion order is recency: a hit moves its statement to the end. */
-  let statements = new Map<string, Kept>();
-  let closed = false;
-  const statistics: SqliteConnectionStatistics = { prepares: 0, runs: 0, calls: 0 };
+  if (checkpointer) {
+    writerCheckpointPages = WRITER_CHECKPOINT_PAGES;
+    try {
+      db.exec(`PRAGMA wal_autocheckpoint = ${writerCheckpointPages}`);
+    } catch (error) {
+      void checkpointer.close();
+      db.close();
+      throw error;
+    }
+  }
 
   function statement(sql: string): Kept {
     const cached = statements.get(sql);
