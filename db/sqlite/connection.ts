@@ -169,7 +169,14 @@ export function openSqliteConnection(file: string, options: SqliteConnectionOpti
     // No row for `get`: undefined, which sqlite-proxy reads as "no row".
     if (method === "get") {
       statistics.calls++;
-      return { rows: prepared.get(params) as unknown[] };
+      try {
+        return { rows: prepared.get(params) as unknown[] };
+      } catch (error) {
+        // libSQL's `get` neither resets a statement that failed nor resets one before binding it again: kept, it
+        // would run next time with these parameters (a stale guard would stay stale). A fresh one is prepared instead.
+        if (statements.get(sql)?.statement === prepared) statements.delete(sql);
+        throw error;
+      }
     }
     statistics.calls += 2;
     if (method === "run") {

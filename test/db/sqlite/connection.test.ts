@@ -36,12 +36,12 @@ describe("openSqliteConnection", () => {
       const afterFirst = { ...store.statistics };
       await createAndRead(1);
       const perRequest = store.statistics.runs - afterFirst.runs;
-      // 4 reads; the batch's 5 statements (guard, insert, collection size, revision bump returning the new revision,
-      // change log); the page.
-      expect(perRequest).toBe(10);
+      // 4 reads; the batch's 4 statements (the guarded revision bump returning the new revision, insert, collection
+      // size, change log); the page.
+      expect(perRequest).toBe(9);
       // Calls into the driver: one per point read (`get`, which resets its statement), BEGIN, one per batch statement
       // (the bump's returning row by `get`), COMMIT, and two for the page (open, fetch).
-      expect(store.statistics.calls - afterFirst.calls).toBe(4 + 1 + 5 + 1 + 2);
+      expect(store.statistics.calls - afterFirst.calls).toBe(4 + 1 + 4 + 1 + 2);
       for (let i = 2; i <= 50; i++) await createAndRead(i);
       expect(store.statistics.prepares).toBe(afterFirst.prepares);
       expect(store.statistics.runs - afterFirst.runs).toBe(50 * perRequest);
@@ -89,6 +89,20 @@ describe("openSqliteConnection", () => {
       expect(other.query({ sql: "select count(*) from t", params: [], method: "all" }).rows).toEqual([[501]]);
     } finally {
       other.close();
+      connection.close();
+    }
+  });
+
+  it("runs a statement whose `get` failed with the next call's parameters, not the failed ones", () => {
+    const connection = openSqliteConnection(freshFile(), { checkpointDelayMs: false });
+    try {
+      connection.exec("create table t (n integer not null check (n > 0))");
+      const insert = (value: number) => ({ sql: "insert into t (n) values (?) returning n", params: [value], method: "get" as const });
+      expect(() => connection.batch([insert(-1)])).toThrow(/CHECK constraint failed/);
+      const [returned] = connection.batch([insert(5)]);
+      expect(returned!.rows).toEqual([5]);
+      expect(connection.query({ sql: "select n from t", params: [], method: "all" }).rows).toEqual([[5]]);
+    } finally {
       connection.close();
     }
   });
