@@ -93,8 +93,10 @@ const SQLITE_CHECKPOINT_PAGES = 1_000;
 function openConfigured(file: string, writerCheckpointPages: number | undefined): Connection {
   const db = new Database(file);
   try {
-    db.exec("PRAGMA journal_mode = WAL");
+    // busy_timeout first: switching to WAL (or confirming it) reads the file, which another connection (this one's
+    // checkpointer, another process) may hold for a moment.
     db.exec("PRAGMA busy_timeout = 5000");
+    db.exec("PRAGMA journal_mode = WAL");
     db.exec("PRAGMA synchronous = NORMAL");
     if (writerCheckpointPages !== undefined) db.exec(`PRAGMA wal_autocheckpoint = ${writerCheckpointPages}`);
   } catch (error) {
