@@ -1,10 +1,10 @@
 // WAL checkpoints of the embedded SQLite file, run off the event loop. SQLite checkpoints a WAL file from inside the
 // COMMIT that takes it past `wal_autocheckpoint` pages (1,000 by default): the commit then copies the WAL's pages into
 // the database file and fsyncs both, and the synchronous connection holds the event loop meanwhile. Under Create
-// load that was one commit in ~40, taking 5–100 ms: ~130–150 µs of every Create's time on the event loop went there
-// (bench/RESULTS.md, api-profile). Here a second connection of libSQL's async API (its statements run on libSQL's own
-// threads) runs PASSIVE checkpoints shortly after writes; PASSIVE never waits for the writer nor blocks it
-// (https://www.sqlite.org/c3ref/wal_checkpoint_v2.html).
+// load that was one commit in ~40, taking 5–100 ms: ~80–100 µs of every Create's time on the event loop went there
+// (COMMIT timed in the server under wrk, 16 connections, 2026-12-02). Here a second connection of libSQL's async API
+// (its statements run on libSQL's own threads) runs PASSIVE checkpoints shortly after writes; PASSIVE never waits for
+// the writer nor blocks it (https://www.sqlite.org/c3ref/wal_checkpoint_v2.html).
 //
 // Durability is unchanged where it is set, and earlier where it is not: with synchronous=NORMAL a commit survives a
 // crash of the process as soon as it is acknowledged, and a power loss once a checkpoint has synced the WAL. Such a

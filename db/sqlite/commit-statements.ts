@@ -102,7 +102,7 @@ const statements = {
    * The guard and the bump of one expected scope in one statement, returning the new revision: a revision other than
    * the expected one (0 for a scope never written) sets NULL, which the column's NOT NULL refuses, aborting the batch
    * (db/store-errors.ts reads that refusal as stale: this is the only statement that writes a revision but the plain
-   * bump). One statement where there were two: each is a call into the driver (bench/RESULTS.md, api-profile).
+   * bump). One statement where there were two: each is a call into the driver (SqliteConnectionStatistics.calls).
    */
   guardedBump: template(
     // The proposed row is checked for NOT NULL before its conflict is found: it carries the current revision when

@@ -39,7 +39,7 @@ export interface SqliteConnectionStatistics {
   /**
    * Calls into the driver to run statements and transactions (prepares left out): a statement's rows cost two (open,
    * then fetch), one row (`get`) or none (`run`) one, BEGIN and COMMIT one each. Each call is a blocking hop into
-   * libSQL's async core, a fixed cost well above what a point read costs SQLite (bench/RESULTS.md, api-profile).
+   * libSQL's async core, a fixed cost well above what a point read costs SQLite (~5 µs against ~1 µs a value).
    */
   calls: number;
 }
