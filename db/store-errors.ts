@@ -47,6 +47,12 @@ function* causes(error: unknown): Generator<Error & { code?: unknown; constraint
 export const STALE_GUARD_CONSTRAINT = "meshplane_stale_revision";
 
 /**
+ * How SQLite refuses the guarded bump of a revision that moved (db/sqlite/commit-statements.ts `guardedBump`): only
+ * that statement can set a revision to NULL.
+ */
+const STALE_GUARDED_BUMP = /NOT NULL constraint failed: revisions\.revision\b/;
+
+/**
  * Unique keys a lost race can collide on even though the revision guards held: clientTokens are account-wide while
  * writes are guarded per mesh, so two meshes' writes with one token both pass their guards and the second insert
  * finds the first's record. Any other unique key is guarded by its scope and colliding on it is a bug.
@@ -63,7 +69,7 @@ const SQLITE_CONSTRAINT = /\bSQLITE_CONSTRAINT\b|constraint failed/i;
 export function classifySqliteFailure(error: unknown): FailureClass {
   for (const e of causes(error)) {
     const text = `${typeof e.code === "string" ? e.code : ""} ${e.message}`;
-    if (text.includes(STALE_GUARD_CONSTRAINT)) return "stale";
+    if (text.includes(STALE_GUARD_CONSTRAINT) || STALE_GUARDED_BUMP.test(text)) return "stale";
     if (SQLITE_CONSTRAINT.test(text)) return RACED_UNIQUE_KEYS.some((key) => key.test(text)) ? "stale" : "constraint";
     if (SQLITE_UNAVAILABLE.test(text)) return "unavailable";
     if (SQLITE_MALFORMED.test(text)) return "malformed";

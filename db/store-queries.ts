@@ -50,7 +50,8 @@ export function createStoreQueries(dialect: StoreDialect): StoreQueries {
     where: and(inCollection(), eq(resources.name, sql.placeholder("name"))),
     limit: 1,
   });
-  const revisionOfScope = dialect.prepare("revision_of_scope", { from: revisions, where: eq(revisions.scope, sql.placeholder("scope")) });
+  // `limit: 1` on reads by a unique key: at most one row either way, and SQLite's file connection asks for it alone.
+  const revisionOfScope = dialect.prepare("revision_of_scope", { from: revisions, where: eq(revisions.scope, sql.placeholder("scope")), limit: 1 });
   const tagsOfResource = dialect.prepare("tags_of_resource", {
     fields: { key: decoded(tags.key), value: decoded(tags.value) },
     from: tags,
@@ -90,6 +91,7 @@ export function createStoreQueries(dialect: StoreDialect): StoreQueries {
       eq(collectionSizes.meshName, sql.placeholder("meshName")),
       eq(collectionSizes.parentName, sql.placeholder("parentName")),
     ),
+    limit: 1,
   });
   const idempotencyByToken = dialect.prepare("idempotency_by_token", { from: idempotency, where: eq(idempotency.token, sql.placeholder("token")), limit: 1 });
   const awsResourceById = dialect.prepare("aws_resource_by_id", {

@@ -11,7 +11,7 @@ import { auditEntryKeys } from "../store-queries.js";
 
 const { resources, collectionSizes, tags, refs, revisions, changeLog, idempotency, endpoints, auditLog, commitGuards, awsResources } = schema;
 
-/** One statement with its values, ready to run; `reads` when its rows are wanted. */
+/** One statement with its values, ready to run; `reads` when it returns one row, which is wanted. */
 export interface BoundStatement {
   sql: string;
   params: unknown[];
@@ -98,6 +98,19 @@ const statements = {
   ),
   expireIdempotency: template(sql`delete from ${idempotency} where ${name(idempotency.createdAt)} < ${slot(idempotency.createdAt, "before")}`),
   insertIdempotency: template(insertSlots(idempotency, ["token", "requestHash", "response", "createdAt"])),
+  /**
+   * The guard and the bump of one expected scope in one statement, returning the new revision: a revision other than
+   * the expected one (0 for a scope never written) sets NULL, which the column's NOT NULL refuses, aborting the batch
+   * (db/store-errors.ts reads that refusal as stale: this is the only statement that writes a revision but the plain
+   * bump). One statement where there were two: each is a call into the driver (SqliteConnectionStatistics.calls).
+   */
+  guardedBump: template(
+    // The proposed row is checked for NOT NULL before its conflict is found: it carries the current revision when
+    // there is one (the update then decides), and for a scope never written, NULL unless 0 was expected. `where true`
+    // keeps SQLite's parser from reading ON CONFLICT as part of the SELECT (https://www.sqlite.org/lang_upsert.html).
+    sql`insert into ${revisions} (${name(revisions.scope)}, ${name(revisions.revision)}) select ${slot(revisions.scope, "scope")}, coalesce(${revisionOf("scope")}, iif(${slot(revisions.revision, "revision")} = 0, 1, null)) where true on conflict (${name(revisions.scope)}) do update set ${name(revisions.revision)} = iif(${name(revisions.revision)} = ${slot(revisions.revision, "revision")}, ${name(revisions.revision)} + 1, null) returning ${name(revisions.revision)}`,
+    true,
+  ),
   // Returns the scope's new revision: the commit's answer, read inside the batch by the statement that makes it.
   bumpRevision: template(
     sql`insert into ${revisions} (${name(revisions.scope)}, ${name(revisions.revision)}) values (${slot(revisions.scope, "scope")}, 1) on conflict (${name(revisions.scope)}) do update set ${name(revisions.revision)} = ${name(revisions.revision)} + 1 returning ${name(revisions.revision)}`,
@@ -114,13 +127,21 @@ const statements = {
 };
 
 /**
- * The statements of `batch` in the order WriteBatch documents (guards first), and the scopes bumped, whose new
- * revisions the bump statements return in that order, inside the batch (a read after it could fail although the write
- * is committed); no other statement returns rows. One statement per row: D1 caps bound parameters per statement at 100.
+ * The statements of `batch` in the order WriteBatch documents, but for the guarded scopes' bumps, which come first with
+ * their guards (nothing before them reads a revision), and the scopes bumped, whose new revisions the bump statements
+ * return in that order, inside the batch (a read after it could fail although the write is committed); no other
+ * statement returns rows. Guards first: a batch that lost a race must fail as stale before a later statement can
+ * trip over what the winner wrote (a unique key). One statement per row: D1 caps bound parameters per statement at 100.
  */
 export function commitStatements(batch: WriteBatch): { statements: BoundStatement[]; bumped: string[] } {
   const out: BoundStatement[] = [];
-  for (const { scope, revision } of batch.expect) out.push(statements.guard({ scope, revision }));
+  const guarded = new Map<string, number>();
+  for (const { scope, revision } of batch.expect) {
+    // A scope expected twice: its later expectations are checked before the first one bumps it.
+    if (guarded.has(scope)) out.push(statements.guard({ scope, revision }));
+    else guarded.set(scope, revision);
+  }
+  for (const [scope, revision] of guarded) out.push(statements.guardedBump({ scope, revision }));
   for (const uid of batch.delete ?? []) out.push(statements.deleteTags({ uid }), statements.deleteRefs({ uid }), statements.sizeDown({ uid }), statements.deleteResource({ uid }));
   for (const row of batch.insert ?? []) out.push(statements.insertResource(named(row)), statements.sizeUp(named(row)));
   for (const row of batch.update ?? []) out.push(statements.updateResource(row));
@@ -139,8 +160,9 @@ export function commitStatements(batch: WriteBatch): { statements: BoundStatemen
   for (const row of batch.putAwsResources ?? []) out.push(statements.putAwsResource(named(row)));
   if (batch.expireIdempotencyBefore !== undefined) out.push(statements.expireIdempotency({ before: batch.expireIdempotencyBefore }));
   if (batch.idempotency) out.push(statements.insertIdempotency(named(batch.idempotency)));
-  const bumped = [...new Set([...batch.expect.map((e) => e.scope), ...(batch.bump ?? [])])];
-  for (const scope of bumped) out.push(statements.bumpRevision({ scope }));
+  const unguarded = [...new Set(batch.bump ?? [])].filter((scope) => !guarded.has(scope));
+  for (const scope of unguarded) out.push(statements.bumpRevision({ scope }));
+  const bumped = [...guarded.keys(), ...unguarded];
   for (const change of batch.changes ?? []) out.push(statements.insertChange(named(change)));
   for (const entry of batch.audit ?? []) out.push(statements.insertAudit(named(entry)));
   return { statements: out, bumped };

@@ -7,6 +7,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "libsql";
 import { classifySqliteFailure } from "../store-errors.js";
+import { openCheckpointer, type CheckpointerStatistics } from "./checkpointer.js";
 
 type Connection = InstanceType<typeof Database>;
 type Statement = ReturnType<Connection["prepare"]>;
@@ -35,19 +36,29 @@ export interface SqliteConnectionStatistics {
   prepares: number;
   /** Statements run, batches' included. */
   runs: number;
+  /**
+   * Calls into the driver to run statements and transactions (prepares left out): a statement's rows cost two (open,
+   * then fetch), one row (`get`) or none (`run`) one, BEGIN and COMMIT one each. Each call is a blocking hop into
+   * libSQL's async core, a fixed cost well above what a point read costs SQLite (~5 µs against ~1 µs a value).
+   */
+  calls: number;
 }
 
 export interface SqliteConnection {
   /** Runs one statement outside any transaction of ours. */
   query(query: ProxyQuery): ProxyResult;
   /**
-   * Runs the statements as one transaction: all or nothing. `BEGIN IMMEDIATE` when any statement writes (the write
-   * lock is taken, waiting up to busy_timeout, before the first statement reads), a deferred one for reads only.
+   * Runs the statements as one transaction: all or nothing. `BEGIN IMMEDIATE` unless every statement is a plain read
+   * (`all`, `values`): the write lock is taken, waiting up to busy_timeout, before the first statement reads. A
+   * deferred one for reads only. `get` is for a statement wanted for its first row, e.g. an `insert … returning`.
    */
   batch(queries: readonly ProxyQuery[]): ProxyResult[];
   /** Runs SQL text that may hold several statements (migrations), uncached. */
   exec(sql: string): void;
   readonly statistics: Readonly<SqliteConnectionStatistics>;
+  /** What the background checkpointer did (./checkpointer.ts); undefined when the writer checkpoints itself. */
+  readonly checkpoints: Readonly<CheckpointerStatistics> | undefined;
+  /** Closes the connection; the checkpointer's connection follows once its running checkpoint ends. */
   close(): void;
 }
 
@@ -56,18 +67,38 @@ export interface SqliteConnectionOptions {
   logQuery?: (sql: string, params: unknown[]) => void;
   /** Statements kept per connection; the least recently used one goes beyond it (default 256). */
   cacheSize?: number;
+  /**
+   * How long after a write the background checkpoint starts (default 100 ms); `false` leaves checkpoints to the
+   * writer's commits, as SQLite does by default.
+   */
+  checkpointDelayMs?: number | false;
 }
 
 /**
- * The file's connection, PRAGMAs set. WAL lets readers proceed during a write; busy_timeout lets a second process's
- * lock be waited for instead of failing at once; synchronous=NORMAL is WAL's durable-on-checkpoint setting.
+ * With the background checkpointer, the writer's own checkpoint (in the commit that takes the WAL past this many
+ * pages) only bounds the WAL should background checkpoints fall behind or fail. Under steady writes they never finish
+ * with nothing left (writes land meanwhile), so the WAL only starts over from its beginning after one of these: then
+ * mostly copied already, it costs the writer a short copy and two fsyncs every 10,000 pages (~40 MiB of WAL) instead
+ * of a full checkpoint every 1,000.
  */
-function openConfigured(file: string): Connection {
+const WRITER_CHECKPOINT_PAGES = 10_000;
+/** SQLite's default `wal_autocheckpoint`, for a writer whose checkpointer could not start after all. */
+const SQLITE_CHECKPOINT_PAGES = 1_000;
+
+/**
+ * The file's connection, PRAGMAs set. WAL lets readers proceed during a write; busy_timeout lets a second process's
+ * lock be waited for instead of failing at once; synchronous=NORMAL is WAL's durable-on-checkpoint setting; the
+ * writer's own checkpoints are set to `writerCheckpointPages` when a background checkpointer runs.
+ */
+function openConfigured(file: string, writerCheckpointPages: number | undefined): Connection {
   const db = new Database(file);
   try {
-    db.exec("PRAGMA journal_mode = WAL");
+    // busy_timeout first: switching to WAL (or confirming it) reads the file, which another connection (this one's
+    // checkpointer, another process) may hold for a moment.
     db.exec("PRAGMA busy_timeout = 5000");
+    db.exec("PRAGMA journal_mode = WAL");
     db.exec("PRAGMA synchronous = NORMAL");
+    if (writerCheckpointPages !== undefined) db.exec(`PRAGMA wal_autocheckpoint = ${writerCheckpointPages}`);
   } catch (error) {
     db.close();
     throw error;
@@ -80,11 +111,34 @@ export function openSqliteConnection(file: string, options: SqliteConnectionOpti
   const resolved = path.resolve(file);
   mkdirSync(path.dirname(resolved), { recursive: true });
   const cacheSize = options.cacheSize ?? 256;
-  let db = openConfigured(resolved);
+  const checkpointDelayMs = options.checkpointDelayMs ?? 100;
   /** Insertion order is recency: a hit moves its statement to the end. */
   let statements = new Map<string, Kept>();
   let closed = false;
-  const statistics: SqliteConnectionStatistics = { prepares: 0, runs: 0 };
+  const statistics: SqliteConnectionStatistics = { prepares: 0, runs: 0, calls: 0 };
+  // The file is in WAL mode once the first connection is configured; only then can the checkpointer's use it.
+  let db = openConfigured(resolved, undefined);
+  let writerCheckpointPages: number | undefined;
+  const checkpointer =
+    checkpointDelayMs === false
+      ? undefined
+      : openCheckpointer(resolved, {
+          delayMs: checkpointDelayMs,
+          onUnusable() {
+            writerCheckpointPages = SQLITE_CHECKPOINT_PAGES;
+            if (!closed) guarded(() => db.exec(`PRAGMA wal_autocheckpoint = ${SQLITE_CHECKPOINT_PAGES}`));
+          },
+        });
+  if (checkpointer) {
+    writerCheckpointPages = WRITER_CHECKPOINT_PAGES;
+    try {
+      db.exec(`PRAGMA wal_autocheckpoint = ${writerCheckpointPages}`);
+    } catch (error) {
+      void checkpointer.close();
+      db.close();
+      throw error;
+    }
+  }
 
   function statement(sql: string): Kept {
     const cached = statements.get(sql);
@@ -107,12 +161,26 @@ export function openSqliteConnection(file: string, options: SqliteConnectionOpti
     const { statement: prepared, reader } = statement(sql);
     statistics.runs++;
     if (!reader) {
+      statistics.calls++;
       prepared.run(params);
       return { rows: [] };
     }
-    // Every statement runs to its end, which resets it: one left mid-way would hold its read snapshot open.
+    // Every statement runs to its end or is reset: one left mid-way would hold its read snapshot open. libSQL's `get`
+    // resets the statement once it has the first row, in one call where `all` takes two; a write with `returning` has
+    // made all its changes by its first row (https://www.sqlite.org/lang_returning.html).
     // No row for `get`: undefined, which sqlite-proxy reads as "no row".
-    if (method === "get") return { rows: prepared.all(params)[0] as unknown[] };
+    if (method === "get") {
+      statistics.calls++;
+      try {
+        return { rows: prepared.get(params) as unknown[] };
+      } catch (error) {
+        // libSQL's `get` neither resets a statement that failed nor resets one before binding it again: kept, it
+        // would run next time with these parameters (a stale guard would stay stale). A fresh one is prepared instead.
+        if (statements.get(sql)?.statement === prepared) statements.delete(sql);
+        throw error;
+      }
+    }
+    statistics.calls += 2;
     if (method === "run") {
       prepared.all(params); // `returning` rows nobody asked for: the statement still runs to its end
       return { rows: [] };
@@ -148,7 +216,7 @@ export function openSqliteConnection(file: string, options: SqliteConnectionOpti
   function reopen(): void {
     let fresh: Connection;
     try {
-      fresh = openConfigured(resolved);
+      fresh = openConfigured(resolved, writerCheckpointPages);
     } catch {
       return;
     }
@@ -169,10 +237,14 @@ export function openSqliteConnection(file: string, options: SqliteConnectionOpti
     },
     batch: (queries) =>
       guarded(() => {
-        db.exec(queries.some((query) => query.method === "run") ? "BEGIN IMMEDIATE" : "BEGIN");
+        const writes = !queries.every((query) => query.method === "all" || query.method === "values");
+        db.exec(writes ? "BEGIN IMMEDIATE" : "BEGIN");
+        statistics.calls++;
         try {
           const results = queries.map(run);
           db.exec("COMMIT");
+          statistics.calls++;
+          if (writes) checkpointer?.written();
           return results;
         } catch (error) {
           rollback();
@@ -181,10 +253,12 @@ export function openSqliteConnection(file: string, options: SqliteConnectionOpti
       }),
     exec: (sql) => guarded(() => db.exec(sql)),
     statistics,
+    checkpoints: checkpointer?.statistics,
     close() {
       if (closed) return;
       closed = true;
       statements.clear();
+      void checkpointer?.close();
       db.close();
     },
   };

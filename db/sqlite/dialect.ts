@@ -14,6 +14,15 @@ export type BatchingSqliteDatabase = BaseSQLiteDatabase<"async", unknown, typeof
 /** Runs one SELECT and returns its rows as arrays of column values. */
 export type SqliteRowReader = (sql: string, params: unknown[]) => Promise<unknown[][]>;
 
+/** Runs one SELECT for its first row only (undefined for none), in one call into the driver instead of two. */
+export type SqliteSingleRowReader = (sql: string, params: unknown[]) => Promise<unknown[] | undefined>;
+
+/** How the file's connection reads: all rows, or the first one. */
+export interface SqliteReaders {
+  rows: SqliteRowReader;
+  row: SqliteSingleRowReader;
+}
+
 function source(from: Table | SQL): SQLiteTable | SQL {
   if (is(from, SQLiteTable) || is(from, SQL)) return from;
   throw new TypeError("the SQLite dialect was given a table of another schema");
@@ -68,11 +77,12 @@ function pageAsJson(select: string, keys: string[]): string {
 }
 
 /**
- * The SQLite dialect over `db`. With `readRows` (the file's connection), prepared SELECTs skip Drizzle at run time:
+ * The SQLite dialect over `db`. With `readers` (the file's connection), prepared SELECTs skip Drizzle at run time:
  * their SQL is built once, their placeholders filled and their rows mapped by precomputed decoders, which is most of
- * what a List page of a hundred rows cost (bench/RESULTS.md, api-profile). Without it (D1), Drizzle runs them.
+ * what a List page of a hundred rows cost (bench/RESULTS.md, api-profile); a `limit 1` read (the point reads of every
+ * write) asks for its one row alone. Without them (D1), Drizzle runs them.
  */
-export function createSqliteDialect(db: BatchingSqliteDatabase, readRows?: SqliteRowReader): StoreDialect {
+export function createSqliteDialect(db: BatchingSqliteDatabase, readers?: SqliteReaders): StoreDialect {
   // Query-builder selects, not db.all(): drizzle's D1 batch binds only builder statements.
   function build(query: SelectQuery) {
     const select = ("fields" in query ? db.select(query.fields) : db.select()).from(source(query.from)).$dynamic();
@@ -86,7 +96,7 @@ export function createSqliteDialect(db: BatchingSqliteDatabase, readRows?: Sqlit
     tables: schema,
     select: (query) => typedRows(query, build(query)),
     prepare(_name, query) {
-      if (!readRows) {
+      if (!readers) {
         const prepared = build(query).prepare();
         return (values) => typedRows(query, prepared.all(values));
       }
@@ -94,16 +104,22 @@ export function createSqliteDialect(db: BatchingSqliteDatabase, readRows?: Sqlit
       const fill = placeholderFiller(params);
       // A select without fields selects the table's columns, in their order.
       const decoding = decodingOf("fields" in query ? query.fields : getTableColumns(query.from as Table));
+      if (query.limit === 1) {
+        return async (values) => {
+          const row = await readers.row(text, fill(values));
+          return typedRows(query, Promise.resolve(row ? [fromArray(row, decoding)] : []));
+        };
+      }
       if (query.orderBy && query.limit !== undefined) {
         const page = pageAsJson(text, decoding.keys);
         return async (values) => {
-          const [[json]] = (await readRows(page, fill(values))) as [[string]];
+          const [[json]] = (await readers.rows(page, fill(values))) as [[string]];
           const rows = JSON.parse(json) as Array<Record<string, unknown>>;
           if (decoding.decoders.length > 0) for (const row of rows) decode(row, decoding);
           return typedRows(query, Promise.resolve(rows));
         };
       }
-      return async (values) => typedRows(query, Promise.resolve((await readRows(text, fill(values))).map((row) => fromArray(row, decoding))));
+      return async (values) => typedRows(query, Promise.resolve((await readers.rows(text, fill(values))).map((row) => fromArray(row, decoding))));
     },
     async selectInOneSnapshot<const Q extends readonly SelectQuery[]>(queries: Q) {
       // A batch runs in one implicit transaction on libSQL and on D1: one snapshot for all its statements.

@@ -6,7 +6,7 @@ import type { AuditEntry, CommitResult, Store, WriteBatch } from "../store.js";
 import { classifySqliteFailure, toStoreError, withClassifiedErrors } from "../store-errors.js";
 import { createStoreQueries } from "../store-queries.js";
 import { auditStatements, commitStatements, type BoundStatement } from "./commit-statements.js";
-import { createSqliteDialect, type BatchingSqliteDatabase, type SqliteRowReader } from "./dialect.js";
+import { createSqliteDialect, type BatchingSqliteDatabase, type SqliteRowReader, type SqliteSingleRowReader } from "./dialect.js";
 
 /**
  * Runs statements as one atomic batch (all or nothing) and returns, for each statement that `reads`, its rows as
@@ -17,11 +17,14 @@ export type SqliteBatchRunner = (statements: BoundStatement[]) => Promise<unknow
 /** What a SQLite backend supplies besides its Drizzle database: its batch runner, and a row reader when it has one. */
 export interface SqliteBackend {
   runBatch: SqliteBatchRunner;
+  /** Both or neither: the file's connection supplies them, D1 runs its reads through Drizzle. */
   readRows?: SqliteRowReader;
+  readRow?: SqliteSingleRowReader;
 }
 
-export function createSqliteStore(db: BatchingSqliteDatabase, { runBatch, readRows }: SqliteBackend): Store {
-  const queries = withClassifiedErrors(createStoreQueries(createSqliteDialect(db, readRows)), classifySqliteFailure);
+export function createSqliteStore(db: BatchingSqliteDatabase, { runBatch, readRows, readRow }: SqliteBackend): Store {
+  const readers = readRows && readRow ? { rows: readRows, row: readRow } : undefined;
+  const queries = withClassifiedErrors(createStoreQueries(createSqliteDialect(db, readers)), classifySqliteFailure);
 
   async function commit(batch: WriteBatch): Promise<CommitResult> {
     const { statements, bumped } = commitStatements(batch);

@@ -20,10 +20,13 @@ declare module "hono" {
   }
 }
 
+/** One decoder for every body: decoding without `stream` keeps no state between calls, failed ones included. */
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
 function parseObject(bytes: Uint8Array): ParsedBody {
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    text = utf8.decode(bytes);
   } catch {
     return { error: badRequest("The request body is not valid UTF-8.") };
   }

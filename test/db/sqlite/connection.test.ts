@@ -36,9 +36,12 @@ describe("openSqliteConnection", () => {
       const afterFirst = { ...store.statistics };
       await createAndRead(1);
       const perRequest = store.statistics.runs - afterFirst.runs;
-      // 4 reads; the batch's 5 statements (guard, insert, collection size, revision bump returning the new revision,
-      // change log); the page.
-      expect(perRequest).toBe(10);
+      // 4 reads; the batch's 4 statements (the guarded revision bump returning the new revision, insert, collection
+      // size, change log); the page.
+      expect(perRequest).toBe(9);
+      // Calls into the driver: one per point read (`get`, which resets its statement), BEGIN, one per batch statement
+      // (the bump's returning row by `get`), COMMIT, and two for the page (open, fetch).
+      expect(store.statistics.calls - afterFirst.calls).toBe(4 + 1 + 4 + 1 + 2);
       for (let i = 2; i <= 50; i++) await createAndRead(i);
       expect(store.statistics.prepares).toBe(afterFirst.prepares);
       expect(store.statistics.runs - afterFirst.runs).toBe(50 * perRequest);
@@ -61,6 +64,44 @@ describe("openSqliteConnection", () => {
       // The failed batch's statement text is cached like any other and still runs.
       connection.batch([insert(5)]);
       expect(count()).toBe(3);
+    } finally {
+      connection.close();
+    }
+  });
+
+  it("reads one row by `get` without leaving the statement's read snapshot open", () => {
+    const file = freshFile();
+    const connection = openSqliteConnection(file);
+    const other = openSqliteConnection(file);
+    try {
+      connection.exec("create table t (n integer not null)");
+      // More rows than the driver fetches at once (100): a statement stopped after its first row would still be open.
+      connection.exec("with recursive c(n) as (select 1 union all select n + 1 from c where n < 500) insert into t select n from c");
+      const callsBefore = connection.statistics.calls;
+      expect(connection.query({ sql: "select n from t order by n", params: [], method: "get" }).rows).toEqual([1]);
+      expect(connection.statistics.calls - callsBefore).toBe(1);
+      // A reader holding a snapshot would keep the WAL from being reset: the checkpoint would report busy.
+      const [checkpoint] = other.query({ sql: "pragma wal_checkpoint(truncate)", params: [], method: "all" }).rows as number[][];
+      expect(checkpoint![0]).toBe(0);
+      // A write's returning row by `get`, in a batch: committed with it.
+      const [returned] = connection.batch([{ sql: "insert into t (n) values (?) returning n * 10", params: [4], method: "get" }]);
+      expect(returned!.rows).toEqual([40]);
+      expect(other.query({ sql: "select count(*) from t", params: [], method: "all" }).rows).toEqual([[501]]);
+    } finally {
+      other.close();
+      connection.close();
+    }
+  });
+
+  it("runs a statement whose `get` failed with the next call's parameters, not the failed ones", () => {
+    const connection = openSqliteConnection(freshFile(), { checkpointDelayMs: false });
+    try {
+      connection.exec("create table t (n integer not null check (n > 0))");
+      const insert = (value: number) => ({ sql: "insert into t (n) values (?) returning n", params: [value], method: "get" as const });
+      expect(() => connection.batch([insert(-1)])).toThrow(/CHECK constraint failed/);
+      const [returned] = connection.batch([insert(5)]);
+      expect(returned!.rows).toEqual([5]);
+      expect(connection.query({ sql: "select n from t", params: [], method: "all" }).rows).toEqual([[5]]);
     } finally {
       connection.close();
     }
