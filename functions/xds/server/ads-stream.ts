@@ -16,7 +16,7 @@ import type {
 import type { NodeWatch, XdsCache } from "../cache/cache.js";
 import { MeshUnavailableError, NodeIdError, type NodeRequest, type NodeSnapshot } from "../cache/types.js";
 import { TypeUrl, type ResourceType } from "../../envoy/index.js";
-import type { StreamInfo, StreamProtocol, XdsObserver } from "./observer.js";
+import type { SentResponse, StreamInfo, StreamProtocol, XdsObserver } from "./observer.js";
 import { boundStatusMessage, MAX_STATUS_MESSAGE_LENGTH } from "./grpc-framing.js";
 import type { ResponseEncodings } from "./response-encoding.js";
 import type { StreamIdentity } from "./stream-identity.js";
@@ -47,6 +47,26 @@ export interface AdsStreamOptions {
 export interface OutgoingResponse<Res> {
   readonly message: Res;
   readonly parts: readonly Uint8Array[];
+}
+
+/**
+ * A response as observers see it. The message is built only for an observer that reads it: a push storm sends bytes,
+ * and most observers count. (A class, not an object literal with a getter: one is made per response of a storm.)
+ */
+class ReportedResponse<Res extends DiscoveryResponse | DeltaDiscoveryResponse> implements SentResponse {
+  readonly #response: OutgoingResponse<Res>;
+  constructor(
+    readonly typeUrl: string,
+    readonly version: string,
+    readonly nonce: string,
+    readonly changedAt: number | null,
+    response: OutgoingResponse<Res>,
+  ) {
+    this.#response = response;
+  }
+  get message(): Res {
+    return this.#response.message;
+  }
 }
 
 export abstract class AdsStream<Req extends DiscoveryRequest | DeltaDiscoveryRequest, Res extends DiscoveryResponse | DeltaDiscoveryResponse> {
@@ -256,16 +276,7 @@ export abstract class AdsStream<Req extends DiscoveryRequest | DeltaDiscoveryReq
     subscription.sentVersion = version;
     subscription.awaitingAck = true;
     const response = build(nonce);
-    // The message is built only for an observer that reads it: a push storm sends bytes, and most observers count.
-    this.options.observer.onStreamResponse(this.info, {
-      typeUrl: subscription.typeUrl,
-      version,
-      nonce,
-      changedAt: pushed ? this.#changedAt : null,
-      get message() {
-        return response.message;
-      },
-    });
+    this.options.observer.onStreamResponse(this.info, new ReportedResponse(subscription.typeUrl, version, nonce, pushed ? this.#changedAt : null, response));
     return response;
   }
 

@@ -32,11 +32,11 @@ export function createMessageReader(maxBytes: number): {
       const messages: FramedMessage[] = [];
       let offset = 0;
       while (buffered.length - offset >= 5) {
-        const view = new DataView(buffered.buffer, buffered.byteOffset + offset, 5);
-        const length = view.getUint32(1);
+        // The prefix read byte by byte: a DataView per message is garbage once per ACK of a push storm.
+        const length = ((buffered[offset + 1]! << 24) | (buffered[offset + 2]! << 16) | (buffered[offset + 3]! << 8) | buffered[offset + 4]!) >>> 0;
         if (length > maxBytes) return { error: `message of ${length} bytes exceeds the limit of ${maxBytes}` };
         if (buffered.length - offset < 5 + length) break;
-        messages.push({ compressed: (view.getUint8(0) & 1) === 1, bytes: buffered.subarray(offset + 5, offset + 5 + length) });
+        messages.push({ compressed: (buffered[offset]! & 1) === 1, bytes: buffered.subarray(offset + 5, offset + 5 + length) });
         offset += 5 + length;
       }
       buffered = offset === buffered.length ? new Uint8Array(0) : buffered.subarray(offset);

@@ -125,9 +125,16 @@ export function createObserverList(observers: readonly XdsObserver[]): XdsObserv
   return {
     onStreamOpen: (stream) => list.forEach((observer) => observer.onStreamOpen(stream)),
     onStreamNode: (stream, node) => list.forEach((observer) => observer.onStreamNode(stream, node)),
-    onStreamRequest: (stream, request) => list.forEach((observer) => observer.onStreamRequest(stream, request)),
-    onStreamResponse: (stream, response) => list.forEach((observer) => observer.onStreamResponse(stream, response)),
-    onStreamAck: (stream, ack) => list.forEach((observer) => observer.onStreamAck(stream, ack)),
+    // Plain loops for the three hooks a push storm calls once per stream (a closure per call would be garbage).
+    onStreamRequest(stream, request) {
+      for (const observer of list) observer.onStreamRequest(stream, request);
+    },
+    onStreamResponse(stream, response) {
+      for (const observer of list) observer.onStreamResponse(stream, response);
+    },
+    onStreamAck(stream, ack) {
+      for (const observer of list) observer.onStreamAck(stream, ack);
+    },
     onStreamNack: (stream, nack) => list.forEach((observer) => observer.onStreamNack(stream, nack)),
     onStreamClosed: (stream, error) => list.forEach((observer) => observer.onStreamClosed(stream, error)),
     onFetchRequest: (request) => list.forEach((observer) => observer.onFetchRequest(request)),

@@ -65,12 +65,15 @@ export interface ResponseEncodings {
  * byte and the characters, written directly; otherwise through a BinaryWriter. This runs once per stream per push.
  */
 function stringField(field: number, text: string): Uint8Array {
-  if (text.length > 127 || !/^[\x00-\x7f]*$/.test(text)) return new BinaryWriter().tag(field, WireType.LengthDelimited).string(text).finish();
-  const bytes = new Uint8Array(2 + text.length);
-  bytes[0] = (field << 3) | WireType.LengthDelimited;
-  bytes[1] = text.length;
-  for (let i = 0; i < text.length; i++) bytes[2 + i] = text.charCodeAt(i);
-  return bytes;
+  if (text.length <= 127) {
+    const bytes = new Uint8Array(2 + text.length);
+    bytes[0] = (field << 3) | WireType.LengthDelimited;
+    bytes[1] = text.length;
+    let i = 0;
+    for (let code; i < text.length && (code = text.charCodeAt(i)) <= 0x7f; i++) bytes[2 + i] = code;
+    if (i === text.length) return bytes;
+  }
+  return new BinaryWriter().tag(field, WireType.LengthDelimited).string(text).finish();
 }
 
 export function createResponseEncodings(controlPlaneId: string): ResponseEncodings {

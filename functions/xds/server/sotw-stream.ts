@@ -74,23 +74,32 @@ export class SotwStream extends AdsStream<DiscoveryRequest, DiscoveryResponse> {
       if (held) {
         // Shared by every stream whose changes are these very resources; this stream adds its nonce and version.
         const { encoded, versionField } = encodings.sotwChanges({ subscription, held, resources, version });
-        return this.respond(subscription, version, pushed, (nonce) => sotwResponse(encoded, [encodings.sotwNonce(nonce), versionField, encoded.bytes], { versionInfo: version, nonce }));
+        return this.respond(subscription, version, pushed, (nonce) => new SharedResponse(encoded, [encodings.sotwNonce(nonce), versionField, encoded.bytes], nonce, version));
       }
       // Encoded once per (node, type, version, selection); this stream adds only its nonce.
       const encoded = encodings.sotw({ subscription, resources, version });
-      return this.respond(subscription, version, pushed, (nonce) => sotwResponse(encoded, [encodings.sotwNonce(nonce), encoded.bytes], { nonce }));
+      return this.respond(subscription, version, pushed, (nonce) => new SharedResponse(encoded, [encodings.sotwNonce(nonce), encoded.bytes], nonce, null));
     }
     this.settled();
     return null;
   }
 }
 
-/** A stream's response from a shared encoding: its parts on the wire, and the message with this stream's fields (built when read). */
-function sotwResponse(encoded: EncodedResponse, parts: readonly Uint8Array[], own: Partial<DiscoveryResponse>): OutgoingResponse<DiscoveryResponse> {
-  return {
-    get message() {
-      return { ...encoded.message, ...own };
-    },
-    parts,
-  };
+/**
+ * A stream's response from a shared encoding: its parts on the wire, and the message with this stream's nonce (and
+ * version, when the shared encoding has none) built when read. A class, not an object literal with a getter: one is
+ * made per stream of a push storm.
+ */
+class SharedResponse implements OutgoingResponse<DiscoveryResponse> {
+  constructor(
+    readonly encoded: EncodedResponse,
+    readonly parts: readonly Uint8Array[],
+    readonly nonce: string,
+    /** The version this stream adds to an encoding without one (a push of changes); null when the encoding has it. */
+    readonly versionInfo: string | null,
+  ) {}
+  get message(): DiscoveryResponse {
+    const { nonce, versionInfo } = this;
+    return versionInfo === null ? { ...this.encoded.message, nonce } : { ...this.encoded.message, versionInfo, nonce };
+  }
 }

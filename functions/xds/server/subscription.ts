@@ -15,7 +15,10 @@ export class Subscription {
   #wildcard = false;
   #names = new Set<string>();
   #selectionKey: string | null = null;
-  #version: { resources: TypeResources; selectionKey: string; version: string } | null = null;
+  /** The last `versionOf` answer, and what it was asked about (three fields, not an object per push). */
+  #versionResources: TypeResources | null = null;
+  #versionSelectionKey = "";
+  #version = "";
 
   /** Nonce of the last response sent for this type, null before the first. Only a request echoing it answers that response. */
   nonce: string | null = null;
@@ -64,10 +67,12 @@ export class Subscription {
    * a stream asks on every request and every push, and the node's resources change far less often.
    */
   versionOf(resources: TypeResources): string {
-    const memo = this.#version;
-    if (memo && memo.resources === resources && memo.selectionKey === this.selectionKey) return memo.version;
-    const version = subscriptionVersion(resources, this.#wildcard, this.#names, this.selectionKey);
-    this.#version = { resources, selectionKey: this.selectionKey, version };
+    const { selectionKey } = this;
+    if (this.#versionResources === resources && this.#versionSelectionKey === selectionKey) return this.#version;
+    const version = subscriptionVersion(resources, this.#wildcard, this.#names, selectionKey);
+    this.#versionResources = resources;
+    this.#versionSelectionKey = selectionKey;
+    this.#version = version;
     return version;
   }
 

@@ -3,16 +3,17 @@
 // a refused node and REST xDS; and the helpers that build observers from a few hooks or from a list.
 import { create } from "@bufbuild/protobuf";
 import type { ConnectError } from "@connectrpc/connect";
+import type { DeltaDiscoveryResponse, DiscoveryResponse } from "../../../proto/gen/envoy/service/discovery/v3/discovery_pb.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalChangeFeed } from "../../../db/change-feed.js";
 import type { Store } from "../../../db/store.js";
 import type { MeshSnapshot } from "../../../functions/appmesh/snapshot.js";
-import { ClusterSchema, TypeUrl } from "../../../functions/envoy/index.js";
+import { ClusterSchema, RouteConfigurationSchema, TypeUrl } from "../../../functions/envoy/index.js";
 import { NodeIdError, type XdsTranslation } from "../../../functions/xds/cache/types.js";
 import { createObserverList, createXdsObserver, type StreamInfo, type XdsObserver } from "../../../functions/xds/index.js";
 import { startXdsServer, type RunningXdsServer } from "../../../functions/xds/server/node-server.js";
 import { MakeMesh, MakeSnapshot, MakeVirtualNode } from "../translate/fixtures.js";
-import { adsClient, DeltaClient, SotwClient } from "./support.js";
+import { adsClient, DeltaClient, SotwClient, type WireAny, type WireDeltaResponse, type WireResponse } from "./support.js";
 
 const MESH = "observed";
 const NODE = `mesh/${MESH}/virtualNode/n`;
@@ -20,6 +21,8 @@ const NODE = `mesh/${MESH}/virtualNode/n`;
 /** Every hook call as one line, per stream; `closed(id)` resolves when that stream's onStreamClosed ran. */
 function recorder() {
   const lines = new Map<number, string[]>();
+  /** `response.message` of every response, by stream. */
+  const messages = new Map<number, unknown[]>();
   const fetches: string[] = [];
   const closings = new Map<number, () => void>();
   const closed = new Map<number, Promise<void>>();
@@ -38,7 +41,11 @@ function recorder() {
     },
     onStreamNode: (stream, node) => line(stream, `node ${node.id} info=${stream.node?.id}`),
     onStreamRequest: (stream, request) => line(stream, `request ${request.typeUrl} nonce=${request.responseNonce}`),
-    onStreamResponse: (stream, response) => line(stream, `response ${response.typeUrl} nonce=${response.nonce} version=${response.version} push=${response.changedAt !== null}`),
+    onStreamResponse: (stream, response) => {
+      line(stream, `response ${response.typeUrl} nonce=${response.nonce} version=${response.version} push=${response.changedAt !== null}`);
+      if (!messages.has(stream.id)) messages.set(stream.id, []);
+      messages.get(stream.id)!.push(response.message);
+    },
     onStreamAck: (stream, ack) => line(stream, `ack ${ack.typeUrl} version=${ack.version}`),
     onStreamNack: (stream, nack) => line(stream, `nack ${nack.typeUrl} version=${nack.version} ${nack.message}`),
     onStreamClosed: (stream, error: ConnectError | null) => {
@@ -57,6 +64,11 @@ function recorder() {
       const found = [...lines.values()].filter((list) => list.some((text) => text.startsWith(`node ${nodeId} `)));
       expect(found.length).toBe(1);
       return found[0]!;
+    },
+    /** The messages observers were handed for the one stream whose node is `nodeId`. */
+    messagesOf(nodeId: string): unknown[] {
+      for (const [id, list] of lines) if (list.some((text) => text.startsWith(`node ${nodeId} `))) return messages.get(id) ?? [];
+      throw new Error(`no stream for ${nodeId}`);
     },
     closedOf(nodeId: string): Promise<void> {
       for (const [id, list] of lines) if (list.some((text) => text.startsWith(`node ${nodeId} `))) return promiseFor(id);
@@ -80,7 +92,8 @@ describe("XdsObserver on the ADS server", () => {
     },
     forSnapshot: () => {
       const g = generation;
-      return { exists: () => true, translate: () => ({ listeners: [], clusters: [create(ClusterSchema, { name: "c", altStatName: `c${g}` })], routes: [], endpoints: [], secrets: [] }) };
+      const routes = [create(RouteConfigurationSchema, { name: "r-moving", virtualHosts: [{ name: `v${g}`, domains: ["*"] }] }), create(RouteConfigurationSchema, { name: "r-still" })];
+      return { exists: () => true, translate: () => ({ listeners: [], clusters: [create(ClusterSchema, { name: "c", altStatName: `c${g}` })], routes, endpoints: [], secrets: [] }) };
     },
   };
   async function change(): Promise<void> {
@@ -155,6 +168,54 @@ describe("XdsObserver on the ADS server", () => {
         `ack ${TypeUrl.cluster} version=${first.systemVersionInfo}`,
         "closed ok",
       ]);
+    } finally {
+      client.close();
+    }
+  });
+
+  it("hands observers the message each response carries on the wire, nonce and version included: complete, incremental (RDS) and delta", async () => {
+    const node = `mesh/${MESH}/virtualNode/messages`;
+    const deltaNode = `mesh/${MESH}/virtualNode/messages-delta`;
+    const client = adsClient(`127.0.0.1:${xds.port}`);
+    const stream = new SotwClient(client, { id: node });
+    const delta = new DeltaClient(client, { id: deltaNode });
+    const names = ["r-moving", "r-still"];
+    const any = (value: { typeUrl: string; value: Uint8Array }): WireAny => ({ type_url: value.typeUrl, value: Buffer.from(value.value) });
+    try {
+      stream.send({ typeUrl: TypeUrl.route, resourceNames: names });
+      delta.send({ typeUrl: TypeUrl.cluster });
+      const first = await stream.next();
+      stream.ack(first, names);
+      const deltaFirst = await delta.next();
+      delta.ack(deltaFirst);
+      await change();
+      const pushed = await stream.next();
+      const deltaPushed = await delta.next();
+      stream.end();
+      delta.end();
+      await Promise.all([recording.closedOf(node), recording.closedOf(deltaNode)]);
+
+      // The push carries only the RouteConfiguration that changed: the stream's version and nonce on a shared encoding.
+      expect([first.resources.length, pushed.resources.length]).toEqual([2, 1]);
+      const wireAny = (value: WireAny): WireAny => ({ type_url: value.type_url, value: Buffer.from(value.value) });
+      const observedSotw = (message: DiscoveryResponse) => ({ versionInfo: message.versionInfo, typeUrl: message.typeUrl, nonce: message.nonce, resources: message.resources.map(any) });
+      const wireSotw = (message: WireResponse) => ({ versionInfo: message.versionInfo, typeUrl: message.typeUrl, nonce: message.nonce, resources: message.resources.map(wireAny) });
+      expect(recording.messagesOf(node).map((message) => observedSotw(message as DiscoveryResponse))).toEqual([first, pushed].map(wireSotw));
+      const observedDelta = (message: DeltaDiscoveryResponse) => ({
+        systemVersionInfo: message.systemVersionInfo,
+        typeUrl: message.typeUrl,
+        nonce: message.nonce,
+        resources: message.resources.map(({ name, version, resource }) => ({ name, version, resource: any(resource!) })),
+        removedResources: message.removedResources,
+      });
+      const wireDelta = (message: WireDeltaResponse) => ({
+        systemVersionInfo: message.systemVersionInfo,
+        typeUrl: message.typeUrl,
+        nonce: message.nonce,
+        resources: message.resources.map(({ name, version, resource }) => ({ name, version, resource: wireAny(resource) })),
+        removedResources: message.removedResources,
+      });
+      expect(recording.messagesOf(deltaNode).map((message) => observedDelta(message as DeltaDiscoveryResponse))).toEqual([deltaFirst, deltaPushed].map(wireDelta));
     } finally {
       client.close();
     }
