@@ -11,11 +11,16 @@ import { openCheckpointer, type CheckpointerStatistics } from "./checkpointer.js
 
 type Connection = InstanceType<typeof Database>;
 type Statement = ReturnType<Connection["prepare"]>;
-/** A kept statement, and whether it returns rows (asked once: it is a call into the driver). */
+/** A kept statement, whether it returns rows (asked once: it is a call into the driver), and whether it writes. */
 interface Kept {
   statement: Statement;
   reader: boolean;
+  /** Statements with no rows (DML, DDL) and DML with `returning`: after one, a checkpoint is due. */
+  writes: boolean;
 }
+
+/** DML that returns rows (`returning`): a reader that writes. Reads are SELECTs, some behind a `with` (pages). */
+const RETURNING_DML = /^\s*(insert|update|delete|replace)\b/i;
 
 /** How drizzle's sqlite-proxy asks for a statement's result: `run` for none, `get` for the first row, else all rows. */
 export type QueryMethod = "run" | "all" | "values" | "get";
@@ -149,7 +154,8 @@ export function openSqliteConnection(file: string, options: SqliteConnectionOpti
     }
     const prepared = db.prepare(sql);
     statistics.prepares++;
-    const kept = { statement: prepared, reader: prepared.reader };
+    const reader = prepared.reader;
+    const kept = { statement: prepared, reader, writes: !reader || RETURNING_DML.test(sql) };
     // Raw mode (rows as arrays) is a switch on the statement, and only readers have rows to switch.
     if (kept.reader) prepared.raw(true);
     statements.set(sql, kept);
@@ -157,8 +163,8 @@ export function openSqliteConnection(file: string, options: SqliteConnectionOpti
     return kept;
   }
 
-  function run({ sql, params, method }: ProxyQuery): ProxyResult {
-    const { statement: prepared, reader } = statement(sql);
+  function run(kept: Kept, { sql, params, method }: ProxyQuery): ProxyResult {
+    const { statement: prepared, reader } = kept;
     statistics.runs++;
     if (!reader) {
       statistics.calls++;
@@ -233,7 +239,13 @@ export function openSqliteConnection(file: string, options: SqliteConnectionOpti
   return {
     query(query) {
       options.logQuery?.(query.sql, query.params);
-      return guarded(() => run(query));
+      return guarded(() => {
+        const kept = statement(query.sql);
+        const result = run(kept, query);
+        // Writes outside a batch (access keys, follower positions, retention's deletes) are checkpointed as a batch's are.
+        if (kept.writes) checkpointer?.written();
+        return result;
+      });
     },
     batch: (queries) =>
       guarded(() => {
@@ -241,7 +253,7 @@ export function openSqliteConnection(file: string, options: SqliteConnectionOpti
         db.exec(writes ? "BEGIN IMMEDIATE" : "BEGIN");
         statistics.calls++;
         try {
-          const results = queries.map(run);
+          const results = queries.map((query) => run(statement(query.sql), query));
           db.exec("COMMIT");
           statistics.calls++;
           if (writes) checkpointer?.written();
