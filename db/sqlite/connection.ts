@@ -70,7 +70,7 @@ export interface SqliteConnection {
 export interface SqliteConnectionOptions {
   /** Sees each statement run outside a batch, with its parameters (tests read the SQL the store runs). */
   logQuery?: (sql: string, params: unknown[]) => void;
-  /** Statements kept per connection; the least recently used one goes beyond it (default 256). */
+  /** Statements kept per connection, as many again for `get`; the least recently used one goes beyond it (default 256). */
   cacheSize?: number;
   /**
    * How long after a write the background checkpoint starts (default 100 ms); `false` leaves checkpoints to the
@@ -117,8 +117,13 @@ export function openSqliteConnection(file: string, options: SqliteConnectionOpti
   mkdirSync(path.dirname(resolved), { recursive: true });
   const cacheSize = options.cacheSize ?? 256;
   const checkpointDelayMs = options.checkpointDelayMs ?? 100;
-  /** Insertion order is recency: a hit moves its statement to the end. */
+  /**
+   * Insertion order is recency: a hit moves its statement to the end. Statements run by `get` are kept apart from those
+   * run by `all` and `run`: libSQL's `get` binds without resetting first, so after an `all` (which leaves its statement
+   * done, not reset) the binding fails unseen and `get` reruns the previous call's parameters. `get` itself resets.
+   */
   let statements = new Map<string, Kept>();
+  let firstRowStatements = new Map<string, Kept>();
   let closed = false;
   const statistics: SqliteConnectionStatistics = { prepares: 0, runs: 0, calls: 0 };
   // The file is in WAL mode once the first connection is configured; only then can the checkpointer's use it.
@@ -145,11 +150,12 @@ export function openSqliteConnection(file: string, options: SqliteConnectionOpti
     }
   }
 
-  function statement(sql: string): Kept {
-    const cached = statements.get(sql);
+  function statement(sql: string, method: QueryMethod): Kept {
+    const cache = method === "get" ? firstRowStatements : statements;
+    const cached = cache.get(sql);
     if (cached) {
-      statements.delete(sql);
-      statements.set(sql, cached);
+      cache.delete(sql);
+      cache.set(sql, cached);
       return cached;
     }
     const prepared = db.prepare(sql);
@@ -158,8 +164,8 @@ export function openSqliteConnection(file: string, options: SqliteConnectionOpti
     const kept = { statement: prepared, reader, writes: !reader || RETURNING_DML.test(sql) };
     // Raw mode (rows as arrays) is a switch on the statement, and only readers have rows to switch.
     if (kept.reader) prepared.raw(true);
-    statements.set(sql, kept);
-    if (statements.size > cacheSize) statements.delete(statements.keys().next().value!);
+    cache.set(sql, kept);
+    if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
     return kept;
   }
 
@@ -182,7 +188,7 @@ export function openSqliteConnection(file: string, options: SqliteConnectionOpti
       } catch (error) {
         // libSQL's `get` neither resets a statement that failed nor resets one before binding it again: kept, it
         // would run next time with these parameters (a stale guard would stay stale). A fresh one is prepared instead.
-        if (statements.get(sql)?.statement === prepared) statements.delete(sql);
+        if (firstRowStatements.get(sql)?.statement === prepared) firstRowStatements.delete(sql);
         throw error;
       }
     }
@@ -229,6 +235,7 @@ export function openSqliteConnection(file: string, options: SqliteConnectionOpti
     const old = db;
     db = fresh;
     statements = new Map();
+    firstRowStatements = new Map();
     try {
       old.close();
     } catch {
@@ -240,7 +247,7 @@ export function openSqliteConnection(file: string, options: SqliteConnectionOpti
     query(query) {
       options.logQuery?.(query.sql, query.params);
       return guarded(() => {
-        const kept = statement(query.sql);
+        const kept = statement(query.sql, query.method);
         const result = run(kept, query);
         // Writes outside a batch (access keys, follower positions, retention's deletes) are checkpointed as a batch's are.
         if (kept.writes) checkpointer?.written();
@@ -253,7 +260,7 @@ export function openSqliteConnection(file: string, options: SqliteConnectionOpti
         db.exec(writes ? "BEGIN IMMEDIATE" : "BEGIN");
         statistics.calls++;
         try {
-          const results = queries.map((query) => run(statement(query.sql), query));
+          const results = queries.map((query) => run(statement(query.sql, query.method), query));
           db.exec("COMMIT");
           statistics.calls++;
           if (writes) checkpointer?.written();
@@ -270,6 +277,7 @@ export function openSqliteConnection(file: string, options: SqliteConnectionOpti
       if (closed) return;
       closed = true;
       statements.clear();
+      firstRowStatements.clear();
       void checkpointer?.close();
       db.close();
     },
