@@ -11,11 +11,16 @@ import { openCheckpointer, type CheckpointerStatistics } from "./checkpointer.js
 
 type Connection = InstanceType<typeof Database>;
 type Statement = ReturnType<Connection["prepare"]>;
-/** A kept statement, and whether it returns rows (asked once: it is a call into the driver). */
+/** A kept statement, whether it returns rows (asked once: it is a call into the driver), and whether it writes. */
 interface Kept {
   statement: Statement;
   reader: boolean;
+  /** Statements with no rows (DML, DDL) and DML with `returning`: after one, a checkpoint is due. */
+  writes: boolean;
 }
+
+/** DML that returns rows (`returning`): a reader that writes. Reads are SELECTs, some behind a `with` (pages). */
+const RETURNING_DML = /^\s*(insert|update|delete|replace)\b/i;
 
 /** How drizzle's sqlite-proxy asks for a statement's result: `run` for none, `get` for the first row, else all rows. */
 export type QueryMethod = "run" | "all" | "values" | "get";
@@ -65,7 +70,7 @@ export interface SqliteConnection {
 export interface SqliteConnectionOptions {
   /** Sees each statement run outside a batch, with its parameters (tests read the SQL the store runs). */
   logQuery?: (sql: string, params: unknown[]) => void;
-  /** Statements kept per connection; the least recently used one goes beyond it (default 256). */
+  /** Statements kept per connection, as many again for `get`; the least recently used one goes beyond it (default 256). */
   cacheSize?: number;
   /**
    * How long after a write the background checkpoint starts (default 100 ms); `false` leaves checkpoints to the
@@ -112,8 +117,13 @@ export function openSqliteConnection(file: string, options: SqliteConnectionOpti
   mkdirSync(path.dirname(resolved), { recursive: true });
   const cacheSize = options.cacheSize ?? 256;
   const checkpointDelayMs = options.checkpointDelayMs ?? 100;
-  /** Insertion order is recency: a hit moves its statement to the end. */
+  /**
+   * Insertion order is recency: a hit moves its statement to the end. Statements run by `get` are kept apart from those
+   * run by `all` and `run`: libSQL's `get` binds without resetting first, so after an `all` (which leaves its statement
+   * done, not reset) the binding fails unseen and `get` reruns the previous call's parameters. `get` itself resets.
+   */
   let statements = new Map<string, Kept>();
+  let firstRowStatements = new Map<string, Kept>();
   let closed = false;
   const statistics: SqliteConnectionStatistics = { prepares: 0, runs: 0, calls: 0 };
   // The file is in WAL mode once the first connection is configured; only then can the checkpointer's use it.
@@ -140,25 +150,27 @@ export function openSqliteConnection(file: string, options: SqliteConnectionOpti
     }
   }
 
-  function statement(sql: string): Kept {
-    const cached = statements.get(sql);
+  function statement(sql: string, method: QueryMethod): Kept {
+    const cache = method === "get" ? firstRowStatements : statements;
+    const cached = cache.get(sql);
     if (cached) {
-      statements.delete(sql);
-      statements.set(sql, cached);
+      cache.delete(sql);
+      cache.set(sql, cached);
       return cached;
     }
     const prepared = db.prepare(sql);
     statistics.prepares++;
-    const kept = { statement: prepared, reader: prepared.reader };
+    const reader = prepared.reader;
+    const kept = { statement: prepared, reader, writes: !reader || RETURNING_DML.test(sql) };
     // Raw mode (rows as arrays) is a switch on the statement, and only readers have rows to switch.
     if (kept.reader) prepared.raw(true);
-    statements.set(sql, kept);
-    if (statements.size > cacheSize) statements.delete(statements.keys().next().value!);
+    cache.set(sql, kept);
+    if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
     return kept;
   }
 
-  function run({ sql, params, method }: ProxyQuery): ProxyResult {
-    const { statement: prepared, reader } = statement(sql);
+  function run(kept: Kept, { sql, params, method }: ProxyQuery): ProxyResult {
+    const { statement: prepared, reader } = kept;
     statistics.runs++;
     if (!reader) {
       statistics.calls++;
@@ -176,7 +188,7 @@ export function openSqliteConnection(file: string, options: SqliteConnectionOpti
       } catch (error) {
         // libSQL's `get` neither resets a statement that failed nor resets one before binding it again: kept, it
         // would run next time with these parameters (a stale guard would stay stale). A fresh one is prepared instead.
-        if (statements.get(sql)?.statement === prepared) statements.delete(sql);
+        if (firstRowStatements.get(sql)?.statement === prepared) firstRowStatements.delete(sql);
         throw error;
       }
     }
@@ -223,6 +235,7 @@ export function openSqliteConnection(file: string, options: SqliteConnectionOpti
     const old = db;
     db = fresh;
     statements = new Map();
+    firstRowStatements = new Map();
     try {
       old.close();
     } catch {
@@ -233,7 +246,13 @@ export function openSqliteConnection(file: string, options: SqliteConnectionOpti
   return {
     query(query) {
       options.logQuery?.(query.sql, query.params);
-      return guarded(() => run(query));
+      return guarded(() => {
+        const kept = statement(query.sql, query.method);
+        const result = run(kept, query);
+        // Writes outside a batch (access keys, follower positions, retention's deletes) are checkpointed as a batch's are.
+        if (kept.writes) checkpointer?.written();
+        return result;
+      });
     },
     batch: (queries) =>
       guarded(() => {
@@ -241,7 +260,7 @@ export function openSqliteConnection(file: string, options: SqliteConnectionOpti
         db.exec(writes ? "BEGIN IMMEDIATE" : "BEGIN");
         statistics.calls++;
         try {
-          const results = queries.map(run);
+          const results = queries.map((query) => run(statement(query.sql, query.method), query));
           db.exec("COMMIT");
           statistics.calls++;
           if (writes) checkpointer?.written();
@@ -258,6 +277,7 @@ export function openSqliteConnection(file: string, options: SqliteConnectionOpti
       if (closed) return;
       closed = true;
       statements.clear();
+      firstRowStatements.clear();
       void checkpointer?.close();
       db.close();
     },

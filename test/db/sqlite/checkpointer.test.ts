@@ -99,6 +99,33 @@ describe("openSqliteConnection's checkpoints", () => {
     }
   });
 
+  it("copies writes made outside a batch (query: plain DML and DML returning rows) into the file through the checkpointer", async () => {
+    const file = freshFile();
+    const connection = openSqliteConnection(file, { checkpointDelayMs: 5 });
+    try {
+      connection.exec("create table t (n integer not null)");
+      for (let i = 0; i < 10; i++) connection.query({ sql: "insert into t (n) values (?)", params: [i], method: "run" });
+      for (let i = 10; i < 20; i++) connection.query({ sql: "insert into t (n) values (?) returning n", params: [i], method: "all" });
+      expect(await eventually(() => rowsInDatabaseFile(file) === 20)).toBe(true);
+      expect(connection.checkpoints!.runs).toBeGreaterThanOrEqual(1);
+    } finally {
+      connection.close();
+    }
+  });
+
+  it("starts no checkpoint for reads outside a batch, pages behind a `with` included", async () => {
+    const connection = openSqliteConnection(freshFile(), { checkpointDelayMs: 5 });
+    try {
+      connection.exec("create table t (n integer not null)");
+      connection.query({ sql: "select n from t where n = ?", params: [1], method: "get" });
+      connection.query({ sql: "with page(c0) as (select n from t order by n limit 10) select coalesce(json_group_array(c0), '[]') from page", params: [], method: "all" });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(connection.checkpoints!.runs).toBe(0);
+    } finally {
+      connection.close();
+    }
+  });
+
   it("keeps SQLite's own checkpoints when asked to (checkpointDelayMs: false)", () => {
     const connection = openSqliteConnection(freshFile(), { checkpointDelayMs: false });
     try {

@@ -107,6 +107,26 @@ describe("openSqliteConnection", () => {
     }
   });
 
+  it("answers `get` with its own parameters' row after the same SQL ran by `all` or `run`", () => {
+    const connection = openSqliteConnection(freshFile(), { checkpointDelayMs: false });
+    try {
+      connection.exec("create table t (n integer primary key, v text not null)");
+      connection.exec("insert into t values (1, 'one'), (2, 'two')");
+      const read = "select v from t where n = ? limit 1";
+      expect(connection.query({ sql: read, params: [1], method: "all" }).rows).toEqual([["one"]]);
+      expect(connection.query({ sql: read, params: [2], method: "get" }).rows).toEqual(["two"]);
+      expect(connection.query({ sql: read, params: [1], method: "all" }).rows).toEqual([["one"]]);
+      expect(connection.query({ sql: read, params: [9], method: "get" }).rows).toBeUndefined();
+      // A write with `returning` run for nothing, then for its row: the second inserts its own values.
+      const insert = "insert into t (n, v) values (?, ?) returning n";
+      connection.batch([{ sql: insert, params: [3, "three"], method: "run" }]);
+      expect(connection.batch([{ sql: insert, params: [4, "four"], method: "get" }])[0]!.rows).toEqual([4]);
+      expect(connection.query({ sql: "select n from t order by n", params: [], method: "all" }).rows).toEqual([[1], [2], [3], [4]]);
+    } finally {
+      connection.close();
+    }
+  });
+
   it("keeps at most cacheSize statements, dropping the least recently used", () => {
     const connection = openSqliteConnection(freshFile(), { cacheSize: 2 });
     try {
