@@ -14,7 +14,10 @@ import Database from "libsql/promise";
 export interface CheckpointerStatistics {
   /** Checkpoints finished (each copies what the WAL held when it began). */
   runs: number;
-  /** Checkpoints that failed (another process's checkpoint held the file's checkpoint lock, an I/O error): retried after the next write. */
+  /**
+   * Checkpoints that failed (an I/O error) or were refused (another connection's checkpoint held the file's checkpoint
+   * lock, which SQLite answers with busy = 1, not an error): each is tried again after a back-off, writes or not.
+   */
   failures: number;
 }
 
@@ -31,12 +34,27 @@ export interface CheckpointerOptions {
   delayMs?: number;
   /** Called, and the checkpointer closed, when its connection cannot even be configured: the writer must checkpoint again. */
   onUnusable?: () => void;
+  /**
+   * Runs each checkpoint, given the real one (tests: refusing some, as another connection's checkpoint would, to see
+   * them tried again). By default the real one.
+   */
+  around?: (checkpoint: () => Promise<CheckpointOutcome>) => Promise<CheckpointOutcome>;
+}
+
+/** What `PRAGMA wal_checkpoint(PASSIVE)` answered: busy is 1 when another connection held the checkpoint lock. */
+export interface CheckpointOutcome {
+  busy: number;
+  log: number;
+  checkpointed: number;
 }
 
 /**
  * The checkpointer of the WAL-mode file at `file` (its first connection has set WAL, which the file keeps); undefined
  * when the async connection cannot be opened, and the writer's own checkpoints then stay as they are.
  */
+/** The longest wait before a failed or refused checkpoint is tried again. */
+const MAX_RETRY_MS = 10_000;
+
 export function openCheckpointer(file: string, options: CheckpointerOptions = {}): Checkpointer | undefined {
   const delayMs = options.delayMs ?? 100;
   let db: Database;
@@ -51,6 +69,8 @@ export function openCheckpointer(file: string, options: CheckpointerOptions = {}
   let running: Promise<void> | undefined;
   /** A write came while a checkpoint ran: one more follows it. */
   let again = false;
+  /** Failed or refused checkpoints in a row: the next try waits delayMs · 2^n, at most MAX_RETRY_MS. */
+  let failuresInRow = 0;
   let connectionClosed = false;
 
   function closeConnection(): void {
@@ -59,10 +79,17 @@ export function openCheckpointer(file: string, options: CheckpointerOptions = {}
     db.close();
   }
 
-  function track(work: Promise<unknown>, done: () => void): void {
-    running = work.then(done, () => void statistics.failures++).then(() => {
+  function track<T>(work: Promise<T>, done: (value: T) => boolean): void {
+    const failed = () => {
+      statistics.failures++;
+      return false;
+    };
+    running = work.then(done, failed).then((succeeded) => {
       running = undefined;
-      if (again) {
+      failuresInRow = succeeded ? 0 : failuresInRow + 1;
+      // A refused or failed checkpoint is tried again even if no write follows: a quiet server would otherwise keep
+      // its last commits unsynced until the next write.
+      if (again || !succeeded) {
         again = false;
         schedule();
       }
@@ -71,8 +98,8 @@ export function openCheckpointer(file: string, options: CheckpointerOptions = {}
 
   function schedule(): void {
     if (closed || timer) return;
-    timer = setTimeout(run, delayMs);
-    // A pending checkpoint never keeps the process alive: SQLite's last connection to close checkpoints what is left.
+    timer = setTimeout(run, Math.min(delayMs * 2 ** failuresInRow, MAX_RETRY_MS));
+    // A pending checkpoint never keeps the process alive: a WAL left behind is recovered when the file is next opened.
     timer.unref?.();
   }
 
@@ -83,7 +110,15 @@ export function openCheckpointer(file: string, options: CheckpointerOptions = {}
       again = true;
       return;
     }
-    track(db.exec("PRAGMA wal_checkpoint(PASSIVE)"), () => statistics.runs++);
+    const checkpoint = () => (db.prepare("PRAGMA wal_checkpoint(PASSIVE)") as Promise<{ get(): Promise<CheckpointOutcome> }>).then((statement) => statement.get());
+    track(options.around ? options.around(checkpoint) : checkpoint(), (outcome) => {
+      if (outcome.busy === 1) {
+        statistics.failures++;
+        return false;
+      }
+      statistics.runs++;
+      return true;
+    });
   }
 
   // The checkpoint syncs the WAL before copying it and the database file after, as the writer's own did (NORMAL).
@@ -94,7 +129,7 @@ export function openCheckpointer(file: string, options: CheckpointerOptions = {}
       options.onUnusable?.();
       throw error;
     }),
-    () => undefined,
+    () => true,
   );
   return {
     written: schedule,

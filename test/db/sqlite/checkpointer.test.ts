@@ -39,6 +39,35 @@ async function eventually(done: () => boolean): Promise<boolean> {
 }
 
 describe("openCheckpointer", () => {
+  it("tries a refused or failed checkpoint again after a back-off, with no write to prompt it", async () => {
+    const file = freshFile();
+    const writer = new Database(file);
+    writer.exec("PRAGMA journal_mode = WAL");
+    writer.exec("PRAGMA wal_autocheckpoint = 0");
+    let attempts = 0;
+    // The first attempt is refused as SQLite refuses one while another connection checkpoints; the second fails.
+    const checkpointer = openCheckpointer(file, {
+      delayMs: 5,
+      around: async (checkpoint) => {
+        attempts++;
+        if (attempts === 1) return { busy: 1, log: -1, checkpointed: -1 };
+        if (attempts === 2) throw new Error("disk I/O error");
+        return checkpoint();
+      },
+    })!;
+    try {
+      writer.exec("create table t (n integer not null)");
+      for (let i = 0; i < 5; i++) writer.exec(`insert into t (n) values (${i})`);
+      checkpointer.written();
+      expect(await eventually(() => rowsInDatabaseFile(file) === 5)).toBe(true);
+      expect(attempts).toBe(3);
+      expect(checkpointer.statistics).toEqual({ runs: 1, failures: 2 });
+    } finally {
+      await checkpointer.close();
+      writer.close();
+    }
+  });
+
   it("copies the WAL's committed pages into the database file after a write, off the writer's connection", async () => {
     const file = freshFile();
     const writer = new Database(file);
