@@ -203,8 +203,9 @@ export function openSqliteConnection(file: string, options: SqliteConnectionOpti
   /**
    * `work`, and after a failure that says the file is unavailable (locked past busy_timeout, full, unreadable) a fresh
    * connection: libSQL leaves the statement that failed with SQLITE_BUSY un-reset, and the connection's next COMMIT
-   * would fail too ("cannot commit transaction - SQL statements in progress"). Closing finalizes every statement. If
-   * the file cannot even be opened now, the old connection stays and the next failure tries again.
+   * would fail too ("cannot commit transaction - SQL statements in progress"). The old connection's statements are
+   * dropped with it (libSQL 0.5 lets its file go once they are collected, not at close). If the file cannot even be
+   * opened now, the old connection stays and the next failure tries again.
    */
   function guarded<T>(work: () => T): T {
     if (closed) throw new Error("the SQLite connection is closed");
