@@ -51,15 +51,20 @@ export class DirectReadSocket extends net.Socket {
   // an earlier resume() (the sniff's, when the connection paused while handling the sniffed bytes) or maybeReadMore.
   // With a reader, nothing waits in the Readable, so a paused socket must not read: else the reader is handed
   // bytes without bound while it holds the socket paused (pipelined requests, a body nobody consumes yet).
+  // Both are called from net.Socket's constructor too, before `reader` (and any private member) is defined.
   override read(size?: number): Buffer | string | null {
-    if (this.reader !== null && this.isPaused()) return Duplex.prototype.read.call(this, size) as Buffer | string | null;
+    if (holding(this)) return Duplex.prototype.read.call(this, size) as Buffer | string | null;
     return super.read(size) as Buffer | string | null;
   }
 
   override _read(size: number): void {
-    if (this.reader !== null && this.isPaused()) return;
-    super._read(size);
+    if (!holding(this)) super._read(size);
   }
+}
+
+/** A reader takes the socket's reads and has paused it. */
+function holding(socket: DirectReadSocket): boolean {
+  return typeof socket.reader === "function" && socket.isPaused();
 }
 
 /** Whether accepted sockets can be moved to a DirectReadSocket here (Node; Deno's node:net has no native handle to move). */
