@@ -9,6 +9,7 @@
 // the socket behaves as any other for whoever takes it: the protocol sniff's once('data'), unshift, node:tls and
 // node:http2 (which take the native handle over), an upgraded connection's pipe.
 import net from "node:net";
+import { Duplex } from "node:stream";
 import { denoVersion } from "./runtime.js";
 
 /**
@@ -41,9 +42,29 @@ export class DirectReadSocket extends net.Socket {
     const reader = this.reader;
     if (reader === null) return this.push(chunk);
     reader(chunk);
-    // Pausing goes through socket.pause(), which stops the handle's reads in this mode too.
-    return true;
+    // Pausing goes through socket.pause(), which stops the handle's reads in this mode too (and read() below keeps
+    // them stopped); false stops them should anything have restarted them.
+    return !this.isPaused();
   }
+
+  // node:net restarts a stopped handle from read() and _read(), which the Readable calls on its own: the resume_ of
+  // an earlier resume() (the sniff's, when the connection paused while handling the sniffed bytes) or maybeReadMore.
+  // With a reader, nothing waits in the Readable, so a paused socket must not read: else the reader is handed
+  // bytes without bound while it holds the socket paused (pipelined requests, a body nobody consumes yet).
+  // Both are called from net.Socket's constructor too, before `reader` (and any private member) is defined.
+  override read(size?: number): Buffer | string | null {
+    if (holding(this)) return Duplex.prototype.read.call(this, size) as Buffer | string | null;
+    return super.read(size) as Buffer | string | null;
+  }
+
+  override _read(size: number): void {
+    if (!holding(this)) super._read(size);
+  }
+}
+
+/** A reader takes the socket's reads and has paused it. */
+function holding(socket: DirectReadSocket): boolean {
+  return typeof socket.reader === "function" && socket.isPaused();
 }
 
 /** Whether accepted sockets can be moved to a DirectReadSocket here (Node; Deno's node:net has no native handle to move). */

@@ -71,6 +71,34 @@ describe("takeOverAccepted", () => {
     await expect.poll(() => Buffer.concat(seen).toString()).toBe("sniffed and more");
   });
 
+  it("stops reading when its reader paused it while an earlier resume() was pending, and reads on after resume()", async () => {
+    const { port, next } = await listen();
+    const accepted = next();
+    const client = await connect(port);
+    const socket = (await accepted) as DirectReadSocket;
+    const reads: Buffer[] = [];
+    // As the listener's sniff does: pause, resume, hand the socket to a reader that pauses it at once (an HTTP/1.1
+    // connection with a pending response and pipelined bytes past its bound).
+    const sniffed = new Promise<void>((resolve) =>
+      socket.once("data", () => {
+        socket.pause();
+        socket.resume();
+        socket.reader = (chunk) => reads.push(chunk);
+        socket.pause();
+        resolve();
+      }),
+    );
+    client.write("first");
+    await sniffed;
+    client.write("held back");
+    // The resume_ the Readable scheduled, and a turn of the loop after it.
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect((socket as unknown as { _handle: { reading: boolean } })._handle.reading).toBe(false);
+    socket.resume();
+    await expect.poll(() => Buffer.concat(reads).toString()).toBe("held back");
+  });
+
   it("keeps the connection counted by its server: close() calls back only once the moved socket has closed", async () => {
     const { server, port, next } = await listen();
     const accepted = next();
