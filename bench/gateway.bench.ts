@@ -14,6 +14,7 @@ import { summarizeProfile } from "./support/cpu-profile.js";
 import { startBenchGateway, startBenchMesh, type BenchGateway, type BenchMesh } from "./support/gateway-mesh.js";
 import type { GrpcLoadResult } from "./support/grpc-echo.js";
 import { ensureNginx, nginxVersion, startNginxProxy, startNginxUpstream, type NginxProcess } from "./support/nginx.js";
+import { coreBusySeconds, cpuSeconds } from "./support/cpu-time.js";
 import { runWrk, type WrkResult } from "./support/wrk.js";
 
 const SECONDS = 8;
@@ -25,6 +26,7 @@ const CONNECTIONS = [1, 32] as const;
  */
 const PAIRED_ROUNDS = Number(process.env.GATEWAY_BENCH_PAIRED_ROUNDS ?? 9);
 const PAIRED_SECONDS = 2;
+const COST_SECONDS = 4;
 /** The proxies under test get core 0; the load generator and the upstreams core 1 (two cores: everything shares one budget or the other). */
 const PROXY_CPU = "0";
 const LOAD_CPU = "1";
@@ -119,6 +121,16 @@ export default async function gatewayBenchmark(): Promise<string> {
       const through = await runWrk(`http://127.0.0.1:${gatewayPort}/`, 1, PAIRED_SECONDS, LOAD_CPU);
       paired.push({ p50: through.p50 - directly.p50, p99: through.p99 - directly.p99 });
     }
+    // What one request costs the proxy core and the load core at c=32: with 2 workers the second one runs on the
+    // load core, so 2 cores can move at most 2 / (both costs) requests a second, whatever the gateway does.
+    const costBefore = { gateway: cpuSeconds(gateway.child.pid!), load: coreBusySeconds(Number(LOAD_CPU)) };
+    const costRun = await runWrk(`http://127.0.0.1:${gatewayPort}/`, 32, COST_SECONDS, LOAD_CPU);
+    const perRequest = (seconds: number) => (seconds * 1e6) / costRun.requests;
+    const cost = {
+      gateway: perRequest(cpuSeconds(gateway.child.pid!) - costBefore.gateway),
+      load: perRequest(coreBusySeconds(Number(LOAD_CPU)) - costBefore.load),
+      rate: costRun.requestsPerSecond,
+    };
     await gateway.stop();
 
     gateway = await startBenchGateway(mesh, { workers: 1, probePort: grpcGatewayPort, virtualGateway: "grpc-gw", cpus: PROXY_CPU });
@@ -173,6 +185,7 @@ export default async function gatewayBenchmark(): Promise<string> {
       `- gateway (1 worker) / minimal Node proxy at c=32: **${ratio(at(one, 32).requestsPerSecond, at(floor, 32).requestsPerSecond)}** (target ≥ 0.95)`,
       `- added latency at c=1 over direct, the median of ${PAIRED_ROUNDS} paired rounds (${PAIRED_SECONDS} s direct, then ${PAIRED_SECONDS} s through the 1-worker gateway): p50 ${pairedAdded("p50")} (target ≤ 60 µs), p99 ${pairedAdded("p99")} (target ≤ 0.5 ms); from the table's single cells: p50 ${added(one, "p50")}, p99 ${added(one, "p99")}`,
       `- 2 workers / 1 worker at c=32: **${ratio(at(two, 32).requestsPerSecond, at(one, 32).requestsPerSecond)}** (target ≥ 1.6 with the load generator on the other core's budget; here it shares core ${LOAD_CPU})`,
+      `- what bounds 2 workers here: at c=32 one request cost the 1-worker gateway ${micro(cost.gateway)} of CPU and core ${LOAD_CPU} (wrk, the upstream nginx, whatever else ran there) ${micro(cost.load)} (${COST_SECONDS} s run, ${rate(cost.rate)} req/s), so ${cores} cores move at most ${rate((cores * 1e6) / (cost.gateway + cost.load))} req/s through any number of workers: ${ratio((cores * 1e6) / (cost.gateway + cost.load), cost.rate)}× that 1-worker run`,
       "",
       `gRPC unary (@grpc/grpc-js client and server, one channel, 2-byte messages; "c" = calls in flight), through the gateway's grpc listener (1 worker, HTTP/2 both sides):`,
       "",
