@@ -122,8 +122,11 @@ export function openCheckpointer(file: string, options: CheckpointerOptions = {}
   }
 
   // The checkpoint syncs the WAL before copying it and the database file after, as the writer's own did (NORMAL).
+  // busy_timeout first: opened next to a writer (migrations at start), the connection's first statement can meet the
+  // file locked for a moment, and a failure here would leave the checkpointer unusable. PASSIVE checkpoints never
+  // wait on it (https://www.sqlite.org/c3ref/wal_checkpoint_v2.html).
   track(
-    db.exec("PRAGMA synchronous = NORMAL").catch((error: unknown) => {
+    db.exec("PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL").catch((error: unknown) => {
       closed = true;
       closeConnection();
       options.onUnusable?.();

@@ -42,6 +42,7 @@ describe("openCheckpointer", () => {
   it("tries a refused or failed checkpoint again after a back-off, with no write to prompt it", async () => {
     const file = freshFile();
     const writer = new Database(file);
+    writer.exec("PRAGMA busy_timeout = 5000");
     writer.exec("PRAGMA journal_mode = WAL");
     writer.exec("PRAGMA wal_autocheckpoint = 0");
     let attempts = 0;
@@ -71,6 +72,7 @@ describe("openCheckpointer", () => {
   it("copies the WAL's committed pages into the database file after a write, off the writer's connection", async () => {
     const file = freshFile();
     const writer = new Database(file);
+    writer.exec("PRAGMA busy_timeout = 5000");
     writer.exec("PRAGMA journal_mode = WAL");
     writer.exec("PRAGMA wal_autocheckpoint = 0"); // the writer never checkpoints: whatever reaches the file, the checkpointer copied
     const checkpointer = openCheckpointer(file, { delayMs: 5 })!;
@@ -92,6 +94,7 @@ describe("openCheckpointer", () => {
   it("starts no checkpoint once closed", async () => {
     const file = freshFile();
     const writer = new Database(file);
+    writer.exec("PRAGMA busy_timeout = 5000");
     writer.exec("PRAGMA journal_mode = WAL");
     writer.exec("PRAGMA wal_autocheckpoint = 0");
     const checkpointer = openCheckpointer(file, { delayMs: 5 })!;
@@ -125,6 +128,22 @@ describe("openSqliteConnection's checkpoints", () => {
       expect(connection.checkpoints!.runs).toBeGreaterThanOrEqual(1);
     } finally {
       connection.close();
+    }
+  });
+
+  it("stays usable when its connection is set up while the writer writes (as migrations do at start), in 10 opens of 10", async () => {
+    for (let round = 0; round < 10; round++) {
+      const file = freshFile();
+      const connection = openSqliteConnection(file, { checkpointDelayMs: 5 });
+      try {
+        // Written at once, while the checkpointer's connection is still being configured on libSQL's threads.
+        connection.exec("create table t (n integer not null)");
+        for (let i = 0; i < 10; i++) connection.batch([{ sql: "insert into t (n) values (?)", params: [i], method: "run" }]);
+        expect(await eventually(() => rowsInDatabaseFile(file) === 10)).toBe(true);
+        expect(connection.checkpoints).toMatchObject({ failures: 0 });
+      } finally {
+        connection.close();
+      }
     }
   });
 
