@@ -29,6 +29,15 @@ function rowsInDatabaseFile(file: string): number {
   }
 }
 
+/** A plain connection on `file` in WAL mode that never checkpoints: whatever reaches the file, a checkpointer copied. */
+function openWalWriter(file: string): InstanceType<typeof Database> {
+  const writer = new Database(file);
+  writer.exec("PRAGMA busy_timeout = 5000");
+  writer.exec("PRAGMA journal_mode = WAL");
+  writer.exec("PRAGMA wal_autocheckpoint = 0");
+  return writer;
+}
+
 /** Polls (bounded: 250 times, 20 ms apart) until `done` holds; returns whether it did. */
 async function eventually(done: () => boolean): Promise<boolean> {
   for (let attempt = 0; attempt < 250; attempt++) {
@@ -41,10 +50,7 @@ async function eventually(done: () => boolean): Promise<boolean> {
 describe("openCheckpointer", () => {
   it("tries a refused or failed checkpoint again after a back-off, with no write to prompt it", async () => {
     const file = freshFile();
-    const writer = new Database(file);
-    writer.exec("PRAGMA busy_timeout = 5000");
-    writer.exec("PRAGMA journal_mode = WAL");
-    writer.exec("PRAGMA wal_autocheckpoint = 0");
+    const writer = openWalWriter(file);
     let attempts = 0;
     // The first attempt is refused as SQLite refuses one while another connection checkpoints; the second fails.
     const checkpointer = openCheckpointer(file, {
@@ -71,10 +77,7 @@ describe("openCheckpointer", () => {
 
   it("copies the WAL's committed pages into the database file after a write, off the writer's connection", async () => {
     const file = freshFile();
-    const writer = new Database(file);
-    writer.exec("PRAGMA busy_timeout = 5000");
-    writer.exec("PRAGMA journal_mode = WAL");
-    writer.exec("PRAGMA wal_autocheckpoint = 0"); // the writer never checkpoints: whatever reaches the file, the checkpointer copied
+    const writer = openWalWriter(file);
     const checkpointer = openCheckpointer(file, { delayMs: 5 })!;
     try {
       expect(checkpointer).toBeDefined();
@@ -93,10 +96,7 @@ describe("openCheckpointer", () => {
 
   it("starts no checkpoint once closed", async () => {
     const file = freshFile();
-    const writer = new Database(file);
-    writer.exec("PRAGMA busy_timeout = 5000");
-    writer.exec("PRAGMA journal_mode = WAL");
-    writer.exec("PRAGMA wal_autocheckpoint = 0");
+    const writer = openWalWriter(file);
     const checkpointer = openCheckpointer(file, { delayMs: 5 })!;
     try {
       writer.exec("create table t (n integer not null)");
